@@ -1,0 +1,208 @@
+"""Validation and normal forms of registration drafts and corrections; pure, no storage."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from clerk_app import errors
+from clerk_app.clock import to_vietnam
+from clerk_app.records import IncomingDraft, OutgoingDraft
+from clerk_app.text import fold, nfc, reference_key
+from clerk_app.vocabulary import (
+    DOC_TYPE_ABBREVIATIONS,
+    TYPES_WITHOUT_ABBREVIATION,
+    URGENCY_RANK,
+    canonical_channel,
+    canonical_doc_type,
+    canonical_secrecy,
+    canonical_urgency,
+)
+
+# A scanner clock or a clerk's watch may run a little ahead of the desk's.
+CLOCK_TOLERANCE = timedelta(minutes=10)
+SUBJECT_MAX = 4000
+LINE_MAX = 300
+
+INCOMING_CORRECTABLE = frozenset(
+    {
+        "issuer",
+        "reference",
+        "issued_on",
+        "doc_type",
+        "subject",
+        "urgency",
+        "pages",
+        "has_paper",
+        "source_channel",
+        "recipients",
+        "notes",
+    }
+)
+OUTGOING_CORRECTABLE = frozenset(
+    {
+        "subject",
+        "signer",
+        "recipients",
+        "urgency",
+        "electronic_only",
+        "copies",
+        "file_copy_holder",
+        "notes",
+        "issued_on",
+    }
+)
+
+
+def refuse_secret(secrecy: str | None) -> None:
+    """Secret documents never enter the system (STANDARDS: Numbers, secret documents)."""
+    if secrecy is None:
+        return
+    level = canonical_secrecy(secrecy)
+    if level is not None:
+        raise errors.SecretDocumentRefused(level)
+
+
+def _text(value: str | None, field: str, *, required: bool, limit: int = LINE_MAX) -> str:
+    cleaned = nfc(value or "")
+    if required and not cleaned:
+        raise errors.MissingField(field)
+    if len(cleaned) > limit:
+        raise errors.InvalidValue(field, cleaned[:40] + "…", f"tối đa {limit} ký tự")
+    return cleaned
+
+
+def parse_date(value: str, field: str) -> date:
+    """ISO `2026-11-26` or Vietnamese `26/11/2026`; an impossible date raises InvalidDate."""
+    raw = nfc(value)
+    try:
+        if "/" in raw:
+            day, month, year = (int(p) for p in raw.split("/"))
+            return date(year, month, day)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise errors.InvalidDate(field, raw) from None
+
+
+def _urgency(value: str) -> str:
+    urgency = canonical_urgency(value)
+    if urgency is None:
+        raise errors.InvalidValue("urgency", value, "Hỏa tốc, Thượng khẩn, Khẩn hoặc Thường")
+    return urgency
+
+
+def incoming_fields(draft: IncomingDraft, now: datetime) -> dict[str, Any]:
+    """Checked, normalised registration fields of an incoming document (files not included)."""
+    refuse_secret(draft.secrecy)
+    received_at = now if draft.received_at is None else draft.received_at
+    if received_at.tzinfo is None:
+        received_at = to_vietnam(received_at)
+    if received_at > now + CLOCK_TOLERANCE:
+        raise errors.DateInFuture("received_at", to_vietnam(received_at).isoformat())
+    issued_on = draft.issued_on
+    if issued_on is not None and issued_on > to_vietnam(received_at).date():
+        raise errors.InvalidValue(
+            "issued_on", issued_on.isoformat(), "ngày văn bản không sau ngày đến"
+        )
+    doc_type_raw = _text(draft.doc_type, "doc_type", required=True, limit=80)
+    channel = canonical_channel(draft.source_channel) or _text(
+        draft.source_channel, "source_channel", required=False, limit=40
+    )
+    if draft.pages is not None and not 0 < draft.pages <= 100_000:
+        raise errors.InvalidValue("pages", str(draft.pages), "một số trang dương")
+    urgency = _urgency(draft.urgency)
+    issuer = _text(draft.issuer, "issuer", required=True)
+    reference = _text(draft.reference, "reference", required=False, limit=120)
+    return {
+        "received_at": received_at,
+        "issuer": issuer,
+        "issuer_key": fold(issuer),
+        "reference": reference,
+        "reference_key": reference_key(reference) if reference else "",
+        "issued_on": issued_on,
+        "doc_type": canonical_doc_type(doc_type_raw) or doc_type_raw,
+        "subject": _text(draft.subject, "subject", required=True, limit=SUBJECT_MAX),
+        "urgency": urgency,
+        "urgency_rank": URGENCY_RANK[urgency],
+        "pages": draft.pages,
+        "has_paper": bool(draft.has_paper),
+        "source_channel": channel,
+        "recipients": _text(draft.recipients, "recipients", required=False, limit=SUBJECT_MAX),
+        "notes": _text(draft.notes, "notes", required=False, limit=SUBJECT_MAX),
+    }
+
+
+def outgoing_fields(draft: OutgoingDraft, today: date) -> dict[str, Any]:
+    """Checked, normalised fields of an outgoing document, before its number is known."""
+    refuse_secret(draft.secrecy)
+    doc_type_raw = _text(draft.doc_type, "doc_type", required=True, limit=80)
+    doc_type = canonical_doc_type(doc_type_raw)
+    if doc_type is None:
+        raise errors.InvalidValue(
+            "doc_type", doc_type_raw, "một tên loại văn bản theo Phụ lục III Nghị định 30"
+        )
+    issued_on = draft.issued_on or today
+    if issued_on > today:
+        raise errors.DateInFuture("issued_on", issued_on.isoformat())
+    if not 1 <= draft.copies <= 10_000:
+        raise errors.InvalidValue("copies", str(draft.copies), "từ 1 bản trở lên")
+    unit_code = nfc(draft.unit_code or "").upper()
+    if doc_type in TYPES_WITHOUT_ABBREVIATION and not unit_code:
+        raise errors.MissingField("unit")
+    urgency = _urgency(draft.urgency)
+    return {
+        "doc_type": doc_type,
+        "subject": _text(draft.subject, "subject", required=True, limit=SUBJECT_MAX),
+        "signer": _text(draft.signer, "signer", required=True),
+        "recipients": _text(draft.recipients, "recipients", required=True, limit=SUBJECT_MAX),
+        "issued_on": issued_on,
+        "unit_code": unit_code,
+        "urgency": urgency,
+        "urgency_rank": URGENCY_RANK[urgency],
+        "electronic_only": bool(draft.electronic_only),
+        "copies": draft.copies,
+        "file_copy_holder": _text(draft.file_copy_holder, "file_copy_holder", required=False),
+        "notes": _text(draft.notes, "notes", required=False, limit=SUBJECT_MAX),
+    }
+
+
+def compose_reference(number: int, doc_type: str, agency_code: str, unit_code: str) -> str:
+    """`05/QĐ-UBND` for typed documents, `45/UBND-VP` for a công văn (NĐ 30 art. 15, app. III)."""
+    if doc_type in TYPES_WITHOUT_ABBREVIATION:
+        return f"{number:02d}/{agency_code}-{unit_code}"
+    return f"{number:02d}/{DOC_TYPE_ABBREVIATIONS[doc_type]}-{agency_code}"
+
+
+def correction_fields(direction: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Normalise a correction; fields that carry the number or identity are refused."""
+    allowed = INCOMING_CORRECTABLE if direction == "incoming" else OUTGOING_CORRECTABLE
+    result: dict[str, Any] = {}
+    for field, value in changes.items():
+        if field not in allowed:
+            raise errors.FieldNotCorrectable(field)
+        if field in ("has_paper", "electronic_only"):
+            result[field] = bool(value)
+        elif field in ("pages", "copies"):
+            number = int(value) if value not in (None, "") else None
+            if number is not None and number <= 0:
+                raise errors.InvalidValue(field, str(value), "một số dương")
+            result[field] = number
+        elif field == "issued_on":
+            result[field] = (
+                value if isinstance(value, date) or value is None else parse_date(str(value), field)
+            )
+        elif field == "urgency":
+            result["urgency"] = _urgency(str(value))
+            result["urgency_rank"] = URGENCY_RANK[result["urgency"]]
+        elif field == "doc_type":
+            raw = _text(str(value), field, required=True, limit=80)
+            result[field] = canonical_doc_type(raw) or raw
+        else:
+            required = field in ("issuer", "subject", "signer")
+            limit = SUBJECT_MAX if field in ("subject", "notes", "recipients") else LINE_MAX
+            result[field] = _text(str(value), field, required=required, limit=limit)
+            if field == "issuer":
+                result["issuer_key"] = fold(result[field])
+            if field == "reference":
+                result["reference_key"] = reference_key(result[field])
+    return result

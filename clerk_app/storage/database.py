@@ -1,0 +1,171 @@
+"""Opening the desk database: engine, SQLite pragmas, transactions, migrations; no domain rules."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session
+
+from clerk_app import errors
+
+DB_FILENAME = "clerk.sqlite3"
+# Bumped with every migration; tests check it equals Alembic's head, so opening an up-to-date
+# database needs no Alembic import (start-up time matters for a desk opened all day).
+HEAD_REVISION = "0001"
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+# File systems on which SQLite's locking is unreliable and the database corrupts.
+_NETWORK_FS = {
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb",
+    "smb2",
+    "smb3",
+    "smbfs",
+    "ncpfs",
+    "afs",
+    "9p",
+    "fuse.sshfs",
+    "sshfs",
+    "fuse.rclone",
+    "davfs",
+    "fuse.davfs2",
+    "glusterfs",
+    "ceph",
+    "fuse.glusterfs",
+    "lustre",
+    "gpfs",
+}
+
+
+def mount_fs_type(path: Path, mounts_text: str | None = None) -> str:
+    """File-system type of the mount holding `path` (Linux /proc/mounts); '' when unknown."""
+    if mounts_text is None:
+        try:
+            mounts_text = Path("/proc/mounts").read_text()
+        except OSError:
+            return ""
+    best, best_type = "", ""
+    target = str(path.resolve())
+    for line in mounts_text.splitlines():
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mount_point = parts[1].replace("\\040", " ")
+        inside = target == mount_point or target.startswith(mount_point.rstrip("/") + "/")
+        if inside and len(mount_point) >= len(best):
+            best, best_type = mount_point, parts[2]
+    return best_type
+
+
+def refuse_network_share(data_dir: Path, mounts_text: str | None = None) -> None:
+    """Raise NetworkShareRefused when `data_dir` lies on a network file system."""
+    if sys.platform == "win32":
+        resolved = str(data_dir.resolve())
+        if resolved.startswith("\\\\"):
+            raise errors.NetworkShareRefused(str(data_dir), "UNC")
+        import ctypes
+
+        drive = os.path.splitdrive(resolved)[0] + "\\"
+        if ctypes.windll.kernel32.GetDriveTypeW(drive) == 4:  # type: ignore[attr-defined]
+            raise errors.NetworkShareRefused(str(data_dir), "ổ mạng")
+        return
+    fs_type = mount_fs_type(data_dir, mounts_text)
+    if fs_type in _NETWORK_FS:
+        raise errors.NetworkShareRefused(str(data_dir), fs_type)
+
+
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own handling is unreliable).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # FULL, not NORMAL: under WAL, NORMAL can lose a committed numbering transaction on power
+    # loss, and a number already printed on paper would then be issued again.
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _on_begin(conn: Any) -> None:
+    # Writers take the write lock at BEGIN so two desks' processes never both read the same
+    # "last number"; readers begin deferred and never block writers under WAL.
+    mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get("clerk_write") else "BEGIN"
+    conn.exec_driver_sql(mode)
+
+
+def make_engine(db_path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{db_path}", future=True)
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+class Database:
+    """The desk's SQLite database with its read and write transactions."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = db_path
+        self.engine = make_engine(db_path)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction (BEGIN IMMEDIATE … COMMIT); everything in it lands or nothing."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(clerk_write=True)
+            with Session(bind=conn, expire_on_commit=False) as session, session.begin():
+                yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(bind=self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- schema ----------------------------------------------------------------------------
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            has_table = conn.execute(
+                text("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'")
+            ).first()
+            if not has_table:
+                return None
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+            return None if row is None else str(row[0])
+
+    def migrate(self) -> None:
+        """Bring the schema to head; refuse a database made by a newer version of the app."""
+        current = self.current_revision()
+        if current == HEAD_REVISION:
+            return
+        from alembic import command
+        from alembic.script import ScriptDirectory
+
+        config = alembic_config(self.engine)
+        known = {rev.revision for rev in ScriptDirectory.from_config(config).walk_revisions()}
+        if current is not None and current not in known:
+            raise errors.DatabaseNewerThanApp(current)
+        with self.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+
+def alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", str(engine.url))
+    return config

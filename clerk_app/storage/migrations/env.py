@@ -1,0 +1,41 @@
+"""Alembic environment for the desk database; runs on the connection the app hands it."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from clerk_app.storage.models import FTS_TABLE, Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    # FTS5 tables and their shadow tables are made by raw SQL; autogenerate must not drop them.
+    return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is None:
+        from sqlalchemy import create_engine
+
+        engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+        with engine.begin() as connection:
+            _run(connection)
+    else:
+        _run(connection)
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        include_object=include_object,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations_online()

@@ -1,0 +1,198 @@
+"""Full-text index and list queries over documents (SQLite FTS5); returns rows, decides nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from clerk_app.records import DocumentSummary, SearchFilters
+from clerk_app.text import fold, looks_like_reference, reference_key
+
+SUMMARY_COLUMNS = (
+    "d.id, d.direction, d.register_id, d.year, d.number, d.reference, d.issuer, d.subject, "
+    "d.doc_type, d.urgency, d.status, d.received_at, d.issued_on, d.recipients, d.signer, "
+    "d.handed_over_at"
+)
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def search_body(fields: dict[str, Any]) -> str:
+    """The folded text a document is found by."""
+    parts = (
+        fields.get(name) or ""
+        for name in (
+            "reference",
+            "issuer",
+            "doc_type",
+            "subject",
+            "notes",
+            "recipients",
+            "signer",
+            "ocr_text",
+        )
+    )
+    return fold(" ".join(str(p) for p in parts))
+
+
+def index_document(session: Session, document_id: str, body: str) -> None:
+    """(Re)index one document in the caller's transaction."""
+    rowid = session.execute(
+        text("SELECT rowid FROM document WHERE id = :id"), {"id": document_id}
+    ).scalar_one()
+    session.execute(text("DELETE FROM document_fts WHERE rowid = :r"), {"r": rowid})
+    session.execute(
+        text("INSERT INTO document_fts(rowid, body) VALUES (:r, :b)"), {"r": rowid, "b": body}
+    )
+
+
+def match_expression(query: str) -> str | None:
+    """FTS5 MATCH text for what a clerk typed: every word must occur; the last may be a prefix.
+
+    Words are quoted so FTS5 syntax characters typed by the clerk (-, *, :, ") are plain text.
+    """
+    tokens = _TOKEN.findall(fold(query))
+    if not tokens:
+        return None
+    quoted = [f'"{t}"' for t in tokens]
+    if query == query.rstrip() and len(tokens[-1]) >= 2:
+        quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def _filter_sql(filters: SearchFilters | None) -> tuple[str, dict[str, Any]]:
+    if filters is None:
+        return "", {}
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if filters.direction:
+        clauses.append("d.direction = :f_direction")
+        params["f_direction"] = filters.direction
+    if filters.register_id:
+        clauses.append("d.register_id = :f_register")
+        params["f_register"] = filters.register_id
+    if filters.year:
+        clauses.append("d.year = :f_year")
+        params["f_year"] = filters.year
+    if filters.urgency:
+        clauses.append("d.urgency = :f_urgency")
+        params["f_urgency"] = filters.urgency
+    if filters.status:
+        clauses.append("d.status = :f_status")
+        params["f_status"] = filters.status
+    # Incoming documents are dated by arrival (Vietnam time), outgoing ones by their own date.
+    day = "COALESCE(date(d.received_at, '+7 hours'), d.issued_on)"
+    if filters.date_from:
+        clauses.append(f"{day} >= :f_from")
+        params["f_from"] = filters.date_from.isoformat()
+    if filters.date_to:
+        clauses.append(f"{day} <= :f_to")
+        params["f_to"] = filters.date_to.isoformat()
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+def search(
+    session: Session, query: str, filters: SearchFilters | None, limit: int
+) -> list[DocumentSummary]:
+    """Newest first. A reference such as `12/QĐ-UBND` is looked up by key, not by words."""
+    where, params = _filter_sql(filters)
+    params["limit"] = limit
+    if looks_like_reference(query):
+        params["key"] = reference_key(query)
+        sql = (
+            f"SELECT {SUMMARY_COLUMNS} FROM document d WHERE d.reference_key = :key{where} "
+            "ORDER BY d.rowid DESC LIMIT :limit"
+        )
+    else:
+        expression = match_expression(query)
+        if expression is None:
+            sql = (
+                f"SELECT {SUMMARY_COLUMNS} FROM document d WHERE 1 = 1{where} "
+                "ORDER BY d.rowid DESC LIMIT :limit"
+            )
+        else:
+            params["match"] = expression
+            # FTS5 walks its doclist backwards for ORDER BY rowid DESC, so a common word costs
+            # only as many rows as the page needs, not every match.
+            sql = (
+                f"SELECT {SUMMARY_COLUMNS} FROM document_fts f "
+                "JOIN document d ON d.rowid = f.rowid "
+                f"WHERE document_fts MATCH :match{where} ORDER BY f.rowid DESC LIMIT :limit"
+            )
+    return [summary_from_row(r) for r in session.execute(text(sql), params)]
+
+
+def register_rows(
+    session: Session, register_id: str, start: int, count: int
+) -> list[DocumentSummary]:
+    """Rows `start`..`start+count-1` of a register in number order (row i holds number i+1)."""
+    rows = session.execute(
+        text(
+            f"SELECT {SUMMARY_COLUMNS} FROM document d WHERE d.register_id = :reg "
+            "AND d.number > :lo AND d.number <= :hi ORDER BY d.number"
+        ),
+        {"reg": register_id, "lo": start, "hi": start + count},
+    )
+    return [summary_from_row(r) for r in rows]
+
+
+def pending_handover(session: Session, limit: int) -> list[DocumentSummary]:
+    rows = session.execute(
+        text(
+            f"SELECT {SUMMARY_COLUMNS} FROM document d WHERE d.direction = 'incoming' "
+            "AND d.status = 'registered' AND d.handed_over_at IS NULL "
+            "ORDER BY d.urgency_rank, d.number LIMIT :limit"
+        ),
+        {"limit": limit},
+    )
+    return [summary_from_row(r) for r in rows]
+
+
+def pending_handover_count(session: Session) -> int:
+    return int(
+        session.execute(
+            text(
+                "SELECT count(*) FROM document d WHERE d.direction = 'incoming' "
+                "AND d.status = 'registered' AND d.handed_over_at IS NULL"
+            )
+        ).scalar_one()
+    )
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=UTC)
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def summary_from_row(row: Sequence[Any]) -> DocumentSummary:
+    return DocumentSummary(
+        id=row[0],
+        direction=row[1],
+        register_id=row[2],
+        year=row[3],
+        number=row[4],
+        reference=row[5],
+        issuer=row[6],
+        subject=row[7],
+        doc_type=row[8],
+        urgency=row[9],
+        status=row[10],
+        received_at=_as_datetime(row[11]),
+        issued_on=_as_date(row[12]),
+        recipients=row[13],
+        signer=row[14],
+        handed_over_at=_as_datetime(row[15]),
+    )

@@ -1,0 +1,96 @@
+"""Closed lists of the domain (document types, urgency, secrecy, channels) from NĐ 30; no I/O."""
+
+from __future__ import annotations
+
+from clerk_app.text import fold
+
+# NĐ 30/2020 appendix III: type name → abbreviation used in the reference.
+DOC_TYPE_ABBREVIATIONS: dict[str, str] = {
+    "Nghị quyết": "NQ",
+    "Quyết định": "QĐ",
+    "Chỉ thị": "CT",
+    "Quy chế": "QC",
+    "Quy định": "QyĐ",
+    "Thông cáo": "TC",
+    "Thông báo": "TB",
+    "Hướng dẫn": "HD",
+    "Chương trình": "CTr",
+    "Kế hoạch": "KH",
+    "Phương án": "PA",
+    "Đề án": "ĐA",
+    "Dự án": "DA",
+    "Báo cáo": "BC",
+    "Biên bản": "BB",
+    "Tờ trình": "TTr",
+    "Hợp đồng": "HĐ",
+    "Công điện": "CĐ",
+    "Bản ghi nhớ": "BGN",
+    "Bản thỏa thuận": "BTT",
+    "Giấy ủy quyền": "GUQ",
+    "Giấy mời": "GM",
+    "Giấy giới thiệu": "GGT",
+    "Giấy nghỉ phép": "GNP",
+    "Phiếu gửi": "PG",
+    "Phiếu chuyển": "PC",
+    "Phiếu báo": "PB",
+    "Bản sao y": "SY",
+    "Bản trích sao": "TrS",
+    "Bản sao lục": "SL",
+}
+# Types whose reference carries no type abbreviation: issuer + drafting unit instead.
+TYPES_WITHOUT_ABBREVIATION = ("Công văn", "Thư công")
+
+DOC_TYPES: tuple[str, ...] = (*TYPES_WITHOUT_ABBREVIATION, *DOC_TYPE_ABBREVIATIONS)
+
+URGENCY_LEVELS: tuple[str, ...] = ("Hỏa tốc", "Thượng khẩn", "Khẩn", "Thường")
+# Sort key: urgent first in every "not yet handled" list (Phú Yên art. 5.3).
+URGENCY_RANK = {name: rank for rank, name in enumerate(URGENCY_LEVELS)}
+NORMAL_URGENCY = "Thường"
+
+SECRECY_LEVELS: tuple[str, ...] = ("Tuyệt mật", "Tối mật", "Mật")
+
+SOURCE_CHANNELS: tuple[str, ...] = (
+    "Bưu chính",
+    "Trực tiếp",
+    "Hệ thống điện tử",
+    "Thư điện tử",
+    "Fax",
+)
+
+
+def _lookup(value: str, choices: tuple[str, ...]) -> str | None:
+    wanted = fold(value)
+    for choice in choices:
+        if fold(choice) == wanted:
+            return choice
+    return None
+
+
+def canonical_doc_type(value: str) -> str | None:
+    """The listed spelling of a type typed any way (`quyet dinh`, `Quyết Định`), or None."""
+    return _lookup(value, DOC_TYPES)
+
+
+def canonical_urgency(value: str) -> str | None:
+    """Urgency spelled canonically; the older `Hỏa tốc hẹn giờ` maps to Hỏa tốc."""
+    folded = fold(value)
+    if folded.startswith("hoa toc"):
+        return "Hỏa tốc"
+    if folded in ("", "thuong", "binh thuong"):
+        return NORMAL_URGENCY if folded else None
+    return _lookup(value, URGENCY_LEVELS)
+
+
+def canonical_secrecy(value: str) -> str | None:
+    """Secrecy level named by `value`, or None when it names none (empty, `Không`, `Thường`)."""
+    folded = fold(value)
+    if folded in ("", "khong", "thuong", "none", "binh thuong"):
+        return None
+    for level in SECRECY_LEVELS:
+        if fold(level) == folded:
+            return level
+    return value  # Unknown wording of a secrecy mark: treat as secret rather than let it in.
+
+
+def canonical_channel(value: str) -> str | None:
+    return _lookup(value, SOURCE_CHANNELS)

@@ -1,0 +1,942 @@
+"""The core's facade: a desk's data directory and its use cases; no Qt, no wording for people."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from clerk_app import errors
+from clerk_app.clock import Clock, iso, system_clock, to_vietnam, vietnam_date
+from clerk_app.files.intake import PreparedFile, prepare_all
+from clerk_app.files.store import ContentStore, StoredBlob
+from clerk_app.records import (
+    AgencyInfo,
+    AuditCheck,
+    AuditRecord,
+    Change,
+    Direction,
+    DocumentDetail,
+    DocumentSummary,
+    FileInfo,
+    IncomingDraft,
+    OutgoingDraft,
+    PersonInfo,
+    Registered,
+    RegisterInfo,
+    SearchFilters,
+    UnitInfo,
+)
+from clerk_app.registration import (
+    compose_reference,
+    correction_fields,
+    incoming_fields,
+    outgoing_fields,
+)
+from clerk_app.storage import search_index
+from clerk_app.storage.database import DB_FILENAME, Database, refuse_network_share
+from clerk_app.storage.journal import append_audit, append_outbox, canonical_json, verify_chain
+from clerk_app.storage.models import (
+    Agency,
+    AuditEntry,
+    DeskState,
+    Document,
+    DocumentFile,
+    Person,
+    Register,
+    Unit,
+    new_id,
+)
+from clerk_app.text import fold, nfc
+
+APP_NAME = "clerk-desk"
+DEFAULT_SERIES = "chung"
+REGISTER_NAMES = {"incoming": "Sổ đăng ký văn bản đến", "outgoing": "Sổ đăng ký văn bản đi"}
+DOCUMENT_FIELDS = (
+    "direction",
+    "year",
+    "number",
+    "status",
+    "received_at",
+    "issuer",
+    "reference",
+    "issued_on",
+    "doc_type",
+    "subject",
+    "urgency",
+    "pages",
+    "has_paper",
+    "source_channel",
+    "recipients",
+    "notes",
+    "signer",
+    "unit_code",
+    "electronic_only",
+    "copies",
+    "file_copy_holder",
+    "handed_over_at",
+    "handed_over_to",
+    "cancelled_at",
+    "cancel_reason",
+    "revision",
+)
+
+
+def default_data_dir() -> Path:
+    """CLERK_DATA_DIR if set, else the platform's per-user data folder."""
+    override = os.environ.get("CLERK_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def document_fields(doc: Document) -> dict[str, Any]:
+    return {name: _jsonable(getattr(doc, name)) for name in DOCUMENT_FIELDS}
+
+
+class Workspace:
+    """A desk's data directory opened for work. Every use case returns what it changed."""
+
+    def __init__(self, data_dir: Path, db: Database, actor: str, clock: Clock) -> None:
+        self.data_dir = data_dir
+        self._db = db
+        self._store = ContentStore(data_dir / "files")
+        self._clock = clock
+        self.actor = actor
+        with db.read() as s:
+            state = s.execute(select(DeskState)).scalar_one_or_none()
+            if state is None:
+                raise errors.NotInitialised(str(data_dir))
+            self.desk_id = state.desk_id
+            self.station = state.station
+            self._agency_id = state.agency_id
+
+    # --- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def init(
+        cls,
+        data_dir: Path | None,
+        *,
+        agency_name: str,
+        agency_code: str,
+        parent_name: str = "",
+        year: int | None = None,
+        actor: str | None = None,
+        clock: Clock | None = None,
+        demo: bool = False,
+    ) -> Workspace:
+        """Create a desk's data directory with its agency and the year's registers."""
+        path = (data_dir or default_data_dir()).expanduser()
+        name = nfc(agency_name)
+        code = nfc(agency_code).upper()
+        if not name:
+            raise errors.MissingField("agency_name")
+        if not code or " " in code or "/" in code:
+            raise errors.InvalidValue(
+                "agency_code", agency_code, "chữ viết tắt không dấu cách, ví dụ UBND"
+            )
+        path.mkdir(parents=True, exist_ok=True)
+        refuse_network_share(path)
+        db = Database(path / DB_FILENAME)
+        try:
+            db.migrate()
+            clock = clock or system_clock
+            now = clock()
+            with db.write() as s:
+                if s.execute(select(DeskState)).first() is not None:
+                    raise errors.AlreadyInitialised(str(path))
+                agency = Agency(
+                    id=new_id(), name=name, code=code, parent_name=nfc(parent_name), created_at=now
+                )
+                s.add(agency)
+                s.flush()
+                s.add(
+                    DeskState(
+                        desk_id=new_id(),
+                        station=socket.gethostname(),
+                        agency_id=agency.id,
+                        last_outbox_seq=0,
+                        is_demo=demo,
+                    )
+                )
+                s.flush()
+                who = actor or _current_user()
+                _record(
+                    s,
+                    now,
+                    who,
+                    socket.gethostname(),
+                    "create_agency",
+                    "agency",
+                    agency.id,
+                    {"name": name, "code": code, "parent_name": agency.parent_name},
+                )
+                _open_registers(s, agency.id, year or vietnam_date(now).year, now, who)
+        except BaseException:
+            db.close()
+            raise
+        db.close()
+        return cls.open(path, actor=actor, clock=clock)
+
+    @classmethod
+    def open(
+        cls, data_dir: Path | None = None, *, actor: str | None = None, clock: Clock | None = None
+    ) -> Workspace:
+        path = (data_dir or default_data_dir()).expanduser()
+        db_path = path / DB_FILENAME
+        if not db_path.is_file():
+            raise errors.NotInitialised(str(path))
+        refuse_network_share(path)
+        db = Database(db_path)
+        try:
+            db.migrate()
+            return cls(path, db, actor or _current_user(), clock or system_clock)
+        except BaseException:
+            db.close()
+            raise
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- agency, units, people, registers --------------------------------------------------
+
+    def agency(self) -> AgencyInfo:
+        with self._db.read() as s:
+            a = s.get_one(Agency, self._agency_id)
+            return AgencyInfo(a.id, a.name, a.code, a.parent_name)
+
+    def add_unit(self, code: str, name: str) -> Change:
+        unit_code = nfc(code).upper()
+        unit_name = nfc(name)
+        if not unit_code or " " in unit_code:
+            raise errors.InvalidValue("code", code, "chữ viết tắt không dấu cách, ví dụ VP")
+        if not unit_name:
+            raise errors.MissingField("name")
+        with self._write() as s:
+            if s.execute(select(Unit).where(Unit.code == unit_code)).first():
+                raise errors.DuplicateUnit(unit_code)
+            unit = Unit(
+                id=new_id(),
+                agency_id=self._agency_id,
+                code=unit_code,
+                name=unit_name,
+                name_folded=fold(unit_name),
+                created_at=self._clock(),
+            )
+            s.add(unit)
+            s.flush()
+            self._log(s, "add_unit", "unit", unit.id, {"code": unit_code, "name": unit_name})
+        return Change("add_unit", other=("units",))
+
+    def units(self) -> list[UnitInfo]:
+        with self._db.read() as s:
+            rows = s.execute(select(Unit).order_by(Unit.code)).scalars()
+            return [UnitInfo(u.id, u.code, u.name) for u in rows]
+
+    def add_person(self, full_name: str, unit_code: str | None, title: str = "") -> Change:
+        name = nfc(full_name)
+        if not name:
+            raise errors.MissingField("name")
+        with self._write() as s:
+            unit_id = self._unit_id(s, unit_code) if unit_code else None
+            person = Person(
+                id=new_id(),
+                agency_id=self._agency_id,
+                unit_id=unit_id,
+                full_name=name,
+                name_folded=fold(name),
+                title=nfc(title),
+                created_at=self._clock(),
+            )
+            s.add(person)
+            s.flush()
+            self._log(
+                s,
+                "add_person",
+                "person",
+                person.id,
+                {"full_name": name, "unit": unit_code, "title": person.title},
+            )
+        return Change("add_person", other=("people",))
+
+    def people(self) -> list[PersonInfo]:
+        with self._db.read() as s:
+            rows = s.execute(
+                select(Person, Unit.code)
+                .outerjoin(Unit, Person.unit_id == Unit.id)
+                .order_by(Person.name_folded)
+            ).all()
+            return [PersonInfo(p.id, p.full_name, code, p.title) for p, code in rows]
+
+    def registers(self, year: int | None = None) -> list[RegisterInfo]:
+        with self._db.read() as s:
+            query = select(Register)
+            if year is not None:
+                query = query.where(Register.year == year)
+            rows = s.execute(query).scalars().all()
+        infos = [_register_info(r) for r in rows]
+        return sorted(
+            infos,
+            key=lambda r: (-r.year, r.kind != "incoming", r.series != DEFAULT_SERIES, r.series),
+        )
+
+    def register_for(self, kind: Direction, year: int, series: str | None = None) -> RegisterInfo:
+        with self._db.read() as s:
+            reg = s.execute(
+                select(Register).where(
+                    Register.kind == kind,
+                    Register.year == year,
+                    Register.series == (series or DEFAULT_SERIES),
+                )
+            ).scalar_one_or_none()
+            if reg is None:
+                raise errors.NoRegister(kind, year)
+            return _register_info(reg)
+
+    def open_year(self, year: int) -> Change:
+        with self._write() as s:
+            opened = _open_registers(s, self._agency_id, year, self._clock(), self.actor)
+        return Change("open_year", register_ids=tuple(opened))
+
+    def add_series(self, year: int, code: str, name: str, doc_types: Sequence[str]) -> Change:
+        """An extra outgoing series (e.g. legal-normative documents), chosen by document type."""
+        from clerk_app.vocabulary import canonical_doc_type
+
+        series = nfc(code)
+        if not series or series == DEFAULT_SERIES:
+            raise errors.InvalidValue("series", code, "một mã sổ mới")
+        types = []
+        for t in doc_types:
+            canonical = canonical_doc_type(t)
+            if canonical is None:
+                raise errors.InvalidValue("doc_type", t, "tên loại văn bản theo Nghị định 30")
+            types.append(canonical)
+        with self._write() as s:
+            _open_registers(s, self._agency_id, year, self._clock(), self.actor)
+            reg = Register(
+                id=new_id(),
+                agency_id=self._agency_id,
+                kind="outgoing",
+                year=year,
+                series=series,
+                name=nfc(name) or f"{REGISTER_NAMES['outgoing']} ({series})",
+                doc_types=types,
+                last_number=0,
+                opened_at=self._clock(),
+            )
+            s.add(reg)
+            try:
+                s.flush()
+            except IntegrityError:
+                raise errors.InvalidValue("series", code, "mã sổ chưa dùng trong năm") from None
+            self._log(s, "open_register", "register", reg.id, _register_details(reg))
+        return Change("add_series", register_ids=(reg.id,))
+
+    # --- registration ----------------------------------------------------------------------
+
+    def find_duplicate(self, draft: IncomingDraft) -> DocumentSummary | None:
+        fields = incoming_fields(draft, self._clock())
+        prepared = prepare_all(list(draft.files))
+        return self._duplicate(fields, prepared)[0]
+
+    def register_incoming(self, draft: IncomingDraft) -> Registered:
+        """Give the next arrival number and store the row, files, audit and outbox at once."""
+        now = self._clock()
+        fields = incoming_fields(draft, now)  # refuses secret documents before reading files
+        prepared = prepare_all(list(draft.files))
+        if not draft.allow_duplicate:
+            existing, reason = self._duplicate(fields, prepared)
+            if existing is not None:
+                raise errors.DuplicateDocument(existing.id, existing.number, existing.year, reason)
+        if fields["pages"] is None and prepared:
+            fields["pages"] = sum(p.pages for p in prepared)
+        year = vietnam_date(fields["received_at"]).year
+        return self._register("incoming", year, None, fields, prepared, now)
+
+    def register_outgoing(self, draft: OutgoingDraft) -> Registered:
+        """Give the next number of the right series and year, and compose the reference."""
+        now = self._clock()
+        fields = outgoing_fields(draft, vietnam_date(now))
+        prepared = prepare_all(list(draft.files))
+        if fields["unit_code"]:
+            with self._db.read() as s:
+                self._unit_id(s, fields["unit_code"])
+        if prepared:
+            fields["pages"] = sum(p.pages for p in prepared)
+        fields["has_paper"] = not fields["electronic_only"]
+        return self._register(
+            "outgoing", fields["issued_on"].year, draft.series, fields, prepared, now
+        )
+
+    def _register(
+        self,
+        kind: Direction,
+        year: int,
+        series: str | None,
+        fields: dict[str, Any],
+        prepared: list[PreparedFile],
+        now: datetime,
+    ) -> Registered:
+        blobs = self._put_files(prepared)
+        try:
+            with self._write() as s:
+                reg = _pick_register(
+                    s, self._agency_id, kind, year, series, fields["doc_type"], now, self.actor
+                )
+                number = s.execute(
+                    update(Register)
+                    .where(Register.id == reg.id)
+                    .values(last_number=Register.last_number + 1)
+                    .returning(Register.last_number)
+                ).scalar_one()
+                if kind == "outgoing":
+                    agency = s.get_one(Agency, self._agency_id)
+                    reference = compose_reference(
+                        number, fields["doc_type"], agency.code, fields["unit_code"]
+                    )
+                    from clerk_app.text import reference_key
+
+                    fields.update(
+                        reference=reference,
+                        reference_key=reference_key(reference),
+                        issuer=agency.name,
+                        issuer_key=fold(agency.name),
+                    )
+                doc = Document(
+                    id=new_id(),
+                    register_id=reg.id,
+                    direction=kind,
+                    year=year,
+                    number=number,
+                    status="registered",
+                    created_at=now,
+                    updated_at=now,
+                    revision=1,
+                    **fields,
+                )
+                s.add(doc)
+                s.flush()
+                files = self._add_file_rows(s, doc.id, prepared, now)
+                details = document_fields(doc) | {"register": reg.series, "files": files}
+                self._log(s, f"register_{kind}", "document", doc.id, details, at=now)
+                search_index.index_document(s, doc.id, search_index.search_body(fields))
+                doc_id = doc.id
+        except BaseException:
+            for blob in blobs:
+                self._store.discard(blob)
+            raise
+        change = Change(f"register_{kind}", document_ids=(doc_id,), register_ids=(reg.id,))
+        return Registered(self.document(doc_id), change)
+
+    def _duplicate(
+        self, fields: dict[str, Any], prepared: list[PreparedFile]
+    ) -> tuple[DocumentSummary | None, str]:
+        with self._db.read() as s:
+            hashes = [p.sha256 for p in prepared]
+            if hashes:
+                row = s.execute(
+                    text(
+                        f"SELECT {search_index.SUMMARY_COLUMNS} FROM document d "
+                        "JOIN document_file f ON f.document_id = d.id "
+                        "WHERE d.direction = 'incoming' AND d.status = 'registered' "
+                        "AND f.role = 'original' AND f.sha256 IN :hashes "
+                        "ORDER BY d.rowid LIMIT 1"
+                    ).bindparams(_expanding("hashes")),
+                    {"hashes": hashes},
+                ).first()
+                if row is not None:
+                    return search_index.summary_from_row(row), "same_file"
+            if fields["reference_key"] and fields["issuer_key"]:
+                row = s.execute(
+                    text(
+                        f"SELECT {search_index.SUMMARY_COLUMNS} FROM document d "
+                        "WHERE d.issuer_key = :issuer AND d.reference_key = :ref "
+                        "AND d.direction = 'incoming' AND d.status = 'registered' "
+                        "ORDER BY d.rowid LIMIT 1"
+                    ),
+                    {"issuer": fields["issuer_key"], "ref": fields["reference_key"]},
+                ).first()
+                if row is not None:
+                    return search_index.summary_from_row(row), "same_reference"
+        return None, ""
+
+    # --- corrections, cancellation, handover, files ----------------------------------------
+
+    def correct(self, document_id: str, changes: dict[str, object], reason: str) -> Change:
+        """A correction is a new audited entry with the old and new values; the number stays."""
+        why = nfc(reason)
+        if not why:
+            raise errors.MissingField("reason")
+        with self._write() as s:
+            doc = self._live_document(s, document_id)
+            new_values = correction_fields(doc.direction, dict(changes))
+            diff = {}
+            for name, value in new_values.items():
+                old = getattr(doc, name)
+                if old != value:
+                    diff[name] = [_jsonable(old), _jsonable(value)]
+                    setattr(doc, name, value)
+            if not diff:
+                return Change("correct")
+            doc.revision += 1
+            doc.updated_at = self._clock()
+            s.flush()
+            self._log(s, "correct", "document", doc.id, {"reason": why, "changes": diff})
+            search_index.index_document(s, doc.id, search_index.search_body(_field_map(doc)))
+            register_id = doc.register_id
+        return Change("correct", document_ids=(document_id,), register_ids=(register_id,))
+
+    def cancel(self, document_id: str, reason: str) -> Change:
+        """Cancel a registration; its number stays consumed and is never issued again."""
+        why = nfc(reason)
+        if not why:
+            raise errors.MissingField("reason")
+        with self._write() as s:
+            doc = self._live_document(s, document_id)
+            now = self._clock()
+            doc.status = "cancelled"
+            doc.cancelled_at = now
+            doc.cancel_reason = why
+            doc.revision += 1
+            doc.updated_at = now
+            s.flush()
+            self._log(s, "cancel", "document", doc.id, {"reason": why, "number": doc.number})
+            register_id = doc.register_id
+        return Change("cancel", document_ids=(document_id,), register_ids=(register_id,))
+
+    def hand_over(self, document_id: str, to: str) -> Change:
+        receiver = nfc(to)
+        if not receiver:
+            raise errors.MissingField("to")
+        with self._write() as s:
+            doc = self._live_document(s, document_id)
+            now = self._clock()
+            doc.handed_over_at = now
+            doc.handed_over_to = receiver
+            if not doc.recipients:
+                doc.recipients = receiver
+            doc.updated_at = now
+            s.flush()
+            self._log(s, "hand_over", "document", doc.id, {"to": receiver, "at": iso(now)})
+            register_id = doc.register_id
+        return Change("hand_over", document_ids=(document_id,), register_ids=(register_id,))
+
+    def attach_files(self, document_id: str, paths: Sequence[Path]) -> Change:
+        prepared = prepare_all(list(paths))
+        if not prepared:
+            return Change("attach_files")
+        blobs = self._put_files(prepared)
+        try:
+            with self._write() as s:
+                doc = self._live_document(s, document_id)
+                now = self._clock()
+                files = self._add_file_rows(s, doc.id, prepared, now)
+                doc.updated_at = now
+                self._log(s, "attach_files", "document", doc.id, {"files": files})
+        except BaseException:
+            for blob in blobs:
+                self._store.discard(blob)
+            raise
+        return Change("attach_files", document_ids=(document_id,))
+
+    def _put_files(self, prepared: list[PreparedFile]) -> list[StoredBlob]:
+        # Blobs are written (and fsynced) before the numbering transaction so the write lock is
+        # never held during disk I/O; a failed transaction discards what it alone created.
+        blobs: list[StoredBlob] = []
+        try:
+            for p in prepared:
+                blobs.append(self._store.put(p.data))
+                if p.rendition is not None:
+                    blobs.append(self._store.put(p.rendition))
+        except BaseException:
+            for blob in blobs:
+                self._store.discard(blob)
+            raise
+        return blobs
+
+    def _add_file_rows(
+        self, s: Session, document_id: str, prepared: list[PreparedFile], now: datetime
+    ) -> list[dict[str, Any]]:
+        added = []
+        for p in prepared:
+            original = DocumentFile(
+                id=new_id(),
+                document_id=document_id,
+                sha256=p.sha256,
+                role="original",
+                filename=p.filename,
+                media_type=p.media_type,
+                size=len(p.data),
+                pages=p.pages,
+                parent_id=None,
+                added_at=now,
+            )
+            s.add(original)
+            added.append({"sha256": p.sha256, "role": "original", "filename": p.filename})
+            if p.rendition is not None and p.rendition_sha256 is not None:
+                s.flush()
+                s.add(
+                    DocumentFile(
+                        id=new_id(),
+                        document_id=document_id,
+                        sha256=p.rendition_sha256,
+                        role="rendition",
+                        filename=Path(p.filename).stem + ".pdf",
+                        media_type="application/pdf",
+                        size=len(p.rendition),
+                        pages=p.pages,
+                        parent_id=original.id,
+                        added_at=now,
+                    )
+                )
+                added.append({"sha256": p.rendition_sha256, "role": "rendition"})
+        s.flush()
+        return added
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def document(self, document_id: str) -> DocumentDetail:
+        with self._db.read() as s:
+            doc = s.get(Document, document_id)
+            if doc is None:
+                raise errors.UnknownDocument(document_id)
+            files = (
+                s.execute(
+                    select(DocumentFile)
+                    .where(DocumentFile.document_id == document_id)
+                    .order_by(DocumentFile.added_at, DocumentFile.role)
+                )
+                .scalars()
+                .all()
+            )
+            history = (
+                s.execute(
+                    select(AuditEntry)
+                    .where(AuditEntry.entity == "document", AuditEntry.entity_id == document_id)
+                    .order_by(AuditEntry.seq)
+                )
+                .scalars()
+                .all()
+            )
+            summary = search_index.register_rows(s, doc.register_id, doc.number - 1, 1)[0]
+            reg = s.get_one(Register, doc.register_id)
+            fields = document_fields(doc) | {"register": reg.name, "series": reg.series}
+            return DocumentDetail(
+                summary=summary,
+                fields=fields,
+                files=[
+                    FileInfo(
+                        f.id,
+                        f.sha256,
+                        f.role,
+                        f.filename,
+                        f.media_type,
+                        f.size,
+                        f.pages,
+                        f.parent_id,
+                        f.added_at,
+                    )
+                    for f in files
+                ],
+                history=[_audit_record(a) for a in history],
+            )
+
+    def search(
+        self, query: str, filters: SearchFilters | None = None, limit: int = 50
+    ) -> list[DocumentSummary]:
+        with self._db.read() as s:
+            return search_index.search(s, nfc(query), filters, limit)
+
+    def register_rows(self, register_id: str, start: int, count: int) -> list[DocumentSummary]:
+        with self._db.read() as s:
+            return search_index.register_rows(s, register_id, start, count)
+
+    def iter_register(self, register_id: str, batch: int = 1000) -> Iterator[DocumentSummary]:
+        """Every entry of a register in number order, fetched in batches."""
+        start = 0
+        while True:
+            rows = self.register_rows(register_id, start, batch)
+            yield from rows
+            if len(rows) < batch:
+                last = self.register_info(register_id).last_number
+                if start + batch >= last:
+                    return
+            start += batch
+
+    def register_info(self, register_id: str) -> RegisterInfo:
+        with self._db.read() as s:
+            return _register_info(s.get_one(Register, register_id))
+
+    def pending_handover(self, limit: int = 200) -> list[DocumentSummary]:
+        with self._db.read() as s:
+            return search_index.pending_handover(s, limit)
+
+    def pending_handover_count(self) -> int:
+        with self._db.read() as s:
+            return search_index.pending_handover_count(s)
+
+    def file_bytes(self, sha256: str) -> bytes:
+        return self._store.read(sha256)
+
+    def file_path(self, sha256: str) -> Path:
+        return self._store.path(sha256)
+
+    def verify_audit(self) -> AuditCheck:
+        with self._db.read() as s:
+            count, bad = verify_chain(s)
+        return AuditCheck(entries=count, ok=bad is None, first_bad_seq=bad)
+
+    def outbox_pending(self) -> int:
+        from clerk_app.storage.journal import pending_outbox_count
+
+        with self._db.read() as s:
+            return pending_outbox_count(s)
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _write(self) -> Any:
+        return _guarded(self._db)
+
+    def _log(
+        self,
+        s: Session,
+        action: str,
+        entity: str,
+        entity_id: str,
+        details: dict[str, Any],
+        at: datetime | None = None,
+    ) -> None:
+        _record(
+            s, at or self._clock(), self.actor, self.station, action, entity, entity_id, details
+        )
+
+    def _unit_id(self, s: Session, code: str) -> str:
+        unit_id = s.execute(
+            select(Unit.id).where(Unit.code == nfc(code).upper())
+        ).scalar_one_or_none()
+        if unit_id is None:
+            raise errors.UnknownUnit(code)
+        return unit_id
+
+    def _live_document(self, s: Session, document_id: str) -> Document:
+        doc = s.get(Document, document_id)
+        if doc is None:
+            raise errors.UnknownDocument(document_id)
+        if doc.status == "cancelled":
+            raise errors.DocumentCancelled(document_id, doc.number)
+        return doc
+
+
+# --- module helpers ------------------------------------------------------------------------
+
+
+class _guarded:
+    """A write transaction whose disk failures surface as StorageFailed, never half-written."""
+
+    def __init__(self, db: Database) -> None:
+        self._cm = db.write()
+
+    def __enter__(self) -> Session:
+        try:
+            return self._cm.__enter__()
+        except OperationalError as exc:
+            raise errors.StorageFailed(str(exc.orig)) from exc
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool | None:
+        try:
+            return self._cm.__exit__(exc_type, exc, tb)
+        except OperationalError as err:
+            raise errors.StorageFailed(str(err.orig)) from err
+
+
+def _expanding(name: str) -> Any:
+    from sqlalchemy import bindparam
+
+    return bindparam(name, expanding=True)
+
+
+def _current_user() -> str:
+    try:
+        return os.environ.get("CLERK_USER") or getpass.getuser()
+    except OSError:
+        return "clerk"
+
+
+def _record(
+    s: Session,
+    at: datetime,
+    actor: str,
+    station: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    details: dict[str, Any],
+) -> None:
+    """Every change writes its audit entry and its outbox entry in the same transaction."""
+    append_audit(
+        s,
+        at=at,
+        actor=actor,
+        station=station,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        details=details,
+    )
+    append_outbox(s, at=at, entity=entity, entity_id=entity_id, op=action, payload=details)
+
+
+def _register_details(reg: Register) -> dict[str, Any]:
+    return {
+        "kind": reg.kind,
+        "year": reg.year,
+        "series": reg.series,
+        "name": reg.name,
+        "doc_types": reg.doc_types,
+    }
+
+
+def _open_registers(s: Session, agency_id: str, year: int, now: datetime, actor: str) -> list[str]:
+    """Open the year's incoming register and outgoing series (as last year's) if not open yet."""
+    existing = (
+        s.execute(select(Register).where(Register.agency_id == agency_id, Register.year == year))
+        .scalars()
+        .all()
+    )
+    if existing:
+        return []
+    previous_year = s.execute(
+        select(Register.year)
+        .where(Register.agency_id == agency_id, Register.year < year)
+        .order_by(Register.year.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    templates: list[tuple[str, str, str, list[str] | None]] = [
+        ("incoming", DEFAULT_SERIES, REGISTER_NAMES["incoming"], None),
+        ("outgoing", DEFAULT_SERIES, REGISTER_NAMES["outgoing"], None),
+    ]
+    if previous_year is not None:
+        for old in s.execute(
+            select(Register).where(
+                Register.year == previous_year,
+                Register.kind == "outgoing",
+                Register.series != DEFAULT_SERIES,
+            )
+        ).scalars():
+            templates.append(("outgoing", old.series, old.name, old.doc_types))
+    station = s.execute(select(DeskState.station)).scalar_one()
+    opened = []
+    for kind, series, name, doc_types in templates:
+        reg = Register(
+            id=new_id(),
+            agency_id=agency_id,
+            kind=kind,
+            year=year,
+            series=series,
+            name=name,
+            doc_types=doc_types,
+            last_number=0,
+            opened_at=now,
+        )
+        s.add(reg)
+        s.flush()
+        _record(s, now, actor, station, "open_register", "register", reg.id, _register_details(reg))
+        opened.append(reg.id)
+    return opened
+
+
+def _pick_register(
+    s: Session,
+    agency_id: str,
+    kind: str,
+    year: int,
+    series: str | None,
+    doc_type: str,
+    now: datetime,
+    actor: str,
+) -> Register:
+    _open_registers(s, agency_id, year, now, actor)
+    candidates = (
+        s.execute(
+            select(Register).where(
+                Register.agency_id == agency_id, Register.kind == kind, Register.year == year
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if series:
+        for reg in candidates:
+            if reg.series == series:
+                return reg
+        raise errors.InvalidValue("series", series, "một sổ văn bản đi đã mở trong năm")
+    if kind == "outgoing":
+        for reg in candidates:
+            if reg.doc_types and doc_type in reg.doc_types:
+                return reg
+    for reg in candidates:
+        if reg.series == DEFAULT_SERIES:
+            return reg
+    raise errors.NoRegister(kind, year)
+
+
+def _register_info(reg: Register) -> RegisterInfo:
+    return RegisterInfo(reg.id, reg.kind, reg.year, reg.series, reg.name, reg.last_number)  # type: ignore[arg-type]
+
+
+def _field_map(doc: Document) -> dict[str, Any]:
+    return {
+        name: getattr(doc, name)
+        for name in ("reference", "issuer", "doc_type", "subject", "notes", "recipients", "signer")
+    }
+
+
+def _audit_record(a: AuditEntry) -> AuditRecord:
+    import json
+
+    return AuditRecord(
+        seq=a.seq,
+        at=to_vietnam(a.at),
+        actor=a.actor,
+        station=a.station,
+        action=a.action,
+        entity=a.entity,
+        entity_id=a.entity_id,
+        details=json.loads(a.details),
+        hash=a.hash,
+    )
+
+
+__all__ = ["Workspace", "canonical_json", "default_data_dir", "replace"]

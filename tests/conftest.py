@@ -1,0 +1,73 @@
+"""Shared fixtures: a desk data directory with a fixed clock, and documents made on the fly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from clerk_app.clock import VIETNAM
+from clerk_app.workspace import Workspace
+
+
+class SteppingClock:
+    """The desk's clock in tests: a fixed start that moves one second per reading."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> SteppingClock:
+    return SteppingClock(datetime(2026, 3, 10, 8, 0, tzinfo=VIETNAM))
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "desk"
+
+
+@pytest.fixture
+def workspace(data_dir: Path, clock: SteppingClock) -> Iterator[Workspace]:
+    ws = Workspace.init(
+        data_dir,
+        agency_name="Ủy ban nhân dân tỉnh Phú Yên",
+        agency_code="UBND",
+        parent_name="",
+        actor="nvan1.ubnd",
+        clock=clock,
+    )
+    ws.add_unit("VP", "Văn phòng")
+    ws.add_unit("KT", "Phòng Kinh tế")
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+@pytest.fixture
+def make_pdf(tmp_path: Path) -> Callable[..., Path]:
+    """Write a small real PDF with the given lines of text on each page."""
+    counter = iter(range(1_000_000))
+
+    def make(*lines: str, pages: int = 1, name: str | None = None) -> Path:
+        doc = pymupdf.open()
+        for page_no in range(pages):
+            page = doc.new_page(width=595, height=842)
+            y = 72
+            for line in lines or (f"Trang {page_no + 1}",):
+                page.insert_text((72, y), line, fontsize=12)
+                y += 18
+        path = tmp_path / (name or f"doc-{next(counter)}.pdf")
+        doc.save(path)
+        doc.close()
+        return path
+
+    return make
