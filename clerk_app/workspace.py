@@ -674,10 +674,16 @@ class Workspace:
             )
 
     def search(
-        self, query: str, filters: SearchFilters | None = None, limit: int = 50
+        self,
+        query: str,
+        filters: SearchFilters | None = None,
+        limit: int = 50,
+        *,
+        prefix: bool = False,
     ) -> list[DocumentSummary]:
+        """Newest first; `prefix` lets the last word be unfinished (search as you type)."""
         with self._db.read() as s:
-            return search_index.search(s, nfc(query), filters, limit)
+            return search_index.search(s, query, filters, limit, prefix)
 
     def register_rows(self, register_id: str, start: int, count: int) -> list[DocumentSummary]:
         with self._db.read() as s:

@@ -83,17 +83,18 @@ def refuse_network_share(data_dir: Path, mounts_text: str | None = None) -> None
         raise errors.NetworkShareRefused(str(data_dir), fs_type)
 
 
-def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own handling is unreliable).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    # FULL, not NORMAL: under WAL, NORMAL can lose a committed numbering transaction on power
-    # loss, and a number already printed on paper would then be issued again.
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+def _pragmas(synchronous: str) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN (pysqlite's own handling is unreliable).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    return on_connect
 
 
 def _on_begin(conn: Any) -> None:
@@ -103,9 +104,15 @@ def _on_begin(conn: Any) -> None:
     conn.exec_driver_sql(mode)
 
 
-def make_engine(db_path: Path) -> Engine:
+def make_engine(db_path: Path, synchronous: str = "FULL") -> Engine:
+    """Engine for the desk database.
+
+    FULL, not NORMAL: under WAL, NORMAL can lose a committed numbering transaction on power
+    loss, and a number already printed on paper would then be issued again. Only bulk loads
+    of a fresh demo, which have nothing to lose, pass OFF.
+    """
     engine = create_engine(f"sqlite:///{db_path}", future=True)
-    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "connect", _pragmas(synchronous))
     event.listen(engine, "begin", _on_begin)
     return engine
 
@@ -113,9 +120,9 @@ def make_engine(db_path: Path) -> Engine:
 class Database:
     """The desk's SQLite database with its read and write transactions."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, synchronous: str = "FULL") -> None:
         self.path = db_path
-        self.engine = make_engine(db_path)
+        self.engine = make_engine(db_path, synchronous)
 
     @contextmanager
     def write(self) -> Iterator[Session]:

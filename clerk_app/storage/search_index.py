@@ -51,16 +51,18 @@ def index_document(session: Session, document_id: str, body: str) -> None:
     )
 
 
-def match_expression(query: str) -> str | None:
-    """FTS5 MATCH text for what a clerk typed: every word must occur; the last may be a prefix.
+def match_expression(query: str, prefix: bool = False) -> str | None:
+    """FTS5 MATCH text for what a clerk typed: every word must occur.
 
+    With `prefix` (search as you type) the last word may be unfinished, unless the clerk has
+    typed a space after it.
     Words are quoted so FTS5 syntax characters typed by the clerk (-, *, :, ") are plain text.
     """
     tokens = _TOKEN.findall(fold(query))
     if not tokens:
         return None
     quoted = [f'"{t}"' for t in tokens]
-    if query == query.rstrip() and len(tokens[-1]) >= 2:
+    if prefix and query == query.rstrip() and len(tokens[-1]) >= 2:
         quoted[-1] += "*"
     return " ".join(quoted)
 
@@ -97,7 +99,7 @@ def _filter_sql(filters: SearchFilters | None) -> tuple[str, dict[str, Any]]:
 
 
 def search(
-    session: Session, query: str, filters: SearchFilters | None, limit: int
+    session: Session, query: str, filters: SearchFilters | None, limit: int, prefix: bool = False
 ) -> list[DocumentSummary]:
     """Newest first. A reference such as `12/QĐ-UBND` is looked up by key, not by words."""
     where, params = _filter_sql(filters)
@@ -109,7 +111,7 @@ def search(
             "ORDER BY d.rowid DESC LIMIT :limit"
         )
     else:
-        expression = match_expression(query)
+        expression = match_expression(query, prefix)
         if expression is None:
             sql = (
                 f"SELECT {SUMMARY_COLUMNS} FROM document d WHERE 1 = 1{where} "

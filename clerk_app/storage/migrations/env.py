@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from clerk_app.storage.models import FTS_TABLE, Base
+from clerk_app.storage.models import Base, include_object
 
 config = context.config
 target_metadata = Base.metadata
-
-
-def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    # FTS5 tables and their shadow tables are made by raw SQL; autogenerate must not drop them.
-    return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))
 
 
 def run_migrations_online() -> None:
