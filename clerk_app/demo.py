@@ -153,7 +153,7 @@ def build_demo(
             ws.add_person(person, unit_code, title)
         now = clock()
         year = now.astimezone(VIETNAM).year
-        registers = {r.kind: r for r in ws.registers(year)}
+        registers: dict[str, Any] = {r.kind: r for r in ws.registers(year)}
         station, actor = ws.station, ws.actor
     rng = random.Random(seed)
     start = datetime.combine(date(year, 1, 1), time(7, 30), VIETNAM)

@@ -181,7 +181,7 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
 def describe(error: BaseException) -> Message:
     """Vietnamese message for any error; unknown ones get a generic message with their type."""
     for cls in type(error).__mro__:
-        rule = _RULES.get(cls)  # type: ignore[call-overload]
+        rule = _RULES.get(cls)
         if rule is not None:
             return rule(error)
     return Message(

@@ -337,10 +337,8 @@ def _image_to_pdf(
             return frames, bytes(doc.tobytes(deflate=True, no_new_id=True))
 
 
-def _open_image(
-    data: bytes, media_type: str, where: str, max_pixels: int
-) -> ImageFile.ImageFile:
-    if False:
+def _open_image(data: bytes, media_type: str, where: str, max_pixels: int) -> ImageFile.ImageFile:
+    if media_type == PNG and _PNG_END not in data:
         raise FileTruncated(where)
     if media_type == TIFF:
         _tiff_directories(data, where)
@@ -516,7 +514,9 @@ def _walk_tiff(data: bytes) -> int:
                 if value_at + size > len(data):
                     raise EOFError
             if kind in _TIFF_INTS and any(tag in pair for pair in _TIFF_EXTENTS):
-                arrays[tag] = struct.unpack_from(f"{order}{number}{_TIFF_INTS[kind]}", data, value_at)
+                arrays[tag] = struct.unpack_from(
+                    f"{order}{number}{_TIFF_INTS[kind]}", data, value_at
+                )
         for offsets_tag, counts_tag in _TIFF_EXTENTS:
             starts, lengths = arrays.get(offsets_tag, ()), arrays.get(counts_tag, ())
             if any(s + n > len(data) for s, n in zip(starts, lengths, strict=False)):

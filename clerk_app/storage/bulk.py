@@ -87,7 +87,8 @@ def bulk_register(
     for row, body, detail in zip(rows, bodies, details, strict=True):
         rowid = next_rowid + len(docs)
         record = {c: row.get(c) for c in _DOC_COLUMNS}
-        record["id"] = record["id"] or new_id()
+        doc_id = str(record["id"] or new_id())
+        record["id"] = doc_id
         for key in ("received_at", "handed_over_at", "cancelled_at", "created_at", "updated_at"):
             record[key] = _db_time(record[key])
         if record["issued_on"] is not None:
@@ -99,7 +100,7 @@ def bulk_register(
         payload = canonical_json(detail)
         action = f"register_{row['direction']}"
         digest = entry_hash(
-            prev, at.astimezone(UTC), actor, station, action, "document", record["id"], payload
+            prev, at.astimezone(UTC), actor, station, action, "document", doc_id, payload
         )
         audits.append(
             {
@@ -108,7 +109,7 @@ def bulk_register(
                 "actor": actor,
                 "station": station,
                 "action": action,
-                "entity_id": record["id"],
+                "entity_id": doc_id,
                 "details": payload,
                 "prev_hash": prev,
                 "hash": digest,

@@ -236,6 +236,8 @@ class OutboxEntry(Base):
 FTS_TABLE = "document_fts"
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     """Alembic filter: FTS5 tables and their shadow tables are made by raw SQL, not models."""
     return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))

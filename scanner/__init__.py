@@ -1,0 +1,1 @@
+"""Page acquisition from scanners (SANE/WIA via pyinsane2); imports the core only, never Qt or sync."""

@@ -1,0 +1,1 @@
+"""The central server (FastAPI); never imports the desk UI or the scanner."""
