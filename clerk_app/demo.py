@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import random
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from clerk_app import errors
 from clerk_app.clock import VIETNAM, system_clock
+from clerk_app.records import IncomingDraft
 from clerk_app.registration import compose_reference
 from clerk_app.storage import bulk
 from clerk_app.storage.database import DB_FILENAME, Database
@@ -141,8 +145,36 @@ def build_demo(
     clock: Callable[[], datetime] = system_clock,
     batch: int = 20_000,
 ) -> Path:
-    """Create the demo agency with `documents` registrations spread over this year so far."""
+    """Create the demo agency with `documents` registrations spread over this year so far.
+
+    It is built in a staging folder and moved into place only when complete, so an
+    interrupted build never leaves a half-made desk that looks like a real one.
+    """
     path = (data_dir or default_data_dir()).expanduser()
+    if path.exists() and any(path.iterdir()):
+        raise errors.AlreadyInitialised(str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.parent / f".{path.name}.building-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        _build(staging, documents, progress, seed, clock, batch)
+        if path.exists():
+            path.rmdir()
+        staging.rename(path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return path
+
+
+def _build(
+    path: Path,
+    documents: int,
+    progress: Callable[[int, int], None] | None,
+    seed: int,
+    clock: Callable[[], datetime],
+    batch: int,
+) -> None:
     name, code, parent = AGENCY
     with Workspace.init(
         path, agency_name=name, agency_code=code, parent_name=parent, clock=clock, demo=True
@@ -186,7 +218,72 @@ def build_demo(
                 progress(done, documents)
     finally:
         db.close()
-    return path
+    with Workspace.open(path, actor=actor, clock=clock) as ws:
+        _register_letters(ws, rng, path.parent / f".{path.name}.letters", min(12, documents))
+
+
+LETTER_FONTS = (
+    "/usr/share/fonts/truetype/croscore/Tinos-Regular.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+    "C:/Windows/Fonts/times.ttf",
+)
+
+
+def letter_pdf(issuer: str, reference: str, issued_on: date, doc_type: str, subject: str) -> bytes:
+    """A one-page letter laid out as NĐ 30 prescribes, for demo scans and test fixtures."""
+    import pymupdf
+
+    font_file = next((f for f in LETTER_FONTS if Path(f).is_file()), None)
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    kwargs: dict[str, Any] = {"fontname": "serif", "fontfile": font_file} if font_file else {}
+    body = [
+        (60, 70, issuer.upper(), 12),
+        (330, 70, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 12),
+        (360, 88, "Độc lập - Tự do - Hạnh phúc", 12),
+        (60, 110, f"Số: {reference}", 13),
+        (330, 110, f"Phú Yên, ngày {issued_on:%d} tháng {issued_on:%m} năm {issued_on:%Y}", 13),
+        (240, 160, doc_type.upper(), 14),
+        (120, 180, subject[:70], 13),
+        (80, 230, "Căn cứ Nghị định số 30/2020/NĐ-CP ngày 05 tháng 3 năm 2020 của Chính phủ", 13),
+        (80, 250, "về công tác văn thư; đề nghị các cơ quan, đơn vị triển khai thực hiện.", 13),
+        (380, 330, "GIÁM ĐỐC", 13),
+        (370, 420, "Nguyễn Văn Hùng", 13),
+    ]
+    for x, y, line, size in body:
+        page.insert_text((x, y), line, fontsize=size, **kwargs)
+    data = doc.tobytes(garbage=3, deflate=True)
+    doc.close()
+    return bytes(data)
+
+
+def _register_letters(ws: Workspace, rng: random.Random, folder: Path, count: int) -> None:
+    """The newest few documents arrive through the real use case, with a scanned letter each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        today = ws.now_in_vietnam().date()
+        for i in range(count):
+            issuer, issuer_code = ISSUERS[i % len(ISSUERS)]
+            doc_type = INCOMING_TYPES[(i * 5) % len(INCOMING_TYPES)]
+            reference = f"{rng.randint(100, 999)}/{issuer_code}-VP"
+            subject = _subject(rng, today.year)
+            pdf = folder / f"thu-{i + 1:02d}.pdf"
+            pdf.write_bytes(letter_pdf(issuer, reference, today, doc_type, subject))
+            ws.register_incoming(
+                IncomingDraft(
+                    issuer=issuer,
+                    reference=reference,
+                    issued_on=today,
+                    doc_type=doc_type,
+                    subject=subject,
+                    urgency=_urgency(rng),
+                    files=[pdf],
+                    source_channel="Bưu chính",
+                    allow_duplicate=True,
+                )
+            )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _plain(value: Any) -> Any:

@@ -230,6 +230,9 @@ class Workspace:
     ) -> None:
         self.close()
 
+    def now_in_vietnam(self) -> datetime:
+        return to_vietnam(self._clock())
+
     # --- agency, units, people, registers --------------------------------------------------
 
     def agency(self) -> AgencyInfo:

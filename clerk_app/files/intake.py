@@ -9,6 +9,7 @@ import stat
 import struct
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,8 +138,9 @@ def page_count(data: bytes, *, name: str = "") -> int:
     if media_type == PDF:
         with _open_pdf(data, name) as doc:
             return int(doc.page_count)
-    with _open_image(data, media_type, name, MAX_PIXELS) as img:
-        return _frame_count(img, media_type, data, name)
+    img, frames = _open_image(data, media_type, name, MAX_PIXELS)
+    img.close()
+    return frames
 
 
 def render_page_png(
@@ -158,17 +160,19 @@ def render_page_png(
             zoom = width_px / page.rect.width
             pixmap = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
             return bytes(pixmap.tobytes("png"))
-    with _open_image(pdf_or_image, media_type, name, MAX_PIXELS) as img:
-        frames = _frame_count(img, media_type, pdf_or_image, name)
+    img, frames = _open_image(pdf_or_image, media_type, name, MAX_PIXELS)
+    with img:
         if not 0 <= page_index < frames:
             raise IndexError(f"page {page_index} of {frames}")
         if media_type == JPEG:
             # Let libjpeg decode at 1/2, 1/4 or 1/8 scale; a square request keeps both sides
             # at least width_px whichever way the photo is turned.
             img.draft(None, (width_px, width_px))
-        frame = _decoded(img, page_index, pdf_or_image, media_type, name, MAX_PIXELS)
+        frame = _decoded(img, page_index, name, MAX_PIXELS)
         dpi_x, dpi_y = _page_dpi(frame)
         upright = _pdf_ready(frame)
+        if upright.mode == "1":
+            upright = upright.convert("L")  # so that shrinking greys the text, not drops it
         height_px = round(width_px * (upright.height / dpi_y) / (upright.width / dpi_x))
         small = upright.resize(
             (width_px, max(1, height_px)), Image.Resampling.LANCZOS, reducing_gap=3.0
@@ -322,50 +326,45 @@ def _image_to_pdf(
     data: bytes, media_type: str, where: str, max_pixels: int, sha256: str
 ) -> tuple[int, bytes]:
     """Decode every frame once (that is the check) and lay each on a page of a new PDF."""
-    with _open_image(data, media_type, where, max_pixels) as img:
-        frames = _frame_count(img, media_type, data, where)
-        for index in range(frames):
+    img, frames = _open_image(data, media_type, where, max_pixels)
+    with img:
+        for index in range(1, frames):
             # Every frame's size is known from its header: refuse before decoding anything.
-            _seek(img, index, data, media_type, where)
+            _seek(img, index, where)
             _check_size(img, where, max_pixels)
         with pymupdf.open() as doc:
             for index in range(frames):
-                frame = _decoded(img, index, data, media_type, where, max_pixels)
+                frame = _decoded(img, index, where, max_pixels)
                 _add_page(doc, frame, data if media_type == JPEG else None)
             # A fixed /ID from the original's hash: the same image always gives the same bytes.
             doc.xref_set_key(-1, "ID", f"[<{sha256[:32]}><{sha256[:32]}>]")
             return frames, bytes(doc.tobytes(deflate=True, no_new_id=True))
 
 
-def _open_image(data: bytes, media_type: str, where: str, max_pixels: int) -> ImageFile.ImageFile:
+def _open_image(
+    data: bytes, media_type: str, where: str, max_pixels: int
+) -> tuple[ImageFile.ImageFile, int]:
+    """The image with its header read (first frame's size checked), and its number of pages."""
     if media_type == PNG and _PNG_END not in data:
         raise FileTruncated(where)
-    if media_type == TIFF:
-        _tiff_directories(data, where)
+    directories = _tiff_directories(data, where) if media_type == TIFF else 1
     try:
         img = _OPENERS[media_type](io.BytesIO(data))
-    except Image.DecompressionBombError as exc:
-        raise ImageTooLarge(where, width=0, height=0, limit_pixels=max_pixels) from exc
+        # An animated PNG is still one picture; a TIFF has a page per directory.
+        frames = int(getattr(img, "n_frames", 1)) if media_type == TIFF else 1
     except Exception as exc:  # Pillow's parsers raise nearly anything on bad input
         raise _image_failure(where, exc) from exc
-    _check_size(img, where, max_pixels)
-    return img
-
-
-def _frame_count(img: ImageFile.ImageFile, media_type: str, data: bytes, where: str) -> int:
-    if media_type != TIFF:
-        return 1  # an animated PNG is still one picture
     try:
-        frames = int(getattr(img, "n_frames", 1))
-    except Exception as exc:
-        raise _image_failure(where, exc) from exc
-    directories = _tiff_directories(data, where)
-    if frames != directories:
-        raise FileCorrupt(where, detail=f"{directories} TIFF directories, {frames} readable")
-    return frames
+        if frames != directories:
+            raise FileCorrupt(where, detail=f"{directories} TIFF directories, {frames} readable")
+        _check_size(img, where, max_pixels)
+    except ClerkError:
+        img.close()
+        raise
+    return img, frames
 
 
-def _seek(img: ImageFile.ImageFile, index: int, data: bytes, media_type: str, where: str) -> None:
+def _seek(img: ImageFile.ImageFile, index: int, where: str) -> None:
     if index == img.tell():
         return
     try:
@@ -381,14 +380,9 @@ def _check_size(img: Image.Image, where: str, max_pixels: int) -> None:
 
 
 def _decoded(
-    img: ImageFile.ImageFile,
-    index: int,
-    data: bytes,
-    media_type: str,
-    where: str,
-    max_pixels: int,
+    img: ImageFile.ImageFile, index: int, where: str, max_pixels: int
 ) -> ImageFile.ImageFile:
-    _seek(img, index, data, media_type, where)
+    _seek(img, index, where)
     _check_size(img, where, max_pixels)
     try:
         img.load()
@@ -426,12 +420,10 @@ def _page_dpi(img: Image.Image) -> tuple[float, float]:
 
 
 def _pdf_ready(img: Image.Image) -> Image.Image:
-    """The frame upright, in L or RGB (what a PDF page image holds), transparency on white."""
+    """The frame upright, in 1, L or RGB (what a PDF page image holds), transparency on white."""
     out = img
     bands = out.getbands()
-    if out.mode == "1":
-        out = out.convert("L")
-    elif out.mode.startswith("I;16"):
+    if out.mode.startswith("I;16"):
         out = out.convert("I").point(lambda v: v * (1 / 256)).convert("L")
     elif out.mode in ("I", "F"):
         low, high = cast("tuple[float, float]", out.getextrema())  # one band: (min, max)
@@ -442,7 +434,7 @@ def _pdf_ready(img: Image.Image) -> Image.Image:
         flat = Image.new(rgba.mode[0] if bands[0] == "L" else "RGB", rgba.size, "white")
         flat.paste(rgba, mask=rgba.getchannel("A"))
         out = flat
-    elif out.mode not in ("L", "RGB"):
+    elif out.mode not in ("1", "L", "RGB"):
         out = out.convert("RGB")
     turn = _TRANSPOSE.get(_orientation(img))
     return out.transpose(turn) if turn is not None else out
@@ -459,9 +451,19 @@ def _add_page(doc: pymupdf.Document, frame: Image.Image, jpeg: bytes | None) -> 
         return
     upright = _pdf_ready(frame)
     page = doc.new_page(width=upright.width * 72 / dpi_x, height=upright.height * 72 / dpi_y)
-    colorspace = pymupdf.csGRAY if upright.mode == "L" else pymupdf.csRGB
-    pixmap = pymupdf.Pixmap(colorspace, upright.width, upright.height, upright.tobytes(), False)
-    page.insert_image(page.rect, pixmap=pixmap)
+    # PyMuPDF keeps an inserted pixmap uncompressed until the final save: 4 MB per grey A4 page,
+    # close to 1 GB for a 200-page TIFF. Compressed here, each page costs only its stream.
+    xref = doc.get_new_xref()
+    doc.update_object(
+        xref,
+        f"<< /Type /XObject /Subtype /Image /Width {upright.width} /Height {upright.height} "
+        f"/ColorSpace /{'DeviceRGB' if upright.mode == 'RGB' else 'DeviceGray'} "
+        f"/BitsPerComponent {1 if upright.mode == '1' else 8} >>",
+    )
+    # Pillow packs a 1-bit row into bytes with 1 = white, as a PDF image of 1 bit does.
+    doc.update_stream(xref, zlib.compress(upright.tobytes()), compress=False)
+    doc.xref_set_key(xref, "Filter", "/FlateDecode")  # update_stream leaves the filter out
+    page.insert_image(page.rect, xref=xref)
 
 
 # --- TIFF structure --------------------------------------------------------------------------

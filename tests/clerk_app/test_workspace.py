@@ -447,6 +447,13 @@ def test_search_ignores_accents_and_tone_placement(
     assert found == expected
 
 
+def test_search_as_you_type_takes_the_last_word_as_prefix(workspace: Workspace) -> None:
+    doc = workspace.register_incoming(incoming(subject="Quyết định phê duyệt")).document.summary
+    assert workspace.search("quyet di") == []
+    assert [d.id for d in workspace.search("quyet di", prefix=True)] == [doc.id]
+    assert workspace.search("quyet di ", prefix=True) == []
+
+
 def test_search_is_newest_first_and_filters(workspace: Workspace) -> None:
     for i in range(5):
         workspace.register_incoming(

@@ -19,8 +19,7 @@ from clerk_app.storage.database import (
     mount_fs_type,
     refuse_network_share,
 )
-from clerk_app.storage.migrations.env import include_object  # type: ignore[attr-defined]
-from clerk_app.storage.models import Base
+from clerk_app.storage.models import Base, include_object
 
 
 def test_head_constant_matches_the_migration_scripts(tmp_path: Path) -> None:
