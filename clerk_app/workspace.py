@@ -457,8 +457,7 @@ class Workspace:
                 search_index.index_document(s, doc.id, search_index.search_body(fields))
                 doc_id = doc.id
         except BaseException:
-            for blob in blobs:
-                self._store.discard(blob)
+            self._discard_unreferenced(blobs)
             raise
         change = Change(f"register_{kind}", document_ids=(doc_id,), register_ids=(reg.id,))
         return Registered(self.document(doc_id), change)
@@ -569,10 +568,25 @@ class Workspace:
                 doc.updated_at = now
                 self._log(s, "attach_files", "document", doc.id, {"files": files})
         except BaseException:
-            for blob in blobs:
-                self._store.discard(blob)
+            self._discard_unreferenced(blobs)
             raise
         return Change("attach_files", document_ids=(document_id,))
+
+    def _discard_unreferenced(self, blobs: list[StoredBlob]) -> None:
+        # Another desk process may have stored the same bytes and committed a row for them
+        # meanwhile; only blobs no row refers to are removed.
+        hashes = [b.sha256 for b in blobs if b.created]
+        if not hashes:
+            return
+        with self._db.read() as s:
+            used = set(
+                s.execute(
+                    select(DocumentFile.sha256).where(DocumentFile.sha256.in_(hashes))
+                ).scalars()
+            )
+        for blob in blobs:
+            if blob.sha256 not in used:
+                self._store.discard(blob)
 
     def _put_files(self, prepared: list[PreparedFile]) -> list[StoredBlob]:
         # Blobs are written (and fsynced) before the numbering transaction so the write lock is
@@ -584,8 +598,7 @@ class Workspace:
                 if p.rendition is not None:
                     blobs.append(self._store.put(p.rendition))
         except BaseException:
-            for blob in blobs:
-                self._store.discard(blob)
+            self._discard_unreferenced(blobs)
             raise
         return blobs
 

@@ -44,7 +44,7 @@ DEFAULT_DPI = 200.0
 _MIN_TRUSTED_DPI = 96.0
 _MAX_TRUSTED_DPI = 4800.0
 
-# Viewers look for %%EOF within the last 1024 bytes (and for the header within the first 1024).
+# Readers accept up to 1024 bytes of junk before the %PDF- header.
 _PDF_WINDOW = 1024
 _PNG_END = b"IEND\xaeB`\x82"  # the IEND chunk with its fixed CRC
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")  # classic and BigTIFF
@@ -289,11 +289,10 @@ def _zip_kind(data: bytes) -> str:
 
 def _check_pdf(data: bytes, where: str) -> int:
     # MuPDF quietly rebuilds a cut-off file from the objects it finds (the first half of a
-    # document opens with all its pages), so the end of the file is checked first. Junk after
-    # the last %%EOF means a later incremental update (a signature, say) was cut off.
-    tail = data[-_PDF_WINDOW:]
-    end = tail.rfind(b"%%EOF")
-    if end < 0 or tail[end + 5 :].strip(b" \t\r\n\f\x00"):
+    # document opens with all its pages), so the end of the file is checked first. Only blank
+    # padding may follow the last %%EOF: anything else is a later incremental update (a
+    # signature, say) that was cut off, even when an earlier revision's %%EOF is close by.
+    if not data.rstrip(b" \t\r\n\f\x00").endswith(b"%%EOF"):
         raise FileTruncated(where)
     with _open_pdf(data, where) as doc:
         if doc.needs_pass:
@@ -497,8 +496,10 @@ def _walk_tiff(data: bytes) -> int:
     (offset,) = struct.unpack_from(word, data, 8 if big else 4)
     seen: set[int] = set()
     while offset:
-        if offset in seen or len(seen) >= _TIFF_MAX_DIRECTORIES:
+        if offset in seen:
             raise ValueError("TIFF directories form a loop")
+        if len(seen) >= _TIFF_MAX_DIRECTORIES:
+            raise ValueError(f"more than {_TIFF_MAX_DIRECTORIES} TIFF directories")
         seen.add(offset)
         (count,) = struct.unpack_from(order + count_fmt, data, offset)
         entries = offset + struct.calcsize(count_fmt)

@@ -22,6 +22,7 @@ from clerk_app.errors import (
     FileMissing,
     FileTooLarge,
     FileTruncated,
+    FileUnreadable,
     FileUnsupported,
     ImageTooLarge,
 )
@@ -179,6 +180,7 @@ def colour_at(doc: pymupdf.Document, page: int, fx: float, fy: float) -> tuple[i
         ),
         ("handwritten xref table", handwritten_pdf(3)),
         ("trailing CRLF and NULs", pymupdf_pdf(3) + b"\r\n\x00\x00\x00"),
+        ("padded to a 4 KiB block", pymupdf_pdf(3) + bytes(4096)),
         ("no newline after %%EOF", handwritten_pdf(3).rstrip(b"\n")),
     ],
 )
@@ -311,6 +313,21 @@ def test_other_formats_named_pdf_are_unsupported(
     with pytest.raises(FileUnsupported) as caught:
         prepare(write(tmp_path, "van-ban.pdf", data))
     assert caught.value.detected == detected
+
+
+def test_a_file_the_system_will_not_let_us_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "dang-mo.pdf", pymupdf_pdf(1))
+
+    def locked(*_args: object, **_kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(Path, "open", locked)  # as Windows does while Word holds the file
+    with pytest.raises(FileUnreadable) as caught:
+        prepare(path)
+    assert caught.value.detail == "Permission denied"
+    assert "Không đọc được" in str(caught.value)
 
 
 def test_a_missing_file(tmp_path: Path) -> None:
