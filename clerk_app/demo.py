@@ -379,6 +379,9 @@ def _rows(
                 copies=rng.randint(2, 8),
                 file_copy_holder=unit_name,
             )
+        row["register_date"] = (
+            at.astimezone(VIETNAM).date() if kind == "incoming" else row["issued_on"]
+        )
         row["issuer_key"] = fold(row["issuer"])
         row["reference_key"] = reference_key(row["reference"])
         yield row

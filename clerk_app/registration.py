@@ -115,6 +115,7 @@ def incoming_fields(draft: IncomingDraft, now: datetime) -> dict[str, Any]:
     reference = _text(draft.reference, "reference", required=False, limit=120)
     return {
         "received_at": received_at,
+        "register_date": to_vietnam(received_at).date(),
         "issuer": issuer,
         "issuer_key": fold(issuer),
         "reference": reference,
@@ -156,6 +157,7 @@ def outgoing_fields(draft: OutgoingDraft, today: date) -> dict[str, Any]:
         "signer": _text(draft.signer, "signer", required=True),
         "recipients": _text(draft.recipients, "recipients", required=True, limit=SUBJECT_MAX),
         "issued_on": issued_on,
+        "register_date": issued_on,
         "unit_code": unit_code,
         "urgency": urgency,
         "urgency_rank": URGENCY_RANK[urgency],

@@ -25,6 +25,7 @@ _DOC_COLUMNS = (
     "reference",
     "reference_key",
     "issued_on",
+    "register_date",
     "doc_type",
     "subject",
     "urgency",
@@ -91,8 +92,10 @@ def bulk_register(
         record["id"] = doc_id
         for key in ("received_at", "handed_over_at", "cancelled_at", "created_at", "updated_at"):
             record[key] = _db_time(record[key])
-        if record["issued_on"] is not None:
-            record["issued_on"] = record["issued_on"].isoformat()
+        for key in ("issued_on", "register_date"):
+            day = record[key]
+            if day is not None:
+                record[key] = day.isoformat()
         record["rowid"] = rowid
         docs.append(record)
         fts.append({"rowid": rowid, "body": body})

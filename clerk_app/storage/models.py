@@ -134,6 +134,9 @@ class Document(Base):
     __table_args__ = (
         UniqueConstraint("register_id", "number"),
         Index("ix_document_reference_key", "reference_key"),
+        # Year and date filters bound the rowid range the full-text search walks.
+        Index("ix_document_year", "year"),
+        Index("ix_document_register_date", "register_date"),
         Index("ix_document_issuer_reference", "issuer_key", "reference_key"),
         # The "not yet handed over" list stays small; index only its rows.
         Index(
@@ -158,6 +161,8 @@ class Document(Base):
     reference: Mapped[str] = mapped_column(String(120), default="")
     reference_key: Mapped[str] = mapped_column(String(120), default="")
     issued_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The date the register files it under: arrival (Vietnam time) or the outgoing date.
+    register_date: Mapped[date] = mapped_column(Date)
     doc_type: Mapped[str] = mapped_column(String(80))
     subject: Mapped[str] = mapped_column(Text)
     urgency: Mapped[str] = mapped_column(String(20))

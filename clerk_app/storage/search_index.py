@@ -67,7 +67,9 @@ def match_expression(query: str, prefix: bool = False) -> str | None:
     return " ".join(quoted)
 
 
-def _filter_sql(filters: SearchFilters | None) -> tuple[str, dict[str, Any]]:
+def _filter_sql(session: Session, filters: SearchFilters | None) -> tuple[str, dict[str, Any]]:
+    """WHERE clauses for the filters, plus a rowid range that lets a full-text search of a
+    common word skip the years and months the filters exclude instead of walking past them."""
     if filters is None:
         return "", {}
     clauses: list[str] = []
@@ -87,22 +89,44 @@ def _filter_sql(filters: SearchFilters | None) -> tuple[str, dict[str, Any]]:
     if filters.status:
         clauses.append("d.status = :f_status")
         params["f_status"] = filters.status
-    # Incoming documents are dated by arrival (Vietnam time), outgoing ones by their own date.
-    day = "COALESCE(date(d.received_at, '+7 hours'), d.issued_on)"
     if filters.date_from:
-        clauses.append(f"{day} >= :f_from")
+        clauses.append("d.register_date >= :f_from")
         params["f_from"] = filters.date_from.isoformat()
     if filters.date_to:
-        clauses.append(f"{day} <= :f_to")
+        clauses.append("d.register_date <= :f_to")
         params["f_to"] = filters.date_to.isoformat()
+    bounds = _rowid_bounds(session, filters)
+    if bounds is not None:
+        clauses.append("d.rowid BETWEEN :f_lo AND :f_hi")
+        params["f_lo"], params["f_hi"] = bounds
     return "".join(f" AND {c}" for c in clauses), params
+
+
+def _rowid_bounds(session: Session, filters: SearchFilters) -> tuple[int, int] | None:
+    ranges: list[tuple[str, dict[str, Any]]] = []
+    if filters.year:
+        ranges.append(("d.year = :v", {"v": filters.year}))
+    if filters.date_from or filters.date_to:
+        low = (filters.date_from or date.min).isoformat()
+        high = (filters.date_to or date.max).isoformat()
+        ranges.append(("d.register_date BETWEEN :lo AND :hi", {"lo": low, "hi": high}))
+    lo, hi = None, None
+    for where, params in ranges:
+        row = session.execute(
+            text(f"SELECT min(d.rowid), max(d.rowid) FROM document d WHERE {where}"), params
+        ).one()
+        if row[0] is None:
+            return (0, -1)
+        lo = row[0] if lo is None else max(lo, row[0])
+        hi = row[1] if hi is None else min(hi, row[1])
+    return None if lo is None or hi is None else (lo, hi)
 
 
 def search(
     session: Session, query: str, filters: SearchFilters | None, limit: int, prefix: bool = False
 ) -> list[DocumentSummary]:
     """Newest first. A reference such as `12/QĐ-UBND` is looked up by key, not by words."""
-    where, params = _filter_sql(filters)
+    where, params = _filter_sql(session, filters)
     params["limit"] = limit
     if looks_like_reference(query):
         params["key"] = reference_key(query)
@@ -121,10 +145,12 @@ def search(
             params["match"] = expression
             # FTS5 walks its doclist backwards for ORDER BY rowid DESC, so a common word costs
             # only as many rows as the page needs, not every match.
+            # FTS5 applies a rowid range itself; the same range on d is then free.
+            fts_where = where.replace("d.rowid BETWEEN", "f.rowid BETWEEN")
             sql = (
                 f"SELECT {SUMMARY_COLUMNS} FROM document_fts f "
                 "JOIN document d ON d.rowid = f.rowid "
-                f"WHERE document_fts MATCH :match{where} ORDER BY f.rowid DESC LIMIT :limit"
+                f"WHERE document_fts MATCH :match{fts_where} ORDER BY f.rowid DESC LIMIT :limit"
             )
     return [summary_from_row(r) for r in session.execute(text(sql), params)]
 

@@ -144,6 +144,7 @@ def upgrade() -> None:
         sa.Column("reference", sa.String(length=120), nullable=False),
         sa.Column("reference_key", sa.String(length=120), nullable=False),
         sa.Column("issued_on", sa.Date(), nullable=True),
+        sa.Column("register_date", sa.Date(), nullable=False),
         sa.Column("doc_type", sa.String(length=80), nullable=False),
         sa.Column("subject", sa.Text(), nullable=False),
         sa.Column("urgency", sa.String(length=20), nullable=False),
@@ -184,6 +185,8 @@ def upgrade() -> None:
             ),
         )
         batch_op.create_index("ix_document_reference_key", ["reference_key"], unique=False)
+        batch_op.create_index("ix_document_year", ["year"], unique=False)
+        batch_op.create_index("ix_document_register_date", ["register_date"], unique=False)
 
     op.create_table(
         "person",
@@ -230,10 +233,11 @@ def upgrade() -> None:
 
     # Search text is folded (no diacritics, đ→d) before indexing; remove_diacritics 2 also
     # folds whatever slips through. The rowid is the document's rowid, so rowid order is
-    # registration order and "newest first" needs no sort.
+    # registration order and "newest first" needs no sort. Prefix indexes of 2 and 3
+    # letters keep search-as-you-type fast on short unfinished words (bench/RESULTS.md).
     op.execute(
         "CREATE VIRTUAL TABLE document_fts USING fts5("
-        "body, tokenize = 'unicode61 remove_diacritics 2')"
+        "body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
     )
     for guard in GUARDS:
         op.execute(guard)
@@ -250,6 +254,8 @@ def downgrade() -> None:
     op.drop_table("document_file")
     op.drop_table("person")
     with op.batch_alter_table("document", schema=None) as batch_op:
+        batch_op.drop_index("ix_document_register_date")
+        batch_op.drop_index("ix_document_year")
         batch_op.drop_index("ix_document_reference_key")
         batch_op.drop_index(
             "ix_document_pending_handover",

@@ -1,0 +1,173 @@
+"""The main window over a real Workspace: screens, shortcuts, detail, drop, pending handover."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QDialog
+from pytestqt.qtbot import QtBot
+
+from clerk_app.records import IncomingDraft
+from clerk_app.workspace import Workspace
+from ui import main_window as mw
+from ui.main_window import MainWindow
+from ui.register_model import URGENT_BACKGROUND
+from ui.registration_form import IncomingForm, OutgoingForm
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def draft(subject: str, urgency: str = "Thường", issuer: str = "Sở Nội vụ") -> IncomingDraft:
+    return IncomingDraft(
+        issuer=issuer,
+        reference="",
+        issued_on=None,
+        doc_type="Công văn",
+        subject=subject,
+        urgency=urgency,
+    )
+
+
+@pytest.fixture
+def window(qtbot: QtBot, app: QApplication, workspace: Workspace) -> MainWindow:
+    win = MainWindow(workspace)
+    qtbot.addWidget(win)
+    with qtbot.waitActive(win):  # window shortcuts (F5, Ctrl+N…) need the active window
+        win.show()
+        win.activateWindow()
+    return win
+
+
+def test_title_screens_and_status(window: MainWindow, workspace: Workspace) -> None:
+    assert window.windowTitle().startswith("UBND tỉnh Phú Yên")
+    labels = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert labels == ["Văn bản đến", "Văn bản đi", "Chưa chuyển giao", "Tìm kiếm"]
+    assert "0 văn bản" in window.register_count.text()
+    assert window.pending_count.text() == "Chưa chuyển giao: 0"
+
+
+def test_shortcuts_open_the_forms_and_search(
+    qtbot: QtBot, window: MainWindow, workspace: Workspace
+) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_N, CTRL)
+    assert isinstance(window.open_forms[-1], IncomingForm)
+    window.open_forms[-1].close()
+    qtbot.keyClick(window, Qt.Key.Key_N, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    assert isinstance(window.open_forms[-1], OutgoingForm)
+    window.open_forms[-1].close()
+    qtbot.keyClick(window, Qt.Key.Key_F, CTRL)
+    assert window.stack.currentWidget() is window.search
+    assert QApplication.focusWidget() is window.search.query
+
+
+def test_registering_refreshes_register_pending_and_status(
+    qtbot: QtBot, window: MainWindow, workspace: Workspace, type_text: Any
+) -> None:
+    form = window.register("incoming")
+    assert isinstance(form, IncomingForm)
+    form.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    type_text(form.issuer, "Sở Y tế")
+    type_text(form.doc_type.lineEdit(), "Công văn")
+    type_text(form.subject, "Về việc phòng chống dịch")
+    form.urgency.setCurrentText("Hỏa tốc")
+    qtbot.keyClick(form.subject, Qt.Key.Key_Return, CTRL)
+    qtbot.waitUntil(lambda: form.state == "done", timeout=10_000)
+    assert window.incoming.model.rowCount() == 1
+    assert "1 văn bản" in window.register_count.text()
+    assert window.pending_count.text() == "Chưa chuyển giao: 1"
+    assert window.nav.item(mw.PAGE_PENDING).text() == "Chưa chuyển giao (1)"
+
+
+def test_pending_lists_urgent_first_and_marks_them(
+    qtbot: QtBot, window: MainWindow, workspace: Workspace
+) -> None:
+    workspace.register_incoming(draft("Về việc thường 1"))
+    workspace.register_incoming(draft("Về việc hỏa tốc", urgency="Hỏa tốc"))
+    workspace.register_incoming(draft("Về việc khẩn", urgency="Khẩn"))
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    window.show_page(mw.PAGE_PENDING)
+    rows = window.pending.model.rows()
+    assert [r.urgency for r in rows] == ["Hỏa tốc", "Khẩn", "Thường"]
+    model = window.pending.model
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.BackgroundRole).color() == (
+        URGENT_BACKGROUND
+    )
+    assert model.data(model.index(2, 0), Qt.ItemDataRole.BackgroundRole) is None
+    assert "2 văn bản khẩn" in window.pending.summary_label.text()
+
+
+def test_enter_opens_detail_with_fields_and_history(
+    qtbot: QtBot, window: MainWindow, workspace: Workspace
+) -> None:
+    workspace.register_incoming(draft("Về việc kiểm tra công vụ", issuer="Thanh tra tỉnh"))
+    window.refresh()
+    table = window.incoming.table
+    table.setFocus()
+    table.setCurrentIndex(window.incoming.model.index(0, 0))
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.detail.detail is not None, timeout=5_000)
+    detail = window.detail
+    assert detail.title.text().startswith("Văn bản đến số 1/")
+    texts = [
+        detail.fields_form.itemAt(i).widget().text()
+        for i in range(detail.fields_form.count())
+        if detail.fields_form.itemAt(i).widget()
+    ]
+    assert "Thanh tra tỉnh" in texts
+    assert detail.history.topLevelItem(0).text(2) == "Đăng ký văn bản đến"
+
+
+def test_hand_over_from_pending(
+    qtbot: QtBot, window: MainWindow, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = workspace.register_incoming(draft("Về việc A"))
+    window.refresh()
+    window.show_page(mw.PAGE_PENDING)
+    window.pending.table.selectRow(0)
+    monkeypatch.setattr(mw.TextDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
+    monkeypatch.setattr(mw.TextDialog, "value", lambda self: "Phòng Kinh tế")
+    qtbot.keyClick(window, Qt.Key.Key_G, CTRL)
+    qtbot.waitUntil(lambda: window.pending.total == 0, timeout=5_000)
+    doc = workspace.document(result.document.summary.id)
+    assert doc.fields["handed_over_to"] == "Phòng Kinh tế"
+    assert window.pending_count.text() == "Chưa chuyển giao: 0"
+
+
+def test_dropping_files_opens_the_incoming_form_with_them(
+    qtbot: QtBot, window: MainWindow, make_pdf: Callable[..., Path]
+) -> None:
+    pdf = make_pdf("Văn bản quét")
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(pdf))])
+    event = QDropEvent(
+        QPoint(50, 50),
+        Qt.DropAction.CopyAction,
+        data,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    form = window.open_forms[-1]
+    assert isinstance(form, IncomingForm)
+    assert form.files() == [pdf]
+
+
+def test_app_without_data_tells_how_to_start(
+    app: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, message_boxes: Any
+) -> None:
+    from ui import app as app_module
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setenv("CLERK_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.setattr(app_module, "_setup_logging", lambda: None)
+    assert app_module.main([]) == 2
+    text = message_boxes.last.text
+    assert "chưa được khởi tạo" in text
+    assert "clerk demo" in text and "clerk init" in text
