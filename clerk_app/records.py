@@ -117,6 +117,7 @@ class DocumentSummary:
     recipients: str
     signer: str
     handed_over_at: datetime | None
+    notes: str = ""
 
     @property
     def number_label(self) -> str:

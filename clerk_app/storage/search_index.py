@@ -16,7 +16,7 @@ from clerk_app.text import fold, looks_like_reference, reference_key
 SUMMARY_COLUMNS = (
     "d.id, d.direction, d.register_id, d.year, d.number, d.reference, d.issuer, d.subject, "
     "d.doc_type, d.urgency, d.status, d.received_at, d.issued_on, d.recipients, d.signer, "
-    "d.handed_over_at"
+    "d.handed_over_at, d.notes"
 )
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -223,4 +223,5 @@ def summary_from_row(row: Sequence[Any]) -> DocumentSummary:
         recipients=row[13],
         signer=row[14],
         handed_over_at=_as_datetime(row[15]),
+        notes=row[16],
     )
