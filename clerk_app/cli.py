@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import re
 import sys
@@ -354,6 +355,14 @@ def cmd_verify_audit(args: argparse.Namespace) -> Any:
 # --- parser --------------------------------------------------------------------------------
 
 
+# Each area of the desk (stamping, registers in print, …) adds its commands from its own module:
+# `add_commands(command)`, where `command(name, handler, help)` returns an argparse parser
+# with --json already added and `handler(args) -> (json_data, text)` raising ClerkError on bad
+# input. Imported lazily, so `clerk search` does not load the PDF or signing libraries.
+CommandFactory = Callable[[str, Callable[[argparse.Namespace], Any], str], argparse.ArgumentParser]
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="clerk", description="Bàn làm việc văn thư: sổ đăng ký, đăng ký, tìm kiếm."
@@ -472,6 +481,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=200)
 
     command("verify-audit", cmd_verify_audit, "Kiểm tra chuỗi nhật ký thay đổi")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).add_commands(command)
     return parser
 
 
