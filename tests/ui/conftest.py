@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Callable, Iterator  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-import pytest  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget  # noqa: E402
-from pytestqt.qtbot import QtBot  # noqa: E402
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from pytestqt.qtbot import QtBot
 
-from clerk_app.workspace import Workspace  # noqa: E402
+from clerk_app.workspace import Workspace
 
 
 @pytest.fixture
@@ -34,11 +35,18 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
 
 
 @pytest.fixture
-def app(qapp: QApplication) -> QApplication:
-    """The QApplication set up as `clerk-app` sets it up (style, Vietnamese Qt texts)."""
+def app(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> QApplication:
+    """The QApplication set up as `clerk-app` sets it up (style, Vietnamese Qt texts).
+
+    pytest-qt's own hook stays in place so an exception in a slot fails the test instead of
+    opening the presenter's dialog.
+    """
     from ui.app import make_application
 
-    return make_application()
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    made = make_application()
+    monkeypatch.undo()
+    return made
 
 
 TypeText = Callable[[QWidget, str], None]

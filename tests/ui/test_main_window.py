@@ -121,7 +121,7 @@ def test_enter_opens_detail_with_fields_and_history(
         if detail.fields_form.itemAt(i).widget()
     ]
     assert "Thanh tra tỉnh" in texts
-    assert detail.history.topLevelItem(0).text(2) == "Đăng ký văn bản đến"
+    assert detail.history.toPlainText().strip().startswith("Đăng ký văn bản đến — Số đến 1")
 
 
 def test_hand_over_from_pending(

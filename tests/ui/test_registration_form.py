@@ -15,7 +15,6 @@ from pytestqt.qtbot import QtBot
 from clerk_app.clock import vietnam_date
 from clerk_app.records import IncomingDraft
 from clerk_app.workspace import Workspace
-
 from ui.registration_form import IncomingForm, OutgoingForm
 
 YEAR = vietnam_date(datetime.now(UTC)).year

@@ -1,0 +1,550 @@
+"""The clerk desk's main window: navigation, screens, detail, menus, shortcuts; no business rules."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressDialog,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clerk_app.records import Change, Registered
+from ui import errors as presenter
+from ui import formatting as fmt
+from ui.detail import DetailPane
+from ui.pages import DocumentTable, PendingPage, RegisterPage, SearchPage
+from ui.registration_form import FILE_FILTER, RegistrationForm, open_form
+from ui.workers import run_in_background
+
+PAGE_INCOMING, PAGE_OUTGOING, PAGE_PENDING, PAGE_SEARCH = range(4)
+NAV_LABELS = ("Văn bản đến", "Văn bản đi", "Chưa chuyển giao", "Tìm kiếm")
+DETAIL_DELAY_MS = 120
+ACCEPTED_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff"}
+
+NAV_STYLE = """
+QListWidget#nav { background: #1f3a5f; color: #e9eef5; border: none; font-size: 14px;
+                  outline: 0; padding-top: 8px; }
+QListWidget#nav::item { padding: 10px 14px; border-left: 4px solid transparent; }
+QListWidget#nav::item:selected { background: #2d5286; color: #ffffff;
+                                 border-left: 4px solid #ffc107; }
+QListWidget#nav::item:hover:!selected { background: #27476f; }
+"""
+
+
+class TextDialog(QDialog):
+    """A small Vietnamese dialog asking for one value (receiver, reason)."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        title: str,
+        label: str,
+        *,
+        choices: Sequence[str] = (),
+        explanation: str = "",
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(460)
+        layout = QVBoxLayout(self)
+        if explanation:
+            text = QLabel(explanation)
+            text.setWordWrap(True)
+            layout.addWidget(text)
+        form = QFormLayout()
+        if choices:
+            combo = QComboBox()
+            combo.setEditable(True)
+            combo.addItems(list(choices))
+            combo.setCurrentIndex(-1)
+            self.editor: QComboBox | QLineEdit = combo
+        else:
+            self.editor = QLineEdit()
+        form.addRow(label, self.editor)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def value(self) -> str:
+        if isinstance(self.editor, QComboBox):
+            return self.editor.currentText().strip()
+        return self.editor.text().strip()
+
+
+class MainWindow(QMainWindow):
+    """Wires the screens to the Workspace and refreshes them from each use case's Change."""
+
+    def __init__(self, workspace: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.agency = workspace.agency()
+        self.setWindowTitle(f"{self.agency.name} — Văn thư")
+        self.resize(1480, 900)
+        self.setAcceptDrops(True)
+        self.open_forms: list[RegistrationForm] = []
+
+        self.incoming = RegisterPage(workspace, "incoming")
+        self.outgoing = RegisterPage(workspace, "outgoing")
+        self.pending = PendingPage(workspace)
+        self.search = SearchPage(workspace)
+        self.pages: list[QWidget] = [self.incoming, self.outgoing, self.pending, self.search]
+        self.stack = QStackedWidget()
+        for page in self.pages:
+            self.stack.addWidget(page)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setStyleSheet(NAV_STYLE)
+        self.nav.setFixedWidth(210)
+        self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for label in NAV_LABELS:
+            QListWidgetItem(label, self.nav)
+        self.nav.currentRowChanged.connect(self.show_page)
+
+        self.detail = DetailPane(workspace)
+        self.detail.hand_over_requested.connect(self.hand_over)
+        self.detail.attach_requested.connect(self.attach_files)
+        self.detail.cancel_requested.connect(self.cancel_document)
+
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.stack)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([1000, 470])
+        self.splitter.setChildrenCollapsible(False)
+
+        agency_box = QLabel(
+            f"<div style='color:#ffffff; font-weight:700; font-size:15px'>{html.escape(self.agency.name)}</div>"
+            + (
+                f"<div style='color:#b8c7db'>{html.escape(self.agency.parent_name)}</div>"
+                if self.agency.parent_name
+                else ""
+            )
+            + "<div style='color:#ffc107; margin-top:8px; font-size:11px'>"
+            "BÀN LÀM VIỆC VĂN THƯ</div>"
+        )
+        agency_box.setWordWrap(True)
+        agency_box.setContentsMargins(14, 14, 10, 10)
+        side = QWidget()
+        side.setObjectName("side")
+        side.setStyleSheet("QWidget#side { background: #1f3a5f; }")
+        side.setFixedWidth(210)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.setSpacing(0)
+        side_layout.addWidget(agency_box)
+        side_layout.addWidget(self.nav, 1)
+        who = QLabel(
+            f"Người dùng: {html.escape(str(getattr(workspace, 'actor', '')))}<br>"
+            f"Máy: {html.escape(str(getattr(workspace, 'station', '')))}"
+        )
+        who.setStyleSheet("color: #b8c7db; padding: 10px 14px;")
+        side_layout.addWidget(who)
+
+        central = QSplitter()
+        central.addWidget(side)
+        central.addWidget(self.splitter)
+        central.setStretchFactor(1, 1)
+        central.setHandleWidth(1)
+        central.setChildrenCollapsible(False)
+        self.setCentralWidget(central)
+
+        self.register_count = QLabel()
+        self.pending_count = QLabel()
+        folder = str(workspace.data_dir)
+        shown = folder if len(folder) <= 48 else "…" + folder[-47:]
+        self.data_dir_label = QLabel(f"Dữ liệu: {shown}")
+        self.data_dir_label.setStyleSheet("color: #6c757d;")
+        self.data_dir_label.setToolTip(folder)
+        bar = self.statusBar()
+        bar.addWidget(self.register_count)
+        bar.addWidget(QLabel("·"))
+        bar.addWidget(self.pending_count)
+        bar.addPermanentWidget(self.data_dir_label)
+
+        self.detail_timer = QTimer(self)
+        self.detail_timer.setSingleShot(True)
+        self.detail_timer.setInterval(DETAIL_DELAY_MS)
+        self.detail_timer.timeout.connect(self._show_pending_detail)
+        self._detail_wanted: str | None = None
+        for table in self.tables():
+            table.current_document.connect(self._current_document_changed)
+            table.open_document.connect(self.open_detail)
+        for page in (self.incoming, self.outgoing, self.pending):
+            page.counts_changed.connect(self.update_status)
+        self.search.results_changed.connect(self.update_status)
+        self.pending.hand_over_button.clicked.connect(self._hand_over_current)
+
+        self._build_menus()
+        self.refresh()
+        self.nav.setCurrentRow(PAGE_INCOMING)
+
+    # --- structure -----------------------------------------------------------------------------
+
+    def tables(self) -> list[DocumentTable]:
+        return [self.incoming.table, self.outgoing.table, self.pending.table, self.search.table]
+
+    def sizeHint(self) -> QSize:
+        return QSize(1480, 900)
+
+    def _action(self, menu: Any, text: str, shortcut: str | None, slot: Any) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        documents = bar.addMenu("&Văn bản")
+        self.action_incoming = self._action(
+            documents, "Đăng ký văn bản &đến…", "Ctrl+N", lambda: self.register("incoming")
+        )
+        self.action_outgoing = self._action(
+            documents,
+            "Đăng ký văn bản đ&i (cấp số)…",
+            "Ctrl+Shift+N",
+            lambda: self.register("outgoing"),
+        )
+        documents.addSeparator()
+        self.action_open = self._action(documents, "Mở chi tiết\tEnter", None, self._open_current)
+        self.action_attach = self._action(
+            documents, "Đính &kèm tệp…", "Ctrl+O", self._attach_current
+        )
+        self.action_hand_over = self._action(
+            documents, "&Chuyển giao…", "Ctrl+G", self._hand_over_current
+        )
+        self.action_cancel = self._action(documents, "&Hủy văn bản…", None, self._cancel_current)
+        documents.addSeparator()
+        self._action(documents, "&Thoát", "Ctrl+Q", self.close)
+
+        view = bar.addMenu("&Xem")
+        for i, label in enumerate(NAV_LABELS[:3]):
+            self._action(view, label, f"Ctrl+{i + 1}", lambda i=i: self.nav.setCurrentRow(i))
+        self.action_search = self._action(view, "&Tìm kiếm", "Ctrl+F", self.focus_search)
+        view.addSeparator()
+        self.action_refresh = self._action(view, "&Làm mới", "F5", self.refresh)
+
+        help_menu = bar.addMenu("&Trợ giúp")
+        self._action(help_menu, "&Phím tắt", "F1", self.show_shortcuts)
+        self._action(help_menu, "&Giới thiệu", None, self.show_about)
+
+    def show_page(self, index: int) -> None:
+        if not 0 <= index < len(self.pages):
+            return
+        if self.nav.currentRow() != index:
+            self.nav.setCurrentRow(index)
+            return
+        self.stack.setCurrentIndex(index)
+        table = self.current_table()
+        table.setFocus()
+        summary = table.current_summary()
+        self.detail.show_document(summary.id if summary else None)
+        self.update_status()
+
+    def current_table(self) -> DocumentTable:
+        return self.tables()[self.stack.currentIndex()]
+
+    def focus_search(self) -> None:
+        self.show_page(PAGE_SEARCH)
+        self.search.focus_query()
+
+    # --- refreshing ----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """F5: re-read everything shown."""
+        presenter.guarded(self._refresh_all, self)
+
+    def _refresh_all(self) -> None:
+        self.incoming.reload()
+        self.outgoing.reload()
+        self.pending.reload()
+        if self.search.model.rowCount() or self.search.query.text():
+            self.search.run_search()
+        self.detail.reload()
+        self.update_status()
+
+    def apply_change(self, change: Change) -> None:
+        """Refresh just what a use case says it changed."""
+
+        def work() -> None:
+            registers = set(change.register_ids)
+            for page in (self.incoming, self.outgoing):
+                shown = page.register
+                if shown is None or shown.id in registers or change.action.startswith("register_"):
+                    page.reload()
+                elif change.document_ids:
+                    page.model.invalidate()
+            self.pending.reload()
+            if self.search.model.rowCount():
+                self.search.run_search()
+            if self.detail.document_id in change.document_ids:
+                self.detail.reload()
+            self.update_status()
+
+        presenter.guarded(work, self)
+
+    def update_status(self) -> None:
+        page = self.stack.currentIndex()
+        if page in (PAGE_INCOMING, PAGE_OUTGOING):
+            register = (self.incoming if page == PAGE_INCOMING else self.outgoing).register
+            if register is None:
+                self.register_count.setText("Chưa mở sổ")
+            else:
+                self.register_count.setText(
+                    f"{register.name} năm {register.year}: {fmt.count(register.last_number)} "
+                    "văn bản"
+                )
+        elif page == PAGE_SEARCH:
+            self.register_count.setText(f"Kết quả: {fmt.count(self.search.model.rowCount())}")
+        else:
+            self.register_count.setText(f"Đang hiện {fmt.count(self.pending.model.rowCount())}")
+        pending = self.pending.total
+        self.pending_count.setText(f"Chưa chuyển giao: {fmt.count(pending)}")
+        self.pending_count.setStyleSheet("color: #a4161a; font-weight: 600;" if pending else "")
+        item = self.nav.item(PAGE_PENDING)
+        if item is not None:
+            item.setText(
+                f"{NAV_LABELS[PAGE_PENDING]} ({fmt.count(pending)})"
+                if pending
+                else NAV_LABELS[PAGE_PENDING]
+            )
+
+    # --- detail --------------------------------------------------------------------------------
+
+    def _current_document_changed(self, document_id: object) -> None:
+        if self.sender() is not self.current_table():
+            return
+        self._detail_wanted = document_id if isinstance(document_id, str) else None
+        self.detail_timer.start()
+
+    def _show_pending_detail(self) -> None:
+        if self._detail_wanted != self.detail.document_id or self._detail_wanted is None:
+            self.detail.show_document(self._detail_wanted)
+
+    def open_detail(self, document_id: str) -> None:
+        """Enter / double-click: show this document now and move to its tabs."""
+        self.detail_timer.stop()
+        self.detail.show_document(document_id)
+        self.detail.tabs.setFocus()
+
+    def _open_current(self) -> None:
+        summary = self.current_table().current_summary()
+        if summary is not None:
+            self.open_detail(summary.id)
+
+    def _selected_id(self) -> str | None:
+        if self.detail.document_id is not None:
+            return self.detail.document_id
+        summary = self.current_table().current_summary()
+        return summary.id if summary else None
+
+    # --- registering ---------------------------------------------------------------------------
+
+    def register(self, kind: str, files: Sequence[Path] = ()) -> RegistrationForm | None:
+        """Ctrl+N / Ctrl+Shift+N (and dropped files): open the registration form."""
+        form: RegistrationForm | None = None
+
+        def make() -> None:
+            nonlocal form
+            form = open_form(kind, self.workspace, self, self._registered, files)
+            self.open_forms.append(form)
+            form.destroyed.connect(lambda _o=None, f=form: self._forget_form(f))
+
+        presenter.guarded(make, self)
+        return form
+
+    def _forget_form(self, form: RegistrationForm) -> None:
+        if form in self.open_forms:
+            self.open_forms.remove(form)
+
+    def _registered(self, result: Registered) -> None:
+        self.apply_change(result.change)
+        summary = result.document.summary
+        page = self.incoming if summary.direction == "incoming" else self.outgoing
+        if page.register is not None and page.register.id == summary.register_id:
+            page.select_number(summary.number)
+        self.statusBar().showMessage(f"Đã đăng ký {fmt.document_title(summary)}", 8000)
+
+    def closeEvent(self, event: Any) -> None:
+        for form in list(self.open_forms):
+            if form.state == "working":
+                event.ignore()  # a number is being issued; let it finish and show
+                return
+        for form in list(self.open_forms):
+            form.close()
+        super().closeEvent(event)
+
+    # --- drag and drop -------------------------------------------------------------------------
+
+    @staticmethod
+    def _dropped_files(event: QDragEnterEvent | QDropEvent) -> list[Path]:
+        data = event.mimeData()
+        if not data.hasUrls():
+            return []
+        return [Path(u.toLocalFile()) for u in data.urls() if u.isLocalFile()]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_files(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = self._dropped_files(event)
+        if not files:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.register("incoming", files)
+
+    # --- document actions ----------------------------------------------------------------------
+
+    def _hand_over_current(self) -> None:
+        document_id = self._selected_id()
+        if document_id is None:
+            self.statusBar().showMessage("Chọn một văn bản trước khi chuyển giao.", 5000)
+            return
+        self.hand_over(document_id)
+
+    def hand_over(self, document_id: str) -> None:
+        choices = [u.name for u in self.workspace.units()] + [
+            f"{p.full_name}" for p in self.workspace.people()
+        ]
+        dialog = TextDialog(
+            self,
+            "Chuyển giao văn bản",
+            "Chuyển cho:",
+            choices=choices,
+            explanation="Chọn hoặc gõ đơn vị, người nhận văn bản. Việc chuyển giao được ghi "
+            "vào lịch sử văn bản.",
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        to = dialog.value()
+        self._run_change(
+            lambda: self.workspace.hand_over(document_id, to), f"Đã chuyển giao cho {to}."
+        )
+
+    def _cancel_current(self) -> None:
+        document_id = self._selected_id()
+        if document_id is not None:
+            self.cancel_document(document_id)
+
+    def cancel_document(self, document_id: str) -> None:
+        dialog = TextDialog(
+            self,
+            "Hủy văn bản",
+            "Lý do hủy:",
+            explanation="Văn bản bị hủy vẫn giữ số trong sổ (số không được cấp lại); việc hủy "
+            "được ghi vào lịch sử.",
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        reason = dialog.value()
+        self._run_change(lambda: self.workspace.cancel(document_id, reason), "Đã hủy văn bản.")
+
+    def _attach_current(self) -> None:
+        document_id = self._selected_id()
+        if document_id is None:
+            self.statusBar().showMessage("Chọn một văn bản để đính kèm tệp.", 5000)
+            return
+        self.attach_files(document_id)
+
+    def attach_files(self, document_id: str, paths: Sequence[Path] | None = None) -> None:
+        if paths is None:
+            names, _ = QFileDialog.getOpenFileNames(self, "Đính kèm tệp", "", FILE_FILTER)
+            paths = [Path(n) for n in names]
+        if not paths:
+            return
+        chosen = list(paths)
+        self._run_change(
+            lambda: self.workspace.attach_files(document_id, chosen),
+            f"Đã đính kèm {len(chosen)} tệp.",
+            busy=f"Đang kiểm tra và lưu {len(chosen)} tệp…",
+        )
+
+    def _run_change(self, call: Any, done_text: str, busy: str = "") -> None:
+        """Run a use case off the GUI thread, then refresh from its Change."""
+        progress: QProgressDialog | None = None
+        if busy:
+            progress = QProgressDialog(busy, "", 0, 0, self)
+            progress.setWindowTitle("Đang xử lý")
+            progress.setCancelButton(None)
+            progress.setMinimumDuration(400)
+            progress.setWindowModality(Qt.WindowModality.WindowModal)
+
+        def finish() -> None:
+            if progress is not None:
+                progress.close()
+
+        def done(change: Any) -> None:
+            finish()
+            if isinstance(change, Change):
+                self.apply_change(change)
+            self.statusBar().showMessage(done_text, 6000)
+
+        def failed(error: BaseException) -> None:
+            finish()
+            presenter.present(error, self)
+
+        run_in_background(call, done, failed, owner=self)
+
+    # --- help ----------------------------------------------------------------------------------
+
+    def show_shortcuts(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("Phím tắt")
+        box.setText(
+            "<table cellpadding=3>"
+            "<tr><td><b>Ctrl+N</b></td><td>Đăng ký văn bản đến</td></tr>"
+            "<tr><td><b>Ctrl+Shift+N</b></td><td>Đăng ký văn bản đi (cấp số)</td></tr>"
+            "<tr><td><b>Ctrl+Enter</b></td><td>Trong mẫu đăng ký: đăng ký / đăng ký tiếp</td></tr>"
+            "<tr><td><b>Ctrl+F</b></td><td>Tìm kiếm</td></tr>"
+            "<tr><td><b>Enter</b></td><td>Mở chi tiết văn bản đang chọn</td></tr>"
+            "<tr><td><b>Ctrl+O</b></td><td>Đính kèm tệp</td></tr>"
+            "<tr><td><b>Ctrl+G</b></td><td>Chuyển giao</td></tr>"
+            "<tr><td><b>Ctrl+1, 2, 3</b></td><td>Văn bản đến, đi, chưa chuyển giao</td></tr>"
+            "<tr><td><b>F5</b></td><td>Làm mới</td></tr>"
+            "</table><p>Kéo thả tệp PDF hoặc ảnh vào cửa sổ để đăng ký văn bản đến.</p>"
+        )
+        box.exec()
+
+    def show_about(self) -> None:
+        from clerk_app import __version__
+
+        box = QMessageBox(self)
+        box.setWindowTitle("Giới thiệu")
+        box.setText(
+            f"<b>Bàn làm việc văn thư</b> {__version__}<br>{html.escape(self.agency.name)}<br><br>"
+            "Đăng ký, tra cứu và chuyển giao văn bản đến, văn bản đi theo Nghị định "
+            "30/2020/NĐ-CP về công tác văn thư."
+        )
+        box.exec()
