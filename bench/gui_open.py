@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, machine_info, percentile, table, write_json  # noqa: E402
+from _common import ROOT, machine_info, percentile, table, write_json
 
 CHILD = textwrap.dedent(
     """
