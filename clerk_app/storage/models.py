@@ -138,6 +138,12 @@ class Document(Base):
         Index("ix_document_year", "year"),
         Index("ix_document_register_date", "register_date"),
         Index("ix_document_issuer_reference", "issuer_key", "reference_key"),
+        # Cancelled registrations are few: a search filtered to them starts from this index.
+        Index(
+            "ix_document_cancelled",
+            "status",
+            sqlite_where=text("status = 'cancelled'"),
+        ),
         # The "not yet handed over" list stays small; index only its rows.
         Index(
             "ix_document_pending_handover",

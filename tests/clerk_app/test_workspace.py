@@ -543,3 +543,17 @@ def test_year_and_date_filters_with_interleaved_years(workspace: Workspace) -> N
     assert [d.id for d in workspace.search("kinh phi", december)] == [late.id]
     assert workspace.search("kinh phi", SearchFilters(year=2024)) == []
     assert [d.id for d in workspace.search("", SearchFilters(year=2025))] == [late.id]
+
+
+def test_search_within_cancelled_documents(workspace: Workspace) -> None:
+    kept = workspace.register_incoming(incoming(reference="1/A")).document.summary
+    gone = workspace.register_incoming(incoming(reference="2/A")).document.summary
+    other = workspace.register_incoming(incoming(reference="3/A", subject="Về việc khác")).document
+    workspace.cancel(gone.id, "trùng")
+    workspace.cancel(other.summary.id, "trùng")
+    cancelled = SearchFilters(status="cancelled")
+    assert [d.id for d in workspace.search("quyet toan", cancelled)] == [gone.id]
+    assert [d.id for d in workspace.search("quyet toan", SearchFilters(status="registered"))] == [
+        kept.id
+    ]
+    assert {d.id for d in workspace.search("", cancelled)} == {gone.id, other.summary.id}

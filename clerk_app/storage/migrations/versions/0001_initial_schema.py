@@ -186,6 +186,12 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_document_reference_key", ["reference_key"], unique=False)
         batch_op.create_index("ix_document_year", ["year"], unique=False)
+        batch_op.create_index(
+            "ix_document_cancelled",
+            ["status"],
+            unique=False,
+            sqlite_where=sa.text("status = 'cancelled'"),
+        )
         batch_op.create_index("ix_document_register_date", ["register_date"], unique=False)
 
     op.create_table(
@@ -256,6 +262,7 @@ def downgrade() -> None:
     with op.batch_alter_table("document", schema=None) as batch_op:
         batch_op.drop_index("ix_document_register_date")
         batch_op.drop_index("ix_document_year")
+        batch_op.drop_index("ix_document_cancelled", sqlite_where=sa.text("status = 'cancelled'"))
         batch_op.drop_index("ix_document_reference_key")
         batch_op.drop_index(
             "ix_document_pending_handover",
