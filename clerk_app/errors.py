@@ -195,3 +195,260 @@ class StoredFileDamaged(StorageFailed):
 
     sha256: str = ""
     reason: str = ""  # "missing" | "mismatch"
+
+
+# --- scanning and reading the page (issue 3) -------------------------------------------------
+
+
+@dataclass(eq=False)
+class NoScanner(ClerkError):
+    """Discovery found no scanner at all (none plugged in, or its driver is not installed)."""
+
+    driver: str = ""
+
+
+@dataclass(eq=False)
+class ScannerNotFound(ClerkError):
+    device: str
+
+
+@dataclass(eq=False)
+class ScannerDriverMissing(ClerkError):
+    """The scanner library itself cannot be loaded (pyinsane2 or libsane missing)."""
+
+    driver: str
+    detail: str = ""
+
+
+@dataclass(eq=False)
+class ScanStopped(ClerkError):
+    """A batch stopped before the end of the feeder; the pages already scanned are kept."""
+
+    device: str = ""
+    pages_kept: int = 0
+    recovery_dir: str = ""
+
+
+@dataclass(eq=False)
+class ScannerJammed(ScanStopped):
+    pass
+
+
+@dataclass(eq=False)
+class ScannerCoverOpen(ScanStopped):
+    pass
+
+
+@dataclass(eq=False)
+class ScannerBusy(ScanStopped):
+    pass
+
+
+@dataclass(eq=False)
+class ScannerVanished(ScanStopped):
+    """The device stopped answering (unplugged, switched off, I/O error)."""
+
+
+@dataclass(eq=False)
+class ScannerFailed(ScanStopped):
+    status: str = ""
+
+
+@dataclass(eq=False)
+class ScannerCrashed(ScanStopped):
+    """The driver process died; the app itself is unharmed."""
+
+    exit_code: int = 0
+
+
+@dataclass(eq=False)
+class ScannerHung(ScanStopped):
+    """The driver sent nothing for `seconds`; its process was ended."""
+
+    seconds: float = 0.0
+
+
+@dataclass(eq=False)
+class ScanCancelled(ScanStopped):
+    pass
+
+
+@dataclass(eq=False)
+class OcrUnavailable(ClerkError):
+    """Tesseract or its Vietnamese model is not installed."""
+
+    detail: str = ""
+
+
+@dataclass(eq=False)
+class OcrFailed(ClerkError):
+    path: str
+    detail: str = ""
+
+
+# --- printed registers and reports -----------------------------------------------------------
+
+
+@dataclass(eq=False)
+class FontMissing(ClerkError):
+    """No copy of the bundled font (Tinos) was found where the app looks for it."""
+
+    font_file: str
+    searched: tuple[str, ...] = ()
+
+
+@dataclass(eq=False)
+class PeriodReversed(ClerkError):
+    date_from: str
+    date_to: str
+
+
+@dataclass(eq=False)
+class PeriodAcrossYears(ClerkError):
+    """A register covers one year; a period reaching into another year is refused."""
+
+    date_from: str
+    date_to: str
+    first_year: int
+    last_year: int
+
+
+@dataclass(eq=False)
+class PeriodOutsideYear(ClerkError):
+    year: int
+    date_from: str
+    date_to: str
+
+
+@dataclass(eq=False)
+class EmptyPeriod(ClerkError):
+    kind: str
+    year: int
+    date_from: str
+    date_to: str
+
+
+@dataclass(eq=False)
+class PrintCancelled(ClerkError):
+    pages_done: int = 0
+
+
+@dataclass(eq=False)
+class PrinterUnavailable(ClerkError):
+    """The chosen printer is not installed, offline, or no printer exists at all."""
+
+    printer: str = ""
+
+
+# --- stamps and signatures (issue 4) ---------------------------------------------------------
+
+
+@dataclass(eq=False)
+class NoBlankSpaceForStamp(ClerkError):
+    page: int
+    width_mm: float
+    height_mm: float
+
+
+@dataclass(eq=False)
+class StampOutsidePage(ClerkError):
+    page: int
+
+
+@dataclass(eq=False)
+class MarkLineNotFound(ClerkError):
+    """The `Số:` line or the `…, ngày … tháng … năm …` line is not on the page: the clerk places it."""
+
+    line: str  # "number" | "date"
+
+
+@dataclass(eq=False)
+class DocumentAlreadySigned(ClerkError):
+    """Page content may not change under a signature; number and date go in as appearances."""
+
+    signatures: int
+
+
+@dataclass(eq=False)
+class ChangesNotPermitted(ClerkError):
+    """A certification signature (DocMDP) or a field lock forbids adding anything."""
+
+    field: str
+    reason: str  # "certified_no_changes" | "locked"
+
+
+@dataclass(eq=False)
+class SignerSignatureMissing(ClerkError):
+    """NĐ 30 art. 32: the agency signs only a document the competent signer has signed."""
+
+
+@dataclass(eq=False)
+class SignatureInvalid(ClerkError):
+    field: str
+    signer: str
+    reason: str  # "not_intact" | "not_valid" | "not_trusted" | "modified"
+
+
+@dataclass(eq=False)
+class SealImageMissing(ClerkError):
+    """The agency signature on a main document shows the seal image (NĐ 30 appendix I)."""
+
+
+@dataclass(eq=False)
+class TokenModuleMissing(ClerkError):
+    path: str
+
+
+@dataclass(eq=False)
+class TokenModuleInvalid(ClerkError):
+    path: str
+    detail: str = ""
+
+
+@dataclass(eq=False)
+class TokenNotFound(ClerkError):
+    label: str
+
+
+@dataclass(eq=False)
+class TokenPinIncorrect(ClerkError):
+    """Never retried for the user: a few wrong PINs lock the token for good."""
+
+    tries_left: int | None = None  # None when the token does not say
+
+
+@dataclass(eq=False)
+class TokenLocked(ClerkError):
+    label: str
+
+
+@dataclass(eq=False)
+class TokenRemoved(ClerkError):
+    detail: str = ""
+
+
+@dataclass(eq=False)
+class TokenCertificateMissing(ClerkError):
+    label: str
+
+
+@dataclass(eq=False)
+class CertificateExpired(ClerkError):
+    subject: str
+    not_after: str
+
+
+@dataclass(eq=False)
+class CertificateNotYetValid(ClerkError):
+    subject: str
+    not_before: str
+
+
+@dataclass(eq=False)
+class CertificateNotForSigning(ClerkError):
+    subject: str
+
+
+@dataclass(eq=False)
+class SigningFailed(ClerkError):
+    detail: str = ""

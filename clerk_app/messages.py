@@ -58,6 +58,12 @@ def _kind(kind: str) -> str:
     return "văn bản đến" if kind == "incoming" else "văn bản đi"
 
 
+def _dmy(iso_date: str) -> str:
+    """`2026-03-01` as offices write it: `01/03/2026`."""
+    year, month, day = iso_date.split("-")
+    return f"{day}/{month}/{year}"
+
+
 _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
     e.MissingField: lambda x: Message(
         f"Chưa nhập «{field_name(x.field)}».", "Hãy điền trường này rồi lưu lại."
@@ -174,6 +180,197 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
         ),
         "Báo ngay cho quản trị hệ thống để khôi phục tệp từ bản sao lưu hoặc máy chủ; "
         "không đăng ký lại văn bản.",
+    ),
+    e.NoScanner: lambda x: Message(
+        "Không tìm thấy máy quét nào.",
+        "Cắm cáp và bật máy quét, cài trình điều khiển của hãng, rồi bấm «Tìm lại máy quét».",
+    ),
+    e.ScannerNotFound: lambda x: Message(
+        f"Không tìm thấy máy quét «{x.device}».",
+        "Kiểm tra máy quét đã bật và cắm cáp, hoặc chọn máy quét khác trong danh sách.",
+    ),
+    e.ScannerDriverMissing: lambda x: Message(
+        f"Không nạp được thư viện máy quét ({x.driver}"
+        + (f": {x.detail}" if x.detail else "")
+        + ").",
+        "Cài lại phần mềm (gói libsane1 và pyinsane2) rồi thử lại.",
+    ),
+    e.ScannerJammed: lambda x: Message(
+        f"Giấy bị kẹt trong khay nạp sau {x.pages_kept} trang.",
+        "Gỡ tờ giấy bị kẹt, đặt lại các trang chưa quét vào khay rồi bấm «Quét tiếp»; "
+        "các trang đã quét vẫn được giữ.",
+    ),
+    e.ScannerCoverOpen: lambda x: Message(
+        f"Nắp máy quét đang mở (đã quét {x.pages_kept} trang).",
+        "Đóng nắp máy quét rồi bấm «Quét tiếp»; các trang đã quét vẫn được giữ.",
+    ),
+    e.ScannerBusy: lambda x: Message(
+        f"Máy quét «{x.device}» đang bận với việc khác.",
+        "Chờ máy quét xong việc đang làm (hoặc đóng chương trình khác đang dùng nó) rồi thử lại.",
+    ),
+    e.ScannerVanished: lambda x: Message(
+        f"Mất kết nối với máy quét sau {x.pages_kept} trang.",
+        "Kiểm tra cáp và nguồn điện của máy quét, rồi bấm «Quét tiếp»; "
+        "các trang đã quét vẫn được giữ.",
+    ),
+    e.ScannerFailed: lambda x: Message(
+        f"Máy quét báo lỗi ({x.status}) sau {x.pages_kept} trang.",
+        "Tắt rồi bật lại máy quét và thử lại; các trang đã quét vẫn được giữ.",
+    ),
+    e.ScannerCrashed: lambda x: Message(
+        f"Trình điều khiển máy quét bị dừng đột ngột sau {x.pages_kept} trang.",
+        "Tắt rồi bật lại máy quét và bấm «Quét tiếp»; các trang đã quét vẫn được giữ.",
+    ),
+    e.ScannerHung: lambda x: Message(
+        f"Máy quét không phản hồi trong {x.seconds:.0f} giây (đã quét {x.pages_kept} trang).",
+        "Tắt rồi bật lại máy quét và bấm «Quét tiếp»; các trang đã quét vẫn được giữ.",
+    ),
+    e.ScanCancelled: lambda x: Message(
+        f"Đã dừng quét theo yêu cầu; giữ lại {x.pages_kept} trang đã quét.",
+        "Bấm «Quét tiếp» để quét thêm hoặc xử lý các trang đã có.",
+    ),
+    e.OcrUnavailable: lambda x: Message(
+        "Chưa cài chương trình nhận dạng chữ (Tesseract với tiếng Việt)"
+        + (f": {x.detail}." if x.detail else "."),
+        "Cài gói tesseract-ocr và tesseract-ocr-vie; trong lúc chờ, hãy nhập thông tin bằng tay.",
+    ),
+    e.OcrFailed: lambda x: Message(
+        f"Không nhận dạng được chữ trên «{x.path}»" + (f" ({x.detail})." if x.detail else "."),
+        "Quét lại trang rõ hơn (200–300 dpi, ảnh xám) hoặc nhập thông tin bằng tay.",
+    ),
+    e.FontMissing: lambda x: Message(
+        f"Không tìm thấy phông chữ «{x.font_file}» để in sổ có đủ dấu tiếng Việt.",
+        "Cài gói fonts-croscore (Debian) hoặc chép tệp phông vào thư mục resources/fonts "
+        "của phần mềm rồi in lại.",
+    ),
+    e.PeriodReversed: lambda x: Message(
+        f"Ngày bắt đầu {_dmy(x.date_from)} sau ngày kết thúc {_dmy(x.date_to)}.",
+        "Chọn «từ ngày» trước hoặc bằng «đến ngày».",
+    ),
+    e.PeriodAcrossYears: lambda x: Message(
+        f"Khoảng từ {_dmy(x.date_from)} đến {_dmy(x.date_to)} thuộc hai năm "
+        f"{x.first_year} và {x.last_year}; mỗi năm có một sổ đăng ký riêng.",
+        f"In riêng sổ năm {x.first_year} và sổ năm {x.last_year}.",
+    ),
+    e.PeriodOutsideYear: lambda x: Message(
+        f"Khoảng từ {_dmy(x.date_from)} đến {_dmy(x.date_to)} không nằm trong năm {x.year}.",
+        f"Chọn ngày trong năm {x.year} hoặc đổi năm của sổ.",
+    ),
+    e.EmptyPeriod: lambda x: Message(
+        f"Sổ {_kind(x.kind)} năm {x.year} không có văn bản nào từ {_dmy(x.date_from)} "
+        f"đến {_dmy(x.date_to)}; không có gì để in.",
+        "Chọn khoảng thời gian khác.",
+    ),
+    e.PrintCancelled: lambda x: Message(
+        "Đã dừng in theo yêu cầu; chưa có tệp nào được lưu.", "In lại khi cần."
+    ),
+    e.PrinterUnavailable: lambda x: Message(
+        (f"Máy in «{x.printer}» không sẵn sàng" if x.printer else "Máy này chưa cài máy in nào")
+        + " nên không in được.",
+        "Bật và kết nối máy in (hoặc cài máy in trong hệ điều hành) rồi in lại; "
+        "trong lúc chờ, bấm «Lưu PDF» để lưu sổ ra tệp.",
+    ),
+    # --- stamps and signatures (issue 4) ---
+    e.NoBlankSpaceForStamp: lambda x: Message(
+        f"Trang {x.page} không còn khoảng trống {x.width_mm:g} × {x.height_mm:g} mm ở phía trên "
+        "để đóng dấu mà không che chữ.",
+        "Kéo dấu đến chỗ thích hợp trên bản xem trước rồi đóng dấu lại.",
+    ),
+    e.StampOutsidePage: lambda x: Message(
+        f"Vị trí đóng dấu nằm ngoài trang {x.page}.", "Kéo dấu vào trong trang rồi thử lại."
+    ),
+    e.MarkLineNotFound: lambda x: Message(
+        "Không tìm thấy dòng "
+        + ("«Số:»" if x.line == "number" else "«…, ngày … tháng … năm …»")
+        + " trên trang đầu của văn bản.",
+        "Chọn vị trí ghi số, ngày trên bản xem trước.",
+    ),
+    e.DocumentAlreadySigned: lambda x: Message(
+        f"Văn bản đã có {x.signatures} chữ ký số; không được sửa nội dung trang.",
+        "Ghi số, ngày bằng chữ ký số (cần USB ký số của cơ quan).",
+    ),
+    e.ChangesNotPermitted: lambda x: Message(
+        f"Chữ ký «{x.field}» "
+        + (
+            "chứng thực văn bản và không cho phép thay đổi gì thêm."
+            if x.reason == "certified_no_changes"
+            else "đã khóa văn bản, không cho thêm chữ ký."
+        ),
+        "Đề nghị người ký ký lại bản cho phép ký tiếp, rồi ghi số, ngày và ký số cơ quan.",
+    ),
+    e.SignerSignatureMissing: lambda x: Message(
+        "Văn bản chưa có chữ ký số của người có thẩm quyền.",
+        "Chỉ ký số cơ quan sau khi người có thẩm quyền đã ký (Nghị định 30, Điều 32); "
+        "trả văn bản để trình ký.",
+    ),
+    e.SignatureInvalid: lambda x: Message(
+        f"Chữ ký số «{x.field}» của {x.signer or 'người ký'} không hợp lệ: "
+        + {
+            "not_intact": "nội dung đã bị thay đổi sau khi ký.",
+            "not_valid": "chữ ký sai về mật mã hoặc chứng thư số không hợp lệ.",
+            "not_trusted": "chứng thư số không do tổ chức tin cậy cấp.",
+            "modified": "văn bản bị sửa sau khi ký theo cách không được phép.",
+        }.get(x.reason, x.reason),
+        "Không ký số cơ quan; trả văn bản để người có thẩm quyền ký lại"
+        + (
+            ", hoặc thêm chứng thư gốc vào kho chứng thư tin cậy."
+            if x.reason == "not_trusted"
+            else "."
+        ),
+    ),
+    e.SealImageMissing: lambda x: Message(
+        "Chưa có hình ảnh con dấu của cơ quan để ký số lên văn bản chính.",
+        "Chọn tệp PNG nền trong suốt của con dấu (màu đỏ, đúng kích thước thật).",
+    ),
+    e.TokenModuleMissing: lambda x: Message(
+        f"Không tìm thấy trình điều khiển USB ký số «{x.path}».",
+        "Cài phần mềm đi kèm USB ký số hoặc chọn đúng tệp trình điều khiển (PKCS#11).",
+    ),
+    e.TokenModuleInvalid: lambda x: Message(
+        f"Tệp «{x.path}» không phải trình điều khiển PKCS#11 dùng được"
+        + (f" ({x.detail})." if x.detail else "."),
+        "Chọn đúng trình điều khiển của USB ký số (ví dụ eTPKCS11.dll, bit4xpki.dll).",
+    ),
+    e.TokenNotFound: lambda x: Message(
+        "Không thấy USB ký số" + (f" «{x.label}»." if x.label else "."),
+        "Cắm USB ký số vào máy, đợi đèn sáng rồi thử lại.",
+    ),
+    e.TokenPinIncorrect: lambda x: Message(
+        "Mã PIN không đúng"
+        + (
+            f"; còn {x.tries_left} lần thử trước khi USB ký số bị khóa."
+            if x.tries_left is not None
+            else "."
+        ),
+        "Nhập lại cẩn thận; nhập sai nhiều lần USB ký số sẽ bị khóa.",
+    ),
+    e.TokenLocked: lambda x: Message(
+        f"USB ký số «{x.label}» đã bị khóa do nhập sai mã PIN quá số lần cho phép.",
+        "Liên hệ tổ chức cấp chứng thư số để mở khóa; không tự thử thêm.",
+    ),
+    e.TokenRemoved: lambda x: Message(
+        "USB ký số bị rút ra hoặc mất kết nối trong khi ký; chưa có tệp nào được ghi.",
+        "Cắm lại USB ký số rồi ký lại.",
+    ),
+    e.TokenCertificateMissing: lambda x: Message(
+        f"Trong USB ký số không có chứng thư số «{x.label}» kèm khóa ký.",
+        "Chọn chứng thư số khác trong danh sách.",
+    ),
+    e.CertificateExpired: lambda x: Message(
+        f"Chứng thư số «{x.subject}» đã hết hạn từ {x.not_after}.",
+        "Gia hạn chứng thư số với tổ chức cấp rồi ký lại.",
+    ),
+    e.CertificateNotYetValid: lambda x: Message(
+        f"Chứng thư số «{x.subject}» chỉ có hiệu lực từ {x.not_before}.",
+        "Kiểm tra đồng hồ của máy hoặc đợi đến ngày chứng thư có hiệu lực.",
+    ),
+    e.CertificateNotForSigning: lambda x: Message(
+        f"Chứng thư số «{x.subject}» không được cấp cho việc ký số.",
+        "Chọn chứng thư số ký của cơ quan.",
+    ),
+    e.SigningFailed: lambda x: Message(
+        "Không ký số được" + (f" ({x.detail})." if x.detail else "."),
+        "Chưa có tệp nào được ghi; kiểm tra USB ký số rồi thử lại.",
     ),
 }
 

@@ -1,0 +1,234 @@
+"""`clerk stamp-arrival`, `stamp-number`, `sign`, `verify`: argument parsing and files only, no logic.
+
+Loaded for every `clerk` command, so the PDF and signing libraries are imported inside the
+handlers. The token comes from CLERK_PKCS11_MODULE, CLERK_TOKEN_LABEL, CLERK_CERT_LABEL and
+CLERK_PIN (unattended use) or a PIN prompt; the trust store from CLERK_TRUST_DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from clerk_app import errors
+
+
+def add_commands(command: Any) -> None:
+    p = command("stamp-arrival", cmd_stamp_arrival, "Đóng dấu ĐẾN lên bản quét (tạo tệp mới)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--number", type=int, required=True)
+    p.add_argument("--date", required=True)
+    p.add_argument("--agency-name", required=True)
+    p.add_argument("--forward-to", default="")
+    p.add_argument("--case-file", default="")
+    p.add_argument("--at", help="vị trí góc trên trái của dấu, mm: X,Y (mặc định: tự tìm)")
+    p.add_argument("--out", type=Path, required=True)
+
+    p = command("stamp-number", cmd_stamp_number, "Ghi số, ngày lên văn bản đi (tạo tệp mới)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--reference", required=True)
+    p.add_argument("--date", required=True)
+    p.add_argument("--out", type=Path, required=True)
+
+    p = command("sign", cmd_sign, "Ký số cơ quan bằng USB ký số (tạo tệp mới)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--seal-image", type=Path)
+    p.add_argument("--attachment-of", metavar="REFERENCE")
+    p.add_argument("--timestamp-url", default=os.environ.get("CLERK_TSA_URL", ""))
+
+    p = command("verify", cmd_verify, "Kiểm tra các chữ ký số trong tệp PDF")
+    p.add_argument("file", type=Path)
+
+
+# --- files and settings --------------------------------------------------------------------
+
+
+def _read(path: Path) -> bytes:
+    if not path.is_file():
+        raise errors.FileMissing(str(path))
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise errors.FileUnreadable(str(path), exc.strerror or "") from exc
+
+
+def _write(source: Path, out: Path, data: bytes) -> None:
+    """All or nothing, and never over the original."""
+    if out.resolve() == source.resolve():
+        raise errors.InvalidValue("out", str(out), "một tệp mới, khác tệp gốc")
+    tmp = out.with_name(f".{out.name}.part")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise errors.StorageFailed(exc.strerror or str(exc)) from exc
+
+
+def _trust_roots() -> list[bytes]:
+    from clerk_app.signing.verify import load_trust_roots
+
+    folder = os.environ.get("CLERK_TRUST_DIR", "")
+    return load_trust_roots([Path(p) for p in folder.split(os.pathsep) if p])
+
+
+def _token_choice() -> Any:
+    from clerk_app.signing.token import TokenChoice
+
+    module = os.environ.get("CLERK_PKCS11_MODULE", "")
+    if not module:
+        raise errors.MissingField("CLERK_PKCS11_MODULE")
+    return TokenChoice(
+        module, os.environ.get("CLERK_TOKEN_LABEL", ""), os.environ.get("CLERK_CERT_LABEL", "")
+    )
+
+
+def _pin() -> str:
+    pin = os.environ.get("CLERK_PIN")
+    if pin is not None:
+        return pin
+    if sys.stdin.isatty():
+        return getpass.getpass("Mã PIN của USB ký số: ")
+    raise errors.MissingField("CLERK_PIN")
+
+
+def _now() -> Any:
+    from datetime import datetime
+
+    from clerk_app.clock import VIETNAM
+
+    return datetime.now(VIETNAM).replace(microsecond=0)
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+def cmd_stamp_arrival(args: argparse.Namespace) -> Any:
+    from clerk_app.registration import parse_date
+    from clerk_app.stamping.arrival import ArrivalStamp, Box, stamp_arrival, stamp_size
+    from clerk_app.stamping.pdf import MM
+
+    data = _read(args.file)
+    stamp = ArrivalStamp(
+        args.agency_name,
+        args.number,
+        parse_date(args.date, "date"),
+        args.forward_to,
+        args.case_file,
+    )
+    place = None
+    if args.at:
+        try:
+            x_mm, y_mm = (float(v) for v in args.at.split(","))
+        except ValueError as exc:
+            raise errors.InvalidValue("at", args.at, "X,Y tính bằng mm, ví dụ 20,40") from exc
+        width, height = stamp_size()
+        place = Box(x_mm * MM, y_mm * MM, x_mm * MM + width, y_mm * MM + height)
+    result = stamp_arrival(data, stamp, place, name=str(args.file))
+    _write(args.file, args.out, result.data)
+    box = {k: round(getattr(result.box, k) / MM, 1) for k in ("x0", "y0", "x1", "y1")}
+    return {"out": str(args.out), "box_mm": box, "size": len(result.data)}, (
+        f"Đã đóng dấu ĐẾN số {args.number} vào {args.out}."
+    )
+
+
+def cmd_stamp_number(args: argparse.Namespace) -> Any:
+    from clerk_app.registration import parse_date
+    from clerk_app.stamping.marks import write_number_and_date
+    from clerk_app.stamping.pdf import open_pdf, signature_count
+
+    data = _read(args.file)
+    issued_on = parse_date(args.date, "date")
+    with open_pdf(data, str(args.file)) as doc:
+        signed = signature_count(doc)
+    if not signed:
+        out = write_number_and_date(data, args.reference, issued_on, name=str(args.file))
+        how = "content"
+    else:
+        from clerk_app.signing.sign import add_number_and_date
+        from clerk_app.signing.token import token_signer
+
+        at = _now()
+        with token_signer(_token_choice(), _pin(), at) as signer:
+            out = add_number_and_date(
+                data,
+                signer,
+                args.reference,
+                issued_on,
+                at,
+                trust_roots=_trust_roots(),
+                name=str(args.file),
+            )
+        how = "signature_appearances"
+    _write(args.file, args.out, out)
+    return {"out": str(args.out), "method": how, "reference": args.reference}, (
+        f"Đã ghi số {args.reference} và ngày vào {args.out}."
+    )
+
+
+def cmd_sign(args: argparse.Namespace) -> Any:
+    from clerk_app.signing.sign import sign_as_agency, sign_attachment
+    from clerk_app.signing.token import token_signer
+
+    data = _read(args.file)
+    seal = _read(args.seal_image) if args.seal_image else None
+    if not args.attachment_of and seal is None:
+        raise errors.SealImageMissing()
+    choice = _token_choice()
+    at = _now()
+    roots = _trust_roots()
+    with token_signer(choice, _pin(), at) as signer:
+        if args.attachment_of:
+            out = sign_attachment(
+                data,
+                signer,
+                args.attachment_of,
+                at,
+                trust_roots=roots,
+                timestamp_url=args.timestamp_url,
+                name=str(args.file),
+            )
+        else:
+            out = sign_as_agency(
+                data,
+                signer,
+                seal,
+                at,
+                trust_roots=roots,
+                timestamp_url=args.timestamp_url,
+                name=str(args.file),
+            )
+    _write(args.file, args.out, out)
+    return {"out": str(args.out), "signed_at": at.isoformat()}, f"Đã ký số cơ quan vào {args.out}."
+
+
+def cmd_verify(args: argparse.Namespace) -> Any:
+    from clerk_app.signing.verify import check_signatures
+
+    checks = check_signatures(_read(args.file), _trust_roots(), name=str(args.file))
+    rows = [
+        {
+            "field": c.field,
+            "signer": c.signer,
+            "signed_at": c.signed_at.isoformat() if c.signed_at else None,
+            "intact": c.intact,
+            "valid": c.valid,
+            "trusted": c.trusted,
+            "modification_level": c.modification_level,
+        }
+        for c in checks
+    ]
+    lines = [
+        f"{c.field}: {c.signer} — "
+        + ("nguyên vẹn" if c.intact else "BỊ SỬA")
+        + (", hợp lệ" if c.valid else ", KHÔNG HỢP LỆ")
+        + (", tin cậy" if c.trusted else ", chưa xác định tin cậy")
+        + f", thay đổi sau ký: {c.modification_level}"
+        for c in checks
+    ]
+    return rows, "\n".join(lines) or "Tệp không có chữ ký số nào."

@@ -1,0 +1,268 @@
+"""Draws the arrival stamp (dấu ĐẾN) on page 1 of an unsigned scan; returns new bytes, never edits in place.
+
+NĐ 30 appendix IV: a 50 × 35 mm frame with the agency's name, `ĐẾN`, `Số`, `Ngày`, `Chuyển` and
+`Số và ký hiệu HS`, put in blank space near the top. The desk finds that space by rendering the
+page small and looking for a stamp-sized area without ink, so it works on image-only scans as
+well as on PDFs with a text layer.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+import pymupdf
+from PIL import Image
+
+from clerk_app import errors
+from clerk_app.stamping.fonts import font_for
+from clerk_app.stamping.pdf import MM, open_pdf, signature_count
+
+STAMP_WIDTH_MM = 50.0
+STAMP_HEIGHT_MM = 35.0
+FRAME_COLOUR = (0.80, 0.05, 0.05)  # stamp-pad red, as on paper
+VALUE_COLOUR = (0.05, 0.10, 0.55)  # what the clerk fills in, like the blue pen on paper
+
+_SEARCH_DPI = 50
+_CELL_PX = 4  # one search cell is 4 × 4 pixels at 50 dpi, about 2 × 2 mm
+_CLEARANCE_MM = 2.0  # kept free of ink around the stamp, so it does not touch text
+_EDGE_MM = 6.0  # printers and scanners lose the outermost millimetres
+_SEARCH_FRACTION = 0.55  # "near the top": the upper part of the page
+_SPECKLE_PIXELS = 4  # scanner dust the stamp may cover
+
+
+@dataclass(frozen=True)
+class ArrivalStamp:
+    """What the stamp says; blank fields are drawn as dotted lines to fill in by hand."""
+
+    agency_name: str
+    number: int | None = None
+    received_on: date | None = None
+    forward_to: str = ""
+    case_file: str = ""
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle on the page in PDF points, origin top left (as the page is shown)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    def moved_to(self, x0: float, y0: float) -> Box:
+        return Box(x0, y0, x0 + self.width, y0 + self.height)
+
+
+@dataclass(frozen=True)
+class StampedPdf:
+    data: bytes
+    box: Box
+
+
+def stamp_size() -> tuple[float, float]:
+    """Width and height of the stamp in points (its real size on A4)."""
+    return STAMP_WIDTH_MM * MM, STAMP_HEIGHT_MM * MM
+
+
+def suggest_place(data: bytes, *, name: str = "") -> Box:
+    """Where on page 1 the stamp fits without covering anything; NoBlankSpaceForStamp if nowhere."""
+    with open_pdf(data, name) as doc:
+        page = doc[0]
+        return _blank_place(page)
+
+
+def stamp_arrival(
+    data: bytes, stamp: ArrivalStamp, place: Box | None = None, *, name: str = ""
+) -> StampedPdf:
+    """A new PDF with the stamp on page 1, at `place` (the clerk's choice) or in blank space found.
+
+    Refuses a signed PDF: its page content is evidence and stamping it would break the
+    signatures (the record carries the arrival data instead, Phú Yên art. 5.4.b).
+    """
+    with open_pdf(data, name) as doc:
+        signed = signature_count(doc)
+        if signed:
+            raise errors.DocumentAlreadySigned(signed)
+        page = doc[0]
+        if page.rotation:
+            # Drawing in the unrotated frame of a turned scan would put the stamp sideways.
+            page.remove_rotation()
+        box = place or _blank_place(page)
+        rect = page.rect
+        if box.x0 < rect.x0 or box.y0 < rect.y0 or box.x1 > rect.x1 or box.y1 > rect.y1:
+            raise errors.StampOutsidePage(1)
+        _draw(page, box, stamp)
+        # garbage=0: the scan's own objects are copied as they are (no recompression, fast).
+        out = doc.tobytes(garbage=0, deflate=True)
+    return StampedPdf(bytes(out), box)
+
+
+# --- finding blank space -------------------------------------------------------------------
+
+
+def _ink_cells(page: pymupdf.Page) -> tuple[list[list[int]], float]:
+    """Per 2 × 2 mm cell of the page as shown, how many of its 16 pixels are ink."""
+    zoom = _SEARCH_DPI / 72
+    pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), colorspace=pymupdf.csGRAY)
+    img = Image.frombytes("L", (pix.width, pix.height), pix.samples)
+    histogram = img.histogram()
+    # Paper is the brightness that 10 % of the pixels reach: scans are grey, not white.
+    total, seen, paper = pix.width * pix.height, 0, 255
+    for level in range(255, -1, -1):
+        seen += histogram[level]
+        if seen >= total * 0.10:
+            paper = level
+            break
+    threshold = max(paper - 60, 60)
+    mask = img.point([255 if v < threshold else 0 for v in range(256)])
+    cells_img = mask.reduce(_CELL_PX)  # mean ink per cell, 0..255
+    width, height = cells_img.size
+    raw = cells_img.tobytes()
+    scale = _CELL_PX * _CELL_PX / 255
+    grid = [
+        [round(raw[row * width + col] * scale) for col in range(width)] for row in range(height)
+    ]
+    return grid, _CELL_PX / zoom
+
+
+def _blank_place(page: pymupdf.Page) -> Box:
+    grid, cell = _ink_cells(page)
+    rows, cols = len(grid), len(grid[0])
+    width_pt, height_pt = stamp_size()
+    clearance = _CLEARANCE_MM * MM
+    need_w = math.ceil((width_pt + 2 * clearance) / cell)
+    need_h = math.ceil((height_pt + 2 * clearance) / cell)
+    edge = math.ceil(max(_EDGE_MM * MM - clearance, 0) / cell)
+    last_row = min(rows - need_h - edge, int(rows * _SEARCH_FRACTION))
+    last_col = cols - need_w - edge
+    # Summed-area table: the ink under any rectangle in four lookups.
+    sat = [[0] * (cols + 1) for _ in range(rows + 1)]
+    for r in range(rows):
+        running = 0
+        row, above, here = grid[r], sat[r], sat[r + 1]
+        for c in range(cols):
+            running += row[c]
+            here[c + 1] = above[c + 1] + running
+    for top in range(edge, last_row + 1):
+        bottom = top + need_h
+        upper, lower = sat[top], sat[bottom]
+        for left in range(edge, last_col + 1):
+            right = left + need_w
+            ink = lower[right] - lower[left] - upper[right] + upper[left]
+            if ink <= _SPECKLE_PIXELS:
+                x0 = left * cell + clearance
+                y0 = top * cell + clearance
+                return Box(x0, y0, x0 + width_pt, y0 + height_pt)
+    raise errors.NoBlankSpaceForStamp(1, STAMP_WIDTH_MM, STAMP_HEIGHT_MM)
+
+
+# --- drawing -------------------------------------------------------------------------------
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def _fit(font: pymupdf.Font, text: str, width: float, size: float, smallest: float) -> float:
+    while size > smallest and font.text_length(text, size) > width:
+        size -= 0.25
+    return size
+
+
+def _wrap(font: pymupdf.Font, text: str, width: float, size: float) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}".strip()
+        if current and font.text_length(candidate, size) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _draw(page: pymupdf.Page, box: Box, stamp: ArrivalStamp) -> None:
+    agency = _nfc(stamp.agency_name).upper()
+    number = "" if stamp.number is None else f"{stamp.number:02d}"
+    day = "" if stamp.received_on is None else stamp.received_on.strftime("%d/%m/%Y")
+    forward_to = _nfc(stamp.forward_to)
+    case_file = _nfc(stamp.case_file)
+    labels = ("Số:", "Ngày:", "Chuyển:", "Số và ký hiệu HS:")
+    bold_text = agency + "ĐẾN"
+    regular_text = "".join(labels) + number + day + forward_to + case_file + "."
+    bold_bytes = font_for(bold_text, "bold")
+    regular_bytes = font_for(regular_text, "regular")
+    bold = pymupdf.Font(fontbuffer=bold_bytes)
+    regular = pymupdf.Font(fontbuffer=regular_bytes)
+    # TextWriters, not page.insert_text, which rebuilds the font's width table for every line.
+    frame = pymupdf.TextWriter(page.rect, color=FRAME_COLOUR)
+
+    pad = 1.8 * MM
+    inner = box.width - 2 * pad
+    rect = pymupdf.Rect(box.x0, box.y0, box.x1, box.y1)
+    page.draw_rect(rect, color=FRAME_COLOUR, width=1.2, overlay=True)
+
+    name_size = 7.5
+    name_lines = _wrap(bold, agency, inner, name_size)
+    while len(name_lines) > 2 and name_size > 5.5:
+        name_size -= 0.25
+        name_lines = _wrap(bold, agency, inner, name_size)
+    y = box.y0 + pad + name_size
+    for line in name_lines[:2]:
+        x = box.x0 + (box.width - bold.text_length(line, name_size)) / 2
+        frame.append((x, y), line, font=bold, fontsize=name_size)
+        y += name_size * 1.15
+    if len(name_lines) == 1:
+        y += name_size * 1.15  # the number block sits at the same height for short names
+
+    label_size, value_size = 8.5, 9.5
+    first = y + 8.0
+    # The four rows share what is left of the frame, as on the rubber stamp.
+    row = (box.y1 - pad - 1.5 - first) / 3
+    den_size = 15.0
+    frame.append(
+        (box.x0 + pad, first + row * 0.5 + den_size * 0.3), "ĐẾN", font=bold, fontsize=den_size
+    )
+    column = box.x0 + pad + bold.text_length("ĐẾN", den_size) + 2.5 * MM
+    rows = [
+        (column, first, "Số:", number),
+        (column, first + row, "Ngày:", day),
+        (box.x0 + pad, first + 2 * row, "Chuyển:", forward_to),
+        (box.x0 + pad, first + 3 * row, "Số và ký hiệu HS:", case_file),
+    ]
+    frame.write_text(page)
+    for x, baseline, label, value in rows:
+        # Label then value, so text extraction reads "Số: 12" as one line.
+        label_writer = pymupdf.TextWriter(page.rect, color=FRAME_COLOUR)
+        label_writer.append((x, baseline), label, font=regular, fontsize=label_size)
+        label_writer.write_text(page)
+        start = x + regular.text_length(label, label_size) + 2.0
+        room = box.x1 - pad - start
+        if value:
+            size = _fit(regular, value, room, value_size, 5.5)
+            value_writer = pymupdf.TextWriter(page.rect, color=VALUE_COLOUR)
+            value_writer.append((start, baseline), value, font=regular, fontsize=size)
+            value_writer.write_text(page)
+        else:
+            page.draw_line(
+                (start, baseline + 1),
+                (box.x1 - pad, baseline + 1),
+                color=FRAME_COLOUR,
+                width=0.5,
+                dashes="[1 1.5] 0",
+            )

@@ -1,0 +1,215 @@
+"""`clerk stamp-arrival`, `stamp-number`, `sign`, `verify` end to end with SoftHSM2 as the token."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from signing_pki import Pki, outgoing_draft, pdfsig
+
+from clerk_app import errors
+from clerk_app.cli import main
+from clerk_app.demo import letter_pdf
+from clerk_app.stamping.arrival import ArrivalStamp, stamp_arrival
+from clerk_app.stamping.marks import write_number_and_date
+
+
+@pytest.fixture
+def token_env(pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    trust = tmp_path / "trust"
+    trust.mkdir()
+    (trust / "ca.pem").write_bytes(pki.ca.cert.public_bytes(serialization.Encoding.PEM))
+    monkeypatch.setenv("CLERK_PKCS11_MODULE", pki.choice.module)
+    monkeypatch.setenv("CLERK_TOKEN_LABEL", pki.choice.token_label)
+    monkeypatch.setenv("CLERK_CERT_LABEL", "agency")
+    monkeypatch.setenv("CLERK_PIN", pki.pin)
+    monkeypatch.setenv("CLERK_TRUST_DIR", str(trust))
+    return trust
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, object, str]:
+    code = main([*argv, "--json"])
+    out, err = capsys.readouterr()
+    return code, json.loads(out) if out.strip() else None, err
+
+
+def test_stamp_arrival_writes_a_new_file_and_leaves_the_scan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import date
+
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(
+        letter_pdf("Sở Nội vụ", "45/SNV-VP", date(2026, 3, 1), "Công văn", "Về việc tuyển dụng")
+    )
+    before = hashlib.sha256(scan.read_bytes()).hexdigest()
+    out = tmp_path / "stamped.pdf"
+    code, data, err = run(
+        capsys,
+        "stamp-arrival",
+        str(scan),
+        "--number",
+        "7",
+        "--date",
+        "2026-03-10",
+        "--agency-name",
+        "Ủy ban nhân dân tỉnh Phú Yên",
+        "--forward-to",
+        "Văn phòng",
+        "--out",
+        str(out),
+    )
+    assert code == 0, err
+    assert hashlib.sha256(scan.read_bytes()).hexdigest() == before
+    assert isinstance(data, dict) and data["out"] == str(out)
+    assert data["box_mm"]["x1"] - data["box_mm"]["x0"] == pytest.approx(50, abs=0.1)
+    code, _, err = run(
+        capsys,
+        "stamp-arrival",
+        str(scan),
+        "--number",
+        "7",
+        "--date",
+        "2026-03-10",
+        "--agency-name",
+        "UBND",
+        "--out",
+        str(scan),
+    )
+    assert code == 2 and "tệp mới" in err
+
+
+def test_stamp_number_on_a_draft_needs_no_token(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CLERK_PKCS11_MODULE", raising=False)
+    draft = tmp_path / "draft.pdf"
+    draft.write_bytes(outgoing_draft())
+    code, data, err = run(
+        capsys,
+        "stamp-number",
+        str(draft),
+        "--reference",
+        "12/QĐ-UBND",
+        "--date",
+        "2026-03-10",
+        "--out",
+        str(tmp_path / "n.pdf"),
+    )
+    assert code == 0, err
+    assert isinstance(data, dict) and data["method"] == "content"
+
+
+def test_number_sign_and_verify_a_leader_signed_document(
+    pki: Pki,
+    leader_signed: Callable[..., bytes],
+    seal_png: bytes,
+    token_env: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    signed = tmp_path / "signed.pdf"
+    signed.write_bytes(leader_signed())
+    seal = tmp_path / "seal.png"
+    seal.write_bytes(seal_png)
+    numbered, sealed = tmp_path / "numbered.pdf", tmp_path / "sealed.pdf"
+    code, data, err = run(
+        capsys,
+        "stamp-number",
+        str(signed),
+        "--reference",
+        "05/QĐ-UBND",
+        "--date",
+        "2026-03-10",
+        "--out",
+        str(numbered),
+    )
+    assert code == 0, err
+    assert isinstance(data, dict) and data["method"] == "signature_appearances"
+    code, data, err = run(
+        capsys, "sign", str(numbered), "--seal-image", str(seal), "--out", str(sealed)
+    )
+    assert code == 0, err
+    code, rows, err = run(capsys, "verify", str(sealed))
+    assert code == 0, err
+    assert isinstance(rows, list)
+    assert [r["field"] for r in rows] == ["ChuKyLanhDao", "SoVanBan", "NgayVanBan", "ChuKyCoQuan"]
+    assert set(rows[0]) == {
+        "field",
+        "signer",
+        "signed_at",
+        "intact",
+        "valid",
+        "trusted",
+        "modification_level",
+    }
+    assert all(r["intact"] and r["valid"] and r["trusted"] for r in rows)
+    assert rows[0]["modification_level"] == "form_filling"
+    assert pdfsig(sealed).count("Signature is Valid.") == 4
+
+
+def test_wrong_pin_leaves_no_file_and_says_so_in_vietnamese(
+    leader_signed: Callable[..., bytes],
+    seal_png: bytes,
+    token_env: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CLERK_PIN", "111111")
+    signed = tmp_path / "signed.pdf"
+    signed.write_bytes(leader_signed())
+    seal = tmp_path / "seal.png"
+    seal.write_bytes(seal_png)
+    out = tmp_path / "sealed.pdf"
+    code, data, err = run(capsys, "sign", str(signed), "--seal-image", str(seal), "--out", str(out))
+    assert code == 2
+    assert "Mã PIN không đúng" in err
+    assert isinstance(data, dict) and data["error"]["code"] == "TokenPinIncorrect"
+    assert not out.exists() and list(tmp_path.glob(".*part")) == []
+
+
+def test_sign_refuses_an_unsigned_draft(
+    seal_png: bytes, token_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    draft = tmp_path / "draft.pdf"
+    draft.write_bytes(outgoing_draft())
+    seal = tmp_path / "seal.png"
+    seal.write_bytes(seal_png)
+    code, _, err = run(
+        capsys, "sign", str(draft), "--seal-image", str(seal), "--out", str(tmp_path / "x.pdf")
+    )
+    assert code == 2 and "chưa có chữ ký số của người có thẩm quyền" in err
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_attachment_signature_from_the_cli(
+    token_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    attachment = tmp_path / "phu-luc.pdf"
+    attachment.write_bytes(outgoing_draft())
+    out = tmp_path / "phu-luc-ky.pdf"
+    code, data, err = run(
+        capsys, "sign", str(attachment), "--attachment-of", "05/QĐ-UBND", "--out", str(out)
+    )
+    assert code == 0, err
+    assert isinstance(data, dict) and data["signed_at"].endswith("+07:00")
+    assert "Signature is Valid." in pdfsig(out)
+
+
+def test_signed_documents_are_never_stamped_in_their_content(
+    leader_signed: Callable[..., bytes],
+) -> None:
+    from datetime import date
+
+    signed = leader_signed()
+    before = bytes(signed)
+    with pytest.raises(errors.DocumentAlreadySigned):
+        stamp_arrival(signed, ArrivalStamp("UBND", 1, date(2026, 3, 10)))
+    with pytest.raises(errors.DocumentAlreadySigned):
+        write_number_and_date(signed, "05/QĐ-UBND", date(2026, 3, 10))
+    assert signed == before
