@@ -66,6 +66,17 @@ class UnknownDocument(ClerkError):
 
 
 @dataclass(eq=False)
+class UnknownFile(ClerkError):
+    file_id: str
+    document_id: str
+
+
+@dataclass(eq=False)
+class NothingToStamp(ClerkError):
+    document_id: str
+
+
+@dataclass(eq=False)
 class SecretDocumentRefused(ClerkError):
     """NĐ 30 and every regulation here keep Mật / Tối mật / Tuyệt mật documents out of the system."""
 

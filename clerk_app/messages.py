@@ -88,6 +88,12 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
     e.UnknownDocument: lambda x: Message(
         f"Không tìm thấy văn bản có mã «{x.document_id}».", "Tìm lại văn bản trong sổ."
     ),
+    e.UnknownFile: lambda x: Message(
+        "Tệp được chọn không thuộc văn bản này.", "Chọn lại tệp trong danh sách tệp của văn bản."
+    ),
+    e.NothingToStamp: lambda x: Message(
+        "Văn bản chưa có bản quét PDF để đóng dấu đến.", "Đính kèm bản quét rồi đóng dấu lại."
+    ),
     e.SecretDocumentRefused: lambda x: Message(
         f"Văn bản có độ mật «{x.secrecy}» không được quét, lưu hay đồng bộ trên hệ thống.",
         "Đăng ký văn bản này vào sổ văn bản mật bằng giấy theo quy định bảo vệ bí mật nhà nước.",

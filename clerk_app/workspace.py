@@ -60,6 +60,8 @@ from clerk_app.storage.models import (
 from clerk_app.text import fold, nfc
 
 APP_NAME = "clerk-desk"
+# Roles of files made from another file of the document, and the audit action of each.
+DERIVED_ROLES = {"stamped": "file_stamped", "signed": "file_signed"}
 DEFAULT_SERIES = "chung"
 REGISTER_NAMES = {"incoming": "Sổ đăng ký văn bản đến", "outgoing": "Sổ đăng ký văn bản đi"}
 DOCUMENT_FIELDS = (
@@ -572,6 +574,100 @@ class Workspace:
             raise
         return Change("attach_files", document_ids=(document_id,))
 
+    def add_derived_file(
+        self,
+        document_id: str,
+        parent_file_id: str,
+        data: bytes,
+        *,
+        role: str,
+        filename: str,
+        details: dict[str, str] | None = None,
+    ) -> Change:
+        """Store a stamped or signed version of one of the document's files.
+
+        The parent stays as it was (originals are evidence); the new bytes become a file row
+        with `parent_id` pointing at it, audited as `file_stamped` or `file_signed`.
+        """
+        if role not in DERIVED_ROLES:
+            raise errors.InvalidValue("role", role, ", ".join(sorted(DERIVED_ROLES)))
+        if not data:
+            raise errors.FileEmpty(filename)
+        from clerk_app.files.intake import page_count
+
+        pages = page_count(data, name=filename)
+        blob = self._store.put(data)
+        try:
+            with self._write() as s:
+                doc = self._live_document(s, document_id)
+                parent = s.get(DocumentFile, parent_file_id)
+                if parent is None or parent.document_id != doc.id:
+                    raise errors.UnknownFile(parent_file_id, document_id)
+                now = self._clock()
+                row = DocumentFile(
+                    id=new_id(),
+                    document_id=doc.id,
+                    sha256=blob.sha256,
+                    role=role,
+                    filename=nfc(filename),
+                    media_type="application/pdf",
+                    size=len(data),
+                    pages=pages,
+                    parent_id=parent.id,
+                    added_at=now,
+                )
+                s.add(row)
+                doc.updated_at = now
+                s.flush()
+                self._log(
+                    s,
+                    DERIVED_ROLES[role],
+                    "document",
+                    doc.id,
+                    {
+                        "file_id": row.id,
+                        "parent_id": parent.id,
+                        "sha256": blob.sha256,
+                        "filename": row.filename,
+                    }
+                    | dict(details or {}),
+                )
+        except BaseException:
+            self._discard_unreferenced([blob])
+            raise
+        return Change(DERIVED_ROLES[role], document_ids=(document_id,))
+
+    def stamp_arrival(self, document_id: str, place: Any = None) -> Change:
+        """Stamp the arrival stamp (dấu ĐẾN) on page 1 of the document's scan, as a new version.
+
+        The scan stays untouched; the newest stamped version replaces none but is listed after
+        it. Documents whose PDF is signed are refused by the stamping code (their record
+        carries the arrival data instead).
+        """
+        from clerk_app.stamping.arrival import ArrivalStamp, stamp_arrival
+
+        detail = self.document(document_id)
+        source = _stamp_source(detail.files)
+        if source is None:
+            raise errors.NothingToStamp(document_id)
+        summary = detail.summary
+        stamp = ArrivalStamp(
+            agency_name=self.agency().name,
+            number=summary.number,
+            received_on=to_vietnam(summary.received_at).date() if summary.received_at else None,
+            forward_to=summary.recipients,
+        )
+        stamped = stamp_arrival(self.file_bytes(source.sha256), stamp, place, name=source.filename)
+        box = stamped.box
+        return self.add_derived_file(
+            document_id,
+            source.id,
+            stamped.data,
+            role="stamped",
+            filename=f"{Path(source.filename).stem}-dau-den.pdf",
+            details={"place": f"{box.x0:.1f},{box.y0:.1f},{box.x1:.1f},{box.y1:.1f}"},
+        )
+
     def _discard_unreferenced(self, blobs: list[StoredBlob]) -> None:
         # Another desk process may have stored the same bytes and committed a row for them
         # meanwhile; only blobs no row refers to are removed.
@@ -801,6 +897,15 @@ class _guarded:
             return self._cm.__exit__(exc_type, exc, tb)
         except OperationalError as err:
             raise errors.StorageFailed(str(err.orig)) from err
+
+
+def _stamp_source(files: Sequence[FileInfo]) -> FileInfo | None:
+    """The PDF to stamp: the first original that is a PDF, else the PDF made from an image."""
+    for role in ("original", "rendition"):
+        for f in files:
+            if f.role == role and f.media_type == "application/pdf":
+                return f
+    return None
 
 
 def _expanding(name: str) -> Any:
