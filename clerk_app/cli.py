@@ -360,7 +360,10 @@ def cmd_verify_audit(args: argparse.Namespace) -> Any:
 # with --json already added and `handler(args) -> (json_data, text)` raising ClerkError on bad
 # input. Imported lazily, so `clerk search` does not load the PDF or signing libraries.
 CommandFactory = Callable[[str, Callable[[argparse.Namespace], Any], str], argparse.ArgumentParser]
-COMMAND_MODULES: tuple[str, ...] = ("clerk_app.signing.cli",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "clerk_app.printing.commands",
+    "clerk_app.signing.cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

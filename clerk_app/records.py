@@ -118,6 +118,14 @@ class DocumentSummary:
     signer: str
     handed_over_at: datetime | None
     notes: str = ""
+    # The rest of the register's columns, so printing and reports need no per-row reads.
+    handed_over_to: str = ""
+    source_channel: str = ""
+    unit_code: str = ""
+    copies: int | None = None
+    file_copy_holder: str = ""
+    cancelled_at: datetime | None = None
+    cancel_reason: str = ""
 
     @property
     def number_label(self) -> str:

@@ -16,7 +16,8 @@ from clerk_app.text import fold, looks_like_reference, reference_key
 SUMMARY_COLUMNS = (
     "d.id, d.direction, d.register_id, d.year, d.number, d.reference, d.issuer, d.subject, "
     "d.doc_type, d.urgency, d.status, d.received_at, d.issued_on, d.recipients, d.signer, "
-    "d.handed_over_at, d.notes"
+    "d.handed_over_at, d.notes, d.handed_over_to, d.source_channel, d.unit_code, d.copies, "
+    "d.file_copy_holder, d.cancelled_at, d.cancel_reason"
 )
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -255,4 +256,11 @@ def summary_from_row(row: Sequence[Any]) -> DocumentSummary:
         signer=row[14],
         handed_over_at=_as_datetime(row[15]),
         notes=row[16],
+        handed_over_to=row[17],
+        source_channel=row[18],
+        unit_code=row[19],
+        copies=row[20],
+        file_copy_holder=row[21],
+        cancelled_at=_as_datetime(row[22]),
+        cancel_reason=row[23],
     )

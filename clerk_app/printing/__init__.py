@@ -1,0 +1,1 @@
+"""Registers on paper and the office's statistics (PDF, XLSX) from the Workspace; never writes data."""

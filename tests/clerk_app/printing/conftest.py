@@ -1,0 +1,5 @@
+"""Fixtures of the printing tests; the desk they print from is built in printing_desk."""
+
+from printing_desk import desk
+
+__all__ = ["desk"]
