@@ -242,6 +242,14 @@ class MainWindow(QMainWindow):
             documents, "&Chuyển giao…", "Ctrl+G", self._hand_over_current
         )
         self.action_cancel = self._action(documents, "&Hủy văn bản…", None, self._cancel_current)
+        self.action_stamp = self._action(
+            documents, "Đóng &dấu đến lên bản quét", "Ctrl+D", self._stamp_current
+        )
+        documents.addSeparator()
+        self.action_print = self._action(
+            documents, "&In sổ đăng ký…", "Ctrl+P", self.print_register
+        )
+        self.action_report = self._action(documents, "&Thống kê…", None, self.write_report)
         documents.addSeparator()
         self._action(documents, "&Thoát", "Ctrl+Q", self.close)
 
@@ -490,6 +498,27 @@ class MainWindow(QMainWindow):
             f"Đã đính kèm {len(chosen)} tệp.",
             busy=f"Đang kiểm tra và lưu {len(chosen)} tệp…",
         )
+
+    def _stamp_current(self) -> None:
+        document_id = self._selected_id()
+        if document_id is None:
+            self.statusBar().showMessage("Chọn một văn bản đến để đóng dấu.", 5000)
+            return
+        self._run_change(
+            lambda: self.workspace.stamp_arrival(document_id),
+            "Đã đóng dấu đến lên một bản mới của bản quét; bản gốc giữ nguyên.",
+            busy="Đang đóng dấu đến…",
+        )
+
+    def print_register(self) -> None:
+        from ui.print_register import PrintRegisterDialog
+
+        PrintRegisterDialog(self.workspace, self).exec()
+
+    def write_report(self) -> None:
+        from ui.print_register import ReportDialog
+
+        ReportDialog(self.workspace, self).exec()
 
     def _run_change(self, call: Any, done_text: str, busy: str = "") -> None:
         """Run a use case off the GUI thread, then refresh from its Change."""

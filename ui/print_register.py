@@ -291,3 +291,76 @@ def _date(value: QDate) -> date:
 
 
 __all__ = ["PrintRegisterDialog", "landscape_printer", "paint_pages", "printer_for"]
+
+
+class ReportDialog(QDialog):
+    """Pick a period and a file (.pdf or .xlsx); the statistics are written off the GUI thread."""
+
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws = workspace
+        self.setWindowTitle("Thống kê văn bản đến, đi")
+        today = workspace.now_in_vietnam().date()
+        self.date_from = QDateEdit(QDate(today.year, today.month, 1))
+        self.date_to = QDateEdit(QDate(today.year, today.month, today.day))
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("dd/MM/yyyy")
+        self.kind = QComboBox()
+        self.kind.addItem("PDF (có biểu đồ)", ".pdf")
+        self.kind.addItem("Bảng tính Excel (.xlsx)", ".xlsx")
+        form = QFormLayout()
+        form.addRow("Từ ngày:", self.date_from)
+        form.addRow("Đến ngày:", self.date_to)
+        form.addRow("Định dạng:", self.kind)
+        self.status = QLabel(
+            "Số liệu theo loại, độ khẩn, nguồn nhận, đơn vị và tình trạng chuyển giao."
+        )
+        self.status.setWordWrap(True)
+        self.save_button = QPushButton("Lưu thống kê…")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        close = QPushButton("Đóng (Esc)")
+        close.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        buttons.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+
+    def save(self, path: Path | None = None) -> None:
+        first, last = _date(self.date_from.date()), _date(self.date_to.date())
+        suffix = str(self.kind.currentData())
+        if path is None:
+            name, _ = QFileDialog.getSaveFileName(
+                self,
+                "Lưu thống kê",
+                f"thong-ke-{first:%Y%m%d}-{last:%Y%m%d}{suffix}",
+                f"*{suffix}",
+            )
+            if not name:
+                return
+            path = Path(name)
+        if path.suffix.lower() != suffix:
+            path = path.with_suffix(suffix)
+        from clerk_app.printing.report import write_report
+
+        self.save_button.setEnabled(False)
+        self.status.setText("Đang tổng hợp số liệu…")
+        target = path
+
+        def done(_stats: object) -> None:
+            self.save_button.setEnabled(True)
+            self.status.setText(f"Đã lưu {target}.")
+
+        def failed(error: BaseException) -> None:
+            self.save_button.setEnabled(True)
+            self.status.setText("Chưa lưu được thống kê.")
+            present(error, self)
+
+        run_in_background(
+            lambda: write_report(self.ws, first, last, target), done, failed, owner=self
+        )

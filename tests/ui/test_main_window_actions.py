@@ -1,0 +1,94 @@
+"""The main window's links to stamping, printing and statistics, driven as a clerk would."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialog
+from pytestqt.qtbot import QtBot
+
+from clerk_app.demo import letter_pdf
+from clerk_app.records import IncomingDraft
+from clerk_app.workspace import Workspace
+from ui import print_register
+from ui.main_window import MainWindow
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+@pytest.fixture
+def window(qtbot: QtBot, app: QApplication, workspace: Workspace) -> MainWindow:
+    win = MainWindow(workspace)
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def test_ctrl_d_stamps_the_selected_scan(
+    qtbot: QtBot, window: MainWindow, workspace: Workspace, tmp_path: Path
+) -> None:
+    pdf = tmp_path / "cv.pdf"
+    pdf.write_bytes(letter_pdf("Sở Nội vụ", "12/SNV-VP", date(2026, 3, 9), "Công văn", "Về việc A"))
+    doc = workspace.register_incoming(
+        IncomingDraft(
+            issuer="Sở Nội vụ",
+            reference="12/SNV-VP",
+            issued_on=None,
+            doc_type="Công văn",
+            subject="Về việc A",
+            files=[pdf],
+        )
+    ).document.summary
+    window.refresh()
+    window.incoming.table.selectRow(0)
+    qtbot.keyClick(window, Qt.Key.Key_D, CTRL)
+    qtbot.waitUntil(
+        lambda: any(f.role == "stamped" for f in workspace.document(doc.id).files), timeout=10_000
+    )
+    assert pdf.read_bytes() == workspace.file_bytes(workspace.document(doc.id).files[0].sha256)
+
+
+def test_ctrl_p_opens_the_register_printing(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[QDialog] = []
+    monkeypatch.setattr(
+        print_register.PrintRegisterDialog, "exec", lambda self: opened.append(self) or 0
+    )
+    qtbot.keyClick(window, Qt.Key.Key_P, CTRL)
+    assert len(opened) == 1 and opened[0].windowTitle() == "In sổ đăng ký văn bản"
+
+
+def test_statistics_are_saved_as_xlsx(
+    qtbot: QtBot,
+    app: QApplication,
+    workspace: Workspace,
+    tmp_path: Path,
+    make_pdf: Callable[..., Path],
+) -> None:
+    for i in range(3):
+        workspace.register_incoming(
+            IncomingDraft(
+                issuer="Sở Nội vụ",
+                reference=f"{i}/SNV",
+                issued_on=None,
+                doc_type="Công văn",
+                subject=f"Về việc {i}",
+            )
+        )
+    dialog = print_register.ReportDialog(workspace)
+    qtbot.addWidget(dialog)
+    dialog.kind.setCurrentIndex(1)
+    dialog.date_from.setDate(dialog.date_from.date().addYears(-1))
+    out = tmp_path / "thong-ke.xlsx"
+    dialog.save(out)
+    qtbot.waitUntil(lambda: out.exists() and "Đã lưu" in dialog.status.text(), timeout=20_000)
+    book = openpyxl.load_workbook(out)
+    cells = [
+        str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value
+    ]
+    assert any("Công văn" in c for c in cells)
