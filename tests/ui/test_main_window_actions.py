@@ -68,7 +68,6 @@ def test_statistics_are_saved_as_xlsx(
     app: QApplication,
     workspace: Workspace,
     tmp_path: Path,
-    make_pdf: Callable[..., Path],
 ) -> None:
     for i in range(3):
         workspace.register_incoming(
