@@ -363,6 +363,7 @@ CommandFactory = Callable[[str, Callable[[argparse.Namespace], Any], str], argpa
 COMMAND_MODULES: tuple[str, ...] = (
     "clerk_app.printing.commands",
     "clerk_app.signing.cli",
+    "scanner.commands",
 )
 
 

@@ -463,3 +463,59 @@ class CertificateNotForSigning(ClerkError):
 @dataclass(eq=False)
 class SigningFailed(ClerkError):
     detail: str = ""
+
+
+# --- the secretary's desk: instructions, deadlines, handovers, tasks ----------------------------
+
+
+@dataclass(eq=False)
+class DeadlineInPast(ClerkError):
+    value: str
+    today: str
+
+
+@dataclass(eq=False)
+class DeadlineOnDayOff(ClerkError):
+    value: str
+    reason: str
+    next_working_day: str
+
+
+@dataclass(eq=False)
+class UnknownHandler(ClerkError):
+    name: str
+
+
+@dataclass(eq=False)
+class UnknownRecord(ClerkError):
+    entity: str
+    record_id: str
+
+
+@dataclass(eq=False)
+class EditConflict(ClerkError):
+    """Someone saved the record since it was read; nothing was overwritten."""
+
+    entity: str
+    record_id: str
+    expected_version: int
+    current_version: int
+    changed_by: str
+    changed_at: str
+
+
+@dataclass(eq=False)
+class NoValidDelegation(ClerkError):
+    leader: str
+    delegate: str
+    on: str
+
+
+@dataclass(eq=False)
+class LateReasonMissing(ClerkError):
+    task_id: str
+
+
+@dataclass(eq=False)
+class SecretTaskContent(ClerkError):
+    task_id: str

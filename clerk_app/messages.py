@@ -36,6 +36,26 @@ FIELD_NAMES = {
     "series": "Sổ văn bản đi",
     "to": "Nơi nhận bàn giao",
     "date": "Ngày",
+    "leader": "Lãnh đạo cho ý kiến",
+    "text": "Ý kiến chỉ đạo",
+    "lead": "Đơn vị, người chủ trì",
+    "deadline": "Hạn xử lý",
+    "deadline_days": "Số ngày làm việc",
+    "receiver": "Nơi nhận bàn giao",
+    "signed_by": "Người ký nhận",
+    "content": "Nội dung nhiệm vụ",
+    "period": "Kỳ báo cáo",
+    "status": "Trạng thái",
+}
+
+
+_RECORD_NAMES = {
+    "instruction": "ý kiến chỉ đạo",
+    "assignment": "phân công xử lý",
+    "handover_entry": "dòng sổ chuyển giao",
+    "assigned_task": "nhiệm vụ được giao",
+    "delegation": "ủy quyền",
+    "calendar_override": "ngày làm việc điều chỉnh",
 }
 
 
@@ -377,6 +397,39 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
     e.SigningFailed: lambda x: Message(
         "Không ký số được" + (f" ({x.detail})." if x.detail else "."),
         "Chưa có tệp nào được ghi; kiểm tra USB ký số rồi thử lại.",
+    ),
+    e.DeadlineInPast: lambda x: Message(
+        f"Hạn xử lý {_dmy(x.value)} đã qua (hôm nay là {_dmy(x.today)}).",
+        "Chọn một ngày từ hôm nay trở đi hoặc nhập số ngày làm việc.",
+    ),
+    e.DeadlineOnDayOff: lambda x: Message(
+        f"Hạn xử lý {_dmy(x.value)} rơi vào ngày nghỉ ({x.reason}).",
+        f"Chọn một ngày làm việc, ví dụ {_dmy(x.next_working_day)}.",
+    ),
+    e.UnknownHandler: lambda x: Message(
+        f"Không có đơn vị hay cán bộ nào tên «{x.name}».",
+        "Chọn trong danh sách gợi ý hoặc thêm đơn vị, cán bộ trước.",
+    ),
+    e.UnknownRecord: lambda x: Message(
+        f"Không tìm thấy {_RECORD_NAMES.get(x.entity, x.entity)} có mã «{x.record_id}».",
+        "Tải lại danh sách rồi chọn lại.",
+    ),
+    e.EditConflict: lambda x: Message(
+        f"{_RECORD_NAMES.get(x.entity, x.entity).capitalize()} vừa được {x.changed_by} sửa "
+        f"lúc {x.changed_at}; thay đổi của bạn chưa được lưu.",
+        "Xem nội dung mới nhất rồi sửa lại nếu vẫn cần.",
+    ),
+    e.NoValidDelegation: lambda x: Message(
+        f"{x.delegate} không có ủy quyền còn hiệu lực của {x.leader} ngày {_dmy(x.on)}.",
+        "Ghi ủy quyền của lãnh đạo trước, hoặc để lãnh đạo tự nhập ý kiến chỉ đạo.",
+    ),
+    e.LateReasonMissing: lambda x: Message(
+        "Nhiệm vụ đã quá hạn nhưng chưa nêu lý do.",
+        "Nhập lý do quá hạn (Quy chế KH&CN 2023, Điều 5) rồi lưu lại.",
+    ),
+    e.SecretTaskContent: lambda x: Message(
+        "Nhiệm vụ từ văn bản mật chỉ ghi trạng thái, không ghi nội dung.",
+        "Xóa nội dung chi tiết, chỉ chọn trạng thái thực hiện.",
     ),
 }
 

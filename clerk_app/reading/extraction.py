@@ -1,0 +1,424 @@
+"""The fields of an NĐ 30 first page from OCR words and their boxes; never invents a value.
+
+Issuer block at top left, `Số: …` below it, place and date at right, the type name centred with
+the subject under it (a công văn has `V/v …` under its number instead), the urgency mark in a box
+below the number. Each field carries a confidence in 0–1 from Tesseract's word confidences and
+how well the value fits its expected shape; a field read poorly is left empty.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from clerk_app.reading.ocr import OcrPage, Word
+from clerk_app.text import fold, nfc
+from clerk_app.vocabulary import DOC_TYPE_ABBREVIATIONS, DOC_TYPES
+
+FIELDS = ("issuer", "reference", "issued_on", "doc_type", "subject", "urgency")
+# Below these, what was read is more likely noise than text: say nothing rather than guess.
+MIN_PAGE_CONFIDENCE = 45.0
+MIN_FIELD_CONFIDENCE = 0.45
+
+
+@dataclass(frozen=True)
+class FieldReading:
+    value: Any  # str, date, or None when nothing trustworthy was read
+    confidence: float  # 0–1
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What the first page says, field by field, for pre-filling the registration form."""
+
+    issuer: FieldReading
+    reference: FieldReading
+    issued_on: FieldReading
+    doc_type: FieldReading
+    subject: FieldReading
+    urgency: FieldReading
+    text: str = ""
+    page_confidence: float = 0.0  # mean Tesseract word confidence over the region read, 0–1
+    lines: tuple[str, ...] = field(default=(), repr=False)
+
+    def field(self, name: str) -> FieldReading:
+        reading: FieldReading = getattr(self, name)
+        return reading
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in FIELDS:
+            value = self.field(name).value
+            out[name] = value.isoformat() if isinstance(value, date) else value
+        out["confidence"] = {name: round(self.field(name).confidence, 3) for name in FIELDS}
+        return out
+
+
+_EMPTY = FieldReading(None, 0.0)
+
+
+@dataclass
+class Line:
+    """A run of words on one text line and one side of the page (columns split apart)."""
+
+    words: list[Word]
+
+    @property
+    def text(self) -> str:
+        return nfc(" ".join(w.text for w in self.words))
+
+    @property
+    def left(self) -> int:
+        return min(w.left for w in self.words)
+
+    @property
+    def right(self) -> int:
+        return max(w.right for w in self.words)
+
+    @property
+    def top(self) -> int:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> int:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def centre_x(self) -> float:
+        return (self.left + self.right) / 2
+
+    @property
+    def height(self) -> float:
+        return statistics.median(w.height for w in self.words)
+
+    @property
+    def confidence(self) -> float:
+        return sum(w.conf for w in self.words) / len(self.words) / 100.0
+
+    @property
+    def folded(self) -> str:
+        return fold(self.text)
+
+
+def _lines(page: OcrPage) -> list[Line]:
+    groups: dict[tuple[int, int, int], list[Word]] = {}
+    for word in page.words:
+        groups.setdefault((word.block, word.par, word.line), []).append(word)
+    lines: list[Line] = []
+    for words in groups.values():
+        words.sort(key=lambda w: w.left)
+        height = statistics.median(w.height for w in words)
+        current = [words[0]]
+        for prev, word in itertools.pairwise(words):
+            # A wide gap inside one Tesseract line is the gutter between the two header columns.
+            if word.left - prev.right > 2.5 * height:
+                lines.append(Line(current))
+                current = []
+            current.append(word)
+        lines.append(Line(current))
+    lines.sort(key=lambda ln: (ln.top, ln.left))
+    return lines
+
+
+_NUMBER = re.compile(r"^\s*s[o0][\s:;.,]*(.*)$")
+_REFERENCE = re.compile(r"(\d{1,5})\s*/\s*([0-9A-Za-zĐđ][0-9A-Za-zĐđ\-./]*)")
+_STRICT_REFERENCE = re.compile(r"^\d{1,5}/[A-ZĐ][A-Za-zĐđ0-9]*(?:-[A-ZĐ][A-Za-zĐđ0-9]*)+$")
+_DATE = re.compile(r"ngay\s*([0-9oOlI]{1,2})\s*thang\s*([0-9oOlI]{1,2})\s*nam\s*([0-9oOlI]{4})")
+_URGENCY = {"hoa toc": "Hỏa tốc", "hoa toc hen gio": "Hỏa tốc", "thuong khan": "Thượng khẩn"}
+_URGENCY["khan"] = "Khẩn"
+_MOTTO = ("cong hoa xa hoi", "doc lap", "tu do", "hanh phuc")
+_BODY_STARTS = ("can cu", "kinh gui", "thuc hien", "xet de nghi", "theo de nghi")
+_DOC_TYPE_BY_FOLD = {fold(t): t for t in DOC_TYPES}
+
+
+def _digits(value: str) -> int:
+    return int(value.translate(str.maketrans("oOlI", "0011")))
+
+
+def _is_motto(line: Line) -> bool:
+    return any(m in line.folded for m in _MOTTO)
+
+
+def extract(
+    page: OcrPage,
+    *,
+    known_issuers: Iterable[str] = (),
+    region_bottom: int | None = None,
+    today: date | None = None,
+) -> Extraction:
+    """Read the six registration fields from the OCR of a first page (or its header region)."""
+    words = [w for w in page.words if region_bottom is None or w.top < region_bottom]
+    region_conf = sum(w.conf for w in words) / len(words) if words else 0.0
+    lines = _lines(page)
+    texts = tuple(ln.text for ln in lines)
+    if len(words) < 6 or region_conf < MIN_PAGE_CONFIDENCE:
+        low = FieldReading(None, round(region_conf / 100 * 0.3, 3))
+        return Extraction(low, low, low, low, low, low, page.text, region_conf / 100, texts)
+    width, height = page.width, page.height
+    mid = width / 2
+    top_zone = [ln for ln in lines if ln.top < height * 0.45]
+
+    number_line = next(
+        (
+            ln
+            for ln in top_zone
+            if ln.centre_x < mid and _NUMBER.match(ln.folded) and _REFERENCE.search(ln.text)
+        ),
+        None,
+    )
+    reference = _read_reference(number_line)
+    issuer = _read_issuer(top_zone, number_line, mid, known_issuers)
+    issued_on = _read_date(top_zone, today or date.today())
+    urgency, urgency_line = _read_urgency(top_zone, region_conf)
+    doc_type, type_line = _read_doc_type(top_zone, number_line, width)
+    subject, vv_line = _read_subject(lines, number_line, type_line, urgency_line, mid, height)
+    if doc_type.value is None and vv_line is not None:
+        # A công văn has no type name: its `V/v …` subject under the number says what it is.
+        doc_type = FieldReading("Công văn", round(min(vv_line.confidence, 0.95) * 0.95, 3))
+    reference, doc_type = _agree(reference, doc_type)
+    return Extraction(
+        issuer=_trust(issuer),
+        reference=_trust(reference),
+        issued_on=_trust(issued_on),
+        doc_type=_trust(doc_type),
+        subject=_trust(subject),
+        urgency=urgency,
+        text=page.text,
+        page_confidence=round(region_conf / 100, 3),
+        lines=texts,
+    )
+
+
+def _trust(reading: FieldReading) -> FieldReading:
+    if reading.value is not None and reading.confidence < MIN_FIELD_CONFIDENCE:
+        return FieldReading(None, reading.confidence)
+    return reading
+
+
+def _read_reference(line: Line | None) -> FieldReading:
+    if line is None:
+        return _EMPTY
+    match = _REFERENCE.search(line.text)
+    if match is None:
+        return _EMPTY
+    symbol = re.sub(r"[.\s]+$", "", match.group(2))
+    value = f"{int(match.group(1)):02d}/{symbol}" if len(match.group(1)) < 2 else None
+    value = value or f"{match.group(1)}/{symbol}"
+    shape = 1.0 if _STRICT_REFERENCE.match(value) else 0.6
+    return FieldReading(value, round(line.confidence * shape, 3))
+
+
+def _agree(reference: FieldReading, doc_type: FieldReading) -> tuple[FieldReading, FieldReading]:
+    """The type name and the type abbreviation in the symbol (NĐ 30 appendix III) vouch for
+    each other: one misread letter in `TIr-UBND` next to `TỜ TRÌNH` is `TTr-UBND`."""
+    if reference.value is None:
+        return reference, doc_type
+    number, _, symbol = str(reference.value).partition("/")
+    head, dash, tail = symbol.partition("-")
+    if not dash:
+        return reference, doc_type
+    if doc_type.value is not None:
+        abbr = DOC_TYPE_ABBREVIATIONS.get(str(doc_type.value))
+        if abbr is None or head == abbr:
+            return reference, doc_type
+        if len(head) == len(abbr) and sum(a != b for a, b in zip(head, abbr, strict=True)) == 1:
+            fixed = FieldReading(f"{number}/{abbr}-{tail}", round(reference.confidence * 0.95, 3))
+            return fixed, doc_type
+        return reference, doc_type
+    by_abbr = {v: k for k, v in DOC_TYPE_ABBREVIATIONS.items()}
+    if head in by_abbr:
+        return reference, FieldReading(by_abbr[head], round(reference.confidence * 0.8, 3))
+    return reference, doc_type
+
+
+def _read_issuer(
+    top_zone: Sequence[Line], number_line: Line | None, mid: float, known: Iterable[str]
+) -> FieldReading:
+    limit = number_line.top if number_line is not None else None
+    block = [
+        ln
+        for ln in top_zone
+        if ln.centre_x < mid
+        and not _is_motto(ln)
+        and (limit is None or ln.bottom <= limit)
+        and sum(ch.isupper() for ch in ln.text) >= 0.6 * sum(ch.isalpha() for ch in ln.text)
+        and sum(ch.isalpha() for ch in ln.text) >= 3
+    ]
+    if not block:
+        return _EMPTY
+    chosen = [block[-1]]
+    if len(block) >= 2 and _continues(block[-1].folded):
+        # `ỦY BAN NHÂN DÂN` / `TỈNH PHÚ YÊN` is one name set on two lines.
+        chosen = block[-2:]
+    text = " ".join(ln.text for ln in chosen)
+    value = issuer_case(text)
+    by_fold = {fold(k): nfc(k) for k in known}
+    value = by_fold.get(fold(value), value)
+    conf = sum(ln.confidence for ln in chosen) / len(chosen)
+    return FieldReading(value, round(conf, 3))
+
+
+_PLACE_LEVELS = ("tinh", "huyen", "thanh pho", "thi xa", "quan", "xa", "phuong", "thi tran")
+_HEADS = (
+    "uy ban nhan dan",
+    "hoi dong nhan dan",
+    "van phong",
+    "chi cuc",
+    "tong cuc",
+    "trung tam",
+    "thanh tra",
+    "kho bac",
+    "so",
+    "bo",
+    "cuc",
+    "phong",
+    "ban",
+    "vu",
+    "vien",
+    "truong",
+)
+_ACRONYMS = {"UBND", "HĐND", "ĐBQH", "BHXH", "KBNN", "MTTQ", "TAND", "VKSND", "CP", "TW"}
+
+
+def _continues(folded: str) -> bool:
+    return any(folded == p or folded.startswith(p + " ") for p in _PLACE_LEVELS)
+
+
+def issuer_case(upper: str) -> str:
+    """`SỞ TÀI CHÍNH TỈNH PHÚ YÊN` → `Sở Tài chính tỉnh Phú Yên` (NĐ 30 appendix II casing)."""
+    tokens = nfc(upper).split()
+    out: list[str] = []
+    capital_rest = False
+    capital_next = True
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.upper() in _ACRONYMS:
+            out.append(token.upper())
+            i += 1
+            capital_next = False
+            continue
+        rest = " ".join(fold(t) for t in tokens[i:])
+        level = next((p for p in _PLACE_LEVELS if rest == p or rest.startswith(p + " ")), None)
+        if level is not None and out:
+            n = len(level.split())
+            out.extend(t.lower() for t in tokens[i : i + n])
+            i += n
+            capital_rest = True
+            continue
+        head = next((h for h in _HEADS if rest == h or rest.startswith(h + " ")), None)
+        if head is not None and not out:
+            n = len(head.split())
+            words = [t.lower() for t in tokens[i : i + n]]
+            words[0] = words[0][:1].upper() + words[0][1:]
+            out.extend(words)
+            i += n
+            capital_next = True
+            continue
+        word = token.lower()
+        if capital_rest or capital_next:
+            word = word[:1].upper() + word[1:]
+        out.append(word)
+        capital_next = token in ("VÀ", "-", ",", "&") or token.endswith(",")
+        i += 1
+    return " ".join(out)
+
+
+def _read_date(top_zone: Sequence[Line], today: date) -> FieldReading:
+    for line in top_zone:
+        match = _DATE.search(line.folded)
+        if match is None:
+            continue
+        try:
+            value = date(_digits(match.group(3)), _digits(match.group(2)), _digits(match.group(1)))
+        except ValueError:
+            return FieldReading(None, 0.2)
+        # A misread digit is the usual error: judge by the weakest number, not the line.
+        digits = [w.conf / 100 for w in line.words if any(ch.isdigit() for ch in w.text)]
+        conf = min([line.confidence, *digits])
+        # A letter that has arrived cannot be dated weeks ahead: 2025 read as 2035.
+        plausible = value.year >= 1990 and (value - today).days <= 60
+        return FieldReading(value, round(conf * (1.0 if plausible else 0.3), 3))
+    return _EMPTY
+
+
+def _read_urgency(top_zone: Sequence[Line], region_conf: float) -> tuple[FieldReading, Line | None]:
+    for line in top_zone:
+        letters = re.sub(r"[^a-z ]", " ", line.folded)
+        key = " ".join(letters.split())
+        if key in _URGENCY:
+            return FieldReading(_URGENCY[key], round(line.confidence, 3)), line
+    # No mark: as sure as the page was legible.
+    return FieldReading(None, round(region_conf / 100, 3)), None
+
+
+def _read_doc_type(
+    top_zone: Sequence[Line], number_line: Line | None, width: int
+) -> tuple[FieldReading, Line | None]:
+    below = number_line.bottom if number_line is not None else 0
+    for line in top_zone:
+        if line.top < below or abs(line.centre_x - width / 2) > width * 0.15:
+            continue
+        name = _DOC_TYPE_BY_FOLD.get(" ".join(re.sub(r"[^a-z ]", " ", line.folded).split()))
+        if name is not None:
+            return FieldReading(name, round(line.confidence, 3)), line
+    return _EMPTY, None
+
+
+def _read_subject(
+    lines: Sequence[Line],
+    number_line: Line | None,
+    type_line: Line | None,
+    urgency_line: Line | None,
+    mid: float,
+    height: int,
+) -> tuple[FieldReading, Line | None]:
+    if type_line is not None:
+        picked = _follow(
+            lines, type_line, lambda ln: abs(ln.centre_x - type_line.centre_x) < mid * 0.35
+        )
+        if not picked:
+            return _EMPTY, None
+        return _joined(picked), None
+    if number_line is None:
+        return _EMPTY, None
+    for line in lines:
+        if line.top <= number_line.top or line.centre_x >= mid or line.top > height * 0.45:
+            continue
+        if re.match(r"^v\s*/\s*v\b", line.folded):
+            picked = [
+                line,
+                *_follow(lines, line, lambda ln: ln.centre_x < mid and ln is not urgency_line),
+            ]
+            return _joined(picked), line
+    return _EMPTY, None
+
+
+def _follow(lines: Sequence[Line], start: Line, same_column: Any) -> list[Line]:
+    """Lines set directly under `start` in the same column, until a gap or the body."""
+    picked: list[Line] = []
+    last = start
+    for line in lines:
+        if line.top <= last.top or not same_column(line) or _is_motto(line):
+            continue
+        if line.top - last.bottom > 1.2 * max(last.height, line.height):
+            break
+        if any(line.folded.startswith(b) for b in _BODY_STARTS) or re.match(
+            r"^[_\-—–.\s]+$", line.text
+        ):
+            break
+        picked.append(line)
+        last = line
+    return picked
+
+
+def _joined(picked: Sequence[Line]) -> FieldReading:
+    text = nfc(" ".join(ln.text for ln in picked))
+    text = re.sub(r"\s+([,.;:])", r"\1", text)
+    conf = sum(ln.confidence for ln in picked) / len(picked)
+    return FieldReading(text, round(conf, 3))

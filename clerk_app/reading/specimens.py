@@ -1,0 +1,430 @@
+"""Realistic degraded scans of NĐ 30 letters with their true fields, for tests, benchmarks and demos.
+
+Renders the page with PyMuPDF in several layouts (typed document, công văn, the demo letter),
+adds a red seal over the signature and a handwritten-looking note, rasterises at 200/300 dpi and
+degrades it (skew, blur, noise, uneven paper). Never used on real documents.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from clerk_app.vocabulary import DOC_TYPE_ABBREVIATIONS
+
+FONT_DIRS = (
+    Path(__file__).resolve().parents[2] / "resources" / "fonts",
+    Path("/usr/share/fonts/truetype/croscore"),
+)
+HAND_FONTS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Oblique.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+)
+
+# Header lines as printed (parent body, then the agency) and the issuer a clerk registers.
+ISSUERS: list[tuple[tuple[str, ...], str, str]] = [
+    (("UBND TỈNH PHÚ YÊN", "SỞ TÀI CHÍNH"), "Sở Tài chính", "STC"),
+    (("ỦY BAN NHÂN DÂN", "TỈNH PHÚ YÊN"), "Ủy ban nhân dân tỉnh Phú Yên", "UBND"),
+    (("BỘ KHOA HỌC VÀ CÔNG NGHỆ",), "Bộ Khoa học và Công nghệ", "BKHCN"),
+    (("UBND HUYỆN TUY AN", "PHÒNG TÀI CHÍNH - KẾ HOẠCH"), "Phòng Tài chính - Kế hoạch", "TCKH"),
+    (("SỞ NỘI VỤ TỈNH PHÚ YÊN",), "Sở Nội vụ tỉnh Phú Yên", "SNV"),
+    (("UBND TỈNH PHÚ YÊN", "SỞ KHOA HỌC VÀ CÔNG NGHỆ"), "Sở Khoa học và Công nghệ", "SKHCN"),
+    (("BỘ TÀI CHÍNH", "CỤC THUẾ TỈNH PHÚ YÊN"), "Cục Thuế tỉnh Phú Yên", "CT"),
+    (("ỦY BAN NHÂN DÂN", "HUYỆN ĐỒNG XUÂN"), "Ủy ban nhân dân huyện Đồng Xuân", "UBND"),
+    (("UBND TỈNH PHÚ YÊN", "SỞ KẾ HOẠCH VÀ ĐẦU TƯ"), "Sở Kế hoạch và Đầu tư", "SKHĐT"),
+]
+TYPED = ["Quyết định", "Thông báo", "Kế hoạch", "Báo cáo", "Tờ trình", "Giấy mời", "Chỉ thị"]
+ACTIONS = [
+    "triển khai",
+    "hướng dẫn thực hiện",
+    "báo cáo kết quả",
+    "góp ý dự thảo",
+    "tổ chức hội nghị",
+    "kiểm tra việc thực hiện",
+    "phê duyệt",
+    "tăng cường",
+    "rà soát",
+    "quyết toán kinh phí",
+]
+OBJECTS = [
+    "nhiệm vụ khoa học và công nghệ cấp tỉnh",
+    "chuyển đổi số",
+    "đo lường chất lượng hàng hóa",
+    "an toàn bức xạ",
+    "cải cách hành chính",
+    "phòng chống thiên tai",
+    "dự toán ngân sách",
+    "đánh giá cán bộ, công chức",
+    "ứng dụng công nghệ thông tin",
+]
+PLACES = ["Phú Yên", "Tuy Hòa", "Hà Nội", "Tuy An"]
+URGENCIES = [None] * 13 + ["Khẩn"] * 4 + ["Thượng khẩn"] * 2 + ["Hỏa tốc"]
+BODY = (
+    "Căn cứ Nghị định số 30/2020/NĐ-CP ngày 05 tháng 3 năm 2020 của Chính phủ về công tác "
+    "văn thư; xét đề nghị của các cơ quan, đơn vị có liên quan, yêu cầu các cơ quan, đơn vị "
+    "triển khai thực hiện nghiêm túc các nội dung sau đây, bảo đảm đúng tiến độ và chất lượng; "
+    "trong quá trình thực hiện, nếu có khó khăn, vướng mắc, kịp thời báo cáo để xem xét, giải "
+    "quyết theo thẩm quyền."
+)
+NOTES = ["Chuyển P.KT xử lý", "Giao VP tham mưu", "Đ/c Hà chủ trì", "Chuyển KHTC", "Lưu hồ sơ"]
+
+
+@dataclass
+class Specimen:
+    """One degraded page scan and the fields an honest reader should find on it."""
+
+    name: str
+    image: Image.Image
+    dpi: int
+    truth: dict[str, str | None]
+    layout: str = ""
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def _font(bold: bool = False, italic: bool = False) -> str:
+    name = (
+        "Tinos-"
+        + {
+            (False, False): "Regular",
+            (True, False): "Bold",
+            (False, True): "Italic",
+            (True, True): "BoldItalic",
+        }[(bold, italic)]
+    )
+    for folder in FONT_DIRS:
+        path = folder / f"{name}.ttf"
+        if path.is_file():
+            return str(path)
+    for folder in FONT_DIRS:
+        path = folder / "Tinos-Regular.ttf"
+        if path.is_file():
+            return str(path)
+    return "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+
+
+def _date_line(place: str, day: date) -> str:
+    # NĐ 30: days below 10 and months 1 and 2 take a leading zero.
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def _wrap(text: str, font: Any, size: float, width: float) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        trial = f"{current} {word}".strip()
+        if current and font.text_length(trial, fontsize=size) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = trial
+    if current:
+        lines.append(current)
+    return lines
+
+
+class _Page:
+    def __init__(self, page: Any) -> None:
+        import pymupdf
+
+        self.page = page
+        self.fonts: dict[tuple[bool, bool], Any] = {}
+        self.pymupdf = pymupdf
+
+    def font(self, bold: bool, italic: bool) -> Any:
+        key = (bold, italic)
+        if key not in self.fonts:
+            self.fonts[key] = self.pymupdf.Font(fontfile=_font(bold, italic))
+        return self.fonts[key]
+
+    def text(
+        self,
+        x: float,
+        y: float,
+        line: str,
+        size: float = 13,
+        *,
+        bold: bool = False,
+        italic: bool = False,
+        centre: bool = False,
+        colour: tuple[float, float, float] = (0, 0, 0),
+        fit: float = 0.0,
+    ) -> float:
+        font = self.font(bold, italic)
+        width = font.text_length(line, fontsize=size)
+        if fit and width > fit:
+            size *= fit / width
+            width = fit
+        left = x - width / 2 if centre else x
+        name = "f" + ("b" if bold else "") + ("i" if italic else "")
+        self.page.insert_text(
+            (left, y),
+            line,
+            fontsize=size,
+            fontname=name,
+            fontfile=_font(bold, italic),
+            color=colour,
+        )
+        return width
+
+
+def render_letter(
+    rng: random.Random,
+    *,
+    layout: str,
+    header: tuple[str, ...],
+    reference: str,
+    issued_on: date,
+    place: str,
+    doc_type: str,
+    subject: str,
+    urgency: str | None,
+    seal: bool = True,
+    note: bool = True,
+) -> bytes:
+    """One A4 page laid out as NĐ 30 appendix I prescribes, as PDF bytes."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    p = _Page(page)
+    left_c, right_c = 170.0, 420.0
+    y = 62.0
+    for i, line in enumerate(header):
+        bold = i == len(header) - 1 or len(header) == 1
+        p.text(left_c, y, line, 12.5, bold=bold, centre=True, fit=200)
+        y += 15
+    page.draw_line((left_c - 30, y - 10), (left_c + 30, y - 10), width=0.6)
+    p.text(right_c, 62, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 12, bold=True, centre=True, fit=240)
+    w = p.text(right_c, 77, "Độc lập - Tự do - Hạnh phúc", 13, bold=True, centre=True)
+    page.draw_line((right_c - w / 2, 81), (right_c + w / 2, 81), width=0.6)
+    y_no = max(y + 14, 110.0)
+    p.text(left_c, y_no, f"Số: {reference}", 13, centre=True, fit=200)
+    p.text(right_c, y_no, _date_line(place, issued_on), 13, italic=True, centre=True, fit=250)
+    y = y_no + 18
+    if layout == "cong_van":
+        for line in _wrap(subject, p.font(False, False), 12, 210):
+            p.text(left_c, y, line, 12, centre=True)
+            y += 15
+    if urgency:
+        mark = urgency.upper()
+        width = p.font(True, False).text_length(mark, fontsize=13)
+        x0 = 95.0
+        page.draw_rect((x0 - 6, y + 2, x0 + width + 6, y + 22), width=1.0)
+        p.text(x0, y + 17, mark, 13, bold=True)
+        y += 26
+    y = max(y + 22, 170.0)
+    if layout == "cong_van":
+        p.text(297, y, "Kính gửi: Các cơ quan, đơn vị có liên quan.", 13, centre=True)
+        y += 30
+    else:
+        p.text(297, y, doc_type.upper(), 14, bold=True, centre=True)
+        y += 18
+        for line in _wrap(subject, p.font(True, False), 14, 400):
+            p.text(297, y, line, 14, bold=True, centre=True)
+            y += 17
+        page.draw_line((257, y - 10), (337, y - 10), width=0.6)
+        y += 22
+    body_font = p.font(False, False)
+    paragraphs = 2 + rng.randint(0, 2)
+    for _ in range(paragraphs):
+        for i, line in enumerate(_wrap(BODY, body_font, 13, 440)):
+            p.text(113 if i == 0 else 85, y, line, 13)
+            y += 18
+        y += 6
+    y += 10
+    p.text(85, y, "Nơi nhận:", 12, bold=True, italic=True)
+    for r in ("- Như trên;", "- Lưu: VT."):
+        y += 14
+        p.text(85, y, r, 11)
+    sign_y = y - 28
+    p.text(420, sign_y, "GIÁM ĐỐC", 13, bold=True, centre=True)
+    # A blue signature scribble.
+    points = []
+    for k in range(40):
+        t = k / 39
+        points.append(
+            (
+                380 + 80 * t + 6 * math.sin(t * 19),
+                sign_y + 35 + 12 * math.sin(t * 11 + rng.random()),
+            )
+        )
+    page.draw_polyline(points, color=(0.1, 0.2, 0.7), width=1.4)
+    p.text(420, sign_y + 85, "Nguyễn Văn Hùng", 13, bold=True, centre=True)
+    if seal:
+        cx, cy = 385.0 + rng.uniform(-8, 8), sign_y + 40 + rng.uniform(-6, 6)
+        red = (0.85, 0.1, 0.12)
+        shape = page.new_shape()
+        shape.draw_circle((cx, cy), 44)
+        shape.finish(color=red, width=2.2, stroke_opacity=0.85)
+        shape.draw_circle((cx, cy), 36)
+        shape.finish(color=red, width=0.9, stroke_opacity=0.85)
+        shape.commit()
+        for k, ch in enumerate("ỦY BAN NHÂN DÂN * PHÚ YÊN *"):
+            angle = -math.pi / 2 + 2 * math.pi * k / 27
+            page.insert_text(
+                (cx + 39 * math.cos(angle) - 2.5, cy + 39 * math.sin(angle) + 2.5),
+                ch,
+                fontsize=6,
+                color=red,
+                fontfile=_font(True, False),
+                fontname="fb",
+            )
+        star = [
+            (
+                cx + (9 if k % 2 == 0 else 3.6) * math.sin(k * math.pi / 5),
+                cy - (9 if k % 2 == 0 else 3.6) * math.cos(k * math.pi / 5),
+            )
+            for k in range(11)
+        ]
+        page.draw_polyline(star, color=red, fill=red, width=0.5)
+    if note:
+        hand = pymupdf.Font(fontfile=next(f for f in HAND_FONTS if Path(f).is_file()))
+        text = rng.choice(NOTES)
+        nx, ny = 330.0 + rng.uniform(-10, 20), sign_y + 150 + rng.uniform(-10, 10)
+        tw = pymupdf.TextWriter(page.rect, color=(0.05, 0.15, 0.75))
+        x = nx
+        for ch in text:
+            tw.append((x, ny + rng.uniform(-1.5, 1.5)), ch, font=hand, fontsize=14)
+            x += hand.text_length(ch, fontsize=14) * rng.uniform(0.95, 1.15)
+        tw.write_text(page, morph=(pymupdf.Point(nx, ny), pymupdf.Matrix(-8)))
+        page.draw_polyline(
+            [(nx + 4 * k, ny + 6 + 2 * math.sin(k)) for k in range(int((x - nx) / 4))],
+            color=(0.05, 0.15, 0.75),
+            width=0.8,
+        )
+    data = doc.tobytes(garbage=3, deflate=True)
+    doc.close()
+    return bytes(data)
+
+
+def rasterise(pdf: bytes, dpi: int, *, colour: bool) -> Image.Image:
+    import pymupdf
+
+    doc = pymupdf.open(stream=pdf)
+    try:
+        pix = doc[0].get_pixmap(dpi=dpi, colorspace=pymupdf.csRGB if colour else pymupdf.csGRAY)
+        mode = "RGB" if colour else "L"
+        return Image.frombytes(mode, (pix.width, pix.height), pix.samples)
+    finally:
+        doc.close()
+
+
+def degrade(
+    image: Image.Image,
+    rng: random.Random,
+    *,
+    skew: float,
+    noise: float = 8.0,
+    blur: float = 0.6,
+    contrast: float = 1.0,
+) -> Image.Image:
+    """What a tired office scanner does to a page: tint, uneven light, blur, noise, skew."""
+    seed = rng.randrange(2**32)
+    np_rng = np.random.default_rng(seed)
+    img = image.filter(ImageFilter.GaussianBlur(blur)) if blur > 0 else image
+    arr = np.asarray(img, dtype=np.float32)
+    h, w = arr.shape[:2]
+    # Paper tone and a gentle light fall-off across the page.
+    ramp = np.linspace(0, 1, w, dtype=np.float32)[None, :] * rng.uniform(-12, 12)
+    ramp = ramp + np.linspace(0, 1, h, dtype=np.float32)[:, None] * rng.uniform(-8, 8)
+    if arr.ndim == 3:
+        ramp = ramp[:, :, None]
+    paper = rng.uniform(232, 248)
+    arr = 255 - (255 - arr) * contrast
+    arr = arr * (paper / 255.0) + ramp
+    arr = arr + np_rng.normal(0, noise, arr.shape).astype(np.float32)
+    # Dust specks.
+    specks = np_rng.random((h, w)) < 0.00015
+    if arr.ndim == 3:
+        arr[specks] = 30
+    else:
+        arr[specks] = 30
+    out = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), mode=image.mode)
+    if skew:
+        fill: Any = (paper,) * 3 if out.mode == "RGB" else paper
+        fill = tuple(int(v) for v in fill) if isinstance(fill, tuple) else int(fill)
+        out = out.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=fill)
+    return out
+
+
+def specimen(
+    seed: int,
+    *,
+    dpi: int = 300,
+    colour: bool = False,
+    skew: float | None = None,
+    layout: str | None = None,
+) -> Specimen:
+    """A degraded scan of a first page; the same seed always gives the same page."""
+    rng = random.Random(seed)
+    header, issuer, code = rng.choice(ISSUERS)
+    layout = layout or rng.choice(["typed", "typed", "cong_van", "cong_van"])
+    number = rng.randint(1, 1999)
+    # Dated in the past, as every letter that has arrived is.
+    issued_on = date(2024, 1, 1) + timedelta(days=rng.randint(0, 1000))
+    urgency = rng.choice(URGENCIES)
+    if layout == "cong_van":
+        doc_type = "Công văn"
+        reference = f"{number:02d}/{code}-{rng.choice(['VP', 'KT', 'TH', 'NV'])}"
+        subject = f"V/v {rng.choice(ACTIONS)} {rng.choice(OBJECTS)}"
+    else:
+        doc_type = rng.choice(TYPED)
+        reference = f"{number:02d}/{DOC_TYPE_ABBREVIATIONS[doc_type]}-{code}"
+        subject = f"Về việc {rng.choice(ACTIONS)} {rng.choice(OBJECTS)}"
+    if rng.random() < 0.5:
+        subject += f" năm {issued_on.year}"
+    pdf = render_letter(
+        rng,
+        layout=layout,
+        header=header,
+        reference=reference,
+        issued_on=issued_on,
+        place=rng.choice(PLACES),
+        doc_type=doc_type,
+        subject=subject,
+        urgency=urgency,
+    )
+    image = rasterise(pdf, dpi, colour=colour)
+    angle = rng.uniform(-2.0, 2.0) if skew is None else skew
+    image = degrade(image, rng, skew=angle, noise=rng.uniform(4, 10), blur=0.5 * dpi / 300)
+    truth: dict[str, str | None] = {
+        "issuer": issuer,
+        "reference": reference,
+        "issued_on": issued_on.isoformat(),
+        "doc_type": doc_type,
+        "subject": subject,
+        "urgency": urgency,
+    }
+    return Specimen(f"{layout}-{seed}-{dpi}", image, dpi, truth, layout, {"skew": angle})
+
+
+def unreadable(seed: int, dpi: int = 200) -> Specimen:
+    """A scan nobody could read: heavy blur, washed out, noisy."""
+    rng = random.Random(seed)
+    good = specimen(seed, dpi=dpi, skew=0)
+    image = degrade(good.image, rng, skew=0, noise=45, blur=5.5 * dpi / 300, contrast=0.25)
+    return Specimen(f"unreadable-{seed}", image, dpi, {k: None for k in good.truth}, "unreadable")
+
+
+def blank(seed: int, dpi: int = 200, size: tuple[int, int] | None = None) -> Image.Image:
+    """A blank separator sheet as a scanner sees it: tinted paper, noise, a few specks."""
+    rng = random.Random(seed)
+    w, h = size or (int(8.27 * dpi), int(11.69 * dpi))
+    return degrade(Image.new("L", (w, h), 255), rng, skew=0, noise=6)
+
+
+def corpus(count: int, *, seed: int = 3000) -> list[Specimen]:
+    """A varied set of first pages: layouts, 200/300 dpi, grey and colour, skew, noise."""
+    out = []
+    for i in range(count):
+        dpi = 300 if i % 2 == 0 else 200
+        out.append(specimen(seed + i, dpi=dpi, colour=i % 3 == 0))
+    return out

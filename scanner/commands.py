@@ -1,0 +1,126 @@
+"""`clerk scan` and `clerk extract`: the scanning desk on the command line; no logic of its own."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from clerk_app import errors
+from clerk_app.cli import CommandFactory
+from clerk_app.workspace import default_data_dir
+from scanner.driver import MODES, SOURCES, ScanSettings
+
+if TYPE_CHECKING:
+    from scanner.compact_pdf import Encoding
+
+
+def _recovery_root(args: argparse.Namespace) -> Path:
+    return (getattr(args, "data_dir", None) or default_data_dir()) / "scan-recovery"
+
+
+def cmd_extract(args: argparse.Namespace) -> Any:
+    from clerk_app.reading.reader import page_images, read_header
+    from scanner.cleanup import check_page
+
+    path = Path(args.file)
+    pages = page_images(path, first_only=True)
+    if not pages:
+        raise errors.FileEmpty(str(path))
+    image, check = check_page(pages[0].image, pages[0].dpi, turn=not args.no_turn)
+    extraction = read_header(image, pages[0].dpi)
+    data = extraction.to_json()
+    labels = {
+        "issuer": "Tác giả",
+        "reference": "Số và ký hiệu",
+        "issued_on": "Ngày tháng văn bản",
+        "doc_type": "Tên loại",
+        "subject": "Trích yếu",
+        "urgency": "Độ khẩn",
+    }
+    lines = [
+        f"{label}: {data[name] if data[name] is not None else '—'}"
+        f"  (độ tin cậy {data['confidence'][name]:.0%})"
+        for name, label in labels.items()
+    ]
+    if check.blank:
+        lines.append("Trang đầu trông như trang trắng.")
+    return data, "\n".join(lines)
+
+
+def cmd_scan(args: argparse.Namespace) -> Any:
+    from scanner.batch import clean_pages, write_document
+    from scanner.recovery import RecoveryFolder
+    from scanner.sane_driver import SaneDriver
+
+    settings = ScanSettings(
+        device=args.device,
+        source=args.source,
+        dpi=args.dpi,
+        mode=args.mode,
+        page_size=args.page_size,
+        backend_options=dict(_option(o) for o in args.option or ()),
+    )
+    recovery = RecoveryFolder(_recovery_root(args))
+    batch_dir = recovery.new_batch({"device": args.device or "", "source": args.source})
+    outcome = SaneDriver().scan(settings, batch_dir)
+    if not outcome.pages:
+        recovery.discard(batch_dir)
+        if outcome.stopped is not None:
+            raise outcome.stopped
+        raise errors.FileEmpty(str(args.out))
+    pages = clean_pages([(p.path, p.dpi) for p in outcome.pages], clean=not args.no_clean)
+    # Colour scans keep the automatic choice (a page without colour still goes out as G4).
+    forced: Encoding | None = "bw" if args.mode == "bw" else "gray" if args.mode == "gray" else None
+    if forced is not None:
+        pages = [replace(p, encoding=forced) for p in pages]
+    report = write_document(pages, Path(args.out), ocr=not args.no_ocr)
+    blanks = [i + 1 for i, p in enumerate(pages) if p.blank]
+    data = {
+        "out": str(report.path),
+        "device": outcome.device,
+        "pages": len(pages),
+        "bytes": report.size,
+        "encodings": list(report.encodings),
+        "blank_pages": blanks,
+        "upside_down_pages": [i + 1 for i, p in enumerate(pages) if p.upside_down],
+        "complete": outcome.complete,
+    }
+    if outcome.stopped is not None:
+        # The PDF of the pages kept is written; the clerk still hears why the batch stopped.
+        raise outcome.stopped
+    recovery.discard(batch_dir)
+    text = f"Đã quét {len(pages)} trang vào {report.path} ({report.size // 1024} KiB)."
+    if blanks:
+        text += f" Trang trông như trang trắng (giữ lại, cần xem): {', '.join(map(str, blanks))}."
+    return data, text
+
+
+def _option(text: str) -> tuple[str, str | int]:
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise errors.InvalidValue("option", text, "TÊN=GIÁ_TRỊ, ví dụ test-picture=Grid")
+    return name.strip(), int(value) if value.strip().isdigit() else value.strip()
+
+
+def add_commands(command: CommandFactory) -> None:
+    p = command("extract", cmd_extract, "Đọc các trường của văn bản từ trang đầu (nhận dạng chữ)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--no-turn", action="store_true", help="không tự xoay trang lộn ngược")
+
+    p = command("scan", cmd_scan, "Quét một tập giấy thành một tệp PDF")
+    p.add_argument("--device", help="tên máy quét (mặc định: máy đầu tiên tìm thấy)")
+    p.add_argument("--source", choices=SOURCES, default="adf")
+    p.add_argument("--dpi", type=int, default=300)
+    p.add_argument("--mode", choices=MODES, default="gray")
+    p.add_argument("--page-size", default="a4")
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
+    p.add_argument("--no-ocr", action="store_true", help="không tạo lớp chữ")
+    p.add_argument("--no-clean", action="store_true", help="không chỉnh nghiêng, xoay")
+    p.add_argument(
+        "--option",
+        action="append",
+        metavar="TÊN=GIÁ_TRỊ",
+        help="tùy chọn riêng của trình điều khiển",
+    )

@@ -1,0 +1,90 @@
+"""The recovery folder: each batch's pages land here as they arrive and stay until it is saved.
+
+After a crash of the app or the driver, `interrupted()` offers the batches that were never
+finished. Writes only under its own root; knows nothing of drivers or PDFs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "batch.json"
+
+
+@dataclass(frozen=True)
+class RecoveredBatch:
+    path: Path
+    started_at: str
+    device: str
+    pages: tuple[Path, ...]
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class RecoveryFolder:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def new_batch(self, settings: dict[str, Any]) -> Path:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        path = self.root / f"{stamp}-{uuid.uuid4().hex[:8]}"
+        path.mkdir(parents=True)
+        self._write(path, {"started_at": stamp, "pid": os.getpid(), **settings})
+        return path
+
+    def _write(self, path: Path, data: dict[str, Any]) -> None:
+        tmp = path / (MANIFEST + ".part")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, default=str), "utf-8")
+        os.replace(tmp, path / MANIFEST)
+
+    @staticmethod
+    def pages(batch: Path) -> list[Path]:
+        return sorted(batch.glob("page-*.png"))
+
+    def interrupted(self) -> list[RecoveredBatch]:
+        """Batches with pages that no running process owns and nobody saved."""
+        out: list[RecoveredBatch] = []
+        if not self.root.is_dir():
+            return out
+        for path in sorted(self.root.iterdir()):
+            try:
+                meta = json.loads((path / MANIFEST).read_text("utf-8"))
+            except (OSError, ValueError):
+                continue
+            pages = self.pages(path)
+            if not pages or _alive(int(meta.get("pid", 0))):
+                continue
+            out.append(
+                RecoveredBatch(
+                    path, str(meta.get("started_at", "")), str(meta.get("device", "")), tuple(pages)
+                )
+            )
+        return out
+
+    def adopt(self, batch: Path) -> None:
+        """This process takes over an interrupted batch (so another desk window will not)."""
+        meta = json.loads((batch / MANIFEST).read_text("utf-8"))
+        meta["pid"] = os.getpid()
+        self._write(batch, meta)
+
+    def discard(self, batch: Path) -> None:
+        """The batch is saved (or the clerk threw it away): its pages are no longer needed."""
+        if batch.parent.resolve() == self.root.resolve():
+            shutil.rmtree(batch, ignore_errors=True)

@@ -1,0 +1,258 @@
+"""The SANE driver's own process (`python -m scanner.sane_worker`): pyinsane2 in, JSON lines out.
+
+Runs apart from the app so a crashing or hanging backend cannot take it down. Reads one request
+line on stdin (and later `cancel`), writes each page as a PNG into the batch folder before
+announcing it, and reports SANE's status codes, never its English messages. Nothing else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any, TextIO
+
+# pyinsane2 would otherwise fork a daemon of its own; this process already is the isolation.
+os.environ["PYINSANE_SINGLE_THREAD"] = "1"
+
+SOURCE_VALUES = {
+    "flatbed": ("flatbed", "normal", "document table"),
+    "adf": ("automatic document feeder", "adf", "adf front", "feeder", "document feeder"),
+    "duplex": ("adf duplex", "duplex", "automatic document feeder duplex"),
+}
+MODE_VALUES = {
+    "color": ("color", "colour", "rgb", "24bit color"),
+    "gray": ("gray", "grey", "gray8", "true gray", "8bit gray"),
+}
+# SANE_Status codes (sane.h) the app tells apart.
+STATUS_NAMES = {
+    1: "UNSUPPORTED",
+    2: "CANCELLED",
+    3: "DEVICE_BUSY",
+    4: "INVAL",
+    6: "JAMMED",
+    8: "COVER_OPEN",
+    9: "IO_ERROR",
+    10: "NO_MEM",
+    11: "ACCESS_DENIED",
+    12: "WARMING_UP",
+    13: "HW_LOCKED",
+}
+
+
+class Channel:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.lock = threading.Lock()
+
+    def send(self, **event: Any) -> None:
+        with self.lock:
+            self.out.write(json.dumps(event, ensure_ascii=False) + "\n")
+            self.out.flush()
+
+
+def _status(exc: BaseException) -> int:
+    status = getattr(exc, "status", None)
+    try:
+        return int(status)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 9
+
+
+def _set(scanner: Any, name: str, value: Any) -> None:
+    """Set one option whatever its SANE type (FIXED values travel as value × 65536)."""
+    from pyinsane2.sane.rawapi import SaneValueType
+
+    option = scanner.options[name]
+    if not option.capabilities.is_active():
+        return
+    if option.val_type == SaneValueType.FIXED and isinstance(value, (int, float)):
+        value = round(float(value) * 65536)
+    elif option.val_type in (SaneValueType.INT, SaneValueType.BOOL) and isinstance(value, float):
+        value = int(value)
+    constraint = option.constraint
+    if isinstance(constraint, list) and value not in constraint:
+        if isinstance(value, str):
+            match = next((c for c in constraint if str(c).lower() == value.lower()), None)
+            if match is None:
+                raise KeyError(f"{name}={value}")
+            value = match
+        else:
+            value = min(constraint, key=lambda c: abs(c - value))
+    elif isinstance(constraint, tuple) and isinstance(value, int):
+        low, high = constraint[0], constraint[1]
+        value = max(low, min(high, value))
+    option.value = value
+
+
+def _choose(scanner: Any, name: str, wanted: tuple[str, ...]) -> bool:
+    if name not in scanner.options:
+        return False
+    option = scanner.options[name]
+    if not option.capabilities.is_active() or not isinstance(option.constraint, list):
+        return False
+    for want in wanted:
+        for value in option.constraint:
+            if str(value).lower() == want:
+                option.value = value
+                return True
+    return False
+
+
+def _geometry(scanner: Any, width_mm: float, height_mm: float) -> None:
+    from pyinsane2.sane.rawapi import SaneValueType
+
+    for name, size in (("tl-x", 0.0), ("tl-y", 0.0), ("br-x", width_mm), ("br-y", height_mm)):
+        if name not in scanner.options or not scanner.options[name].capabilities.is_active():
+            continue
+        option = scanner.options[name]
+        scale = 65536 if option.val_type == SaneValueType.FIXED else 1
+        constraint = option.constraint
+        value = int(size * scale)
+        if isinstance(constraint, tuple):
+            value = max(constraint[0], min(constraint[1], value))
+        option.value = value
+
+
+def devices(channel: Channel) -> None:
+    import pyinsane2
+
+    found = pyinsane2.get_devices()
+    channel.send(
+        event="devices",
+        devices=[
+            {"name": d.name, "vendor": d.vendor, "model": d.model, "kind": d.dev_type}
+            for d in found
+        ],
+    )
+
+
+def scan(channel: Channel, request: dict[str, Any], cancel: threading.Event) -> None:
+    import pyinsane2
+    from pyinsane2.sane.rawapi import SaneException
+
+    name = request.get("device")
+    if not name:
+        found = pyinsane2.get_devices()
+        if not found:
+            channel.send(event="error", kind="no_scanner")
+            return
+        name = found[0].name
+    scanner = pyinsane2.Scanner(name=name)
+    try:
+        options = scanner.options
+    except SaneException as exc:
+        channel.send(event="error", kind="not_found", device=name, status=_status(exc))
+        return
+    channel.send(event="opened", device=name)
+    source = request["source"]
+    chosen = "source" not in options or _choose(scanner, "source", SOURCE_VALUES[source])
+    if not chosen and source != "flatbed":
+        # Asked for the feeder (or duplex) on a device without one: refuse, never scan the glass.
+        channel.send(event="error", kind="status", status=1, detail=f"source={source}")
+        return
+    _choose(scanner, "mode", MODE_VALUES["color" if request["mode"] == "color" else "gray"])
+    if "depth" in options and options["depth"].capabilities.is_active():
+        _set(scanner, "depth", 8)
+    _set(scanner, "resolution", int(request["dpi"]))
+    width, height = request["page_mm"]
+    _geometry(scanner, width, height)
+    for key, value in request.get("backend_options", {}).items():
+        _set(scanner, key, value)
+    after = {int(k): v for k, v in request.get("options_after_page", {}).items()}
+    out_dir = Path(request["batch_dir"])
+    index = int(request.get("first_index", 1)) - 1
+    dpi = int(request["dpi"])
+    try:
+        session = scanner.scan(multiple=source != "flatbed")
+    except StopIteration:
+        channel.send(event="end", reason="empty_feeder")
+        return
+    except SaneException as exc:
+        channel.send(event="error", kind="status", status=_status(exc))
+        return
+    try:
+        while True:
+            if cancel.is_set():
+                session.scan.cancel()
+                channel.send(event="cancelled")
+                return
+            try:
+                session.scan.read()
+            except EOFError:
+                image = session.images.pop()
+                index += 1
+                path = out_dir / f"page-{index:04d}.png"
+                tmp = path.with_suffix(".part")
+                image.save(tmp, format="PNG", dpi=(dpi, dpi))
+                os.replace(tmp, path)
+                channel.send(
+                    event="page",
+                    index=index,
+                    path=str(path),
+                    width=image.width,
+                    height=image.height,
+                    dpi=dpi,
+                    mode=image.mode,
+                )
+                for key, value in after.get(
+                    index - int(request.get("first_index", 1)) + 1, {}
+                ).items():
+                    _set(scanner, key, value)
+                if source == "flatbed":
+                    channel.send(event="end", reason="flatbed")
+                    return
+    except StopIteration:
+        channel.send(event="end", reason="end_of_feed")
+    except SaneException as exc:
+        with contextlib.suppress(Exception):
+            session.scan.cancel()
+        channel.send(event="error", kind="status", status=_status(exc))
+
+
+def main() -> int:
+    # The protocol keeps the real stdout; anything the backend or pyinsane2 prints goes to
+    # stderr instead, so it cannot corrupt a message.
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    channel = Channel(out)
+    line = sys.stdin.readline()
+    if not line:
+        return 2
+    request = json.loads(line)
+    cancel = threading.Event()
+
+    def watch() -> None:
+        for command in sys.stdin:
+            if command.strip() == "cancel":
+                cancel.set()
+        # The app closed our stdin or died: stop scanning rather than scan for nobody.
+        cancel.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    try:
+        import pyinsane2
+    except Exception as exc:  # any import failure means the same: no driver
+        channel.send(event="error", kind="driver_missing", detail=f"{type(exc).__name__}: {exc}")
+        return 1
+    try:
+        pyinsane2.init()
+    except Exception as exc:
+        channel.send(event="error", kind="driver_missing", detail=f"{type(exc).__name__}: {exc}")
+        return 1
+    try:
+        if request.get("op") == "devices":
+            devices(channel)
+        else:
+            scan(channel, request, cancel)
+    finally:
+        with contextlib.suppress(Exception):
+            pyinsane2.exit()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

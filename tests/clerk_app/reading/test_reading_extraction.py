@@ -1,0 +1,151 @@
+"""Reading NĐ 30 first pages with the real Tesseract (vie) on generated, degraded scans."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from clerk_app import errors
+from clerk_app.demo import letter_pdf
+from clerk_app.reading import ocr as ocr_module
+from clerk_app.reading import specimens
+from clerk_app.reading.extraction import FIELDS, extract, issuer_case
+from clerk_app.reading.ocr import OcrPage, Word
+from clerk_app.reading.reader import page_images, read_file, read_header
+
+
+def _fields(extraction) -> dict[str, object]:
+    data = extraction.to_json()
+    return {name: data[name] for name in FIELDS}
+
+
+def test_typed_document_at_300_dpi_grey_with_seal_note_and_skew() -> None:
+    spec = specimens.specimen(4004, dpi=300, layout="typed", skew=1.4)
+    assert spec.truth["doc_type"] != "Công văn"
+    extraction = read_header(spec.image, spec.dpi)
+    assert _fields(extraction) == spec.truth
+    assert all(extraction.field(name).confidence > 0.6 for name in FIELDS)
+
+
+def test_cong_van_at_200_dpi_colour_with_urgency_mark() -> None:
+    spec = specimens.specimen(4016, dpi=200, colour=True, layout="cong_van")
+    assert spec.truth["doc_type"] == "Công văn" and spec.truth["urgency"] is not None
+    extraction = read_header(spec.image, spec.dpi)
+    assert _fields(extraction) == spec.truth
+
+
+def test_demo_letter_scanned_at_200_dpi(tmp_path: Path) -> None:
+    pdf = letter_pdf(
+        "Sở Tài chính tỉnh Phú Yên",
+        "123/STC-NS",
+        date(2026, 2, 5),
+        "Quyết định",
+        "Về việc quyết toán kinh phí năm 2025",
+    )
+    image = specimens.degrade(
+        specimens.rasterise(pdf, 200, colour=False), random.Random(7), skew=-0.8
+    )
+    path = tmp_path / "letter.png"
+    image.save(path, dpi=(200, 200))
+    reading = read_file(path)
+    assert _fields(reading.extraction) == {
+        "issuer": "Sở Tài chính tỉnh Phú Yên",
+        "reference": "123/STC-NS",
+        "issued_on": "2026-02-05",
+        "doc_type": "Quyết định",
+        "subject": "Về việc quyết toán kinh phí năm 2025",
+        "urgency": None,
+    }
+
+
+def test_unreadable_scan_gives_empty_fields_and_low_confidence() -> None:
+    spec = specimens.unreadable(4020)
+    extraction = read_header(spec.image, spec.dpi)
+    data = extraction.to_json()
+    assert all(data[name] is None for name in FIELDS), data
+    assert all(c < 0.45 for c in data["confidence"].values())
+
+
+def test_blank_page_invents_nothing() -> None:
+    extraction = read_header(specimens.blank(3), 200)
+    assert all(extraction.field(name).value is None for name in FIELDS)
+
+
+def _word(text: str, left: int, top: int, conf: float, line: int) -> Word:
+    return Word(text, conf, left, top, 40 * len(text), 40, 1, line, 1)
+
+
+def test_poorly_read_fields_are_left_empty_not_guessed() -> None:
+    words = [
+        _word("SỞ", 300, 200, 96, 1),
+        _word("TÀI", 420, 200, 96, 1),
+        _word("CHÍNH", 560, 200, 96, 1),
+        _word("Số:", 300, 320, 30, 2),
+        _word("12/STC-VP", 430, 320, 31, 2),
+        _word("Tuy", 1400, 320, 95, 3),
+        _word("Hòa,", 1530, 320, 95, 3),
+        _word("ngày", 1700, 320, 95, 3),
+        _word("05", 1880, 320, 95, 3),
+        _word("tháng", 1960, 320, 95, 3),
+        _word("3", 2180, 320, 95, 3),
+        _word("năm", 2240, 320, 95, 3),
+        _word("2026", 2380, 320, 95, 3),
+    ]
+    page = OcrPage(2480, 3508, 300, tuple(words), "")
+    extraction = extract(page, today=date(2026, 3, 10))
+    assert extraction.reference.value is None and extraction.reference.confidence < 0.45
+    assert extraction.issuer.value == "Sở Tài chính"
+    assert extraction.issued_on.value == date(2026, 3, 5)
+    # A date weeks in the future is a misread digit, not a fact.
+    later = extract(page, today=date(2025, 3, 10))
+    assert later.issued_on.value is None
+
+
+@pytest.mark.parametrize(
+    ("printed", "cased"),
+    [
+        ("SỞ TÀI CHÍNH TỈNH PHÚ YÊN", "Sở Tài chính tỉnh Phú Yên"),
+        ("ỦY BAN NHÂN DÂN HUYỆN ĐỒNG XUÂN", "Ủy ban nhân dân huyện Đồng Xuân"),
+        ("BỘ KHOA HỌC VÀ CÔNG NGHỆ", "Bộ Khoa học và Công nghệ"),
+        ("PHÒNG TÀI CHÍNH - KẾ HOẠCH", "Phòng Tài chính - Kế hoạch"),
+        ("UBND TỈNH PHÚ YÊN", "UBND tỉnh Phú Yên"),
+        ("CỤC THUẾ THÀNH PHỐ HÀ NỘI", "Cục Thuế thành phố Hà Nội"),
+    ],
+)
+def test_issuer_casing_follows_nd30(printed: str, cased: str) -> None:
+    assert issuer_case(printed) == cased
+
+
+def test_known_issuer_spelling_wins() -> None:
+    spec = specimens.specimen(4004, dpi=300, layout="typed", skew=1.4)
+    known = [spec.truth["issuer"].upper().replace("SỞ", "Sở")]  # type: ignore[union-attr]
+    extraction = read_header(spec.image, spec.dpi, known_issuers=known)
+    assert extraction.issuer.value == known[0]
+
+
+def test_pdf_scan_is_read_at_its_own_resolution(tmp_path: Path) -> None:
+    spec = specimens.specimen(4004, dpi=200, layout="typed")
+    path = tmp_path / "scan.pdf"
+    spec.image.save(path, format="PDF", resolution=200.0, quality=70)
+    pages = page_images(path)
+    assert len(pages) == 1 and pages[0].dpi == 200 and pages[0].image.size == spec.image.size
+
+
+def test_not_a_page_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "note.txt"
+    path.write_text("không phải ảnh", "utf-8")
+    with pytest.raises(errors.FileUnsupported):
+        page_images(path)
+
+
+def test_missing_tesseract_is_a_typed_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(errors.OcrUnavailable) as caught:
+        ocr_module.ocr_image(Image.new("L", (100, 100), 255), dpi=200)
+    assert "tesseract" in str(caught.value).lower()

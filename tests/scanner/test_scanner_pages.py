@@ -1,0 +1,188 @@
+"""Page clean-up, compact PDFs, batch editing and the CLI, on generated scans and the SANE test device."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pymupdf
+import pytest
+from PIL import Image
+
+from clerk_app import cli
+from clerk_app.reading import specimens
+from scanner import cleanup
+from scanner.batch import BatchPage, ScanBatch, page_from_file, write_document
+from scanner.compact_pdf import PdfPage, choose_encoding, write_pdf
+
+
+def _image_filters(path: Path) -> list[str]:
+    doc = pymupdf.open(path)
+    try:
+        filters = []
+        for page in doc:
+            for info in page.get_images(full=True):
+                filters.append(doc.xref_get_key(info[0], "Filter")[1])
+        return filters
+    finally:
+        doc.close()
+
+
+@pytest.mark.parametrize("skew", [-2.2, 1.3])
+def test_skew_is_measured_within_a_few_tenths_of_a_degree(skew: float) -> None:
+    spec = specimens.specimen(5001, dpi=200, skew=skew)
+    assert cleanup.skew_angle(spec.image) == pytest.approx(-skew, abs=0.3)
+
+
+def test_blank_sheet_is_flagged_and_text_page_is_not() -> None:
+    assert cleanup.looks_blank(specimens.blank(1, dpi=200))
+    assert not cleanup.looks_blank(specimens.specimen(5002, dpi=200).image)
+
+
+def test_upside_down_page_is_turned_and_blank_page_kept(tmp_path: Path) -> None:
+    spec = specimens.specimen(5003, dpi=200, skew=0)
+    upside = tmp_path / "upside.png"
+    spec.image.rotate(180).save(upside, dpi=(200, 200))
+    blank = tmp_path / "blank.png"
+    specimens.blank(2, dpi=200).save(blank, dpi=(200, 200))
+    turned = page_from_file(upside, 200)
+    assert turned.upside_down and turned.rotation == 180
+    flagged = page_from_file(blank, 200)
+    assert flagged.blank and flagged.rotation == 0
+
+
+def test_bilevel_300_dpi_page_is_g4_small_and_searchable(tmp_path: Path) -> None:
+    spec = specimens.specimen(5004, dpi=300, skew=0.0)
+    page = BatchPage("p1", tmp_path / "p1.png", 300, encoding="bw")
+    spec.image.save(page.source, dpi=(300, 300))
+    out = write_document([page], tmp_path / "bw.pdf")
+    assert out.encodings == ("bw",)
+    assert out.size <= 60 * 1024
+    assert _image_filters(out.path) == ["/CCITTFaxDecode"]
+    text = subprocess.run(
+        ["pdftotext", str(out.path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert spec.truth["reference"] in text
+
+
+def test_grey_200_dpi_page_is_jpeg_under_400_kib(tmp_path: Path) -> None:
+    spec = specimens.specimen(5005, dpi=200)
+    report = write_pdf([PdfPage(spec.image, 200, "gray")], tmp_path / "g.pdf")
+    assert report.size <= 400 * 1024
+    assert _image_filters(report.path) == ["/DCTDecode"]
+    doc = pymupdf.open(report.path)
+    # The page keeps its physical A4 size.
+    assert doc[0].rect.width == pytest.approx(595, abs=2)
+    doc.close()
+
+
+def test_encoding_follows_the_page() -> None:
+    assert choose_encoding(specimens.specimen(5006, dpi=200, colour=True).image) == "color"
+    assert choose_encoding(specimens.specimen(5006, dpi=200).image) == "bw"
+    rng = np.random.default_rng(1)
+    photo = rng.random((700, 500)) * 80 + np.linspace(40, 200, 500)[None, :]
+    assert choose_encoding(Image.fromarray(photo.astype(np.uint8))) == "gray"
+
+
+def _pages(n: int) -> list[BatchPage]:
+    return [BatchPage(f"p{i}", Path(f"/nowhere/{i}.png"), 200, blank=i in (2, 5)) for i in range(7)]
+
+
+def test_batch_edits_undo_and_redo() -> None:
+    batch = ScanBatch(_pages(7))
+    batch.rotate(0)
+    batch.move(6, 0)
+    batch.delete(1)
+    assert [p.id for p in batch.pages][:2] == ["p6", "p1"]
+    batch.undo()
+    assert batch.pages[1].id == "p0" and batch.pages[1].rotation == 90
+    batch.undo()
+    batch.undo()
+    assert [p.id for p in batch.pages] == [f"p{i}" for i in range(7)]
+    assert batch.pages[0].rotation == 0 and not batch.can_undo
+    batch.redo()
+    assert batch.pages[0].rotation == 90
+
+
+def test_split_by_hand_and_at_blank_separators() -> None:
+    batch = ScanBatch(_pages(7))
+    assert batch.split_at_blanks() == 2
+    assert [[p.id for p in d] for d in batch.documents()] == [
+        ["p0", "p1"],
+        ["p3", "p4"],
+        ["p6"],
+    ]
+    batch.toggle_split(1)
+    assert len(batch.documents()) == 4
+    batch.undo()
+    batch.undo()
+    assert len(batch.documents()) == 1 and len(batch.pages) == 7
+
+
+def test_clerk_scan_writes_a_pdf_from_the_feeder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "batch.pdf"
+    code = cli.main(
+        [
+            "--data-dir",
+            str(tmp_path / "desk"),
+            "scan",
+            "--device",
+            "test:0",
+            "--dpi",
+            "50",
+            "--mode",
+            "bw",
+            "--option",
+            "test-picture=Grid",
+            "--no-ocr",
+            "--no-clean",
+            "--out",
+            str(out),
+            "--json",
+        ]
+    )
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["pages"] == 10 and data["complete"] and data["encodings"] == ["bw"] * 10
+    doc = pymupdf.open(out)
+    assert doc.page_count == 10
+    doc.close()
+    # A saved batch leaves nothing behind to recover.
+    assert list((tmp_path / "desk" / "scan-recovery").iterdir()) == []
+
+
+def test_clerk_scan_reports_a_jam_and_keeps_the_pages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Jammed from the first page on: nothing scanned, a clear message, exit 2.
+    code = cli.main(
+        [
+            "--data-dir",
+            str(tmp_path / "desk"),
+            "scan",
+            "--device",
+            "test:0",
+            "--dpi",
+            "50",
+            "--option",
+            "read-return-value=SANE_STATUS_JAMMED",
+            "--out",
+            str(tmp_path / "x.pdf"),
+        ]
+    )
+    assert code == 2
+    assert "kẹt" in capsys.readouterr().err
+
+
+def test_clerk_extract_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = specimens.specimen(4004, dpi=300, layout="typed", skew=1.4)
+    path = tmp_path / "scan.pdf"
+    spec.image.save(path, format="PDF", resolution=300.0, quality=75)
+    assert cli.main(["extract", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {k: data[k] for k in spec.truth} == spec.truth
+    assert set(data["confidence"]) == set(spec.truth)
