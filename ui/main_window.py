@@ -242,6 +242,9 @@ class MainWindow(QMainWindow):
             documents, "&Chuyển giao…", "Ctrl+G", self._hand_over_current
         )
         self.action_cancel = self._action(documents, "&Hủy văn bản…", None, self._cancel_current)
+        self.action_scan = self._action(
+            documents, "&Quét văn bản đến…", "Ctrl+Shift+S", self.open_scanner
+        )
         self.action_stamp = self._action(
             documents, "Đóng &dấu đến lên bản quét", "Ctrl+D", self._stamp_current
         )
@@ -509,6 +512,26 @@ class MainWindow(QMainWindow):
             "Đã đóng dấu đến lên một bản mới của bản quét; bản gốc giữ nguyên.",
             busy="Đang đóng dấu đến…",
         )
+
+    def open_scanner(self, **screen_options: Any) -> Any:
+        from ui.scan_window import ScanWindow
+
+        window = ScanWindow(
+            self.workspace.data_dir / "scan-recovery",
+            self.register_scanned,
+            self,
+            **screen_options,
+        )
+        window.show()
+        return window
+
+    def register_scanned(self, files: list[Path], extraction: Any) -> RegistrationForm | None:
+        """Open the incoming form with the scanned PDF and the fields read from page 1."""
+        form = self.register("incoming", files)
+        prefill = getattr(form, "prefill", None)
+        if prefill is not None:
+            prefill(extraction)
+        return form
 
     def print_register(self) -> None:
         from ui.print_register import PrintRegisterDialog

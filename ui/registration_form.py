@@ -137,6 +137,26 @@ def _combo(items: Sequence[str], *, editable: bool = False, current: str = "") -
     return combo
 
 
+# Below this confidence a field read from a scan is tinted for the clerk to check.
+CHECK_BELOW = 0.8
+CHECK_STYLE = "background: #fff3cd;"
+
+
+def _set_editor(editor: QWidget, value: Any) -> None:
+    if isinstance(editor, DateField):
+        editor.set_value(value if isinstance(value, date) else None)
+    elif isinstance(editor, QComboBox):
+        index = editor.findText(str(value))
+        if index >= 0:
+            editor.setCurrentIndex(index)
+        elif editor.isEditable():
+            editor.setEditText(str(value))
+    elif isinstance(editor, QPlainTextEdit):
+        editor.setPlainText(str(value))
+    elif isinstance(editor, QLineEdit):
+        editor.setText(str(value))
+
+
 def _text_of(widget: QWidget) -> str:
     if isinstance(widget, QComboBox):
         return widget.currentText().strip()
@@ -733,6 +753,39 @@ class IncomingForm(RegistrationForm):
             notes=_text_of(self.notes),
             files=tuple(self.files()),
         )
+
+    def prefill(self, extraction: Any, check_below: float = CHECK_BELOW) -> list[str]:
+        """Fill the fields read from page 1 of a scan; mark the ones the clerk must check.
+
+        `extraction` is a `clerk_app.reading.Extraction`. Fields read with low confidence are
+        filled but tinted, with a tooltip; fields read as nothing stay empty. Returns the
+        names of the fields to check.
+        """
+        to_check: list[str] = []
+        editors: dict[str, QWidget] = {
+            "issuer": self.issuer,
+            "reference": self.reference,
+            "issued_on": self.issued_on,
+            "doc_type": self.doc_type,
+            "subject": self.subject,
+            "urgency": self.urgency,
+        }
+        for name, editor in editors.items():
+            reading = extraction.field(name)
+            if reading.value in (None, ""):
+                if name != "urgency":
+                    to_check.append(name)
+                continue
+            _set_editor(editor, reading.value)
+            if reading.confidence < check_below:
+                to_check.append(name)
+                editor.setStyleSheet(CHECK_STYLE)
+                editor.setToolTip(
+                    f"Đọc từ bản quét, độ tin cậy {reading.confidence:.0%}: kiểm tra lại."
+                )
+            else:
+                editor.setToolTip(f"Đọc từ bản quét, độ tin cậy {reading.confidence:.0%}.")
+        return to_check
 
     def call_core(self, draft: Any) -> Registered:
         result: Registered = self.workspace.register_incoming(draft)
