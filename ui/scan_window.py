@@ -38,10 +38,7 @@ class ScanWindow(QDialog):
         self.open_form = open_form
         self.batch_screen = ScanBatchScreen(recovery_root, parent=self, **screen_options)
         self.batch_screen.extraction_ready.connect(self._document_read)
-        self.status = QLabel(
-            "Đặt tập văn bản vào khay nạp giấy, bấm Quét. Tách thành từng văn bản rồi bấm "
-            "«Đọc trang đầu → phiếu đăng ký»."
-        )
+        self.status = QLabel("")  # the batch screen says how to start; this line says what follows
         self.status.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.batch_screen, 1)
