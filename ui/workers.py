@@ -115,7 +115,30 @@ def run_in_background(
         _keep.add(relay)
     signals.finished.connect(relay.done)
     signals.failed.connect(relay.failed)
-    signals.finished.connect(lambda _r: _keep.discard(signals))
-    signals.failed.connect(lambda _e: _keep.discard(signals))
+    # Released by a GUI-thread object through a queued connection: a lambda would run in the
+    # worker thread while it emits, drop the last reference there and destroy a GUI-thread
+    # QObject from the wrong thread (seen as a crash in ~QObject in the tests).
+    janitor = _janitor()
+    signals.finished.connect(janitor.release)
+    signals.failed.connect(janitor.release)
     pool().start(task)
     return task
+
+
+class _Janitor(QObject):
+    """Lets go of a task's signals object on the GUI thread once its outcome was delivered."""
+
+    @Slot(object)
+    def release(self, _outcome: object) -> None:
+        sender = self.sender()
+        if sender is not None:
+            _keep.discard(sender)
+
+
+_janitor_instance: list[_Janitor] = []
+
+
+def _janitor() -> _Janitor:
+    if not _janitor_instance:
+        _janitor_instance.append(_Janitor())
+    return _janitor_instance[0]
