@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -62,6 +63,9 @@ from clerk_app.text import fold, nfc
 APP_NAME = "clerk-desk"
 # Roles of files made from another file of the document, and the audit action of each.
 DERIVED_ROLES = {"stamped": "file_stamped", "signed": "file_signed"}
+# Text read from a scan: kept as a file of its own so the scan stays untouched.
+OCR_ROLE = "ocr_text"
+TEXT_LAYER_LIMIT = 200_000  # characters of a PDF's own text indexed; enough for any letter
 DEFAULT_SERIES = "chung"
 REGISTER_NAMES = {"incoming": "Sổ đăng ký văn bản đến", "outgoing": "Sổ đăng ký văn bản đi"}
 DOCUMENT_FIELDS = (
@@ -461,8 +465,27 @@ class Workspace:
         except BaseException:
             self._discard_unreferenced(blobs)
             raise
+        self._index_text_layers(doc_id, prepared)
         change = Change(f"register_{kind}", document_ids=(doc_id,), register_ids=(reg.id,))
         return Registered(self.document(doc_id), change)
+
+    def _index_text_layers(self, document_id: str, prepared: list[PreparedFile]) -> None:
+        """Make the text already inside attached PDFs (born-digital, or scans with an OCR layer)
+        searchable. Done after the number is committed: the text can always be read again, and
+        a PDF whose text cannot be read must not cost the clerk the registration."""
+        with_text = [p for p in prepared if p.media_type == "application/pdf"]
+        if not with_text:
+            return
+        from clerk_app.files.intake import pdf_text
+
+        rows = {f.sha256: f.id for f in self.document(document_id).files if f.role == "original"}
+        for p in with_text:
+            try:
+                text = pdf_text(p.data, max_chars=TEXT_LAYER_LIMIT)
+            except errors.ClerkError:
+                continue
+            if text.strip() and p.sha256 in rows:
+                self.set_ocr_text(document_id, rows[p.sha256], text)
 
     def _duplicate(
         self, fields: dict[str, Any], prepared: list[PreparedFile]
@@ -518,7 +541,7 @@ class Workspace:
             doc.updated_at = self._clock()
             s.flush()
             self._log(s, "correct", "document", doc.id, {"reason": why, "changes": diff})
-            search_index.index_document(s, doc.id, search_index.search_body(_field_map(doc)))
+            self._reindex(s, doc)
             register_id = doc.register_id
         return Change("correct", document_ids=(document_id,), register_ids=(register_id,))
 
@@ -636,6 +659,67 @@ class Workspace:
             self._discard_unreferenced([blob])
             raise
         return Change(DERIVED_ROLES[role], document_ids=(document_id,))
+
+    def set_ocr_text(self, document_id: str, file_id: str, text: str) -> Change:
+        """Keep the text read from one of the document's scans and make it searchable.
+
+        The text is stored like any derived file (content-addressed, role `ocr_text`, linked to
+        the scan it was read from); the audit entry records its length and hash, not the text.
+        """
+        body = unicodedata.normalize("NFC", text).strip()
+        data = body.encode("utf-8")
+        blob = self._store.put(data)
+        try:
+            with self._write() as s:
+                doc = self._live_document(s, document_id)
+                parent = s.get(DocumentFile, file_id)
+                if parent is None or parent.document_id != doc.id:
+                    raise errors.UnknownFile(file_id, document_id)
+                now = self._clock()
+                row = DocumentFile(
+                    id=new_id(),
+                    document_id=doc.id,
+                    sha256=blob.sha256,
+                    role=OCR_ROLE,
+                    filename=f"{Path(parent.filename).stem}.txt",
+                    media_type="text/plain; charset=utf-8",
+                    size=len(data),
+                    pages=parent.pages,
+                    parent_id=parent.id,
+                    added_at=now,
+                )
+                s.add(row)
+                s.flush()
+                self._log(
+                    s,
+                    "ocr_text_set",
+                    "document",
+                    doc.id,
+                    {
+                        "file_id": row.id,
+                        "parent_id": parent.id,
+                        "sha256": blob.sha256,
+                        "characters": len(body),
+                    },
+                )
+                self._reindex(s, doc)
+        except BaseException:
+            self._discard_unreferenced([blob])
+            raise
+        return Change("ocr_text_set", document_ids=(document_id,))
+
+    def _reindex(self, s: Session, doc: Document) -> None:
+        """Rebuild the document's search row from its fields and every OCR text it has."""
+        texts = [
+            self._store.read(sha).decode("utf-8")
+            for sha in s.execute(
+                select(DocumentFile.sha256)
+                .where(DocumentFile.document_id == doc.id, DocumentFile.role == OCR_ROLE)
+                .order_by(DocumentFile.added_at)
+            ).scalars()
+        ]
+        fields = _field_map(doc) | {"ocr_text": " ".join(texts)}
+        search_index.index_document(s, doc.id, search_index.search_body(fields))
 
     def stamp_arrival(self, document_id: str, place: Any = None) -> Change:
         """Stamp the arrival stamp (dấu ĐẾN) on page 1 of the document's scan, as a new version.

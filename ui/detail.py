@@ -93,8 +93,18 @@ ACTION_LABELS = {
     "cancel": "Hủy văn bản",
     "hand_over": "Chuyển giao",
     "attach_files": "Đính kèm tệp",
+    "file_stamped": "Đóng dấu đến lên bản quét",
+    "file_signed": "Ký số",
+    "ocr_text_set": "Lưu chữ nhận dạng để tìm kiếm",
 }
-ROLE_LABELS = {"original": "bản gốc", "rendition": "bản PDF chuyển từ ảnh"}
+ROLE_LABELS = {
+    "original": "bản gốc",
+    "rendition": "bản PDF chuyển từ ảnh",
+    "stamped": "bản đã đóng dấu đến",
+    "signed": "bản đã ký số",
+}
+# Files kept only to make the document searchable; the clerk has nothing to look at in them.
+HIDDEN_ROLES = {"ocr_text"}
 
 
 def _label(direction: str, field: str) -> str:
@@ -373,15 +383,16 @@ class DetailPane(QWidget):
 
         self.file_list.blockSignals(True)
         self.file_list.clear()
-        for info in detail.files:
+        shown = [f for f in detail.files if f.role not in HIDDEN_ROLES]
+        for info in shown:
             item = QListWidgetItem(file_label(info))
             item.setData(Qt.ItemDataRole.UserRole, info.sha256)
             item.setToolTip(f"SHA-256: {info.sha256}")
             self.file_list.addItem(item)
         self.file_list.blockSignals(False)
-        self.tabs.setTabText(1, f"Tệp ({len(detail.files)})")
-        if detail.files:
-            self.file_list.setCurrentRow(min(max(keep_file, 0), len(detail.files) - 1))
+        self.tabs.setTabText(1, f"Tệp ({len(shown)})")
+        if shown:
+            self.file_list.setCurrentRow(min(max(keep_file, 0), len(shown) - 1))
             self._preview_file(self.file_list.currentItem())
         else:
             self.preview.clear("Văn bản chưa có tệp. Đính kèm bằng Ctrl+O hoặc kéo thả tệp.")

@@ -311,6 +311,20 @@ def _check_pdf(data: bytes, where: str) -> int:
         return int(doc.page_count)
 
 
+def pdf_text(data: bytes, *, max_chars: int, name: str = "") -> str:
+    """The text a PDF already carries (typed, or an OCR layer), NFC, at most `max_chars`."""
+    parts: list[str] = []
+    size = 0
+    with _open_pdf(data, name) as doc:
+        for page in doc:
+            text = page.get_text()
+            parts.append(text)
+            size += len(text)
+            if size >= max_chars:
+                break
+    return unicodedata.normalize("NFC", "\n".join(parts))[:max_chars]
+
+
 def _open_pdf(data: bytes, where: str) -> pymupdf.Document:
     try:
         return pymupdf.open(stream=data, filetype="pdf")

@@ -21,7 +21,7 @@ def test_demo_builds_a_consistent_desk(tmp_path: Path) -> None:
             assert numbers == list(range(1, reg.last_number + 1))
         assert ws.verify_audit().ok
         newest = ws.search("", limit=1)[0]
-        assert [f.role for f in ws.document(newest.id).files] == ["original"]
+        assert [f.role for f in ws.document(newest.id).files] == ["original", "ocr_text"]
         outgoing = ws.register_rows(regs["outgoing"].id, 0, 3)
         assert outgoing[0].reference.startswith("01/")
         assert ws.pending_handover_count() > 0

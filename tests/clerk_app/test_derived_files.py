@@ -91,4 +91,42 @@ def test_derived_file_must_belong_to_the_document(workspace: Workspace, tmp_path
         )
     with pytest.raises(errors.NothingToStamp):
         workspace.stamp_arrival(second)
-    assert [f.role for f in workspace.document(first).files] == ["original"]
+    assert [f.role for f in workspace.document(first).files] == ["original", "ocr_text"]
+
+
+def test_ocr_text_joins_the_search_and_survives_corrections(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    doc_id = _register_letter(workspace, tmp_path)
+    scan = workspace.document(doc_id).files[0]
+    assert workspace.search("tang cuong phong chay") == []
+    read = "Đề nghị tăng cường phòng cháy, chữa cháy mùa khô"
+    workspace.set_ocr_text(doc_id, scan.id, read)
+    assert [d.id for d in workspace.search("tang cuong phong chay")] == [doc_id]
+    workspace.correct(doc_id, {"notes": "đã gọi điện"}, "bổ sung")
+    assert [d.id for d in workspace.search("phong chay")] == [doc_id]
+    assert [d.id for d in workspace.search("da goi dien")] == [doc_id]
+    detail = workspace.document(doc_id)
+    text_file = [f for f in detail.files if f.role == "ocr_text"][-1]
+    assert text_file.parent_id == scan.id
+    assert workspace.file_bytes(text_file.sha256).decode() == read
+    entry = [h for h in detail.history if h.action == "ocr_text_set"][-1]
+    assert entry.details["characters"] == len(read)
+    assert "text" not in entry.details
+    assert workspace.verify_audit().ok
+
+
+def test_text_inside_an_attached_pdf_is_searchable(workspace: Workspace, make_pdf) -> None:
+    pdf = make_pdf("Kinh gui: So Tai chinh", "De nghi bo sung kinh phi phong chong lut bao")
+    doc = workspace.register_incoming(
+        IncomingDraft(
+            issuer="UBND huyện",
+            reference="7/UBND",
+            issued_on=None,
+            doc_type="Công văn",
+            subject="Về việc kinh phí",
+            files=[pdf],
+        )
+    ).document
+    assert [d.id for d in workspace.search("phong chong lut bao")] == [doc.summary.id]
+    assert [f.role for f in doc.files] == ["original", "ocr_text"]

@@ -116,12 +116,13 @@ def test_incoming_registration_writes_row_audit_outbox_and_file(
     assert detail.fields["pages"] == 3
     assert detail.fields["received_at"].endswith("+07:00")
     assert after["document"] == before["document"] + 1
-    assert after["audit_entry"] == before["audit_entry"] + 1
-    assert after["outbox"] == before["outbox"] + 1
+    # The registration, then the PDF's own text made searchable: two audited changes.
+    assert after["audit_entry"] == before["audit_entry"] + 2
+    assert after["outbox"] == before["outbox"] + 2
     assert after["document_fts"] == before["document_fts"] + 1
-    assert [f.role for f in detail.files] == ["original"]
+    assert [f.role for f in detail.files] == ["original", "ocr_text"]
     assert workspace.file_bytes(detail.files[0].sha256) == pdf.read_bytes()
-    assert [h.action for h in detail.history] == ["register_incoming"]
+    assert [h.action for h in detail.history] == ["register_incoming", "ocr_text_set"]
     assert result.change.document_ids == (detail.summary.id,)
 
 
