@@ -364,6 +364,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "clerk_app.printing.commands",
     "clerk_app.signing.cli",
     "scanner.commands",
+    "clerk_app.instructions.commands",
 )
 
 

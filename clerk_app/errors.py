@@ -519,3 +519,39 @@ class LateReasonMissing(ClerkError):
 @dataclass(eq=False)
 class SecretTaskContent(ClerkError):
     task_id: str
+
+
+# --- sync with the central server (issue 7) -----------------------------------------------
+
+
+@dataclass(eq=False)
+class ServerUnreachable(ClerkError):
+    """No answer from the server (network, server down, timeout): the desk works offline."""
+
+    url: str
+    detail: str = ""
+
+
+@dataclass(eq=False)
+class ServerRefused(ClerkError):
+    """The server answered with a refusal; `reason` is its stable code (see messages)."""
+
+    reason: str
+    details: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class DeskNotConnected(ClerkError):
+    data_dir: str
+
+
+@dataclass(eq=False)
+class AgencyMismatch(ClerkError):
+    desk_code: str
+    server_code: str
+
+
+@dataclass(eq=False)
+class OfflineLoginRefused(ClerkError):
+    username: str
+    reason: str  # no_verifier | wrong_password | other_user

@@ -434,6 +434,106 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
 }
 
 
+# Codes of the central server's refusals (sync/server/refusals.py), worded for the clerk.
+SERVER_REASONS: dict[str, Message] = {
+    "login_failed": Message(
+        "Tên đăng nhập hoặc mật khẩu không đúng.", "Kiểm tra lại; chữ hoa, chữ thường là khác nhau."
+    ),
+    "account_locked": Message(
+        "Tài khoản đã bị khóa (không dùng quá 30 ngày sau khi cấp, hoặc 60 ngày không đăng nhập).",
+        "Đề nghị quản trị hệ thống của cơ quan mở khóa tài khoản.",
+    ),
+    "password_change_required": Message(
+        "Tài khoản mới phải đổi mật khẩu trong lần đăng nhập đầu tiên.",
+        "Đổi mật khẩu («clerk connect … --new-password-env BIẾN») rồi làm tiếp.",
+    ),
+    "session_expired": Message(
+        "Phiên làm việc với máy chủ đã hết hạn.", "Đăng nhập lại («clerk connect …»)."
+    ),
+    "not_logged_in": Message("Bàn làm việc chưa đăng nhập máy chủ.", "Chạy «clerk connect …»."),
+    "protocol_too_old": Message(
+        "Phần mềm trên bàn làm việc này đã cũ, máy chủ không nhận dữ liệu từ phiên bản này.",
+        "Cập nhật phần mềm rồi đồng bộ lại; dữ liệu trên máy vẫn được giữ nguyên.",
+    ),
+    "server_too_old": Message(
+        "Máy chủ chạy phiên bản cũ hơn phần mềm trên bàn làm việc.",
+        "Báo quản trị hệ thống cập nhật máy chủ; tiếp tục làm việc, dữ liệu chờ gửi sau.",
+    ),
+    "request_too_large": Message(
+        "Gói dữ liệu gửi lên quá lớn.", "Đồng bộ lại; phần mềm sẽ gửi thành nhiều phần nhỏ hơn."
+    ),
+    "batch_too_large": Message(
+        "Gói dữ liệu gửi lên quá lớn.", "Đồng bộ lại; phần mềm sẽ gửi thành nhiều phần nhỏ hơn."
+    ),
+    "malformed": Message(
+        "Máy chủ không đọc được dữ liệu gửi lên.", "Báo bộ phận hỗ trợ kèm chi tiết lỗi."
+    ),
+    "desk_of_other_agency": Message(
+        "Bàn làm việc này đã gắn với một cơ quan khác trên máy chủ.",
+        "Dùng tài khoản của đúng cơ quan, hoặc một thư mục dữ liệu khác.",
+    ),
+    "lease_held": Message(
+        "Một bàn làm việc khác đang giữ quyền cấp số của sổ này.",
+        "Đề nghị bàn đó bàn giao quyền cấp số khi đang trực tuyến, hoặc tạo văn bản dự thảo chờ cấp số.",
+    ),
+    "desk_behind": Message(
+        "Bàn làm việc chưa nhận đủ các văn bản đã cấp số trên máy chủ.",
+        "Đồng bộ («clerk sync») rồi nhận quyền cấp số lại.",
+    ),
+    "no_lease": Message("Sổ này không có bàn nào giữ quyền cấp số.", "Không cần làm gì thêm."),
+    "admin_only": Message(
+        "Chỉ quản trị hệ thống được thu hồi quyền cấp số.", "Đề nghị quản trị hệ thống thực hiện."
+    ),
+    "role_cannot_number": Message(
+        "Vai trò của tài khoản này không được cấp số văn bản.",
+        "Tạo văn bản dự thảo; văn thư sẽ cấp số.",
+    ),
+    "sequence_gap": Message(
+        "Máy chủ thiếu một phần thay đổi của bàn làm việc này (dữ liệu có thể đã được khôi phục từ bản sao).",
+        "Không đăng ký thêm; báo quản trị hệ thống để đối chiếu.",
+    ),
+    "file_not_found": Message(
+        "Máy chủ không có tệp này cho cơ quan của bạn.", "Đồng bộ lại sau khi bàn gửi tệp lên xong."
+    ),
+}
+
+
+def _server_refused(x: e.ServerRefused) -> Message:
+    return SERVER_REASONS.get(
+        x.reason,
+        Message(f"Máy chủ từ chối yêu cầu ({x.reason}).", "Báo bộ phận hỗ trợ kèm mã lỗi này."),
+    )
+
+
+_RULES.update(
+    {
+        e.ServerUnreachable: lambda x: Message(
+            f"Không kết nối được máy chủ {x.url}; bàn làm việc chuyển sang làm việc ngoại tuyến.",
+            "Tiếp tục đăng ký; các thay đổi được giữ lại và gửi khi có mạng. "
+            "Nếu mất kết nối quá 4 giờ làm việc, chuyển sang xử lý văn bản giấy và lập biên bản sự cố.",
+        ),
+        e.ServerRefused: _server_refused,
+        e.DeskNotConnected: lambda x: Message(
+            "Bàn làm việc này chưa kết nối máy chủ trung tâm.",
+            "Chạy «clerk connect --server URL --username TÊN --password-env BIẾN».",
+        ),
+        e.AgencyMismatch: lambda x: Message(
+            f"Dữ liệu trên bàn thuộc cơ quan «{x.desk_code}», tài khoản thuộc «{x.server_code}».",
+            "Dùng tài khoản của đúng cơ quan, hoặc khởi tạo một thư mục dữ liệu mới.",
+        ),
+        e.OfflineLoginRefused: lambda x: Message(
+            "Không đăng nhập ngoại tuyến được"
+            + {
+                "no_verifier": ": tài khoản chưa từng đăng nhập trực tuyến trên bàn này.",
+                "wrong_password": ": mật khẩu không đúng.",
+                "other_user": ": bàn này gắn với tài khoản khác.",
+            }.get(x.reason, "."),
+            "Đăng nhập khi có kết nối máy chủ, hoặc dùng đúng tài khoản của bàn.",
+        ),
+    }
+)
+
+
 def describe(error: BaseException) -> Message:
     """Vietnamese message for any error; unknown ones get a generic message with their type."""
     for cls in type(error).__mro__:

@@ -252,3 +252,7 @@ def include_object(
 ) -> bool:
     """Alembic filter: FTS5 tables and their shadow tables are made by raw SQL, not models."""
     return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))
+
+
+# The secretary's desk tables share this metadata, so migrations and their check see them.
+import clerk_app.storage.secretary_models  # noqa: E402,F401

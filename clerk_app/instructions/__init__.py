@@ -1,0 +1,1 @@
+"""The secretary's desk: leaders' instructions, assignments, handovers, follow-up, assigned tasks."""

@@ -1,0 +1,130 @@
+"""The handover log of paper given to units or people, with signed receipts; no layout, no Qt."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from clerk_app import errors
+from clerk_app.clock import VIETNAM, iso, to_vietnam
+from clerk_app.instructions.records import HandoverInfo
+from clerk_app.instructions.secretary import Secretary
+from clerk_app.storage.models import Document, DocumentFile, new_id
+from clerk_app.storage.secretary_models import HandoverEntry
+from clerk_app.text import nfc
+
+
+def hand_over_paper(
+    sec: Secretary,
+    document_id: str,
+    receiver: str,
+    *,
+    copies: int | None = None,
+    note: str = "",
+) -> HandoverInfo:
+    """A line in the handover log; the register's handover columns are filled at once."""
+    now = sec._clock()
+    with sec.ws._write() as s:
+        doc = sec.ws._live_document(s, document_id)
+        handler = sec._resolve(s, receiver)
+        entry = HandoverEntry(
+            id=new_id(),
+            document_id=doc.id,
+            handed_at=now,
+            unit_id=handler.id if handler.kind == "unit" else None,
+            person_id=handler.id if handler.kind == "person" else None,
+            receiver=handler.label,
+            copies=copies,
+            note=nfc(note),
+            signed_by="",
+            signed_at=None,
+            receipt_file_id=None,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+        s.add(entry)
+        doc.handed_over_at = now
+        doc.handed_over_to = handler.label
+        if not doc.recipients:
+            doc.recipients = handler.label
+        doc.updated_at = now
+        s.flush()
+        details = {"document_id": doc.id, "receiver": handler.label, "copies": copies}
+        sec._log(s, "hand_over_paper", "handover_entry", entry.id, details)
+        sec._log(s, "hand_over", "document", doc.id, {"to": handler.label, "at": iso(now)})
+        return _info(entry, doc)
+
+
+def sign_receipt(
+    sec: Secretary,
+    entry_id: str,
+    signed_by: str,
+    expected_version: int | None = None,
+    *,
+    signed_at: datetime | None = None,
+    receipt_file_id: str | None = None,
+) -> HandoverInfo:
+    """The receiver's signature on the slip: who signed, when, and the scanned slip if any."""
+    who = nfc(signed_by)
+    if not who:
+        raise errors.MissingField("signed_by")
+    with sec.ws._write() as s:
+        entry = sec._get(s, HandoverEntry, "handover_entry", entry_id)
+        sec._check_version(s, entry, "handover_entry", expected_version)
+        if receipt_file_id is not None:
+            f = s.get(DocumentFile, receipt_file_id)
+            if f is None or f.document_id != entry.document_id:
+                raise errors.UnknownFile(receipt_file_id, entry.document_id)
+        entry.signed_by = who
+        entry.signed_at = signed_at or sec._clock()
+        entry.receipt_file_id = receipt_file_id
+        entry.updated_at = sec._clock()
+        entry.version += 1
+        s.flush()
+        sec._log(
+            s,
+            "sign_receipt",
+            "handover_entry",
+            entry.id,
+            {"signed_by": who, "signed_at": iso(entry.signed_at), "file_id": receipt_file_id},
+        )
+        return _info(entry, s.get_one(Document, entry.document_id))
+
+
+def handover_log(
+    sec: Secretary, first: date, last: date, *, unsigned_only: bool = False
+) -> list[HandoverInfo]:
+    """Lines of the log handed over between two dates (Vietnam time), in the order given."""
+    start = datetime.combine(first, datetime.min.time(), VIETNAM)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), VIETNAM)
+    with sec._db.read() as s:
+        query = (
+            select(HandoverEntry, Document)
+            .join(Document, HandoverEntry.document_id == Document.id)
+            .where(HandoverEntry.handed_at >= start, HandoverEntry.handed_at < end)
+            .order_by(HandoverEntry.handed_at)
+        )
+        if unsigned_only:
+            query = query.where(HandoverEntry.signed_at.is_(None))
+        return [_info(e, d) for e, d in s.execute(query).all()]
+
+
+def _info(e: HandoverEntry, d: Document) -> HandoverInfo:
+    return HandoverInfo(
+        e.id,
+        d.id,
+        d.number,
+        d.year,
+        d.reference,
+        d.subject,
+        to_vietnam(e.handed_at),
+        e.receiver,
+        e.copies,
+        e.note,
+        e.signed_by,
+        to_vietnam(e.signed_at) if e.signed_at else None,
+        e.receipt_file_id,
+        e.version,
+    )

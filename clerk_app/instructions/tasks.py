@@ -1,0 +1,255 @@
+"""Tasks assigned by a superior body (KH&CN 2023 regulation): status, periodic reports, monthly table."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clerk_app import errors
+from clerk_app.instructions.records import PERIODS, MonthlyRow, TaskDraft, TaskInfo
+from clerk_app.instructions.secretary import Secretary
+from clerk_app.storage.models import Unit, new_id
+from clerk_app.storage.secretary_models import AssignedTask, TaskStatusUpdate
+from clerk_app.text import nfc
+
+# Report dates of art. 6.2 and 11.2.b: quarter ends; 10 June and 30 November for the half-year
+# and the year.
+_REPORT_DAYS = {
+    "quarterly": ((3, 31), (6, 30), (9, 30), (12, 31)),
+    "half_yearly": ((6, 10), (11, 30)),
+    "yearly": ((11, 30),),
+}
+
+
+def next_report_due(period: str, after: date) -> date | None:
+    """The first report date of `period` strictly after `after`."""
+    days = _REPORT_DAYS.get(period)
+    if not days:
+        return None
+    for year in (after.year, after.year + 1):
+        for month, day in days:
+            candidate = date(year, month, day)
+            if candidate > after:
+                return candidate
+    return None
+
+
+def task_status(deadline: date | None, done_on: date | None, on: date) -> str:
+    """Status as the regulation names it, as of the day `on`."""
+    if done_on is not None and done_on <= on:
+        return "done_late" if deadline is not None and done_on > deadline else "done_on_time"
+    if deadline is not None and on > deadline:
+        return "in_progress_overdue"
+    return "in_progress"
+
+
+def add_task(sec: Secretary, draft: TaskDraft) -> TaskInfo:
+    content = nfc(draft.content)
+    if draft.secret and content:
+        raise errors.SecretTaskContent("")
+    if not draft.secret and not content:
+        raise errors.MissingField("content")
+    if draft.period not in PERIODS:
+        raise errors.InvalidValue("period", draft.period, "quarterly, half_yearly hoặc yearly")
+    if draft.deadline is None and not draft.period:
+        raise errors.MissingField("deadline")
+    if draft.deadline is not None:
+        reason = sec.calendar().day_off_reason(draft.deadline)
+        if reason is not None:
+            raise errors.DeadlineOnDayOff(
+                draft.deadline.isoformat(),
+                reason,
+                sec.calendar().next_working_day(draft.deadline).isoformat(),
+            )
+    now = sec._clock()
+    with sec.ws._write() as s:
+        if draft.source_document_id is not None:
+            sec.ws._live_document(s, draft.source_document_id)
+        lead = sec.ws._unit_id(s, draft.lead_unit)
+        co = [sec.ws._unit_id(s, c) for c in draft.co_units if nfc(c)]
+        task = AssignedTask(
+            id=new_id(),
+            source_document_id=draft.source_document_id,
+            source_reference=nfc(draft.source_reference),
+            secret=draft.secret,
+            content=content,
+            lead_unit_id=lead,
+            co_unit_ids=[c for c in co if c != lead],
+            deadline=draft.deadline,
+            period=draft.period,
+            assigned_on=draft.assigned_on or sec.today(),
+            status="in_progress",
+            done_on=None,
+            late_reason="",
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+        s.add(task)
+        s.flush()
+        sec._log(
+            s,
+            "add_task",
+            "assigned_task",
+            task.id,
+            {
+                "source_document_id": task.source_document_id,
+                "source_reference": task.source_reference,
+                "secret": task.secret,
+                # A secret task's journal carries no content either.
+                "content": "" if task.secret else content,
+                "lead_unit": nfc(draft.lead_unit).upper(),
+                "deadline": draft.deadline.isoformat() if draft.deadline else None,
+                "period": draft.period,
+            },
+        )
+        task_id = task.id
+    return task_info(sec, task_id)
+
+
+def report_task(
+    sec: Secretary,
+    task_id: str,
+    *,
+    done: bool,
+    reason: str = "",
+    note: str = "",
+    reported_on: date | None = None,
+    period_label: str = "",
+    expected_version: int | None = None,
+) -> TaskInfo:
+    """A status update: done or not yet; lateness follows from the deadline, with its reason."""
+    day = reported_on or sec.today()
+    if day > sec.today():
+        raise errors.DateInFuture("date", day.isoformat())
+    why, text = nfc(reason), nfc(note)
+    with sec.ws._write() as s:
+        task = sec._get(s, AssignedTask, "assigned_task", task_id)
+        sec._check_version(s, task, "assigned_task", expected_version)
+        if task.secret and text:
+            raise errors.SecretTaskContent(task.id)
+        status = task_status(task.deadline, day if done else None, day)
+        late = status in ("done_late", "in_progress_overdue")
+        if late and not why and not task.secret:
+            raise errors.LateReasonMissing(task.id)
+        s.add(
+            TaskStatusUpdate(
+                id=new_id(),
+                task_id=task.id,
+                reported_on=day,
+                period_label=nfc(period_label),
+                status=status,
+                reason="" if task.secret else why,
+                note=text,
+                actor=sec.ws.actor,
+                created_at=sec._clock(),
+            )
+        )
+        task.status = status
+        task.done_on = day if done else None
+        task.late_reason = "" if task.secret else why
+        task.updated_at = sec._clock()
+        task.version += 1
+        s.flush()
+        sec._log(
+            s,
+            "report_task",
+            "assigned_task",
+            task.id,
+            {"status": status, "reported_on": day.isoformat(), "reason": task.late_reason},
+        )
+    return task_info(sec, task_id)
+
+
+def task_info(sec: Secretary, task_id: str) -> TaskInfo:
+    with sec._db.read() as s:
+        task = sec._get(s, AssignedTask, "assigned_task", task_id)
+        return _info(sec, s, task)
+
+
+def tasks(sec: Secretary, unit_code: str | None = None) -> list[TaskInfo]:
+    with sec._db.read() as s:
+        query = select(AssignedTask).order_by(AssignedTask.assigned_on, AssignedTask.created_at)
+        if unit_code:
+            query = query.where(AssignedTask.lead_unit_id == sec.ws._unit_id(s, unit_code))
+        return [_info(sec, s, t) for t in s.execute(query).scalars()]
+
+
+def _info(sec: Secretary, s: Session, task: AssignedTask) -> TaskInfo:
+    codes = dict(s.execute(select(Unit.id, Unit.code)).tuples().all())
+    last = s.execute(
+        select(TaskStatusUpdate.reported_on)
+        .where(TaskStatusUpdate.task_id == task.id)
+        .order_by(TaskStatusUpdate.reported_on.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    due = None
+    if task.period and task.done_on is None:
+        due = next_report_due(task.period, last or task.assigned_on)
+    today = sec.today()
+    return TaskInfo(
+        task.id,
+        task.source_document_id,
+        task.source_reference,
+        task.secret,
+        task.content,
+        codes[task.lead_unit_id],
+        tuple(codes[c] for c in task.co_unit_ids),
+        task.deadline,
+        task.period,
+        task.assigned_on,
+        task_status(task.deadline, task.done_on, today),
+        task.done_on,
+        task.late_reason,
+        task.version,
+        due,
+    )
+
+
+def monthly_table(sec: Secretary, as_of: date) -> list[MonthlyRow]:
+    """The appendix table per lead unit, for tasks assigned up to `as_of`, with statuses then."""
+    with sec._db.read() as s:
+        units = {u.id: u for u in s.execute(select(Unit).order_by(Unit.code)).scalars()}
+        rows = (
+            s.execute(select(AssignedTask).where(AssignedTask.assigned_on <= as_of)).scalars().all()
+        )
+        sources: dict[str, set[str]] = defaultdict(set)
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for t in rows:
+            sources[t.lead_unit_id].add(t.source_document_id or t.source_reference or t.id)
+            counts[t.lead_unit_id]["tasks"] += 1
+            counts[t.lead_unit_id][task_status(t.deadline, t.done_on, as_of)] += 1
+    table = []
+    for unit_id, c in counts.items():
+        u = units[unit_id]
+        table.append(
+            MonthlyRow(
+                u.code,
+                u.name,
+                len(sources[unit_id]),
+                c["tasks"],
+                c["done_on_time"],
+                c["done_late"],
+                c["in_progress"],
+                c["in_progress_overdue"],
+            )
+        )
+    table.sort(key=lambda r: r.unit_code)
+    return table
+
+
+def totals(rows: Sequence[MonthlyRow]) -> MonthlyRow:
+    return MonthlyRow(
+        "",
+        "Tổng cộng",
+        sum(r.documents for r in rows),
+        sum(r.tasks for r in rows),
+        sum(r.done_on_time for r in rows),
+        sum(r.done_late for r in rows),
+        sum(r.in_progress for r in rows),
+        sum(r.in_progress_overdue for r in rows),
+    )

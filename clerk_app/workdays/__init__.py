@@ -1,0 +1,1 @@
+"""Vietnamese working days: the holiday calendar, administrator overrides and time limits; no Qt."""

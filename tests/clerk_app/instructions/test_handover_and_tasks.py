@@ -1,0 +1,201 @@
+"""Handover log with signed receipts, assigned tasks of KH&CN 2023, and their printed tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+import pymupdf
+import pytest
+from openpyxl import load_workbook
+
+from clerk_app import errors
+from clerk_app.clock import VIETNAM
+from clerk_app.instructions.handover import hand_over_paper, handover_log, sign_receipt
+from clerk_app.instructions.printing import write_handover_slip, write_task_table
+from clerk_app.instructions.records import TaskDraft
+from clerk_app.instructions.secretary import Secretary
+from clerk_app.instructions.tasks import (
+    add_task,
+    monthly_table,
+    next_report_due,
+    report_task,
+    tasks,
+)
+from clerk_app.workspace import Workspace
+
+
+def test_handover_log_and_signed_receipt(
+    secretary: Secretary, workspace: Workspace, incoming: Callable[..., str], tmp_path: Path
+) -> None:
+    doc_id = incoming("Về kế hoạch năm 2026", scan=False)
+    entry = hand_over_paper(secretary, doc_id, "kinh te", copies=1, note="Bản chính")
+    detail = workspace.document(doc_id)
+    assert detail.fields["handed_over_to"] == "Phòng Kinh tế"
+    assert workspace.pending_handover_count() == 0
+    assert [
+        e.id
+        for e in handover_log(secretary, date(2026, 3, 10), date(2026, 3, 10), unsigned_only=True)
+    ] == [entry.id]
+    signed = sign_receipt(secretary, entry.id, "Nguyễn Văn Đức", entry.version)
+    assert signed.signed_by == "Nguyễn Văn Đức" and signed.signed_at is not None
+    assert handover_log(secretary, date(2026, 3, 10), date(2026, 3, 10), unsigned_only=True) == []
+    with pytest.raises(errors.EditConflict):
+        sign_receipt(secretary, entry.id, "Người khác", entry.version)
+    slip = write_handover_slip(
+        handover_log(secretary, date(2026, 3, 10), date(2026, 3, 10)),
+        "UBND tỉnh Phú Yên",
+        tmp_path / "slip.pdf",
+    )
+    with pymupdf.open(slip) as pdf:
+        text = " ".join(pdf[0].get_text().split())
+    assert "SỔ CHUYỂN GIAO VĂN BẢN ĐẾN" in text
+    assert "Phòng Kinh tế" in text and "Nguyễn Văn Đức (10/03/2026)" in text
+    assert workspace.verify_audit().ok
+
+
+def test_handover_to_an_unknown_unit_or_cancelled_document(
+    secretary: Secretary, workspace: Workspace, incoming: Callable[..., str]
+) -> None:
+    doc_id = incoming(scan=False)
+    with pytest.raises(errors.UnknownUnit):
+        hand_over_paper(secretary, doc_id, "ABC")
+    workspace.cancel(doc_id, "Nhầm")
+    with pytest.raises(errors.DocumentCancelled):
+        hand_over_paper(secretary, doc_id, "KT")
+
+
+def test_report_dates_follow_the_regulation() -> None:
+    assert next_report_due("quarterly", date(2026, 3, 10)) == date(2026, 3, 31)
+    assert next_report_due("half_yearly", date(2026, 6, 10)) == date(2026, 11, 30)
+    assert next_report_due("yearly", date(2026, 12, 1)) == date(2027, 11, 30)
+    assert next_report_due("", date(2026, 1, 1)) is None
+
+
+def test_task_statuses_and_secret_tasks(secretary: Secretary, clock: object) -> None:
+    on_time = add_task(
+        secretary,
+        TaskDraft(
+            "KT",
+            "Xây dựng đề án chuyển đổi số",
+            source_reference="12/CT-TTg",
+            deadline=date(2026, 3, 20),
+        ),
+    )
+    late = add_task(
+        secretary,
+        TaskDraft(
+            "KT", "Báo cáo tổng kết", source_reference="12/CT-TTg", deadline=date(2026, 3, 12)
+        ),
+    )
+    secret = add_task(
+        secretary,
+        TaskDraft("VP", secret=True, source_reference="05/MẬT", deadline=date(2026, 3, 11)),
+    )
+    periodic = add_task(
+        secretary, TaskDraft("TC", "Theo dõi giải ngân", co_units=["KT"], period="quarterly")
+    )
+    assert periodic.next_report_due == date(2026, 3, 31) and periodic.co_units == ("KT",)
+    with pytest.raises(errors.SecretTaskContent):
+        add_task(
+            secretary, TaskDraft("VP", "nội dung mật", secret=True, deadline=date(2026, 3, 12))
+        )
+    with pytest.raises(errors.DeadlineOnDayOff):
+        add_task(secretary, TaskDraft("VP", "x", deadline=date(2026, 4, 30)))
+    with pytest.raises(errors.UnknownUnit):
+        add_task(secretary, TaskDraft("XX", "x", deadline=date(2026, 3, 12)))
+
+    with pytest.raises(errors.DateInFuture):
+        report_task(secretary, on_time.id, done=True, reported_on=date(2026, 3, 18))
+    clock.now = datetime(2026, 3, 31, 9, 0, tzinfo=VIETNAM)  # type: ignore[attr-defined]
+    report_task(secretary, on_time.id, done=True, reported_on=date(2026, 3, 18))
+    with pytest.raises(errors.LateReasonMissing):
+        report_task(secretary, late.id, done=True, reported_on=date(2026, 3, 16))
+    report_task(
+        secretary, late.id, done=True, reported_on=date(2026, 3, 16), reason="Chờ số liệu của Sở"
+    )
+    with pytest.raises(errors.SecretTaskContent):
+        report_task(
+            secretary, secret.id, done=False, note="chi tiết", reported_on=date(2026, 3, 16)
+        )
+    report_task(secretary, secret.id, done=False, reported_on=date(2026, 3, 16))
+    report_task(
+        secretary, periodic.id, done=False, reported_on=date(2026, 3, 31), period_label="Quý I/2026"
+    )
+    by_id = {t.id: t for t in tasks(secretary)}
+    assert (
+        by_id[late.id].status == "done_late" and by_id[late.id].late_reason == "Chờ số liệu của Sở"
+    )
+    assert by_id[secret.id].content == "" and by_id[secret.id].late_reason == ""
+    assert by_id[periodic.id].next_report_due == date(2026, 6, 30)
+    assert [t.id for t in tasks(secretary, "KT")] == [on_time.id, late.id]
+
+    rows = {r.unit_code: r for r in monthly_table(secretary, date(2026, 3, 31))}
+    kt, vp, tc = rows["KT"], rows["VP"], rows["TC"]
+    assert (kt.documents, kt.tasks, kt.done_on_time, kt.done_late) == (1, 2, 1, 1)
+    assert (vp.tasks, vp.in_progress_overdue) == (1, 1)
+    assert (tc.tasks, tc.in_progress) == (1, 1)
+    # As of 15/03 the on-time task was not yet done and still within its deadline.
+    early = {r.unit_code: r for r in monthly_table(secretary, date(2026, 3, 15))}
+    assert (early["KT"].in_progress, early["KT"].in_progress_overdue) == (1, 1)
+
+
+def test_monthly_table_as_pdf_and_xlsx(secretary: Secretary, tmp_path: Path, clock: object) -> None:
+    clock.now = datetime(2026, 3, 25, 9, 0, tzinfo=VIETNAM)  # type: ignore[attr-defined]
+    add_task(
+        secretary,
+        TaskDraft("KT", "Nhiệm vụ A", source_reference="1/NQ-CP", deadline=date(2026, 3, 12)),
+    )
+    t = add_task(
+        secretary,
+        TaskDraft("VP", "Nhiệm vụ B", source_reference="2/NQ-CP", deadline=date(2026, 3, 20)),
+    )
+    report_task(secretary, t.id, done=True, reported_on=date(2026, 3, 19))
+    rows = monthly_table(secretary, date(2026, 3, 25))
+    pdf = write_task_table(
+        rows, "Ủy ban nhân dân tỉnh Phú Yên", date(2026, 3, 25), tmp_path / "t.pdf"
+    )
+    with pymupdf.open(pdf) as doc:
+        text = " ".join(doc[0].get_text().split())
+    assert "KẾT QUẢ THỰC HIỆN NHIỆM VỤ CẤP TRÊN GIAO" in text
+    assert "Thời gian trích xuất báo cáo: ngày 25/03/2026" in text
+    assert "Phòng Kinh tế" in text and "Văn phòng" in text and "100% đúng hạn" in text
+    xlsx = write_task_table(
+        rows, "Ủy ban nhân dân tỉnh Phú Yên", date(2026, 3, 25), tmp_path / "t.xlsx"
+    )
+    sheet = load_workbook(xlsx).active
+    assert sheet is not None
+    values = [list(r) for r in sheet.iter_rows(min_row=4, values_only=True)]
+    assert values[0][:5] == [
+        "STT",
+        "Đơn vị được giao",
+        "Tổng số văn bản giao nhiệm vụ",
+        "Tổng số nhiệm vụ giao",
+        "Đã hoàn thành",
+    ]
+    assert values[1][4:] == ["Đúng hạn", "Quá hạn", "Kết quả thực hiện", "Trong hạn", "Quá hạn"]
+    assert values[2] == [1, "Phòng Kinh tế", 1, 1, 0, 0, None, 0, 1]
+    assert values[3] == [2, "Văn phòng", 1, 1, 1, 0, "100% đúng hạn", 0, 0]
+    assert values[4][1:] == ["Tổng cộng", 2, 2, 1, 0, "100% đúng hạn", 0, 1]
+    with pytest.raises(errors.InvalidValue):
+        write_task_table(rows, "x", date(2026, 3, 25), tmp_path / "t.csv")
+
+
+def test_secret_task_journal_has_no_content(secretary: Secretary, workspace: Workspace) -> None:
+    add_task(
+        secretary,
+        TaskDraft("VP", secret=True, source_reference="05/MẬT", deadline=date(2026, 3, 12)),
+    )
+    detail_words = []
+    with workspace._db.read() as s:
+        from sqlalchemy import select
+
+        from clerk_app.storage.models import AuditEntry
+
+        detail_words = (
+            s.execute(select(AuditEntry.details).where(AuditEntry.entity == "assigned_task"))
+            .scalars()
+            .all()
+        )
+    assert detail_words and all('"content":""' in d for d in detail_words)
