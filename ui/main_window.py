@@ -201,6 +201,11 @@ class MainWindow(QMainWindow):
         self.pending.hand_over_button.clicked.connect(self._hand_over_current)
 
         self._build_menus()
+        # Deadlines are checked every 15 minutes, as a clerk would glance at the follow-up list.
+        self.deadline_timer = QTimer(self)
+        self.deadline_timer.setInterval(15 * 60 * 1000)
+        self.deadline_timer.timeout.connect(self.check_deadlines)
+        self.deadline_timer.start()
         self.refresh()
         self.nav.setCurrentRow(PAGE_INCOMING)
 
@@ -244,6 +249,12 @@ class MainWindow(QMainWindow):
         self.action_cancel = self._action(documents, "&Hủy văn bản…", None, self._cancel_current)
         self.action_scan = self._action(
             documents, "&Quét văn bản đến…", "Ctrl+Shift+S", self.open_scanner
+        )
+        self.action_instruct = self._action(
+            documents, "Nhập ý kiến chỉ đạo (&bút phê)…", "Ctrl+I", self.open_instructions
+        )
+        self.action_follow_up = self._action(
+            documents, "&Theo dõi, đôn đốc…", "Ctrl+T", self.open_follow_up
         )
         self.action_stamp = self._action(
             documents, "Đóng &dấu đến lên bản quét", "Ctrl+D", self._stamp_current
@@ -532,6 +543,51 @@ class MainWindow(QMainWindow):
         if prefill is not None:
             prefill(extraction)
         return form
+
+    def open_instructions(self) -> Any:
+        """The selected document, or else the pile not yet handed over (urgent first)."""
+        from ui.instruction_screen import InstructionScreen
+
+        selected = self._selected_id()
+        pile = [selected] if selected else [d.id for d in self.workspace.pending_handover()]
+        if not pile:
+            self.statusBar().showMessage("Không có văn bản nào chờ ý kiến chỉ đạo.", 5000)
+            return None
+        screen = InstructionScreen(self.workspace, pile)
+        screen.setParent(self, Qt.WindowType.Window)
+        screen.saved.connect(lambda _id: self.refresh())
+        screen.finished.connect(screen.close)
+        screen.resize(1200, 800)
+        screen.show()
+        return screen
+
+    def open_follow_up(self) -> Any:
+        from ui.follow_up import FollowUpScreen
+
+        screen = FollowUpScreen(self.workspace)
+        screen.setParent(self, Qt.WindowType.Window)
+        screen.setWindowTitle("Theo dõi, đôn đốc giải quyết văn bản")
+        screen.changed.connect(self.refresh)
+        screen.resize(1100, 700)
+        screen.show()
+        return screen
+
+    def check_deadlines(self) -> None:
+        """Raise due and overdue notices (each once) off the GUI thread; count them in the bar."""
+        from clerk_app.instructions.secretary import Secretary
+
+        def shown(notices: Any) -> None:
+            if notices:
+                self.statusBar().showMessage(
+                    f"{len(notices)} việc sắp đến hạn hoặc quá hạn — mở Theo dõi (Ctrl+T).", 15000
+                )
+
+        run_in_background(
+            lambda: Secretary(self.workspace).raise_notifications(),
+            shown,
+            lambda error: presenter.present(error, self),
+            owner=self,
+        )
 
     def print_register(self) -> None:
         from ui.print_register import PrintRegisterDialog

@@ -91,3 +91,32 @@ def test_statistics_are_saved_as_xlsx(
         str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value
     ]
     assert any("Công văn" in c for c in cells)
+
+
+def test_ctrl_i_opens_instructions_for_the_pending_pile_and_ctrl_t_the_follow_up(
+    qtbot: QtBot, window: MainWindow, workspace: Workspace
+) -> None:
+    for i in range(2):
+        workspace.register_incoming(
+            IncomingDraft(
+                issuer="Sở Nội vụ",
+                reference=f"{i}/SNV",
+                issued_on=None,
+                doc_type="Công văn",
+                subject=f"Về việc {i}",
+                urgency="Khẩn" if i else "Thường",
+            )
+        )
+    window.refresh()
+    window.show_page(2)  # "Chưa chuyển giao", urgent first
+    qtbot.waitUntil(lambda: window.pending.table.model().rowCount() == 2, timeout=5_000)
+    window.pending.table.selectRow(0)
+    urgent = workspace.pending_handover()[0]
+    assert urgent.urgency == "Khẩn"
+    screen = window.open_instructions()
+    assert screen is not None and screen.isVisible()
+    assert screen._pile == [urgent.id]
+    follow = window.open_follow_up()
+    assert follow.isVisible() and follow.windowTitle().startswith("Theo dõi")
+    screen.close()
+    follow.close()
