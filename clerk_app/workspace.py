@@ -6,7 +6,7 @@ import getpass
 import os
 import socket
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -619,6 +619,55 @@ class Workspace:
         from clerk_app.files.intake import page_count
 
         pages = page_count(data, name=filename)
+        self._add_derived(
+            document_id,
+            parent_file_id,
+            data,
+            role=role,
+            action=DERIVED_ROLES[role],
+            media_type="application/pdf",
+            filename=lambda _parent: nfc(filename),
+            pages=lambda _parent: pages,
+            details=dict(details or {}) | {"filename": nfc(filename)},
+        )
+        return Change(DERIVED_ROLES[role], document_ids=(document_id,))
+
+    def set_ocr_text(self, document_id: str, file_id: str, text: str) -> Change:
+        """Keep the text read from one of the document's scans and make it searchable.
+
+        The text is stored like any derived file (content-addressed, role `ocr_text`, linked to
+        the scan it was read from); the audit entry records its length and hash, not the text.
+        """
+        body = unicodedata.normalize("NFC", text).strip()
+        self._add_derived(
+            document_id,
+            file_id,
+            body.encode("utf-8"),
+            role=OCR_ROLE,
+            action="ocr_text_set",
+            media_type="text/plain; charset=utf-8",
+            filename=lambda parent: f"{Path(parent.filename).stem}.txt",
+            pages=lambda parent: parent.pages,
+            details={"characters": len(body)},
+            reindex=True,
+        )
+        return Change("ocr_text_set", document_ids=(document_id,))
+
+    def _add_derived(
+        self,
+        document_id: str,
+        parent_file_id: str,
+        data: bytes,
+        *,
+        role: str,
+        action: str,
+        media_type: str,
+        filename: Callable[[DocumentFile], str],
+        pages: Callable[[DocumentFile], int | None],
+        details: dict[str, Any],
+        reindex: bool = False,
+    ) -> None:
+        """One audited file row made from another file of the same document."""
         blob = self._store.put(data)
         try:
             with self._write() as s:
@@ -632,10 +681,10 @@ class Workspace:
                     document_id=doc.id,
                     sha256=blob.sha256,
                     role=role,
-                    filename=nfc(filename),
-                    media_type="application/pdf",
+                    filename=filename(parent),
+                    media_type=media_type,
                     size=len(data),
-                    pages=pages,
+                    pages=pages(parent),
                     parent_id=parent.id,
                     added_at=now,
                 )
@@ -644,69 +693,16 @@ class Workspace:
                 s.flush()
                 self._log(
                     s,
-                    DERIVED_ROLES[role],
+                    action,
                     "document",
                     doc.id,
-                    {
-                        "file_id": row.id,
-                        "parent_id": parent.id,
-                        "sha256": blob.sha256,
-                        "filename": row.filename,
-                    }
-                    | dict(details or {}),
+                    {"file_id": row.id, "parent_id": parent.id, "sha256": blob.sha256} | details,
                 )
+                if reindex:
+                    self._reindex(s, doc)
         except BaseException:
             self._discard_unreferenced([blob])
             raise
-        return Change(DERIVED_ROLES[role], document_ids=(document_id,))
-
-    def set_ocr_text(self, document_id: str, file_id: str, text: str) -> Change:
-        """Keep the text read from one of the document's scans and make it searchable.
-
-        The text is stored like any derived file (content-addressed, role `ocr_text`, linked to
-        the scan it was read from); the audit entry records its length and hash, not the text.
-        """
-        body = unicodedata.normalize("NFC", text).strip()
-        data = body.encode("utf-8")
-        blob = self._store.put(data)
-        try:
-            with self._write() as s:
-                doc = self._live_document(s, document_id)
-                parent = s.get(DocumentFile, file_id)
-                if parent is None or parent.document_id != doc.id:
-                    raise errors.UnknownFile(file_id, document_id)
-                now = self._clock()
-                row = DocumentFile(
-                    id=new_id(),
-                    document_id=doc.id,
-                    sha256=blob.sha256,
-                    role=OCR_ROLE,
-                    filename=f"{Path(parent.filename).stem}.txt",
-                    media_type="text/plain; charset=utf-8",
-                    size=len(data),
-                    pages=parent.pages,
-                    parent_id=parent.id,
-                    added_at=now,
-                )
-                s.add(row)
-                s.flush()
-                self._log(
-                    s,
-                    "ocr_text_set",
-                    "document",
-                    doc.id,
-                    {
-                        "file_id": row.id,
-                        "parent_id": parent.id,
-                        "sha256": blob.sha256,
-                        "characters": len(body),
-                    },
-                )
-                self._reindex(s, doc)
-        except BaseException:
-            self._discard_unreferenced([blob])
-            raise
-        return Change("ocr_text_set", document_ids=(document_id,))
 
     def _reindex(self, s: Session, doc: Document) -> None:
         """Rebuild the document's search row from its fields and every OCR text it has."""
