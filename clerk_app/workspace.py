@@ -717,6 +717,21 @@ class Workspace:
         fields = _field_map(doc) | {"ocr_text": " ".join(texts)}
         search_index.index_document(s, doc.id, search_index.search_body(fields))
 
+    def arrival_stamp_plan(self, document_id: str) -> tuple[FileInfo, Any, tuple[float, float]]:
+        """What the stamp preview shows: the scan to stamp, where the stamp would go (a Box in
+        points from the top left) and the page's size in points."""
+        from clerk_app.stamping.arrival import page_size, suggest_place
+
+        source = _stamp_source(self.document(document_id).files)
+        if source is None:
+            raise errors.NothingToStamp(document_id)
+        data = self.file_bytes(source.sha256)
+        return (
+            source,
+            suggest_place(data, name=source.filename),
+            page_size(data, name=source.filename),
+        )
+
     def stamp_arrival(self, document_id: str, place: Any = None) -> Change:
         """Stamp the arrival stamp (dấu ĐẾN) on page 1 of the document's scan, as a new version.
 

@@ -518,11 +518,27 @@ class MainWindow(QMainWindow):
         if document_id is None:
             self.statusBar().showMessage("Chọn một văn bản đến để đóng dấu.", 5000)
             return
-        self._run_change(
-            lambda: self.workspace.stamp_arrival(document_id),
-            "Đã đóng dấu đến lên một bản mới của bản quét; bản gốc giữ nguyên.",
-            busy="Đang đóng dấu đến…",
-        )
+        self.open_stamp_dialog(document_id)
+
+    def open_stamp_dialog(self, document_id: str) -> Any:
+        """Page 1 with the stamp's place; the clerk moves it if needed and stamps (Enter)."""
+        from ui.stamp_dialog import StampDialog
+
+        dialog: Any = None
+
+        def make() -> None:
+            nonlocal dialog
+            dialog = StampDialog(self.workspace, document_id, self)
+            dialog.accepted.connect(lambda: self.open_detail(document_id))
+            dialog.accepted.connect(
+                lambda: self.statusBar().showMessage(
+                    "Đã đóng dấu đến lên một bản mới của bản quét; bản gốc giữ nguyên.", 6000
+                )
+            )
+            dialog.open()
+
+        presenter.guarded(make, self)
+        return dialog
 
     def open_scanner(self, **screen_options: Any) -> Any:
         from ui.scan_window import ScanWindow

@@ -76,6 +76,13 @@ def stamp_size() -> tuple[float, float]:
     return STAMP_WIDTH_MM * MM, STAMP_HEIGHT_MM * MM
 
 
+def page_size(data: bytes, *, name: str = "") -> tuple[float, float]:
+    """Width and height of page 1 in points, as it is shown (rotation applied)."""
+    with open_pdf(data, name) as doc:
+        rect = doc[0].rect
+        return float(rect.width), float(rect.height)
+
+
 def suggest_place(data: bytes, *, name: str = "") -> Box:
     """Where on page 1 the stamp fits without covering anything; NoBlankSpaceForStamp if nowhere."""
     with open_pdf(data, name) as doc:

@@ -16,6 +16,7 @@ from clerk_app.records import IncomingDraft
 from clerk_app.workspace import Workspace
 from ui import print_register
 from ui.main_window import MainWindow
+from ui.stamp_dialog import StampDialog
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -28,7 +29,7 @@ def window(qtbot: QtBot, app: QApplication, workspace: Workspace) -> MainWindow:
     return win
 
 
-def test_ctrl_d_stamps_the_selected_scan(
+def test_ctrl_d_shows_the_stamp_place_and_the_clerk_moves_it(
     qtbot: QtBot, window: MainWindow, workspace: Workspace, tmp_path: Path
 ) -> None:
     pdf = tmp_path / "cv.pdf"
@@ -46,10 +47,21 @@ def test_ctrl_d_stamps_the_selected_scan(
     window.refresh()
     window.incoming.table.selectRow(0)
     qtbot.keyClick(window, Qt.Key.Key_D, CTRL)
-    qtbot.waitUntil(
-        lambda: any(f.role == "stamped" for f in workspace.document(doc.id).files), timeout=10_000
-    )
-    assert pdf.read_bytes() == workspace.file_bytes(workspace.document(doc.id).files[0].sha256)
+    qtbot.waitUntil(lambda: window.findChild(StampDialog) is not None, timeout=5_000)
+    dialog = window.findChild(StampDialog)
+    suggested = dialog.canvas.box
+    for _ in range(3):
+        qtbot.keyClick(dialog.canvas, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert dialog.canvas.box.x0 > suggested.x0 or suggested.x1 >= dialog.canvas.page_size[0] - 1
+    assert "mm" in dialog.where.text()
+    moved = dialog.canvas.box
+    qtbot.keyClick(dialog.canvas, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    detail = workspace.document(doc.id)
+    assert any(f.role == "stamped" for f in detail.files)
+    place = detail.history[-1].details["place"]
+    assert place.startswith(f"{moved.x0:.1f},{moved.y0:.1f}")
+    assert pdf.read_bytes() == workspace.file_bytes(detail.files[0].sha256)
 
 
 def test_ctrl_p_opens_the_register_printing(
