@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,11 @@ import pytest
 
 from clerk_app.clock import VIETNAM
 from clerk_app.workspace import Workspace
+
+# The test PKI on SoftHSM2 is one session-wide token: the core's and the UI's signing tests
+# must share it (a second SoftHSM initialisation in the same process would clash).
+sys.path.insert(0, str(Path(__file__).parent / "clerk_app" / "signing"))
+pytest_plugins = ["signing_pki"]
 
 
 class SteppingClock:

@@ -7,6 +7,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from types import TracebackType
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, QThread, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
@@ -18,6 +19,9 @@ log = logging.getLogger("clerk_app.ui")
 
 TITLE_PROBLEM = "Không thực hiện được"
 TITLE_UNEXPECTED = "Lỗi không mong đợi"
+
+
+T = TypeVar("T")
 
 
 def message_for(error: BaseException) -> Message:
@@ -91,6 +95,15 @@ def guarded(action: Callable[[], object], parent: QWidget | None = None) -> bool
         present(error, parent)
         return False
     return True
+
+
+def guarded_value(action: Callable[[], T], parent: QWidget | None = None) -> T | None:
+    """Run `action` and return its value; on any exception present it and return None."""
+    try:
+        return action()
+    except Exception as error:
+        present(error, parent)
+        return None
 
 
 def _excepthook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:

@@ -256,6 +256,9 @@ class MainWindow(QMainWindow):
         self.action_follow_up = self._action(
             documents, "&Theo dõi, đôn đốc…", "Ctrl+T", self.open_follow_up
         )
+        self.action_sign = self._action(
+            documents, "&Ký số cơ quan…", "Ctrl+Shift+K", self._sign_current
+        )
         self.action_stamp = self._action(
             documents, "Đóng &dấu đến lên bản quét", "Ctrl+D", self._stamp_current
         )
@@ -519,6 +522,56 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Chọn một văn bản đến để đóng dấu.", 5000)
             return
         self.open_stamp_dialog(document_id)
+
+    def _sign_current(self) -> None:
+        document_id = self._selected_id()
+        if document_id is None:
+            self.statusBar().showMessage("Chọn một văn bản đã có chữ ký của lãnh đạo.", 5000)
+            return
+        self.sign_as_agency(document_id)
+
+    def sign_as_agency(self, document_id: str) -> None:
+        """The agency signature (NĐ 30 art. 32): token and seal from the desk's settings, asked
+        once and saved; the PIN asked every time and never kept or retried."""
+        from dataclasses import replace
+        from functools import partial
+
+        from clerk_app.signing.desk import load_settings, save_settings, sign_for_agency
+        from ui import signing_dialogs
+
+        data_dir = self.workspace.data_dir
+        settings = presenter.guarded_value(lambda: load_settings(data_dir), self)
+        if settings is None:
+            return
+        if not settings.pkcs11_module:
+            chooser = signing_dialogs.TokenChooser(self)
+            choice = chooser.choice() if chooser.exec() == QDialog.DialogCode.Accepted else None
+            if choice is None:
+                return
+            settings = replace(
+                settings,
+                pkcs11_module=choice.module,
+                token_label=choice.token_label,
+                certificate_label=choice.certificate_label,
+            )
+            presenter.guarded(partial(save_settings, data_dir, settings), self)
+        if not settings.seal_image:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Chọn ảnh con dấu (PNG nền trong suốt, đúng kích thước thật)", "", "*.png"
+            )
+            if not path:
+                return
+            settings = replace(settings, seal_image=path)
+            presenter.guarded(partial(save_settings, data_dir, settings), self)
+        pin = signing_dialogs.ask_pin(settings.token_label or "USB ký số", parent=self)
+        if pin is None:
+            return
+        chosen = settings
+        self._run_change(
+            lambda: sign_for_agency(self.workspace, document_id, pin, chosen),
+            "Đã ký số cơ quan; bản đã ký là một phiên bản mới của văn bản.",
+            busy="Đang ký số bằng USB ký số…",
+        )
 
     def open_stamp_dialog(self, document_id: str) -> Any:
         """Page 1 with the stamp's place; the clerk moves it if needed and stamps (Enter)."""

@@ -1,5 +1,2 @@
-"""Fixtures of the signing tests: SoftHSM2 as the token, the test PKI, leader-signed letters."""
-
-from signing_pki import leader_signed, pki, seal_png
-
-__all__ = ["leader_signed", "pki", "seal_png"]
+"""Fixtures of the signing tests (SoftHSM2 token, test PKI, leader-signed letters) come from
+signing_pki, loaded for the whole suite by tests/conftest.py."""

@@ -1,0 +1,130 @@
+"""The agency signature on a document's file at the desk: signing settings, then a new version.
+
+Settings (driver, token, certificate, seal image, trust store, timestamp server) live in the
+data directory's `signing.json`, with the CLERK_* environment variables taking precedence for
+unattended use. The PIN is never stored anywhere: it is passed in for one signing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from clerk_app import errors
+from clerk_app.clock import VIETNAM
+from clerk_app.records import Change, DocumentDetail, FileInfo
+from clerk_app.signing.token import TokenChoice
+from clerk_app.workspace import Workspace
+
+SETTINGS_FILE = "signing.json"
+# Versions of a document's PDF the agency may sign over: the leader-signed original, or a
+# version that already carries the number and date as signature appearances.
+SIGNABLE_ROLES = ("signed", "original", "rendition")
+
+
+@dataclass(frozen=True)
+class SigningSettings:
+    pkcs11_module: str = ""
+    token_label: str = ""
+    certificate_label: str = ""
+    seal_image: str = ""
+    trust_dirs: tuple[str, ...] = field(default_factory=tuple)
+    timestamp_url: str = ""
+
+    @property
+    def choice(self) -> TokenChoice:
+        if not self.pkcs11_module:
+            raise errors.MissingField("CLERK_PKCS11_MODULE")
+        return TokenChoice(self.pkcs11_module, self.token_label, self.certificate_label)
+
+
+def load_settings(data_dir: Path | None) -> SigningSettings:
+    """The desk's saved settings, overridden by CLERK_PKCS11_MODULE, CLERK_TOKEN_LABEL,
+    CLERK_CERT_LABEL, CLERK_SEAL_IMAGE, CLERK_TRUST_DIR and CLERK_TSA_URL when set."""
+    saved = SigningSettings()
+    path = None if data_dir is None else data_dir / SETTINGS_FILE
+    if path is not None and path.is_file():
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            raw["trust_dirs"] = tuple(raw.get("trust_dirs") or ())
+            saved = SigningSettings(**raw)
+        except (OSError, ValueError, TypeError) as exc:
+            raise errors.FileCorrupt(str(path), detail=str(exc)) from exc
+    env = os.environ
+    trust = env.get("CLERK_TRUST_DIR")
+    return replace(
+        saved,
+        pkcs11_module=env.get("CLERK_PKCS11_MODULE", saved.pkcs11_module),
+        token_label=env.get("CLERK_TOKEN_LABEL", saved.token_label),
+        certificate_label=env.get("CLERK_CERT_LABEL", saved.certificate_label),
+        seal_image=env.get("CLERK_SEAL_IMAGE", saved.seal_image),
+        trust_dirs=tuple(p for p in trust.split(os.pathsep) if p) if trust else saved.trust_dirs,
+        timestamp_url=env.get("CLERK_TSA_URL", saved.timestamp_url),
+    )
+
+
+def save_settings(data_dir: Path, settings: SigningSettings) -> None:
+    """Write the settings all at once (there is no PIN in them to leak)."""
+    path = data_dir / SETTINGS_FILE
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        tmp.write_text(json.dumps(asdict(settings), ensure_ascii=False, indent=2), "utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise errors.StorageFailed(exc.strerror or str(exc)) from exc
+
+
+def file_to_sign(detail: DocumentDetail) -> FileInfo:
+    """The newest PDF version the agency signs over."""
+    pdfs = [
+        f for f in detail.files if f.role in SIGNABLE_ROLES and f.media_type == "application/pdf"
+    ]
+    if not pdfs:
+        raise errors.NothingToStamp(detail.summary.id)
+    return max(pdfs, key=lambda f: (f.added_at, SIGNABLE_ROLES.index(f.role) * -1))
+
+
+def sign_for_agency(
+    ws: Workspace,
+    document_id: str,
+    pin: str,
+    settings: SigningSettings,
+    at: datetime | None = None,
+) -> Change:
+    """Sign the document's PDF with the agency's token as a new version (NĐ 30 art. 32: only
+    over a valid signer signature, which `sign_as_agency` checks before the PIN is used)."""
+    from clerk_app.signing.sign import sign_as_agency
+    from clerk_app.signing.token import token_signer
+    from clerk_app.signing.verify import load_trust_roots
+
+    source = file_to_sign(ws.document(document_id))
+    if not settings.seal_image:
+        raise errors.SealImageMissing()
+    try:
+        seal = Path(settings.seal_image).read_bytes()
+    except OSError:
+        raise errors.FileMissing(settings.seal_image) from None
+    moment = (at or datetime.now(VIETNAM)).astimezone(VIETNAM).replace(microsecond=0)
+    roots = load_trust_roots([Path(p) for p in settings.trust_dirs])
+    with token_signer(settings.choice, pin, moment) as signer:
+        signed = sign_as_agency(
+            ws.file_bytes(source.sha256),
+            signer,
+            seal,
+            moment,
+            trust_roots=roots,
+            timestamp_url=settings.timestamp_url,
+            name=source.filename,
+        )
+    return ws.add_derived_file(
+        document_id,
+        source.id,
+        signed,
+        role="signed",
+        filename=f"{Path(source.filename).stem}-ky-so-co-quan.pdf",
+        details={"signature": "agency", "signed_at": moment.isoformat()},
+    )
