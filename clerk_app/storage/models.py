@@ -254,5 +254,7 @@ def include_object(
     return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))
 
 
-# The secretary's desk tables share this metadata, so migrations and their check see them.
-import clerk_app.storage.secretary_models  # noqa: E402,F401
+# The secretary's and the sync tables share this metadata, so migrations and their check see
+# them (imported last: they import Base from here).
+import clerk_app.storage.secretary_models  # noqa: E402
+import clerk_app.storage.sync_models  # noqa: E402,F401

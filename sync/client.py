@@ -1,0 +1,138 @@
+"""The desk's HTTP client to the central server: protocol header, timeouts, typed errors; no state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from clerk_app import errors
+from sync import protocol as p
+
+TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+
+class ServerClient:
+    def __init__(self, base_url: str, token: str = "", timeout: httpx.Timeout = TIMEOUT) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            timeout=timeout,
+            headers={p.PROTOCOL_HEADER: str(p.PROTOCOL_VERSION)},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ServerClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def _call(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, headers=self._headers(), **kw)
+        except httpx.TransportError as exc:
+            raise errors.ServerUnreachable(self.base_url, type(exc).__name__) from exc
+        if response.status_code >= 500:
+            raise errors.ServerUnreachable(self.base_url, f"HTTP {response.status_code}")
+        if response.status_code >= 400:
+            raise _refusal(response)
+        return response
+
+    def _json(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
+        data = self._call(method, path, **kw).json()
+        if not isinstance(data, dict):
+            raise errors.ServerRefused("malformed")
+        return data
+
+    # --- calls -----------------------------------------------------------------------------
+
+    def hello(self) -> dict[str, Any]:
+        return self._json("GET", "/v1/hello")
+
+    def login(self, username: str, password: str, desk_id: str, station: str) -> dict[str, Any]:
+        answer = self._json(
+            "POST",
+            "/v1/login",
+            json={
+                "username": username,
+                "password": password,
+                "desk_id": desk_id,
+                "station": station,
+            },
+        )
+        self.token = str(answer["token"])
+        return answer
+
+    def change_password(self, old: str, new: str) -> None:
+        self._json("POST", "/v1/password", json={"old": old, "new": new})
+
+    def upload(self, mutations: list[dict[str, Any]]) -> dict[str, Any]:
+        return self._json("POST", "/v1/upload", json={"mutations": mutations})
+
+    def changes(self, since: int, limit: int = 500) -> dict[str, Any]:
+        return self._json("GET", "/v1/changes", params={"since": since, "limit": limit})
+
+    def acquire_lease(self, kind: str, series: str, year: int, local_last: int) -> dict[str, Any]:
+        return self._json(
+            "POST",
+            "/v1/leases/acquire",
+            json={"kind": kind, "series": series, "year": year, "local_last": local_last},
+        )
+
+    def release_lease(
+        self, kind: str, series: str, year: int, force: bool = False
+    ) -> dict[str, Any]:
+        return self._json(
+            "POST",
+            "/v1/leases/release",
+            json={"kind": kind, "series": series, "year": year, "force": force},
+        )
+
+    def reconciliation(self) -> list[dict[str, Any]]:
+        return list(self._json("GET", "/v1/reconciliation")["items"])
+
+    def missing_files(self, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return list(self._json("POST", "/v1/files/missing", json={"files": files})["missing"])
+
+    def put_chunk(self, sha256: str, size: int, offset: int, chunk: bytes) -> dict[str, Any]:
+        return self._json(
+            "PUT",
+            f"/v1/files/{sha256}",
+            params={"size": size, "offset": offset},
+            content=chunk,
+        )
+
+    def file_chunks(self, sha256: str, start: int = 0) -> Iterator[bytes]:
+        """The file's bytes from `start` on (a resumed download asks only for the rest)."""
+        headers = self._headers() | ({"Range": f"bytes={start}-"} if start else {})
+        try:
+            with self._http.stream("GET", f"/v1/files/{sha256}", headers=headers) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    if response.status_code >= 500:
+                        raise errors.ServerUnreachable(
+                            self.base_url, f"HTTP {response.status_code}"
+                        )
+                    raise _refusal(response)
+                yield from response.iter_bytes(p.FILE_CHUNK)
+        except httpx.TransportError as exc:
+            raise errors.ServerUnreachable(self.base_url, type(exc).__name__) from exc
+
+
+def _refusal(response: httpx.Response) -> errors.ServerRefused:
+    try:
+        body = response.json()
+        error = body["error"]
+        return errors.ServerRefused(str(error["code"]), dict(error.get("fields") or {}))
+    except (ValueError, KeyError, TypeError):
+        return errors.ServerRefused(f"http_{response.status_code}")

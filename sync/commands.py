@@ -1,0 +1,145 @@
+"""`clerk connect`, `sync`, `sync-state`, `lease`, `draft-incoming`, `reconciliation`, `outages`:
+argument parsing only; the sync engine does the work. Passwords come from environment variables.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from clerk_app.clock import iso
+
+
+def _desk(args: argparse.Namespace) -> Any:
+    from clerk_app.workspace import default_data_dir
+    from sync.engine import DeskSync
+
+    return DeskSync((args.data_dir or default_data_dir()).expanduser())
+
+
+def add_commands(command: Any) -> None:
+    c = command("connect", cmd_connect, "Kết nối bàn làm việc với máy chủ trung tâm")
+    c.add_argument("--server", required=True)
+    c.add_argument("--username", required=True)
+    c.add_argument("--password-env", required=True, metavar="BIẾN")
+    c.add_argument("--new-password-env", metavar="BIẾN", help="mật khẩu mới (lần đăng nhập đầu)")
+
+    c = command("login", cmd_login, "Đăng nhập lại (ngoại tuyến khi mất kết nối máy chủ)")
+    c.add_argument("--password-env", required=True, metavar="BIẾN")
+
+    command("sync", cmd_sync, "Đồng bộ với máy chủ: gửi thay đổi, nhận thay đổi")
+    command(
+        "sync-state", cmd_state, "Trạng thái đồng bộ: trực tuyến, ngoại tuyến, số thay đổi chờ gửi"
+    )
+
+    c = command("lease", cmd_lease, "Quyền cấp số ngoại tuyến của một sổ")
+    c.add_argument("action", choices=("acquire", "release", "revoke"))
+    c.add_argument("--book", choices=("incoming", "outgoing"), required=True)
+    c.add_argument("--year", type=int, required=True)
+    c.add_argument("--series", default="chung")
+
+    c = command("draft-incoming", cmd_draft_incoming, "Văn bản đến dự thảo (chờ máy chủ cấp số)")
+    c.add_argument("files", nargs="*")
+    c.add_argument("--issuer", required=True)
+    c.add_argument("--reference", default="")
+    c.add_argument("--doc-type", required=True)
+    c.add_argument("--subject", required=True)
+    c.add_argument("--urgency", default="Thường")
+    c.add_argument("--received-at")
+
+    command("reconciliation", cmd_reconciliation, "Hàng đợi đối chiếu trên máy chủ")
+
+
+def cmd_connect(args: argparse.Namespace) -> Any:
+    from sync.engine import password_from_env
+
+    new = password_from_env(args.new_password_env) if args.new_password_env else None
+    with _desk(args) as desk:
+        info = desk.connect(args.server, args.username, password_from_env(args.password_env), new)
+    return (
+        info,
+        f"Đã kết nối {info['server']} với tài khoản {info['username']} ({info['agency']['name']}).",
+    )
+
+
+def cmd_login(args: argparse.Namespace) -> Any:
+    from sync.engine import password_from_env
+
+    with _desk(args) as desk:
+        info = desk.login(password_from_env(args.password_env))
+    how = "trực tuyến" if info["online"] else "ngoại tuyến (máy chủ không kết nối được)"
+    return info, f"Đã đăng nhập {how}: {info['username']}."
+
+
+def cmd_sync(args: argparse.Namespace) -> Any:
+    with _desk(args) as desk:
+        report = desk.sync()
+    data = report.as_json()
+    return data, (
+        f"Đã gửi {report.sent} thay đổi ({len(report.rejected)} bị từ chối hoặc chờ đối chiếu), "
+        f"nhận {report.received} văn bản, {report.files_sent} tệp gửi, {report.files_received} tệp nhận."
+    )
+
+
+def cmd_state(args: argparse.Namespace) -> Any:
+    with _desk(args) as desk:
+        st = desk.state()
+    data = {
+        "connected": st.connected,
+        "server": st.server_url,
+        "username": st.username,
+        "online": st.online,
+        "offline_since": iso(st.offline_since),
+        "waiting": st.waiting,
+        "last_success_at": iso(st.last_success_at),
+        "leases": st.leases,
+        "drafts_waiting": st.drafts_waiting,
+        "rejected": st.rejected,
+        "conflicts": st.conflicts,
+    }
+    if not st.connected:
+        return data, "Chưa kết nối máy chủ trung tâm."
+    where = "trực tuyến" if st.online else f"ngoại tuyến từ {iso(st.offline_since)}"
+    return data, f"{where}; {st.waiting} thay đổi chờ gửi; {st.drafts_waiting} dự thảo chờ số."
+
+
+def cmd_lease(args: argparse.Namespace) -> Any:
+    with _desk(args) as desk:
+        if args.action == "acquire":
+            data = desk.acquire_lease(args.book, args.year, args.series)
+            text = f"Bàn này giữ quyền cấp số sổ {args.book} {args.year} (lượt {data['lease_epoch']}, số cuối {data['last_number']})."
+        else:
+            data = desk.release_lease(
+                args.book, args.year, args.series, force=args.action == "revoke"
+            )
+            text = f"Đã trả quyền cấp số sổ {args.book} {args.year}."
+    return data, text
+
+
+def cmd_draft_incoming(args: argparse.Namespace) -> Any:
+    from datetime import datetime
+
+    from clerk_app.records import IncomingDraft
+
+    draft = IncomingDraft(
+        issuer=args.issuer,
+        reference=args.reference,
+        issued_on=None,
+        doc_type=args.doc_type,
+        subject=args.subject,
+        urgency=args.urgency,
+        received_at=datetime.fromisoformat(args.received_at) if args.received_at else None,
+        files=[Path(f) for f in args.files],
+    )
+    with _desk(args) as desk:
+        draft_id = desk.draft_incoming(draft)
+    return {"draft_id": draft_id, "provisional": True}, (
+        f"Đã tạo văn bản đến DỰ THẢO (chưa có số; số chính thức do máy chủ cấp khi đồng bộ), mã {draft_id}."
+    )
+
+
+def cmd_reconciliation(args: argparse.Namespace) -> Any:
+    with _desk(args) as desk, desk._client() as client:
+        items = client.reconciliation()
+    return {"items": items}, f"{len(items)} mục chờ đối chiếu."

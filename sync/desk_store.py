@@ -1,0 +1,399 @@
+"""The sync engine's reads and writes in the desk database; all of sync's desk-side SQL is here.
+
+Rows made by the server (documents, registers, units of other desks) are written straight into
+the desk's tables with an audit entry but no outbox entry, so nothing echoes back. A change is
+never applied over a row that still has unacknowledged local changes, and an issued number is
+never changed: a server row that would need that is kept as a conflict for a person.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
+
+from clerk_app.clock import to_vietnam
+from clerk_app.storage import search_index
+from clerk_app.storage.journal import append_audit, canonical_json
+from clerk_app.storage.models import (
+    DeskState,
+    Document,
+    DocumentFile,
+    OutboxEntry,
+    Register,
+    Unit,
+    new_id,
+)
+from clerk_app.storage.sync_models import SyncAnswer, SyncConflict, SyncDraft, SyncLease, SyncLink
+from clerk_app.text import fold, reference_key
+from clerk_app.vocabulary import URGENCY_RANK
+from clerk_app.workspace import REGISTER_NAMES
+from sync import protocol as p
+
+_DATETIMES = ("received_at", "handed_over_at", "cancelled_at")
+_MUTABLE = (
+    "received_at",
+    "status",
+    "issuer",
+    "reference",
+    "issued_on",
+    "doc_type",
+    "subject",
+    "urgency",
+    "pages",
+    "has_paper",
+    "source_channel",
+    "recipients",
+    "notes",
+    "signer",
+    "unit_code",
+    "electronic_only",
+    "copies",
+    "file_copy_holder",
+    "handed_over_at",
+    "handed_over_to",
+    "cancelled_at",
+    "cancel_reason",
+    "revision",
+)
+
+
+def desk_identity(s: Session) -> tuple[str, str, str]:
+    state = s.execute(select(DeskState)).scalar_one()
+    return state.desk_id, state.station, state.agency_id
+
+
+def link(s: Session) -> SyncLink | None:
+    return s.get(SyncLink, 1)
+
+
+# --- upload --------------------------------------------------------------------------------
+
+
+def file_rows(s: Session, document_id: str) -> list[dict[str, Any]]:
+    rows = s.execute(select(DocumentFile).where(DocumentFile.document_id == document_id)).scalars()
+    return [
+        {
+            "id": f.id,
+            "sha256": f.sha256,
+            "role": f.role,
+            "filename": f.filename,
+            "media_type": f.media_type,
+            "size": f.size,
+            "pages": f.pages,
+            "parent_id": f.parent_id,
+            "added_at": f.added_at.isoformat(),
+        }
+        for f in rows
+    ]
+
+
+def _lease_epoch(s: Session, desk_id: str, document_id: str) -> int | None:
+    row = s.execute(
+        select(Register.kind, Register.series, Register.year)
+        .join(Document, Document.register_id == Register.id)
+        .where(Document.id == document_id)
+    ).first()
+    if row is None:
+        return None
+    lease = s.get(SyncLease, (row.kind, row.series, row.year))
+    if lease is None or lease.holder_desk_id != desk_id:
+        return None
+    return lease.epoch
+
+
+def pending_mutations(s: Session, desk_id: str, limit: int) -> list[dict[str, Any]]:
+    """The next unacknowledged outbox entries in sequence order, as the server wants them."""
+    rows = (
+        s.execute(
+            select(OutboxEntry)
+            .where(OutboxEntry.acked_at.is_(None))
+            .order_by(OutboxEntry.seq)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+    out = []
+    for row in rows:
+        m: dict[str, Any] = {
+            "seq": row.seq,
+            "mutation_id": row.mutation_id,
+            "at": row.at.isoformat(),
+            "entity": row.entity,
+            "entity_id": row.entity_id,
+            "op": row.op,
+            "payload": json.loads(row.payload),
+        }
+        if row.entity == "document":
+            m["files"] = file_rows(s, row.entity_id)
+            if row.op in p.REGISTER_OPS:
+                m["lease_epoch"] = _lease_epoch(s, desk_id, row.entity_id)
+        elif row.op == p.DRAFT_OP:
+            draft = s.get(SyncDraft, row.entity_id)
+            m["files"] = json.loads(draft.files) if draft else []
+        out.append(m)
+    return out
+
+
+def record_answers(s: Session, answers: list[dict[str, Any]], now: datetime) -> None:
+    """Acknowledge answered mutations; keep the ones not simply accepted for people to see."""
+    for a in answers:
+        entry = s.execute(
+            select(OutboxEntry).where(OutboxEntry.mutation_id == a["mutation_id"])
+        ).scalar_one_or_none()
+        if entry is None or entry.acked_at is not None:
+            continue
+        entry.acked_at = now
+        if entry.op == p.DRAFT_OP:
+            draft = s.get(SyncDraft, entry.entity_id)
+            if draft is not None and draft.status != "numbered":
+                draft.status = {p.OK: "waiting", p.PROVISIONAL: "provisional"}.get(
+                    a["status"], "rejected"
+                )
+                draft.reason = str(a.get("reason") or "")
+        if (
+            a["status"] not in (p.OK, p.PROVISIONAL)
+            and s.get(SyncAnswer, entry.mutation_id) is None
+        ):
+            s.add(
+                SyncAnswer(
+                    mutation_id=entry.mutation_id,
+                    seq=entry.seq,
+                    op=entry.op,
+                    entity_id=entry.entity_id,
+                    status=str(a["status"]),
+                    reason=str(a.get("reason") or "")[:60],
+                    answered_at=now,
+                )
+            )
+
+
+def wanted_uploads(mutations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[str, int] = {}
+    for m in mutations:
+        for f in m.get("files") or []:
+            seen[f["sha256"]] = int(f["size"])
+    return [{"sha256": sha, "size": size} for sha, size in seen.items()]
+
+
+# --- download ------------------------------------------------------------------------------
+
+
+def _pending_entities(s: Session) -> set[str]:
+    return set(
+        s.execute(select(OutboxEntry.entity_id).where(OutboxEntry.acked_at.is_(None))).scalars()
+    )
+
+
+def _local_register(s: Session, agency_id: str, data: dict[str, Any], now: datetime) -> Register:
+    kind, series, year = (
+        data["direction"] if "direction" in data else data["kind"],
+        data["series"],
+        int(data["year"]),
+    )
+    reg = s.execute(
+        select(Register).where(
+            Register.kind == kind, Register.series == series, Register.year == year
+        )
+    ).scalar_one_or_none()
+    if reg is None:
+        reg = Register(
+            id=new_id(),
+            agency_id=agency_id,
+            kind=kind,
+            year=year,
+            series=series,
+            name=data.get("name") or REGISTER_NAMES[kind],
+            doc_types=data.get("doc_types"),
+            last_number=0,
+            opened_at=now,
+        )
+        s.add(reg)
+        s.flush()
+    return reg
+
+
+def _value(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in _DATETIMES:
+        return datetime.fromisoformat(value)
+    if name == "issued_on":
+        return date.fromisoformat(value)
+    return value
+
+
+def _derived(doc: Document) -> None:
+    doc.issuer_key = fold(doc.issuer or "")
+    doc.reference_key = reference_key(doc.reference) if doc.reference else ""
+    doc.urgency_rank = URGENCY_RANK.get(doc.urgency, len(URGENCY_RANK))
+    if doc.direction == "incoming" and doc.received_at is not None:
+        doc.register_date = to_vietnam(doc.received_at).date()
+    elif doc.issued_on is not None:
+        doc.register_date = doc.issued_on
+
+
+def _conflict(s: Session, entity_id: str, reason: str, data: dict[str, Any], now: datetime) -> None:
+    s.add(
+        SyncConflict(entity_id=entity_id, reason=reason, server_data=canonical_json(data), at=now)
+    )
+
+
+def _apply_files(s: Session, document_id: str, files: list[dict[str, Any]]) -> None:
+    known = set(
+        s.execute(select(DocumentFile.id).where(DocumentFile.document_id == document_id)).scalars()
+    )
+    # Parents before the files made from them (a rendition, a stamped or signed version).
+    for f in sorted(files, key=lambda f: (f.get("parent_id") is not None, f.get("added_at") or "")):
+        if f["id"] in known:
+            continue
+        s.add(
+            DocumentFile(
+                id=f["id"],
+                document_id=document_id,
+                sha256=f["sha256"],
+                role=f["role"],
+                filename=f["filename"],
+                media_type=f["media_type"],
+                size=int(f["size"]),
+                pages=f.get("pages"),
+                parent_id=f.get("parent_id"),
+                added_at=datetime.fromisoformat(f["added_at"]),
+            )
+        )
+        s.flush()
+        known.add(f["id"])
+
+
+def _apply_document(
+    s: Session,
+    data: dict[str, Any],
+    entity_id: str,
+    ident: tuple[str, str, str],
+    pending: set[str],
+    now: datetime,
+) -> bool:
+    _desk_id, station, agency_id = ident
+    if data.get("number") is None:
+        return False  # a draft still waiting for its number: nothing to show as registered
+    if entity_id in pending:
+        return False  # local changes not yet acknowledged win until the server has them
+    reg = _local_register(s, agency_id, data, now)
+    number = int(data["number"])
+    doc = s.get(Document, entity_id)
+    if doc is not None and (doc.register_id != reg.id or doc.number != number):
+        _conflict(s, entity_id, "number_differs", data, now)
+        return False
+    occupant = s.execute(
+        select(Document.id).where(Document.register_id == reg.id, Document.number == number)
+    ).scalar_one_or_none()
+    if doc is None and occupant is not None:
+        _conflict(s, entity_id, "number_taken_locally", data, now)
+        return False
+    fresh = doc is None
+    if doc is None:
+        doc = Document(
+            id=entity_id,
+            register_id=reg.id,
+            direction=reg.kind,
+            year=reg.year,
+            number=number,
+            created_at=_value("received_at", data.get("created_at")) or now,
+        )
+    for name in _MUTABLE:
+        if name in data:
+            setattr(doc, name, _value(name, data[name]))
+    doc.revision = int(data.get("revision") or doc.revision or 1)
+    doc.status = str(data.get("status") or "registered")
+    doc.updated_at = _value("received_at", data.get("updated_at")) or now
+    _derived(doc)
+    if fresh:
+        s.add(doc)
+    s.flush()
+    _apply_files(s, entity_id, list(data.get("files") or []))
+    if reg.last_number < number:
+        s.execute(update(Register).where(Register.id == reg.id).values(last_number=number))
+    search_index.index_document(s, entity_id, search_index.search_body(data))
+    append_audit(
+        s,
+        at=now,
+        actor="sync",
+        station=station,
+        action="sync_received" if fresh else "sync_updated",
+        entity="document",
+        entity_id=entity_id,
+        details={"number": number, "register": reg.series, "status": doc.status},
+    )
+    draft = s.get(SyncDraft, entity_id)
+    if draft is not None:
+        draft.status, draft.number = "numbered", number
+    return True
+
+
+def _apply_register(
+    s: Session, data: dict[str, Any], ident: tuple[str, str, str], now: datetime
+) -> None:
+    reg = _local_register(s, ident[2], data, now)
+    if data.get("doc_types") and not reg.doc_types:
+        reg.doc_types = data["doc_types"]
+    key = (data["kind"], data["series"], int(data["year"]))
+    lease = s.get(SyncLease, key)
+    if lease is None:
+        lease = SyncLease(kind=key[0], series=key[1], year=key[2])
+        s.add(lease)
+    lease.holder_desk_id = data.get("lease_desk_id")
+    lease.epoch = int(data.get("lease_epoch") or 0)
+    lease.server_last_number = int(data.get("last_number") or 0)
+
+
+def _apply_unit(
+    s: Session, data: dict[str, Any], ident: tuple[str, str, str], now: datetime
+) -> None:
+    if s.execute(select(Unit.id).where(Unit.code == data["code"])).first() is None:
+        s.add(
+            Unit(
+                id=new_id(),
+                agency_id=ident[2],
+                code=data["code"],
+                name=data["name"],
+                name_folded=fold(data["name"]),
+                created_at=now,
+            )
+        )
+
+
+def apply_page(
+    s: Session, changes: list[dict[str, Any]], checkpoint: int, now: datetime
+) -> set[str]:
+    """Apply one page of the feed and move the checkpoint, in the caller's one transaction;
+    returns the ids of the documents written."""
+    ident = desk_identity(s)
+    pending = _pending_entities(s)
+    applied: set[str] = set()
+    for c in changes:
+        if c["entity"] == "document":
+            if _apply_document(s, c["data"], c["entity_id"], ident, pending, now):
+                applied.add(c["entity_id"])
+        elif c["entity"] == "register":
+            _apply_register(s, c["data"], ident, now)
+        elif c["entity"] == "unit":
+            _apply_unit(s, c["data"], ident, now)
+    row = s.get_one(SyncLink, 1)
+    row.checkpoint = checkpoint
+    return applied
+
+
+def missing_contents(s: Session, have: Any) -> list[tuple[str, int]]:
+    """Hashes the desk's rows name but its content store lacks (`have(sha) -> bool`)."""
+    rows = s.execute(
+        select(DocumentFile.sha256, func.max(DocumentFile.size)).group_by(DocumentFile.sha256)
+    )
+    return [(sha, int(size)) for sha, size in rows if not have(sha)]
+
+
+def integrity_ok(s: Session) -> bool:
+    return s.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"

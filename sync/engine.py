@@ -1,0 +1,470 @@
+"""The desk's sync engine: connect, log in (also offline), upload the outbox, apply the feed,
+move file contents, leases, provisional drafts and outage records. No Qt, no wording.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+
+from clerk_app import errors
+from clerk_app.clock import Clock, system_clock
+from clerk_app.files.store import ContentStore
+from clerk_app.storage.database import DB_FILENAME, Database
+from clerk_app.storage.journal import append_outbox, canonical_json
+from clerk_app.storage.models import Agency, Register
+from clerk_app.storage.sync_models import (
+    Outage,
+    SyncAnswer,
+    SyncConflict,
+    SyncDraft,
+    SyncLease,
+    SyncLink,
+)
+from sync import desk_store
+from sync import protocol as p
+from sync.client import ServerClient
+
+PAGE = 500
+
+
+@dataclass
+class SyncReport:
+    sent: int = 0
+    accepted: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    received: int = 0
+    files_sent: int = 0
+    files_received: int = 0
+    conflicts: int = 0
+    checkpoint: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "sent": self.sent,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "received": self.received,
+            "files_sent": self.files_sent,
+            "files_received": self.files_received,
+            "conflicts": self.conflicts,
+            "checkpoint": self.checkpoint,
+        }
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """What the desk shows: online or offline since when, and how much is waiting."""
+
+    connected: bool
+    server_url: str
+    username: str
+    online: bool
+    offline_since: datetime | None
+    waiting: int
+    last_success_at: datetime | None
+    leases: list[dict[str, Any]]
+    drafts_waiting: int
+    rejected: int
+    conflicts: int
+
+
+class DeskSync:
+    """One desk's data directory seen by the sync engine."""
+
+    def __init__(self, data_dir: Path, clock: Clock = system_clock) -> None:
+        db_path = data_dir / DB_FILENAME
+        if not db_path.is_file():
+            raise errors.NotInitialised(str(data_dir))
+        self.data_dir = data_dir
+        self.db = Database(db_path)
+        self.db.migrate()
+        self.store = ContentStore(data_dir / "files")
+        self.clock = clock
+        with self.db.read() as s:
+            self.desk_id, self.station, self.agency_id = desk_store.desk_identity(s)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> DeskSync:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- connecting and logging in ---------------------------------------------------------
+
+    def connect(
+        self, server_url: str, username: str, password: str, new_password: str | None = None
+    ) -> dict[str, Any]:
+        """Log in, bind this desk to the server's agency, cache an offline verifier."""
+        with ServerClient(server_url) as client:
+            answer = client.login(username, password, self.desk_id, self.station)
+            with self.db.read() as s:
+                desk_code = s.get_one(Agency, self.agency_id).code
+            if answer["agency"]["code"] != desk_code:
+                raise errors.AgencyMismatch(desk_code, answer["agency"]["code"])
+            if answer["must_change_password"]:
+                if not new_password:
+                    raise errors.ServerRefused("password_change_required")
+                client.change_password(password, new_password)
+                password = new_password
+            now = self.clock()
+            with self.db.write() as s:
+                row = desk_store.link(s)
+                if row is None:
+                    row = SyncLink(id=1, checkpoint=0, connected_at=now, last_error="")
+                    s.add(row)
+                elif row.server_url.rstrip("/") != server_url.rstrip("/"):
+                    row.checkpoint = 0
+                row.server_url = server_url.rstrip("/")
+                row.username = answer["username"]
+                row.role = answer["role"]
+                row.server_agency_id = answer["agency"]["id"]
+                row.token = answer["token"]
+                row.token_expires_at = datetime.fromisoformat(answer["expires_at"])
+                row.verifier = PasswordHasher().hash(password)
+                row.last_success_at = now
+            return {
+                "server": server_url,
+                "username": answer["username"],
+                "role": answer["role"],
+                "agency": answer["agency"],
+            }
+
+    def login(self, password: str) -> dict[str, Any]:
+        """Log in again: online when the server answers, else against the cached verifier."""
+        row = self._link()
+        try:
+            with ServerClient(row.server_url) as client:
+                answer = client.login(row.username, password, self.desk_id, self.station)
+        except errors.ServerUnreachable:
+            return self.offline_login(row.username, password)
+        with self.db.write() as s:
+            link = s.get_one(SyncLink, 1)
+            link.token = answer["token"]
+            link.token_expires_at = datetime.fromisoformat(answer["expires_at"])
+            link.verifier = PasswordHasher().hash(password)
+        return {"online": True, "username": row.username}
+
+    def offline_login(self, username: str, password: str) -> dict[str, Any]:
+        row = self._link()
+        if not row.verifier:
+            raise errors.OfflineLoginRefused(username, "no_verifier")
+        if username.strip().lower() != row.username:
+            raise errors.OfflineLoginRefused(username, "other_user")
+        try:
+            PasswordHasher().verify(row.verifier, password)
+        except (VerificationError, InvalidHashError):
+            raise errors.OfflineLoginRefused(username, "wrong_password") from None
+        return {"online": False, "username": row.username}
+
+    def _link(self) -> SyncLink:
+        with self.db.read() as s:
+            row = desk_store.link(s)
+        if row is None:
+            raise errors.DeskNotConnected(str(self.data_dir))
+        return row
+
+    def _client(self) -> ServerClient:
+        row = self._link()
+        return ServerClient(row.server_url, row.token)
+
+    # --- sync ------------------------------------------------------------------------------
+
+    def sync(self) -> SyncReport:
+        """Upload everything waiting, then apply the feed; records an outage on failure."""
+        report = SyncReport()
+        try:
+            with self._client() as client:
+                self._upload(client, report)
+                self._download(client, report)
+                self._fetch_files(client, report)
+        except errors.ServerUnreachable as exc:
+            self._went_offline(str(exc.detail))
+            raise
+        self._came_back()
+        return report
+
+    def _upload(self, client: ServerClient, report: SyncReport) -> None:
+        while True:
+            with self.db.read() as s:
+                batch = desk_store.pending_mutations(s, self.desk_id, p.MAX_BATCH)
+            if not batch:
+                return
+            report.files_sent += self._send_files(client, desk_store.wanted_uploads(batch))
+            answer = client.upload(batch)
+            with self.db.write() as s:
+                desk_store.record_answers(s, answer["results"], self.clock())
+            report.sent += len(batch)
+            for a in answer["results"]:
+                if a["status"] == p.OK:
+                    report.accepted += 1
+                elif a["status"] != p.PROVISIONAL:
+                    report.rejected.append(
+                        {
+                            k: a.get(k)
+                            for k in ("seq", "mutation_id", "status", "reason", "document_id")
+                        }
+                    )
+
+    def _send_files(self, client: ServerClient, wanted: list[dict[str, Any]]) -> int:
+        if not wanted:
+            return 0
+        sent = 0
+        for item in client.missing_files(wanted):
+            sha, size, offset = item["sha256"], int(item["size"]), int(item["offset"])
+            path = self.store.path(sha)
+            with open(path, "rb") as f:
+                f.seek(offset)
+                while offset < size or size == 0:
+                    chunk = f.read(p.FILE_CHUNK)
+                    try:
+                        got = client.put_chunk(sha, size, offset, chunk)
+                    except errors.ServerRefused as exc:
+                        if exc.reason != "wrong_offset":
+                            raise
+                        # The server holds a different amount (a chunk landed after we lost
+                        # its answer): resume from what it has.
+                        offset = int(str(exc.details["offset"]))
+                        f.seek(offset)
+                        continue
+                    offset = int(got["received"])
+                    if got["complete"]:
+                        break
+            sent += 1
+        return sent
+
+    def _download(self, client: ServerClient, report: SyncReport) -> None:
+        with self.db.read() as s:
+            since = self._link().checkpoint
+            conflicts_before = s.execute(
+                select(func.count()).select_from(SyncConflict)
+            ).scalar_one()
+        received: set[str] = set()
+        while True:
+            page = client.changes(since, PAGE)
+            with self.db.write() as s:
+                received |= desk_store.apply_page(
+                    s, page["changes"], int(page["next"]), self.clock()
+                )
+            report.received = len(received)
+            since = int(page["next"])
+            if not page["more"]:
+                break
+        report.checkpoint = since
+        with self.db.read() as s:
+            after = s.execute(select(func.count()).select_from(SyncConflict)).scalar_one()
+        report.conflicts = int(after - conflicts_before)
+
+    def _fetch_files(self, client: ServerClient, report: SyncReport) -> None:
+        with self.db.read() as s:
+            missing = desk_store.missing_contents(s, self.store.contains)
+        partial_dir = self.data_dir / "sync-partial"
+        partial_dir.mkdir(exist_ok=True)
+        for sha, _size in missing:
+            part = partial_dir / sha
+            start = part.stat().st_size if part.exists() else 0
+            with open(part, "ab") as f:
+                for chunk in client.file_chunks(sha, start):
+                    f.write(chunk)
+            data = part.read_bytes()
+            if hashlib.sha256(data).hexdigest() != sha:
+                part.unlink()
+                continue  # fetched again, whole, at the next sync
+            self.store.put(data)
+            part.unlink()
+            report.files_received += 1
+
+    def _went_offline(self, cause: str) -> None:
+        now = self.clock()
+        with self.db.write() as s:
+            link = s.get_one(SyncLink, 1)
+            link.last_error = cause
+            if link.offline_since is None:
+                link.offline_since = now
+                s.add(Outage(started_at=now, cause=cause))
+
+    def _came_back(self) -> None:
+        now = self.clock()
+        with self.db.write() as s:
+            link = s.get_one(SyncLink, 1)
+            link.last_success_at = now
+            link.last_error = ""
+            if link.offline_since is not None:
+                link.offline_since = None
+                open_outage = s.execute(
+                    select(Outage).where(Outage.ended_at.is_(None)).order_by(Outage.id.desc())
+                ).scalar_one_or_none()
+                if open_outage is not None:
+                    open_outage.ended_at = now
+
+    # --- leases ----------------------------------------------------------------------------
+
+    def acquire_lease(self, kind: str, year: int, series: str = "chung") -> dict[str, Any]:
+        """Take the register's offline numbering lease (online only; sync first)."""
+        with self.db.read() as s:
+            reg = s.execute(
+                select(Register).where(
+                    Register.kind == kind, Register.series == series, Register.year == year
+                )
+            ).scalar_one_or_none()
+            local_last = reg.last_number if reg else 0
+        with self._client() as client:
+            answer = client.acquire_lease(kind, series, year, local_last)
+        self._remember_lease(answer)
+        return answer
+
+    def release_lease(
+        self, kind: str, year: int, series: str = "chung", force: bool = False
+    ) -> dict[str, Any]:
+        with self._client() as client:
+            answer = client.release_lease(kind, series, year, force)
+        self._remember_lease(answer)
+        return answer
+
+    def _remember_lease(self, data: dict[str, Any]) -> None:
+        with self.db.write() as s:
+            desk_store._apply_register(
+                s, data, (self.desk_id, self.station, self.agency_id), self.clock()
+            )
+
+    # --- provisional drafts ----------------------------------------------------------------
+
+    def draft_incoming(self, draft: Any) -> str:
+        """A registration without a number, for a desk that does not hold the lease."""
+        from clerk_app.clock import vietnam_date
+        from clerk_app.files.intake import prepare_all
+        from clerk_app.registration import incoming_fields
+
+        now = self.clock()
+        fields = incoming_fields(draft, now)
+        year = vietnam_date(fields["received_at"]).year
+        return self._draft("incoming", year, fields, prepare_all(list(draft.files)), now)
+
+    def draft_outgoing(self, draft: Any) -> str:
+        from clerk_app.clock import vietnam_date
+        from clerk_app.files.intake import prepare_all
+        from clerk_app.registration import outgoing_fields
+
+        now = self.clock()
+        fields = outgoing_fields(draft, vietnam_date(now))
+        fields["has_paper"] = not fields["electronic_only"]
+        return self._draft(
+            "outgoing", fields["issued_on"].year, fields, prepare_all(list(draft.files)), now
+        )
+
+    def _draft(
+        self, kind: str, year: int, fields: dict[str, Any], prepared: list[Any], now: datetime
+    ) -> str:
+        from clerk_app.storage.models import new_id
+
+        files = []
+        for prep in prepared:
+            self.store.put(prep.data)
+            files.append(
+                {
+                    "id": new_id(),
+                    "sha256": prep.sha256,
+                    "role": "original",
+                    "filename": prep.filename,
+                    "media_type": prep.media_type,
+                    "size": len(prep.data),
+                    "pages": prep.pages,
+                    "parent_id": None,
+                    "added_at": now.isoformat(),
+                }
+            )
+        plain = {k: _jsonable(v) for k, v in fields.items()}
+        draft_id = new_id()
+        with self.db.write() as s:
+            s.add(
+                SyncDraft(
+                    id=draft_id,
+                    direction=kind,
+                    year=year,
+                    fields=canonical_json(plain),
+                    files=canonical_json(files),
+                    status="waiting",
+                    number=None,
+                    reason="",
+                    created_at=now,
+                )
+            )
+            append_outbox(
+                s,
+                at=now,
+                entity="draft",
+                entity_id=draft_id,
+                op=p.DRAFT_OP,
+                payload={"direction": kind, "year": year, "fields": plain, "series": None},
+            )
+        return draft_id
+
+    # --- state -----------------------------------------------------------------------------
+
+    def state(self) -> SyncState:
+        from clerk_app.storage.journal import pending_outbox_count
+
+        with self.db.read() as s:
+            link = desk_store.link(s)
+            leases = [
+                {
+                    "kind": lease.kind,
+                    "series": lease.series,
+                    "year": lease.year,
+                    "epoch": lease.epoch,
+                    "mine": lease.holder_desk_id == self.desk_id,
+                    "held": lease.holder_desk_id is not None,
+                }
+                for lease in s.execute(select(SyncLease)).scalars()
+            ]
+            return SyncState(
+                connected=link is not None,
+                server_url=link.server_url if link else "",
+                username=link.username if link else "",
+                online=link is not None and link.offline_since is None,
+                offline_since=link.offline_since if link else None,
+                waiting=pending_outbox_count(s),
+                last_success_at=link.last_success_at if link else None,
+                leases=leases,
+                drafts_waiting=s.execute(
+                    select(func.count())
+                    .select_from(SyncDraft)
+                    .where(SyncDraft.status.in_(("waiting", "provisional")))
+                ).scalar_one(),
+                rejected=s.execute(select(func.count()).select_from(SyncAnswer)).scalar_one(),
+                conflicts=s.execute(select(func.count()).select_from(SyncConflict)).scalar_one(),
+            )
+
+    def outages(self) -> list[Outage]:
+        with self.db.read() as s:
+            return list(s.execute(select(Outage).order_by(Outage.id)).scalars())
+
+
+def _jsonable(value: Any) -> Any:
+    from datetime import date
+
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def password_from_env(variable: str) -> str:
+    value = os.environ.get(variable, "")
+    if not value:
+        raise errors.MissingField(variable)
+    return value
+
+
+__all__ = ["DeskSync", "SyncReport", "SyncState", "json", "password_from_env"]

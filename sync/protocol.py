@@ -1,0 +1,40 @@
+"""The wire protocol between desk and server: version, limits and names both sides share; no I/O."""
+
+from __future__ import annotations
+
+# Bumped when a message changes meaning. A server answers 426 to a desk older than
+# MIN_DESK_PROTOCOL, so an old desk is told to upgrade instead of corrupting the registers.
+PROTOCOL_VERSION = 1
+MIN_DESK_PROTOCOL = 1
+PROTOCOL_HEADER = "X-Clerk-Protocol"
+
+# A batch larger than this is refused whole (413): it bounds the server's transaction and memory.
+MAX_BATCH = 500
+MAX_BODY_BYTES = 8 * 1024 * 1024
+# Files travel in chunks of at most this size, each resumable from the server's offset.
+FILE_CHUNK = 1024 * 1024
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+ROLES = ("clerk", "secretary", "leader", "admin")
+# Roles allowed to number documents and hold a numbering lease.
+NUMBERING_ROLES = ("clerk", "admin")
+
+# Operations a desk's outbox may carry; anything else is rejected as unknown, never guessed at.
+REGISTER_OPS = ("register_incoming", "register_outgoing")
+DOCUMENT_OPS = (
+    *REGISTER_OPS,
+    "correct",
+    "cancel",
+    "hand_over",
+    "attach_files",
+    "file_stamped",
+    "file_signed",
+)
+DRAFT_OP = "submit_draft"
+DESK_ONLY_OPS = ("create_agency", "open_register", "add_unit", "add_person")
+
+# Per-mutation answers.
+OK = "ok"
+REJECTED = "rejected"
+RECONCILE = "reconcile"  # kept in the reconciliation queue for a person; never merged silently
+PROVISIONAL = "provisional"  # a draft waiting for its official number

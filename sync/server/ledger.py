@@ -1,0 +1,552 @@
+"""The server's registers: applying uploaded mutations exactly once, numbering, leases, the feed.
+
+Every write of an agency first locks the agency row (SELECT … FOR UPDATE; SQLite serialises
+writers at BEGIN IMMEDIATE), so feed versions are handed out in commit order and a desk reading
+the feed never skips a change committed late. Numbers come from the row-locked counter of the
+register in the same transaction that stores the document. No HTTP here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sync import protocol as p
+from sync.server.accounts import Caller
+from sync.server.models import (
+    Agency,
+    AppliedMutation,
+    Change,
+    Desk,
+    Reconciliation,
+    RegisterCounter,
+    ServerDocument,
+    Unit,
+)
+from sync.server.refusals import Refused
+
+DEFAULT_SERIES = "chung"
+
+
+class Malformed(Exception):
+    """A mutation whose payload does not have the shape its op needs."""
+
+
+@dataclass
+class Answer:
+    status: str
+    reason: str = ""
+    result: dict[str, Any] | None = None
+
+    def as_dict(self, seq: int, mutation_id: str) -> dict[str, Any]:
+        return {
+            "seq": seq,
+            "mutation_id": mutation_id,
+            "status": self.status,
+            "reason": self.reason,
+            **(self.result or {}),
+        }
+
+
+def lock_agency(s: Session, agency_id: str) -> Agency:
+    return s.execute(select(Agency).where(Agency.id == agency_id).with_for_update()).scalar_one()
+
+
+def emit(s: Session, agency: Agency, entity: str, entity_id: str, data: dict[str, Any]) -> int:
+    agency.last_version += 1
+    s.add(
+        Change(
+            agency_id=agency.id,
+            version=agency.last_version,
+            entity=entity,
+            entity_id=entity_id,
+            data=data,
+        )
+    )
+    return agency.last_version
+
+
+def counter_for(
+    s: Session, agency_id: str, kind: str, series: str, year: int, *, create: bool = True
+) -> RegisterCounter | None:
+    query = (
+        select(RegisterCounter)
+        .where(
+            RegisterCounter.agency_id == agency_id,
+            RegisterCounter.kind == kind,
+            RegisterCounter.series == series,
+            RegisterCounter.year == year,
+        )
+        .with_for_update()
+    )
+    counter = s.execute(query).scalar_one_or_none()
+    if counter is None and create:
+        counter = RegisterCounter(
+            agency_id=agency_id, kind=kind, series=series, year=year, last_number=0, lease_epoch=0
+        )
+        s.add(counter)
+        s.flush()
+    return counter
+
+
+def counter_data(c: RegisterCounter) -> dict[str, Any]:
+    return {
+        "kind": c.kind,
+        "series": c.series,
+        "year": c.year,
+        "name": c.name,
+        "doc_types": c.doc_types,
+        "last_number": c.last_number,
+        "lease_desk_id": c.lease_desk_id,
+        "lease_epoch": c.lease_epoch,
+    }
+
+
+def document_data(doc: ServerDocument, counter: RegisterCounter) -> dict[str, Any]:
+    return dict(doc.data) | {
+        "number": doc.number,
+        "status": doc.status,
+        "direction": counter.kind,
+        "year": counter.year,
+        "series": counter.series,
+    }
+
+
+def _emit_document(s: Session, agency: Agency, doc: ServerDocument) -> None:
+    counter = s.get_one(RegisterCounter, doc.counter_id)
+    emit(s, agency, "document", doc.id, document_data(doc, counter))
+
+
+# --- upload --------------------------------------------------------------------------------
+
+
+def upload(
+    s: Session, caller: Caller, mutations: list[dict[str, Any]], now: datetime
+) -> dict[str, Any]:
+    """Apply a desk's batch in sequence order, each mutation once, answering each one."""
+    agency = lock_agency(s, caller.agency_id)
+    desk = s.execute(select(Desk).where(Desk.id == caller.desk_id).with_for_update()).scalar_one()
+    desk.last_seen_at = now
+    answers: list[dict[str, Any]] = []
+    for m in sorted(mutations, key=lambda m: m["seq"]):
+        seq, mutation_id = int(m["seq"]), str(m["mutation_id"])
+        if seq <= desk.last_applied_seq:
+            # Delivered before (the desk lost our answer): the same answer again, nothing redone.
+            old = s.execute(
+                select(AppliedMutation).where(
+                    AppliedMutation.desk_id == desk.id, AppliedMutation.seq == seq
+                )
+            ).scalar_one_or_none()
+            if old is None or old.mutation_id != mutation_id:
+                answers.append(Answer(p.REJECTED, "sequence_reused").as_dict(seq, mutation_id))
+            else:
+                answers.append(
+                    Answer(old.status, old.reason, dict(old.result) | {"repeated": True}).as_dict(
+                        seq, mutation_id
+                    )
+                )
+            continue
+        if seq != desk.last_applied_seq + 1:
+            raise Refused(409, "sequence_gap", expected=desk.last_applied_seq + 1, got=seq)
+        try:
+            with s.begin_nested():
+                answer = _apply(s, agency, caller, m, now)
+        except (Malformed, KeyError, ValueError, TypeError) as exc:
+            answer = Answer(p.REJECTED, "malformed", {"detail": type(exc).__name__})
+        except IntegrityError:
+            # The unique constraint caught what the counter should have prevented.
+            answer = Answer(p.RECONCILE, "number_taken")
+            _queue(s, caller, m, "number_taken", now)
+        s.add(
+            AppliedMutation(
+                mutation_id=mutation_id,
+                desk_id=desk.id,
+                agency_id=agency.id,
+                seq=seq,
+                op=str(m.get("op", ""))[:60],
+                status=answer.status,
+                reason=answer.reason,
+                result=answer.result or {},
+                applied_at=now,
+            )
+        )
+        desk.last_applied_seq = seq
+        answers.append(answer.as_dict(seq, mutation_id))
+    return {"results": answers, "last_applied_seq": desk.last_applied_seq}
+
+
+def _queue(s: Session, caller: Caller, m: dict[str, Any], reason: str, now: datetime) -> None:
+    s.add(
+        Reconciliation(
+            agency_id=caller.agency_id,
+            desk_id=caller.desk_id,
+            mutation_id=str(m["mutation_id"]),
+            reason=reason,
+            payload=m,
+            created_at=now,
+        )
+    )
+
+
+def _apply(s: Session, agency: Agency, caller: Caller, m: dict[str, Any], now: datetime) -> Answer:
+    op = m["op"]
+    payload = m["payload"]
+    if not isinstance(payload, dict):
+        raise Malformed("payload")
+    if op in p.REGISTER_OPS:
+        return _register(s, agency, caller, m, payload, now)
+    if op == p.DRAFT_OP:
+        return _draft(s, agency, caller, m, payload)
+    if op in p.DOCUMENT_OPS:
+        return _document_op(s, agency, caller, m, payload, now)
+    if op == "add_unit":
+        return _unit(s, agency, payload)
+    if op == "open_register":
+        counter = counter_for(
+            s, agency.id, payload["kind"], payload["series"], int(payload["year"])
+        )
+        assert counter is not None
+        if not counter.name:
+            counter.name = str(payload.get("name") or "")
+            counter.doc_types = payload.get("doc_types")
+            emit(s, agency, "register", counter.id, counter_data(counter))
+        return Answer(p.OK)
+    if op in p.DESK_ONLY_OPS:
+        return Answer(p.OK)
+    if m.get("entity") == "document":
+        # Other areas of the desk add document ops (OCR text, …); what the server must keep
+        # of them is the document's files, which every document mutation carries.
+        return _document_op(s, agency, caller, m, payload, now)
+    # Records of areas the server does not hold yet stay on the desk that made them.
+    return Answer(p.OK, "kept_on_desk", {"op": str(op)[:60]})
+
+
+def _files(m: dict[str, Any]) -> list[dict[str, Any]]:
+    files = m.get("files") or []
+    if not isinstance(files, list):
+        raise Malformed("files")
+    return [dict(f) for f in files]
+
+
+def _merge_files(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen = {f["id"]: f for f in old}
+    for f in new:
+        seen.setdefault(f["id"], f)
+    return sorted(seen.values(), key=lambda f: (f.get("added_at") or "", f["id"]))
+
+
+def _register(
+    s: Session,
+    agency: Agency,
+    caller: Caller,
+    m: dict[str, Any],
+    payload: dict[str, Any],
+    now: datetime,
+) -> Answer:
+    """A number the desk gave under its lease: accepted only if the lease is current and the
+    number is the next one; otherwise queued for a person, never merged silently."""
+    kind = "incoming" if m["op"] == "register_incoming" else "outgoing"
+    year, number = int(payload["year"]), int(payload["number"])
+    series = str(payload.get("register") or DEFAULT_SERIES)
+    doc_id = str(m["entity_id"])
+    if s.get(ServerDocument, doc_id) is not None:
+        return Answer(p.REJECTED, "document_exists", {"document_id": doc_id})
+    counter = counter_for(s, agency.id, kind, series, year)
+    assert counter is not None
+    epoch = m.get("lease_epoch")
+    reason = ""
+    if epoch is None:
+        reason = "no_lease"
+    elif counter.lease_desk_id != caller.desk_id or int(epoch) != counter.lease_epoch:
+        reason = "lease_revoked"
+    elif number != counter.last_number + 1:
+        reason = "number_out_of_sequence"
+    if reason:
+        _queue(s, caller, m, reason, now)
+        return Answer(
+            p.RECONCILE,
+            reason,
+            {"document_id": doc_id, "number": number, "server_last_number": counter.last_number},
+        )
+    counter.last_number = number
+    data = {k: v for k, v in payload.items() if k not in ("files", "register")}
+    doc = ServerDocument(
+        id=doc_id,
+        agency_id=agency.id,
+        counter_id=counter.id,
+        number=number,
+        status=str(payload.get("status") or "registered"),
+        origin_desk_id=caller.desk_id,
+        data=data | {"files": _files(m)},
+        version=0,
+        received_seq=agency.last_version + 1,
+        created_at=now,
+    )
+    s.add(doc)
+    s.flush()
+    doc.version = agency.last_version + 1
+    _emit_document(s, agency, doc)
+    emit(s, agency, "register", counter.id, counter_data(counter))
+    return Answer(p.OK, "", {"document_id": doc_id, "number": number})
+
+
+def _pick_series(s: Session, agency_id: str, kind: str, year: int, doc_type: str) -> str:
+    if kind == "outgoing":
+        rows = s.execute(
+            select(RegisterCounter).where(
+                RegisterCounter.agency_id == agency_id,
+                RegisterCounter.kind == kind,
+                RegisterCounter.year == year,
+            )
+        ).scalars()
+        for c in rows:
+            if c.doc_types and doc_type in c.doc_types:
+                return c.series
+    return DEFAULT_SERIES
+
+
+def _draft(
+    s: Session, agency: Agency, caller: Caller, m: dict[str, Any], payload: dict[str, Any]
+) -> Answer:
+    """A provisional draft: numbered now, or kept waiting while another desk holds the lease."""
+    kind = payload["direction"]
+    if kind not in ("incoming", "outgoing"):
+        raise Malformed("direction")
+    fields = payload["fields"]
+    if not isinstance(fields, dict) or not fields.get("subject"):
+        raise Malformed("fields")
+    year = int(payload["year"])
+    series = str(
+        payload.get("series") or _pick_series(s, agency.id, kind, year, fields["doc_type"])
+    )
+    doc_id = str(m["entity_id"])
+    if s.get(ServerDocument, doc_id) is not None:
+        return Answer(p.REJECTED, "document_exists", {"document_id": doc_id})
+    counter = counter_for(s, agency.id, kind, series, year)
+    assert counter is not None
+    doc = ServerDocument(
+        id=doc_id,
+        agency_id=agency.id,
+        counter_id=counter.id,
+        number=None,
+        status="provisional",
+        origin_desk_id=caller.desk_id,
+        data=dict(fields) | {"files": _files(m), "created_at": payload.get("created_at")},
+        version=0,
+        received_seq=agency.last_version + 1,
+        created_at=datetime.fromisoformat(str(m["at"])) if m.get("at") else agency.created_at,
+    )
+    s.add(doc)
+    s.flush()
+    if counter.lease_desk_id is not None and counter.lease_desk_id != caller.desk_id:
+        _emit_document(s, agency, doc)
+        return Answer(p.PROVISIONAL, "register_leased", {"document_id": doc_id})
+    _number(s, agency, counter, doc)
+    return Answer(p.OK, "", {"document_id": doc_id, "number": doc.number})
+
+
+def _number(s: Session, agency: Agency, counter: RegisterCounter, doc: ServerDocument) -> None:
+    """Give a waiting draft the next number of its register (the caller holds the row lock)."""
+    counter.last_number += 1
+    doc.number = counter.last_number
+    doc.status = "registered"
+    data = dict(doc.data)
+    data["number"] = doc.number
+    if counter.kind == "outgoing":
+        from clerk_app.registration import compose_reference
+        from clerk_app.text import reference_key
+
+        data["reference"] = compose_reference(
+            doc.number, data["doc_type"], agency.code, data.get("unit_code") or ""
+        )
+        data["reference_key"] = reference_key(data["reference"])
+        data["issuer"] = agency.name
+    doc.data = data
+    s.flush()
+    _emit_document(s, agency, doc)
+    emit(s, agency, "register", counter.id, counter_data(counter))
+
+
+def _number_waiting(s: Session, agency: Agency, counter: RegisterCounter) -> int:
+    waiting = (
+        s.execute(
+            select(ServerDocument)
+            .where(ServerDocument.counter_id == counter.id, ServerDocument.number.is_(None))
+            .order_by(ServerDocument.received_seq)
+        )
+        .scalars()
+        .all()
+    )
+    for doc in waiting:
+        _number(s, agency, counter, doc)
+    return len(waiting)
+
+
+_CORRECTABLE_LEGAL = ("reference", "issuer", "issued_on", "doc_type", "subject", "signer")
+
+
+def _document_op(
+    s: Session,
+    agency: Agency,
+    caller: Caller,
+    m: dict[str, Any],
+    payload: dict[str, Any],
+    now: datetime,
+) -> Answer:
+    doc = s.get(ServerDocument, str(m["entity_id"]))
+    if doc is None or doc.agency_id != agency.id:
+        return Answer(p.REJECTED, "unknown_document", {"document_id": str(m["entity_id"])})
+    data = dict(doc.data)
+    op = m["op"]
+    answer = Answer(p.OK, "", {"document_id": doc.id})
+    if doc.status == "cancelled" and op in ("correct", "cancel", "hand_over"):
+        answer = Answer(p.REJECTED, "document_cancelled", {"document_id": doc.id})
+    elif op == "correct":
+        changes = payload["changes"]
+        if not isinstance(changes, dict):
+            raise Malformed("changes")
+        clashes = [
+            name
+            for name, (old, _new) in changes.items()
+            if name in _CORRECTABLE_LEGAL and data.get(name) != old
+        ]
+        if clashes:
+            # Someone else changed a legal field meanwhile: a person decides, nothing merges.
+            _queue(s, caller, m, "conflict", now)
+            answer = Answer(p.RECONCILE, "conflict", {"document_id": doc.id, "fields": clashes})
+        else:
+            for name, (_old, new) in changes.items():
+                data[name] = new
+            data["revision"] = int(data.get("revision") or 1) + 1
+    elif op == "cancel":
+        doc.status = "cancelled"
+        data.update(
+            status="cancelled",
+            cancelled_at=m.get("at"),
+            cancel_reason=payload["reason"],
+            revision=int(data.get("revision") or 1) + 1,
+        )
+    elif op == "hand_over":
+        data.update(handed_over_at=payload["at"], handed_over_to=payload["to"])
+        if not data.get("recipients"):
+            data["recipients"] = payload["to"]
+    data["files"] = _merge_files(list(data.get("files") or []), _files(m))
+    data["updated_at"] = m.get("at")
+    doc.data = data
+    s.flush()
+    # The document's state goes out even when the op was refused, so the desk that sent it
+    # gets the server's version back instead of keeping its own.
+    _emit_document(s, agency, doc)
+    return answer
+
+
+def _unit(s: Session, agency: Agency, payload: dict[str, Any]) -> Answer:
+    code = str(payload["code"])
+    unit = s.execute(
+        select(Unit).where(Unit.agency_id == agency.id, Unit.code == code)
+    ).scalar_one_or_none()
+    if unit is None:
+        unit = Unit(agency_id=agency.id, code=code, name=str(payload["name"]))
+        s.add(unit)
+        s.flush()
+        emit(s, agency, "unit", unit.id, {"code": code, "name": unit.name})
+    return Answer(p.OK)
+
+
+# --- leases --------------------------------------------------------------------------------
+
+
+def acquire_lease(
+    s: Session, caller: Caller, kind: str, series: str, year: int, local_last: int, now: datetime
+) -> dict[str, Any]:
+    if caller.role not in p.NUMBERING_ROLES:
+        raise Refused(403, "role_cannot_number", role=caller.role)
+    agency = lock_agency(s, caller.agency_id)
+    counter = counter_for(s, agency.id, kind, series, year)
+    assert counter is not None
+    if counter.lease_desk_id not in (None, caller.desk_id):
+        holder = s.get(Desk, counter.lease_desk_id)
+        raise Refused(409, "lease_held", station=holder.station if holder else "")
+    if counter.last_number > local_last:
+        raise Refused(409, "desk_behind", server_last=counter.last_number, desk_last=local_last)
+    if counter.lease_desk_id != caller.desk_id:
+        _number_waiting(s, agency, counter)
+        if counter.last_number > local_last:
+            raise Refused(409, "desk_behind", server_last=counter.last_number, desk_last=local_last)
+        counter.lease_desk_id = caller.desk_id
+        counter.lease_epoch += 1
+        counter.lease_granted_at = now
+        emit(s, agency, "register", counter.id, counter_data(counter))
+    return counter_data(counter)
+
+
+def release_lease(
+    s: Session, caller: Caller, kind: str, series: str, year: int, *, force: bool
+) -> dict[str, Any]:
+    """Hand the lease back (its holder, online) or revoke it (an admin): the epoch moves on,
+    so uploads the old holder makes under it later go to the reconciliation queue."""
+    if force and caller.role != "admin":
+        raise Refused(403, "admin_only")
+    agency = lock_agency(s, caller.agency_id)
+    counter = counter_for(s, agency.id, kind, series, year, create=False)
+    if counter is None or counter.lease_desk_id is None:
+        raise Refused(409, "no_lease")
+    if not force and counter.lease_desk_id != caller.desk_id:
+        raise Refused(409, "lease_held", station="")
+    counter.lease_desk_id = None
+    counter.lease_epoch += 1
+    counter.lease_granted_at = None
+    numbered = _number_waiting(s, agency, counter)
+    emit(s, agency, "register", counter.id, counter_data(counter))
+    return counter_data(counter) | {"drafts_numbered": numbered}
+
+
+def reconciliation_queue(s: Session, caller: Caller) -> list[dict[str, Any]]:
+    rows = s.execute(
+        select(Reconciliation)
+        .where(Reconciliation.agency_id == caller.agency_id)
+        .order_by(Reconciliation.created_at)
+    ).scalars()
+    return [
+        {
+            "id": r.id,
+            "desk_id": r.desk_id,
+            "mutation_id": r.mutation_id,
+            "reason": r.reason,
+            "payload": r.payload,
+            "created_at": r.created_at.isoformat(),
+            "resolved": r.resolved_at is not None,
+        }
+        for r in rows
+    ]
+
+
+# --- download ------------------------------------------------------------------------------
+
+
+def changes_since(s: Session, caller: Caller, since: int, limit: int) -> dict[str, Any]:
+    rows = (
+        s.execute(
+            select(Change)
+            .where(Change.agency_id == caller.agency_id, Change.version > since)
+            .order_by(Change.version)
+            .limit(limit + 1)
+        )
+        .scalars()
+        .all()
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "changes": [
+            {"version": c.version, "entity": c.entity, "entity_id": c.entity_id, "data": c.data}
+            for c in rows
+        ],
+        "next": rows[-1].version if rows else since,
+        "more": more,
+    }

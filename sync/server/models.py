@@ -1,0 +1,196 @@
+"""SQLAlchemy models of the central server's database; definitions only, no queries or rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from clerk_app.storage.models import NAMING, UtcDateTime, new_id
+
+# The same UUID keys, UTC timestamps and constraint names as the desk, so rows cross intact.
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Agency(Base):
+    """One agency; every other row belongs to exactly one, and no query crosses agencies."""
+
+    __tablename__ = "agency"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    # The change feed's version counter; its row lock orders every write of the agency.
+    last_version: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Account(Base):
+    __tablename__ = "account"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"), index=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    locked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    lock_reason: Mapped[str] = mapped_column(String(40), default="")
+
+
+class SessionToken(Base):
+    """A login; only the token's SHA-256 is stored, so a copied database grants no session."""
+
+    __tablename__ = "session_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("account.id"), index=True)
+    desk_id: Mapped[str] = mapped_column(String(36))
+    # A login that must change its password first may do nothing else.
+    password_change_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Desk(Base):
+    """A desk (one data directory) of an agency, and the last outbox sequence applied from it."""
+
+    __tablename__ = "desk"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"), index=True)
+    station: Mapped[str] = mapped_column(String(200), default="")
+    last_applied_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    protocol: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class AppliedMutation(Base):
+    """The answer given to each mutation, so a batch delivered twice gets the same answers."""
+
+    __tablename__ = "applied_mutation"
+    __table_args__ = (UniqueConstraint("desk_id", "seq"),)
+
+    mutation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    desk_id: Mapped[str] = mapped_column(ForeignKey("desk.id"))
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"), index=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    op: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    applied_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RegisterCounter(Base):
+    """The numbering authority of one register: its last number and its offline lease.
+
+    Read with SELECT … FOR UPDATE inside the transaction that stores the document; never a
+    SEQUENCE, which leaves gaps on rollback.
+    """
+
+    __tablename__ = "register_counter"
+    __table_args__ = (UniqueConstraint("agency_id", "kind", "series", "year"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    series: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    doc_types: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+    lease_desk_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    lease_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    lease_granted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ServerDocument(Base):
+    """A registration as the server holds it; number NULL while a draft waits for its number."""
+
+    __tablename__ = "document"
+    __table_args__ = (
+        # The last defence against a number issued twice.
+        UniqueConstraint("counter_id", "number"),
+        Index("ix_document_agency_version", "agency_id", "version"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"))
+    counter_id: Mapped[str] = mapped_column(ForeignKey("register_counter.id"))
+    number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(12))
+    origin_desk_id: Mapped[str] = mapped_column(String(36))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(BigInteger)
+    received_seq: Mapped[int] = mapped_column(BigInteger)  # order of receipt for drafts
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Change(Base):
+    """The change feed: the full new state of an entity, ordered by the agency's version."""
+
+    __tablename__ = "change"
+    __table_args__ = (UniqueConstraint("agency_id", "version"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"))
+    version: Mapped[int] = mapped_column(BigInteger)
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(36))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Reconciliation(Base):
+    """An upload that could not be merged (stale lease, number out of order): for a person."""
+
+    __tablename__ = "reconciliation"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"), index=True)
+    desk_id: Mapped[str] = mapped_column(String(36))
+    mutation_id: Mapped[str] = mapped_column(String(36))
+    reason: Mapped[str] = mapped_column(String(60))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class Unit(Base):
+    __tablename__ = "unit"
+    __table_args__ = (UniqueConstraint("agency_id", "code"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(300))
+
+
+class Blob(Base):
+    """A file content of an agency, by SHA-256; `received` grows until the upload completes."""
+
+    __tablename__ = "blob"
+
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)

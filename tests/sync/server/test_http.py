@@ -1,0 +1,170 @@
+"""The server process's HTTP edge: malformed and oversized requests, auth, files by hash,
+agency isolation, and the clerk-server command line."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from sync import protocol as p
+from tests.sync.conftest import NEW_PASSWORD, PASSWORD, ROOT, RunningServer
+
+H = {p.PROTOCOL_HEADER: "1"}
+
+
+def _token(server: RunningServer, user: str, desk: str, agency: str = "UBND") -> str:
+    server.user(user, agency=agency)
+    r = httpx.post(
+        server.url + "/v1/login",
+        headers=H,
+        json={"username": user, "password": PASSWORD, "desk_id": desk},
+    )
+    token = r.json()["token"]
+    auth = H | {"Authorization": f"Bearer {token}"}
+    httpx.post(
+        server.url + "/v1/password", headers=auth, json={"old": PASSWORD, "new": NEW_PASSWORD}
+    ).raise_for_status()
+    return token
+
+
+def test_malformed_oversized_and_unauthenticated_requests(server: RunningServer) -> None:
+    url = server.url
+    auth = H | {"Authorization": f"Bearer {_token(server, 'nvan1.ubnd', 'd1')}"}
+    assert httpx.post(url + "/v1/upload", headers=H, json={"mutations": []}).status_code == 401
+    bad = httpx.post(url + "/v1/upload", headers=auth, content=b"{not json")
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "malformed"
+    shape = httpx.post(url + "/v1/upload", headers=auth, json={"mutations": [{"seq": "x"}]})
+    assert shape.status_code == 400
+    big = httpx.post(url + "/v1/upload", headers=auth, content=b" " * (p.MAX_BODY_BYTES + 1))
+    assert big.status_code == 413 and big.json()["error"]["code"] == "request_too_large"
+    many = [
+        {"seq": i, "mutation_id": str(i), "op": "x", "payload": {}}
+        for i in range(1, p.MAX_BATCH + 2)
+    ]
+    assert httpx.post(url + "/v1/upload", headers=auth, json={"mutations": many}).status_code == 413
+    gap = httpx.post(
+        url + "/v1/upload",
+        headers=auth,
+        json={"mutations": [{"seq": 5, "mutation_id": "m5", "op": "cancel", "payload": {}}]},
+    )
+    assert gap.status_code == 409 and gap.json()["error"]["code"] == "sequence_gap"
+    odd = httpx.post(
+        url + "/v1/upload",
+        headers=auth,
+        json={
+            "mutations": [
+                {
+                    "seq": 1,
+                    "mutation_id": "m1",
+                    "op": "register_incoming",
+                    "entity": "document",
+                    "entity_id": "d",
+                    "payload": {},
+                }
+            ]
+        },
+    )
+    assert odd.json()["results"][0] == odd.json()["results"][0] | {
+        "status": "rejected",
+        "reason": "malformed",
+    }
+    assert httpx.get(url + "/v1/changes", headers=auth).status_code == 200  # still serving
+
+
+def test_files_by_hash_resume_and_stay_within_the_agency(server: RunningServer) -> None:
+    url = server.url
+    auth = H | {"Authorization": f"Bearer {_token(server, 'nvan1.ubnd', 'd1')}"}
+    data = os.urandom(300_000)
+    sha = hashlib.sha256(data).hexdigest()
+    wanted = {"files": [{"sha256": sha, "size": len(data)}]}
+    assert (
+        httpx.post(url + "/v1/files/missing", headers=auth, json=wanted).json()["missing"][0][
+            "offset"
+        ]
+        == 0
+    )
+    first = httpx.put(
+        url + f"/v1/files/{sha}",
+        headers=auth,
+        params={"size": len(data), "offset": 0},
+        content=data[:100_000],
+    )
+    assert first.json() == {"sha256": sha, "received": 100_000, "complete": False}
+    # The connection dropped here; the desk asks what is missing and resumes from there.
+    resume = httpx.post(url + "/v1/files/missing", headers=auth, json=wanted).json()["missing"][0]
+    assert resume["offset"] == 100_000
+    wrong = httpx.put(
+        url + f"/v1/files/{sha}",
+        headers=auth,
+        params={"size": len(data), "offset": 0},
+        content=data[:10],
+    )
+    assert wrong.status_code == 409 and wrong.json()["error"]["fields"]["offset"] == 100_000
+    done = httpx.put(
+        url + f"/v1/files/{sha}",
+        headers=auth,
+        params={"size": len(data), "offset": 100_000},
+        content=data[100_000:],
+    )
+    assert done.json()["complete"] is True
+    assert httpx.post(url + "/v1/files/missing", headers=auth, json=wanted).json()["missing"] == []
+    got = httpx.get(url + f"/v1/files/{sha}", headers=auth)
+    assert got.content == data
+    tail = httpx.get(url + f"/v1/files/{sha}", headers=auth | {"Range": "bytes=250000-"})
+    assert tail.status_code == 206 and tail.content == data[250_000:]
+    fake = hashlib.sha256(b"x").hexdigest()
+    bad = httpx.put(
+        url + f"/v1/files/{fake}", headers=auth, params={"size": 3, "offset": 0}, content=b"abc"
+    )
+    assert bad.json()["error"]["code"] == "file_hash_mismatch"
+
+    server.agency("STC", "Sở Tài chính")
+    other = H | {"Authorization": f"Bearer {_token(server, 'lvc1.stc', 'd2', 'STC')}"}
+    assert httpx.get(url + f"/v1/files/{sha}", headers=other).status_code == 404
+    assert httpx.post(url + "/v1/files/missing", headers=other, json=wanted).json()["missing"] != []
+
+
+def test_clerk_server_command_line(tmp_path: Path, server_db_url: str) -> None:
+    env = os.environ | {"PYTHONPATH": str(ROOT), "PW": "mat-khau-ban-dau"}
+
+    def run(*args: str) -> Any:
+        return subprocess.run(
+            [sys.executable, "-m", "sync.server.cli", *args, "--db", server_db_url],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
+
+    made = run("create-agency", "--name", "Ủy ban nhân dân huyện Đồng Xuân", "--code", "UBNDDX")
+    assert made.returncode == 0, made.stderr
+    user = run(
+        "create-user",
+        "--agency",
+        "UBNDDX",
+        "--username",
+        "ttlan2.ubnddx",
+        "--role",
+        "secretary",
+        "--password-env",
+        "PW",
+    )
+    assert user.returncode == 0 and '"must_change_password": true' in user.stdout
+    again = run(
+        "create-user",
+        "--agency",
+        "UBNDDX",
+        "--username",
+        "ttlan2.ubnddx",
+        "--role",
+        "secretary",
+        "--password-env",
+        "PW",
+    )
+    assert again.returncode == 2 and "account_exists" in again.stderr

@@ -1,0 +1,125 @@
+"""Faults injected into real processes: a desk killed (kill -9) mid-sync, the server killed
+mid-request; after each, the registers agree everywhere and every mutation applied once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from clerk_app import errors
+from sync.engine import DeskSync
+from tests.sync.conftest import ROOT, RunningServer, check_all, connect
+from tests.sync.test_engine import YEAR, register, sync
+
+
+def test_desk_killed_at_any_step_of_a_sync_loses_and_duplicates_nothing(
+    server: RunningServer, new_desk: Any, make_pdf: Any
+) -> None:
+    a, b = new_desk("a"), new_desk("b")
+    connect(server, a, "nvan1.ubnd")
+    connect(server, b, "ttbinh1.ubnd")
+    with DeskSync(a) as d:
+        d.sync()
+        d.acquire_lease("incoming", YEAR)
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    for round_no, delay in enumerate((0.7, 1.1, 1.5)):
+        register(a, 30, make_pdf if round_no == 0 else None, prefix=f"R{round_no}")
+        for desk in (a, b):
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "clerk_app", "sync", "--json"],
+                env=env | {"CLERK_DATA_DIR": str(desk)},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(delay)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+    for desk in (a, b, a, b):
+        sync(desk)
+    check_all(server, a, b)
+
+
+def test_server_killed_mid_request_then_restarted(server: RunningServer, new_desk: Any) -> None:
+    a, b = new_desk("a"), new_desk("b")
+    connect(server, a, "nvan1.ubnd")
+    connect(server, b, "ttbinh1.ubnd")
+    with DeskSync(a) as d:
+        d.sync()
+        d.acquire_lease("incoming", YEAR)
+    for delay in (0.1, 0.3):
+        register(a, 100, prefix=f"S{delay}")
+        outcome: list[object] = []
+
+        def run(into: list[object] = outcome) -> None:
+            try:
+                into.append(sync(a))
+            except errors.ServerUnreachable as exc:
+                into.append(exc)
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        time.sleep(delay)
+        server.kill()
+        worker.join()
+        server.start()
+    for desk in (a, b, a):
+        sync(desk)
+    check_all(server, a, b)
+    with DeskSync(a) as d:
+        assert d.state().online and d.state().waiting == 0
+
+
+def test_sync_cli_prints_sent_received_and_rejected(server: RunningServer, new_desk: Any) -> None:
+    import json
+
+    a = new_desk("a")
+    server.user("nvan1.ubnd")
+    env = os.environ | {
+        "PYTHONPATH": str(ROOT),
+        "CLERK_DATA_DIR": str(a),
+        "PW_OLD": "mat-khau-ban-dau",
+        "PW_NEW": "mat-khau-moi-2026",
+    }
+
+    def clerk(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "clerk_app", *args], env=env, capture_output=True, text=True
+        )
+
+    first = clerk(
+        "connect", "--server", server.url, "--username", "nvan1.ubnd", "--password-env", "PW_OLD"
+    )
+    assert first.returncode == 2 and "đổi mật khẩu" in first.stderr
+    ok = clerk(
+        "connect",
+        "--server",
+        server.url,
+        "--username",
+        "nvan1.ubnd",
+        "--password-env",
+        "PW_OLD",
+        "--new-password-env",
+        "PW_NEW",
+    )
+    assert ok.returncode == 0, ok.stderr
+    register(a, 2)  # no lease: both go to the reconciliation queue, never merged silently
+    out = clerk("sync", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["sent"] >= 2
+    assert [r["reason"] for r in report["rejected"]] == ["no_lease", "no_lease"]
+    state = json.loads(clerk("sync-state", "--json").stdout)
+    assert state["online"] and state["waiting"] == 0 and state["rejected"] == 2
+    server.kill()
+    down = clerk("sync")
+    assert down.returncode == 2 and "ngoại tuyến" in down.stderr
+    state = json.loads(clerk("sync-state", "--json").stdout)
+    assert state["online"] is False and state["offline_since"]
+    server.start()
+    assert Path(a).is_dir()
