@@ -340,6 +340,14 @@ class EmptyPeriod(ClerkError):
 
 
 @dataclass(eq=False)
+class EmptyHandoverLog(ClerkError):
+    """No paper was handed over in the period: the handover log has nothing to print."""
+
+    date_from: str
+    date_to: str
+
+
+@dataclass(eq=False)
 class PrintCancelled(ClerkError):
     pages_done: int = 0
 
@@ -465,6 +473,14 @@ class SigningFailed(ClerkError):
     detail: str = ""
 
 
+@dataclass(eq=False)
+class TimestampServerFailed(ClerkError):
+    """The configured RFC 3161 server did not answer or refused (PAdES B-T)."""
+
+    url: str
+    detail: str = ""
+
+
 # --- the secretary's desk: instructions, deadlines, handovers, tasks ----------------------------
 
 
@@ -555,3 +571,8 @@ class AgencyMismatch(ClerkError):
 class OfflineLoginRefused(ClerkError):
     username: str
     reason: str  # no_verifier | wrong_password | other_user
+
+
+@dataclass(eq=False)
+class OutageNotFound(ClerkError):
+    outage_id: int | None  # None: the desk has recorded no outage at all

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 from clerk_app import errors as e
 
+# Printed on the separator sheets the clerk puts between documents in the feeder.
+SEPARATOR_SHEET_TITLE = "TỜ PHÂN CÁCH VĂN BẢN"
+SEPARATOR_SHEET_NOTE = "Đặt tờ này giữa hai văn bản trong khay nạp giấy; trang này không được lưu."
+
 FIELD_NAMES = {
     "issuer": "Tác giả (cơ quan ban hành)",
     "reference": "Số và ký hiệu",
@@ -287,6 +291,11 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
         f"đến {_dmy(x.date_to)}; không có gì để in.",
         "Chọn khoảng thời gian khác.",
     ),
+    e.EmptyHandoverLog: lambda x: Message(
+        f"Sổ chuyển giao không có văn bản nào chuyển từ {_dmy(x.date_from)} "
+        f"đến {_dmy(x.date_to)}; không có gì để in.",
+        "Chọn khoảng thời gian khác.",
+    ),
     e.PrintCancelled: lambda x: Message(
         "Đã dừng in theo yêu cầu; chưa có tệp nào được lưu.", "In lại khi cần."
     ),
@@ -397,6 +406,12 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
     e.SigningFailed: lambda x: Message(
         "Không ký số được" + (f" ({x.detail})." if x.detail else "."),
         "Chưa có tệp nào được ghi; kiểm tra USB ký số rồi thử lại.",
+    ),
+    e.TimestampServerFailed: lambda x: Message(
+        f"Máy chủ cấp dấu thời gian «{x.url}» không trả lời hoặc từ chối"
+        + (f" ({x.detail})." if x.detail else "."),
+        "Chưa có tệp nào được ghi; kiểm tra kết nối mạng hoặc địa chỉ máy chủ trong cài đặt"
+        " ký số, hoặc để trống địa chỉ đó để ký không kèm dấu thời gian.",
     ),
     e.DeadlineInPast: lambda x: Message(
         f"Hạn xử lý {_dmy(x.value)} đã qua (hôm nay là {_dmy(x.today)}).",
@@ -529,6 +544,12 @@ _RULES.update(
                 "other_user": ": bàn này gắn với tài khoản khác.",
             }.get(x.reason, "."),
             "Đăng nhập khi có kết nối máy chủ, hoặc dùng đúng tài khoản của bàn.",
+        ),
+        e.OutageNotFound: lambda x: Message(
+            "Bàn làm việc này chưa ghi nhận lần mất kết nối nào."
+            if x.outage_id is None
+            else f"Không có lần mất kết nối mã {x.outage_id} trên bàn này.",
+            "Xem danh sách bằng «clerk sync-state» hoặc dùng «--last» cho lần gần nhất.",
         ),
     }
 )

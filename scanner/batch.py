@@ -20,6 +20,7 @@ from clerk_app.reading.ocr import ocr_images
 from clerk_app.reading.reader import page_images, read_header
 from scanner.cleanup import check_page
 from scanner.compact_pdf import Encoding, PdfPage, PdfReport, write_pdf
+from scanner.separator import separator_text
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class BatchPage:
     upside_down: bool = False  # found upside down and turned (rotation includes it)
     starts_document: bool = False  # the clerk (or a separator sheet) starts a new document here
     encoding: Encoding | None = None  # the clerk's override of the automatic choice
+    separator: str | None = None  # a QR separator sheet's label ("" when it has none)
 
     def image(self) -> Image.Image:
         with Image.open(self.source) as img:
@@ -48,6 +50,13 @@ class BatchPage:
         return page
 
 
+@dataclass(frozen=True)
+class Separator:
+    position: int  # 0-based place in the batch before the split
+    text: str  # the label printed on the sheet
+    source: Path  # the sheet's image, kept in the recovery folder
+
+
 def page_from_file(path: Path, dpi: int, *, clean: bool = True) -> BatchPage:
     """A batch page for a scanned image: skew measured, blank flagged, upside-down turned."""
     page = BatchPage(uuid.uuid4().hex, path, dpi)
@@ -55,7 +64,12 @@ def page_from_file(path: Path, dpi: int, *, clean: bool = True) -> BatchPage:
         return page
     with Image.open(path) as img:
         img.load()
-        _, check = check_page(img.copy(), dpi)
+        scanned = img.copy()
+    label = separator_text(scanned)
+    if label is not None:
+        # A separator sheet needs no straightening or turning: it only marks a split.
+        return replace(page, separator=label)
+    _, check = check_page(scanned, dpi)
     return replace(
         page,
         skew=check.skew,
@@ -180,6 +194,34 @@ class ScanBatch:
 
         self._edit(change)
         return count
+
+    def split_at_separators(self) -> list[Separator]:
+        """QR separator sheets start a new document each and are left out of the documents.
+
+        Their images stay in the recovery folder; the list says where each one was (position
+        in the batch before the split) and what it said. One undo restores the batch.
+        """
+        found = [
+            Separator(i, page.separator, page.source)
+            for i, page in enumerate(self.pages)
+            if page.separator is not None
+        ]
+        if not found:
+            return found
+
+        def change(pages: list[BatchPage]) -> None:
+            out: list[BatchPage] = []
+            start_next = False
+            for page in pages:
+                if page.separator is not None:
+                    start_next = True
+                    continue
+                out.append(replace(page, starts_document=page.starts_document or start_next))
+                start_next = False
+            pages[:] = out
+
+        self._edit(change)
+        return found
 
     def documents(self) -> list[list[BatchPage]]:
         docs: list[list[BatchPage]] = []

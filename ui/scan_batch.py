@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from clerk_app import errors
 from clerk_app.messages import describe
 from scanner.batch import BatchPage, ScanBatch, page_from_file, pages_from_import, read_first_page
+from scanner.discovery import DeviceDiscovery
 from scanner.driver import CancelFlag, ScannedPage, ScanSettings
 from scanner.recovery import RecoveryFolder
 from scanner.sane_driver import SaneDriver
@@ -65,6 +66,8 @@ class ScanBatchScreen(QWidget):
     ) -> None:
         super().__init__(parent)
         self.driver = driver or SaneDriver()
+        # Shared by every screen of the session that is given the same driver's discovery.
+        self.discovery = DeviceDiscovery(self.driver)
         self.recovery = RecoveryFolder(recovery_root)
         self.backend_options = backend_options or {}
         self.clean = clean
@@ -130,12 +133,14 @@ class ScanBatchScreen(QWidget):
             self.buttons[key] = button
             edit.addWidget(button)
         self.split_blanks = QPushButton("Tách ở trang trắng")
+        self.split_qr = QPushButton("Tách ở tờ phân cách QR")
         self.undo_button = QPushButton("Hoàn tác")
         self.redo_button = QPushButton("Làm lại")
         self.import_button = QPushButton("Thêm trang từ tệp…")
         self.read_button = QPushButton("Đọc trang đầu → phiếu đăng ký")
         for button in (
             self.split_blanks,
+            self.split_qr,
             self.undo_button,
             self.redo_button,
             self.import_button,
@@ -159,10 +164,12 @@ class ScanBatchScreen(QWidget):
         bottom.addWidget(self.progress)
         layout.addLayout(bottom)
 
-        self.find_button.clicked.connect(self.find_devices)
+        # The button is the clerk's "search again"; the first search needs no click.
+        self.find_button.clicked.connect(lambda: self.find_devices(refresh=True))
         self.scan_button.clicked.connect(self.start_scan)
         self.cancel_button.clicked.connect(self.cancel_scan)
         self.split_blanks.clicked.connect(self._split_at_blanks)
+        self.split_qr.clicked.connect(self._split_at_separators)
         self.undo_button.clicked.connect(self.batch.undo)
         self.redo_button.clicked.connect(self.batch.redo)
         self.import_button.clicked.connect(self._import_file)
@@ -176,7 +183,7 @@ class ScanBatchScreen(QWidget):
 
     # --- devices and scanning -----------------------------------------------------------------
 
-    def find_devices(self) -> None:
+    def find_devices(self, *, refresh: bool = False) -> None:
         self.status.setText("Đang tìm máy quét…")
         self.find_button.setEnabled(False)
 
@@ -198,7 +205,7 @@ class ScanBatchScreen(QWidget):
             self.find_button.setEnabled(True)
             self.status.setText(describe(error).one_line())
 
-        run_in_background(self.driver.devices, done, failed, owner=self)
+        run_in_background(lambda: self.discovery.devices(refresh=refresh), done, failed, owner=self)
 
     def settings(self) -> ScanSettings:
         text = self.device.currentData() or self.device.currentText().strip() or None
@@ -307,6 +314,18 @@ class ScanBatchScreen(QWidget):
             else "Không có trang trắng nào để tách."
         )
 
+    def _split_at_separators(self) -> None:
+        found = self.batch.split_at_separators()
+        labels = ", ".join(f"«{s.text}»" for s in found if s.text)
+        self.status.setText(
+            f"Đã tách ở {len(found)} tờ phân cách QR"
+            + (f" ({labels})" if labels else "")
+            + "; các tờ này không vào văn bản nhưng vẫn giữ trong thư mục khôi phục"
+            + " (bấm «Hoàn tác» để trả lại)."
+            if found
+            else "Không có tờ phân cách QR nào để tách."
+        )
+
     def _import_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, "Thêm trang từ tệp", "", "PDF hoặc ảnh (*.pdf *.png *.jpg *.jpeg *.tif *.tiff)"
@@ -344,6 +363,8 @@ class ScanBatchScreen(QWidget):
             label = f"VB {doc_no} · trang {page_no}"
             if page.blank:
                 label += "\nTrang trắng?"
+            if page.separator is not None:
+                label += "\nTờ phân cách QR"
             if page.upside_down:
                 label += "\nĐã xoay ngược lại"
             item = QListWidgetItem(self._icons[key], label)
@@ -363,6 +384,7 @@ class ScanBatchScreen(QWidget):
         self.undo_button.setEnabled(self.batch.can_undo)
         self.redo_button.setEnabled(self.batch.can_redo)
         self.split_blanks.setEnabled(any(p.blank for p in self.batch.pages))
+        self.split_qr.setEnabled(any(p.separator is not None for p in self.batch.pages))
         self.read_button.setEnabled(bool(self.batch.pages))
 
     # --- reading page 1 -----------------------------------------------------------------------

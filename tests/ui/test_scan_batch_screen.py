@@ -114,3 +114,48 @@ def test_blank_page_is_flagged_and_read_fills_the_form(
     extraction, pages = signal.args
     assert extraction.reference.value == spec.truth["reference"]
     assert len(pages) == 2  # one document until the clerk splits it
+
+
+def test_qr_separator_sheet_splits_the_batch_and_devices_come_from_the_cache(
+    app: QApplication, qtbot: QtBot, tmp_path: Path
+) -> None:
+    from scanner.separator import make_separator_sheet
+
+    screen = ScanBatchScreen(tmp_path / "recovery", clean=True)
+    qtbot.addWidget(screen)
+    screen.resize(1100, 700)
+    letter = tmp_path / "letter.png"
+    specimens.specimen(31, dpi=200, skew=0).image.save(letter, dpi=(200, 200))
+    sheet = tmp_path / "separator.pdf"
+    sheet.write_bytes(make_separator_sheet("Hồ sơ 2"))
+    for i, path in enumerate([letter, sheet, letter], start=1):
+        screen.insert_file(path)
+        qtbot.waitUntil(lambda n=i: len(screen.batch.pages) == n, timeout=60_000)
+        screen.pages.setCurrentRow(i - 1)
+    assert [p.separator for p in screen.batch.pages] == [None, "Hồ sơ 2", None]
+    assert "Tờ phân cách QR" in screen.pages.item(1).text()
+    assert screen.split_qr.isEnabled()
+    screen.split_qr.click()
+    assert len(screen.batch.documents()) == 2 and screen.pages.count() == 2
+    assert "1 tờ phân cách QR" in screen.status.text() and "«Hồ sơ 2»" in screen.status.text()
+
+    calls: list[int] = []
+    real = screen.driver.devices
+
+    def counted(timeout: float = 60.0) -> list:  # type: ignore[type-arg]
+        calls.append(1)
+        return real(timeout)
+
+    screen.driver.devices = counted  # type: ignore[method-assign]
+    screen.find_devices()
+    qtbot.waitUntil(lambda: screen.find_button.isEnabled(), timeout=60_000)
+    assert screen.device.count() >= 1 and len(calls) == 1
+    screen.find_devices()
+    qtbot.waitUntil(lambda: screen.find_button.isEnabled(), timeout=60_000)
+    assert len(calls) == 1  # the session's cache
+    screen.find_button.click()
+    qtbot.waitUntil(lambda: screen.find_button.isEnabled(), timeout=60_000)
+    assert len(calls) == 2  # "search again" asks the backend
+    out = os.environ.get("CLERK_SCREENSHOTS")
+    if out:
+        screen.grab().save(str(Path(out) / "scan-batch-qr.png"))
