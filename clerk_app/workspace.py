@@ -739,7 +739,7 @@ class Workspace:
         it. Documents whose PDF is signed are refused by the stamping code (their record
         carries the arrival data instead).
         """
-        from clerk_app.stamping.arrival import ArrivalStamp, stamp_arrival
+        from clerk_app.stamping.arrival import ArrivalStamp, record_qr, stamp_arrival
 
         detail = self.document(document_id)
         source = _stamp_source(detail.files)
@@ -751,6 +751,8 @@ class Workspace:
             number=summary.number,
             received_on=to_vietnam(summary.received_at).date() if summary.received_at else None,
             forward_to=summary.recipients,
+            # Finds the record from the paper: agency, year, arrival number and record id.
+            qr=record_qr(self.agency().code, summary.year, summary.number, summary.id),
         )
         stamped = stamp_arrival(self.file_bytes(source.sha256), stamp, place, name=source.filename)
         box = stamped.box

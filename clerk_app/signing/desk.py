@@ -23,6 +23,8 @@ SETTINGS_FILE = "signing.json"
 # Versions of a document's PDF the agency may sign over: the leader-signed original, or a
 # version that already carries the number and date as signature appearances.
 SIGNABLE_ROLES = ("signed", "original", "rendition")
+# Versions of an incoming scan the agency vouches for: the scan, its PDF, or the stamped copy.
+SCAN_ROLES = ("stamped", "rendition", "original")
 
 
 @dataclass(frozen=True)
@@ -127,4 +129,48 @@ def sign_for_agency(
         role="signed",
         filename=f"{Path(source.filename).stem}-ky-so-co-quan.pdf",
         details={"signature": "agency", "signed_at": moment.isoformat()},
+    )
+
+
+def scan_to_sign(detail: DocumentDetail) -> FileInfo:
+    """The newest PDF of the scan: the stamped version once there is one."""
+    pdfs = [f for f in detail.files if f.role in SCAN_ROLES and f.media_type == "application/pdf"]
+    if not pdfs:
+        raise errors.NothingToStamp(detail.summary.id)
+    return max(pdfs, key=lambda f: (f.added_at, -SCAN_ROLES.index(f.role)))
+
+
+def sign_scan_copy(
+    ws: Workspace,
+    document_id: str,
+    pin: str,
+    settings: SigningSettings,
+    at: datetime | None = None,
+) -> Change:
+    """Sign the newest scan of an incoming document invisibly with the agency's certificate, as
+    a new version; the scan itself stays as it was."""
+    from clerk_app.signing.sign import sign_scan_copy as sign_copy
+    from clerk_app.signing.token import token_signer
+    from clerk_app.signing.verify import load_trust_roots
+
+    source = scan_to_sign(ws.document(document_id))
+    moment = (at or datetime.now(VIETNAM)).astimezone(VIETNAM).replace(microsecond=0)
+    roots = load_trust_roots([Path(p) for p in settings.trust_dirs])
+    data = ws.file_bytes(source.sha256)
+    with token_signer(settings.choice, pin, moment) as signer:
+        signed = sign_copy(
+            data,
+            signer,
+            moment,
+            trust_roots=roots,
+            timestamp_url=settings.timestamp_url,
+            name=source.filename,
+        )
+    return ws.add_derived_file(
+        document_id,
+        source.id,
+        signed,
+        role="signed",
+        filename=f"{Path(source.filename).stem}-ky-so-ban-sao.pdf",
+        details={"signature": "scan_copy", "signed_at": moment.isoformat()},
     )

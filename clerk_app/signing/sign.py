@@ -26,7 +26,7 @@ from pyhanko.pdf_utils.layout import (
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
 from pyhanko.sign.validation.pdf_embedded import read_certification_data
 from pyhanko.stamp import StaticStampStyle
 
@@ -115,12 +115,12 @@ def sign_pdf(
     try:
         out = pdf_signer.sign_pdf(writer, output=io.BytesIO())
     except Exception as exc:
-        raise _signing_error(exc) from exc
+        raise _signing_error(exc, timestamp_url) from exc
     return bytes(out.getvalue())
 
 
-def _signing_error(exc: BaseException) -> errors.ClerkError:
-    """The typed error behind whatever pyHanko wrapped a token or PDF failure in."""
+def _signing_error(exc: BaseException, timestamp_url: str = "") -> errors.ClerkError:
+    """The typed error behind whatever pyHanko wrapped a token, timestamp or PDF failure in."""
 
     seen: BaseException | None = exc
     while seen is not None:
@@ -128,6 +128,11 @@ def _signing_error(exc: BaseException) -> errors.ClerkError:
             return seen
         if isinstance(seen, p11.PKCS11Error):
             return token_error(seen, "")
+        if isinstance(seen, TimestampRequestError):
+            cause = seen.__cause__
+            return errors.TimestampServerFailed(
+                timestamp_url, f"{type(cause).__name__}" if cause else str(seen)
+            )
         seen = seen.__cause__ or seen.__context__
     return errors.SigningFailed(f"{type(exc).__name__}: {exc}")
 
@@ -280,6 +285,31 @@ def sign_attachment(
         _field_name(data, "ChuKyCoQuanPhuLuc"),
         at,
         look,
+        timestamp_url=timestamp_url,
+        name=name,
+    )
+    check_result(out, trust_roots, name)
+    return out
+
+
+def sign_scan_copy(
+    data: bytes,
+    signer: Any,
+    at: datetime,
+    *,
+    trust_roots: Sequence[bytes] = (),
+    timestamp_url: str = "",
+    name: str = "",
+) -> bytes:
+    """The agency's invisible signature on a scanned incoming copy: it vouches that the scan
+    matches the paper (TN&MT circular art. 8.1.a), so it adds nothing to the page the clerk
+    would mistake for the sender's marks."""
+    out = sign_pdf(
+        data,
+        signer,
+        _field_name(data, "ChuKyBanSao"),
+        at,
+        None,
         timestamp_url=timestamp_url,
         name=name,
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pymupdf
+import segno
 from PIL import Image
 
 from clerk_app import errors
@@ -24,6 +25,9 @@ STAMP_WIDTH_MM = 50.0
 STAMP_HEIGHT_MM = 35.0
 FRAME_COLOUR = (0.80, 0.05, 0.05)  # stamp-pad red, as on paper
 VALUE_COLOUR = (0.05, 0.10, 0.55)  # what the clerk fills in, like the blue pen on paper
+QR_SIDE_MM = 11.0  # the QR code in the stamp's top-right corner, light border included
+QR_COLOUR = (0.0, 0.0, 0.0)  # black on paper: phone cameras read red or blue codes badly
+_QR_BORDER_MODULES = 1  # the paper around it is blank (the stamp sits in blank space)
 
 _SEARCH_DPI = 50
 _CELL_PX = 4  # one search cell is 4 × 4 pixels at 50 dpi, about 2 × 2 mm
@@ -42,6 +46,17 @@ class ArrivalStamp:
     received_on: date | None = None
     forward_to: str = ""
     case_file: str = ""
+    qr: str | None = None  # text of a small QR code in the top-right corner, e.g. record_qr()
+
+
+def record_qr(agency_code: str, year: int, number: int | None, record_id: str) -> str:
+    """The QR text that finds the record from the paper: `CLERK:UBND:2026:12:<RECORD ID>`.
+
+    Upper case throughout so the code uses QR alphanumeric mode (29 × 29 modules for a UUID
+    instead of 33 × 33 in byte mode), which keeps the modules large enough to scan.
+    """
+    parts = ("CLERK", agency_code.strip(), str(year), "" if number is None else str(number))
+    return ":".join((*parts, record_id.strip())).upper()
 
 
 @dataclass(frozen=True)
@@ -223,6 +238,12 @@ def _draw(page: pymupdf.Page, box: Box, stamp: ArrivalStamp) -> None:
     inner = box.width - 2 * pad
     rect = pymupdf.Rect(box.x0, box.y0, box.x1, box.y1)
     page.draw_rect(rect, color=FRAME_COLOUR, width=1.2, overlay=True)
+    qr_left = box.x1 - pad
+    if stamp.qr:
+        qr_box = _draw_qr(page, box.x1 - pad, box.y0 + pad, stamp.qr)
+        qr_left = qr_box.x0
+        # The agency's name keeps to the left of the code.
+        inner = qr_box.x0 - 1.5 * MM - (box.x0 + pad)
 
     name_size = 7.5
     name_lines = _wrap(bold, agency, inner, name_size)
@@ -231,7 +252,7 @@ def _draw(page: pymupdf.Page, box: Box, stamp: ArrivalStamp) -> None:
         name_lines = _wrap(bold, agency, inner, name_size)
     y = box.y0 + pad + name_size
     for line in name_lines[:2]:
-        x = box.x0 + (box.width - bold.text_length(line, name_size)) / 2
+        x = box.x0 + pad + (inner - bold.text_length(line, name_size)) / 2
         frame.append((x, y), line, font=bold, fontsize=name_size)
         y += name_size * 1.15
     if len(name_lines) == 1:
@@ -254,12 +275,14 @@ def _draw(page: pymupdf.Page, box: Box, stamp: ArrivalStamp) -> None:
     ]
     frame.write_text(page)
     for x, baseline, label, value in rows:
+        # The top row stops short of the QR code when there is one.
+        right = qr_left - 1.5 * MM if baseline == first else box.x1 - pad
         # Label then value, so text extraction reads "Số: 12" as one line.
         label_writer = pymupdf.TextWriter(page.rect, color=FRAME_COLOUR)
         label_writer.append((x, baseline), label, font=regular, fontsize=label_size)
         label_writer.write_text(page)
         start = x + regular.text_length(label, label_size) + 2.0
-        room = box.x1 - pad - start
+        room = right - start
         if value:
             size = _fit(regular, value, room, value_size, 5.5)
             value_writer = pymupdf.TextWriter(page.rect, color=VALUE_COLOUR)
@@ -268,8 +291,47 @@ def _draw(page: pymupdf.Page, box: Box, stamp: ArrivalStamp) -> None:
         else:
             page.draw_line(
                 (start, baseline + 1),
-                (box.x1 - pad, baseline + 1),
+                (right, baseline + 1),
                 color=FRAME_COLOUR,
                 width=0.5,
                 dashes="[1 1.5] 0",
             )
+
+
+def qr_matrix(text: str) -> list[list[bool]]:
+    """The QR code's modules, dark = True, without the light border (segno picks the version)."""
+    code = segno.make_qr(_nfc(text), error="m")
+    return [[bool(v) for v in row] for row in code.matrix_iter(scale=1, border=0)]
+
+
+def _draw_qr(page: pymupdf.Page, right: float, top: float, text: str) -> Box:
+    """The code as filled vector rectangles (one per run of dark modules in a row), so it
+    prints sharp at any resolution and adds no image to the scan; returns its box, border
+    included."""
+    matrix = qr_matrix(text)
+    side = QR_SIDE_MM * MM
+    module = side / (len(matrix) + 2 * _QR_BORDER_MODULES)
+    x0, y0 = right - side, top
+    origin_x = x0 + _QR_BORDER_MODULES * module
+    origin_y = y0 + _QR_BORDER_MODULES * module
+    shape = page.new_shape()
+    for r, row in enumerate(matrix):
+        c = 0
+        while c < len(row):
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(row) and row[c]:
+                c += 1
+            shape.draw_rect(
+                pymupdf.Rect(
+                    origin_x + start * module,
+                    origin_y + r * module,
+                    origin_x + c * module,
+                    origin_y + (r + 1) * module,
+                )
+            )
+    shape.finish(color=None, fill=QR_COLOUR, width=0)
+    shape.commit(overlay=True)
+    return Box(x0, y0, x0 + side, y0 + side)
