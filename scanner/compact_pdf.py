@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from clerk_app import errors
+from clerk_app.files.mupdf import exclusive
 
 Encoding = Literal["bw", "gray", "color"]
 JPEG_QUALITY = {"gray": 55, "color": 55}
@@ -87,6 +88,7 @@ def binarise(image: Image.Image) -> Image.Image:
     return Image.fromarray(np.where(smooth > threshold, 255, 0).astype(np.uint8)).convert("1")
 
 
+@exclusive
 def page_pdf(image: Image.Image, dpi: int, encoding: Encoding) -> bytes:
     """One page holding the image alone, at its physical size."""
     if encoding == "bw":
@@ -102,6 +104,7 @@ def page_pdf(image: Image.Image, dpi: int, encoding: Encoding) -> bytes:
     return out.getvalue()
 
 
+@exclusive
 def write_pdf(pages: Sequence[PdfPage], out: Path, *, title: str = "") -> PdfReport:
     """Write the pages, each in its chosen encoding with its text layer, atomically to `out`."""
     import pymupdf

@@ -30,6 +30,7 @@ from clerk_app.errors import (
     FileUnsupported,
     ImageTooLarge,
 )
+from clerk_app.files.mupdf import exclusive
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
@@ -85,6 +86,7 @@ class PreparedFile:
     rendition_sha256: str | None
 
 
+@exclusive
 def prepare(
     path: Path, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS
 ) -> PreparedFile:
@@ -132,6 +134,7 @@ def media_type_of(data: bytes) -> str | None:
     return None
 
 
+@exclusive
 def page_count(data: bytes, *, name: str = "") -> int:
     """Pages of a PDF, frames of a TIFF, 1 for JPEG and PNG; `name` only labels errors."""
     media_type = _supported(data, name)
@@ -143,6 +146,7 @@ def page_count(data: bytes, *, name: str = "") -> int:
     return frames
 
 
+@exclusive
 def render_page_png(
     pdf_or_image: bytes, page_index: int, width_px: int, *, name: str = ""
 ) -> bytes:
@@ -311,6 +315,7 @@ def _check_pdf(data: bytes, where: str) -> int:
         return int(doc.page_count)
 
 
+@exclusive
 def pdf_text(data: bytes, *, max_chars: int, name: str = "") -> str:
     """The text a PDF already carries (typed, or an OCR layer), NFC, at most `max_chars`."""
     parts: list[str] = []

@@ -13,6 +13,7 @@ from pathlib import Path
 from PIL import Image
 
 from clerk_app import errors
+from clerk_app.files.mupdf import exclusive
 from clerk_app.reading.extraction import Extraction, extract
 from clerk_app.reading.ocr import OcrPage, ocr_image, ocr_images
 
@@ -68,6 +69,7 @@ def read_pages(
     return [results[i] for i in range(len(pages))]
 
 
+@exclusive
 def page_images(path: Path, *, first_only: bool = False) -> list[PageImage]:
     """The pages of a PDF, TIFF, PNG or JPEG as images with their resolution."""
     if not path.is_file():

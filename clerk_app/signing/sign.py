@@ -32,6 +32,7 @@ from pyhanko.stamp import StaticStampStyle
 
 from clerk_app import errors
 from clerk_app.clock import to_vietnam
+from clerk_app.files.mupdf import exclusive
 from clerk_app.signing.token import token_error
 from clerk_app.signing.verify import (
     ACCEPTABLE_LEVELS,
@@ -57,6 +58,7 @@ class Appearance:
     pdf: bytes
 
 
+@exclusive
 def sign_pdf(
     data: bytes,
     signer: Any,
@@ -204,6 +206,7 @@ def check_result(data: bytes, trust_roots: Sequence[bytes], name: str = "") -> N
 # --- the agency's use cases ----------------------------------------------------------------
 
 
+@exclusive
 def sign_as_agency(
     data: bytes,
     signer: Any,
@@ -259,6 +262,7 @@ def attachment_text(reference: str, at: datetime) -> list[str]:
     return [reference.strip(), to_vietnam(at).replace(microsecond=0).isoformat()]
 
 
+@exclusive
 def sign_attachment(
     data: bytes,
     signer: Any,
@@ -292,6 +296,7 @@ def sign_attachment(
     return out
 
 
+@exclusive
 def sign_scan_copy(
     data: bytes,
     signer: Any,
@@ -317,6 +322,7 @@ def sign_scan_copy(
     return out
 
 
+@exclusive
 def add_number_and_date(
     data: bytes,
     signer: Any,

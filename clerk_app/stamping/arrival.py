@@ -18,6 +18,7 @@ import segno
 from PIL import Image
 
 from clerk_app import errors
+from clerk_app.files.mupdf import exclusive
 from clerk_app.stamping.fonts import font_for
 from clerk_app.stamping.pdf import MM, open_pdf, signature_count
 
@@ -91,6 +92,7 @@ def stamp_size() -> tuple[float, float]:
     return STAMP_WIDTH_MM * MM, STAMP_HEIGHT_MM * MM
 
 
+@exclusive
 def page_size(data: bytes, *, name: str = "") -> tuple[float, float]:
     """Width and height of page 1 in points, as it is shown (rotation applied)."""
     with open_pdf(data, name) as doc:
@@ -98,6 +100,7 @@ def page_size(data: bytes, *, name: str = "") -> tuple[float, float]:
         return float(rect.width), float(rect.height)
 
 
+@exclusive
 def suggest_place(data: bytes, *, name: str = "") -> Box:
     """Where on page 1 the stamp fits without covering anything; NoBlankSpaceForStamp if nowhere."""
     with open_pdf(data, name) as doc:
@@ -105,6 +108,7 @@ def suggest_place(data: bytes, *, name: str = "") -> Box:
         return _blank_place(page)
 
 
+@exclusive
 def stamp_arrival(
     data: bytes, stamp: ArrivalStamp, place: Box | None = None, *, name: str = ""
 ) -> StampedPdf:

@@ -17,6 +17,7 @@ from functools import lru_cache
 import pymupdf
 
 from clerk_app import errors
+from clerk_app.files.mupdf import exclusive
 from clerk_app.stamping.arrival import Box
 from clerk_app.stamping.fonts import font_for, vietnamese_font
 from clerk_app.stamping.pdf import (
@@ -154,6 +155,7 @@ def find_date_line(lines: list[TextLine]) -> TextLine:
 # --- unsigned drafts: rewrite the lines ----------------------------------------------------
 
 
+@exclusive
 def write_number_and_date(data: bytes, reference: str, issued_on: date, *, name: str = "") -> bytes:
     """A new PDF whose page 1 reads `Số: <reference>` and `<place>, ngày … tháng … năm …`.
 
