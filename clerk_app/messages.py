@@ -549,7 +549,7 @@ _RULES.update(
             "Bàn làm việc này chưa ghi nhận lần mất kết nối nào."
             if x.outage_id is None
             else f"Không có lần mất kết nối mã {x.outage_id} trên bàn này.",
-            "Xem danh sách bằng «clerk sync-state» hoặc dùng «--last» cho lần gần nhất.",
+            "Xem danh sách bằng «clerk outages» hoặc dùng «--last» cho lần gần nhất.",
         ),
     }
 )

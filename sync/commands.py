@@ -1,10 +1,12 @@
-"""`clerk connect`, `sync`, `sync-state`, `lease`, `draft-incoming`, `reconciliation`, `outages`:
-argument parsing only; the sync engine does the work. Passwords come from environment variables.
+"""`clerk connect`, `sync`, `sync-state`, `lease`, `draft-incoming`, `reconciliation`, `outages`,
+`outage-report`: argument parsing only; the sync engine does the work. Passwords come from
+environment variables.
 """
 
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,20 @@ def add_commands(command: Any) -> None:
     c.add_argument("--received-at")
 
     command("reconciliation", cmd_reconciliation, "Hàng đợi đối chiếu trên máy chủ")
+
+    c = command("outages", cmd_outages, "Các lần mất kết nối máy chủ đã ghi nhận")
+    c.add_argument("--office-hours", default="07:30-11:30,13:30-17:00")
+
+    c = command(
+        "outage-report", cmd_outage_report, "Biên bản sự cố kỹ thuật (PDF) của một lần mất kết nối"
+    )
+    which = c.add_mutually_exclusive_group()
+    which.add_argument("--outage", type=int, metavar="MÃ")
+    which.add_argument("--last", action="store_true", help="lần mất kết nối gần nhất (mặc định)")
+    c.add_argument("--out", required=True, type=Path, metavar="TỆP.pdf")
+    c.add_argument(
+        "--office-hours", default="07:30-11:30,13:30-17:00", help="giờ làm việc trong ngày"
+    )
 
 
 def cmd_connect(args: argparse.Namespace) -> Any:
@@ -143,3 +159,56 @@ def cmd_reconciliation(args: argparse.Namespace) -> Any:
     with _desk(args) as desk, desk._client() as client:
         items = client.reconciliation()
     return {"items": items}, f"{len(items)} mục chờ đối chiếu."
+
+
+def cmd_outage_report(args: argparse.Namespace) -> Any:
+    from sync.outage_report import (
+        OfficeHours,
+        hours_text,
+        outage_facts,
+        write_outage_report,
+    )
+
+    hours = OfficeHours.parse(args.office_hours)
+    with _desk(args) as desk:
+        facts = outage_facts(desk, args.outage, hours, desk.clock)
+        write_outage_report(facts, args.out, desk.clock())
+    data = {
+        "outage": facts.outage_id,
+        "started_at": iso(facts.started_at),
+        "ended_at": iso(facts.ended_at),
+        "working_minutes_lost": int(facts.working_time_lost.total_seconds() // 60),
+        "paper_mode": facts.paper_mode,
+        "handled": len(facts.items),
+        "urgent": len(facts.urgent),
+        "out": str(args.out),
+    }
+    return data, (
+        f"Đã lập biên bản sự cố {args.out}: mất {hours_text(facts.working_time_lost)} làm việc, "
+        f"{len(facts.items)} văn bản đã xử lý, {len(facts.urgent)} văn bản khẩn cần báo cáo ngay."
+    )
+
+
+def cmd_outages(args: argparse.Namespace) -> Any:
+    from sync.outage_report import OfficeHours, hours_text, working_time_lost
+
+    hours = OfficeHours.parse(args.office_hours)
+    with _desk(args) as desk:
+        now = desk.clock()
+        items = [
+            {
+                "id": o.id,
+                "started_at": iso(o.started_at),
+                "ended_at": iso(o.ended_at),
+                "working_minutes_lost": int(
+                    working_time_lost(o.started_at, o.ended_at or now, hours).total_seconds() // 60
+                ),
+            }
+            for o in desk.outages()
+        ]
+    lines = [
+        f"{i['id']}: {i['started_at']} → {i['ended_at'] or 'đang mất kết nối'}, "
+        f"mất {hours_text(timedelta(minutes=i['working_minutes_lost']))} làm việc"
+        for i in items
+    ]
+    return {"outages": items}, "\n".join(lines) or "Chưa ghi nhận lần mất kết nối nào."

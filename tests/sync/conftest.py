@@ -230,3 +230,15 @@ def check_all(server: RunningServer, *desks: Path) -> None:
     registers = check_server(server)
     for desk in desks:
         check_desk(desk, registers)
+
+
+@pytest.fixture
+def sqlite_server(tmp_path: Path) -> Iterator[RunningServer]:
+    """A real server over SQLite only, for tests whose subject is the desk, not the database."""
+    srv = RunningServer(f"sqlite:///{tmp_path / 'server.sqlite3'}", tmp_path)
+    srv.agency()
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
