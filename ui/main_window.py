@@ -206,6 +206,7 @@ class MainWindow(QMainWindow):
         self.deadline_timer.setInterval(15 * 60 * 1000)
         self.deadline_timer.timeout.connect(self.check_deadlines)
         self.deadline_timer.start()
+        self.sync_runner = self._start_sync()
         self.refresh()
         self.nav.setCurrentRow(PAGE_INCOMING)
 
@@ -412,6 +413,8 @@ class MainWindow(QMainWindow):
 
     def _registered(self, result: Registered) -> None:
         self.apply_change(result.change)
+        if self.sync_runner is not None:
+            self.sync_runner.sync_now()  # send the new registration without waiting
         summary = result.document.summary
         page = self.incoming if summary.direction == "incoming" else self.outgoing
         if page.register is not None and page.register.id == summary.register_id:
@@ -425,7 +428,24 @@ class MainWindow(QMainWindow):
                 return
         for form in list(self.open_forms):
             form.close()
+        if self.sync_runner is not None:
+            self.sync_runner.stop(timeout=5.0)
         super().closeEvent(event)
+
+    def _start_sync(self) -> Any:
+        """Sync in the background when this desk is connected to a server; show its state."""
+        from sync.engine import DeskSync
+        from sync.runner import SyncRunner
+        from ui.sync_status import SyncStatus
+
+        data_dir = self.workspace.data_dir
+        if not presenter.guarded_value(lambda: DeskSync(data_dir).state().connected, self):
+            return None
+        runner = SyncRunner(data_dir)
+        runner.start()
+        self.sync_status = SyncStatus(runner.state, self)
+        self.statusBar().addPermanentWidget(self.sync_status)
+        return runner
 
     # --- drag and drop -------------------------------------------------------------------------
 

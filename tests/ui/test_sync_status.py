@@ -100,3 +100,37 @@ def test_widget_follows_the_runner_offline_and_back(
         assert widget.grab().save(str(shots / "sync-status-online.png"))
     finally:
         assert runner.stop(timeout=30)
+
+
+def test_main_window_of_a_connected_desk_shows_and_stops_the_sync(
+    qtbot: QtBot, server: RunningServer, tmp_path: Path
+) -> None:
+    from ui.main_window import MainWindow
+
+    desk = tmp_path / "b"
+    Workspace.init(
+        desk, agency_name="Ủy ban nhân dân tỉnh Phú Yên", agency_code="UBND", year=YEAR
+    ).close()
+    connect(server, desk, "nvan1.ubnd")
+    ws = Workspace.open(desk)
+    try:
+        window = MainWindow(ws)
+        qtbot.addWidget(window)
+        assert window.sync_runner is not None
+        qtbot.waitUntil(lambda: window.sync_status.text() == "Đang trực tuyến", timeout=60_000)
+        window.close()
+        assert window.sync_runner._thread is None  # stopped with the window
+    finally:
+        ws.close()
+
+
+def test_main_window_of_a_desk_never_connected_runs_no_sync(qtbot: QtBot, tmp_path: Path) -> None:
+    from ui.main_window import MainWindow
+
+    ws = Workspace.init(tmp_path / "c", agency_name="Sở Nội vụ", agency_code="SNV")
+    try:
+        window = MainWindow(ws)
+        qtbot.addWidget(window)
+        assert window.sync_runner is None
+    finally:
+        ws.close()
