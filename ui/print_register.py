@@ -1,9 +1,9 @@
 """The "In sổ đăng ký" dialog: choose book, period and volume, preview, print or save the PDF.
 
-A thin shell over `clerk_app.printing.register_pdf`: the core lays out the PDF (off the GUI
-thread, with a progress bar and Cancel); this dialog only shows its pages (rendered by PyMuPDF)
-in Qt's print preview, sends them to a printer, or copies the file where the clerk saves it.
-It decides no business rule.
+A thin shell over `clerk_app.printing.register_pdf` and `handover_pdf`: the core lays out the
+PDF (off the GUI thread, with a progress bar and Cancel); this dialog only shows its pages one
+at a time (`page_viewer`, rendered by PyMuPDF), sends them to a printer through Qt's print
+dialog, or copies the file where the clerk saves it. It decides no business rule.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import pymupdf
 from PySide6.QtCore import QDate, QRectF, QTimer
 from PySide6.QtGui import QImage, QPageLayout, QPainter
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo, QPrintPreviewDialog
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -35,13 +35,18 @@ from PySide6.QtWidgets import (
 )
 
 from clerk_app import errors
+from clerk_app.instructions.secretary import Secretary
+from clerk_app.printing.handover_pdf import PrintedHandoverLog, print_handover_log
 from clerk_app.printing.register_pdf import PrintedRegister, print_register
 from clerk_app.workspace import Workspace
 from ui.errors import present
+from ui.page_viewer import PageViewer
 from ui.workers import Progress, run_in_background
 
-PREVIEW_PAGE_LIMIT = 80  # Qt's preview keeps every page in memory; a year's register has 1,000+
 PRINT_DPI = 200
+FILE_NAMES = {"incoming": "so-den", "outgoing": "so-di", "handover": "so-chuyen-giao"}
+
+Printed = PrintedRegister | PrintedHandoverLog
 
 
 class PrintRegisterDialog(QDialog):
@@ -51,7 +56,8 @@ class PrintRegisterDialog(QDialog):
         super().__init__(parent)
         self.ws = workspace
         self.setWindowTitle("In sổ đăng ký văn bản")
-        self.printed: PrintedRegister | None = None
+        self.printed: Printed | None = None
+        self.viewer: PageViewer | None = None
         self._tmp = Path(tempfile.mkdtemp(prefix="clerk-print-"))
         self._progress: Progress | None = None
 
@@ -59,6 +65,8 @@ class PrintRegisterDialog(QDialog):
         self.book = QComboBox()
         self.book.addItem("Sổ đăng ký văn bản đến", "incoming")
         self.book.addItem("Sổ đăng ký văn bản đi", "outgoing")
+        self.book.addItem("Sổ chuyển giao văn bản", "handover")
+        self.book.currentIndexChanged.connect(self._book_changed)
         self.year = QSpinBox()
         self.year.setRange(2000, 2100)
         self.year.setValue(today.year)
@@ -114,6 +122,12 @@ class PrintRegisterDialog(QDialog):
         self._timer.timeout.connect(self._poll)
         self.finished.connect(lambda _r: shutil.rmtree(self._tmp, ignore_errors=True))
 
+    def _book_changed(self) -> None:
+        # The handover log is not numbered per year nor bound in volumes: its period is enough.
+        register = self.book.currentData() != "handover"
+        self.year.setEnabled(register)
+        self.volume.setEnabled(register)
+
     # --- making the PDF (off the GUI thread) --------------------------------------------------
 
     def choice(self) -> dict[str, Any]:
@@ -125,14 +139,22 @@ class PrintRegisterDialog(QDialog):
             "volume": self.volume.value(),
         }
 
-    def _with_pdf(self, then: Callable[[PrintedRegister], None]) -> None:
+    def _with_pdf(self, then: Callable[[Printed], None]) -> None:
         """Make the PDF for the current choice in the background, then call `then` with it."""
         choice = self.choice()
-        out = self._tmp / f"so-{choice['kind']}-{choice['year']}.pdf"
+        out = self._tmp / f"{FILE_NAMES[choice['kind']]}-{choice['year']}.pdf"
         progress = self._progress = Progress()
         self._busy(True)
 
-        def work() -> PrintedRegister:
+        def work() -> Printed:
+            if choice["kind"] == "handover":
+                return print_handover_log(
+                    Secretary(self.ws),
+                    choice["date_from"],
+                    choice["date_to"],
+                    out,
+                    progress=progress,
+                )
             return print_register(
                 self.ws,
                 choice["kind"],
@@ -144,14 +166,21 @@ class PrintRegisterDialog(QDialog):
                 progress=progress,
             )
 
-        def done(printed: PrintedRegister) -> None:
+        def done(printed: Printed) -> None:
             self._busy(False)
             self.printed = printed
-            self.status.setText(
-                f"{printed.entries} văn bản, số {printed.first_number}–{printed.last_number}; "
-                f"trang {printed.first_page}–{printed.last_page} của sổ năm {printed.year} "
-                f"({printed.pdf_pages} trang PDF, kể cả bìa và danh sách số hủy)."
-            )
+            if isinstance(printed, PrintedHandoverLog):
+                self.status.setText(
+                    f"{printed.entries} lượt chuyển giao từ {printed.period.first:%d/%m/%Y} "
+                    f"đến {printed.period.last:%d/%m/%Y}; {printed.pages} trang PDF."
+                )
+            else:
+                self.status.setText(
+                    f"{printed.entries} văn bản, số {printed.first_number}–"
+                    f"{printed.last_number}; trang {printed.first_page}–{printed.last_page} "
+                    f"của sổ năm {printed.year} ({printed.pdf_pages} trang PDF, kể cả bìa và "
+                    "danh sách số hủy)."
+                )
             then(printed)
 
         def failed(error: BaseException) -> None:
@@ -192,13 +221,13 @@ class PrintRegisterDialog(QDialog):
 
     def _ask_save(self) -> None:
         choice = self.choice()
-        suggested = f"so-{'den' if choice['kind'] == 'incoming' else 'di'}-{choice['year']}.pdf"
+        suggested = f"{FILE_NAMES[choice['kind']]}-{choice['year']}.pdf"
         path, _ = QFileDialog.getSaveFileName(self, "Lưu PDF", suggested, "PDF (*.pdf)")
         if path:
             self.save_pdf(Path(path))
 
     def save_pdf(self, path: Path) -> None:
-        def copy(printed: PrintedRegister) -> None:
+        def copy(printed: Printed) -> None:
             try:
                 shutil.copyfile(printed.path, path)
             except OSError as exc:
@@ -208,14 +237,14 @@ class PrintRegisterDialog(QDialog):
 
         self._with_pdf(copy)
 
-    def _preview(self, printed: PrintedRegister) -> None:
-        printer = landscape_printer()
-        dialog = QPrintPreviewDialog(printer, self)
-        dialog.setWindowTitle("Xem trước sổ đăng ký")
-        dialog.paintRequested.connect(
-            lambda p: paint_pages(printed.path, p, limit=PREVIEW_PAGE_LIMIT)
+    def _preview(self, printed: Printed) -> None:
+        """Every page can be reached; only the one on screen is rendered and held."""
+        if self.viewer is not None:
+            self.viewer.close_document()
+        self.viewer = PageViewer(
+            printed.path, f"Xem trước — {self.book.currentText()}", self, self.print_with_dialog
         )
-        dialog.exec()
+        self.viewer.open()
 
     def print_with_dialog(self, printer_name: str | None = None) -> None:
         """Ask for a printer (Qt's print dialog), then print every page of the register."""
@@ -228,7 +257,7 @@ class PrintRegisterDialog(QDialog):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
 
-        def send(printed: PrintedRegister) -> None:
+        def send(printed: Printed) -> None:
             try:
                 paint_pages(printed.path, printer)
             except errors.PrinterUnavailable as error:

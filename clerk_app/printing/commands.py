@@ -15,10 +15,11 @@ def add_commands(command: Any) -> None:
     p = command(
         "print-register",
         cmd_print_register,
-        "In sổ đăng ký văn bản đến/đi ra PDF (bìa, các trang sổ, danh sách số hủy)",
+        "In sổ đăng ký văn bản đến/đi (bìa, các trang sổ, danh sách số hủy) "
+        "hoặc sổ chuyển giao văn bản (--book handover) ra PDF",
     )
-    p.add_argument("--book", choices=["incoming", "outgoing"], required=True)
-    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--book", choices=["incoming", "outgoing", "handover"], required=True)
+    p.add_argument("--year", type=int, help="năm của sổ (sổ chuyển giao: thay cho --from/--to)")
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
     p.add_argument("--volume", type=int, default=1, help="quyển số (mặc định 1)")
@@ -44,6 +45,10 @@ def cmd_print_register(args: argparse.Namespace) -> Any:
 
     if args.out.suffix.lower() != ".pdf":
         raise errors.InvalidValue("out", str(args.out), "một tệp .pdf")
+    if args.book == "handover":
+        return _print_handover_log(args)
+    if args.year is None:
+        raise errors.MissingField("year")
     with Workspace.open(args.data_dir) as ws:
         printed = print_register(
             ws,
@@ -77,6 +82,40 @@ def cmd_print_register(args: argparse.Namespace) -> Any:
         f"Đã in {printed.entries} văn bản (số {printed.first_number}–{printed.last_number}) "
         f"vào {printed.path}: trang {printed.first_page}–{printed.last_page} của sổ năm "
         f"{printed.year}, {printed.pdf_pages} trang PDF; SHA-256 {printed.fingerprint}."
+    )
+    return data, text
+
+
+def _print_handover_log(args: argparse.Namespace) -> Any:
+    from datetime import date
+
+    from clerk_app.instructions.secretary import Secretary
+    from clerk_app.printing.handover_pdf import print_handover_log
+
+    first = _date(args.date_from, "date")
+    last = _date(args.date_to, "date")
+    if args.year is not None:
+        first = first or date(args.year, 1, 1)
+        last = last or date(args.year, 12, 31)
+    if first is None:
+        raise errors.MissingField("from")
+    if last is None:
+        raise errors.MissingField("to")
+    with Workspace.open(args.data_dir) as ws:
+        printed = print_handover_log(Secretary(ws), first, last, args.out)
+    data = {
+        "path": str(printed.path),
+        "book": "handover",
+        "from": printed.period.first.isoformat(),
+        "to": printed.period.last.isoformat(),
+        "pdf_pages": printed.pages,
+        "entries": printed.entries,
+        "fingerprint": printed.fingerprint,
+    }
+    text = (
+        f"Đã in sổ chuyển giao từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}: {printed.entries} "
+        f"lượt chuyển giao, {printed.pages} trang vào {printed.path}; "
+        f"SHA-256 {printed.fingerprint}."
     )
     return data, text
 

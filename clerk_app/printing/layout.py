@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from clerk_app.printing.entries import RegisterEntry
 
@@ -47,9 +48,11 @@ NUMBERS_ROW = 12.0  # the "(1) (2) …" row under the column titles
 
 @dataclass(frozen=True)
 class Column:
+    """A printed column; `cell` reads the row type of its book (a register entry, a handover line)."""
+
     title: str
     width: float
-    cell: Callable[[RegisterEntry], str]
+    cell: Callable[[Any], str]
     centred: bool = False
 
 

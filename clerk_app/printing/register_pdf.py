@@ -85,7 +85,7 @@ def canonical_entry(entry: RegisterEntry, cells: Sequence[str]) -> bytes:
     ).encode()
 
 
-class _Sheets:
+class Sheets:
     """Draws table pages (title, repeated header, rows, footer) on one reportlab canvas."""
 
     def __init__(
@@ -239,7 +239,7 @@ def print_register(
     columns = L.COLUMNS[kind]
     capacity = L.body_capacity(L.header_height(columns, header_wrapper))
     total_work = numbers.through
-    report: Callable[[int, str], None] = _reporter(progress, total_work)
+    report: Callable[[int, str], None] = reporter(progress, total_work)
     report(0, "Đang chuẩn bị")
 
     pages_before = _pages_before(ws, register, numbers, columns, wrapper, capacity, report)
@@ -261,7 +261,7 @@ def print_register(
         title = f"{BOOK_TITLES[kind]} NĂM {year}" + (
             f" — {register.name}" if register.series != "chung" else ""
         )
-        sheets = _Sheets(
+        sheets = Sheets(
             canvas,
             fonts,
             columns,
@@ -317,7 +317,7 @@ def print_register(
             f"Lần in này: {body_pages} trang thân sổ (trang {first_page}–{last_page}), "
             f"{tally.entries} văn bản · SHA-256 các mục: {fingerprint}"
         )
-        _facts_form(canvas, regular, facts)
+        define_facts_form(canvas, regular, facts)
         _cover_form(
             canvas, fonts, body_pages, first_page, last_page, list_pages, tally, fingerprint
         )
@@ -347,7 +347,7 @@ def print_register(
     )
 
 
-def _reporter(progress: ProgressReporter | None, total: int) -> Callable[[int, str], None]:
+def reporter(progress: ProgressReporter | None, total: int) -> Callable[[int, str], None]:
     def report(done: int, label: str) -> None:
         if progress is None:
             return
@@ -472,7 +472,7 @@ def _cover_form(
     c.endForm()
 
 
-def _facts_form(c: Any, regular: str, facts: str) -> None:
+def define_facts_form(c: Any, regular: str, facts: str) -> None:
     c.beginForm(FORM_FACTS)
     c.setFont(regular, 7)
     c.drawString(L.MARGIN_LEFT, L.MARGIN_BOTTOM + 1, facts)
@@ -505,7 +505,7 @@ def _voids_list(
     period: Period,
 ) -> int:
     """The cancelled and void numbers of the period on pages of their own; returns their count."""
-    sheets = _Sheets(
+    sheets = Sheets(
         c,
         fonts,
         VOID_COLUMNS,

@@ -109,3 +109,32 @@ def test_an_empty_month_is_refused_in_vietnamese(
     dialog.save_pdf(Path("/nonexistent/never.pdf"))
     qtbot.waitUntil(lambda: bool(message_boxes.shown), timeout=20_000)
     assert "không có văn bản nào" in message_boxes.last.text
+
+
+def test_the_handover_log_is_a_book_of_the_dialog_and_previews_page_by_page(
+    app: QApplication, qtbot: QtBot, workspace: Workspace, tmp_path: Path
+) -> None:
+    from clerk_app.instructions.handover import hand_over_paper
+    from clerk_app.instructions.secretary import Secretary
+
+    day = _fill(workspace, 3)
+    sec = Secretary(workspace)
+    for row in workspace.register_rows(workspace.register_for("incoming", day.year).id, 0, 3):
+        hand_over_paper(sec, row.id, "KT", copies=2)
+    dialog = _dialog(qtbot, workspace, day)
+    dialog.book.setCurrentIndex(dialog.book.findData("handover"))
+    assert dialog.book.currentText() == "Sổ chuyển giao văn bản"
+    assert not dialog.volume.isEnabled() and not dialog.year.isEnabled()
+    out = tmp_path / "so-chuyen-giao.pdf"
+    dialog.save_pdf(out)
+    qtbot.waitUntil(lambda: out.is_file(), timeout=20_000)
+    assert dialog.printed is not None and dialog.printed.entries == 3
+    assert "3 lượt chuyển giao" in dialog.status.text()
+    with pymupdf.open(out) as doc:
+        text = doc[0].get_text()
+    assert "SỔ CHUYỂN GIAO VĂN BẢN" in text and "Phòng Kinh tế" in text
+    dialog.preview_button.click()
+    qtbot.waitUntil(lambda: dialog.viewer is not None, timeout=20_000)
+    assert dialog.viewer is not None
+    assert dialog.viewer.page_count == 1 and dialog.viewer.held_pages == [0]
+    dialog.viewer.reject()

@@ -1,0 +1,171 @@
+"""The handover log (sổ chuyển giao văn bản) printed and read back with PyMuPDF."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pymupdf
+import pytest
+from printing_desk import DIACRITIC_ISSUER, LONG_SUBJECT, LONG_SUBJECT_WORDS, assert_nfc, page_texts
+
+from clerk_app import errors
+from clerk_app.cli import main
+from clerk_app.clock import VIETNAM
+from clerk_app.instructions.handover import hand_over_paper, handover_log, sign_receipt
+from clerk_app.instructions.secretary import Secretary
+from clerk_app.printing import layout as L
+from clerk_app.printing.handover_pdf import HANDOVER_COLUMNS, print_handover_log
+from clerk_app.records import IncomingDraft
+from clerk_app.workspace import Workspace
+
+RECEIVER = "Trần Thị Ngọc Ánh"  # a person, so the log names her, not a unit
+
+
+@dataclass(frozen=True)
+class Log:
+    sec: Secretary
+    march: list[str]  # references handed over in March, in order
+    april: list[str]
+
+
+@pytest.fixture
+def log(workspace: Workspace, clock: object) -> Iterator[Log]:
+    """40 lines in March (several pages), a 2,000-character subject and a diacritic-rich issuer,
+    one line already signed for; two lines in April."""
+    workspace.add_person(RECEIVER, "KT", "Chuyên viên")
+    sec = Secretary(workspace)
+    march: list[str] = []
+    april: list[str] = []
+
+    def handed(day: date, n: int, receiver: str, **kw: str) -> str:
+        clock.now = datetime(day.year, day.month, day.day, 9, n % 60, tzinfo=VIETNAM)  # type: ignore[attr-defined]
+        reference = f"{n}/STC-NS"
+        doc = workspace.register_incoming(
+            IncomingDraft(
+                issuer=kw.get("issuer", "Sở Tài chính tỉnh Phú Yên"),
+                reference=reference,
+                issued_on=day,
+                doc_type="Công văn",
+                subject=kw.get("subject", f"Về việc quyết toán kinh phí đợt {n}"),
+                received_at=datetime(day.year, day.month, day.day, 8, 0, tzinfo=VIETNAM),
+                allow_duplicate=True,
+            )
+        ).document.summary.id
+        entry = hand_over_paper(sec, doc, receiver, copies=1 + n % 3, note=kw.get("note", ""))
+        if "signed" in kw:
+            sign_receipt(sec, entry.id, kw["signed"], entry.version)
+        return reference
+
+    for i in range(40):
+        march.append(handed(date(2026, 3, 2 + i % 25), 100 + i, "KT" if i % 2 else RECEIVER))
+    march.append(handed(date(2026, 3, 27), 200, "VP", subject=LONG_SUBJECT))
+    march.append(handed(date(2026, 3, 28), 201, "VP", issuer=DIACRITIC_ISSUER, note="Bản chính"))
+    march.append(handed(date(2026, 3, 30), 202, "KT", signed="Nguyễn Văn Đức"))
+    april.append(handed(date(2026, 4, 1), 300, "KT"))
+    april.append(handed(date(2026, 4, 2), 301, "VP"))
+    yield Log(sec, march, april)
+
+
+def _count(reference: str, text: str) -> int:
+    return len(re.findall(rf"(?<!\d){re.escape(reference)}", text))
+
+
+def test_every_line_of_the_period_is_printed_once_with_its_columns(
+    log: Log, tmp_path: Path
+) -> None:
+    printed = print_handover_log(log.sec, date(2026, 3, 1), date(2026, 3, 31), tmp_path / "m.pdf")
+    texts = page_texts(printed.path)
+    text = "\n".join(texts)
+    assert printed.entries == 43 and printed.pages == len(texts) >= 3
+    for reference in log.march:
+        assert _count(reference, text) == 1, reference
+    assert not any(_count(r, text) for r in log.april)
+    assert_nfc(text)
+    flat = " ".join(text.split())
+    assert RECEIVER in flat and "Phòng Kinh tế" in flat and "Bản chính" in flat
+    assert "Đã ký nhận: Nguyễn Văn Đức" in flat
+    # The 2,000-character subject wraps over lines (and pages), never cut: every word is there.
+    words = LONG_SUBJECT.split()[2:]
+    assert words == LONG_SUBJECT_WORDS[: len(words)]
+    assert all(_count(word, text) == 1 for word in words)
+    for n, page in enumerate(texts, 1):
+        assert f"Trang {n}" in page
+        assert "SỔ CHUYỂN GIAO VĂN BẢN" in page and "Ký nhận" in page  # repeated header
+        assert "Ủy ban nhân dân tỉnh Phú Yên" in page
+        assert "từ 01/03/2026 đến 31/03/2026" in page
+        assert f"SHA-256 các mục: {printed.fingerprint}" in page
+        assert f"Lần in này: {printed.pages} trang, 43 lượt chuyển giao" in page
+
+
+def test_columns_are_in_order_and_the_signature_column_is_blank(log: Log, tmp_path: Path) -> None:
+    printed = print_handover_log(log.sec, date(2026, 4, 1), date(2026, 4, 30), tmp_path / "a.pdf")
+    with pymupdf.open(printed.path) as doc:
+        page = doc[0]
+        lefts = []
+        for col in HANDOVER_COLUMNS:
+            hits = page.search_for(col.title.split()[0] + " " + col.title.split()[1])
+            assert hits, col.title
+            lefts.append(min(h.x0 for h in hits if h.y0 < 120))
+        assert lefts == sorted(lefts)
+        # Nothing is written in the ký nhận column below its title, above the footer.
+        left = L.MARGIN_LEFT + sum(c.width for c in HANDOVER_COLUMNS[:5])
+        right = left + HANDOVER_COLUMNS[5].width
+        rows_top = page.search_for("(6)")[0].y1
+        footer_top = L.PAGE_HEIGHT - (L.MARGIN_BOTTOM + L.FOOTER_HEIGHT - 6)
+        words = page.get_text("words")
+        assert [
+            w
+            for w in words
+            if w[1] > rows_top and w[3] < footer_top and w[0] < right and w[2] > left
+        ] == []
+        assert any(w[1] > rows_top and w[2] < left for w in words)  # while the row has text
+        # The 2026-04-01 line is above the 2026-04-02 line.
+        first, second = (page.search_for(r)[0].y0 for r in log.april)
+        assert first < second
+
+
+def test_a_reprint_keeps_the_fingerprint_and_a_signature_changes_it(
+    log: Log, tmp_path: Path
+) -> None:
+    period = (date(2026, 4, 1), date(2026, 4, 30))
+    once = print_handover_log(log.sec, *period, tmp_path / "1.pdf")
+    again = print_handover_log(log.sec, *period, tmp_path / "2.pdf")
+    assert once.fingerprint == again.fingerprint
+    entry = next(e for e in handover_log(log.sec, *period) if e.reference == log.april[0])
+    sign_receipt(log.sec, entry.id, "Lê Văn Tám", entry.version)
+    changed = print_handover_log(log.sec, *period, tmp_path / "3.pdf")
+    assert changed.fingerprint != once.fingerprint
+
+
+def test_empty_and_reversed_periods_are_refused(log: Log, tmp_path: Path) -> None:
+    with pytest.raises(errors.EmptyHandoverLog):
+        print_handover_log(log.sec, date(2026, 5, 1), date(2026, 5, 31), tmp_path / "x.pdf")
+    with pytest.raises(errors.PeriodReversed):
+        print_handover_log(log.sec, date(2026, 4, 2), date(2026, 4, 1), tmp_path / "x.pdf")
+    assert [p.name for p in tmp_path.iterdir()] == ["desk"]  # no PDF, no partial file
+
+
+def test_cli_prints_the_handover_log(
+    log: Log, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "chuyen-giao.pdf"
+    args = ["--data-dir", str(log.sec.ws.data_dir), "print-register", "--book", "handover"]
+    code = main([*args, "--from", "2026-04-01", "--to", "2026-04-30", "--out", str(out), "--json"])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["entries"] == 2 and data["pdf_pages"] == 1 and out.is_file()
+    assert data["fingerprint"] in page_texts(out)[0]
+    assert main([*args, "--year", "2026", "--out", str(tmp_path / "y.pdf"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["entries"] == 45
+    # The page renders (a look at it is part of the review; here it must at least rasterise).
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(out), str(tmp_path / "p")],
+        check=True,
+    )
+    assert list(tmp_path.glob("p*.png"))
