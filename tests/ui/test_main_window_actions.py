@@ -132,3 +132,16 @@ def test_ctrl_i_opens_instructions_for_the_pending_pile_and_ctrl_t_the_follow_up
     assert follow.isVisible() and follow.windowTitle().startswith("Theo dõi")
     screen.close()
     follow.close()
+
+
+def test_f1_lists_every_shortcut_of_the_menus(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    texts: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: texts.append(box.text()) or 0)
+    window.show_shortcuts()
+    for key in ("Ctrl+Shift+S", "Ctrl+D", "Ctrl+I", "Ctrl+T", "Ctrl+Shift+K", "Ctrl+P"):
+        assert f"<b>{key}</b>" in texts[0]
+    assert "Ký số cơ quan" in texts[0]
