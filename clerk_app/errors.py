@@ -72,6 +72,15 @@ class UnknownFile(ClerkError):
 
 
 @dataclass(eq=False)
+class NumberingLeaseNotHeld(ClerkError):
+    """This desk is connected to the central server but does not hold the register's lease."""
+
+    kind: str
+    year: int
+    series: str
+
+
+@dataclass(eq=False)
 class NothingToStamp(ClerkError):
     document_id: str
 

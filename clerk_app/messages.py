@@ -115,6 +115,12 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
     e.UnknownFile: lambda x: Message(
         "Tệp được chọn không thuộc văn bản này.", "Chọn lại tệp trong danh sách tệp của văn bản."
     ),
+    e.NumberingLeaseNotHeld: lambda x: Message(
+        f"Bàn này nối với máy chủ trung tâm nhưng không giữ quyền cấp số {_kind(x.kind)} năm "
+        f"{x.year}; cấp số ở đây có thể trùng số với bàn khác.",
+        "Lưu văn bản dưới dạng dự thảo (clerk draft-incoming / draft-outgoing) để máy chủ cấp số "
+        "khi đồng bộ, hoặc nhận quyền cấp số của sổ này khi đang trực tuyến (clerk lease acquire).",
+    ),
     e.NothingToStamp: lambda x: Message(
         "Văn bản chưa có bản quét PDF để đóng dấu đến.", "Đính kèm bản quét rồi đóng dấu lại."
     ),

@@ -424,6 +424,7 @@ class Workspace:
                 reg = _pick_register(
                     s, self._agency_id, kind, year, series, fields["doc_type"], now, self.actor
                 )
+                _require_numbering_right(s, self.desk_id, reg)
                 number = s.execute(
                     update(Register)
                     .where(Register.id == reg.id)
@@ -994,6 +995,19 @@ class _guarded:
             return self._cm.__exit__(exc_type, exc, tb)
         except OperationalError as err:
             raise errors.StorageFailed(str(err.orig)) from err
+
+
+def _require_numbering_right(s: Session, desk_id: str, reg: Register) -> None:
+    """A desk connected to a central server numbers a register only while it holds that
+    register's lease; the others make provisional drafts the server numbers. Two desks
+    numbering the same register locally would print the same number twice."""
+    from clerk_app.storage.sync_models import SyncLease, SyncLink
+
+    if s.get(SyncLink, 1) is None:
+        return  # a desk on its own is the numbering authority for its registers
+    lease = s.get(SyncLease, (reg.kind, reg.series, reg.year))
+    if lease is None or lease.holder_desk_id != desk_id:
+        raise errors.NumberingLeaseNotHeld(reg.kind, reg.year, reg.series)
 
 
 def _stamp_source(files: Sequence[FileInfo]) -> FileInfo | None:

@@ -10,6 +10,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from clerk_app.records import IncomingDraft
 from clerk_app.workspace import Workspace
 
@@ -95,3 +97,35 @@ def test_process_killed_inside_the_numbering_transaction_leaves_nothing(
     )
     assert doc.document.summary.number == 1
     assert workspace.verify_audit().ok
+
+
+def test_a_connected_desk_without_the_lease_does_not_number(workspace: Workspace) -> None:
+    from datetime import UTC, datetime
+
+    from clerk_app import errors
+    from clerk_app.storage.sync_models import SyncLease, SyncLink
+
+    with workspace._db.write() as s:
+        s.add(
+            SyncLink(
+                id=1,
+                server_url="http://127.0.0.1:1",
+                username="nvan1.ubnd",
+                role="clerk",
+                server_agency_id="x",
+                connected_at=datetime.now(UTC),
+            )
+        )
+    draft = IncomingDraft(
+        issuer="A", reference="1/A", issued_on=None, doc_type="Công văn", subject="B"
+    )
+    with pytest.raises(errors.NumberingLeaseNotHeld) as caught:
+        workspace.register_incoming(draft)
+    assert "không giữ quyền cấp số" in str(caught.value)
+    year = workspace.registers()[0].year
+    assert workspace.register_for("incoming", year).last_number == 0
+    with workspace._db.write() as s:
+        s.add(
+            SyncLease(kind="incoming", series="chung", year=year, holder_desk_id=workspace.desk_id)
+        )
+    assert workspace.register_incoming(draft).document.summary.number == 1

@@ -108,14 +108,38 @@ def test_sync_cli_prints_sent_received_and_rejected(server: RunningServer, new_d
         "PW_NEW",
     )
     assert ok.returncode == 0, ok.stderr
-    register(a, 2)  # no lease: both go to the reconciliation queue, never merged silently
+    # Without the lease the desk refuses to number (it could print another desk's number) and
+    # says to draft instead; drafts go up and the server numbers them.
+    refused = clerk(
+        "register-incoming",
+        "--issuer",
+        "Sở Tài chính",
+        "--doc-type",
+        "Công văn",
+        "--subject",
+        "Về việc A",
+    )
+    assert refused.returncode == 2 and "không giữ quyền cấp số" in refused.stderr
+    for i in range(2):
+        drafted = clerk(
+            "draft-incoming",
+            "--issuer",
+            "Sở Tài chính",
+            "--reference",
+            f"{i + 1}/STC",
+            "--doc-type",
+            "Công văn",
+            "--subject",
+            f"Về việc {i}",
+        )
+        assert drafted.returncode == 0, drafted.stderr
     out = clerk("sync", "--json")
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert report["sent"] >= 2
-    assert [r["reason"] for r in report["rejected"]] == ["no_lease", "no_lease"]
+    assert report["rejected"] == []
     state = json.loads(clerk("sync-state", "--json").stdout)
-    assert state["online"] and state["waiting"] == 0 and state["rejected"] == 2
+    assert state["online"] and state["waiting"] == 0 and state["rejected"] == 0
     server.kill()
     down = clerk("sync")
     assert down.returncode == 2 and "ngoại tuyến" in down.stderr
