@@ -35,7 +35,12 @@ from PySide6.QtWidgets import (
 )
 
 from clerk_app.clock import vietnam_date
-from clerk_app.errors import ClerkError, DuplicateDocument, SecretDocumentRefused
+from clerk_app.errors import (
+    ClerkError,
+    DuplicateDocument,
+    NumberingLeaseNotHeld,
+    SecretDocumentRefused,
+)
 from clerk_app.messages import describe
 from clerk_app.records import IncomingDraft, OutgoingDraft, Registered
 from clerk_app.vocabulary import (
@@ -209,6 +214,7 @@ class RegistrationForm(QDialog):
         self.workspace = workspace
         self.state = "editing"
         self.last_result: Registered | None = None
+        self.drafts_saved = 0
         self.rows: dict[str, FieldRow] = {}
         self._file_errors: dict[str, str] = {}
         self._file_pages: dict[str, int] = {}
@@ -546,6 +552,10 @@ class RegistrationForm(QDialog):
                 else:
                     self.status.setText("Không đăng ký lại.")
                 return
+            if isinstance(error, NumberingLeaseNotHeld):
+                if self.confirm_draft(error):
+                    self._save_draft(draft)
+                return
             field = getattr(error, "field", None)
             if isinstance(error, ClerkError) and isinstance(field, str):
                 row = self.rows.get(field) or self.rows.get(field.removesuffix("_code"))
@@ -561,6 +571,45 @@ class RegistrationForm(QDialog):
             presenter.present(error, self)
 
         run_in_background(lambda: self.call_core(draft), done, failed, owner=self)
+
+    def confirm_draft(self, error: NumberingLeaseNotHeld) -> bool:
+        """Another desk numbers this register: offer a draft that the server will number."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Bàn này không giữ quyền cấp số")
+        box.setText("Lưu văn bản thành dự thảo để máy chủ trung tâm cấp số khi đồng bộ?")
+        box.setInformativeText(
+            describe(error).what + " Dự thảo có dấu «chưa có số», không được in số lên văn bản."
+        )
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+    def _save_draft(self, draft: Any) -> None:
+        from sync.engine import DeskSync
+
+        data_dir = self.workspace.data_dir
+        is_incoming = isinstance(draft, IncomingDraft)
+
+        def work() -> str:
+            with DeskSync(data_dir) as desk:
+                if is_incoming:
+                    return desk.draft_incoming(draft)
+                return desk.draft_outgoing(draft)
+
+        def done(_draft_id: object) -> None:
+            self.drafts_saved += 1
+            self.status.setText(
+                "Đã lưu dự thảo, CHƯA CÓ SỐ: máy chủ sẽ cấp số khi đồng bộ. Không ghi số lên "
+                "văn bản giấy."
+            )
+            self.reset_fields()
+
+        def failed(error: BaseException) -> None:
+            presenter.present(error, self)
+
+        self.status.setText("Đang lưu dự thảo…")
+        run_in_background(work, done, failed, owner=self)
 
     def confirm_duplicate(self, error: DuplicateDocument) -> bool:
         box = QMessageBox(self)

@@ -264,3 +264,40 @@ def test_attached_pdf_is_previewed_and_stored(
     detail = workspace.document(form.last_result.document.summary.id)
     assert [f.filename for f in detail.files if f.role == "original"] == [pdf.name]
     assert workspace.file_bytes(detail.files[0].sha256) == pdf.read_bytes()
+
+
+def test_connected_desk_without_the_lease_saves_a_draft_without_a_number(
+    qtbot: QtBot,
+    app: QApplication,
+    workspace: Workspace,
+    type_text: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from clerk_app.storage.sync_models import SyncDraft, SyncLink
+    from ui.registration_form import RegistrationForm
+
+    with workspace._db.write() as s:
+        s.add(
+            SyncLink(
+                id=1,
+                server_url="http://127.0.0.1:1",
+                username="nvan1.ubnd",
+                role="clerk",
+                server_agency_id="x",
+                connected_at=datetime.now(UTC),
+            )
+        )
+    asked: list[str] = []
+    monkeypatch.setattr(
+        RegistrationForm, "confirm_draft", lambda self, error: asked.append(str(error)) or True
+    )
+    form = open_form(qtbot, workspace)
+    type_incoming(type_text, form, "Sở Tài chính", "7/STC", "02/03/2026", "Công văn", "Về việc B")
+    ctrl_enter(qtbot, form)
+    qtbot.waitUntil(lambda: form.drafts_saved == 1, timeout=10_000)
+    assert "không giữ quyền cấp số" in asked[0]
+    assert "CHƯA CÓ SỐ" in form.status.text()
+    assert incoming_count(workspace) == 0
+    with workspace._db.read() as s:
+        drafts = s.query(SyncDraft).all()
+        assert [(d.direction, d.number) for d in drafts] == [("incoming", None)]
