@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import literal_column, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -418,7 +418,14 @@ class Workspace:
         prepared: list[PreparedFile],
         now: datetime,
     ) -> Registered:
+        texts = _text_layers(prepared)
         blobs = self._put_files(prepared)
+        try:
+            text_blobs = [self._store.put(body.encode("utf-8")) for _p, body in texts]
+        except BaseException:
+            self._discard_unreferenced(blobs)
+            raise
+        blobs += text_blobs
         try:
             with self._write() as s:
                 reg = _pick_register(
@@ -461,32 +468,32 @@ class Workspace:
                 files = self._add_file_rows(s, doc.id, prepared, now)
                 details = document_fields(doc) | {"register": reg.series, "files": files}
                 self._log(s, f"register_{kind}", "document", doc.id, details, at=now)
-                search_index.index_document(s, doc.id, search_index.search_body(fields))
+                # The text already inside attached PDFs (typed, or a scan's OCR layer) is kept
+                # and indexed in the same transaction: one commit, one index row.
+                for (p, body), blob in zip(texts, text_blobs, strict=True):
+                    parent = (
+                        s.execute(
+                            select(DocumentFile).where(
+                                DocumentFile.document_id == doc.id,
+                                DocumentFile.sha256 == p.sha256,
+                                DocumentFile.role == "original",
+                            )
+                        )
+                        .scalars()
+                        .first()
+                    )
+                    if parent is not None:
+                        self._ocr_row(s, doc, parent, blob.sha256, body, now)
+                ocr_text = " ".join(body for _p, body in texts)
+                search_index.index_document(
+                    s, doc.id, search_index.search_body(fields | {"ocr_text": ocr_text})
+                )
                 doc_id = doc.id
         except BaseException:
             self._discard_unreferenced(blobs)
             raise
-        self._index_text_layers(doc_id, prepared)
         change = Change(f"register_{kind}", document_ids=(doc_id,), register_ids=(reg.id,))
         return Registered(self.document(doc_id), change)
-
-    def _index_text_layers(self, document_id: str, prepared: list[PreparedFile]) -> None:
-        """Make the text already inside attached PDFs (born-digital, or scans with an OCR layer)
-        searchable. Done after the number is committed: the text can always be read again, and
-        a PDF whose text cannot be read must not cost the clerk the registration."""
-        with_text = [p for p in prepared if p.media_type == "application/pdf"]
-        if not with_text:
-            return
-        from clerk_app.files.intake import pdf_text
-
-        rows = {f.sha256: f.id for f in self.document(document_id).files if f.role == "original"}
-        for p in with_text:
-            try:
-                text = pdf_text(p.data, max_chars=TEXT_LAYER_LIMIT)
-            except errors.ClerkError:
-                continue
-            if text.strip() and p.sha256 in rows:
-                self.set_ocr_text(document_id, rows[p.sha256], text)
 
     def _duplicate(
         self, fields: dict[str, Any], prepared: list[PreparedFile]
@@ -640,18 +647,15 @@ class Workspace:
         the scan it was read from); the audit entry records its length and hash, not the text.
         """
         body = unicodedata.normalize("NFC", text).strip()
-        self._add_derived(
-            document_id,
-            file_id,
-            body.encode("utf-8"),
-            role=OCR_ROLE,
-            action="ocr_text_set",
-            media_type="text/plain; charset=utf-8",
-            filename=lambda parent: f"{Path(parent.filename).stem}.txt",
-            pages=lambda parent: parent.pages,
-            details={"characters": len(body)},
-            reindex=True,
-        )
+        blob = self._store.put(body.encode("utf-8"))
+        try:
+            with self._write() as s:
+                doc, parent = self._parent_file(s, document_id, file_id)
+                self._ocr_row(s, doc, parent, blob.sha256, body, self._clock())
+                self._reindex(s, doc)
+        except BaseException:
+            self._discard_unreferenced([blob])
+            raise
         return Change("ocr_text_set", document_ids=(document_id,))
 
     def _add_derived(
@@ -666,44 +670,102 @@ class Workspace:
         filename: Callable[[DocumentFile], str],
         pages: Callable[[DocumentFile], int | None],
         details: dict[str, Any],
-        reindex: bool = False,
     ) -> None:
         """One audited file row made from another file of the same document."""
         blob = self._store.put(data)
         try:
             with self._write() as s:
-                doc = self._live_document(s, document_id)
-                parent = s.get(DocumentFile, parent_file_id)
-                if parent is None or parent.document_id != doc.id:
-                    raise errors.UnknownFile(parent_file_id, document_id)
-                now = self._clock()
-                row = DocumentFile(
-                    id=new_id(),
-                    document_id=doc.id,
-                    sha256=blob.sha256,
-                    role=role,
-                    filename=filename(parent),
-                    media_type=media_type,
-                    size=len(data),
-                    pages=pages(parent),
-                    parent_id=parent.id,
-                    added_at=now,
-                )
-                s.add(row)
-                doc.updated_at = now
-                s.flush()
-                self._log(
+                doc, parent = self._parent_file(s, document_id, parent_file_id)
+                self._derived_row(
                     s,
-                    action,
-                    "document",
-                    doc.id,
-                    {"file_id": row.id, "parent_id": parent.id, "sha256": blob.sha256} | details,
+                    doc,
+                    parent,
+                    blob.sha256,
+                    len(data),
+                    self._clock(),
+                    role=role,
+                    action=action,
+                    media_type=media_type,
+                    filename=filename(parent),
+                    pages=pages(parent),
+                    details=details,
                 )
-                if reindex:
-                    self._reindex(s, doc)
         except BaseException:
             self._discard_unreferenced([blob])
             raise
+
+    def _parent_file(
+        self, s: Session, document_id: str, file_id: str
+    ) -> tuple[Document, DocumentFile]:
+        doc = self._live_document(s, document_id)
+        parent = s.get(DocumentFile, file_id)
+        if parent is None or parent.document_id != doc.id:
+            raise errors.UnknownFile(file_id, document_id)
+        return doc, parent
+
+    def _ocr_row(
+        self,
+        s: Session,
+        doc: Document,
+        parent: DocumentFile,
+        sha256: str,
+        body: str,
+        now: datetime,
+    ) -> None:
+        self._derived_row(
+            s,
+            doc,
+            parent,
+            sha256,
+            len(body.encode("utf-8")),
+            now,
+            role=OCR_ROLE,
+            action="ocr_text_set",
+            media_type="text/plain; charset=utf-8",
+            filename=f"{Path(parent.filename).stem}.txt",
+            pages=parent.pages,
+            details={"characters": len(body)},
+        )
+
+    def _derived_row(
+        self,
+        s: Session,
+        doc: Document,
+        parent: DocumentFile,
+        sha256: str,
+        size: int,
+        now: datetime,
+        *,
+        role: str,
+        action: str,
+        media_type: str,
+        filename: str,
+        pages: int | None,
+        details: dict[str, Any],
+    ) -> None:
+        row = DocumentFile(
+            id=new_id(),
+            document_id=doc.id,
+            sha256=sha256,
+            role=role,
+            filename=filename,
+            media_type=media_type,
+            size=size,
+            pages=pages,
+            parent_id=parent.id,
+            added_at=now,
+        )
+        s.add(row)
+        doc.updated_at = now
+        s.flush()
+        self._log(
+            s,
+            action,
+            "document",
+            doc.id,
+            {"file_id": row.id, "parent_id": parent.id, "sha256": sha256} | details,
+            at=now,
+        )
 
     def _reindex(self, s: Session, doc: Document) -> None:
         """Rebuild the document's search row from its fields and every OCR text it has."""
@@ -846,7 +908,9 @@ class Workspace:
                 s.execute(
                     select(DocumentFile)
                     .where(DocumentFile.document_id == document_id)
-                    .order_by(DocumentFile.added_at, DocumentFile.role)
+                    .order_by(
+                        DocumentFile.added_at, literal_column("document_file.rowid")
+                    )  # parents first
                 )
                 .scalars()
                 .all()
@@ -995,6 +1059,24 @@ class _guarded:
             return self._cm.__exit__(exc_type, exc, tb)
         except OperationalError as err:
             raise errors.StorageFailed(str(err.orig)) from err
+
+
+def _text_layers(prepared: Sequence[PreparedFile]) -> list[tuple[PreparedFile, str]]:
+    """The text each attached PDF already carries; a PDF whose text cannot be read is skipped,
+    since it must not cost the clerk the registration."""
+    from clerk_app.files.intake import pdf_text
+
+    found = []
+    for p in prepared:
+        if p.media_type != "application/pdf":
+            continue
+        try:
+            body = unicodedata.normalize("NFC", pdf_text(p.data, max_chars=TEXT_LAYER_LIMIT))
+        except errors.ClerkError:
+            continue
+        if body.strip():
+            found.append((p, body.strip()))
+    return found
 
 
 def _require_numbering_right(s: Session, desk_id: str, reg: Register) -> None:

@@ -30,35 +30,12 @@ from clerk_app.storage.models import (
 from clerk_app.storage.sync_models import SyncAnswer, SyncConflict, SyncDraft, SyncLease, SyncLink
 from clerk_app.text import fold, reference_key
 from clerk_app.vocabulary import URGENCY_RANK
-from clerk_app.workspace import REGISTER_NAMES
+from clerk_app.workspace import DOCUMENT_FIELDS, REGISTER_NAMES
 from sync import protocol as p
 
 _DATETIMES = ("received_at", "handed_over_at", "cancelled_at")
-_MUTABLE = (
-    "received_at",
-    "status",
-    "issuer",
-    "reference",
-    "issued_on",
-    "doc_type",
-    "subject",
-    "urgency",
-    "pages",
-    "has_paper",
-    "source_channel",
-    "recipients",
-    "notes",
-    "signer",
-    "unit_code",
-    "electronic_only",
-    "copies",
-    "file_copy_holder",
-    "handed_over_at",
-    "handed_over_to",
-    "cancelled_at",
-    "cancel_reason",
-    "revision",
-)
+# Every field of a document row but the ones that say which number it is.
+_MUTABLE = tuple(f for f in DOCUMENT_FIELDS if f not in ("direction", "year", "number"))
 
 
 def desk_identity(s: Session) -> tuple[str, str, str]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from clerk_app import errors
 from clerk_app.clock import VIETNAM
@@ -82,12 +84,20 @@ def save_settings(data_dir: Path, settings: SigningSettings) -> None:
 
 def file_to_sign(detail: DocumentDetail) -> FileInfo:
     """The newest PDF version the agency signs over."""
-    pdfs = [
-        f for f in detail.files if f.role in SIGNABLE_ROLES and f.media_type == "application/pdf"
-    ]
+    return _newest_pdf(detail, SIGNABLE_ROLES)
+
+
+def scan_to_sign(detail: DocumentDetail) -> FileInfo:
+    """The newest PDF of the scan: the stamped version once there is one."""
+    return _newest_pdf(detail, SCAN_ROLES)
+
+
+def _newest_pdf(detail: DocumentDetail, roles: tuple[str, ...]) -> FileInfo:
+    """Newest first; at the same moment, the role listed first wins."""
+    pdfs = [f for f in detail.files if f.role in roles and f.media_type == "application/pdf"]
     if not pdfs:
         raise errors.NothingToStamp(detail.summary.id)
-    return max(pdfs, key=lambda f: (f.added_at, SIGNABLE_ROLES.index(f.role) * -1))
+    return max(pdfs, key=lambda f: (f.added_at, -roles.index(f.role)))
 
 
 def sign_for_agency(
@@ -100,8 +110,6 @@ def sign_for_agency(
     """Sign the document's PDF with the agency's token as a new version (NĐ 30 art. 32: only
     over a valid signer signature, which `sign_as_agency` checks before the PIN is used)."""
     from clerk_app.signing.sign import sign_as_agency
-    from clerk_app.signing.token import token_signer
-    from clerk_app.signing.verify import load_trust_roots
 
     source = file_to_sign(ws.document(document_id))
     if not settings.seal_image:
@@ -110,34 +118,25 @@ def sign_for_agency(
         seal = Path(settings.seal_image).read_bytes()
     except OSError:
         raise errors.FileMissing(settings.seal_image) from None
-    moment = (at or datetime.now(VIETNAM)).astimezone(VIETNAM).replace(microsecond=0)
-    roots = load_trust_roots([Path(p) for p in settings.trust_dirs])
-    with token_signer(settings.choice, pin, moment) as signer:
-        signed = sign_as_agency(
-            ws.file_bytes(source.sha256),
+    return _sign_new_version(
+        ws,
+        document_id,
+        source,
+        pin,
+        settings,
+        at,
+        "agency",
+        "ky-so-co-quan",
+        lambda data, signer, moment, roots: sign_as_agency(
+            data,
             signer,
             seal,
             moment,
             trust_roots=roots,
             timestamp_url=settings.timestamp_url,
             name=source.filename,
-        )
-    return ws.add_derived_file(
-        document_id,
-        source.id,
-        signed,
-        role="signed",
-        filename=f"{Path(source.filename).stem}-ky-so-co-quan.pdf",
-        details={"signature": "agency", "signed_at": moment.isoformat()},
+        ),
     )
-
-
-def scan_to_sign(detail: DocumentDetail) -> FileInfo:
-    """The newest PDF of the scan: the stamped version once there is one."""
-    pdfs = [f for f in detail.files if f.role in SCAN_ROLES and f.media_type == "application/pdf"]
-    if not pdfs:
-        raise errors.NothingToStamp(detail.summary.id)
-    return max(pdfs, key=lambda f: (f.added_at, -SCAN_ROLES.index(f.role)))
 
 
 def sign_scan_copy(
@@ -150,27 +149,53 @@ def sign_scan_copy(
     """Sign the newest scan of an incoming document invisibly with the agency's certificate, as
     a new version; the scan itself stays as it was."""
     from clerk_app.signing.sign import sign_scan_copy as sign_copy
-    from clerk_app.signing.token import token_signer
-    from clerk_app.signing.verify import load_trust_roots
 
     source = scan_to_sign(ws.document(document_id))
-    moment = (at or datetime.now(VIETNAM)).astimezone(VIETNAM).replace(microsecond=0)
-    roots = load_trust_roots([Path(p) for p in settings.trust_dirs])
-    data = ws.file_bytes(source.sha256)
-    with token_signer(settings.choice, pin, moment) as signer:
-        signed = sign_copy(
+    return _sign_new_version(
+        ws,
+        document_id,
+        source,
+        pin,
+        settings,
+        at,
+        "scan_copy",
+        "ky-so-ban-sao",
+        lambda data, signer, moment, roots: sign_copy(
             data,
             signer,
             moment,
             trust_roots=roots,
             timestamp_url=settings.timestamp_url,
             name=source.filename,
-        )
+        ),
+    )
+
+
+def _sign_new_version(
+    ws: Workspace,
+    document_id: str,
+    source: FileInfo,
+    pin: str,
+    settings: SigningSettings,
+    at: datetime | None,
+    kind: str,
+    suffix: str,
+    sign: Callable[[bytes, Any, datetime, list[bytes]], bytes],
+) -> Change:
+    """One login on the token, one signature over `source`, stored as a new version."""
+    from clerk_app.signing.token import token_signer
+    from clerk_app.signing.verify import load_trust_roots
+
+    moment = (at or datetime.now(VIETNAM)).astimezone(VIETNAM).replace(microsecond=0)
+    roots = load_trust_roots([Path(p) for p in settings.trust_dirs])
+    data = ws.file_bytes(source.sha256)
+    with token_signer(settings.choice, pin, moment) as signer:
+        signed = sign(data, signer, moment, roots)
     return ws.add_derived_file(
         document_id,
         source.id,
         signed,
         role="signed",
-        filename=f"{Path(source.filename).stem}-ky-so-ban-sao.pdf",
-        details={"signature": "scan_copy", "signed_at": moment.isoformat()},
+        filename=f"{Path(source.filename).stem}-{suffix}.pdf",
+        details={"signature": kind, "signed_at": moment.isoformat()},
     )

@@ -83,7 +83,9 @@ def refuse_network_share(data_dir: Path, mounts_text: str | None = None) -> None
         raise errors.NetworkShareRefused(str(data_dir), fs_type)
 
 
-def _pragmas(synchronous: str) -> Any:
+def sqlite_pragmas(synchronous: str = "FULL", busy_timeout_ms: int = 10_000) -> Any:
+    """The connect hook of every SQLite engine of the project (desk and embedded server)."""
+
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN (pysqlite's own handling is unreliable).
         dbapi_connection.isolation_level = None
@@ -91,13 +93,13 @@ def _pragmas(synchronous: str) -> Any:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
 
     return on_connect
 
 
-def _on_begin(conn: Any) -> None:
+def begin_sqlite(conn: Any) -> None:
     # Writers take the write lock at BEGIN so two desks' processes never both read the same
     # "last number"; readers begin deferred and never block writers under WAL.
     mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get("clerk_write") else "BEGIN"
@@ -112,8 +114,8 @@ def make_engine(db_path: Path, synchronous: str = "FULL") -> Engine:
     of a fresh demo, which have nothing to lose, pass OFF.
     """
     engine = create_engine(f"sqlite:///{db_path}", future=True)
-    event.listen(engine, "connect", _pragmas(synchronous))
-    event.listen(engine, "begin", _on_begin)
+    event.listen(engine, "connect", sqlite_pragmas(synchronous))
+    event.listen(engine, "begin", begin_sqlite)
     return engine
 
 

@@ -10,32 +10,19 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session
 
+from clerk_app.storage.database import begin_sqlite, sqlite_pragmas
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # SQLAlchemy issues BEGIN itself (see _on_begin); pysqlite's own handling is unreliable.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-
-
-def _sqlite_begin(conn: Any) -> None:
-    # SQLite has no row locks: writers take the database's write lock at BEGIN, which
-    # serialises numbering the way SELECT … FOR UPDATE does on PostgreSQL.
-    mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get("clerk_write") else "BEGIN"
-    conn.exec_driver_sql(mode)
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, future=True)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        # The desk's hooks: WAL, synchronous=FULL, and BEGIN IMMEDIATE for writers, which on
+        # SQLite (no row locks) serialises numbering the way SELECT … FOR UPDATE does on
+        # PostgreSQL. A longer busy timeout: many desks write to one server.
+        event.listen(engine, "connect", sqlite_pragmas(busy_timeout_ms=30_000))
+        event.listen(engine, "begin", begin_sqlite)
         return engine
     return create_engine(url, future=True, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
