@@ -45,7 +45,7 @@ from clerk_app.registration import (
     outgoing_fields,
 )
 from clerk_app.storage import search_index
-from clerk_app.storage.database import DB_FILENAME, Database, refuse_network_share
+from clerk_app.storage.database import DB_FILENAME, Database, Maintenance, refuse_network_share
 from clerk_app.storage.journal import append_audit, append_outbox, canonical_json, verify_chain
 from clerk_app.storage.models import (
     Agency,
@@ -997,6 +997,17 @@ class Workspace:
         with self._db.read() as s:
             count, bad = verify_chain(s)
         return AuditCheck(entries=count, ok=bad is None, first_bad_seq=bad)
+
+    def writes_since_maintenance(self) -> int:
+        """Write transactions committed since the last idle-time maintenance."""
+        return self._db.writes_since_maintenance
+
+    def maintain(self) -> Maintenance:
+        """Idle-time upkeep of the desk database (index merge, WAL checkpoint); see Database."""
+        try:
+            return self._db.maintain()
+        except OperationalError as exc:
+            raise errors.StorageFailed(str(exc.orig)) from exc
 
     def outbox_pending(self) -> int:
         from clerk_app.storage.journal import pending_outbox_count

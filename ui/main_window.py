@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,8 @@ from ui.workers import run_in_background
 PAGE_INCOMING, PAGE_OUTGOING, PAGE_PENDING, PAGE_SEARCH = range(4)
 NAV_LABELS = ("Văn bản đến", "Văn bản đi", "Chưa chuyển giao", "Tìm kiếm")
 DETAIL_DELAY_MS = 120
+MAINTENANCE_TICK_MS = 30_000
+log = logging.getLogger(__name__)
 ACCEPTED_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff"}
 
 NAV_STYLE = """
@@ -206,6 +209,12 @@ class MainWindow(QMainWindow):
         self.deadline_timer.setInterval(15 * 60 * 1000)
         self.deadline_timer.timeout.connect(self.check_deadlines)
         self.deadline_timer.start()
+        # Database upkeep waits for a quiet spell so it never delays a registration's commit.
+        self._writes_at_last_tick = 0
+        self.maintenance_timer = QTimer(self)
+        self.maintenance_timer.setInterval(MAINTENANCE_TICK_MS)
+        self.maintenance_timer.timeout.connect(self.maintain_when_quiet)
+        self.maintenance_timer.start()
         self.sync_runner = self._start_sync()
         self.refresh()
         self.nav.setCurrentRow(PAGE_INCOMING)
@@ -660,6 +669,23 @@ class MainWindow(QMainWindow):
         screen.resize(1100, 700)
         screen.show()
         return screen
+
+    def maintain_when_quiet(self) -> None:
+        """Checkpoint and merge the index once no write happened for a whole tick."""
+        writes = self.workspace.writes_since_maintenance()
+        quiet = writes > 0 and writes == self._writes_at_last_tick
+        self._writes_at_last_tick = writes
+        if not quiet:
+            return
+        self._writes_at_last_tick = 0
+        run_in_background(
+            self.workspace.maintain,
+            lambda _done: None,
+            # Upkeep failing is not the clerk's to fix now; the next write would show the
+            # same disk fault through the presenter with what to do.
+            lambda error: log.warning("database upkeep failed: %s", error),
+            owner=self,
+        )
 
     def check_deadlines(self) -> None:
         """Raise due and overdue notices (each once) off the GUI thread; count them in the bar."""

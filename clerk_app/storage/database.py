@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,17 @@ def refuse_network_share(data_dir: Path, mounts_text: str | None = None) -> None
         raise errors.NetworkShareRefused(str(data_dir), fs_type)
 
 
-def sqlite_pragmas(synchronous: str = "FULL", busy_timeout_ms: int = 10_000) -> Any:
+# The desk checkpoints its WAL and merges its search index when idle (Database.maintain);
+# SQLite's own checkpoint, which would otherwise run inside a registration's COMMIT every
+# 1,000 pages, is kept only as a backstop for processes that never idle (scripts, bulk loads).
+DESK_AUTOCHECKPOINT_PAGES = 10_000
+
+
+def sqlite_pragmas(
+    synchronous: str = "FULL",
+    busy_timeout_ms: int = 10_000,
+    autocheckpoint_pages: int | None = None,
+) -> Any:
     """The connect hook of every SQLite engine of the project (desk and embedded server)."""
 
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -94,6 +105,8 @@ def sqlite_pragmas(synchronous: str = "FULL", busy_timeout_ms: int = 10_000) -> 
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        if autocheckpoint_pages is not None:
+            cursor.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint_pages)}")
         cursor.close()
 
     return on_connect
@@ -114,9 +127,22 @@ def make_engine(db_path: Path, synchronous: str = "FULL") -> Engine:
     of a fresh demo, which have nothing to lose, pass OFF.
     """
     engine = create_engine(f"sqlite:///{db_path}", future=True)
-    event.listen(engine, "connect", sqlite_pragmas(synchronous))
+    event.listen(
+        engine,
+        "connect",
+        sqlite_pragmas(synchronous, autocheckpoint_pages=DESK_AUTOCHECKPOINT_PAGES),
+    )
     event.listen(engine, "begin", begin_sqlite)
     return engine
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    """What one idle-time maintain() did: WAL frames seen and copied back to the database."""
+
+    wal_frames: int
+    checkpointed: int
+    busy: bool
 
 
 class Database:
@@ -125,6 +151,8 @@ class Database:
     def __init__(self, db_path: Path, synchronous: str = "FULL") -> None:
         self.path = db_path
         self.engine = make_engine(db_path, synchronous)
+        # Committed write transactions since the last maintain(); read by the idle timer.
+        self.writes_since_maintenance = 0
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -133,6 +161,35 @@ class Database:
             conn = conn.execution_options(clerk_write=True)
             with Session(bind=conn, expire_on_commit=False) as session, session.begin():
                 yield session
+        self.writes_since_maintenance += 1
+
+    def maintain(self, merge_pages: int = 200) -> Maintenance:
+        """Idle-time upkeep: merge search-index segments, then checkpoint the WAL.
+
+        Run when nobody is registering (the app calls it off the GUI thread after a quiet
+        spell), so that neither the FTS5 automerge nor the WAL checkpoint lands inside a
+        registration's COMMIT. PASSIVE never waits for readers and never blocks a writer.
+        """
+        self.writes_since_maintenance = 0
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(clerk_write=True)
+            with conn.begin():
+                has_fts = conn.execute(
+                    text("SELECT 1 FROM sqlite_master WHERE name='document_fts'")
+                ).first()
+                if has_fts:
+                    conn.execute(
+                        text(
+                            "INSERT INTO document_fts(document_fts, rank) VALUES('merge', :pages)"
+                        ),
+                        {"pages": merge_pages},
+                    )
+            # On the raw connection: SQLAlchemy would wrap the PRAGMA in a BEGIN, and SQLite
+            # refuses to checkpoint from inside a transaction.
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            busy, log, done = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return Maintenance(wal_frames=int(log), checkpointed=int(done), busy=bool(busy))
 
     @contextmanager
     def read(self) -> Iterator[Session]:

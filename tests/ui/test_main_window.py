@@ -171,3 +171,17 @@ def test_app_without_data_tells_how_to_start(
     text = message_boxes.last.text
     assert "chưa được khởi tạo" in text
     assert "clerk demo" in text and "clerk init" in text
+
+
+def test_database_upkeep_waits_for_a_quiet_tick(
+    qtbot: QtBot, window: MainWindow, workspace: Workspace
+) -> None:
+    window.maintenance_timer.stop()
+    workspace.register_incoming(draft("Về việc kiểm tra cuối năm"))
+    window.maintain_when_quiet()  # writes happened during this tick: not quiet yet
+    assert workspace.writes_since_maintenance() > 0
+    workspace.register_incoming(draft("Về việc tổng kết năm"))
+    window.maintain_when_quiet()  # still writing
+    assert workspace.writes_since_maintenance() > 0
+    window.maintain_when_quiet()  # a whole tick without writes: upkeep runs in the background
+    qtbot.waitUntil(lambda: workspace.writes_since_maintenance() == 0, timeout=5000)
