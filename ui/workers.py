@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+import shiboken6
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 
 class Progress:
@@ -35,18 +38,13 @@ class Progress:
         return self._cancel.is_set()
 
 
-class _Signals(QObject):
-    finished = Signal(object)
-    failed = Signal(object)
-
-
 class Task(QRunnable):
-    """One call of `fn` on the pool; `finished(result)` or `failed(exception)` on the GUI thread."""
+    """One call of `fn` on the pool; its outcome goes to the hub, never to a per-task QObject."""
 
-    def __init__(self, fn: Callable[[], Any]) -> None:
+    def __init__(self, task_id: int, fn: Callable[[], Any]) -> None:
         super().__init__()
+        self.task_id = task_id
         self.fn = fn
-        self.signals = _Signals()
         self.setAutoDelete(True)
 
     @Slot()
@@ -54,43 +52,61 @@ class Task(QRunnable):
         try:
             result = self.fn()
         except BaseException as error:  # handed to the presenter on the GUI thread
-            self.signals.failed.emit(error)
+            _hub().delivered.emit(self.task_id, False, error)
         else:
-            self.signals.finished.emit(result)
+            _hub().delivered.emit(self.task_id, True, result)
+        # Drop the work (and what it captured) here, before the pool deletes the runnable.
+        self.fn = _nothing
 
 
-class _Relay(QObject):
-    """Delivers a task's outcome on the GUI thread, unless its owner widget is gone by then.
+def _nothing() -> None:
+    return None
 
-    The relay is a child of the owner: when the owner is deleted, so is the relay, and Qt
-    drops the queued result instead of calling into deleted widgets.
+
+@dataclass
+class _Waiting:
+    owner: QObject | None
+    on_done: Callable[[Any], None]
+    on_error: Callable[[BaseException], None]
+
+
+class _Hub(QObject):
+    """The one GUI-thread object that every task reports to, alive for the whole process.
+
+    Workers emit on this long-lived object only. An earlier design made a QObject per task
+    (signals + relay, released with deleteLater); destroying those while a worker was still
+    inside emit(), or from a garbage collection on a worker thread, crashed in ~QObject.
     """
 
-    def __init__(
-        self,
-        owner: QObject | None,
-        on_done: Callable[[Any], None],
-        on_error: Callable[[BaseException], None],
-    ) -> None:
-        super().__init__(owner)
-        self._on_done = on_done
-        self._on_error = on_error
+    delivered = Signal(int, bool, object)
 
-    @Slot(object)
-    def done(self, result: object) -> None:
-        _keep.discard(self)
-        self.deleteLater()
-        self._on_done(result)
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting: dict[int, _Waiting] = {}
+        self.delivered.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
-    @Slot(object)
-    def failed(self, error: object) -> None:
-        _keep.discard(self)
-        self.deleteLater()
-        assert isinstance(error, BaseException)
-        self._on_error(error)
+    @Slot(int, bool, object)
+    def _deliver(self, task_id: int, ok: bool, outcome: object) -> None:
+        waiting = self.waiting.pop(task_id, None)
+        if waiting is None:
+            return
+        if waiting.owner is not None and not shiboken6.isValid(waiting.owner):
+            return  # the screen that asked is gone: nobody to tell
+        if ok:
+            waiting.on_done(outcome)
+        else:
+            assert isinstance(outcome, BaseException)
+            waiting.on_error(outcome)
 
 
-_keep: set[QObject] = set()  # signal objects and owner-less relays, alive until delivered
+_hub_instance: list[_Hub] = []
+_next_id = itertools.count(1)
+
+
+def _hub() -> _Hub:
+    # Created by the first run_in_background call, which is on the GUI thread, so the hub
+    # (and its queued slot) lives there; workers only read the list.
+    return _hub_instance[0]
 
 
 def pool() -> QThreadPool:
@@ -107,38 +123,9 @@ def run_in_background(
 
     With an `owner`, the callbacks are skipped when the owner was deleted meanwhile.
     """
-    task = Task(fn)
-    signals = task.signals
-    relay = _Relay(owner, on_done, on_error)
-    _keep.add(signals)  # the runnable is deleted after run(); keep its signals object alive
-    if owner is None:
-        _keep.add(relay)
-    signals.finished.connect(relay.done)
-    signals.failed.connect(relay.failed)
-    # Released by a GUI-thread object through a queued connection: a lambda would run in the
-    # worker thread while it emits, drop the last reference there and destroy a GUI-thread
-    # QObject from the wrong thread (seen as a crash in ~QObject in the tests).
-    janitor = _janitor()
-    signals.finished.connect(janitor.release)
-    signals.failed.connect(janitor.release)
+    if not _hub_instance:
+        _hub_instance.append(_Hub())
+    task = Task(next(_next_id), fn)
+    _hub().waiting[task.task_id] = _Waiting(owner, on_done, on_error)
     pool().start(task)
     return task
-
-
-class _Janitor(QObject):
-    """Lets go of a task's signals object on the GUI thread once its outcome was delivered."""
-
-    @Slot(object)
-    def release(self, _outcome: object) -> None:
-        sender = self.sender()
-        if sender is not None:
-            _keep.discard(sender)
-
-
-_janitor_instance: list[_Janitor] = []
-
-
-def _janitor() -> _Janitor:
-    if not _janitor_instance:
-        _janitor_instance.append(_Janitor())
-    return _janitor_instance[0]
