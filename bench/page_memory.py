@@ -7,11 +7,13 @@ pages of 15 synthetic rows each, with no database, so only the PDF writing is me
 sample is a fresh process; its peak RSS (`ru_maxrss`) is its own. Variants:
 
   floor        imports and fonts, no page (what every variant pays)
-  one-canvas   one reportlab canvas for all pages, saved at the end (what `print_register` does;
-               the baseline)
+  one-canvas   one reportlab canvas for all pages, saved at the end (what `print_register` did
+               before `binding.Binding`; the baseline)
   uncompressed the same with `setPageCompression(0)` (reportlab's default is already 1)
   chunked      a new canvas every `--chunk` pages saved to a temporary PDF, the pieces then
                joined with PyMuPDF `insert_pdf` and saved once
+  binding      `binding.Binding` as `print_register` now uses it: chunks of `--chunk` pages
+               joined in memory, the late facts laid over every page from one overlay page
 The growth per page is (peak at the larger N − peak at the smaller N) / (difference in pages).
 """
 
@@ -29,11 +31,21 @@ from typing import Any
 
 from _common import ROOT, machine_info, table, write_json
 
-VARIANTS = ["floor", "one-canvas", "uncompressed", "chunked"]
+VARIANTS = ["floor", "one-canvas", "uncompressed", "chunked", "binding"]
 ROWS_PER_PAGE = 15
 
 
-def _draw_pages(canvas: Any, first: int, count: int) -> None:
+class _OneCanvas:
+    """What `Sheets` draws into, over one plain reportlab canvas."""
+
+    def __init__(self, canvas: Any) -> None:
+        self.canvas = canvas
+
+    def end_page(self, overlay: str | None = None) -> None:
+        self.canvas.showPage()
+
+
+def _draw_pages(target: Any, first: int, count: int, overlay: str | None = None) -> None:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     from clerk_app.printing import layout as L
@@ -45,7 +57,7 @@ def _draw_pages(canvas: Any, first: int, count: int) -> None:
     header = L.Wrapper(lambda s: stringWidth(s, bold, L.HEADER_FONT_SIZE))
     columns = L.INCOMING_COLUMNS
     sheets = Sheets(
-        canvas, (regular, bold), columns, wrapper, header, "SỔ ĐĂNG KÝ", "Quyển số 1", "Sở"
+        target, (regular, bold), columns, wrapper, header, "SỔ ĐĂNG KÝ", "Quyển số 1", "Sở"
     )
     capacity = L.body_capacity(sheets.header_h)
     for page in range(first, first + count):
@@ -75,7 +87,7 @@ def _draw_pages(canvas: Any, first: int, count: int) -> None:
                 break
             sheets.draw(cells, piece)
             top += piece.height
-        sheets.end(f"Trang {page + 1}", None)
+        sheets.end(f"Trang {page + 1}", overlay)
 
 
 def child(variant: str, pages: int, chunk: int, out: Path) -> dict[str, Any]:
@@ -91,7 +103,7 @@ def child(variant: str, pages: int, chunk: int, out: Path) -> dict[str, Any]:
         canvas = Canvas(str(out), pagesize=size, invariant=1)
         if variant == "uncompressed":
             canvas.setPageCompression(0)
-        _draw_pages(canvas, 0, pages)
+        _draw_pages(_OneCanvas(canvas), 0, pages)
         canvas.save()
     elif variant == "chunked":
         import pymupdf
@@ -100,12 +112,19 @@ def child(variant: str, pages: int, chunk: int, out: Path) -> dict[str, Any]:
             for first in range(0, pages, chunk):
                 piece = Path(tmp) / f"{first}.pdf"
                 canvas = Canvas(str(piece), pagesize=size, invariant=1)
-                _draw_pages(canvas, first, min(chunk, pages - first))
+                _draw_pages(_OneCanvas(canvas), first, min(chunk, pages - first))
                 canvas.save()
                 with pymupdf.open(piece) as part:
                     joined.insert_pdf(part)
                 piece.unlink()
             joined.save(out, garbage=0, deflate=False)
+    elif variant == "binding":
+        from clerk_app.printing.binding import Binding
+        from clerk_app.printing.register_pdf import FORM_FACTS, draw_facts
+
+        binding = Binding(out, title="bench", author="bench", chunk=chunk)
+        _draw_pages(binding, 0, pages, FORM_FACTS)
+        binding.bind({FORM_FACTS: lambda c: draw_facts(c, "ClerkTinos", "Lần in này: …")})
     result: dict[str, Any] = {"variant": variant, "pages": pages if variant != "floor" else 0}
     result["seconds"] = time.perf_counter() - started
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -123,10 +123,8 @@ class PrintRegisterDialog(QDialog):
         self.finished.connect(lambda _r: shutil.rmtree(self._tmp, ignore_errors=True))
 
     def _book_changed(self) -> None:
-        # The handover log is not numbered per year nor bound in volumes: its period is enough.
-        register = self.book.currentData() != "handover"
-        self.year.setEnabled(register)
-        self.volume.setEnabled(register)
+        # The handover log's year is its period's: the dates are enough.
+        self.year.setEnabled(self.book.currentData() != "handover")
 
     # --- making the PDF (off the GUI thread) --------------------------------------------------
 
@@ -153,6 +151,7 @@ class PrintRegisterDialog(QDialog):
                     choice["date_from"],
                     choice["date_to"],
                     out,
+                    volume=choice["volume"],
                     progress=progress,
                 )
             return print_register(
@@ -172,7 +171,9 @@ class PrintRegisterDialog(QDialog):
             if isinstance(printed, PrintedHandoverLog):
                 self.status.setText(
                     f"{printed.entries} lượt chuyển giao từ {printed.period.first:%d/%m/%Y} "
-                    f"đến {printed.period.last:%d/%m/%Y}; {printed.pages} trang PDF."
+                    f"đến {printed.period.last:%d/%m/%Y}; trang {printed.first_page}–"
+                    f"{printed.last_page} của sổ năm {printed.year} ({printed.pdf_pages} trang "
+                    "PDF, kể cả bìa)."
                 )
             else:
                 self.status.setText(

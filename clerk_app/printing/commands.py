@@ -19,7 +19,9 @@ def add_commands(command: Any) -> None:
         "hoặc sổ chuyển giao văn bản (--book handover) ra PDF",
     )
     p.add_argument("--book", choices=["incoming", "outgoing", "handover"], required=True)
-    p.add_argument("--year", type=int, help="năm của sổ (sổ chuyển giao: thay cho --from/--to)")
+    p.add_argument(
+        "--year", type=int, help="năm của sổ (sổ chuyển giao: cả năm nếu thiếu --from/--to)"
+    )
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
     p.add_argument("--volume", type=int, default=1, help="quyển số (mặc định 1)")
@@ -102,19 +104,24 @@ def _print_handover_log(args: argparse.Namespace) -> Any:
     if last is None:
         raise errors.MissingField("to")
     with Workspace.open(args.data_dir) as ws:
-        printed = print_handover_log(Secretary(ws), first, last, args.out)
+        printed = print_handover_log(Secretary(ws), first, last, args.out, volume=args.volume)
     data = {
         "path": str(printed.path),
         "book": "handover",
+        "year": printed.year,
         "from": printed.period.first.isoformat(),
         "to": printed.period.last.isoformat(),
-        "pdf_pages": printed.pages,
+        "volume": printed.volume,
+        "first_page": printed.first_page,
+        "last_page": printed.last_page,
+        "pdf_pages": printed.pdf_pages,
         "entries": printed.entries,
         "fingerprint": printed.fingerprint,
     }
     text = (
         f"Đã in sổ chuyển giao từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}: {printed.entries} "
-        f"lượt chuyển giao, {printed.pages} trang vào {printed.path}; "
+        f"lượt chuyển giao vào {printed.path}: trang {printed.first_page}–{printed.last_page} "
+        f"của sổ năm {printed.year}, {printed.pdf_pages} trang PDF; "
         f"SHA-256 {printed.fingerprint}."
     )
     return data, text

@@ -1,20 +1,25 @@
 """Prints the handover log (sổ chuyển giao văn bản) of a period as a bindable PDF; reads only.
 
 The log's lines are read through the secretary's desk (`instructions.handover.handover_log`),
-never from the database directly. Pages are drawn with the registers' own sheets and
-pagination (`register_pdf.Sheets`, `layout.Paginator`), so the log looks, wraps and breaks
-exactly like the registers: A4 landscape, Tinos, the column titles repeated on every page, a
-ký nhận column left blank for the receiver's handwritten signature, and a footer naming the
-agency and the period with the printing's page count and a SHA-256 fingerprint of its lines.
+never from the database directly. It is printed exactly like the registers, with their cover,
+sheets, pagination and binding (`register_pdf`, `layout`, `binding`): A4 landscape, Tinos, the
+column titles repeated on every page, a ký nhận column left blank for the receiver's
+handwritten signature, and a footer naming the agency and the period with the printing's page
+count and a SHA-256 fingerprint of its lines.
+
+Like a register, the log is a book of one year: a printing's period lies within a year and its
+pages are numbered on from the year's earlier printings, by the registers' rule (`layout`):
+the year's lines before the period are laid out again, a new page starting at each new month
+(lines follow the time they were handed over), so monthly printings bind into one volume.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from clerk_app import errors
@@ -22,9 +27,15 @@ from clerk_app.instructions.handover import handover_log
 from clerk_app.instructions.records import HandoverInfo
 from clerk_app.instructions.secretary import Secretary
 from clerk_app.printing import layout as L
-from clerk_app.printing.entries import Period, ProgressReporter
-from clerk_app.printing.fonts import register_fonts
-from clerk_app.printing.register_pdf import FORM_FACTS, Sheets, define_facts_form, reporter
+from clerk_app.printing.binding import Binding
+from clerk_app.printing.entries import Period, ProgressReporter, check_period
+from clerk_app.printing.register_pdf import (
+    Sheets,
+    bind_book,
+    draw_cover,
+    reporter,
+    text_metrics,
+)
 
 HANDOVER_TITLE = "SỔ CHUYỂN GIAO VĂN BẢN"
 HANDOVER_NAME = "Sổ chuyển giao văn bản"
@@ -38,12 +49,14 @@ def _document(e: HandoverInfo) -> str:
     return f"{e.reference} — {e.subject}" if e.reference else e.subject
 
 
-def _notes(e: HandoverInfo) -> str:
-    parts = [e.note] if e.note else []
-    if e.signed_at is not None:
-        # A receipt already recorded on the desk is shown; the column stays for the paper one.
-        parts.append(f"Đã ký nhận: {e.signed_by}, {e.signed_at:%d/%m/%Y}")
-    return "; ".join(parts)
+def _receipt(e: HandoverInfo) -> str:
+    # A receipt already recorded on the desk is shown in the ký nhận column itself, in at most
+    # the two lines every row has anyway: recording it after a month was printed then leaves
+    # the row's height, and so the year's later page numbers, as they were (unless the name
+    # alone needs more than a line).
+    if e.signed_at is None:
+        return ""
+    return f"{e.signed_by} ({e.signed_at:%d/%m/%Y})"
 
 
 HANDOVER_COLUMNS = (
@@ -52,8 +65,8 @@ HANDOVER_COLUMNS = (
     L.Column("Số và ký hiệu; tên loại và trích yếu nội dung", 280, _document),
     L.Column("Đơn vị hoặc người nhận", 120, lambda e: e.receiver),
     L.Column("Số lượng bản", 40, lambda e: "" if e.copies is None else str(e.copies), True),
-    L.Column("Ký nhận", 120, lambda e: ""),
-    L.Column("Ghi chú", 99, _notes),
+    L.Column("Ký nhận", 120, _receipt),
+    L.Column("Ghi chú", 99, lambda e: e.note),
 )
 
 
@@ -63,9 +76,20 @@ class PrintedHandoverLog:
 
     path: Path
     period: Period
-    pages: int
+    volume: int
+    first_page: int  # body page numbers in the year's sequence
+    last_page: int
+    pdf_pages: int  # cover + body
     entries: int
     fingerprint: str
+
+    @property
+    def year(self) -> int:
+        return self.period.first.year
+
+    @property
+    def body_pages(self) -> int:
+        return self.last_page - self.first_page + 1
 
 
 def canonical_line(entry: HandoverInfo, cells: list[str]) -> bytes:
@@ -82,44 +106,53 @@ def print_handover_log(
     last: date,
     out: Path,
     *,
+    volume: int = 1,
     progress: ProgressReporter | None = None,
 ) -> PrintedHandoverLog:
-    """Write the lines handed over from `first` to `last` (Vietnam dates) to `out` (a PDF).
+    """Write the lines handed over from `first` to `last` (Vietnam dates, one year) to `out`.
 
-    Unlike a register the log is not numbered per year, so a period may span years. The file
-    appears only when complete (written beside `out`, then renamed).
+    The file appears only when complete (written beside `out`, then renamed); a cancelled or
+    failed printing leaves nothing behind.
     """
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.pdfgen.canvas import Canvas
-
-    if first > last:
-        raise errors.PeriodReversed(first.isoformat(), last.isoformat())
+    if volume < 1:
+        raise errors.InvalidValue("volume", str(volume), "số quyển từ 1 trở lên")
+    period = check_period(first.year, first, last)
     lines = handover_log(sec, first, last)
     if not lines:
         raise errors.EmptyHandoverLog(first.isoformat(), last.isoformat())
-    period = Period(first, last)
-    regular, bold = register_fonts()
-    wrapper = L.Wrapper(lambda s: stringWidth(s, regular, L.FONT_SIZE))
-    header_wrapper = L.Wrapper(lambda s: stringWidth(s, bold, L.HEADER_FONT_SIZE))
+    fonts, wrapper, header_wrapper = text_metrics()
+    regular, _ = fonts
     report = reporter(progress, len(lines))
+    report(0, "Đang chuẩn bị")
+    capacity = L.body_capacity(L.header_height(HANDOVER_COLUMNS, header_wrapper))
+    earlier = handover_log(sec, date(first.year, 1, 1), first - timedelta(days=1))
+    pages_before = L.pages_taken(_line_counts(earlier, wrapper), capacity)
     agency = sec.ws.agency()
     span = f"từ {_dmy(first)} đến {_dmy(last)}"
-    out = Path(out)
-    partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
-    canvas = Canvas(str(partial), pagesize=(L.PAGE_WIDTH, L.PAGE_HEIGHT), invariant=1)
-    canvas.setTitle(f"{HANDOVER_NAME} ({_dmy(first)}–{_dmy(last)})")
-    canvas.setAuthor(agency.name)
-    canvas.setCreator("Bàn làm việc văn thư (clerk-desk)")
+    binding = Binding(
+        out, title=f"{HANDOVER_NAME} ({_dmy(first)}–{_dmy(last)})", author=agency.name
+    )
     try:
+        draw_cover(
+            binding,
+            fonts,
+            agency,
+            HANDOVER_TITLE,
+            "",
+            first.year,
+            [f"Từ ngày {_dmy(first)} đến ngày {_dmy(last)}", f"Quyển số: {volume}"],
+            sec.ws.now_in_vietnam(),
+        )
         sheets = Sheets(
-            canvas,
-            (regular, bold),
+            binding,
+            fonts,
             HANDOVER_COLUMNS,
             wrapper,
             header_wrapper,
-            HANDOVER_TITLE,
-            span[0].upper() + span[1:],
-            f"{agency.name} · {HANDOVER_NAME} · {span}",
+            f"{HANDOVER_TITLE} NĂM {first.year}",
+            f"Quyển số {volume} · {span}",
+            f"{agency.name} · {HANDOVER_NAME} năm {first.year} · {span}",
+            label=lambda i: f"Trang {pages_before + i + 1}",
         )
         hasher = hashlib.sha256(
             json.dumps(
@@ -128,37 +161,43 @@ def print_handover_log(
             ).encode()
             + b"\n"
         )
-        paginator = L.Paginator(L.body_capacity(sheets.header_h))
-        current = -1
+        previous: date | None = None
         for done, entry in enumerate(lines, 1):
             texts = [col.cell(entry) for col in HANDOVER_COLUMNS]
             hasher.update(canonical_line(entry, texts))
-            cells = [
-                wrapper.wrap(t, col.width - 2 * L.CELL_PAD)
-                for t, col in zip(texts, HANDOVER_COLUMNS, strict=True)
-            ]
-            for piece in paginator.place(max(len(c) for c in cells)):
-                if piece.page != current:
-                    if sheets.page_open:
-                        sheets.end(f"Trang {current + 1}", FORM_FACTS)
-                    sheets.begin()
-                    current = piece.page
-                sheets.draw(cells, piece)
+            sheets.add_row(texts, _new_month(previous, entry))
+            previous = entry.handed_at.date()
             if done % 50 == 0:
                 report(done, "Đang in")
-        sheets.end(f"Trang {current + 1}", FORM_FACTS)
+        body_pages = sheets.finish()
         fingerprint = hasher.hexdigest()
-        define_facts_form(
-            canvas,
-            regular,
-            f"Lần in này: {paginator.pages} trang, {len(lines)} lượt chuyển giao · "
-            f"SHA-256 các mục: {fingerprint}",
+        first_page, last_page = pages_before + 1, pages_before + body_pages
+        facts = (
+            f"Lần in này: {body_pages} trang (trang {first_page}–{last_page}), "
+            f"{len(lines)} lượt chuyển giao · SHA-256 các mục: {fingerprint}"
         )
-        canvas.setSubject(f"SHA-256 {fingerprint}")
-        canvas.save()
+        cover_facts = [
+            f"Gồm {body_pages} trang, đánh số từ trang {first_page} đến trang {last_page}, "
+            f"ghi {len(lines)} lượt chuyển giao."
+        ]
         report(len(lines), "Đang lưu")
-        os.replace(partial, out)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return PrintedHandoverLog(out, period, paginator.pages, len(lines), fingerprint)
+        bind_book(binding, regular, facts, cover_facts, fingerprint)
+    finally:
+        binding.close()
+    return PrintedHandoverLog(
+        Path(out), period, volume, first_page, last_page, 1 + body_pages, len(lines), fingerprint
+    )
+
+
+def _new_month(previous: date | None, entry: HandoverInfo) -> bool:
+    day = entry.handed_at.date()
+    return previous is not None and (previous.year, previous.month) != (day.year, day.month)
+
+
+def _line_counts(lines: list[HandoverInfo], wrapper: L.Wrapper) -> Iterator[tuple[int, bool]]:
+    """(wrapped lines, new page before it) of each line, for `layout.pages_taken`."""
+    previous: date | None = None
+    for entry in lines:
+        cells = L.wrap_cells(HANDOVER_COLUMNS, [c.cell(entry) for c in HANDOVER_COLUMNS], wrapper)
+        yield max(len(c) for c in cells), _new_month(previous, entry)
+        previous = entry.handed_at.date()

@@ -16,13 +16,15 @@ deterministic, so the same entries always give the same pages:
   pages, never cut; a row that fits a page but not the rest of this one moves to the next.
 
 So monthly printings, a quarterly one and the yearly one give the same page for an entry.
+The handover log follows the same rule with its lines in the order they were handed over: a
+new page at each new month, its first page number from the year's earlier lines.
 A correction that changes how many lines an earlier entry wraps to can move later pages; the
 fingerprint in every footer shows such a change (a reprint of unchanged entries keeps it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,7 +125,7 @@ class Wrapper:
     def width(self, word: str) -> float:
         w = self._cache.get(word)
         if w is None:
-            if len(self._cache) > 200_000:  # subjects repeat words; bound the memory anyway
+            if len(self._cache) > 20_000:  # words repeat, references do not: bound the memory
                 self._cache.clear()
             w = self._cache[word] = self._width_of(word)
         return w
@@ -177,10 +179,13 @@ class Wrapper:
         return pieces
 
 
-def cell_lines(
-    columns: tuple[Column, ...], entry: RegisterEntry, wrapper: Wrapper
+def wrap_cells(
+    columns: tuple[Column, ...], texts: Sequence[str], wrapper: Wrapper
 ) -> list[list[str]]:
-    return [wrapper.wrap(col.cell(entry), col.width - 2 * CELL_PAD) for col in columns]
+    """Each cell's text wrapped to its column."""
+    return [
+        wrapper.wrap(t, col.width - 2 * CELL_PAD) for t, col in zip(texts, columns, strict=True)
+    ]
 
 
 def header_lines(columns: tuple[Column, ...], wrapper: Wrapper) -> list[list[str]]:
@@ -245,3 +250,16 @@ class Paginator:
 
     def _lines_left(self) -> int:
         return max(0, int((self.capacity - self.used - ROW_PAD) // LEADING))
+
+
+def pages_taken(rows: Iterable[tuple[int, bool]], capacity: float) -> int:
+    """Pages that rows of (wrapped line count, break before it) take; the rule above, no drawing.
+
+    This is how a printing finds its first page number: it lays out the year's earlier rows of
+    its book, which the same rule placed on the earlier printings' pages.
+    """
+    paginator = Paginator(capacity)
+    for lines, break_before in rows:
+        for _ in paginator.place(lines, break_before):
+            pass
+    return paginator.pages

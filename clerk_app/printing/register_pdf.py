@@ -1,9 +1,9 @@
 """Prints a register (sổ đăng ký văn bản đến / đi) for a period as a bindable PDF; reads only.
 
-The PDF is streamed page by page with reportlab's canvas: rows are wrapped, placed and drawn
-as they are read, so memory stays flat however large the register grows. Facts known only at
-the end (the printing's page count, the fingerprint) are drawn through form XObjects that every
-page refers to and that are defined once before saving.
+The PDF is streamed page by page: rows are wrapped, placed and drawn as they are read, on
+reportlab canvases that `binding.Binding` saves every hundred pages and joins with PyMuPDF, so
+memory stays flat however large the register grows. Facts known only at the end (the
+printing's page counts, the fingerprint) are drawn once and laid over the pages that show them.
 
 A printing is: a cover; the body pages, numbered on from the year's earlier printings (see
 `layout` for the rule); then the list of cancelled and void numbers of the period, numbered on
@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from clerk_app import errors
 from clerk_app.printing import layout as L
+from clerk_app.printing.binding import Binding
 from clerk_app.printing.entries import (
     NumberRange,
     Period,
@@ -86,11 +86,15 @@ def canonical_entry(entry: RegisterEntry, cells: Sequence[str]) -> bytes:
 
 
 class Sheets:
-    """Draws table pages (title, repeated header, rows, footer) on one reportlab canvas."""
+    """Draws table pages (title, repeated header, rows, footer) of one book into a `Binding`.
+
+    `add_row` wraps a row, places it by the layout's rule and opens pages as needed; every page
+    is labelled `label(index)` (0-based within these sheets) and gets the `overlay` facts.
+    """
 
     def __init__(
         self,
-        canvas: Any,
+        binding: Any,
         fonts: tuple[str, str],
         columns: tuple[L.Column, ...],
         wrapper: L.Wrapper,
@@ -98,8 +102,10 @@ class Sheets:
         title: str,
         title_right: str,
         footer_left: str,
+        label: Callable[[int], str] = lambda i: f"Trang {i + 1}",
+        overlay: str | None = FORM_FACTS,
     ) -> None:
-        self.c = canvas
+        self.binding = binding
         self.regular, self.bold = fonts
         self.columns = columns
         self.wrapper = wrapper
@@ -109,6 +115,10 @@ class Sheets:
         self.title = title
         self.title_right = title_right
         self.footer_left = footer_left
+        self.label = label
+        self.overlay = overlay
+        self.paginator = L.Paginator(L.body_capacity(self.header_h))
+        self.current = -1
         self.x: list[float] = []
         x = L.MARGIN_LEFT
         for col in columns:
@@ -121,6 +131,26 @@ class Sheets:
         self.rows_bottom = self.rows_top
         self.text: Any = None
         self.rules: list[tuple[float, float, float, float]] = []
+
+    @property
+    def c(self) -> Any:
+        return self.binding.canvas
+
+    def add_row(self, texts: Sequence[str], break_before: bool = False) -> None:
+        cells = L.wrap_cells(self.columns, texts, self.wrapper)
+        for piece in self.paginator.place(max(len(x) for x in cells), break_before):
+            if piece.page != self.current:
+                if self.page_open:
+                    self.end(self.label(self.current), self.overlay)
+                self.begin()
+                self.current = piece.page
+            self.draw(cells, piece)
+
+    def finish(self) -> int:
+        """End the last page; returns the pages these sheets took."""
+        if self.page_open:
+            self.end(self.label(self.current), self.overlay)
+        return self.paginator.pages
 
     def begin(self) -> None:
         c = self.c
@@ -176,7 +206,7 @@ class Sheets:
         self.rules.append((L.MARGIN_LEFT, bottom, self.right, bottom))
         self.rows_bottom = bottom
 
-    def end(self, page_label: str, facts_form: str | None) -> None:
+    def end(self, page_label: str, overlay: str | None) -> None:
         c = self.c
         c.drawText(self.text)
         rules = self.rules
@@ -191,9 +221,7 @@ class Sheets:
         c.drawString(L.MARGIN_LEFT, footer_top - 10, self.footer_left)
         c.setFont(self.bold, 9)
         c.drawRightString(self.right, footer_top - 10, page_label)
-        if facts_form:
-            c.doForm(facts_form)
-        c.showPage()
+        self.binding.end_page(overlay)
         self.page_open = False
 
 
@@ -222,9 +250,6 @@ def print_register(
     The file appears only when complete (written beside `out`, then renamed); a cancelled or
     failed printing leaves nothing behind.
     """
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.pdfgen.canvas import Canvas
-
     if volume < 1:
         raise errors.InvalidValue("volume", str(volume), "số quyển từ 1 trở lên")
     register = ws.register_for(kind, year, series)
@@ -232,10 +257,8 @@ def print_register(
     numbers = number_range(ws, register, period)
     if numbers.count == 0:
         raise errors.EmptyPeriod(kind, year, period.first.isoformat(), period.last.isoformat())
-    fonts = register_fonts()
-    regular, bold = fonts
-    wrapper = L.Wrapper(lambda s: stringWidth(s, regular, L.FONT_SIZE))
-    header_wrapper = L.Wrapper(lambda s: stringWidth(s, bold, L.HEADER_FONT_SIZE))
+    fonts, wrapper, header_wrapper = text_metrics()
+    regular, _ = fonts
     columns = L.COLUMNS[kind]
     capacity = L.body_capacity(L.header_height(columns, header_wrapper))
     total_work = numbers.through
@@ -245,24 +268,36 @@ def print_register(
     pages_before = _pages_before(ws, register, numbers, columns, wrapper, capacity, report)
 
     agency = ws.agency()
-    out = Path(out)
-    partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
-    register_name = register.name
-    canvas = Canvas(str(partial), pagesize=(L.PAGE_WIDTH, L.PAGE_HEIGHT), invariant=1)
-    canvas.setTitle(f"{register.name} năm {year} ({_dmy(period.first)}–{_dmy(period.last)})")
-    canvas.setAuthor(agency.name)
-    canvas.setCreator("Bàn làm việc văn thư (clerk-desk)")
+    binding = Binding(
+        out,
+        title=f"{register.name} năm {year} ({_dmy(period.first)}–{_dmy(period.last)})",
+        author=agency.name,
+    )
     try:
-        _cover(canvas, fonts, agency, register, period, numbers, volume, ws)
+        label = _number_label(kind)
+        draw_cover(
+            binding,
+            fonts,
+            agency,
+            BOOK_TITLES[kind],
+            register.name if register.series != "chung" else "",
+            year,
+            [
+                f"Từ ngày {_dmy(period.first)} đến ngày {_dmy(period.last)}",
+                f"Từ số {label(numbers.first_number)} đến số {label(numbers.through)}",
+                f"Quyển số: {volume}",
+            ],
+            ws.now_in_vietnam(),
+        )
         footer_left = (
-            f"{agency.name} · {register_name} năm {year} · "
+            f"{agency.name} · {register.name} năm {year} · "
             f"từ {_dmy(period.first)} đến {_dmy(period.last)}"
         )
         title = f"{BOOK_TITLES[kind]} NĂM {year}" + (
             f" — {register.name}" if register.series != "chung" else ""
         )
         sheets = Sheets(
-            canvas,
+            binding,
             fonts,
             columns,
             wrapper,
@@ -270,6 +305,7 @@ def print_register(
             title,
             f"Quyển số {volume}",
             footer_left,
+            label=lambda i: f"Trang {pages_before + i + 1}",
         )
         hasher = hashlib.sha256(
             json.dumps(
@@ -280,8 +316,6 @@ def print_register(
             + b"\n"
         )
         tally = _Tally(last_number=numbers.before)
-        paginator = L.Paginator(capacity)
-        current = -1
         previous = numbers.before
         for entry in entries(ws, register, numbers.before, numbers.through):
             tally.voids.extend(range(tally.last_number + 1, entry.number))
@@ -291,45 +325,32 @@ def print_register(
                 tally.cancelled.append(entry)
             texts = [col.cell(entry) for col in columns]
             hasher.update(canonical_entry(entry, texts))
-            cells = [
-                wrapper.wrap(t, col.width - 2 * L.CELL_PAD)
-                for t, col in zip(texts, columns, strict=True)
-            ]
-            lines = max(len(c) for c in cells)
-            for piece in paginator.place(lines, previous in numbers.month_ends):
-                if piece.page != current:
-                    if sheets.page_open:
-                        sheets.end(f"Trang {pages_before + current + 1}", FORM_FACTS)
-                    sheets.begin()
-                    current = piece.page
-                sheets.draw(cells, piece)
+            sheets.add_row(texts, previous in numbers.month_ends)
             previous = entry.number
             if tally.entries % 50 == 0:
                 report(entry.number, "Đang in")
-        sheets.end(f"Trang {pages_before + current + 1}", FORM_FACTS)
-        body_pages = paginator.pages
+        body_pages = sheets.finish()
         list_pages = _voids_list(
-            canvas, fonts, wrapper, header_wrapper, tally, footer_left, kind, period
+            binding, fonts, wrapper, header_wrapper, tally, footer_left, kind, period
         )
         fingerprint = hasher.hexdigest()
         first_page, last_page = pages_before + 1, pages_before + body_pages
         facts = (
-            f"Lần in này: {body_pages} trang thân sổ (trang {first_page}–{last_page}), "
-            f"{tally.entries} văn bản · SHA-256 các mục: {fingerprint}"
+            f"Lần in này: {body_pages} trang thân sổ (trang {first_page}–{last_page}) và "
+            f"{list_pages} trang danh sách số hủy, {tally.entries} văn bản · "
+            f"SHA-256 các mục: {fingerprint}"
         )
-        define_facts_form(canvas, regular, facts)
-        _cover_form(
-            canvas, fonts, body_pages, first_page, last_page, list_pages, tally, fingerprint
-        )
-        canvas.setSubject(f"SHA-256 {fingerprint}")
-        canvas.save()
+        cover_facts = [
+            f"Gồm {body_pages} trang thân sổ, đánh số từ trang {first_page} đến trang "
+            f"{last_page}, ghi {tally.entries} văn bản ({len(tally.cancelled)} đã hủy);",
+            f"kèm {list_pages} trang danh sách số đã hủy và số bỏ trống.",
+        ]
         report(total_work, "Đang lưu")  # the last moment a cancel still leaves nothing behind
-        os.replace(partial, out)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+        bind_book(binding, regular, facts, cover_facts, fingerprint)
+    finally:
+        binding.close()
     return PrintedRegister(
-        path=out,
+        path=Path(out),
         kind=kind,
         year=year,
         series=register.series,
@@ -345,6 +366,16 @@ def print_register(
         voids=tuple(tally.voids),
         fingerprint=fingerprint,
     )
+
+
+def text_metrics() -> tuple[tuple[str, str], L.Wrapper, L.Wrapper]:
+    """Tinos registered with reportlab, and wrappers on its metrics for cells and headers."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    regular, bold = register_fonts()
+    wrapper = L.Wrapper(lambda s: stringWidth(s, regular, L.FONT_SIZE))
+    header_wrapper = L.Wrapper(lambda s: stringWidth(s, bold, L.HEADER_FONT_SIZE))
+    return (regular, bold), wrapper, header_wrapper
 
 
 def reporter(progress: ProgressReporter | None, total: int) -> Callable[[int, str], None]:
@@ -368,30 +399,31 @@ def _pages_before(
     report: Callable[[int, str], None],
 ) -> int:
     """Body pages the register's entries before this printing take (see `layout`)."""
-    paginator = L.Paginator(capacity)
-    previous = 0
-    for i, entry in enumerate(entries(ws, register, 0, numbers.before), 1):
-        lines = max(
-            len(wrapper.wrap(col.cell(entry), col.width - 2 * L.CELL_PAD)) for col in columns
-        )
-        for _ in paginator.place(lines, previous in numbers.month_ends):
-            pass
-        previous = entry.number
-        if i % 500 == 0:
-            report(entry.number, "Đang tính số trang")
-    return paginator.pages
+
+    def rows() -> Iterator[tuple[int, bool]]:
+        previous = 0
+        for i, entry in enumerate(entries(ws, register, 0, numbers.before), 1):
+            cells = L.wrap_cells(columns, [col.cell(entry) for col in columns], wrapper)
+            yield max(len(c) for c in cells), previous in numbers.month_ends
+            previous = entry.number
+            if i % 500 == 0:
+                report(entry.number, "Đang tính số trang")
+
+    return L.pages_taken(rows(), capacity)
 
 
-def _cover(
-    c: Any,
+def draw_cover(
+    binding: Binding,
     fonts: tuple[str, str],
     agency: AgencyInfo,
-    register: RegisterInfo,
-    period: Period,
-    numbers: NumberRange,
-    volume: int,
-    ws: Workspace,
+    title: str,
+    subtitle: str,
+    year: int,
+    lines: Sequence[str],
+    printed_at: Any,
 ) -> None:
+    """The cover page of a book (NĐ 30 register template); its late facts come as FORM_COVER."""
+    c = binding.canvas
     regular, bold = fonts
     c.setPageSize((L.PAGE_WIDTH, L.PAGE_HEIGHT))
     mid = L.PAGE_WIDTH / 2
@@ -413,70 +445,60 @@ def _cover(
         L.PAGE_HEIGHT - L.MARGIN_TOP - L.MARGIN_BOTTOM,
     )
     c.setFont(bold, 30)
-    c.drawCentredString(mid, 380, BOOK_TITLES[register.kind])
+    c.drawCentredString(mid, 380, title)
     y = 350
-    if register.series != "chung":
+    if subtitle:
         c.setFont(regular, 15)
-        c.drawCentredString(mid, y, register.name)
+        c.drawCentredString(mid, y, subtitle)
         y -= 24
     c.setFont(bold, 18)
-    c.drawCentredString(mid, y - 6, f"Năm: {register.year}")
+    c.drawCentredString(mid, y - 6, f"Năm: {year}")
     c.setFont(regular, 15)
-    label = _number_label(register.kind)
-    lines = [
-        f"Từ ngày {_dmy(period.first)} đến ngày {_dmy(period.last)}",
-        f"Từ số {label(numbers.first_number)} đến số {label(numbers.through)}",
-        f"Quyển số: {volume}",
-    ]
     y -= 40
     for line in lines:
         c.drawCentredString(mid, y, line)
         y -= 24
-    c.doForm(FORM_COVER)
     c.setFont(regular, 9)
     c.drawRightString(
         L.PAGE_WIDTH - L.MARGIN_RIGHT - 12,
         L.MARGIN_BOTTOM + 12,
-        f"In ngày {_dmy(ws.now_in_vietnam())} từ dữ liệu đăng ký của bàn văn thư",
+        f"In ngày {_dmy(printed_at)} từ dữ liệu đăng ký của bàn văn thư",
     )
-    c.showPage()
+    binding.end_page(FORM_COVER)
 
 
 def _number_label(kind: str) -> Callable[[int], str]:
     return (lambda n: f"{n:02d}") if kind == "outgoing" else str
 
 
-def _cover_form(
-    c: Any,
-    fonts: tuple[str, str],
-    body_pages: int,
-    first_page: int,
-    last_page: int,
-    list_pages: int,
-    tally: _Tally,
-    fingerprint: str,
+def bind_book(
+    binding: Binding, regular: str, facts: str, cover_facts: Sequence[str], fingerprint: str
 ) -> None:
-    regular, _ = fonts
-    c.beginForm(FORM_COVER)
+    """Lay the late facts over every footer and the cover, and write the book's file."""
+    binding.bind(
+        {
+            FORM_FACTS: lambda c: draw_facts(c, regular, facts),
+            FORM_COVER: lambda c: draw_cover_facts(c, regular, cover_facts, fingerprint),
+        },
+        subject=f"SHA-256 {fingerprint}",
+    )
+
+
+def draw_cover_facts(c: Any, regular: str, lines: Sequence[str], fingerprint: str) -> None:
     c.setFont(regular, 11)
     mid = L.PAGE_WIDTH / 2
-    c.drawCentredString(
-        mid,
-        140,
-        f"Gồm {body_pages} trang thân sổ, đánh số từ trang {first_page} đến trang {last_page}, "
-        f"ghi {tally.entries} văn bản ({len(tally.cancelled)} đã hủy);",
-    )
-    c.drawCentredString(mid, 124, f"kèm {list_pages} trang danh sách số đã hủy và số bỏ trống.")
+    y = 140.0
+    for line in lines:
+        c.drawCentredString(mid, y, line)
+        y -= 16
     c.setFont(regular, 9)
     c.drawCentredString(mid, 100, f"Dấu vân tay SHA-256 của các mục đăng ký: {fingerprint}")
-    c.endForm()
 
 
-def define_facts_form(c: Any, regular: str, facts: str) -> None:
-    c.beginForm(FORM_FACTS)
+def draw_facts(c: Any, regular: str, facts: str) -> None:
+    """The footer's last line: the printing's page count and fingerprint."""
     c.setFont(regular, 7)
     c.drawString(L.MARGIN_LEFT, L.MARGIN_BOTTOM + 1, facts)
-    c.endForm()
 
 
 VOID_COLUMNS = (
@@ -495,7 +517,7 @@ VOID_COLUMNS = (
 
 
 def _voids_list(
-    c: Any,
+    binding: Binding,
     fonts: tuple[str, str],
     wrapper: L.Wrapper,
     header_wrapper: L.Wrapper,
@@ -504,9 +526,13 @@ def _voids_list(
     kind: str,
     period: Period,
 ) -> int:
-    """The cancelled and void numbers of the period on pages of their own; returns their count."""
+    """The cancelled and void numbers of the period on pages of their own; returns their count.
+
+    The list is numbered on its own ("Danh sách số hủy — trang k") so it never shifts the
+    body's page numbers; it has the body's header, footer and late facts.
+    """
     sheets = Sheets(
-        c,
+        binding,
         fonts,
         VOID_COLUMNS,
         wrapper,
@@ -514,8 +540,8 @@ def _voids_list(
         f"{VOIDS_TITLE} — {BOOK_TITLES[kind]}",
         f"Từ {_dmy(period.first)} đến {_dmy(period.last)}",
         footer_left,
+        label=lambda i: f"Danh sách số hủy — trang {i + 1}",
     )
-    paginator = L.Paginator(L.body_capacity(sheets.header_h))
     label = _number_label(kind)
     rows: list[list[str]] = [[col.cell(e) for col in VOID_COLUMNS] for e in tally.cancelled]
     rows += [
@@ -524,18 +550,6 @@ def _voids_list(
     rows.sort(key=lambda r: int(r[0]))
     if not rows:
         rows = [["", "", "", "Không có số nào bị hủy hoặc bỏ trống trong kỳ.", "", ""]]
-    current = -1
     for texts in rows:
-        cells = [
-            wrapper.wrap(t, col.width - 2 * L.CELL_PAD)
-            for t, col in zip(texts, VOID_COLUMNS, strict=True)
-        ]
-        for piece in paginator.place(max(len(x) for x in cells)):
-            if piece.page != current:
-                if sheets.page_open:
-                    sheets.end(f"Danh sách số hủy — trang {current + 1}", FORM_FACTS)
-                sheets.begin()
-                current = piece.page
-            sheets.draw(cells, piece)
-    sheets.end(f"Danh sách số hủy — trang {current + 1}", FORM_FACTS)
-    return paginator.pages
+        sheets.add_row(texts)
+    return sheets.finish()

@@ -229,6 +229,9 @@ def _write_xlsx(stats: Statistics, agency: str, path: Path) -> None:
     book.save(str(path))
 
 
+EMPTY_PERIOD = "Trong kỳ không có văn bản đến, văn bản đi nào được đăng ký."
+
+
 def _write_pdf(stats: Statistics, agency: str, path: Path) -> None:
     from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
     from reportlab.graphics.charts.legends import Legend
@@ -262,6 +265,9 @@ def _write_pdf(stats: Statistics, agency: str, path: Path) -> None:
     ]
     all_tables = tables(stats)
     months = all_tables[1][1]
+    if stats.incoming.total == stats.outgoing.total == 0:
+        # An empty chart would look like a drawing error; a sentence says what happened.
+        story.append(Paragraph(EMPTY_PERIOD, centred))
     if months:
         chart_box = Drawing(16 * cm, 6.5 * cm)
         bars = VerticalBarChart()

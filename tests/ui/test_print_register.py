@@ -124,17 +124,20 @@ def test_the_handover_log_is_a_book_of_the_dialog_and_previews_page_by_page(
     dialog = _dialog(qtbot, workspace, day)
     dialog.book.setCurrentIndex(dialog.book.findData("handover"))
     assert dialog.book.currentText() == "Sổ chuyển giao văn bản"
-    assert not dialog.volume.isEnabled() and not dialog.year.isEnabled()
+    assert dialog.volume.isEnabled() and not dialog.year.isEnabled()  # its year: its dates
+
     out = tmp_path / "so-chuyen-giao.pdf"
     dialog.save_pdf(out)
     qtbot.waitUntil(lambda: out.is_file(), timeout=20_000)
     assert dialog.printed is not None and dialog.printed.entries == 3
     assert "3 lượt chuyển giao" in dialog.status.text()
+    assert "trang 1–1 của sổ năm" in dialog.status.text()
+    dialog.grab().save(str(tmp_path / "handover-dialog.png"))
     with pymupdf.open(out) as doc:
-        text = doc[0].get_text()
-    assert "SỔ CHUYỂN GIAO VĂN BẢN" in text and "Phòng Kinh tế" in text
+        cover, text = doc[0].get_text(), doc[1].get_text()
+    assert "SỔ CHUYỂN GIAO VĂN BẢN" in cover and "Phòng Kinh tế" in text
     dialog.preview_button.click()
     qtbot.waitUntil(lambda: dialog.viewer is not None, timeout=20_000)
     assert dialog.viewer is not None
-    assert dialog.viewer.page_count == 1 and dialog.viewer.held_pages == [0]
+    assert dialog.viewer.page_count == 2 and dialog.viewer.held_pages == [0]
     dialog.viewer.reject()

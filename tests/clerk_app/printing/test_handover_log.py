@@ -30,16 +30,18 @@ RECEIVER = "Trần Thị Ngọc Ánh"  # a person, so the log names her, not a u
 @dataclass(frozen=True)
 class Log:
     sec: Secretary
-    march: list[str]  # references handed over in March, in order
+    february: list[str]  # references handed over in February, in order
+    march: list[str]
     april: list[str]
 
 
 @pytest.fixture
 def log(workspace: Workspace, clock: object) -> Iterator[Log]:
-    """40 lines in March (several pages), a 2,000-character subject and a diacritic-rich issuer,
-    one line already signed for; two lines in April."""
+    """Two lines in February; 40 in March (several pages), a 2,000-character subject and a
+    diacritic-rich issuer, one line already signed for; two lines in April."""
     workspace.add_person(RECEIVER, "KT", "Chuyên viên")
     sec = Secretary(workspace)
+    february: list[str] = []
     march: list[str] = []
     april: list[str] = []
 
@@ -62,6 +64,8 @@ def log(workspace: Workspace, clock: object) -> Iterator[Log]:
             sign_receipt(sec, entry.id, kw["signed"], entry.version)
         return reference
 
+    february.append(handed(date(2026, 2, 10), 50, "KT"))
+    february.append(handed(date(2026, 2, 11), 51, "VP"))
     for i in range(40):
         march.append(handed(date(2026, 3, 2 + i % 25), 100 + i, "KT" if i % 2 else RECEIVER))
     march.append(handed(date(2026, 3, 27), 200, "VP", subject=LONG_SUBJECT))
@@ -69,7 +73,7 @@ def log(workspace: Workspace, clock: object) -> Iterator[Log]:
     march.append(handed(date(2026, 3, 30), 202, "KT", signed="Nguyễn Văn Đức"))
     april.append(handed(date(2026, 4, 1), 300, "KT"))
     april.append(handed(date(2026, 4, 2), 301, "VP"))
-    yield Log(sec, march, april)
+    yield Log(sec, february, march, april)
 
 
 def _count(reference: str, text: str) -> int:
@@ -81,32 +85,95 @@ def test_every_line_of_the_period_is_printed_once_with_its_columns(
 ) -> None:
     printed = print_handover_log(log.sec, date(2026, 3, 1), date(2026, 3, 31), tmp_path / "m.pdf")
     texts = page_texts(printed.path)
-    text = "\n".join(texts)
-    assert printed.entries == 43 and printed.pages == len(texts) >= 3
+    body = texts[1:]
+    text = "\n".join(body)
+    assert printed.entries == 43 and printed.pdf_pages == len(texts) == 1 + printed.body_pages
+    assert printed.body_pages >= 3
     for reference in log.march:
         assert _count(reference, text) == 1, reference
-    assert not any(_count(r, text) for r in log.april)
-    assert_nfc(text)
+    assert not any(_count(r, "\n".join(texts)) for r in log.february + log.april)
+    assert_nfc("\n".join(texts))
     flat = " ".join(text.split())
     assert RECEIVER in flat and "Phòng Kinh tế" in flat and "Bản chính" in flat
-    assert "Đã ký nhận: Nguyễn Văn Đức" in flat
+    assert "Nguyễn Văn Đức (30/03/2026)" in flat  # the receipt recorded on the desk
     # The 2,000-character subject wraps over lines (and pages), never cut: every word is there.
     words = LONG_SUBJECT.split()[2:]
     assert words == LONG_SUBJECT_WORDS[: len(words)]
     assert all(_count(word, text) == 1 for word in words)
-    for n, page in enumerate(texts, 1):
+    for n, page in enumerate(body, printed.first_page):
         assert f"Trang {n}" in page
-        assert "SỔ CHUYỂN GIAO VĂN BẢN" in page and "Ký nhận" in page  # repeated header
+        assert "SỔ CHUYỂN GIAO VĂN BẢN NĂM 2026" in page and "Ký nhận" in page  # repeated header
         assert "Ủy ban nhân dân tỉnh Phú Yên" in page
         assert "từ 01/03/2026 đến 31/03/2026" in page
         assert f"SHA-256 các mục: {printed.fingerprint}" in page
-        assert f"Lần in này: {printed.pages} trang, 43 lượt chuyển giao" in page
+        assert (
+            f"Lần in này: {printed.body_pages} trang (trang {printed.first_page}–"
+            f"{printed.last_page}), 43 lượt chuyển giao" in page
+        )
+
+
+def test_the_cover_names_agency_book_year_period_and_volume(log: Log, tmp_path: Path) -> None:
+    printed = print_handover_log(
+        log.sec, date(2026, 3, 1), date(2026, 3, 31), tmp_path / "m.pdf", volume=2
+    )
+    cover = page_texts(printed.path)[0]
+    assert_nfc(cover)
+    for phrase in (
+        "ỦY BAN NHÂN DÂN TỈNH PHÚ YÊN",
+        "SỔ CHUYỂN GIAO VĂN BẢN",
+        "Năm: 2026",
+        "Từ ngày 01/03/2026 đến ngày 31/03/2026",
+        "Quyển số: 2",
+        f"Gồm {printed.body_pages} trang, đánh số từ trang {printed.first_page} đến trang "
+        f"{printed.last_page}, ghi 43 lượt chuyển giao.",
+        printed.fingerprint,
+    ):
+        assert phrase in cover, phrase
+    assert "Quyển số 2" in page_texts(printed.path)[1]
+
+
+def test_monthly_printings_continue_the_years_page_numbers(log: Log, tmp_path: Path) -> None:
+    february = print_handover_log(log.sec, date(2026, 2, 1), date(2026, 2, 28), tmp_path / "2.pdf")
+    march = print_handover_log(log.sec, date(2026, 3, 1), date(2026, 3, 31), tmp_path / "3.pdf")
+    april = print_handover_log(log.sec, date(2026, 4, 1), date(2026, 4, 30), tmp_path / "4.pdf")
+    year = print_handover_log(log.sec, date(2026, 1, 1), date(2026, 12, 31), tmp_path / "y.pdf")
+    assert (february.first_page, february.last_page) == (1, 1)
+    assert march.first_page == february.last_page + 1
+    assert april.first_page == march.last_page + 1
+    assert (year.first_page, year.last_page) == (1, april.last_page)
+    assert year.entries == february.entries + march.entries + april.entries == 47
+    # Each line sits on the same numbered page in its month's printing and in the year's.
+    year_pages = page_texts(year.path)[1:]
+    for printed, references in ((march, log.march), (april, log.april)):
+        for n, page in enumerate(page_texts(printed.path)[1:], printed.first_page):
+            assert f"Trang {n}" in year_pages[n - 1]
+            for reference in references:
+                if _count(reference, page):
+                    assert _count(reference, year_pages[n - 1]) == 1, (reference, n)
+
+
+def test_a_receipt_recorded_after_printing_keeps_the_later_page_numbers(
+    log: Log, tmp_path: Path
+) -> None:
+    before = print_handover_log(log.sec, date(2026, 4, 1), date(2026, 4, 30), tmp_path / "a.pdf")
+    for entry in handover_log(log.sec, date(2026, 3, 1), date(2026, 3, 31), unsigned_only=True):
+        sign_receipt(log.sec, entry.id, "Nguyễn Thị Hồng Nhung", entry.version)
+    after = print_handover_log(log.sec, date(2026, 4, 1), date(2026, 4, 30), tmp_path / "b.pdf")
+    assert after.first_page == before.first_page
+    assert after.fingerprint == before.fingerprint  # April's own lines did not change
+
+
+def test_a_period_across_two_years_is_refused(log: Log, tmp_path: Path) -> None:
+    with pytest.raises(errors.PeriodAcrossYears) as across:
+        print_handover_log(log.sec, date(2025, 12, 1), date(2026, 3, 31), tmp_path / "x.pdf")
+    assert (across.value.first_year, across.value.last_year) == (2025, 2026)
+    assert not (tmp_path / "x.pdf").exists()
 
 
 def test_columns_are_in_order_and_the_signature_column_is_blank(log: Log, tmp_path: Path) -> None:
     printed = print_handover_log(log.sec, date(2026, 4, 1), date(2026, 4, 30), tmp_path / "a.pdf")
     with pymupdf.open(printed.path) as doc:
-        page = doc[0]
+        page = doc[1]
         lefts = []
         for col in HANDOVER_COLUMNS:
             hits = page.search_for(col.title.split()[0] + " " + col.title.split()[1])
@@ -159,10 +226,12 @@ def test_cli_prints_the_handover_log(
     code = main([*args, "--from", "2026-04-01", "--to", "2026-04-30", "--out", str(out), "--json"])
     assert code == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["entries"] == 2 and data["pdf_pages"] == 1 and out.is_file()
-    assert data["fingerprint"] in page_texts(out)[0]
+    assert data["entries"] == 2 and data["pdf_pages"] == 2 and out.is_file()
+    assert data["first_page"] == data["last_page"] > 1  # after February's and March's pages
+    assert data["fingerprint"] in page_texts(out)[1]
     assert main([*args, "--year", "2026", "--out", str(tmp_path / "y.pdf"), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["entries"] == 45
+    year = json.loads(capsys.readouterr().out)
+    assert year["entries"] == 47 and year["first_page"] == 1 and year["year"] == 2026
     # The page renders (a look at it is part of the review; here it must at least rasterise).
     subprocess.run(
         ["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(out), str(tmp_path / "p")],

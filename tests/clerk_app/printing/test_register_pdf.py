@@ -11,7 +11,7 @@ import pytest
 from printing_desk import DIACRITIC_ISSUER, LONG_SUBJECT_WORDS, Desk, assert_nfc, page_texts
 
 from clerk_app import errors
-from clerk_app.printing import fonts
+from clerk_app.printing import binding, fonts
 from clerk_app.printing.layout import INCOMING_COLUMNS, OUTGOING_COLUMNS
 from clerk_app.printing.register_pdf import PrintedRegister, print_register
 from clerk_app.workspace import Workspace
@@ -268,3 +268,65 @@ def test_font_lookup_prefers_resources_then_system_then_refuses(
     assert fonts.font_path() == system / "Tinos-Regular.ttf"
     (resources / "Tinos-Regular.ttf").write_bytes(b"x")
     assert fonts.font_path() == resources / "Tinos-Regular.ttf"
+
+
+def test_a_long_list_of_cancelled_numbers_keeps_the_registers_rules(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """Several pages of cancelled numbers: header and footer on each, its own page numbers,
+    every number once, long reasons wrapped whole, the body's numbering untouched."""
+    from clerk_app.records import IncomingDraft
+
+    reason = "Đăng ký nhầm: văn bản của Ủy ban nhân dân huyện Đồng Xuân gửi Phòng Tư pháp, "
+    references = []
+    for n in range(1, 61):
+        doc = workspace.register_incoming(
+            IncomingDraft(
+                issuer="Sở Tư pháp tỉnh Phú Yên",
+                reference=f"{n}/STP-HCTP",
+                issued_on=None,
+                doc_type="Công văn",
+                subject=f"Về việc rà soát văn bản quy phạm pháp luật đợt {n}",
+            )
+        ).document.summary
+        references.append(doc.reference)
+        if n % 3:
+            workspace.cancel(doc.id, f"{reason}lần {n} — đã trả lại bộ phận một cửa")
+    printed = print_register(workspace, "incoming", 2026, tmp_path / "huy.pdf")
+    texts = page_texts(printed.path)
+    listing = texts[1 + printed.body_pages :]
+    assert len(printed.cancelled) == 40 and len(listing) >= 2
+    assert len(texts) == printed.pdf_pages
+    joined = "\n".join(listing)
+    assert_nfc(joined)
+    for n, reference in enumerate(references, 1):
+        assert _count(reference, joined) == (1 if n % 3 else 0), reference
+        assert _count(f"lần {n} — đã trả lại bộ phận một cửa", " ".join(joined.split())) == (
+            1 if n % 3 else 0
+        )
+    for k, page in enumerate(listing, 1):
+        assert "DANH SÁCH SỐ ĐÃ HỦY VÀ SỐ BỎ TRỐNG" in page and "Lý do hủy" in page
+        assert f"Danh sách số hủy — trang {k}" in page
+        assert workspace.agency().name in page
+        assert f"SHA-256 các mục: {printed.fingerprint}" in page
+        assert f"và {len(listing)} trang danh sách số hủy, 60 văn bản" in page
+    # The list's pages do not shift the body's numbers.
+    assert printed.first_page == 1 and f"Trang {printed.last_page}" in texts[printed.body_pages]
+
+
+def test_pages_bound_from_small_chunks_read_as_one_canvas(
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The binding's chunks (here 2 pages each, normally 100) join without losing, doubling or
+    reordering a page, and the late facts are laid over every page of every chunk."""
+    whole = _print(desk.ws, tmp_path / "whole.pdf", "2026-01-01", "2026-03-31")
+    monkeypatch.setattr(binding, "CHUNK", 2)
+    chunked = _print(desk.ws, tmp_path / "chunked.pdf", "2026-01-01", "2026-03-31")
+    assert chunked.pdf_pages == whole.pdf_pages >= 7
+    assert chunked.fingerprint == whole.fingerprint
+    assert page_texts(chunked.path) == page_texts(whole.path)
+    for text in page_texts(chunked.path)[1:]:
+        assert f"SHA-256 các mục: {chunked.fingerprint}" in text
+    with pymupdf.open(chunked.path) as doc:
+        assert doc.metadata["subject"] == f"SHA-256 {chunked.fingerprint}"
+        assert doc.metadata["author"] == "Sở Khoa học và Công nghệ tỉnh Phú Yên"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pymupdf
 import pytest
@@ -11,7 +12,9 @@ from openpyxl import load_workbook
 from printing_desk import Desk, assert_nfc
 
 from clerk_app import errors
-from clerk_app.printing.report import collect, next_working_day, write_report
+from clerk_app.clock import VIETNAM
+from clerk_app.printing.report import collect, next_working_day, tables, write_report
+from clerk_app.workspace import Workspace
 
 
 def test_counts_by_type_urgency_channel_unit_month(desk: Desk) -> None:
@@ -75,3 +78,56 @@ def test_reversed_period_and_wrong_extension_are_refused(desk: Desk, tmp_path: P
     with pytest.raises(errors.InvalidValue):
         write_report(desk.ws, date(2026, 1, 1), date(2026, 3, 1), tmp_path / "r.docx")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_period_says_so_and_draws_no_chart(desk: Desk, tmp_path: Path) -> None:
+    out = tmp_path / "trong.pdf"
+    stats = write_report(desk.ws, date(2026, 5, 1), date(2026, 5, 31), out)
+    assert stats.incoming.total == stats.outgoing.total == 0
+    with pymupdf.open(out) as doc:
+        text = " ".join("\n".join(page.get_text() for page in doc).split())
+        bars = [d for d in doc[0].get_drawings() if d.get("fill") not in (None, (1.0, 1.0, 1.0))]
+    assert "Trong kỳ không có văn bản đến, văn bản đi nào được đăng ký." in text
+    assert "Số văn bản theo tháng" not in text
+    assert "Văn bản đăng ký (không kể đã hủy) 0 0" in text
+    # Only the tables' header shading is filled: no bar of a chart.
+    assert all(d["rect"].height < 40 for d in bars)
+
+
+def test_a_period_across_two_years_charts_its_months_in_order(
+    workspace: Workspace, clock: Any, tmp_path: Path
+) -> None:
+    from clerk_app.records import IncomingDraft
+
+    for when in (
+        datetime(2025, 12, 29, 9, 0, tzinfo=VIETNAM),
+        datetime(2025, 12, 30, 9, 0, tzinfo=VIETNAM),
+        datetime(2026, 1, 5, 9, 0, tzinfo=VIETNAM),
+    ):
+        clock.now = when
+        workspace.register_incoming(
+            IncomingDraft(
+                issuer="Sở Tài chính",
+                reference=f"{when.day}/STC-NS",
+                issued_on=when.date(),
+                doc_type="Công văn",
+                subject="Về việc quyết toán kinh phí",
+                received_at=when,
+            )
+        )
+    out = tmp_path / "hai-nam.pdf"
+    stats = write_report(workspace, date(2025, 12, 1), date(2026, 1, 31), out)
+    assert stats.incoming.by_month == {"12/2025": 2, "01/2026": 1}
+    assert tables(stats)[1][1] == [("12/2025", 2, 0), ("01/2026", 1, 0)]
+    with pymupdf.open(out) as doc:
+        text = doc[0].get_text()
+        words = doc[0].get_text("words")
+    assert "Số văn bản theo tháng" in text
+    assert "Từ ngày 01/12/2025 đến ngày 31/01/2026" in " ".join(text.split())
+    # The chart's axis is the one line holding both months: December left of January. (The
+    # months table below holds them on lines of their own.)
+    december = [w for w in words if w[4] == "12/2025"]
+    january = [w for w in words if w[4] == "01/2026"]
+    axis = [(d, j) for d in december for j in january if abs(d[1] - j[1]) < 1]
+    assert len(axis) == 1 and axis[0][0][0] < axis[0][1][0]
+    assert len(december) == len(january) == 2  # the axis and the table
