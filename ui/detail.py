@@ -201,6 +201,7 @@ class DetailPane(QWidget):
     hand_over_requested = Signal(str)
     attach_requested = Signal(str)
     cancel_requested = Signal(str)
+    verify_file_requested = Signal(str, str)  # sha256, filename of the file shown
 
     def __init__(self, workspace: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -250,8 +251,16 @@ class DetailPane(QWidget):
         self.file_list = QListWidget()
         self.file_list.currentItemChanged.connect(self._preview_file)
         self.preview = PagePreview()
+        self.verify_button = QPushButton("Kiểm tra chữ ký…")
+        self.verify_button.setToolTip("Kiểm tra các chữ ký số trong tệp đang chọn")
+        self.verify_button.clicked.connect(self._verify_current_file)
+        files_top = QWidget()
+        files_top_layout = QVBoxLayout(files_top)
+        files_top_layout.setContentsMargins(0, 0, 0, 0)
+        files_top_layout.addWidget(self.file_list, 1)
+        files_top_layout.addWidget(self.verify_button, 0, Qt.AlignmentFlag.AlignRight)
         files_split = QSplitter(Qt.Orientation.Vertical)
-        files_split.addWidget(self.file_list)
+        files_split.addWidget(files_top)
         files_split.addWidget(self.preview)
         files_split.setSizes([90, 500])
         files_split.setChildrenCollapsible(False)
@@ -400,6 +409,19 @@ class DetailPane(QWidget):
         self.history.setHtml(history_html(detail.history))
         self.tabs.setTabText(2, f"Lịch sử ({len(detail.history)})")
         self.stack.setCurrentIndex(1)
+
+    def _verify_current_file(self) -> None:
+        item = self.file_list.currentItem()
+        info = next(
+            (
+                f
+                for f in (self.detail.files if self.detail else [])
+                if item is not None and f.sha256 == item.data(Qt.ItemDataRole.UserRole)
+            ),
+            None,
+        )
+        if info is not None:
+            self.verify_file_requested.emit(info.sha256, info.filename)
 
     def _preview_file(self, item: QListWidgetItem | None) -> None:
         if item is None:

@@ -2,7 +2,8 @@
 
 Loaded for every `clerk` command, so the PDF and signing libraries are imported inside the
 handlers. The token comes from CLERK_PKCS11_MODULE, CLERK_TOKEN_LABEL, CLERK_CERT_LABEL and
-CLERK_PIN (unattended use) or a PIN prompt; the trust store from CLERK_TRUST_DIR.
+CLERK_PIN (unattended use) or a PIN prompt; the trust store and the timestamp server from the
+desk's signing settings, overridden by CLERK_TRUST_DIR and CLERK_TSA_URL.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ def add_commands(command: Any) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--seal-image", type=Path)
     p.add_argument("--attachment-of", metavar="REFERENCE")
-    p.add_argument("--timestamp-url", default=os.environ.get("CLERK_TSA_URL", ""))
+    p.add_argument(
+        "--timestamp-url", default=None, help="máy chủ cấp dấu thời gian (mặc định: theo cài đặt)"
+    )
 
     p = command("verify", cmd_verify, "Kiểm tra các chữ ký số trong tệp PDF")
     p.add_argument("file", type=Path)
@@ -70,11 +73,19 @@ def _write(source: Path, out: Path, data: bytes) -> None:
         raise errors.StorageFailed(exc.strerror or str(exc)) from exc
 
 
-def _trust_roots() -> list[bytes]:
+def _settings(args: argparse.Namespace) -> Any:
+    """The desk's signing settings (CLERK_* variables win); none saved outside a desk."""
+    from clerk_app.signing.desk import load_settings
+    from clerk_app.workspace import default_data_dir
+
+    data_dir = getattr(args, "data_dir", None) or default_data_dir()
+    return load_settings(data_dir if data_dir.is_dir() else None)
+
+
+def _trust_roots(args: argparse.Namespace) -> list[bytes]:
     from clerk_app.signing.verify import load_trust_roots
 
-    folder = os.environ.get("CLERK_TRUST_DIR", "")
-    return load_trust_roots([Path(p) for p in folder.split(os.pathsep) if p])
+    return load_trust_roots([Path(p) for p in _settings(args).trust_dirs])
 
 
 def _token_choice() -> Any:
@@ -161,7 +172,7 @@ def cmd_stamp_number(args: argparse.Namespace) -> Any:
                 args.reference,
                 issued_on,
                 at,
-                trust_roots=_trust_roots(),
+                trust_roots=_trust_roots(args),
                 name=str(args.file),
             )
         how = "signature_appearances"
@@ -181,7 +192,8 @@ def cmd_sign(args: argparse.Namespace) -> Any:
         raise errors.SealImageMissing()
     choice = _token_choice()
     at = _now()
-    roots = _trust_roots()
+    roots = _trust_roots(args)
+    tsa_url = _settings(args).timestamp_url if args.timestamp_url is None else args.timestamp_url
     with token_signer(choice, _pin(), at) as signer:
         if args.attachment_of:
             out = sign_attachment(
@@ -190,7 +202,7 @@ def cmd_sign(args: argparse.Namespace) -> Any:
                 args.attachment_of,
                 at,
                 trust_roots=roots,
-                timestamp_url=args.timestamp_url,
+                timestamp_url=tsa_url,
                 name=str(args.file),
             )
         else:
@@ -200,35 +212,68 @@ def cmd_sign(args: argparse.Namespace) -> Any:
                 seal,
                 at,
                 trust_roots=roots,
-                timestamp_url=args.timestamp_url,
+                timestamp_url=tsa_url,
                 name=str(args.file),
             )
     _write(args.file, args.out, out)
-    return {"out": str(args.out), "signed_at": at.isoformat()}, f"Đã ký số cơ quan vào {args.out}."
+    level = "B-T" if tsa_url else "B-B"
+    return {"out": str(args.out), "signed_at": at.isoformat(), "pades": level}, (
+        f"Đã ký số cơ quan (PAdES {level}) vào {args.out}."
+    )
+
+
+def _timestamp_json(stamp: Any) -> dict[str, Any] | None:
+    if stamp is None:
+        return None
+    return {
+        "authority": stamp.authority,
+        "time": stamp.time.isoformat(),
+        "intact": stamp.intact,
+        "imprint_matches": stamp.imprint_matches,
+        "valid": stamp.valid,
+        "trusted": stamp.trusted,
+    }
+
+
+def _verdict(check: Any) -> str:
+    from clerk_app.signing.verify import DOCUMENT_TIMESTAMP
+
+    what = "dấu thời gian tài liệu" if check.kind == DOCUMENT_TIMESTAMP else "chữ ký"
+    line = (
+        f"{check.field} ({what}): {check.signer} — "
+        + ("nguyên vẹn" if check.intact else "BỊ SỬA")
+        + (", hợp lệ" if check.valid else ", KHÔNG HỢP LỆ")
+        + (", tin cậy" if check.trusted else ", chưa xác định tin cậy")
+        + f", thay đổi sau ký: {check.modification_level}"
+    )
+    stamp = check.timestamp
+    if stamp is not None and check.kind != DOCUMENT_TIMESTAMP:
+        line += (
+            f"; dấu thời gian {stamp.time.isoformat()} của {stamp.authority}"
+            + ("" if stamp.intact and stamp.valid else " KHÔNG HỢP LỆ")
+            + ("" if stamp.trusted else " (chưa xác định tin cậy)")
+        )
+    return line
 
 
 def cmd_verify(args: argparse.Namespace) -> Any:
     from clerk_app.signing.verify import check_signatures
 
-    checks = check_signatures(_read(args.file), _trust_roots(), name=str(args.file))
+    checks = check_signatures(_read(args.file), _trust_roots(args), name=str(args.file))
     rows = [
         {
             "field": c.field,
+            "kind": c.kind,
             "signer": c.signer,
             "signed_at": c.signed_at.isoformat() if c.signed_at else None,
             "intact": c.intact,
             "valid": c.valid,
             "trusted": c.trusted,
             "modification_level": c.modification_level,
+            "covers_whole_file": c.covers_whole_file,
+            "timestamp": _timestamp_json(c.timestamp),
         }
         for c in checks
     ]
-    lines = [
-        f"{c.field}: {c.signer} — "
-        + ("nguyên vẹn" if c.intact else "BỊ SỬA")
-        + (", hợp lệ" if c.valid else ", KHÔNG HỢP LỆ")
-        + (", tin cậy" if c.trusted else ", chưa xác định tin cậy")
-        + f", thay đổi sau ký: {c.modification_level}"
-        for c in checks
-    ]
+    lines = [_verdict(c) for c in checks]
     return rows, "\n".join(lines) or "Tệp không có chữ ký số nào."

@@ -45,9 +45,10 @@ class SigningSettings:
         return TokenChoice(self.pkcs11_module, self.token_label, self.certificate_label)
 
 
-def load_settings(data_dir: Path | None) -> SigningSettings:
+def load_settings(data_dir: Path | None, *, environment: bool = True) -> SigningSettings:
     """The desk's saved settings, overridden by CLERK_PKCS11_MODULE, CLERK_TOKEN_LABEL,
-    CLERK_CERT_LABEL, CLERK_SEAL_IMAGE, CLERK_TRUST_DIR and CLERK_TSA_URL when set."""
+    CLERK_CERT_LABEL, CLERK_SEAL_IMAGE, CLERK_TRUST_DIR and CLERK_TSA_URL when set (unless
+    `environment` is false: the settings screen edits what is saved, never the overrides)."""
     saved = SigningSettings()
     path = None if data_dir is None else data_dir / SETTINGS_FILE
     if path is not None and path.is_file():
@@ -57,6 +58,8 @@ def load_settings(data_dir: Path | None) -> SigningSettings:
             saved = SigningSettings(**raw)
         except (OSError, ValueError, TypeError) as exc:
             raise errors.FileCorrupt(str(path), detail=str(exc)) from exc
+    if not environment:
+        return saved
     env = os.environ
     trust = env.get("CLERK_TRUST_DIR")
     return replace(

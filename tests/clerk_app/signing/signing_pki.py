@@ -326,3 +326,113 @@ def pdfsig(path: Path) -> str:
 
 
 ISSUED_ON = date(2026, 3, 10)
+
+
+# --- a timestamp server (RFC 3161) ---------------------------------------------------------
+
+# The TSA's own clock in the tests: a fixed moment a little after the signing time.
+TSA_TIME = datetime(2026, 3, 10, 2, 15, 30, tzinfo=UTC)
+TSA_NAME = "Máy chủ cấp dấu thời gian thử"
+
+
+@dataclass
+class Tsa:
+    url: str
+    der: bytes  # the TSA's certificate, issued by the test CA
+    requests: list[int]  # sizes of the requests served, so a test can see it was asked
+
+
+def _tsa_identity(pki: Pki) -> tuple[asn1_x509.Certificate, object]:
+    """A timestamping certificate from the test CA (EKU timeStamping, critical, as RFC 3161
+    requires)."""
+    from asn1crypto import keys as asn1_keys
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    key = _key()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(
+            x509.Name(
+                [
+                    x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+                    x509.NameAttribute(NameOID.COMMON_NAME, TSA_NAME),
+                ]
+            )
+        )
+        .issuer_name(pki.ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime(2025, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2030, 1, 1, tzinfo=UTC))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(pki.ca.key, hashes.SHA256())
+    )
+    der_key = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return (
+        asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        asn1_keys.PrivateKeyInfo.load(der_key),
+    )
+
+
+@pytest.fixture(scope="session")
+def tsa(pki: Pki) -> Iterator[Tsa]:
+    """An RFC 3161 timestamp server over HTTP on a free local port, answering with pyHanko's
+    test TSA (a real token signed by a key the test CA certifies)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from asn1crypto import tsp
+    from pyhanko.sign.timestamps import DummyTimeStamper
+
+    cert, key = _tsa_identity(pki)
+    stamper = DummyTimeStamper(
+        tsa_cert=cert,
+        tsa_key=key,  # type: ignore[arg-type]
+        certs_to_embed=[asn1_x509.Certificate.load(pki.ca.der)],  # type: ignore[arg-type]
+        fixed_dt=TSA_TIME,
+    )
+    requests: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if self.headers.get("Content-Type") != "application/timestamp-query":
+                self.send_error(415)
+                return
+            reply = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
+            requests.append(len(body))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Tsa(f"http://127.0.0.1:{server.server_address[1]}/tsa", cert.dump(), requests)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def add_document_timestamp(data: bytes, url: str) -> bytes:
+    """A /DocTimeStamp over the whole file from the server at `url` (as an archive would add)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    stamper = signers.PdfTimeStamper(HTTPTimeStamper(url), field_name="DauThoiGian")
+    out = stamper.timestamp_pdf(writer, "sha256", in_place=False)
+    return bytes(out.getvalue())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from signing_pki import Pki, outgoing_draft, pdfsig
+from signing_pki import TSA_NAME, TSA_TIME, Pki, Tsa, outgoing_draft, pdfsig
 
 from clerk_app import errors
 from clerk_app.cli import main
@@ -146,7 +146,11 @@ def test_number_sign_and_verify_a_leader_signed_document(
         "valid",
         "trusted",
         "modification_level",
+        "kind",
+        "covers_whole_file",
+        "timestamp",
     }
+    assert all(r["kind"] == "signature" and r["timestamp"] is None for r in rows), "B-B"
     assert all(r["intact"] and r["valid"] and r["trusted"] for r in rows)
     assert rows[0]["modification_level"] == "form_filling"
     assert pdfsig(sealed).count("Signature is Valid.") == 4
@@ -213,3 +217,97 @@ def test_signed_documents_are_never_stamped_in_their_content(
     with pytest.raises(errors.DocumentAlreadySigned):
         write_number_and_date(signed, "05/QĐ-UBND", date(2026, 3, 10))
     assert signed == before
+
+
+def _leader_signed_and_seal(
+    tmp_path: Path, signed_pdf: bytes, seal_png: bytes
+) -> tuple[Path, Path]:
+    signed = tmp_path / "signed.pdf"
+    signed.write_bytes(signed_pdf)
+    seal = tmp_path / "seal.png"
+    seal.write_bytes(seal_png)
+    return signed, seal
+
+
+def test_sign_with_a_timestamp_server_gives_b_t_and_verify_shows_it(
+    pki: Pki,
+    tsa: Tsa,
+    leader_signed: Callable[..., bytes],
+    seal_png: bytes,
+    token_env: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CLERK_TSA_URL", tsa.url)
+    signed, seal = _leader_signed_and_seal(tmp_path, leader_signed(), seal_png)
+    sealed = tmp_path / "sealed.pdf"
+    asked = len(tsa.requests)
+    code, data, err = run(
+        capsys, "sign", str(signed), "--seal-image", str(seal), "--out", str(sealed)
+    )
+    assert code == 0, err
+    assert isinstance(data, dict) and data["pades"] == "B-T"
+    assert len(tsa.requests) > asked, "the timestamp server was asked"
+
+    code, rows, err = run(capsys, "verify", str(sealed))
+    assert code == 0, err
+    assert isinstance(rows, list) and [r["field"] for r in rows] == ["ChuKyLanhDao", "ChuKyCoQuan"]
+    assert rows[0]["timestamp"] is None
+    assert rows[1]["timestamp"] == {
+        "authority": TSA_NAME,
+        "time": TSA_TIME.isoformat(),
+        "intact": True,
+        "imprint_matches": True,
+        "valid": True,
+        "trusted": True,
+    }
+    assert main(["verify", str(sealed)]) == 0
+    text = capsys.readouterr().out
+    assert f"dấu thời gian {TSA_TIME.isoformat()} của {TSA_NAME}" in text
+    report = pdfsig(sealed)
+    assert report.count("Signature Validation: Signature is Valid.") == 2, report
+
+
+def test_trust_store_and_timestamp_server_come_from_the_desk_settings(
+    pki: Pki,
+    tsa: Tsa,
+    leader_signed: Callable[..., bytes],
+    seal_png: bytes,
+    token_env: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from clerk_app.signing.desk import SigningSettings, save_settings
+
+    monkeypatch.delenv("CLERK_TRUST_DIR")
+    monkeypatch.delenv("CLERK_TSA_URL", raising=False)
+    desk = tmp_path / "desk"
+    desk.mkdir()
+    save_settings(desk, SigningSettings(trust_dirs=(str(token_env),), timestamp_url=tsa.url))
+    signed, seal = _leader_signed_and_seal(tmp_path, leader_signed(), seal_png)
+    sealed = tmp_path / "sealed.pdf"
+    code, data, err = run(
+        capsys,
+        "sign",
+        str(signed),
+        "--seal-image",
+        str(seal),
+        "--out",
+        str(sealed),
+        "--data-dir",
+        str(desk),
+    )
+    assert code == 0, err
+    assert isinstance(data, dict) and data["pades"] == "B-T"
+    code, rows, err = run(capsys, "verify", str(sealed), "--data-dir", str(desk))
+    assert code == 0, err
+    assert isinstance(rows, list) and all(r["trusted"] for r in rows)
+    assert rows[1]["timestamp"]["trusted"] is True
+    # Another desk without that trust store: intact and valid, but nobody vouches for them.
+    other = tmp_path / "other"
+    other.mkdir()
+    code, rows, err = run(capsys, "verify", str(sealed), "--data-dir", str(other))
+    assert isinstance(rows, list) and not any(r["trusted"] for r in rows)
+    assert all(r["intact"] and r["valid"] for r in rows)

@@ -1,114 +1,33 @@
-"""PAdES B-T: with a timestamp server configured, the agency signature carries an RFC 3161 token.
+"""PAdES B-T: with a timestamp server configured, the agency signature carries an RFC 3161 token,
+and verification reports it; a document timestamp (/DocTimeStamp) is an entry of its own.
 
-The timestamp server is a real HTTP server on 127.0.0.1 answering with pyHanko's test TSA,
-whose certificate the test PKI's CA issues.
+The timestamp server is a real HTTP server on 127.0.0.1 (signing_pki's `tsa`) answering with
+pyHanko's test TSA, whose certificate the test PKI's CA issues.
 """
 
 from __future__ import annotations
 
 import io
-import threading
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from asn1crypto import keys as asn1_keys
-from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.timestamps import DummyTimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
-from signing_pki import NOW, Pki, pdfsig
+from signing_pki import NOW, TSA_NAME, TSA_TIME, Pki, Tsa, add_document_timestamp, pdfsig
 
 from clerk_app import errors
 from clerk_app.messages import describe
 from clerk_app.signing import sign
 from clerk_app.signing.token import token_signer
-
-# The TSA's own clock in this test: a fixed moment a little after the signing time.
-TSA_TIME = datetime(2026, 3, 10, 2, 15, 30, tzinfo=UTC)
-
-
-def _tsa_identity(pki: Pki) -> tuple[asn1_x509.Certificate, asn1_keys.PrivateKeyInfo]:
-    """A timestamping certificate from the test CA (EKU timeStamping, critical, as RFC 3161
-    requires)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(
-            x509.Name(
-                [
-                    x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-                    x509.NameAttribute(NameOID.COMMON_NAME, "Máy chủ cấp dấu thời gian thử"),
-                ]
-            )
-        )
-        .issuer_name(pki.ca.cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(datetime(2025, 1, 1, tzinfo=UTC))
-        .not_valid_after(datetime(2030, 1, 1, tzinfo=UTC))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .sign(pki.ca.key, hashes.SHA256())
-    )
-    der_key = key.private_bytes(
-        serialization.Encoding.DER,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return (
-        asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
-        asn1_keys.PrivateKeyInfo.load(der_key),
-    )
-
-
-@pytest.fixture(scope="module")
-def tsa_url(pki: Pki) -> Iterator[str]:
-    """An RFC 3161 timestamp server over HTTP on a free local port, for this module's tests."""
-    cert, key = _tsa_identity(pki)
-    stamper = DummyTimeStamper(
-        tsa_cert=cert,
-        tsa_key=key,
-        certs_to_embed=[asn1_x509.Certificate.load(pki.ca.der)],  # type: ignore[arg-type]
-        fixed_dt=TSA_TIME,
-    )
-    requests: list[int] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            if self.headers.get("Content-Type") != "application/timestamp-query":
-                self.send_error(415)
-                return
-            reply = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
-            requests.append(len(body))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/timestamp-reply")
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/tsa"
-        assert requests, "the timestamp server was never asked"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+from clerk_app.signing.verify import (
+    DOCUMENT_TIMESTAMP,
+    SIGNATURE,
+    check_signatures,
+    require_signer_signature,
+)
 
 
 def _sign_agency(pki: Pki, data: bytes, seal: bytes, tsa: str) -> bytes:
@@ -122,10 +41,10 @@ def test_agency_signature_is_pades_b_t_with_a_timestamp_server(
     pki: Pki,
     leader_signed: Callable[..., bytes],
     seal_png: bytes,
-    tsa_url: str,
+    tsa: Tsa,
     tmp_path: Path,
 ) -> None:
-    out = _sign_agency(pki, leader_signed(), seal_png, tsa_url)
+    out = _sign_agency(pki, leader_signed(), seal_png, tsa.url)
 
     reader = PdfFileReader(io.BytesIO(out))
     leader, agency = reader.embedded_signatures
@@ -170,3 +89,89 @@ def test_unreachable_timestamp_server_is_a_typed_error(
         _sign_agency(pki, leader_signed(), seal_png, "http://127.0.0.1:9/tsa")
     assert caught.value.url == "http://127.0.0.1:9/tsa"
     assert "Máy chủ cấp dấu thời gian" in describe(caught.value).what
+
+
+def test_verification_reports_the_signature_timestamp(
+    pki: Pki, leader_signed: Callable[..., bytes], seal_png: bytes, tsa: Tsa
+) -> None:
+    out = _sign_agency(pki, leader_signed(), seal_png, tsa.url)
+
+    leader, agency = check_signatures(out, pki.trust_roots)
+    assert leader.timestamp is None, "the leader signed offline: PAdES B-B"
+    assert agency.kind == SIGNATURE
+    stamp = agency.timestamp
+    assert stamp is not None
+    assert (stamp.authority, stamp.time) == (TSA_NAME, TSA_TIME)
+    assert (stamp.intact, stamp.imprint_matches, stamp.valid, stamp.trusted) == (
+        True,
+        True,
+        True,
+        True,
+    )
+    # Without the trust store the token is still sound, but nothing vouches for the TSA.
+    (_, untrusted) = check_signatures(out)
+    assert untrusted.timestamp is not None
+    assert (untrusted.timestamp.intact, untrusted.timestamp.trusted) == (True, False)
+
+
+def test_a_token_issued_over_other_bytes_does_not_match(
+    pki: Pki, leader_signed: Callable[..., bytes], seal_png: bytes, tsa: Tsa
+) -> None:
+    from clerk_app.signing.verify import _imprint_matches, _signature_token
+
+    out = _sign_agency(pki, leader_signed(), seal_png, tsa.url)
+    leader, agency = PdfFileReader(io.BytesIO(out)).embedded_signatures
+    token = _signature_token(agency)
+    assert token is not None
+    assert _imprint_matches(token, agency.signer_info["signature"].native)
+    assert not _imprint_matches(token, leader.signer_info["signature"].native)
+    assert _signature_token(leader) is None
+
+
+def test_document_timestamp_is_an_entry_of_its_own(
+    pki: Pki, leader_signed: Callable[..., bytes], tsa: Tsa, tmp_path: Path
+) -> None:
+    stamped = add_document_timestamp(leader_signed(), tsa.url)
+
+    leader, document = check_signatures(stamped, pki.trust_roots)
+    assert leader.kind == SIGNATURE and leader.sound and leader.trusted
+    assert leader.modification_level in ("none", "lta_updates")
+    assert document.kind == DOCUMENT_TIMESTAMP
+    assert (document.field, document.signer, document.signed_at) == (
+        "DauThoiGian",
+        TSA_NAME,
+        TSA_TIME,
+    )
+    assert (document.intact, document.valid, document.trusted, document.covers_whole_file) == (
+        True,
+        True,
+        True,
+        True,
+    )
+    assert document.timestamp is not None and document.timestamp.imprint_matches
+    # NĐ 30 art. 32 looks for the signer's signature, never at the timestamp.
+    assert require_signer_signature([leader, document], require_trusted=True) == leader
+    with pytest.raises(errors.SignerSignatureMissing):
+        require_signer_signature([document], require_trusted=True)
+
+    path = tmp_path / "dau-thoi-gian.pdf"
+    path.write_bytes(stamped)
+    report = pdfsig(path)
+    # Poppler (Debian 12) lists a document timestamp but cannot validate RFC 3161 tokens; it
+    # must still find the leader's signature valid under the added revision.
+    assert "Signature Field Name: DauThoiGian" in report, report
+    assert f"Signer Certificate Common Name: {TSA_NAME}" in report, report
+    assert report.count("Signature Validation: Signature is Valid.") == 1, report
+
+
+def test_tampered_document_timestamp_is_not_intact(
+    pki: Pki, leader_signed: Callable[..., bytes], tsa: Tsa
+) -> None:
+    stamped = bytearray(add_document_timestamp(leader_signed(), tsa.url))
+    # One letter of the first revision's /Producer: bytes both the leader and the TSA covered.
+    at = bytes(stamped).index(b"Producer(MuPDF") + len("Producer(")
+    stamped[at : at + 1] = b"N"
+    leader, document = check_signatures(bytes(stamped), pki.trust_roots)
+    assert document.kind == DOCUMENT_TIMESTAMP
+    assert (leader.intact, document.intact) == (False, False)
+    assert document.timestamp is not None and not document.timestamp.imprint_matches
