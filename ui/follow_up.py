@@ -18,9 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from clerk_app import errors
+from clerk_app.clock import to_vietnam
 from clerk_app.instructions.records import DueItem, FollowUp
 from clerk_app.instructions.secretary import Secretary
 from clerk_app.messages import describe
+from clerk_app.workdays.limits import LimitFlag
 from clerk_app.workspace import Workspace
 
 LISTS = (
@@ -30,9 +32,30 @@ LISTS = (
     ("done_on_time", "Xong đúng hạn"),
     ("done_late", "Xong quá hạn"),
 )
-COLUMNS = ("Số", "Độ khẩn", "Trích yếu", "Xử lý", "Vai trò", "Hạn", "Còn lại")
+COLUMNS = ("Số", "Độ khẩn", "Trích yếu", "Xử lý", "Vai trò", "Hạn", "Còn lại", "Thời hạn chuyển")
 ROLE = {"lead": "Chủ trì", "co": "Phối hợp"}
 URGENT = QColor("#b02a37")
+# The regulations' time limits for passing a document on, as the office says them.
+RULE_NAMES = {
+    "same_or_next_working_day": "Trong ngày hoặc ngày làm việc tiếp theo",
+    "eight_working_hours": "Trong 08 giờ làm việc",
+    "one_working_day": "Trong 01 ngày làm việc",
+}
+LIMIT_STATES = {
+    "met": ("đã đúng hạn", QColor("#146c43")),
+    "pending": ("còn trong hạn", QColor("#495057")),
+    "at_risk": ("sắp hết hạn", QColor("#997404")),
+    "breached": ("đã quá hạn", QColor("#b02a37")),
+}
+
+
+def limit_text(flag: LimitFlag | None) -> str:
+    """ "Rule · until HH:MM dd/mm · state", or empty when no time limit applies."""
+    if flag is None:
+        return ""
+    state = LIMIT_STATES[flag.state][0]
+    until = to_vietnam(flag.limit).strftime("%H:%M %d/%m")
+    return f"{RULE_NAMES[flag.rule.value]} · hạn {until} · {state}"
 
 
 class FollowUpScreen(QWidget):
@@ -62,7 +85,7 @@ class FollowUpScreen(QWidget):
             table.verticalHeader().setVisible(False)
             header = table.horizontalHeader()
             header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-            for col in (0, 1, 3, 4, 5, 6):
+            for col in (0, 1, 3, 4, 5, 6, 7):
                 header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
             self.tables[key] = table
             self.tabs.addTab(table, "")
@@ -123,11 +146,15 @@ class FollowUpScreen(QWidget):
                 kind,
                 item.deadline.strftime("%d/%m/%Y") if item.deadline else "",
                 left,
+                limit_text(item.limit),
             )
             for c, value in enumerate(values):
                 cell = QTableWidgetItem(value)
                 if item.urgency_rank < 3 and item.urgency != "Thường":
                     cell.setForeground(QBrush(URGENT))
+                if c == 7 and item.limit is not None:
+                    cell.setForeground(QBrush(LIMIT_STATES[item.limit.state][1]))
+                    cell.setData(Qt.ItemDataRole.UserRole, item.limit.state)
                 if c in (0, 5, 6):
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 table.setItem(r, c, cell)

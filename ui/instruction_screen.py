@@ -27,7 +27,9 @@ from clerk_app.messages import describe
 from clerk_app.registration import parse_date
 from clerk_app.text import fold
 from clerk_app.workspace import Workspace
+from ui import errors as presenter
 from ui.preview import PagePreview
+from ui.workers import run_in_background
 
 
 class SuggestField(QLineEdit):
@@ -111,6 +113,7 @@ class InstructionScreen(QWidget):
 
     saved = Signal(str)  # instruction id
     finished = Signal()
+    stamped = Signal(str)  # document id whose arrival stamp was made, or failed to be
 
     def __init__(
         self, workspace: Workspace, document_ids: Sequence[str], parent: QWidget | None = None
@@ -121,6 +124,8 @@ class InstructionScreen(QWidget):
         self.sec = Secretary(workspace)
         self._pile = list(document_ids)
         self._index = 0
+        # Documents waiting for their arrival stamp, made one at a time on the worker pool.
+        self._to_stamp: list[str] = []
         self._handlers = [
             h.label if h.kind == "person" or not h.code else f"{h.code} – {h.label}"
             for h in self.sec.handlers()
@@ -305,7 +310,7 @@ class InstructionScreen(QWidget):
                 handwriting_file_id=self._scan.id if self._scan else None,
                 handwriting_page=self.preview.page + 1 if self._scan else None,
             )
-            saved = self.sec.instruct(doc_id, draft)
+            saved = self.sec.instruct(doc_id, draft, stamp=False)
         except errors.ClerkError as exc:
             message = describe(exc)
             self.status.setStyleSheet("color: #b02a37;")
@@ -322,4 +327,49 @@ class InstructionScreen(QWidget):
         self.saved.emit(info.id)
         self._index += 1
         self._load()
+        self._stamp_later(doc_id)
         return True
+
+    # --- the arrival stamp, off the GUI thread ---------------------------------------------
+
+    @property
+    def stamping(self) -> bool:
+        return bool(self._to_stamp)
+
+    def _stamp_later(self, document_id: str) -> None:
+        """Stamp Chuyển on the scan in the background: the next document is typed meanwhile.
+
+        One stamp at a time, in the order saved: each writes a new version of its document and
+        the desk's database takes one writer at a time anyway.
+        """
+        self._to_stamp.append(document_id)
+        if len(self._to_stamp) == 1:
+            self._start_stamp()
+
+    def _start_stamp(self) -> None:
+        document_id = self._to_stamp[0]
+        run_in_background(
+            lambda: self.sec.stamp_routing(document_id),
+            self._stamp_done,
+            self._stamp_failed,
+            owner=self,
+        )
+
+    def _stamp_done(self, result: tuple[str | None, str | None]) -> None:
+        document_id = self._to_stamp.pop(0)
+        if result[1] is not None:
+            self.status.setStyleSheet("color: #b02a37;")
+            self.status.setText(
+                "Ý kiến đã lưu, nhưng chưa đóng được dấu ĐẾN (ô Chuyển) lên bản quét; "
+                "đóng dấu lại từ Văn bản › Đóng dấu đến (Ctrl+D)."
+            )
+        self.stamped.emit(document_id)
+        if self._to_stamp:
+            self._start_stamp()
+
+    def _stamp_failed(self, error: BaseException) -> None:
+        document_id = self._to_stamp.pop(0)
+        presenter.present(error, self)
+        self.stamped.emit(document_id)
+        if self._to_stamp:
+            self._start_stamp()

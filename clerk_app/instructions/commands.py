@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from clerk_app import errors
+from clerk_app.clock import to_vietnam
 from clerk_app.instructions.records import DueItem, InstructionDraft, InstructionInfo, TaskInfo
 from clerk_app.registration import parse_date
+from clerk_app.workdays.limits import LimitFlag
 from clerk_app.workspace import Workspace
 
 STATE_NAMES = {
@@ -20,6 +22,8 @@ STATE_NAMES = {
     "done_on_time": "xong đúng hạn",
     "done_late": "xong quá hạn",
 }
+# The handover time limit, shown in `clerk due` when it needs the clerk's attention.
+LIMIT_NAMES = {"at_risk": "sắp hết hạn chuyển", "breached": "quá hạn chuyển"}
 
 
 def add_commands(command: Any) -> None:
@@ -132,7 +136,28 @@ def instruction_json(info: InstructionInfo) -> dict[str, Any]:
 
 def due_json(item: DueItem) -> dict[str, Any]:
     data: dict[str, Any] = _jsonable(asdict(item))
+    data["rule"] = limit_json(item.limit)
+    data.pop("limit", None)
+    data["flags"] = item.flags
     return data
+
+
+def _limit_mark(item: DueItem) -> str:
+    state = item.limit.state if item.limit is not None else ""
+    return f"  [{LIMIT_NAMES[state]}]" if state in LIMIT_NAMES else ""
+
+
+def limit_json(flag: LimitFlag | None) -> dict[str, Any] | None:
+    """The time limit as `clerk due --json` shows it: rule, limit (ISO, Vietnam time), state."""
+    if flag is None:
+        return None
+    return {
+        "rule": flag.rule.value,
+        "started": flag.started.isoformat(),
+        "limit": flag.limit.isoformat(),
+        "done": to_vietnam(flag.done).isoformat() if flag.done else None,
+        "state": flag.state,
+    }
 
 
 def task_json(task: TaskInfo) -> dict[str, Any]:
@@ -175,7 +200,7 @@ def cmd_due(args: argparse.Namespace) -> Any:
         items = _secretary(ws).due(args.unit)
     text = "\n".join(
         f"{STATE_NAMES[i.state]:>12}  {i.deadline.strftime('%d/%m/%Y') if i.deadline else '':10}  "
-        f"số {i.number}/{i.year}  {i.handler}  {i.subject}"
+        f"số {i.number}/{i.year}  {i.handler}  {i.subject}{_limit_mark(i)}"
         for i in items
     )
     return [due_json(i) for i in items], text or "Không có việc nào đang chờ xử lý."

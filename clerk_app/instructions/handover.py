@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from clerk_app import errors
 from clerk_app.clock import VIETNAM, iso, to_vietnam
-from clerk_app.instructions.records import HandoverInfo
-from clerk_app.instructions.secretary import Secretary
+from clerk_app.instructions.records import Handler, HandoverInfo, PaperToHand
+from clerk_app.instructions.secretary import Secretary, document_limit
 from clerk_app.storage.models import Document, DocumentFile, new_id
-from clerk_app.storage.secretary_models import HandoverEntry
+from clerk_app.storage.secretary_models import Assignment, HandoverEntry
 from clerk_app.text import nfc
 
 
@@ -24,37 +27,144 @@ def hand_over_paper(
     note: str = "",
 ) -> HandoverInfo:
     """A line in the handover log; the register's handover columns are filled at once."""
+    return hand_over_papers(sec, [document_id], receiver, copies=copies, note=note)[0]
+
+
+def hand_over_papers(
+    sec: Secretary,
+    document_ids: Sequence[str],
+    receiver: str,
+    *,
+    copies: int | None = None,
+    note: str = "",
+) -> list[HandoverInfo]:
+    """Several documents handed to one receiver on one slip: all recorded, or none."""
+    if not document_ids:
+        raise errors.MissingField("document_id")
     now = sec._clock()
     with sec.ws._write() as s:
-        doc = sec.ws._live_document(s, document_id)
         handler = sec._resolve(s, receiver)
-        entry = HandoverEntry(
-            id=new_id(),
-            document_id=doc.id,
-            handed_at=now,
-            unit_id=handler.id if handler.kind == "unit" else None,
-            person_id=handler.id if handler.kind == "person" else None,
-            receiver=handler.label,
-            copies=copies,
-            note=nfc(note),
-            signed_by="",
-            signed_at=None,
-            receipt_file_id=None,
-            created_at=now,
-            updated_at=now,
-            version=1,
+        return [
+            _hand_over(sec, s, sec.ws._live_document(s, d), handler, now, copies, note)
+            for d in document_ids
+        ]
+
+
+def _hand_over(
+    sec: Secretary,
+    s: Session,
+    doc: Document,
+    handler: Handler,
+    now: datetime,
+    copies: int | None,
+    note: str,
+) -> HandoverInfo:
+    """One log line and the register's handover columns, in the caller's transaction."""
+    entry = HandoverEntry(
+        id=new_id(),
+        document_id=doc.id,
+        handed_at=now,
+        unit_id=handler.id if handler.kind == "unit" else None,
+        person_id=handler.id if handler.kind == "person" else None,
+        receiver=handler.label,
+        copies=copies,
+        note=nfc(note),
+        signed_by="",
+        signed_at=None,
+        receipt_file_id=None,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    s.add(entry)
+    doc.handed_over_at = now
+    doc.handed_over_to = handler.label
+    if not doc.recipients:
+        doc.recipients = handler.label
+    doc.updated_at = now
+    s.flush()
+    details = {"document_id": doc.id, "receiver": handler.label, "copies": copies}
+    sec._log(s, "hand_over_paper", "handover_entry", entry.id, details)
+    sec._log(s, "hand_over", "document", doc.id, {"to": handler.label, "at": iso(now)})
+    return _info(entry, doc)
+
+
+def pending_paper(sec: Secretary, limit: int = 500) -> list[PaperToHand]:
+    """Paper routed to its handlers and not yet handed over: urgent first, then by number."""
+    cal = sec.calendar()
+    now = sec._clock()
+    with sec._db.read() as s:
+        rows = (
+            s.execute(
+                select(Document)
+                .where(
+                    Document.direction == "incoming",
+                    Document.status == "registered",
+                    Document.handed_over_at.is_(None),
+                    Document.has_paper.is_(True),
+                    Document.recipients != "",
+                )
+                .order_by(Document.urgency_rank, Document.year, Document.number)
+                .limit(limit)
+            )
+            .scalars()
+            .all()
         )
-        s.add(entry)
-        doc.handed_over_at = now
-        doc.handed_over_to = handler.label
-        if not doc.recipients:
-            doc.recipients = handler.label
-        doc.updated_at = now
-        s.flush()
-        details = {"document_id": doc.id, "receiver": handler.label, "copies": copies}
-        sec._log(s, "hand_over_paper", "handover_entry", entry.id, details)
-        sec._log(s, "hand_over", "document", doc.id, {"to": handler.label, "at": iso(now)})
-        return _info(entry, doc)
+        routed = dict(
+            s.execute(
+                select(Assignment.document_id, func.min(Assignment.created_at))
+                .where(Assignment.document_id.in_([d.id for d in rows]))
+                .group_by(Assignment.document_id)
+            )
+            .tuples()
+            .all()
+        )
+        return [
+            PaperToHand(
+                d.id,
+                d.number,
+                d.year,
+                d.reference,
+                d.issuer,
+                d.subject,
+                d.urgency,
+                d.recipients,
+                to_vietnam(d.received_at) if d.received_at else None,
+                document_limit(d, routed.get(d.id), now, cal),
+            )
+            for d in rows
+        ]
+
+
+def sign_receipts(
+    sec: Secretary,
+    entries: Sequence[tuple[str, int]],
+    signed_by: str,
+    *,
+    signed_at: datetime | None = None,
+    slip_scan: Path | None = None,
+) -> list[HandoverInfo]:
+    """One signature for the lines of one slip (entry id, version read); the scan kept on each.
+
+    The scanned slip is attached to every document on it, so each entry's receipt is a file of
+    its own document, as the log requires.
+    """
+    signed = []
+    for entry_id, version in entries:
+        file_id = None
+        if slip_scan is not None:
+            with sec._db.read() as s:
+                document_id = sec._get(s, HandoverEntry, "handover_entry", entry_id).document_id
+            before = {f.id for f in sec.ws.document(document_id).files}
+            sec.ws.attach_files(document_id, [slip_scan])
+            after = sec.ws.document(document_id).files
+            file_id = next((f.id for f in after if f.id not in before), None)
+        signed.append(
+            sign_receipt(
+                sec, entry_id, signed_by, version, signed_at=signed_at, receipt_file_id=file_id
+            )
+        )
+    return signed
 
 
 def sign_receipt(

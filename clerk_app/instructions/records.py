@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
+from clerk_app.workdays.limits import LimitFlag
+
 HandlerKind = Literal["unit", "person"]
 FollowState = Literal["overdue", "due_soon", "open", "done_on_time", "done_late"]
 TaskStatus = Literal["done_on_time", "done_late", "in_progress", "in_progress_overdue"]
@@ -107,6 +109,16 @@ class DueItem:
     working_days_left: int | None  # negative when overdue
     done_on: date | None
     version: int
+    # The regulation's time limit for receiving and passing the document on, where one applies.
+    limit: LimitFlag | None = None
+
+    @property
+    def flags(self) -> list[str]:
+        """Short machine-readable marks: the follow-up state and the time limit's state."""
+        marks: list[str] = [self.state]
+        if self.limit is not None:
+            marks.append(f"{self.limit.rule.value}:{self.limit.state}")
+        return marks
 
 
 @dataclass(frozen=True)
@@ -143,6 +155,22 @@ class HandoverInfo:
     signed_at: datetime | None
     receipt_file_id: str | None
     version: int
+
+
+@dataclass(frozen=True)
+class PaperToHand:
+    """A paper document routed to its handlers but not yet handed over."""
+
+    document_id: str
+    number: int
+    year: int
+    reference: str
+    issuer: str
+    subject: str
+    urgency: str
+    recipients: str
+    received_at: datetime | None
+    limit: LimitFlag | None
 
 
 @dataclass(frozen=True)

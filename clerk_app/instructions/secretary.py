@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clerk_app import errors
@@ -32,7 +32,9 @@ from clerk_app.storage.secretary_models import (
     Instruction,
 )
 from clerk_app.text import fold, nfc
+from clerk_app.vocabulary import NORMAL_URGENCY, SOURCE_CHANNELS
 from clerk_app.workdays.calendar import Override, WorkCalendar
+from clerk_app.workdays.limits import LimitFlag, TimeLimit, assess
 from clerk_app.workspace import Workspace
 
 # Instructions a leader writes again and again; offered before the desk has its own history.
@@ -46,6 +48,8 @@ COMMON_INSTRUCTIONS = (
 )
 # "Due soon": the deadline is at most this many working days away.
 DUE_SOON_WORKING_DAYS = 2
+# Received "through the system" (Phú Yên art. 5.2): passed on within 08 working hours.
+SYSTEM_CHANNEL = SOURCE_CHANNELS[2]
 ROLE_NAMES = {"lead": "chủ trì", "co": "phối hợp"}
 
 
@@ -313,11 +317,15 @@ class Secretary:
             names = s.execute(select(Instruction.leader)).scalars().all()
         return [n for n, _ in Counter(names).most_common()]
 
-    def instruct(self, document_id: str, draft: InstructionDraft) -> Instructed:
+    def instruct(
+        self, document_id: str, draft: InstructionDraft, *, stamp: bool = True
+    ) -> Instructed:
         """Save a leader's instruction, assign its handlers and route the document.
 
         The register's "Đơn vị hoặc người nhận" is filled in the same transaction; the arrival
-        stamp with Chuyển filled is made afterwards as a new version when there is a scan.
+        stamp with Chuyển filled is made afterwards as a new version when there is a scan. With
+        `stamp=False` the caller makes it later through `stamp_routing` (a screen does it off
+        its GUI thread).
         """
         leader, body = nfc(draft.leader), nfc(draft.text)
         if not leader:
@@ -355,11 +363,16 @@ class Secretary:
             )
             self._route(s, doc, lead, co, row.id, now)
             instruction_id = row.id
-        stamped, stamp_error = self._stamp(document_id)
+        stamped, stamp_error = self.stamp_routing(document_id) if stamp else (None, None)
         return Instructed(self.instruction(instruction_id), stamped, stamp_error)
 
     def revise(
-        self, instruction_id: str, expected_version: int, draft: InstructionDraft
+        self,
+        instruction_id: str,
+        expected_version: int,
+        draft: InstructionDraft,
+        *,
+        stamp: bool = True,
     ) -> Instructed:
         """Change an instruction; refused with EditConflict when someone saved it meanwhile."""
         leader, body = nfc(draft.leader), nfc(draft.text)
@@ -402,7 +415,7 @@ class Secretary:
             self._log(s, "revise_instruction", "instruction", row.id, details)
             self._route(s, doc, lead, co, row.id, now)
             document_id = doc.id
-        stamped, stamp_error = self._stamp(document_id)
+        stamped, stamp_error = self.stamp_routing(document_id) if stamp else (None, None)
         return Instructed(self.instruction(instruction_id), stamped, stamp_error)
 
     def _handlers_of(
@@ -516,8 +529,12 @@ class Secretary:
         )
         self.ws._reindex(s, doc)  # fields and OCR text, as every other change does
 
-    def _stamp(self, document_id: str) -> tuple[str | None, str | None]:
-        """The arrival stamp with Chuyển filled, as a new version, when an incoming scan exists."""
+    def stamp_routing(self, document_id: str) -> tuple[str | None, str | None]:
+        """The arrival stamp with Chuyển filled, as a new version, when an incoming scan exists.
+
+        Returns the stamped file's id (or None when there is nothing to stamp) and the code of
+        the ClerkError that kept the stamp from being made.
+        """
         detail = self.ws.document(document_id)
         if detail.summary.direction != "incoming":
             return None, None
@@ -670,7 +687,20 @@ class Secretary:
                     (Assignment.unit_id == unit_id) | Assignment.person_id.in_(person_ids)
                 )
             rows = s.execute(query).all()
-        items = [_due_item(a, d, code, today, cal) for a, d, code in rows]
+            routed: dict[str, datetime] = dict(
+                s.execute(
+                    select(Assignment.document_id, func.min(Assignment.created_at))
+                    .where(Assignment.document_id.in_({d.id for _a, d, _c in rows}))
+                    .group_by(Assignment.document_id)
+                )
+                .tuples()
+                .all()
+            )
+        now = self._clock()
+        items = [
+            _due_item(a, d, code, today, cal, document_limit(d, routed.get(d.id), now, cal))
+            for a, d, code in rows
+        ]
         items.sort(key=_due_order)
         return items
 
@@ -754,8 +784,40 @@ def follow_state(
     return ("due_soon" if left <= DUE_SOON_WORKING_DAYS else "open"), left
 
 
+def handover_rule(direction: str, channel: str) -> TimeLimit | None:
+    """The time limit for passing a document on: incoming only, by how it arrived."""
+    if direction != "incoming":
+        return None
+    if channel == SYSTEM_CHANNEL:
+        return TimeLimit.EIGHT_WORKING_HOURS
+    return TimeLimit.SAME_OR_NEXT_WORKING_DAY  # NĐ 30 art. 4.2.c, 23.1
+
+
+def document_limit(
+    d: Document, routed_at: datetime | None, now: datetime, cal: WorkCalendar
+) -> LimitFlag | None:
+    """Where a document stands against its handover limit, counted from its arrival.
+
+    Paper is done when handed over; a document received through the system is passed on as
+    soon as it is routed to its handlers in the desk.
+    """
+    rule = handover_rule(d.direction, d.source_channel)
+    if rule is None or d.received_at is None:
+        return None
+    done = d.handed_over_at
+    if rule is TimeLimit.EIGHT_WORKING_HOURS and routed_at is not None:
+        done = routed_at if done is None else min(done, routed_at)
+    urgent = d.urgency != NORMAL_URGENCY
+    return assess(rule, d.received_at, done, now, cal, urgent=urgent)
+
+
 def _due_item(
-    a: Assignment, d: Document, code: str | None, today: date, cal: WorkCalendar
+    a: Assignment,
+    d: Document,
+    code: str | None,
+    today: date,
+    cal: WorkCalendar,
+    limit: LimitFlag | None = None,
 ) -> DueItem:
     state, left = follow_state(a.deadline, a.done_on if a.status == "done" else None, today, cal)
     return DueItem(
@@ -777,6 +839,7 @@ def _due_item(
         left,
         a.done_on,
         a.version,
+        limit,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Literal
 
 from clerk_app.clock import to_vietnam
 from clerk_app.workdays.calendar import WorkCalendar
@@ -48,3 +49,47 @@ def check(
     limit = limit_for(rule, started, calendar)
     moment = to_vietnam(done) if done is not None else to_vietnam(now)
     return LimitCheck(rule, to_vietnam(started), limit, done, moment > limit)
+
+
+LimitState = Literal["met", "pending", "at_risk", "breached"]
+
+# "At risk": less than half a working day left before the limit.
+AT_RISK_WORKING_HOURS = 4
+
+
+@dataclass(frozen=True)
+class LimitFlag:
+    """Which rule applies to something, its limit, and where it stands now."""
+
+    rule: TimeLimit
+    started: datetime
+    limit: datetime
+    done: datetime | None
+    state: LimitState
+
+
+def assess(
+    rule: TimeLimit,
+    started: datetime,
+    done: datetime | None,
+    now: datetime,
+    calendar: WorkCalendar,
+    *,
+    urgent: bool = False,
+) -> LimitFlag:
+    """Met or breached once done; while not done, breached past the limit, at risk near it.
+
+    Urgent documents go "immediately" (Phú Yên art. 5.3): not yet done, they are at risk from
+    the moment they arrive, and breached by the same limit as the rest.
+    """
+    result = check(rule, started, done, now, calendar)
+    state: LimitState
+    if result.late:
+        state = "breached"
+    elif done is not None:
+        state = "met"
+    elif urgent or calendar.add_working_hours(now, AT_RISK_WORKING_HOURS) >= result.limit:
+        state = "at_risk"
+    else:
+        state = "pending"
+    return LimitFlag(rule, result.started, result.limit, result.done, state)

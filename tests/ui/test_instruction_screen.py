@@ -89,14 +89,21 @@ def test_keyboard_only_path_through_a_pile(
     type_text(screen.deadline, "5")
     expected = WorkCalendar().add_working_days(vietnam_date(system_clock()), 5)
     assert f"{expected:%d/%m/%Y}" in screen.deadline_hint.text()
-    with qtbot.waitSignal(screen.saved):
-        _key(qtbot, screen.deadline, Qt.Key.Key_Return)
+    with qtbot.waitSignal(screen.stamped) as stamped:
+        with qtbot.waitSignal(screen.saved):
+            _key(qtbot, screen.deadline, Qt.Key.Key_Return)
+        # The next document is on screen as soon as the instruction is saved; the stamp
+        # with Chuyển follows from the worker pool.
+        assert "HỎA TỐC" in screen.heading.text()
+    assert stamped.args == [pile[0]] and not screen.stamping
     # Saved: routed, and the next document is shown with the leader kept.
     first = Secretary(workspace).instructions_for(pile[0])[0]
     assert first.recipients == "Phòng Kinh tế (chủ trì); Văn phòng (phối hợp)"
     assert first.deadline == expected and first.handwriting_page == 1
-    assert any(f.role == "stamped" for f in workspace.document(pile[0]).files)
-    assert "HỎA TỐC" in screen.heading.text()
+    stamped_files = [f for f in workspace.document(pile[0]).files if f.role == "stamped"]
+    assert len(stamped_files) == 1
+    with pymupdf.open(stream=workspace.file_bytes(stamped_files[0].sha256)) as pdf:
+        assert "Phòng Kinh tế" in " ".join(pdf[0].get_text().split())
     assert screen.leader.text() == "Chủ tịch Nguyễn Văn An" and screen.text.hasFocus()
     # Second document: the person as lead, by part of the name; Ctrl+Enter saves from anywhere.
     type_text(screen.text, "Khẩn trương xử lý")
@@ -105,7 +112,7 @@ def test_keyboard_only_path_through_a_pile(
     _key(qtbot, screen.lead, Qt.Key.Key_Down)  # past "KT – Phòng Kinh tế" to the person
     assert screen.suggestions.currentItem().text() == "Nguyễn Văn An"
     _key(qtbot, screen.lead, Qt.Key.Key_Return)
-    with qtbot.waitSignal(screen.finished):
+    with qtbot.waitSignal(screen.stamped), qtbot.waitSignal(screen.finished):
         _key(qtbot, screen.co, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     second = Secretary(workspace).instructions_for(pile[1])[0]
     assert second.assignments[0].handler == "Nguyễn Văn An" and second.deadline is None
@@ -157,6 +164,11 @@ def test_follow_up_lists_urgent_first_and_mark_done(
     table = screen.tables["due_soon"]
     assert table.item(0, 1).text() == "Hỏa tốc"  # urgent first
     assert table.item(0, 3).text() == "Phòng Kinh tế"
+    # The urgent paper document is not handed over yet: its limit is shown at risk.
+    limit = table.item(0, 7)
+    assert limit.text().startswith("Trong ngày hoặc ngày làm việc tiếp theo · hạn ")
+    assert limit.text().endswith("sắp hết hạn")
+    assert limit.data(Qt.ItemDataRole.UserRole) == "at_risk"
     table.setCurrentCell(0, 0)
     table.setFocus()
     with qtbot.waitSignal(screen.changed):

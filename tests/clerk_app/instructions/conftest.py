@@ -45,3 +45,19 @@ def incoming(workspace: Workspace, make_pdf: Callable[..., Path]) -> Callable[..
         return registered.document.summary.id
 
     return make
+
+
+@pytest.fixture
+def desk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A desk made through the command line, with the units KT and VP."""
+    from tests.clerk_app.instructions.test_instruction_cli import run
+
+    d = tmp_path / "desk"
+    for args in (
+        ["init", "--agency-name", "Ủy ban nhân dân tỉnh Phú Yên", "--agency-code", "UBND"],
+        ["add-unit", "--code", "KT", "--name", "Phòng Kinh tế"],
+        ["add-unit", "--code", "VP", "--name", "Văn phòng"],
+    ):
+        code, _, err = run(capsys, d, *args, "--json")
+        assert code == 0, err
+    return d

@@ -12,9 +12,16 @@ from openpyxl import load_workbook
 
 from clerk_app import errors
 from clerk_app.clock import VIETNAM
-from clerk_app.instructions.handover import hand_over_paper, handover_log, sign_receipt
+from clerk_app.instructions.handover import (
+    hand_over_paper,
+    hand_over_papers,
+    handover_log,
+    pending_paper,
+    sign_receipt,
+    sign_receipts,
+)
 from clerk_app.instructions.printing import write_handover_slip, write_task_table
-from clerk_app.instructions.records import TaskDraft
+from clerk_app.instructions.records import InstructionDraft, TaskDraft
 from clerk_app.instructions.secretary import Secretary
 from clerk_app.instructions.tasks import (
     add_task,
@@ -52,6 +59,44 @@ def test_handover_log_and_signed_receipt(
         text = " ".join(pdf[0].get_text().split())
     assert "SỔ CHUYỂN GIAO VĂN BẢN ĐẾN" in text
     assert "Phòng Kinh tế" in text and "Nguyễn Văn Đức (10/03/2026)" in text
+    assert workspace.verify_audit().ok
+
+
+def test_pending_paper_handed_over_together_and_signed_with_the_slip_scan(
+    secretary: Secretary,
+    workspace: Workspace,
+    incoming: Callable[..., str],
+    make_pdf: Callable[..., Path],
+) -> None:
+    plain, urgent, unrouted = incoming("Thường"), incoming("Khẩn", urgency="Khẩn"), incoming()
+    for doc in (plain, urgent):
+        secretary.instruct(doc, InstructionDraft(leader="Chủ tịch", text="Xử lý", lead="KT"))
+    pending = pending_paper(secretary)
+    # Routed paper only, urgent first; the unrouted document waits for its instruction.
+    assert [p.document_id for p in pending] == [urgent, plain]
+    assert unrouted not in [p.document_id for p in pending]
+    assert pending[0].recipients == "Phòng Kinh tế"
+    assert pending[0].limit is not None and pending[0].limit.state == "at_risk"
+    assert pending[1].limit is not None and pending[1].limit.state == "pending"
+    with pytest.raises(errors.UnknownHandler):
+        hand_over_papers(secretary, [plain, urgent], "Phòng Không Có")
+    workspace.cancel(unrouted, "đăng ký nhầm")
+    with pytest.raises(errors.ClerkError):
+        hand_over_papers(secretary, [plain, unrouted], "KT")
+    assert len(pending_paper(secretary)) == 2  # the first of the two is not half-recorded
+    entries = hand_over_papers(secretary, [urgent, plain], "Nguyễn Văn Đức", copies=1)
+    assert [e.receiver for e in entries] == ["Nguyễn Văn Đức", "Nguyễn Văn Đức"]
+    assert pending_paper(secretary) == []
+    slip = make_pdf("SỔ CHUYỂN GIAO", "đã ký nhận", name="phieu-da-ky.pdf")
+    signed = sign_receipts(
+        secretary, [(e.id, e.version) for e in entries], "Nguyễn Văn Đức", slip_scan=slip
+    )
+    for entry, doc in zip(signed, (urgent, plain), strict=True):
+        assert entry.signed_by == "Nguyễn Văn Đức" and entry.signed_at is not None
+        files = {f.id: f.filename for f in workspace.document(doc).files}
+        assert files[entry.receipt_file_id or ""] == "phieu-da-ky.pdf"
+    with pytest.raises(errors.EditConflict):
+        sign_receipts(secretary, [(entries[0].id, entries[0].version)], "Người khác")
     assert workspace.verify_audit().ok
 
 

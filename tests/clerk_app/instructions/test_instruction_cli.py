@@ -21,19 +21,6 @@ def run(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> tuple
     return code, payload, err
 
 
-@pytest.fixture
-def desk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    d = tmp_path / "desk"
-    for args in (
-        ["init", "--agency-name", "Ủy ban nhân dân tỉnh Phú Yên", "--agency-code", "UBND"],
-        ["add-unit", "--code", "KT", "--name", "Phòng Kinh tế"],
-        ["add-unit", "--code", "VP", "--name", "Văn phòng"],
-    ):
-        code, _, err = run(capsys, d, *args, "--json")
-        assert code == 0, err
-    return d
-
-
 def _register(capsys: pytest.CaptureFixture[str], desk: Path, subject: str) -> str:
     code, out, err = run(
         capsys,
