@@ -97,6 +97,19 @@ def cmd_scan(args: argparse.Namespace) -> Any:
     return data, text
 
 
+def cmd_separator_sheet(args: argparse.Namespace) -> Any:
+    from scanner.separator import SEPARATOR_PREFIX, separator_sheets_pdf
+
+    out = Path(args.out)
+    data = separator_sheets_pdf(args.label, count=args.count)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+    result = {"out": str(out), "sheets": args.count, "qr_text": SEPARATOR_PREFIX + args.label}
+    return result, f"Đã tạo {args.count} tờ phân cách vào {out}: in ra và đặt giữa các văn bản."
+
+
 def _option(text: str) -> tuple[str, str | int]:
     name, sep, value = text.partition("=")
     if not sep:
@@ -108,6 +121,11 @@ def add_commands(command: CommandFactory) -> None:
     p = command("extract", cmd_extract, "Đọc các trường của văn bản từ trang đầu (nhận dạng chữ)")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--no-turn", action="store_true", help="không tự xoay trang lộn ngược")
+
+    p = command("separator-sheet", cmd_separator_sheet, "In tờ phân cách có mã QR để tách tập quét")
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
+    p.add_argument("--count", type=int, default=1, help="số tờ (mặc định 1)")
+    p.add_argument("--label", default="", help="chữ in trên tờ và trong mã QR (không bắt buộc)")
 
     p = command("scan", cmd_scan, "Quét một tập giấy thành một tệp PDF")
     p.add_argument("--device", help="tên máy quét (mặc định: máy đầu tiên tìm thấy)")

@@ -3,11 +3,15 @@
 Never JBIG2 (its lossy mode can swap a 6 for an 8 in a number). Pillow writes each page's image
 (it encodes mode "1" as CCITTFaxDecode K=-1 and grey/colour as DCTDecode); PyMuPDF joins the
 pages and lays Tesseract's invisible text over each so the PDF is searchable, keeping the image
-streams as they are.
+streams as they are. The result is PDF/A-2b: XMP identification, an sRGB output intent (the
+profile is made by LittleCMS at run time, nothing opaque is checked in), a document ID, no
+encryption, and only the embedded glyphless font of Tesseract's text layer.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image, ImageCms, ImageFilter
 
 from clerk_app import errors
 from clerk_app.files.mupdf import exclusive
@@ -26,6 +30,10 @@ JPEG_QUALITY = {"gray": 55, "color": 55}
 # grey when this share is real mid-tone (a photo), else black-and-white text.
 COLOUR_SHARE = 0.003
 MIDTONE_SHARE = 0.06
+
+
+PRODUCER = "clerk desk"
+SRGB_CONDITION = "sRGB IEC61966-2.1"
 
 
 @dataclass(frozen=True)
@@ -125,7 +133,7 @@ def write_pdf(pages: Sequence[PdfPage], out: Path, *, title: str = "") -> PdfRep
                 target = doc[-1]
                 target.show_pdf_page(target.rect, layer, 0, overlay=True, keep_proportion=False)
                 layer.close()
-        doc.set_metadata({"title": title, "producer": "clerk desk", "creator": "clerk desk"})
+        make_pdfa(doc, title=title)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(out.name + ".part")
         # garbage=3 merges the identical fonts of the text layers; deflate leaves the already
@@ -135,3 +143,76 @@ def write_pdf(pages: Sequence[PdfPage], out: Path, *, title: str = "") -> PdfRep
         doc.close()
     tmp.replace(out)
     return PdfReport(out, out.stat().st_size, tuple(encodings))
+
+
+@functools.cache
+def srgb_profile() -> bytes:
+    """An sRGB ICC profile (display class, v4) built by LittleCMS through Pillow."""
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def pdfa_xmp(*, title: str, when: dt.datetime) -> str:
+    """The XMP packet of a PDF/A-2b file; every value mirrors the Info dictionary, as 6.6.2.3 asks."""
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    dc_title = (
+        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{_xml(title)}</rdf:li></rdf:Alt></dc:title>'
+        if title
+        else ""
+    )
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        '<rdf:Description rdf:about=""'
+        ' xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        ' xmlns:xmp="http://ns.adobe.com/xap/1.0/"'
+        ' xmlns:pdf="http://ns.adobe.com/pdf/1.3/">\n'
+        "<pdfaid:part>2</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance>\n"
+        f"{dc_title}"
+        f"<xmp:CreateDate>{stamp}</xmp:CreateDate><xmp:ModifyDate>{stamp}</xmp:ModifyDate>"
+        f"<xmp:MetadataDate>{stamp}</xmp:MetadataDate>"
+        f"<xmp:CreatorTool>{PRODUCER}</xmp:CreatorTool><pdf:Producer>{PRODUCER}</pdf:Producer>\n"
+        "</rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n"
+        # No padding: nothing edits these files in place, and 2 KB per document adds up.
+        '<?xpacket end="w"?>'
+    )
+
+
+def make_pdfa(doc: object, *, title: str = "", when: dt.datetime | None = None) -> None:
+    """Turn an open PyMuPDF document of scanned pages into PDF/A-2b before it is saved.
+
+    Only what the scans need: the pages hold DeviceGray/DeviceRGB images, which PDF/A allows
+    once an output intent is present, and Tesseract's text layer uses its embedded
+    GlyphLessFont in render mode 3. MuPDF writes the trailer ID and keeps XML metadata
+    uncompressed on save, both of which PDF/A requires.
+    """
+    import pymupdf
+
+    assert isinstance(doc, pymupdf.Document)
+    when = (when or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    pdf_date = when.strftime("D:%Y%m%d%H%M%S+00'00'")
+    doc.set_metadata(
+        {
+            "title": title,
+            "producer": PRODUCER,
+            "creator": PRODUCER,
+            "creationDate": pdf_date,
+            "modDate": pdf_date,
+        }
+    )
+    doc.set_xml_metadata(pdfa_xmp(title=title, when=when))
+    icc = doc.get_new_xref()
+    doc.update_object(icc, "<< /N 3 >>")
+    doc.update_stream(icc, srgb_profile(), compress=True)
+    intent = doc.get_new_xref()
+    doc.update_object(
+        intent,
+        f"<< /Type /OutputIntent /S /GTS_PDFA1 /OutputConditionIdentifier ({SRGB_CONDITION})"
+        f" /Info ({SRGB_CONDITION}) /DestOutputProfile {icc} 0 R >>",
+    )
+    doc.xref_set_key(doc.pdf_catalog(), "OutputIntents", f"[{intent} 0 R]")

@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from clerk_app import messages
+from clerk_app import errors, messages
 
 SEPARATOR_PREFIX = "CLERK-SEPARATOR:"
 # Decoding runs on a copy this wide: a 200–300 dpi A4 page shrunk to ~100 dpi still leaves a
@@ -92,10 +92,24 @@ def make_separator_sheet(
     text: str = "", *, kind: Literal["png", "pdf"] = "pdf", dpi: int = 200
 ) -> bytes:
     """A separator sheet ready to print, as a PDF (A4) or a PNG at `dpi`."""
-    sheet = separator_image(text, dpi=dpi)
-    out = io.BytesIO()
     if kind == "pdf":
-        sheet.convert("1").save(out, format="PDF", resolution=float(dpi))
-    else:
-        sheet.save(out, format="PNG", dpi=(dpi, dpi))
+        return separator_sheets_pdf(text, count=1, dpi=dpi)
+    out = io.BytesIO()
+    separator_image(text, dpi=dpi).save(out, format="PNG", dpi=(dpi, dpi))
+    return out.getvalue()
+
+
+def separator_sheets_pdf(text: str = "", *, count: int = 1, dpi: int = 200) -> bytes:
+    """`count` identical A4 separator sheets in one PDF, one per page (bilevel, a few KB each)."""
+    if count < 1:
+        raise errors.InvalidValue("count", str(count), "một số nguyên từ 1 trở lên")
+    sheet = separator_image(text, dpi=dpi).convert("1")
+    out = io.BytesIO()
+    sheet.save(
+        out,
+        format="PDF",
+        resolution=float(dpi),
+        save_all=True,
+        append_images=[sheet.copy() for _ in range(count - 1)],
+    )
     return out.getvalue()

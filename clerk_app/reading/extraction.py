@@ -58,6 +58,26 @@ class Extraction:
         out["confidence"] = {name: round(self.field(name).confidence, 3) for name in FIELDS}
         return out
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Extraction:
+        """The fields back from `to_json` (a file waiting for registration keeps them on disk)."""
+        confidence = data.get("confidence", {})
+
+        def reading(name: str) -> FieldReading:
+            value = data.get(name)
+            if name == "issued_on" and isinstance(value, str):
+                value = date.fromisoformat(value)
+            return FieldReading(value, float(confidence.get(name, 0.0)))
+
+        return cls(
+            issuer=reading("issuer"),
+            reference=reading("reference"),
+            issued_on=reading("issued_on"),
+            doc_type=reading("doc_type"),
+            subject=reading("subject"),
+            urgency=reading("urgency"),
+        )
+
 
 _EMPTY = FieldReading(None, 0.0)
 
@@ -171,7 +191,7 @@ def extract(
         ),
         None,
     )
-    reference = _read_reference(number_line)
+    reference = _read_reference(number_line, top_zone)
     issuer = _read_issuer(top_zone, number_line, mid, known_issuers)
     issued_on = _read_date(top_zone, today or date.today())
     urgency, urgency_line = _read_urgency(top_zone, region_conf)
@@ -200,17 +220,39 @@ def _trust(reading: FieldReading) -> FieldReading:
     return reading
 
 
-def _read_reference(line: Line | None) -> FieldReading:
+def _read_reference(line: Line | None, top_zone: Sequence[Line] = ()) -> FieldReading:
     if line is None:
         return _EMPTY
     match = _REFERENCE.search(line.text)
     if match is None:
         return _EMPTY
     symbol = re.sub(r"[.\s]+$", "", match.group(2))
+    if symbol.endswith("-"):
+        # A long symbol broken after a hyphen: its end is the next line of the same column.
+        rest = _continuation(line, top_zone)
+        if rest is not None:
+            symbol += rest.text.strip()
+            line = Line([*line.words, *rest.words])
     value = f"{int(match.group(1)):02d}/{symbol}" if len(match.group(1)) < 2 else None
     value = value or f"{match.group(1)}/{symbol}"
     shape = 1.0 if _STRICT_REFERENCE.match(value) else 0.6
     return FieldReading(value, round(line.confidence * shape, 3))
+
+
+_SYMBOL_TAIL = re.compile(r"^[A-ZĐ][A-Za-zĐđ0-9]*(?:-[A-ZĐ][A-Za-zĐđ0-9]*)*$")
+
+
+def _continuation(line: Line, top_zone: Sequence[Line]) -> Line | None:
+    for other in top_zone:
+        if (
+            other.top <= line.top
+            or abs(other.centre_x - line.centre_x) > 3 * line.height + (line.right - line.left) / 2
+        ):
+            continue
+        if other.top - line.bottom > 1.2 * line.height:
+            return None
+        return other if _SYMBOL_TAIL.match(other.text.strip()) else None
+    return None
 
 
 def _agree(reference: FieldReading, doc_type: FieldReading) -> tuple[FieldReading, FieldReading]:
@@ -252,9 +294,11 @@ def _read_issuer(
     if not block:
         return _EMPTY
     chosen = [block[-1]]
-    if len(block) >= 2 and _continues(block[-1].folded):
-        # `ỦY BAN NHÂN DÂN` / `TỈNH PHÚ YÊN` is one name set on two lines.
-        chosen = block[-2:]
+    # A name set on several lines (`ỦY BAN NHÂN DÂN` / `TỈNH PHÚ YÊN`, `BAN QUẢN LÝ DỰ ÁN ĐẦU TƯ`
+    # / `XÂY DỰNG CÁC CÔNG TRÌNH`): a line that does not start a name of its own continues the
+    # one above; the parent body above it starts its own name and stays out.
+    while len(chosen) < 3 and len(block) > len(chosen) and not _starts_name(chosen[0].folded):
+        chosen.insert(0, block[-len(chosen) - 1])
     text = " ".join(ln.text for ln in chosen)
     value = issuer_case(text)
     by_fold = {fold(k): nfc(k) for k in known}
@@ -281,12 +325,24 @@ _HEADS = (
     "vu",
     "vien",
     "truong",
+    "benh vien",
+    "hoc vien",
+    "dai hoc",
+    "cong ty",
+    "chi nhanh",
+    "doan",
+    "hoi",
+    "quy",
 )
 _ACRONYMS = {"UBND", "HĐND", "ĐBQH", "BHXH", "KBNN", "MTTQ", "TAND", "VKSND", "CP", "TW"}
 
 
-def _continues(folded: str) -> bool:
-    return any(folded == p or folded.startswith(p + " ") for p in _PLACE_LEVELS)
+def _starts_name(folded: str) -> bool:
+    """The line opens an agency's name (`SỞ …`, `UBND …`, `BỆNH VIỆN …`), not a wrapped tail."""
+    words = folded.split()
+    if words and words[0] in ("ubnd", "hdnd", "bhxh", "kbnn", "mttq"):
+        return True
+    return any(folded == h or folded.startswith(h + " ") for h in _HEADS)
 
 
 def issuer_case(upper: str) -> str:

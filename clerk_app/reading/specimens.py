@@ -40,6 +40,34 @@ ISSUERS: list[tuple[tuple[str, ...], str, str]] = [
     (("ỦY BAN NHÂN DÂN", "HUYỆN ĐỒNG XUÂN"), "Ủy ban nhân dân huyện Đồng Xuân", "UBND"),
     (("UBND TỈNH PHÚ YÊN", "SỞ KẾ HOẠCH VÀ ĐẦU TƯ"), "Sở Kế hoạch và Đầu tư", "SKHĐT"),
 ]
+# Agencies whose own name wraps onto a second line under the parent body (three header lines).
+LONG_ISSUERS: list[tuple[tuple[str, ...], str, str]] = [
+    (
+        ("UBND TỈNH PHÚ YÊN", "BAN QUẢN LÝ DỰ ÁN ĐẦU TƯ", "XÂY DỰNG CÁC CÔNG TRÌNH"),
+        "Ban Quản lý dự án đầu tư xây dựng các công trình",
+        "BQLDA",
+    ),
+    (
+        ("SỞ THÔNG TIN VÀ TRUYỀN THÔNG", "TRUNG TÂM CÔNG NGHỆ", "THÔNG TIN VÀ TRUYỀN THÔNG"),
+        "Trung tâm Công nghệ thông tin và Truyền thông",
+        "TTCNTT",
+    ),
+    (
+        ("SỞ Y TẾ TỈNH PHÚ YÊN", "BỆNH VIỆN ĐA KHOA", "TỈNH PHÚ YÊN"),
+        "Bệnh viện Đa khoa tỉnh Phú Yên",
+        "BVĐK",
+    ),
+]
+# The harder corpus: one difficulty per page, on top of the seal, the note, skew and noise.
+VARIANTS = (
+    "issuer_two_lines",
+    "reference_two_lines",
+    "single_digits",
+    "long_subject",
+    "noisy_200",
+    "upside_down",
+    "note_in_header",
+)
 TYPED = ["Quyết định", "Thông báo", "Kế hoạch", "Báo cáo", "Tờ trình", "Giấy mời", "Chỉ thị"]
 ACTIONS = [
     "triển khai",
@@ -109,8 +137,10 @@ def _font(bold: bool = False, italic: bool = False) -> str:
     return "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 
 
-def _date_line(place: str, day: date) -> str:
-    # NĐ 30: days below 10 and months 1 and 2 take a leading zero.
+def _date_line(place: str, day: date, *, padded: bool = True) -> str:
+    # NĐ 30: days below 10 and months 1 and 2 take a leading zero (not every office does).
+    if not padded:
+        return f"{place}, ngày {day.day} tháng {day.month} năm {day.year}"
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)
     return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
@@ -188,6 +218,10 @@ def render_letter(
     urgency: str | None,
     seal: bool = True,
     note: bool = True,
+    agency_lines: int = 1,
+    reference_lines: int = 1,
+    padded_date: bool = True,
+    note_in_header: bool = False,
 ) -> bytes:
     """One A4 page laid out as NĐ 30 appendix I prescribes, as PDF bytes."""
     import pymupdf
@@ -198,7 +232,7 @@ def render_letter(
     left_c, right_c = 170.0, 420.0
     y = 62.0
     for i, line in enumerate(header):
-        bold = i == len(header) - 1 or len(header) == 1
+        bold = i >= len(header) - agency_lines or len(header) == 1
         p.text(left_c, y, line, 12.5, bold=bold, centre=True, fit=200)
         y += 15
     page.draw_line((left_c - 30, y - 10), (left_c + 30, y - 10), width=0.6)
@@ -206,8 +240,24 @@ def render_letter(
     w = p.text(right_c, 77, "Độc lập - Tự do - Hạnh phúc", 13, bold=True, centre=True)
     page.draw_line((right_c - w / 2, 81), (right_c + w / 2, 81), width=0.6)
     y_no = max(y + 14, 110.0)
-    p.text(left_c, y_no, f"Số: {reference}", 13, centre=True, fit=200)
-    p.text(right_c, y_no, _date_line(place, issued_on), 13, italic=True, centre=True, fit=250)
+    if reference_lines == 2:
+        # A long symbol set as the column allows: broken after its last hyphen.
+        head, _, tail = reference.rpartition("-")
+        p.text(left_c, y_no, f"Số: {head}-", 13, centre=True, fit=200)
+        p.text(left_c, y_no + 15, tail, 13, centre=True, fit=200)
+        y_no += 15
+    else:
+        p.text(left_c, y_no, f"Số: {reference}", 13, centre=True, fit=200)
+    date_line = _date_line(place, issued_on, padded=padded_date)
+    p.text(
+        right_c,
+        y_no if reference_lines == 1 else y_no - 15,
+        date_line,
+        13,
+        italic=True,
+        centre=True,
+        fit=250,
+    )
     y = y_no + 18
     if layout == "cong_van":
         for line in _wrap(subject, p.font(False, False), 12, 210):
@@ -289,6 +339,9 @@ def render_letter(
         hand = pymupdf.Font(fontfile=next(f for f in HAND_FONTS if Path(f).is_file()))
         text = rng.choice(NOTES)
         nx, ny = 330.0 + rng.uniform(-10, 20), sign_y + 150 + rng.uniform(-10, 10)
+        if note_in_header:
+            # The leader's instruction scribbled in the right margin under the date.
+            nx, ny = 350.0 + rng.uniform(-10, 20), y_no + 34 + rng.uniform(-4, 4)
         tw = pymupdf.TextWriter(page.rect, color=(0.05, 0.15, 0.75))
         x = nx
         for ch in text:
@@ -362,10 +415,18 @@ def specimen(
     colour: bool = False,
     skew: float | None = None,
     layout: str | None = None,
+    variant: str = "",
 ) -> Specimen:
-    """A degraded scan of a first page; the same seed always gives the same page."""
+    """A degraded scan of a first page; the same seed always gives the same page.
+
+    `variant` (one of VARIANTS) adds one difficulty; "" is the ordinary corpus.
+    """
+    if variant and variant not in VARIANTS:
+        raise ValueError(variant)
     rng = random.Random(seed)
     header, issuer, code = rng.choice(ISSUERS)
+    if variant == "issuer_two_lines":
+        header, issuer, code = rng.choice(LONG_ISSUERS)
     layout = layout or rng.choice(["typed", "typed", "cong_van", "cong_van"])
     number = rng.randint(1, 1999)
     # Dated in the past, as every letter that has arrived is.
@@ -375,12 +436,18 @@ def specimen(
         doc_type = "Công văn"
         reference = f"{number:02d}/{code}-{rng.choice(['VP', 'KT', 'TH', 'NV'])}"
         subject = f"V/v {rng.choice(ACTIONS)} {rng.choice(OBJECTS)}"
+        if variant == "long_subject":
+            subject += f" và {rng.choice(OBJECTS)} trên địa bàn tỉnh"
     else:
         doc_type = rng.choice(TYPED)
         reference = f"{number:02d}/{DOC_TYPE_ABBREVIATIONS[doc_type]}-{code}"
         subject = f"Về việc {rng.choice(ACTIONS)} {rng.choice(OBJECTS)}"
     if rng.random() < 0.5:
         subject += f" năm {issued_on.year}"
+    if variant == "single_digits":
+        issued_on = issued_on.replace(day=1 + issued_on.day % 9, month=1 + issued_on.month % 9)
+    if variant == "reference_two_lines":
+        reference = f"{number}/{reference.partition('/')[2]}-{rng.choice(['KHTC', 'TCCB', 'QLCL'])}"
     pdf = render_letter(
         rng,
         layout=layout,
@@ -391,10 +458,19 @@ def specimen(
         doc_type=doc_type,
         subject=subject,
         urgency=urgency,
+        agency_lines=2 if variant == "issuer_two_lines" else 1,
+        reference_lines=2 if variant == "reference_two_lines" else 1,
+        padded_date=variant != "single_digits",
+        note_in_header=variant == "note_in_header",
     )
+    if variant == "noisy_200":
+        dpi = 200
     image = rasterise(pdf, dpi, colour=colour)
     angle = rng.uniform(-2.0, 2.0) if skew is None else skew
-    image = degrade(image, rng, skew=angle, noise=rng.uniform(4, 10), blur=0.5 * dpi / 300)
+    noise = rng.uniform(18, 24) if variant == "noisy_200" else rng.uniform(4, 10)
+    image = degrade(image, rng, skew=angle, noise=noise, blur=0.5 * dpi / 300)
+    if variant == "upside_down":
+        image = image.rotate(180)
     truth: dict[str, str | None] = {
         "issuer": issuer,
         "reference": reference,
@@ -403,7 +479,8 @@ def specimen(
         "subject": subject,
         "urgency": urgency,
     }
-    return Specimen(f"{layout}-{seed}-{dpi}", image, dpi, truth, layout, {"skew": angle})
+    name = f"{layout}-{seed}-{dpi}" + (f"-{variant}" if variant else "")
+    return Specimen(name, image, dpi, truth, layout, {"skew": angle, "variant": variant})
 
 
 def unreadable(seed: int, dpi: int = 200) -> Specimen:
@@ -427,4 +504,15 @@ def corpus(count: int, *, seed: int = 3000) -> list[Specimen]:
     for i in range(count):
         dpi = 300 if i % 2 == 0 else 200
         out.append(specimen(seed + i, dpi=dpi, colour=i % 3 == 0))
+    return out
+
+
+def hard_corpus(count: int, *, seed: int = 9000) -> list[Specimen]:
+    """The harder set: each page carries one of VARIANTS in turn, 200/300 dpi, some in colour."""
+    out = []
+    for i in range(count):
+        variant = VARIANTS[i % len(VARIANTS)]
+        dpi = 300 if (i // len(VARIANTS)) % 2 == 0 else 200
+        layout = "cong_van" if variant == "long_subject" else None
+        out.append(specimen(seed + i, dpi=dpi, colour=i % 3 == 0, layout=layout, variant=variant))
     return out

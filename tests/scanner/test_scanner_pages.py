@@ -186,3 +186,95 @@ def test_clerk_extract_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     data = json.loads(capsys.readouterr().out)
     assert {k: data[k] for k in spec.truth} == spec.truth
     assert set(data["confidence"]) == set(spec.truth)
+
+
+def _pdfa_problems(path: Path) -> list[str]:
+    """What PDF/A-2b (ISO 19005-2) asks of our scans that this file does not do."""
+    problems = []
+    with path.open("rb") as f:
+        head = f.read(32)
+    if not head.startswith(b"%PDF-1.") or not all(b > 127 for b in head.split(b"\n")[1][1:5]):
+        problems.append("header: version line and a binary comment line (6.1.2)")
+    doc = pymupdf.open(path)
+    try:
+        if doc.is_encrypted or doc.xref_get_key(-1, "Encrypt")[0] != "null":
+            problems.append("encrypted (6.1.3)")
+        if not doc.xref_get_key(-1, "ID")[1].startswith("["):
+            problems.append("no trailer ID (6.1.3)")
+        cat = doc.pdf_catalog()
+        meta_ref = doc.xref_get_key(cat, "Metadata")[1]
+        meta_xref = int(meta_ref.split()[0])
+        if doc.xref_get_key(meta_xref, "Filter")[0] != "null":
+            problems.append("metadata stream filtered (6.6.2.1)")
+        xmp = doc.xref_stream(meta_xref).decode("utf-8")
+        for needed in (
+            "<pdfaid:part>2</pdfaid:part>",
+            "<pdfaid:conformance>B</pdfaid:conformance>",
+        ):
+            if needed not in xmp:
+                problems.append(f"XMP lacks {needed}")
+        info = doc.metadata or {}
+        if info.get("title") and f">{info['title']}</rdf:li>" not in xmp:
+            problems.append("Info Title and dc:title differ (6.6.2.3)")
+        if f"<pdf:Producer>{info.get('producer')}</pdf:Producer>" not in xmp:
+            problems.append("Info Producer and pdf:Producer differ")
+        intents = doc.xref_get_key(cat, "OutputIntents")[1]
+        intent = int(intents.strip("[]").split()[0]) if intents.startswith("[") else 0
+        if not intent or doc.xref_get_key(intent, "S")[1] != "/GTS_PDFA1":
+            problems.append("no PDF/A output intent (6.2.3)")
+        else:
+            icc_xref = int(doc.xref_get_key(intent, "DestOutputProfile")[1].split()[0])
+            icc = doc.xref_stream(icc_xref)
+            n = doc.xref_get_key(icc_xref, "N")[1]
+            if icc[12:16] not in (b"mntr", b"prtr") or icc[16:20] != b"RGB " or n != "3":
+                problems.append("output profile is not an RGB display/printer profile with N 3")
+            if icc[8] > 4:
+                problems.append("ICC profile newer than v4")
+        for xref in range(1, doc.xref_length()):
+            kind = doc.xref_get_key(xref, "Type")[1]
+            if doc.xref_get_key(xref, "Interpolate")[1] == "true":
+                problems.append(f"object {xref}: Interpolate true (6.2.8)")
+            if kind == "/FontDescriptor" and not any(
+                doc.xref_get_key(xref, key)[0] == "xref"
+                for key in ("FontFile", "FontFile2", "FontFile3")
+            ):
+                problems.append(f"font descriptor {xref} without an embedded font (6.2.11.4)")
+            if (
+                kind == "/Font"
+                and doc.xref_get_key(xref, "Subtype")[1] not in ("/Type0", "/Type3")
+                and doc.xref_get_key(xref, "FontDescriptor")[0] != "xref"
+            ):
+                problems.append(f"font {xref} without a descriptor (a standard-14 font)")
+            if doc.xref_get_key(xref, "S")[1] in ("/JavaScript", "/Launch"):
+                problems.append(f"object {xref}: action not allowed (6.5.1)")
+    finally:
+        doc.close()
+    return problems
+
+
+def test_compact_pdf_is_pdfa_2b_and_keeps_its_size(tmp_path: Path) -> None:
+    bw = specimens.specimen(5007, dpi=300, skew=0.0)
+    bw_page = BatchPage("p1", tmp_path / "p1.png", 300, encoding="bw")
+    bw.image.save(bw_page.source, dpi=(300, 300))
+    out = write_document([bw_page], tmp_path / "bw.pdf")
+    assert out.size <= 60 * 1024
+    assert _pdfa_problems(out.path) == []
+    grey = specimens.specimen(5008, dpi=200, colour=True)
+    report = write_pdf([PdfPage(grey.image, 200, "gray")], tmp_path / "g.pdf", title="Công văn")
+    assert report.size <= 400 * 1024
+    assert _pdfa_problems(report.path) == []
+    # The check itself bites: a plain PyMuPDF save of the same page is not PDF/A.
+    plain = pymupdf.open(report.path)
+    plain.set_xml_metadata("")
+    plain.xref_set_key(plain.pdf_catalog(), "OutputIntents", "null")
+    plain.save(tmp_path / "plain.pdf", deflate=True)
+    plain.close()
+    assert len(_pdfa_problems(tmp_path / "plain.pdf")) >= 2
+    # poppler reads it back, text layer and all.
+    info = subprocess.run(
+        ["pdfinfo", str(out.path)], capture_output=True, text=True, check=True
+    ).stdout
+    fields = {
+        k.strip(): v.strip() for k, _, v in (line.partition(":") for line in info.splitlines())
+    }
+    assert fields["PDF version"] == "1.7" and fields["Encrypted"] == "no"

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
 import random
+import subprocess
 from pathlib import Path
 
 import pymupdf
+import pytest
 import segno
 from PIL import Image
 
+from clerk_app import cli
 from clerk_app.reading import specimens
 from scanner.batch import ScanBatch, clean_pages
 from scanner.separator import make_separator_sheet, separator_text
@@ -79,3 +83,51 @@ def test_batch_is_split_at_scanned_qr_separators(tmp_path: Path) -> None:
     assert all(s.source.is_file() and s.source.parent == recovery for s in found)
     batch.undo()
     assert len(batch.pages) == 6 and len(batch.documents()) == 1
+
+
+def test_clerk_separator_sheet_prints_sheets_that_split_a_batch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "to-phan-cach.pdf"
+    assert (
+        cli.main(
+            ["separator-sheet", "--out", str(out), "--count", "3", "--label", "Lô 9", "--json"]
+        )
+        == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert data["sheets"] == 3 and data["qr_text"] == "CLERK-SEPARATOR:Lô 9"
+    assert out.stat().st_size < 60 * 1024  # three bilevel sheets: cheap to print in bulk
+    # Printed and scanned back: poppler renders the sheets (not the library that drew them),
+    # then a tired 200 dpi scanner adds skew and noise.
+    subprocess.run(
+        ["pdftoppm", "-r", "200", "-gray", "-png", str(out), str(tmp_path / "sheet")], check=True
+    )
+    rendered = sorted(tmp_path.glob("sheet-*.png"))
+    assert len(rendered) == 3
+    batch_dir = tmp_path / "batch"
+    batch_dir.mkdir()
+    items = []
+    sheets = iter(rendered)
+    for i, kind in enumerate(["page", "sheet", "page", "sheet", "page"], start=1):
+        if kind == "sheet":
+            with Image.open(next(sheets)) as img:
+                image = specimens.degrade(img.convert("L"), random.Random(i), skew=-1.2, noise=10)
+        else:
+            image = specimens.specimen(60 + i, dpi=200).image
+        path = batch_dir / f"page-{i:04d}.png"
+        image.save(path, dpi=(200, 200))
+        items.append((path, 200))
+    batch = ScanBatch(clean_pages(items))
+    found = batch.split_at_separators()
+    assert [(s.position, s.text) for s in found] == [(1, "Lô 9"), (3, "Lô 9")]
+    assert [len(doc) for doc in batch.documents()] == [1, 1, 1]
+
+
+def test_clerk_separator_sheet_refuses_a_zero_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "x.pdf"
+    assert cli.main(["separator-sheet", "--out", str(out), "--count", "0"]) == 2
+    assert capsys.readouterr().err.strip()
+    assert not out.exists()

@@ -74,7 +74,7 @@ def test_corrupt_and_unsupported_files_are_refused_with_a_reason(tmp_path: Path)
     assert isinstance(picked["notes.docx"].refused, errors.FileUnsupported)
     assert isinstance(picked["cut.png"].refused, errors.FileCorrupt)
     for name, pickup in picked.items():
-        assert pickup.moved_to == inbox / "refused" / name and pickup.moved_to.is_file()
+        assert pickup.moved_to == inbox / "rejected" / name and pickup.moved_to.is_file()
         assert pickup.reason_file is not None
         reason = pickup.reason_file.read_text("utf-8")
         assert type(pickup.refused).__name__ in reason and "Tệp" in reason
