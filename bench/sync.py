@@ -1,17 +1,24 @@
-"""Sync throughput on loopback against a real clerk-server over SQLite: upload and download rates.
+"""Sync on loopback against a real clerk-server over SQLite: rows, file throughput, outage recovery.
 
-    .venv/bin/python bench/sync.py [--documents N] [--data-dir D] [--append]
+    .venv/bin/python bench/sync.py [--only rows,files,outage] [--documents N]
+                                   [--outage-documents N] [--data-dir D] [--append]
 
-One desk registers N incoming documents (no files) while not syncing, then one `DeskSync.sync()`
-uploads them (mutations per minute uploaded); a second, freshly connected desk then downloads
-them (rows per minute downloaded). Baseline in the same run: registering the same N documents
-locally on the first desk (the desk's own write rate, which the upload has to keep up with).
+rows:   one desk registers N incoming documents (no files) while not syncing, then one
+        `DeskSync.sync()` uploads them (mutations per minute); a second, freshly connected desk
+        downloads them (rows per minute). Baseline: registering the same N locally.
+files:  a desk registers documents with scans of realistic sizes (1-page, 10-page and 50-page
+        scans), uploads them in one sync, a second desk downloads them (MB/s each way).
+        Baseline: a raw httpx POST (and GET) of the same bytes to a bare uvicorn app on loopback.
+outage: the lease holder registers N documents with a 1-page scan each while the server is
+        down, a second desk makes drafts; the time from the server being reachable again to
+        both desks converged. Baseline: the same N registered online one by one (each synced).
 The server is `clerk-server serve` (uvicorn) as a child process, as in the tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import signal
@@ -20,12 +27,41 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from _common import OUT_DIR, ROOT, machine_info, refuse_tmpfs, table
 
 PASSWORD, NEW_PASSWORD = "mat-khau-ban-dau", "mat-khau-moi-2026"
+MB = 1024 * 1024
+# Scans as offices make them (200–300 dpi, JPEG in PDF): 1 page ≈ 0.4 MB, 10 pages ≈ 4 MB,
+# a 50-page dossier ≈ 20 MB.
+SCAN_MIX = [400 * 1024] * 16 + [4 * MB] * 4 + [20 * MB]
+OUTAGE_SCAN = 120 * 1024  # a 1-page scan, compressed, for the outage run
+SECTIONS = ("rows", "files", "outage")
+
+# A bare app on loopback: what HTTP alone costs for the same bytes (the files baseline).
+SINK_APP = """
+from pathlib import Path
+from starlette.applications import Starlette
+from starlette.responses import FileResponse, JSONResponse
+from starlette.routing import Route
+
+ROOT = Path(__import__("os").environ["SINK_DIR"])
+
+async def put(request):
+    n = 0
+    async for chunk in request.stream():
+        n += len(chunk)
+    return JSONResponse({"received": n})
+
+async def get(request):
+    return FileResponse(ROOT / request.path_params["name"])
+
+app = Starlette(routes=[Route("/sink", put, methods=["POST"]), Route("/sink/{name}", get)])
+"""
 
 
 def _port() -> int:
@@ -34,119 +70,373 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
+def _wait_up(url: str) -> None:
+    import httpx
+
+    for _ in range(600):
+        try:
+            httpx.get(url, headers={"X-Clerk-Protocol": "1"}, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer")
+
+
+class Server:
+    """clerk-server as a child process on a fixed port, so it can be stopped and started again."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.db_url = f"sqlite:///{root / 'server.sqlite3'}"
+        self.port = _port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with open(self.root / "server.log", "ab") as log:  # the child keeps its own fd
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "sync.server.cli", "serve", "--db", self.db_url,
+                 "--host", "127.0.0.1", "--port", str(self.port), "--files-dir",
+                 str(self.root / "server-files")],
+                stdout=log, stderr=subprocess.STDOUT, env=os.environ | {"PYTHONPATH": str(ROOT)},
+            )  # fmt: skip
+        _wait_up(self.url + "/v1/hello")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(30)
+            self.proc = None
+
+
+class Bench:
+    def __init__(self, root: Path) -> None:
+        from sync.server.database import ServerDatabase
+
+        self.root = root
+        self.server = Server(root)
+        db = ServerDatabase(self.server.db_url)
+        db.migrate()
+        db.close()
+        self.server.start()
+
+    def agency(self, code: str, users: list[str]) -> list[Path]:
+        """A fresh agency on the server with one connected desk per user."""
+        from clerk_app.workspace import Workspace
+        from sync.engine import DeskSync
+        from sync.server import accounts
+        from sync.server.database import ServerDatabase
+
+        db = ServerDatabase(self.server.db_url)
+        with db.write() as s:
+            accounts.create_agency(s, code, f"Cơ quan {code}", datetime.now(UTC))
+            for user in users:
+                accounts.create_account(s, code, user, "clerk", PASSWORD, datetime.now(UTC))
+        db.close()
+        desks = []
+        for user in users:
+            path = self.root / user
+            Workspace.init(path, agency_name=f"Cơ quan {code}", agency_code=code).close()
+            with DeskSync(path) as d:
+                d.connect(self.server.url, user, PASSWORD, NEW_PASSWORD)
+                d.sync()
+            desks.append(path)
+        return desks
+
+
+def _incoming(i: int, files: list[Path] | None = None) -> Any:
+    from clerk_app.records import IncomingDraft
+
+    return IncomingDraft(
+        issuer="Sở Tài chính",
+        reference=f"{i + 1}/STC-NS",
+        issued_on=None,
+        doc_type="Công văn",
+        subject=f"Về việc quyết toán ngân sách đợt {i + 1}",
+        files=files or [],
+    )
+
+
+def make_scan(path: Path, size: int) -> Path:
+    """A valid one-page PDF of about `size` bytes; the bulk is incompressible, like JPEG data."""
+    import pymupdf as fitz
+
+    doc = fitz.open()
+    doc.new_page().insert_text((72, 72), path.stem)
+    doc.embfile_add("scan.jpg", os.urandom(size))
+    path.write_bytes(doc.tobytes())
+    return path
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+def _sync(desk: Path) -> Any:
+    from sync.engine import DeskSync
+
+    with DeskSync(desk) as d:
+        return d.sync()
+
+
+def _lease(desk: Path, year: int) -> None:
+    from sync.engine import DeskSync
+
+    with DeskSync(desk) as d:
+        d.acquire_lease("incoming", year)
+
+
+def bench_rows(bench: Bench, n: int, year: int) -> tuple[list[list[str]], str]:
+    from clerk_app.workspace import Workspace
+
+    a, b = bench.agency("UBND", ["nvan1.ubnd", "ttbinh1.ubnd"])
+    _lease(a, year)
+
+    def register() -> None:
+        with Workspace.open(a, actor="nvan1.ubnd") as ws:
+            for i in range(n):
+                ws.register_incoming(_incoming(i))
+
+    _, local_s = _timed(register)
+    up, upload_s = _timed(lambda: _sync(a))
+    down, download_s = _timed(lambda: _sync(b))
+    assert up.sent >= n and up.accepted >= n and not up.rejected, up.as_json()
+    assert down.received == n, down.as_json()
+    per_min = {"local": n / local_s * 60, "up": n / upload_s * 60, "down": n / download_s * 60}
+    rows = [
+        ["baseline: registered locally on the desk, per minute", f"{per_min['local']:,.0f}",
+         f"{local_s:.2f}", "1.00"],
+        ["mutations uploaded per minute (one sync)", f"{per_min['up']:,.0f}",
+         f"{upload_s:.2f}", f"{per_min['up'] / per_min['local']:.2f}"],
+        ["rows downloaded per minute (fresh desk)", f"{per_min['down']:,.0f}",
+         f"{download_s:.2f}", f"{per_min['down'] / per_min['local']:.2f}"],
+    ]  # fmt: skip
+    head = f"`--documents {n}`; one desk uploads, a fresh desk downloads."
+    return [["figure", "per minute", "seconds", "ratio to baseline"], *rows], head
+
+
+def _sink_baseline(root: Path, scans: list[Path]) -> tuple[float, float]:
+    """Seconds to POST, then GET, every scan's bytes to a bare uvicorn app on loopback."""
+    import httpx
+
+    sink_dir = root / "sink"
+    sink_dir.mkdir()
+    for p in scans:
+        shutil.copyfile(p, sink_dir / p.name)
+    port = _port()
+    app = root / "sink_app.py"
+    app.write_text(SINK_APP, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--app-dir", str(root), "sink_app:app",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=os.environ | {"SINK_DIR": str(sink_dir)},
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                httpx.post(url + "/sink", content=b"", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        with httpx.Client(base_url=url, timeout=60) as client:
+            t0 = time.perf_counter()
+            for p in scans:
+                got = client.post("/sink", content=p.read_bytes()).json()["received"]
+                assert got == p.stat().st_size
+            post_s = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            for p in scans:
+                digest = hashlib.sha256()
+                with client.stream("GET", f"/sink/{p.name}") as r:
+                    for chunk in r.iter_bytes(MB):
+                        digest.update(chunk)
+                # The desk hashes and stores what it downloads; the baseline hashes it too.
+                assert digest.hexdigest() == hashlib.sha256(p.read_bytes()).hexdigest()
+            get_s = time.perf_counter() - t0
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    return post_s, get_s
+
+
+def bench_files(bench: Bench, year: int) -> tuple[list[list[str]], str]:
+    from clerk_app.workspace import Workspace
+
+    a, b = bench.agency("STC", ["nvan1.stc", "ttbinh1.stc"])
+    _lease(a, year)
+    scan_dir = bench.root / "scans"
+    scan_dir.mkdir()
+    scans = [make_scan(scan_dir / f"scan-{i:02d}.pdf", size) for i, size in enumerate(SCAN_MIX)]
+    total = sum(p.stat().st_size for p in scans) / MB
+    with Workspace.open(a, actor="nvan1.stc") as ws:
+        for i, p in enumerate(scans):
+            ws.register_incoming(_incoming(i, [p]))
+    up, upload_s = _timed(lambda: _sync(a))
+    down, download_s = _timed(lambda: _sync(b))
+    assert up.files_sent >= len(scans) and down.files_received >= len(scans), (up, down)
+    post_s, get_s = _sink_baseline(bench.root, scans)
+    rows = [
+        ["baseline: raw httpx POST of the same bytes", f"{total / post_s:.1f}", f"{post_s:.2f}",
+         "1.00"],
+        ["upload: desk sync (registrations + their scans)", f"{total / upload_s:.1f}",
+         f"{upload_s:.2f}", f"{post_s / upload_s:.2f}"],
+        ["baseline: raw httpx GET of the same bytes (hashed)", f"{total / get_s:.1f}",
+         f"{get_s:.2f}", "1.00"],
+        ["download: fresh desk sync (rows + scans)", f"{total / download_s:.1f}",
+         f"{download_s:.2f}", f"{get_s / download_s:.2f}"],
+    ]  # fmt: skip
+    head = (
+        f"{len(scans)} scans, {total:.1f} MiB: 16 × 0.4 MiB (1 page), 4 × 4 MiB (10 pages), "
+        "1 × 20 MiB (50 pages), incompressible like JPEG data; 1 MiB chunks, each fsynced by the "
+        "server. The baseline app is Starlette on the same uvicorn, discarding the body."
+    )
+    return [["figure", "MiB/s", "seconds", "ratio to baseline"], *rows], head
+
+
+def _converged(desks: list[Any], expected: int) -> bool:
+    """Nothing waiting on any desk (open `DeskSync`s) and each showing `expected` documents
+    with all their file contents."""
+    from sqlalchemy import func, select
+
+    from clerk_app.storage.models import Document, OutboxEntry
+    from sync import desk_store
+
+    for d in desks:
+        with d.db.read() as s:
+            waiting = s.execute(
+                select(func.count()).select_from(OutboxEntry).where(OutboxEntry.acked_at.is_(None))
+            ).scalar_one()
+            docs = s.execute(select(func.count()).select_from(Document)).scalar_one()
+            missing = desk_store.missing_contents(s, d.store.contains)
+        if waiting or docs != expected or missing:
+            return False
+    return True
+
+
+def bench_outage(bench: Bench, n: int, drafts: int, year: int) -> tuple[list[list[str]], str]:
+    from clerk_app.workspace import Workspace
+    from sync.engine import DeskSync
+
+    scan_dir = bench.root / "outage-scans"
+    scan_dir.mkdir()
+    scans = [make_scan(scan_dir / f"o-{i:04d}.pdf", OUTAGE_SCAN) for i in range(n)]
+
+    # Baseline: the same documents registered online, each synced at once as the runner does.
+    base_holder, base_other = bench.agency("SNV", ["nvan1.snv", "ttbinh1.snv"])
+    _lease(base_holder, year)
+    # Both kept open as the desk's sync runner keeps them (opening checks the migrations).
+    with DeskSync(base_holder) as h, DeskSync(base_other) as o:
+        t0 = time.perf_counter()
+        with Workspace.open(base_holder, actor="nvan1.snv") as ws:
+            for i, p in enumerate(scans):
+                ws.register_incoming(_incoming(i, [p]))
+                h.sync()
+        o.sync()
+        online_s = time.perf_counter() - t0
+        assert _converged([h, o], n)
+
+    holder, other = bench.agency("SXD", ["nvan1.sxd", "ttbinh1.sxd"])
+    _lease(holder, year)
+    _sync(other)
+    bench.server.stop()
+    t0 = time.perf_counter()
+    with Workspace.open(holder, actor="nvan1.sxd") as ws:
+        for i, p in enumerate(scans):
+            ws.register_incoming(_incoming(i, [p]))
+    offline_s = time.perf_counter() - t0
+    with DeskSync(other) as d:
+        for i in range(drafts):
+            d.draft_incoming(_incoming(10_000 + i))
+    for desk in (holder, other):
+        try:
+            _sync(desk)
+        except Exception as exc:  # the outage is noticed and recorded
+            assert type(exc).__name__ == "ServerUnreachable", exc
+    with DeskSync(holder) as h, DeskSync(other) as o:
+        bench.server.start()
+        t0 = time.perf_counter()  # the server answers again
+        rounds = 0
+        while True:
+            rounds += 1
+            for d in (h, o):
+                d.sync()
+            if _converged([h, o], n):
+                break
+        converge_s = time.perf_counter() - t0
+        provisional = o.state().drafts_waiting
+    assert provisional == drafts  # numbered when the holder hands the lease back
+    rows = [
+        [f"baseline: {n:,} registered online one by one, each synced, + second desk synced",
+         f"{online_s:.1f}", "1.00"],
+        [f"after the outage: server reachable → both desks converged ({rounds} round(s))",
+         f"{converge_s:.1f}", f"{converge_s / online_s:.2f}"],
+        [f"(for scale) registering the {n:,} offline on the lease holder", f"{offline_s:.1f}",
+         f"{offline_s / online_s:.2f}"],
+    ]  # fmt: skip
+    head = (
+        f"{n:,} incoming documents, each with a {OUTAGE_SCAN // 1024} KiB 1-page scan "
+        f"({n * OUTAGE_SCAN / MB:.0f} MiB), registered by the lease holder while the server was "
+        f"down; the other desk made {drafts} drafts meanwhile. Converged: no mutation waiting on "
+        f"either desk, both show the {n:,} documents (the drafts stay provisional under the lease)."
+    )
+    return [["figure", "seconds", "ratio to baseline"], *rows], head
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--only", default=",".join(SECTIONS))
     ap.add_argument("--documents", type=int, default=1000)
+    ap.add_argument("--outage-documents", type=int, default=1000)
+    ap.add_argument("--drafts", type=int, default=50)
     ap.add_argument("--data-dir", type=Path, default=OUT_DIR)
     ap.add_argument("--append", action="store_true", help="append the figures to RESULTS.md")
     args = ap.parse_args()
-
-    import httpx
+    only = [s for s in args.only.split(",") if s]
+    if set(only) - set(SECTIONS):
+        ap.error(f"--only takes {','.join(SECTIONS)}")
 
     from clerk_app.clock import VIETNAM
-    from clerk_app.records import IncomingDraft
-    from clerk_app.workspace import Workspace
-    from sync.engine import DeskSync
-    from sync.server import accounts
-    from sync.server.database import ServerDatabase
 
     args.data_dir.mkdir(parents=True, exist_ok=True)
     fs = refuse_tmpfs(args.data_dir)
     root = Path(tempfile.mkdtemp(prefix="sync-bench-", dir=args.data_dir))
     info = machine_info(root)
     year = datetime.now(VIETNAM).year
-    db_url = f"sqlite:///{root / 'server.sqlite3'}"
-    db = ServerDatabase(db_url)
-    db.migrate()
-    with db.write() as s:
-        accounts.create_agency(s, "UBND", "Ủy ban nhân dân tỉnh Phú Yên", datetime.now(UTC))
-        for name in ("nvan1.ubnd", "ttbinh1.ubnd"):
-            accounts.create_account(s, "UBND", name, "clerk", PASSWORD, datetime.now(UTC))
-    db.close()
-    port = _port()
-    url = f"http://127.0.0.1:{port}"
-    with open(root / "server.log", "ab") as log:  # the child keeps its own copy of the fd
-        server = subprocess.Popen(
-            [sys.executable, "-m", "sync.server.cli", "serve", "--db", db_url, "--host",
-             "127.0.0.1", "--port", str(port), "--files-dir", str(root / "server-files")],
-            stdout=log, stderr=subprocess.STDOUT, env=os.environ | {"PYTHONPATH": str(ROOT)},
-        )  # fmt: skip
-    try:
-        for _ in range(300):
-            try:
-                httpx.get(url + "/v1/hello", headers={"X-Clerk-Protocol": "1"}, timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        desks = []
-        for name, user in (("a", "nvan1.ubnd"), ("b", "ttbinh1.ubnd")):
-            path = root / name
-            Workspace.init(
-                path, agency_name="Ủy ban nhân dân tỉnh Phú Yên", agency_code="UBND", year=year
-            ).close()
-            with DeskSync(path) as d:
-                d.connect(url, user, PASSWORD, NEW_PASSWORD)
-            desks.append(path)
-        a, b = desks
-        with DeskSync(a) as d:
-            d.sync()
-            d.acquire_lease("incoming", year)
-
-        n = args.documents
-        t0 = time.perf_counter()
-        with Workspace.open(a, actor="nvan1.ubnd") as ws:
-            for i in range(n):
-                ws.register_incoming(
-                    IncomingDraft(
-                        issuer="Sở Tài chính",
-                        reference=f"{i + 1}/STC-NS",
-                        issued_on=None,
-                        doc_type="Công văn",
-                        subject=f"Về việc quyết toán ngân sách đợt {i + 1}",
-                    )
-                )
-        local_s = time.perf_counter() - t0
-
-        with DeskSync(a) as d:
-            t0 = time.perf_counter()
-            up = d.sync()
-            upload_s = time.perf_counter() - t0
-        with DeskSync(b) as d:
-            t0 = time.perf_counter()
-            down = d.sync()
-            download_s = time.perf_counter() - t0
-        assert up.sent == n and up.accepted == n and not up.rejected, up.as_json()
-        assert down.received == n, down.as_json()
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(30)
-
-    per_min = {
-        "local": n / local_s * 60,
-        "upload": n / upload_s * 60,
-        "download": n / download_s * 60,
+    titles = {
+        "rows": "Sync throughput on loopback",
+        "files": "Sync file throughput on loopback",
+        "outage": "Time to converge after an outage of 1,000 documents",
     }
-    rows = [
-        ["baseline: registered locally on the desk, per minute", f"{per_min['local']:,.0f}",
-         f"{local_s:.2f}", "1.00"],
-        ["mutations uploaded per minute (one sync)", f"{per_min['upload']:,.0f}",
-         f"{upload_s:.2f}", f"{per_min['upload'] / per_min['local']:.2f}"],
-        ["rows downloaded per minute (fresh desk)", f"{per_min['download']:,.0f}",
-         f"{download_s:.2f}", f"{per_min['download'] / per_min['local']:.2f}"],
-    ]  # fmt: skip
-    text = (
-        f"\n## Sync throughput on loopback (bench/sync.py)\n\n"
-        f"`.venv/bin/python bench/sync.py --documents {n}`, {info['date']}, {info['nproc']} vCPU "
-        f"{info['cpu']}, {info['ram_gib']} GiB, {fs}, Python {info['python']}, SQLite "
-        f"{info['sqlite']}, load {info['loadavg_at_start'][0]:.1f} at start. Server: "
-        f"clerk-server (uvicorn) over SQLite on the same machine, one process.\n\n"
-        + table(["figure", "per minute", "seconds", "ratio to baseline"], rows)
-        + "\n"
-    )
-    print(text)
+    bench = Bench(root)
+    out = []
+    try:
+        for section in only:
+            if section == "rows":
+                result = bench_rows(bench, args.documents, year)
+            elif section == "files":
+                result = bench_files(bench, year)
+            else:
+                result = bench_outage(bench, args.outage_documents, args.drafts, year)
+            (header, *rows), head = result
+            out.append(
+                f"\n## {titles[section]} (bench/sync.py)\n\n"
+                f"`.venv/bin/python bench/sync.py --only {section}`, {info['date']}, "
+                f"{info['nproc']} vCPU {info['cpu']}, {info['ram_gib']} GiB, {fs}, Python "
+                f"{info['python']}, SQLite {info['sqlite']}, load "
+                f"{info['loadavg_at_start'][0]:.1f} at start. Server: clerk-server (uvicorn) "
+                f"over SQLite on the same machine, one process. {head}\n\n"
+                + table(header, rows)
+                + "\n"
+            )
+            print(out[-1], flush=True)
+    finally:
+        bench.server.stop()
     if args.append:
         with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as f:
-            f.write(text)
+            f.write("".join(out))
     shutil.rmtree(root, ignore_errors=True)
 
 

@@ -1,5 +1,5 @@
-"""`clerk connect`, `sync`, `sync-state`, `lease`, `draft-incoming`, `reconciliation`, `outages`,
-`outage-report`: argument parsing only; the sync engine does the work. Passwords come from
+"""`clerk connect`, `sync`, `sync-state`, `lease`, `draft-incoming`, `drafts`, `conflicts`,
+`resolve-conflict`, `reconciliation`, `outages`, `outage-report`, `office-hours`: argument parsing only; the sync engine does the work. Passwords come from
 environment variables.
 """
 
@@ -35,11 +35,34 @@ def add_commands(command: Any) -> None:
         "sync-state", cmd_state, "Trạng thái đồng bộ: trực tuyến, ngoại tuyến, số thay đổi chờ gửi"
     )
 
-    c = command("lease", cmd_lease, "Quyền cấp số ngoại tuyến của một sổ")
-    c.add_argument("action", choices=("acquire", "release", "revoke"))
-    c.add_argument("--book", choices=("incoming", "outgoing"), required=True)
-    c.add_argument("--year", type=int, required=True)
+    c = command("lease", cmd_lease, "Quyền cấp số ngoại tuyến của các sổ: xem, nhận, bàn giao")
+    c.add_argument(
+        "action",
+        choices=("list", "acquire", "release", "revoke", "take-over"),
+        help="list: bàn nào giữ sổ nào; take-over: quản trị thu hồi rồi nhận về bàn này",
+    )
+    c.add_argument("--book", choices=("incoming", "outgoing"))
+    c.add_argument("--year", type=int)
     c.add_argument("--series", default="chung")
+
+    command("drafts", cmd_drafts, "Văn bản dự thảo chờ máy chủ cấp số")
+    command("conflicts", cmd_conflicts, "Xung đột đồng bộ chờ người quyết định")
+    c = command("resolve-conflict", cmd_resolve_conflict, "Giải quyết một xung đột đồng bộ")
+    c.add_argument("key", metavar="MÃ")
+    c.add_argument(
+        "--use-desk",
+        action="append",
+        default=[],
+        metavar="TRƯỜNG",
+        help="giữ giá trị của bàn này cho trường này (mặc định: giá trị trên máy chủ)",
+    )
+    c.add_argument("--reason", required=True)
+
+    c = command(
+        "office-hours", cmd_office_hours, "Giờ làm việc của cơ quan (tính giờ mất khi sự cố)"
+    )
+    c.add_argument("--morning", metavar="07:30-11:30")
+    c.add_argument("--afternoon", metavar="13:30-17:00")
 
     c = command("draft-incoming", cmd_draft_incoming, "Văn bản đến dự thảo (chờ máy chủ cấp số)")
     c.add_argument("files", nargs="*")
@@ -53,7 +76,7 @@ def add_commands(command: Any) -> None:
     command("reconciliation", cmd_reconciliation, "Hàng đợi đối chiếu trên máy chủ")
 
     c = command("outages", cmd_outages, "Các lần mất kết nối máy chủ đã ghi nhận")
-    c.add_argument("--office-hours", default="07:30-11:30,13:30-17:00")
+    c.add_argument("--office-hours", help="mặc định: giờ đã đặt bằng «clerk office-hours»")
 
     c = command(
         "outage-report", cmd_outage_report, "Biên bản sự cố kỹ thuật (PDF) của một lần mất kết nối"
@@ -63,7 +86,8 @@ def add_commands(command: Any) -> None:
     which.add_argument("--last", action="store_true", help="lần mất kết nối gần nhất (mặc định)")
     c.add_argument("--out", required=True, type=Path, metavar="TỆP.pdf")
     c.add_argument(
-        "--office-hours", default="07:30-11:30,13:30-17:00", help="giờ làm việc trong ngày"
+        "--office-hours",
+        help="giờ làm việc trong ngày; mặc định: giờ đã đặt («clerk office-hours»)",
     )
 
 
@@ -95,7 +119,7 @@ def cmd_sync(args: argparse.Namespace) -> Any:
     return data, (
         f"Đã gửi {report.sent} thay đổi ({len(report.rejected)} bị từ chối hoặc chờ đối chiếu), "
         f"nhận {report.received} văn bản, {report.files_sent} tệp gửi, {report.files_received} tệp nhận."
-    )
+    ) + _clock_warning(report.clock_skew_s if data["clock_wrong"] else None)
 
 
 def cmd_state(args: argparse.Namespace) -> Any:
@@ -113,17 +137,60 @@ def cmd_state(args: argparse.Namespace) -> Any:
         "drafts_waiting": st.drafts_waiting,
         "rejected": st.rejected,
         "conflicts": st.conflicts,
+        "clock_skew_s": st.clock_skew_s,
+        "clock_wrong": st.clock_wrong,
     }
     if not st.connected:
         return data, "Chưa kết nối máy chủ trung tâm."
     where = "trực tuyến" if st.online else f"ngoại tuyến từ {iso(st.offline_since)}"
-    return data, f"{where}; {st.waiting} thay đổi chờ gửi; {st.drafts_waiting} dự thảo chờ số."
+    text = f"{where}; {st.waiting} thay đổi chờ gửi; {st.drafts_waiting} dự thảo chờ số."
+    return data, text + _clock_warning(st.clock_skew_s if st.clock_wrong else None)
+
+
+def _clock_warning(skew_s: int | None) -> str:
+    from clerk_app import errors
+    from clerk_app.messages import describe
+
+    return "" if skew_s is None else "\n" + describe(errors.ClockSkewed(skew_s)).one_line()
+
+
+def _office_hours(args: argparse.Namespace, data_dir: Path) -> Any:
+    from sync.office_hours import load_office_hours
+    from sync.outage_report import OfficeHours
+
+    if args.office_hours:
+        return OfficeHours.parse(args.office_hours)
+    return load_office_hours(data_dir)
+
+
+HOLDERS = {"mine": "bàn này", "none": "chưa bàn nào", "unknown": "chưa rõ (chưa đồng bộ)"}
+
+
+def _holder_text(row: Any) -> str:
+    if row.holder != "other":
+        return HOLDERS[row.holder]
+    return f"bàn «{row.holder_station}»" if row.holder_station else "một bàn khác"
 
 
 def cmd_lease(args: argparse.Namespace) -> Any:
+    from clerk_app import errors
+
+    if args.action != "list" and (args.book is None or args.year is None):
+        raise errors.MissingField("--book" if args.book is None else "--year")
     with _desk(args) as desk:
-        if args.action == "acquire":
-            data = desk.acquire_lease(args.book, args.year, args.series)
+        if args.action == "list":
+            rows = desk.leases()
+            lines = [
+                f"{r.kind} {r.series} {r.year}: {_holder_text(r)} giữ quyền cấp số "
+                f"(số cuối trên máy chủ {r.server_last_number}, trên bàn {r.local_last_number})"
+                for r in rows
+            ]
+            return {"leases": [r.as_json() for r in rows]}, "\n".join(lines) or "Chưa có sổ nào."
+        if args.action in ("acquire", "take-over"):
+            if args.action == "acquire":
+                data = desk.acquire_lease(args.book, args.year, args.series)
+            else:
+                data = desk.take_lease(args.book, args.year, args.series, force=True)
             text = f"Bàn này giữ quyền cấp số sổ {args.book} {args.year} (lượt {data['lease_epoch']}, số cuối {data['last_number']})."
         else:
             data = desk.release_lease(
@@ -163,14 +230,13 @@ def cmd_reconciliation(args: argparse.Namespace) -> Any:
 
 def cmd_outage_report(args: argparse.Namespace) -> Any:
     from sync.outage_report import (
-        OfficeHours,
         hours_text,
         outage_facts,
         write_outage_report,
     )
 
-    hours = OfficeHours.parse(args.office_hours)
     with _desk(args) as desk:
+        hours = _office_hours(args, desk.data_dir)
         facts = outage_facts(desk, args.outage, hours, desk.clock)
         write_outage_report(facts, args.out, desk.clock())
     data = {
@@ -190,10 +256,10 @@ def cmd_outage_report(args: argparse.Namespace) -> Any:
 
 
 def cmd_outages(args: argparse.Namespace) -> Any:
-    from sync.outage_report import OfficeHours, hours_text, working_time_lost
+    from sync.outage_report import hours_text, working_time_lost
 
-    hours = OfficeHours.parse(args.office_hours)
     with _desk(args) as desk:
+        hours = _office_hours(args, desk.data_dir)
         now = desk.clock()
         items = [
             {
@@ -212,3 +278,86 @@ def cmd_outages(args: argparse.Namespace) -> Any:
         for i in items
     ]
     return {"outages": items}, "\n".join(lines) or "Chưa ghi nhận lần mất kết nối nào."
+
+
+def _draft_line(d: Any) -> str:
+    state = {
+        "waiting": "chờ gửi máy chủ",
+        "provisional": "chờ cấp số (bàn khác giữ quyền cấp số)",
+        "numbered": f"đã được cấp số {d.number}",
+        "rejected": f"bị từ chối ({d.reason})",
+    }.get(d.status, d.status)
+    return f"{d.id}: {d.doc_type} — {d.subject}: {state}"
+
+
+def cmd_drafts(args: argparse.Namespace) -> Any:
+    with _desk(args) as desk:
+        rows = desk.drafts()
+    data = {
+        "drafts": [
+            {
+                "id": d.id,
+                "direction": d.direction,
+                "year": d.year,
+                "status": d.status,
+                "number": d.number,
+                "reason": d.reason,
+                "created_at": iso(d.created_at),
+                "doc_type": d.doc_type,
+                "subject": d.subject,
+            }
+            for d in rows
+        ]
+    }
+    return data, "\n".join(_draft_line(d) for d in rows) or "Không có văn bản dự thảo nào."
+
+
+def cmd_conflicts(args: argparse.Namespace) -> Any:
+    from sync.conflicts import list_conflicts
+
+    with _desk(args) as desk:
+        rows = list_conflicts(desk)
+    lines = [
+        f"{r.key}: {r.title} — "
+        + "; ".join(
+            f"{f.name}: bàn này «{f.desk_value}», máy chủ «{f.server_value}»" for f in r.fields
+        )
+        for r in rows
+    ]
+    return {"conflicts": [r.as_json() for r in rows]}, "\n".join(lines) or "Không có xung đột nào."
+
+
+def cmd_resolve_conflict(args: argparse.Namespace) -> Any:
+    from clerk_app.workspace import Workspace, default_data_dir
+    from sync.conflicts import DESK, resolve
+
+    data_dir = (args.data_dir or default_data_dir()).expanduser()
+    with _desk(args) as desk, Workspace.open(data_dir) as ws:
+        change = resolve(ws, desk, args.key, {name: DESK for name in args.use_desk}, args.reason)
+    corrected = bool(change.document_ids)
+    return {"key": args.key, "corrected": corrected}, (
+        "Đã ghi đính chính; thay đổi sẽ được gửi lên máy chủ khi đồng bộ."
+        if corrected
+        else "Đã giữ giá trị trên máy chủ; không cần đính chính."
+    )
+
+
+def cmd_office_hours(args: argparse.Namespace) -> Any:
+    from clerk_app.workspace import default_data_dir
+    from sync.office_hours import (
+        load_office_hours,
+        office_hours_from,
+        save_office_hours,
+        spans_text,
+    )
+
+    data_dir = (args.data_dir or default_data_dir()).expanduser()
+    if not data_dir.is_dir():
+        from clerk_app import errors
+
+        raise errors.NotInitialised(str(data_dir))
+    hours = load_office_hours(data_dir)
+    if args.morning or args.afternoon:
+        hours = office_hours_from(args.morning, args.afternoon, hours)
+        save_office_hours(data_dir, hours)
+    return {"office_hours": spans_text(hours)}, f"Giờ làm việc: {hours.label()}."

@@ -30,7 +30,7 @@ from clerk_app.storage.sync_models import (
     SyncLease,
     SyncLink,
 )
-from sync import desk_store
+from sync import clock_skew, desk_store
 from sync import protocol as p
 from sync.client import ServerClient
 
@@ -47,9 +47,15 @@ class SyncReport:
     files_received: int = 0
     conflicts: int = 0
     checkpoint: int = 0
+    clock_skew_s: int | None = None  # this desk's clock minus the server's
+    clock_flagged: int = 0  # mutations sent marked as dated by a wrong clock
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "clock_skew_s": self.clock_skew_s,
+            "clock_wrong": self.clock_skew_s is not None
+            and abs(self.clock_skew_s) > p.CLOCK_SKEW_TOLERANCE_S,
+            "clock_flagged": self.clock_flagged,
             "sent": self.sent,
             "accepted": self.accepted,
             "rejected": self.rejected,
@@ -59,6 +65,58 @@ class SyncReport:
             "conflicts": self.conflicts,
             "checkpoint": self.checkpoint,
         }
+
+
+@dataclass(frozen=True)
+class DraftRow:
+    """A provisional draft as the desk lists it; `number` stays None until the server issued it."""
+
+    id: str
+    direction: str
+    year: int
+    status: str  # waiting | provisional | numbered | rejected
+    number: int | None
+    reason: str
+    created_at: datetime
+    doc_type: str
+    subject: str
+    party: str  # the issuer of an incoming document, the recipients of an outgoing one
+    urgency: str
+
+
+@dataclass(frozen=True)
+class LeaseRow:
+    """Who numbers one register offline, as this desk last heard it from the server."""
+
+    kind: str
+    series: str
+    year: int
+    name: str
+    holder: str  # mine | other | none | unknown (never heard from the server)
+    holder_desk_id: str | None
+    holder_station: str  # "" unless the server named the holder's station
+    epoch: int
+    server_last_number: int
+    local_last_number: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "series": self.series,
+            "year": self.year,
+            "name": self.name,
+            "holder": self.holder,
+            "holder_desk_id": self.holder_desk_id,
+            "holder_station": self.holder_station,
+            "epoch": self.epoch,
+            "server_last_number": self.server_last_number,
+            "local_last_number": self.local_last_number,
+        }
+
+
+# Holders' station names the server gave in a `lease_held` refusal; sync_lease has no column
+# for them, so they are kept beside the database (register key -> desk id and station).
+LEASE_HOLDERS_FILE = "sync-lease-holders.json"
 
 
 @dataclass(frozen=True)
@@ -76,6 +134,12 @@ class SyncState:
     drafts_waiting: int
     rejected: int
     conflicts: int
+    # The desk clock minus the server's at the last sync; None before the first measurement.
+    clock_skew_s: int | None = None
+
+    @property
+    def clock_wrong(self) -> bool:
+        return self.clock_skew_s is not None and abs(self.clock_skew_s) > p.CLOCK_SKEW_TOLERANCE_S
 
 
 class DeskSync:
@@ -90,6 +154,8 @@ class DeskSync:
         self.db.migrate()
         self.store = ContentStore(data_dir / "files")
         self.clock = clock
+        self._clock_readings: tuple[clock_skew.ClockReading, clock_skew.ClockReading | None] | None
+        self._clock_readings = None
         with self.db.read() as s:
             self.desk_id, self.station, self.agency_id = desk_store.desk_identity(s)
 
@@ -187,7 +253,14 @@ class DeskSync:
         report = SyncReport()
         try:
             with self._client() as client:
+                reading = clock_skew.measure(client, self.clock)
+                if reading is not None:
+                    report.clock_skew_s = reading.skew_s
+                    self._clock_readings = (reading, clock_skew.last_reading(self.data_dir))
                 self._upload(client, report)
+                if reading is not None:
+                    # Kept only once everything it flags went up, so a crash loses no flag.
+                    clock_skew.remember(self.data_dir, reading)
                 self._download(client, report)
                 self._fetch_files(client, report)
         except errors.ServerUnreachable as exc:
@@ -202,6 +275,8 @@ class DeskSync:
                 batch = desk_store.pending_mutations(s, self.desk_id, p.MAX_BATCH)
             if not batch:
                 return
+            if self._clock_readings is not None:
+                report.clock_flagged += clock_skew.flag_batch(batch, *self._clock_readings)
             report.files_sent += self._send_files(client, desk_store.wanted_uploads(batch))
             answer = client.upload(batch)
             with self.db.write() as s:
@@ -321,9 +396,96 @@ class DeskSync:
             ).scalar_one_or_none()
             local_last = reg.last_number if reg else 0
         with self._client() as client:
-            answer = client.acquire_lease(kind, series, year, local_last)
+            try:
+                answer = client.acquire_lease(kind, series, year, local_last)
+            except errors.ServerRefused as exc:
+                if exc.reason == "lease_held":
+                    self._remember_holder(kind, series, year, str(exc.details.get("station", "")))
+                raise
         self._remember_lease(answer)
         return answer
+
+    def take_lease(
+        self, kind: str, year: int, series: str = "chung", force: bool = False
+    ) -> dict[str, Any]:
+        """Sync, then take the lease; `force` (an admin) first revokes another desk's lease.
+
+        The sync comes first because the server refuses a lease to a desk that has not yet
+        received every number issued, including the drafts a revocation numbers."""
+        if force:
+            try:
+                self.release_lease(kind, year, series, force=True)
+            except errors.ServerRefused as exc:
+                if exc.reason != "no_lease":
+                    raise
+        self.sync()
+        return self.acquire_lease(kind, year, series)
+
+    def leases(self) -> list[LeaseRow]:
+        """Every register of this desk with its lease as last heard from the server."""
+        holders = self._holders()
+        with self.db.read() as s:
+            known = {(x.kind, x.series, x.year): x for x in s.execute(select(SyncLease)).scalars()}
+            regs = {
+                (r.kind, r.series, r.year): r
+                for r in s.execute(select(Register).order_by(Register.year.desc())).scalars()
+            }
+        rows = []
+        for key in sorted(set(known) | set(regs), key=lambda k: (-k[2], k[0], k[1])):
+            lease, reg = known.get(key), regs.get(key)
+            holder_id = lease.holder_desk_id if lease else None
+            if lease is None:
+                holder = "unknown"
+            elif holder_id is None:
+                holder = "none"
+            else:
+                holder = "mine" if holder_id == self.desk_id else "other"
+            heard = holders.get("/".join(map(str, key)), {})
+            station = self.station if holder == "mine" else ""
+            if holder == "other" and heard.get("desk_id") in (holder_id, None):
+                station = str(heard.get("station") or "")
+            rows.append(
+                LeaseRow(
+                    kind=key[0],
+                    series=key[1],
+                    year=key[2],
+                    name=reg.name if reg else "",
+                    holder=holder,
+                    holder_desk_id=holder_id,
+                    holder_station=station,
+                    epoch=lease.epoch if lease else 0,
+                    server_last_number=lease.server_last_number if lease else 0,
+                    local_last_number=reg.last_number if reg else 0,
+                )
+            )
+        return rows
+
+    def role(self) -> str:
+        """The server role of the account this desk is connected with ("" when not connected)."""
+        with self.db.read() as s:
+            row = desk_store.link(s)
+        return row.role if row else ""
+
+    def _holders(self) -> dict[str, dict[str, Any]]:
+        path = self.data_dir / LEASE_HOLDERS_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _remember_holder(self, kind: str, series: str, year: int, station: str) -> None:
+        with self.db.read() as s:
+            lease = s.get(SyncLease, (kind, series, year))
+        holders = self._holders()
+        holders[f"{kind}/{series}/{year}"] = {
+            "desk_id": lease.holder_desk_id if lease else None,
+            "station": station,
+        }
+        path = self.data_dir / LEASE_HOLDERS_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(holders, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, path)
 
     def release_lease(
         self, kind: str, year: int, series: str = "chung", force: bool = False
@@ -335,9 +497,12 @@ class DeskSync:
 
     def _remember_lease(self, data: dict[str, Any]) -> None:
         with self.db.write() as s:
-            desk_store._apply_register(
-                s, data, (self.desk_id, self.station, self.agency_id), self.clock()
-            )
+            # "next_year": the register of the following year, carried with this lease.
+            for register in (data, data.get("next_year")):
+                if register:
+                    desk_store._apply_register(
+                        s, register, (self.desk_id, self.station, self.agency_id), self.clock()
+                    )
 
     # --- provisional drafts ----------------------------------------------------------------
 
@@ -411,6 +576,35 @@ class DeskSync:
             )
         return draft_id
 
+    def drafts(self) -> list[DraftRow]:
+        """The drafts made on this desk, newest first; a number only once the server issued it."""
+        with self.db.read() as s:
+            rows = list(
+                s.execute(
+                    select(SyncDraft).order_by(SyncDraft.created_at.desc(), SyncDraft.id)
+                ).scalars()
+            )
+        out = []
+        for d in rows:
+            fields = json.loads(d.fields)
+            party = fields.get("issuer") if d.direction == "incoming" else fields.get("recipients")
+            out.append(
+                DraftRow(
+                    id=d.id,
+                    direction=d.direction,
+                    year=d.year,
+                    status=d.status,
+                    number=d.number if d.status == "numbered" else None,
+                    reason=d.reason,
+                    created_at=d.created_at,
+                    doc_type=str(fields.get("doc_type") or ""),
+                    subject=str(fields.get("subject") or ""),
+                    party=str(party or ""),
+                    urgency=str(fields.get("urgency") or ""),
+                )
+            )
+        return out
+
     # --- state -----------------------------------------------------------------------------
 
     def state(self) -> SyncState:
@@ -445,6 +639,9 @@ class DeskSync:
                 ).scalar_one(),
                 rejected=s.execute(select(func.count()).select_from(SyncAnswer)).scalar_one(),
                 conflicts=s.execute(select(func.count()).select_from(SyncConflict)).scalar_one(),
+                clock_skew_s=reading.skew_s
+                if (reading := clock_skew.last_reading(self.data_dir))
+                else None,
             )
 
     def outages(self) -> list[Outage]:
@@ -467,4 +664,11 @@ def password_from_env(variable: str) -> str:
     return value
 
 
-__all__ = ["DeskSync", "SyncReport", "SyncState", "json", "password_from_env"]
+__all__ = [
+    "DeskSync",
+    "DraftRow",
+    "LeaseRow",
+    "SyncReport",
+    "SyncState",
+    "password_from_env",
+]

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import select
 
 from clerk_app import errors
-from clerk_app.clock import VIETNAM, Clock, system_clock, to_vietnam
+from clerk_app.clock import VIETNAM, Clock, system_clock, to_vietnam, vietnam_date
+from clerk_app.instructions.records import HandoverInfo
 from clerk_app.printing.fonts import register_fonts
 from clerk_app.storage.models import Agency, Document, OutboxEntry
 from clerk_app.storage.sync_models import Outage, SyncDraft
@@ -89,6 +90,7 @@ def working_time_lost(
 class HandledItem:
     """A document registered, or a draft made, on this desk during the outage."""
 
+    document_id: str  # the document's id, or the draft's (which becomes the document's)
     kind: str  # "document" | "draft"
     direction: str  # incoming | outgoing
     number: int | None  # None for a draft: it has no number until the server gives one
@@ -117,6 +119,8 @@ class OutageFacts:
     working_time_lost: timedelta
     office_hours: OfficeHours
     items: list[HandledItem] = field(default_factory=list)
+    # The paper handover log kept during the outage (sổ chuyển giao, KH&CN 2018 art. 5.1).
+    handovers: list[HandoverInfo] = field(default_factory=list)
 
     @property
     def paper_mode(self) -> bool:
@@ -125,6 +129,10 @@ class OutageFacts:
     @property
     def urgent(self) -> list[HandledItem]:
         return [i for i in self.items if i.urgent]
+
+    def paper_handover(self, item: HandledItem) -> HandoverInfo | None:
+        """The first line of the outage's handover log for the item's paper, if it was handed."""
+        return next((h for h in self.handovers if h.document_id == item.document_id), None)
 
 
 def outage_facts(
@@ -155,6 +163,7 @@ def outage_facts(
         ).scalars()
         items = [
             HandledItem(
+                d.id,
                 "document",
                 d.direction,
                 d.number,
@@ -176,6 +185,7 @@ def outage_facts(
             f: dict[str, Any] = json.loads(draft.fields)
             items.append(
                 HandledItem(
+                    draft.id,
                     "draft",
                     draft.direction,
                     None,
@@ -188,7 +198,7 @@ def outage_facts(
             )
         # Urgent first (art. 5.1: reported to the competent person at once), then in time order.
         items.sort(key=lambda i: (URGENCY_RANK.get(i.urgency, 9), i.at))
-        return OutageFacts(
+        facts = OutageFacts(
             outage_id=outage.id,
             agency_name=agency.name,
             agency_code=agency.code,
@@ -202,6 +212,20 @@ def outage_facts(
             office_hours=hours,
             items=items,
         )
+    # Read through the core's public API, after this desk's read transaction has ended.
+    facts.handovers = _handovers_during(desk, facts.started_at, end)
+    return facts
+
+
+def _handovers_during(desk: DeskSync, start: datetime, end: datetime) -> list[HandoverInfo]:
+    """Lines of the desk's paper handover log written between `start` and `end`."""
+    from clerk_app.instructions.handover import handover_log
+    from clerk_app.instructions.secretary import Secretary
+    from clerk_app.workspace import Workspace
+
+    with Workspace.open(desk.data_dir, actor="sync") as ws:
+        lines = handover_log(Secretary(ws), vietnam_date(start), vietnam_date(end))
+    return [h for h in lines if start <= h.handed_at <= end]
 
 
 def hours_text(span: timedelta) -> str:
@@ -315,51 +339,12 @@ def write_outage_report(facts: OutageFacts, out: Path, made_at: datetime) -> Pat
         )
     else:
         story.append(para("Thời gian gián đoạn không quá 4 giờ làm việc."))
-    urgent = facts.urgent
-    story.append(para(f"Văn bản khẩn trong thời gian sự cố: {len(urgent)}", heading))
-    if urgent:
-        story.append(
-            para(
-                "Các văn bản khẩn dưới đây phải được báo cáo ngay người có thẩm quyền để xử lý "
-                "(Điều 5 khoản 1)."
-            )
-        )
-    story.append(para(f"Văn bản đã xử lý trong thời gian sự cố: {len(facts.items)}", heading))
-    if facts.items:
-        data = [
-            [
-                para(h, small)
-                for h in (
-                    "TT",
-                    "Số / dự thảo",
-                    "Thời điểm",
-                    "Tác giả, số ký hiệu, trích yếu",
-                    "Độ khẩn",
-                )
-            ]
-        ]
-        for n, item in enumerate(facts.items, 1):
-            book = "đến" if item.direction == "incoming" else "đi"
-            number = (
-                f"Số {item.number} (sổ {book})"
-                if item.number is not None
-                else f"Dự thảo (sổ {book}), chờ cấp số"
-            )
-            what = " — ".join(x for x in (item.issuer, item.reference, item.subject) if x)
-            data.append(
-                [
-                    para(str(n), small),
-                    para(number, small),
-                    para(f"{to_vietnam(item.at):%H:%M %d/%m/%Y}", small),
-                    para(what, small),
-                    para(
-                        item.urgency,
-                        ParagraphStyle("u", parent=small, fontName=bold) if item.urgent else small,
-                    ),
-                ]
-            )
+
+    def grid(header: tuple[str, ...], rows: list[list[str]], widths: tuple[float, ...]) -> Table:
         table = Table(
-            data, colWidths=[w * width for w in (0.06, 0.2, 0.16, 0.43, 0.15)], repeatRows=1
+            [[para(h, small) for h in header]] + [[para(c, small) for c in r] for r in rows],
+            colWidths=[w * width for w in widths],
+            repeatRows=1,
         )
         table.setStyle(
             TableStyle(
@@ -370,7 +355,91 @@ def write_outage_report(facts: OutageFacts, out: Path, made_at: datetime) -> Pat
                 ]
             )
         )
-        story.append(table)
+        return table
+
+    def number_text(item: HandledItem) -> str:
+        book = "đến" if item.direction == "incoming" else "đi"
+        if item.number is None:
+            return f"Dự thảo (sổ {book}), chờ cấp số"
+        return f"Số {item.number} (sổ {book})"
+
+    def what(item: HandledItem) -> str:
+        return " — ".join(x for x in (item.issuer, item.reference, item.subject) if x)
+
+    urgent = facts.urgent
+    story.append(para(f"Văn bản khẩn trong thời gian sự cố: {len(urgent)}", heading))
+    if urgent:
+        story.append(
+            para(
+                "Các văn bản khẩn dưới đây được xử lý ngay bằng bản giấy và phải được báo cáo ngay "
+                "người có thẩm quyền để xử lý (Điều 5 khoản 1)."
+            )
+        )
+        urgent_rows: list[list[str]] = []
+        for n, item in enumerate(urgent, 1):
+            handed = facts.paper_handover(item)
+            urgent_rows.append(
+                [
+                    str(n),
+                    number_text(item),
+                    item.urgency,
+                    what(item),
+                    f"Đã chuyển cho {handed.receiver} lúc {handed.handed_at:%H:%M %d/%m/%Y}"
+                    if handed
+                    else "Chưa chuyển giao bản giấy",
+                ]
+            )
+        story.append(
+            grid(
+                ("TT", "Số / dự thảo", "Độ khẩn", "Tác giả, số ký hiệu, trích yếu", "Bản giấy"),
+                urgent_rows,
+                (0.06, 0.2, 0.13, 0.36, 0.25),
+            )
+        )
+    story.append(para(f"Văn bản đã xử lý trong thời gian sự cố: {len(facts.items)}", heading))
+    if facts.items:
+        story.append(
+            grid(
+                ("TT", "Số / dự thảo", "Thời điểm", "Tác giả, số ký hiệu, trích yếu", "Độ khẩn"),
+                [
+                    [
+                        str(n),
+                        number_text(item),
+                        f"{to_vietnam(item.at):%H:%M %d/%m/%Y}",
+                        what(item),
+                        item.urgency,
+                    ]
+                    for n, item in enumerate(facts.items, 1)
+                ],
+                (0.06, 0.2, 0.16, 0.43, 0.15),
+            )
+        )
+    story.append(
+        para(
+            f"Sổ chuyển giao văn bản giấy trong thời gian sự cố: {len(facts.handovers)} lượt",
+            heading,
+        )
+    )
+    if facts.handovers:
+        story.append(
+            grid(
+                ("TT", "Số đến", "Số ký hiệu, trích yếu", "Thời điểm", "Nơi nhận", "Ký nhận"),
+                [
+                    [
+                        str(n),
+                        f"{h.number}/{h.year}",
+                        " — ".join(x for x in (h.reference, h.subject) if x),
+                        f"{h.handed_at:%H:%M %d/%m/%Y}",
+                        h.receiver + (f" ({h.copies} bản)" if h.copies else ""),
+                        h.signed_by or "chưa ký nhận",
+                    ]
+                    for n, h in enumerate(facts.handovers, 1)
+                ],
+                (0.06, 0.11, 0.35, 0.16, 0.18, 0.14),
+            )
+        )
+    else:
+        story.append(para("Không có văn bản giấy nào được chuyển giao trong thời gian sự cố."))
     story += [
         Spacer(1, 3 * mm),
         para(

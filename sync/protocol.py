@@ -15,6 +15,11 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 FILE_CHUNK = 1024 * 1024
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
+# A desk clock further than this from the server's is shown as wrong, and what it records meanwhile
+# is flagged (the recorded time is kept: it is what the clerk wrote, and the law wants it intact).
+CLOCK_SKEW_TOLERANCE_S = 120
+CLOCK_SKEW_FIELD = "clock_skew_s"  # on a mutation: the desk's clock minus the server's, seconds
+
 ROLES = ("clerk", "secretary", "leader", "admin")
 # Roles allowed to number documents and hold a numbering lease.
 NUMBERING_ROLES = ("clerk", "admin")

@@ -33,6 +33,10 @@ class RunnerState:
     failures: int  # consecutive failed rounds
     retry_delay: float  # seconds until the next round
     rounds: int
+    drafts_waiting: int = 0  # drafts made here that have no number yet
+    conflicts: int = 0  # conflicts waiting for a person
+    clock_skew_s: int | None = None  # the desk clock minus the server's, when known
+    clock_wrong: bool = False
 
 
 _INITIAL = RunnerState(False, False, False, None, 0, None, None, 0, 0.0, 0)
@@ -139,13 +143,19 @@ class SyncRunner:
                 desk.close()
 
     def _snapshot(self, desk: DeskSync) -> None:
+        from sync.conflicts import list_conflicts
+
         st = desk.state()
         self._set(
+            drafts_waiting=st.drafts_waiting,
+            conflicts=len(list_conflicts(desk)),
             connected=st.connected,
             online=st.online,
             offline_since=st.offline_since,
             waiting=st.waiting,
             last_success_at=st.last_success_at,
+            clock_skew_s=st.clock_skew_s,
+            clock_wrong=st.clock_wrong,
         )
 
     def _wait(self, delay: float, desk: DeskSync | None) -> None:

@@ -601,7 +601,7 @@ class RegistrationForm(QDialog):
             self.drafts_saved += 1
             self.status.setText(
                 "Đã lưu dự thảo, CHƯA CÓ SỐ: máy chủ sẽ cấp số khi đồng bộ. Không ghi số lên "
-                "văn bản giấy."
+                "văn bản giấy. Xem số được cấp ở Đồng bộ › Bản nháp…"
             )
             self.reset_fields()
 

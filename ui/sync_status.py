@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 from clerk_app.clock import system_clock, to_vietnam
-from clerk_app.messages import describe
+from clerk_app.errors import ClockSkewed
+from clerk_app.messages import clock_skew_short, describe
 from sync.runner import RunnerState
 from ui.formatting import moment
 
@@ -28,6 +30,12 @@ def status_text(st: RunnerState, now: datetime) -> str:
     if not st.connected:
         return "Chưa kết nối máy chủ trung tâm"
     waiting = f" — {st.waiting} thay đổi chờ gửi" if st.waiting else ""
+    if st.drafts_waiting:
+        waiting += f" — {st.drafts_waiting} bản nháp chờ cấp số"
+    if st.conflicts:
+        waiting += f" — {st.conflicts} xung đột cần xử lý"
+    if st.clock_wrong and st.clock_skew_s is not None:
+        waiting += " — " + clock_skew_short(st.clock_skew_s)
     if st.online:
         return "Đang trực tuyến" + waiting
     since = st.offline_since
@@ -43,17 +51,21 @@ def status_text(st: RunnerState, now: datetime) -> str:
 
 
 def status_tooltip(st: RunnerState) -> str:
-    lines = []
+    lines = ["Bấm để xem quyền cấp số, bản nháp chờ cấp số và xung đột đồng bộ."]
     if st.last_success_at is not None:
         lines.append(f"Đồng bộ thành công lần cuối: {moment(st.last_success_at)}")
     if st.last_error is not None:
         lines.append(describe(st.last_error).one_line())
         lines.append(f"Thử lại sau {st.retry_delay:.0f} giây.")
+    if st.clock_wrong and st.clock_skew_s is not None:
+        lines.append(describe(ClockSkewed(st.clock_skew_s)).one_line())
     return "\n".join(lines)
 
 
 class SyncStatus(QLabel):
-    """A status-bar label following the runner's state."""
+    """A status-bar label following the runner's state; a click asks for the sync screens."""
+
+    clicked = Signal()
 
     def __init__(
         self,
@@ -66,10 +78,16 @@ class SyncStatus(QLabel):
         self._state = state
         self._clock = clock
         self.setObjectName("syncStatus")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.refresh)
         self.timer.start(every_ms)
         self.refresh()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mousePressEvent(event)
 
     def refresh(self) -> None:
         st = self._state()
@@ -78,4 +96,5 @@ class SyncStatus(QLabel):
         if not st.started or not st.connected:
             self.setStyleSheet(IDLE_STYLE)
         else:
-            self.setStyleSheet(ONLINE_STYLE if st.online else OFFLINE_STYLE)
+            wrong = not st.online or st.clock_wrong
+            self.setStyleSheet(OFFLINE_STYLE if wrong else ONLINE_STYLE)

@@ -92,10 +92,12 @@ def create_app(db: ServerDatabase, files_dir: Path, clock: Clock = _utc_now) -> 
 
     @app.get("/v1/hello")
     def hello() -> dict[str, Any]:
+        # The server is the time authority: desks measure their clock's skew against "time".
         return {
             "server": "clerk-server",
             "protocol": p.PROTOCOL_VERSION,
             "min": p.MIN_DESK_PROTOCOL,
+            "time": clock().isoformat(),
         }
 
     @app.post("/v1/login")

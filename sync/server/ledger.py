@@ -201,7 +201,7 @@ def _apply(s: Session, agency: Agency, caller: Caller, m: dict[str, Any], now: d
     if op in p.REGISTER_OPS:
         return _register(s, agency, caller, m, payload, now)
     if op == p.DRAFT_OP:
-        return _draft(s, agency, caller, m, payload)
+        return _draft(s, agency, caller, m, payload, now)
     if op in p.DOCUMENT_OPS:
         return _document_op(s, agency, caller, m, payload, now)
     if op == "add_unit":
@@ -240,6 +240,26 @@ def _merge_files(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[d
     return sorted(seen.values(), key=lambda f: (f.get("added_at") or "", f["id"]))
 
 
+def clock_flag(m: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The fields that flag a record made by a desk whose clock was wrong, or nothing.
+
+    The desk sends the skew it measured; a record dated after the server's own time is also
+    flagged, since no desk can have made it in the future."""
+    skew = m.get(p.CLOCK_SKEW_FIELD)
+    skew = int(skew) if isinstance(skew, int | float) and not isinstance(skew, bool) else 0
+    at = m.get("at")
+    if isinstance(at, str):
+        try:
+            ahead = (datetime.fromisoformat(at) - now).total_seconds()
+        except (ValueError, TypeError):
+            ahead = 0.0
+        if ahead > p.CLOCK_SKEW_TOLERANCE_S and abs(skew) <= p.CLOCK_SKEW_TOLERANCE_S:
+            skew = int(ahead)
+    if abs(skew) <= p.CLOCK_SKEW_TOLERANCE_S:
+        return {}
+    return {p.CLOCK_SKEW_FIELD: skew, "server_received_at": now.isoformat()}
+
+
 def _register(
     s: Session,
     agency: Agency,
@@ -274,7 +294,8 @@ def _register(
             {"document_id": doc_id, "number": number, "server_last_number": counter.last_number},
         )
     counter.last_number = number
-    data = {k: v for k, v in payload.items() if k not in ("files", "register")}
+    flag = clock_flag(m, now)
+    data = {k: v for k, v in payload.items() if k not in ("files", "register")} | flag
     doc = ServerDocument(
         id=doc_id,
         agency_id=agency.id,
@@ -292,7 +313,7 @@ def _register(
     doc.version = agency.last_version + 1
     _emit_document(s, agency, doc)
     emit(s, agency, "register", counter.id, counter_data(counter))
-    return Answer(p.OK, "", {"document_id": doc_id, "number": number})
+    return Answer(p.OK, "", {"document_id": doc_id, "number": number} | flag)
 
 
 def _pick_series(s: Session, agency_id: str, kind: str, year: int, doc_type: str) -> str:
@@ -311,7 +332,12 @@ def _pick_series(s: Session, agency_id: str, kind: str, year: int, doc_type: str
 
 
 def _draft(
-    s: Session, agency: Agency, caller: Caller, m: dict[str, Any], payload: dict[str, Any]
+    s: Session,
+    agency: Agency,
+    caller: Caller,
+    m: dict[str, Any],
+    payload: dict[str, Any],
+    now: datetime,
 ) -> Answer:
     """A provisional draft: numbered now, or kept waiting while another desk holds the lease."""
     kind = payload["direction"]
@@ -329,6 +355,7 @@ def _draft(
         return Answer(p.REJECTED, "document_exists", {"document_id": doc_id})
     counter = counter_for(s, agency.id, kind, series, year)
     assert counter is not None
+    flag = clock_flag(m, now)
     doc = ServerDocument(
         id=doc_id,
         agency_id=agency.id,
@@ -336,18 +363,19 @@ def _draft(
         number=None,
         status="provisional",
         origin_desk_id=caller.desk_id,
-        data=dict(fields) | {"files": _files(m), "created_at": payload.get("created_at")},
+        data=dict(fields) | {"files": _files(m), "created_at": payload.get("created_at")} | flag,
         version=0,
+        # Drafts are numbered in this order, the server's receipt, never by the desk's clock.
         received_seq=agency.last_version + 1,
-        created_at=datetime.fromisoformat(str(m["at"])) if m.get("at") else agency.created_at,
+        created_at=now,
     )
     s.add(doc)
     s.flush()
     if counter.lease_desk_id is not None and counter.lease_desk_id != caller.desk_id:
         _emit_document(s, agency, doc)
-        return Answer(p.PROVISIONAL, "register_leased", {"document_id": doc_id})
+        return Answer(p.PROVISIONAL, "register_leased", {"document_id": doc_id} | flag)
     _number(s, agency, counter, doc)
-    return Answer(p.OK, "", {"document_id": doc_id, "number": doc.number})
+    return Answer(p.OK, "", {"document_id": doc_id, "number": doc.number} | flag)
 
 
 def _number(s: Session, agency: Agency, counter: RegisterCounter, doc: ServerDocument) -> None:
@@ -482,7 +510,31 @@ def acquire_lease(
         counter.lease_epoch += 1
         counter.lease_granted_at = now
         emit(s, agency, "register", counter.id, counter_data(counter))
-    return counter_data(counter)
+    following = _carry_into_next_year(s, agency, caller, counter, now)
+    return counter_data(counter) | ({"next_year": following} if following else {})
+
+
+def _carry_into_next_year(
+    s: Session, agency: Agency, caller: Caller, counter: RegisterCounter, now: datetime
+) -> dict[str, Any] | None:
+    """The holder of a register's lease also holds next year's register while it is empty and
+    nobody else holds it: a year can end during an outage, and the holder must be able to
+    start the new register at 1 offline without any other desk numbering it meanwhile."""
+    following = counter_for(s, agency.id, counter.kind, counter.series, counter.year + 1)
+    assert following is not None
+    if following.lease_desk_id == caller.desk_id:
+        return counter_data(following)
+    if following.lease_desk_id is not None or following.last_number > 0:
+        return None
+    if s.execute(
+        select(ServerDocument.id).where(ServerDocument.counter_id == following.id).limit(1)
+    ).first():
+        return None  # drafts already wait there: they are numbered online, not carried over
+    following.lease_desk_id = caller.desk_id
+    following.lease_epoch += 1
+    following.lease_granted_at = now
+    emit(s, agency, "register", following.id, counter_data(following))
+    return counter_data(following)
 
 
 def release_lease(
@@ -498,12 +550,23 @@ def release_lease(
         raise Refused(409, "no_lease")
     if not force and counter.lease_desk_id != caller.desk_id:
         raise Refused(409, "lease_held", station="")
+    holder = counter.lease_desk_id
     counter.lease_desk_id = None
     counter.lease_epoch += 1
     counter.lease_granted_at = None
     numbered = _number_waiting(s, agency, counter)
     emit(s, agency, "register", counter.id, counter_data(counter))
-    return counter_data(counter) | {"drafts_numbered": numbered}
+    answer = counter_data(counter) | {"drafts_numbered": numbered}
+    # Next year's register carried over with this lease goes back with it while still empty.
+    following = counter_for(s, agency.id, kind, series, year + 1, create=False)
+    if following is not None and following.lease_desk_id == holder and following.last_number == 0:
+        following.lease_desk_id = None
+        following.lease_epoch += 1
+        following.lease_granted_at = None
+        answer["drafts_numbered"] += _number_waiting(s, agency, following)
+        emit(s, agency, "register", following.id, counter_data(following))
+        answer["next_year"] = counter_data(following)
+    return answer
 
 
 def reconciliation_queue(s: Session, caller: Caller) -> list[dict[str, Any]]:

@@ -13,6 +13,8 @@ import pytest
 
 from clerk_app import errors
 from clerk_app.clock import VIETNAM
+from clerk_app.instructions.handover import hand_over_paper
+from clerk_app.instructions.secretary import Secretary
 from clerk_app.records import IncomingDraft
 from clerk_app.workspace import Workspace
 from sync.engine import DeskSync
@@ -79,11 +81,17 @@ def test_report_of_an_outage_over_a_weekend(
         d.sync()
     clock.now = FRIDAY_10 + timedelta(hours=1)
     with Workspace.open(desk, actor="nvan1.ubnd", clock=clock) as ws:
-        ws.register_incoming(_incoming("Về việc quyết toán năm 2025", "Thường", "12/STC-NS"))
+        ws.add_unit("KT", "Phòng Kinh tế")
+        normal = ws.register_incoming(
+            _incoming("Về việc quyết toán năm 2025", "Thường", "12/STC-NS")
+        ).document.summary.id
         clock.now += timedelta(minutes=20)
-        ws.register_incoming(
+        storm = ws.register_incoming(
             _incoming("Về việc phòng chống bão số 15, ứng phó khẩn cấp", "Hỏa tốc", "99/STC-KH")
-        )
+        ).document.summary.id
+        # The urgent paper goes to its handler at once, signed for in the handover log.
+        clock.now += timedelta(minutes=5)
+        hand_over_paper(Secretary(ws), storm, "KT", copies=1, note="Bản chính")
     clock.now = MONDAY_14 - timedelta(hours=2)
     with DeskSync(desk, clock=clock) as d:
         d.draft_incoming(_incoming("Về việc hòa giải tranh chấp đất đai", "Thượng khẩn", ""))
@@ -95,7 +103,14 @@ def test_report_of_an_outage_over_a_weekend(
     clock.now = MONDAY_14
     with DeskSync(desk, clock=clock) as d:
         d.sync()
+    clock.now = MONDAY_14 + timedelta(hours=1)  # after the outage: not in its handover log
+    with Workspace.open(desk, actor="nvan1.ubnd", clock=clock) as ws:
+        hand_over_paper(Secretary(ws), normal, "KT")
+    with DeskSync(desk, clock=clock) as d:
         facts = outage_facts(d)
+    assert [(h.document_id, h.receiver, h.copies) for h in facts.handovers] == [
+        (storm, "Phòng Kinh tế", 1)
+    ]
     assert facts.working_time_lost == timedelta(hours=9, minutes=30)
     assert facts.paper_mode
     assert [i.urgency for i in facts.items] == ["Hỏa tốc", "Thượng khẩn", "Thường"]
@@ -124,6 +139,10 @@ def test_report_of_an_outage_over_a_weekend(
         "Hỏa tốc",
         "Thượng khẩn",
         "chờ cấp số",
+        "Đã chuyển cho Phòng Kinh tế lúc 11:25 20/11/2026",
+        "Chưa chuyển giao bản giấy",
+        "Sổ chuyển giao văn bản giấy trong thời gian sự cố: 1 lượt",
+        "chưa ký nhận",
         "VĂN THƯ",
         "NGƯỜI CÓ THẨM QUYỀN",
     ):

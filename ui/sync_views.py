@@ -1,0 +1,519 @@
+"""The sync dialogs: drafts waiting for a number, who holds each register's lease, conflicts,
+and the office hours an outage is counted against.
+
+A thin shell over `sync.engine.DeskSync` and `sync.conflicts`: it lists what they return and
+passes the clerk's choice back; talking to the server runs off the GUI thread. A draft's number
+is shown only once the server issued it. No business rule is decided here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clerk_app import errors
+from clerk_app.messages import describe, field_name
+from sync.conflicts import DESK, SERVER, ConflictRow, list_conflicts, resolve
+from sync.engine import DeskSync, DraftRow, LeaseRow
+from sync.office_hours import load_office_hours, office_hours_from, save_office_hours, spans_text
+from ui.errors import present
+from ui.formatting import moment
+from ui.workers import run_in_background
+
+DIRECTIONS = {"incoming": "Văn bản đến", "outgoing": "Văn bản đi"}
+DRAFT_STATES = {
+    "waiting": "Chờ gửi lên máy chủ",
+    "provisional": "Dự thảo — chờ cấp số",
+    "numbered": "Đã được cấp số",
+    "rejected": "Bị từ chối",
+}
+STATE_COLOURS = {
+    "waiting": "#6c757d",
+    "provisional": "#8a6d00",
+    "numbered": "#1b5e20",
+    "rejected": "#b71c1c",
+}
+NO_NUMBER = "— chưa có số —"
+TABLE_STYLE = "QTableWidget { gridline-color: #d0d7de; } QHeaderView::section { padding: 4px; }"
+
+
+def _table(headers: Sequence[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().setVisible(False)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(True)
+    table.setStyleSheet(TABLE_STYLE)
+    return table
+
+
+def _cell(text: str, colour: str | None = None, bold: bool = False) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setToolTip(text)
+    if colour:
+        item.setForeground(QBrush(QColor(colour)))
+    if bold:
+        font = item.font()
+        font.setBold(True)
+        item.setFont(font)
+    return item
+
+
+def _value_text(value: object) -> str:
+    if value is None or value == "":
+        return "(để trống)"
+    if value is True:
+        return "Có"
+    if value is False:
+        return "Không"
+    return str(value)
+
+
+def draft_state_text(row: DraftRow) -> str:
+    text = DRAFT_STATES.get(row.status, row.status)
+    if row.status == "rejected" and row.reason:
+        text += ": " + describe(errors.ServerRefused(row.reason)).one_line()
+    return text
+
+
+# --- drafts ------------------------------------------------------------------------------------
+
+
+class DraftsDialog(QDialog):
+    """The "Bản nháp chờ cấp số": the drafts made on this desk and what the server did with them."""
+
+    HEADERS = ("Loại", "Số", "Lập lúc", "Tên loại", "Trích yếu", "Nơi gửi / nơi nhận", "Trạng thái")
+    NUMBER, SUBJECT, STATE = 1, 4, 6
+
+    def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data_dir = data_dir
+        self.setWindowTitle("Bản nháp chờ cấp số")
+        self.rows: list[DraftRow] = []
+        intro = QLabel(
+            "Văn bản lập trên bàn này khi bàn khác đang giữ quyền cấp số. Bản nháp không có số "
+            "cho đến khi máy chủ cấp số; không in hay gửi đi bản nháp như văn bản đã có số."
+        )
+        intro.setWordWrap(True)
+        self.summary = QLabel()
+        self.summary.setObjectName("draftsSummary")
+        self.table = _table(self.HEADERS)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(self.SUBJECT, QHeaderView.ResizeMode.Stretch)
+        for col in (0, 1, 2, 3, 5):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        # A rejection's reason is a sentence: wrapped in a fixed column, not one endless line.
+        header.setSectionResizeMode(self.STATE, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(self.STATE, 300)
+        self.refresh_button = QPushButton("Làm &mới")
+        self.refresh_button.clicked.connect(self.refresh)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        buttons.addButton(self.refresh_button, QDialogButtonBox.ButtonRole.ActionRole)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
+        self.resize(1100, 460)
+        self.refresh()
+
+    def refresh(self) -> None:
+        with DeskSync(self.data_dir) as desk:
+            self.rows = desk.drafts()
+        self.table.setRowCount(len(self.rows))
+        for i, d in enumerate(self.rows):
+            colour = STATE_COLOURS.get(d.status)
+            number = f"{d.number}/{d.year}" if d.number is not None else NO_NUMBER
+            cells = [
+                _cell(DIRECTIONS.get(d.direction, d.direction)),
+                _cell(number, colour if d.number is not None else "#6c757d", d.number is not None),
+                _cell(moment(d.created_at)),
+                _cell(d.doc_type),
+                _cell(d.subject),
+                _cell(d.party),
+                _cell(draft_state_text(d), colour, bold=d.status == "rejected"),
+            ]
+            for col, item in enumerate(cells):
+                self.table.setItem(i, col, item)
+        self.table.resizeRowsToContents()
+        waiting = sum(1 for d in self.rows if d.status in ("waiting", "provisional"))
+        self.summary.setText(
+            f"{len(self.rows)} bản nháp; {waiting} đang chờ cấp số."
+            if self.rows
+            else "Không có bản nháp nào."
+        )
+
+
+# --- leases ------------------------------------------------------------------------------------
+
+
+def holder_text(row: LeaseRow) -> str:
+    if row.holder == "mine":
+        return f"Bàn này ({row.holder_station})" if row.holder_station else "Bàn này"
+    if row.holder == "other":
+        if row.holder_station:
+            return f"Bàn «{row.holder_station}»"
+        return f"Một bàn khác (mã {(row.holder_desk_id or '')[:8]})"
+    if row.holder == "none":
+        return "Chưa bàn nào — máy chủ cấp số"
+    return "Chưa rõ — chưa đồng bộ"
+
+
+class LeaseDialog(QDialog):
+    """The "Quyền cấp số" dialog: which desk numbers each register offline; take it or hand it over."""
+
+    HEADERS = ("Sổ", "Loại", "Năm", "Bàn giữ quyền cấp số", "Số cuối (máy chủ)", "Số cuối (bàn)")
+    changed = Signal()
+
+    def __init__(
+        self,
+        data_dir: Path,
+        parent: QWidget | None = None,
+        confirm: Callable[[str, str], bool] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.data_dir = data_dir
+        self.setWindowTitle("Quyền cấp số")
+        self.rows: list[LeaseRow] = []
+        self.busy = False
+        self.confirm = confirm or self._ask
+        with DeskSync(data_dir) as desk:
+            self.role = desk.role()
+        intro = QLabel(
+            "Khi mất kết nối máy chủ, chỉ bàn giữ quyền cấp số của một sổ được cấp số cho sổ đó; "
+            "các bàn khác lập bản nháp. Bàn giao quyền cấp số khi đang trực tuyến."
+        )
+        intro.setWordWrap(True)
+        self.table = _table(self.HEADERS)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, len(self.HEADERS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.itemSelectionChanged.connect(self._enable)
+        self.take_button = QPushButton("&Nhận quyền cấp số")
+        self.release_button = QPushButton("&Bàn giao quyền cấp số")
+        self.force_button = QPushButton("&Thu hồi và nhận về bàn này…")
+        self.force_button.setVisible(self.role == "admin")
+        self.take_button.clicked.connect(lambda: self._act("take"))
+        self.release_button.clicked.connect(lambda: self._act("release"))
+        self.force_button.clicked.connect(lambda: self._act("force"))
+        self.status = QLabel()
+        self.status.setObjectName("leaseStatus")
+        self.status.setWordWrap(True)
+        actions = QHBoxLayout()
+        for b in (self.take_button, self.release_button, self.force_button):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(actions)
+        layout.addWidget(self.status)
+        layout.addWidget(close)
+        self.resize(980, 420)
+        self.refresh()
+
+    def refresh(self) -> None:
+        with DeskSync(self.data_dir) as desk:
+            self.rows = desk.leases()
+        selected = self.selected()
+        self.table.setRowCount(len(self.rows))
+        for i, r in enumerate(self.rows):
+            colour = {"mine": "#1b5e20", "other": "#8a6d00"}.get(r.holder)
+            cells = [
+                _cell(r.name or r.series),
+                _cell(DIRECTIONS.get(r.kind, r.kind)),
+                _cell(str(r.year)),
+                _cell(holder_text(r), colour, bold=r.holder == "mine"),
+                _cell(str(r.server_last_number)),
+                _cell(str(r.local_last_number)),
+            ]
+            for col, item in enumerate(cells):
+                self.table.setItem(i, col, item)
+        keys = [(r.kind, r.series, r.year) for r in self.rows]
+        if selected is not None and (selected.kind, selected.series, selected.year) in keys:
+            self.table.selectRow(keys.index((selected.kind, selected.series, selected.year)))
+        elif self.rows:
+            self.table.selectRow(0)
+        self._enable()
+
+    def selected(self) -> LeaseRow | None:
+        picked = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not picked or picked[0].row() >= len(self.rows):
+            return None
+        return self.rows[picked[0].row()]
+
+    def _enable(self) -> None:
+        row = self.selected()
+        free = not self.busy and row is not None
+        self.take_button.setEnabled(free and row is not None and row.holder != "mine")
+        self.release_button.setEnabled(free and row is not None and row.holder == "mine")
+        self.force_button.setEnabled(free and row is not None and row.holder == "other")
+
+    def _ask(self, title: str, text: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=self)
+        yes = box.addButton("Thu hồi và nhận", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Không", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return box.clickedButton() is yes
+
+    def _act(self, what: str) -> None:
+        row = self.selected()
+        if row is None or self.busy:
+            return
+        label = f"{row.name or row.series} {row.year}"
+        if what == "force" and not self.confirm(
+            "Thu hồi quyền cấp số",
+            f"{holder_text(row)} đang giữ quyền cấp số của «{label}». Thu hồi khi bàn đó "
+            "không bàn giao được (hỏng máy, mất kết nối lâu). Các số bàn đó cấp ngoại tuyến "
+            "sau lúc này sẽ phải đối chiếu. Thu hồi và nhận quyền cấp số về bàn này?",
+        ):
+            return
+        data_dir, kind, year, series = self.data_dir, row.kind, row.year, row.series
+
+        def work() -> dict[str, Any]:
+            with DeskSync(data_dir) as desk:
+                if what == "release":
+                    return desk.release_lease(kind, year, series)
+                return desk.take_lease(kind, year, series, force=what == "force")
+
+        def done(_answer: object) -> None:
+            self.busy = False
+            self.status.setText(
+                f"Đã bàn giao quyền cấp số «{label}»."
+                if what == "release"
+                else f"Bàn này đã nhận quyền cấp số «{label}»."
+            )
+            self.refresh()
+            self.changed.emit()
+
+        def failed(error: BaseException) -> None:
+            self.busy = False
+            self.status.setText(
+                describe(error).one_line() if isinstance(error, errors.ClerkError) else ""
+            )
+            self.refresh()
+            present(error, self)
+
+        self.busy = True
+        self._enable()
+        self.status.setText("Đang làm việc với máy chủ…")
+        run_in_background(work, done, failed, owner=self)
+
+
+# --- conflicts ---------------------------------------------------------------------------------
+
+CHOICES = [(SERVER, "Giữ giá trị trên máy chủ"), (DESK, "Dùng giá trị của bàn này")]
+KIND_TEXT = {
+    "fields": "Cùng một trường được sửa ở hai nơi",
+    "number": "Số văn bản khác với máy chủ",
+}
+
+
+class ConflictsDialog(QDialog):
+    """The "Xung đột đồng bộ" dialog: both values side by side; the clerk picks which one stands."""
+
+    changed = Signal()
+
+    def __init__(self, workspace: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws = workspace
+        self.data_dir = Path(workspace.data_dir)
+        self.setWindowTitle("Xung đột đồng bộ")
+        self.rows: list[ConflictRow] = []
+        self.list = QListWidget()
+        self.list.setObjectName("conflictList")
+        self.list.setWordWrap(True)
+        self.list.currentRowChanged.connect(self._show)
+        self.heading = QLabel()
+        self.heading.setWordWrap(True)
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        self.table = _table(["Trường", "Giá trị trên bàn này", "Giá trị trên máy chủ", "Giữ"])
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.reason = QLineEdit("Giải quyết xung đột đồng bộ")
+        self.reason.setPlaceholderText("Lý do (ghi vào lịch sử đính chính)")
+        self.resolve_button = QPushButton("&Ghi quyết định")
+        self.resolve_button.setDefault(True)
+        self.resolve_button.clicked.connect(self.resolve_current)
+        self.status = QLabel()
+        self.status.setObjectName("conflictStatus")
+        self.status.setWordWrap(True)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.heading)
+        right_layout.addWidget(self.table, 1)
+        reason_row = QHBoxLayout()
+        reason_row.addWidget(QLabel("Lý do:"))
+        reason_row.addWidget(self.reason, 1)
+        reason_row.addWidget(self.resolve_button)
+        right_layout.addLayout(reason_row)
+        split = QSplitter()
+        split.addWidget(self.list)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([300, 760])
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            QLabel(
+                "Máy chủ và bàn này ghi khác nhau về cùng một văn bản. Chọn giá trị được giữ; "
+                "thay đổi được ghi thành đính chính (có lịch sử) và gửi lên máy chủ."
+            )
+        )
+        layout.addWidget(split, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(close)
+        self.resize(1080, 480)
+        self.refresh()
+
+    def refresh(self) -> None:
+        with DeskSync(self.data_dir) as desk:
+            self.rows = list_conflicts(desk)
+        self.list.clear()
+        for r in self.rows:
+            QListWidgetItem(
+                f"{r.title}\n{KIND_TEXT.get(r.kind, r.kind)} — {moment(r.at)}", self.list
+            )
+        if self.rows:
+            self.list.setCurrentRow(0)
+        else:
+            self._show(-1)
+
+    def choice_boxes(self) -> dict[str, QComboBox]:
+        boxes: dict[str, QComboBox] = {}
+        for i in range(self.table.rowCount()):
+            box, item = self.table.cellWidget(i, 3), self.table.item(i, 0)
+            if isinstance(box, QComboBox) and item is not None:
+                boxes[str(item.data(Qt.ItemDataRole.UserRole))] = box
+        return boxes
+
+    def _show(self, index: int) -> None:
+        row = self.rows[index] if 0 <= index < len(self.rows) else None
+        self.resolve_button.setEnabled(row is not None)
+        self.table.setRowCount(0)
+        if row is None:
+            self.heading.setText("Không có xung đột nào chờ giải quyết.")
+            return
+        lines = [row.title, KIND_TEXT.get(row.kind, row.kind)]
+        if row.kind == "number":
+            lines.append(
+                f"Số trên bàn này: {row.desk_number if row.desk_number is not None else 'không có'}"
+                f"; số trên máy chủ: {row.server_number}. Số đã cấp không đổi được; báo quản trị "
+                "hệ thống đối chiếu sổ."
+            )
+        self.heading.setText("\n".join(lines))
+        self.table.setRowCount(len(row.fields))
+        for i, f in enumerate(row.fields):
+            name = _cell(field_name(f.name), bold=True)
+            name.setData(Qt.ItemDataRole.UserRole, f.name)
+            self.table.setItem(i, 0, name)
+            self.table.setItem(i, 1, _cell(_value_text(f.desk_value), "#0d47a1"))
+            self.table.setItem(i, 2, _cell(_value_text(f.server_value), "#4a148c"))
+            box = QComboBox()
+            for value, text in CHOICES:
+                box.addItem(text, value)
+            self.table.setCellWidget(i, 3, box)
+        self.table.resizeRowsToContents()
+
+    def resolve_current(self) -> None:
+        index = self.list.currentRow()
+        if not 0 <= index < len(self.rows):
+            return
+        row = self.rows[index]
+        choices = {name: str(box.currentData()) for name, box in self.choice_boxes().items()}
+        try:
+            with DeskSync(self.data_dir) as desk:
+                change = resolve(self.ws, desk, row.key, choices, self.reason.text())
+        except errors.ClerkError as exc:
+            present(exc, self)
+            return
+        self.status.setText(
+            "Đã ghi đính chính; thay đổi sẽ gửi lên máy chủ ở lần đồng bộ tới."
+            if change.document_ids
+            else "Đã giữ giá trị trên máy chủ; không cần đính chính."
+        )
+        self.refresh()
+        self.changed.emit()
+
+
+# --- office hours ------------------------------------------------------------------------------
+
+
+class OfficeHoursDialog(QDialog):
+    """The office's working hours, which the outage records count working time lost against."""
+
+    def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data_dir = data_dir
+        self.setWindowTitle("Giờ làm việc của cơ quan")
+        morning, afternoon = spans_text(load_office_hours(data_dir)).split(",")[:2]
+        self.morning = QLineEdit(morning)
+        self.afternoon = QLineEdit(afternoon)
+        for edit in (self.morning, self.afternoon):
+            edit.setPlaceholderText("07:30-11:30")
+        form = QFormLayout()
+        form.addRow("Buổi &sáng:", self.morning)
+        form.addRow("Buổi &chiều:", self.afternoon)
+        note = QLabel(
+            "Dùng để tính số giờ làm việc bị mất khi mất kết nối máy chủ (biên bản sự cố); "
+            "không tính thứ Bảy, Chủ nhật và ngày lễ."
+        )
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.resize(460, 180)
+
+    def save(self) -> None:
+        try:
+            hours = office_hours_from(
+                self.morning.text(), self.afternoon.text(), load_office_hours(self.data_dir)
+            )
+        except errors.ClerkError as exc:
+            present(exc, self)
+            return
+        save_office_hours(self.data_dir, hours)
+        self.accept()
