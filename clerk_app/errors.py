@@ -490,6 +490,21 @@ class TimestampServerFailed(ClerkError):
     detail: str = ""
 
 
+@dataclass(eq=False)
+class TrustCertificateUnreadable(ClerkError):
+    """A file offered to the trust store holds no X.509 certificate (PEM or DER)."""
+
+    path: str
+
+
+@dataclass(eq=False)
+class TrustCertificateOutsideStore(ClerkError):
+    """The certificate sits in a folder the administrator named; the desk does not delete it."""
+
+    path: str
+    folder: str
+
+
 # --- the secretary's desk: instructions, deadlines, handovers, tasks ----------------------------
 
 
@@ -555,6 +570,14 @@ class ServerUnreachable(ClerkError):
 
     url: str
     detail: str = ""
+
+
+@dataclass(eq=False)
+class ClockSkewed(ClerkError):
+    """The desk clock differs from the server's by `skew_s` seconds (positive: ahead). Shown
+    as a warning; the desk keeps working and flags what the wrong clock dates."""
+
+    skew_s: int
 
 
 @dataclass(eq=False)

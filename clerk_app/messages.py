@@ -82,6 +82,22 @@ def _kind(kind: str) -> str:
     return "văn bản đến" if kind == "incoming" else "văn bản đi"
 
 
+def _span(seconds: int) -> str:
+    """`2 ngày 3 giờ`, `5 giờ 12 phút`, `7 phút`: a clock's error as a clerk reads it."""
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = [(days, "ngày"), (hours, "giờ"), (minutes, "phút")]
+    shown = [f"{n} {unit}" for n, unit in parts if n][:2]
+    return " ".join(shown) or f"{seconds} giây"
+
+
+def clock_skew_short(skew_s: int) -> str:
+    """The status bar's few words for a wrong desk clock (the full message is `describe`'s)."""
+    way = "nhanh" if skew_s > 0 else "chậm"
+    return f"Đồng hồ máy {way} {_span(abs(skew_s))}: hãy chỉnh lại ngày giờ"
+
+
 def _dmy(iso_date: str) -> str:
     """`2026-03-01` as offices write it: `01/03/2026`."""
     year, month, day = iso_date.split("-")
@@ -419,6 +435,16 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
         "Chưa có tệp nào được ghi; kiểm tra kết nối mạng hoặc địa chỉ máy chủ trong cài đặt"
         " ký số, hoặc để trống địa chỉ đó để ký không kèm dấu thời gian.",
     ),
+    e.TrustCertificateUnreadable: lambda x: Message(
+        f"Tệp «{x.path}» không chứa chứng thư số nào đọc được.",
+        "Chọn tệp chứng thư gốc dạng PEM hoặc DER (.pem, .crt, .cer, .der) do tổ chức cấp"
+        " chứng thư (Ban Cơ yếu Chính phủ) công bố.",
+    ),
+    e.TrustCertificateOutsideStore: lambda x: Message(
+        f"Chứng thư «{x.path}» nằm trong thư mục «{x.folder}» do quản trị viên chỉ định,"
+        " không phải trong kho của máy này.",
+        "Xóa tệp đó trong thư mục ấy, hoặc bỏ cả thư mục khỏi kho chứng thư tin cậy.",
+    ),
     e.DeadlineInPast: lambda x: Message(
         f"Hạn xử lý {_dmy(x.value)} đã qua (hôm nay là {_dmy(x.today)}).",
         "Chọn một ngày từ hôm nay trở đi hoặc nhập số ngày làm việc.",
@@ -520,6 +546,12 @@ SERVER_REASONS: dict[str, Message] = {
 
 
 def _server_refused(x: e.ServerRefused) -> Message:
+    station = x.details.get("station") if x.reason == "lease_held" else None
+    if station:
+        return Message(
+            f"Bàn làm việc «{station}» đang giữ quyền cấp số của sổ này.",
+            SERVER_REASONS["lease_held"].todo,
+        )
     return SERVER_REASONS.get(
         x.reason,
         Message(f"Máy chủ từ chối yêu cầu ({x.reason}).", "Báo bộ phận hỗ trợ kèm mã lỗi này."),
@@ -534,6 +566,11 @@ _RULES.update(
             "Nếu mất kết nối quá 4 giờ làm việc, chuyển sang xử lý văn bản giấy và lập biên bản sự cố.",
         ),
         e.ServerRefused: _server_refused,
+        e.ClockSkewed: lambda x: Message(
+            f"Đồng hồ máy này {'nhanh' if x.skew_s > 0 else 'chậm'} {_span(abs(x.skew_s))} so với "
+            "máy chủ; thời gian đăng ký ghi trên máy này bị đánh dấu cần kiểm tra.",
+            "Hãy chỉnh lại ngày giờ của máy tính (hoặc báo bộ phận hỗ trợ), rồi đồng bộ lại.",
+        ),
         e.DeskNotConnected: lambda x: Message(
             "Bàn làm việc này chưa kết nối máy chủ trung tâm.",
             "Chạy «clerk connect --server URL --username TÊN --password-env BIẾN».",

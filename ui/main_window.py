@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         self.detail.hand_over_requested.connect(self.hand_over)
         self.detail.attach_requested.connect(self.attach_files)
         self.detail.cancel_requested.connect(self.cancel_document)
+        self.detail.verify_file_requested.connect(self.verify_file)
 
         self.splitter = QSplitter()
         self.splitter.addWidget(self.stack)
@@ -216,6 +217,9 @@ class MainWindow(QMainWindow):
         self.maintenance_timer.timeout.connect(self.maintain_when_quiet)
         self.maintenance_timer.start()
         self.sync_runner = self._start_sync()
+        from ui.watch_panel import WatchedFolderDesk
+
+        self.watched_folder = WatchedFolderDesk(self, workspace.data_dir, self.register_scanned)
         self.refresh()
         self.nav.setCurrentRow(PAGE_INCOMING)
 
@@ -260,11 +264,20 @@ class MainWindow(QMainWindow):
         self.action_scan = self._action(
             documents, "&Quét văn bản đến…", "Ctrl+Shift+S", self.open_scanner
         )
+        self.action_watch = self._action(
+            documents, "Thư mục &nhận bản quét…", None, lambda: self.watched_folder.choose()
+        )
         self.action_instruct = self._action(
             documents, "Nhập ý kiến chỉ đạo (&bút phê)…", "Ctrl+I", self.open_instructions
         )
         self.action_follow_up = self._action(
             documents, "&Theo dõi, đôn đốc…", "Ctrl+T", self.open_follow_up
+        )
+        self.action_paper_handover = self._action(
+            documents, "Chuyển giao &bản giấy, ký nhận…", "Ctrl+Shift+G", self.open_paper_handover
+        )
+        self.action_tasks = self._action(
+            documents, "Nhiệm vụ cấp trên &giao…", "Ctrl+Shift+T", self.open_tasks
         )
         self.action_sign = self._action(
             documents, "&Ký số cơ quan…", "Ctrl+Shift+K", self._sign_current
@@ -272,6 +285,7 @@ class MainWindow(QMainWindow):
         self.action_stamp = self._action(
             documents, "Đóng &dấu đến lên bản quét", "Ctrl+D", self._stamp_current
         )
+        self.action_verify = self._action(documents, "Kiểm tra chữ &ký…", None, self.verify_pdf)
         documents.addSeparator()
         self.action_print = self._action(
             documents, "&In sổ đăng ký…", "Ctrl+P", self.print_register
@@ -280,12 +294,31 @@ class MainWindow(QMainWindow):
         documents.addSeparator()
         self._action(documents, "&Thoát", "Ctrl+Q", self.close)
 
+        signatures = bar.addMenu("&Chữ ký số")
+        signatures.addAction(self.action_sign)
+        self.action_sign_scan = self._action(
+            signatures, "Ký số &bản sao văn bản đến…", None, self._sign_scan_copy_current
+        )
+        signatures.addAction(self.action_verify)
+        signatures.addSeparator()
+        self.action_signing_settings = self._action(
+            signatures, "&Cài đặt ký số…", None, self.open_signing_settings
+        )
+
         view = bar.addMenu("&Xem")
         for i, label in enumerate(NAV_LABELS[:3]):
             self._action(view, label, f"Ctrl+{i + 1}", lambda i=i: self.nav.setCurrentRow(i))
         self.action_search = self._action(view, "&Tìm kiếm", "Ctrl+F", self.focus_search)
         view.addSeparator()
         self.action_refresh = self._action(view, "&Làm mới", "F5", self.refresh)
+
+        sync_menu = bar.addMenu("Đồng &bộ")
+        self.sync_menu = sync_menu
+        self.action_leases = self._action(sync_menu, "&Quyền cấp số…", None, self.open_leases)
+        self.action_drafts = self._action(sync_menu, "&Bản nháp…", None, self.open_drafts)
+        self.action_conflicts = self._action(sync_menu, "&Xung đột…", None, self.open_conflicts)
+        sync_menu.addSeparator()
+        self._action(sync_menu, "&Giờ làm việc…", None, self.open_office_hours)
 
         help_menu = bar.addMenu("&Trợ giúp")
         self._action(help_menu, "&Phím tắt", "F1", self.show_shortcuts)
@@ -439,6 +472,7 @@ class MainWindow(QMainWindow):
             form.close()
         if self.sync_runner is not None:
             self.sync_runner.stop(timeout=5.0)
+        self.watched_folder.stop()
         super().closeEvent(event)
 
     def _start_sync(self) -> Any:
@@ -453,8 +487,46 @@ class MainWindow(QMainWindow):
         runner = SyncRunner(data_dir)
         runner.start()
         self.sync_status = SyncStatus(runner.state, self)
+        self.sync_status.clicked.connect(
+            lambda: self.sync_menu.popup(
+                self.sync_status.mapToGlobal(self.sync_status.rect().topLeft())
+            )
+        )
         self.statusBar().addPermanentWidget(self.sync_status)
         return runner
+
+    def open_leases(self) -> Any:
+        from ui.sync_views import LeaseDialog
+
+        return self._sync_dialog(lambda: LeaseDialog(self.workspace.data_dir, self))
+
+    def open_drafts(self) -> Any:
+        from ui.sync_views import DraftsDialog
+
+        return self._sync_dialog(lambda: DraftsDialog(self.workspace.data_dir, self))
+
+    def open_conflicts(self) -> Any:
+        from ui.sync_views import ConflictsDialog
+
+        return self._sync_dialog(lambda: ConflictsDialog(self.workspace, self))
+
+    def open_office_hours(self) -> Any:
+        from ui.sync_views import OfficeHoursDialog
+
+        return self._sync_dialog(lambda: OfficeHoursDialog(self.workspace.data_dir, self))
+
+    def _sync_dialog(self, make: Any) -> Any:
+        """Open a sync dialog (non-modal); a correction it writes refreshes the registers."""
+        dialog = presenter.guarded_value(make, self)
+        if dialog is None:
+            return None
+        if hasattr(dialog, "changed"):
+            dialog.changed.connect(self.refresh)
+            if self.sync_runner is not None:
+                dialog.changed.connect(self.sync_runner.sync_now)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     # --- drag and drop -------------------------------------------------------------------------
 
@@ -602,6 +674,34 @@ class MainWindow(QMainWindow):
             busy="Đang ký số bằng USB ký số…",
         )
 
+    def _sign_scan_copy_current(self) -> None:
+        document_id = self._selected_id()
+        if document_id is None:
+            self.statusBar().showMessage("Chọn một văn bản đến đã có bản quét.", 5000)
+            return
+        self.sign_scan_copy(document_id)
+
+    def sign_scan_copy(self, document_id: str) -> Any:
+        """The agency's signature on an incoming scan, as a new version; PIN asked each time."""
+        from ui import signing_menu
+
+        return signing_menu.sign_scan_copy(self, self.workspace, document_id, self.apply_change)
+
+    def verify_pdf(self) -> Any:
+        from ui import signing_menu
+
+        return signing_menu.verify_pdf(self, self.workspace.data_dir)
+
+    def verify_file(self, sha256: str, filename: str) -> Any:
+        from ui import signing_menu
+
+        return signing_menu.verify_document_file(self, self.workspace, sha256, filename)
+
+    def open_signing_settings(self) -> Any:
+        from ui import signing_menu
+
+        return signing_menu.open_settings(self, self.workspace.data_dir)
+
     def open_stamp_dialog(self, document_id: str) -> Any:
         """Page 1 with the stamp's place; the clerk moves it if needed and stamps (Enter)."""
         from ui.stamp_dialog import StampDialog
@@ -667,6 +767,30 @@ class MainWindow(QMainWindow):
         screen.setWindowTitle("Theo dõi, đôn đốc giải quyết văn bản")
         screen.changed.connect(self.refresh)
         screen.resize(1100, 700)
+        screen.show()
+        return screen
+
+    def open_paper_handover(self) -> Any:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from ui.handover_screen import HandoverScreen
+
+        screen = HandoverScreen(self.workspace)
+        screen.setParent(self, Qt.WindowType.Window)
+        screen.changed.connect(self.refresh)
+        # The slip goes to the system's PDF viewer to be printed for signatures.
+        screen.slip_written.connect(lambda p: QDesktopServices.openUrl(QUrl.fromLocalFile(str(p))))
+        screen.resize(1200, 800)
+        screen.show()
+        return screen
+
+    def open_tasks(self) -> Any:
+        from ui.task_screen import TaskScreen
+
+        screen = TaskScreen(self.workspace)
+        screen.setParent(self, Qt.WindowType.Window)
+        screen.resize(1300, 800)
         screen.show()
         return screen
 
