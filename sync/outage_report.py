@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -21,53 +20,23 @@ from clerk_app.clock import VIETNAM, Clock, system_clock, to_vietnam, vietnam_da
 from clerk_app.instructions.records import HandoverInfo
 from clerk_app.printing.fonts import register_fonts
 from clerk_app.storage.models import Agency, Document, OutboxEntry
+from clerk_app.storage.secretary_models import CalendarOverride
 from clerk_app.storage.sync_models import Outage, SyncDraft
 from clerk_app.vocabulary import NORMAL_URGENCY, URGENCY_RANK
-from clerk_app.workdays.calendar import WorkCalendar
+from clerk_app.workdays.calendar import Override, OverrideKind, WorkCalendar
+from clerk_app.workdays.office_hours import OfficeHours, load_office_hours
 from sync import protocol as p
 from sync.engine import DeskSync
 
 # KH&CN 2018 art. 5.1: beyond this many working hours the office switches to paper.
 PAPER_THRESHOLD = timedelta(hours=4)
-
-_SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-
-
-@dataclass(frozen=True)
-class OfficeHours:
-    """The office's daily working spans (Vietnam time); a setting, 07:30–11:30 and 13:30–17:00."""
-
-    spans: tuple[tuple[time, time], ...] = (
-        (time(7, 30), time(11, 30)),
-        (time(13, 30), time(17, 0)),
-    )
-
-    @classmethod
-    def parse(cls, text: str) -> OfficeHours:
-        """From "07:30-11:30,13:30-17:00"; raises InvalidValue on anything else."""
-        spans: list[tuple[time, time]] = []
-        for part in text.split(","):
-            m = _SPAN.match(part)
-            if m is None:
-                raise errors.InvalidValue("office_hours", text, "07:30-11:30,13:30-17:00")
-            h1, m1, h2, m2 = (int(g) for g in m.groups())
-            try:
-                opens, closes = time(h1, m1), time(h2, m2)
-            except ValueError:
-                raise errors.InvalidValue("office_hours", text, "07:30-11:30,13:30-17:00") from None
-            if closes <= opens or (spans and opens < spans[-1][1]):
-                raise errors.InvalidValue("office_hours", text, "07:30-11:30,13:30-17:00")
-            spans.append((opens, closes))
-        return cls(tuple(spans))
-
-    def label(self) -> str:
-        return ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in self.spans)
+DEFAULT_HOURS = OfficeHours()
 
 
 def working_time_lost(
     start: datetime,
     end: datetime,
-    hours: OfficeHours = OfficeHours(),
+    hours: OfficeHours = DEFAULT_HOURS,
     calendar: WorkCalendar | None = None,
 ) -> timedelta:
     """Office time between `start` and `end` on working days (weekends and holidays count 0)."""
@@ -138,11 +107,23 @@ class OutageFacts:
 def outage_facts(
     desk: DeskSync,
     outage_id: int | None = None,
-    hours: OfficeHours = OfficeHours(),
+    hours: OfficeHours | None = None,
     clock: Clock = system_clock,
 ) -> OutageFacts:
-    """Gather the report's facts; `outage_id` None means the last recorded outage."""
+    """Gather the report's facts; `outage_id` None means the last recorded outage.
+
+    Hours lost are counted with the desk's stored office hours (unless `hours` is given) and
+    the agency's calendar including the administrator's make-up days and extra days off.
+    """
+    hours = hours or load_office_hours(desk.data_dir)
     with desk.db.read() as s:
+        calendar = WorkCalendar(
+            (
+                Override(r.day, cast(OverrideKind, r.kind), r.reason)
+                for r in s.execute(select(CalendarOverride)).scalars()
+            ),
+            hours.spans,
+        )
         if outage_id is None:
             outage = s.execute(
                 select(Outage).order_by(Outage.id.desc()).limit(1)
@@ -208,7 +189,7 @@ def outage_facts(
             ended_at=outage.ended_at,
             cause=outage.cause,
             duration=end - outage.started_at,
-            working_time_lost=working_time_lost(outage.started_at, end, hours),
+            working_time_lost=working_time_lost(outage.started_at, end, hours, calendar),
             office_hours=hours,
             items=items,
         )

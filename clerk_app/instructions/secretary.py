@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,8 +33,9 @@ from clerk_app.storage.secretary_models import (
 )
 from clerk_app.text import fold, nfc
 from clerk_app.vocabulary import NORMAL_URGENCY, SOURCE_CHANNELS
-from clerk_app.workdays.calendar import Override, WorkCalendar
+from clerk_app.workdays.calendar import Override, OverrideKind, WorkCalendar
 from clerk_app.workdays.limits import LimitFlag, TimeLimit, assess
+from clerk_app.workdays.office_hours import load_office_hours
 from clerk_app.workspace import Workspace
 
 # Instructions a leader writes again and again; offered before the desk has its own history.
@@ -113,7 +114,11 @@ class Secretary:
     def calendar(self) -> WorkCalendar:
         with self._db.read() as s:
             rows = s.execute(select(CalendarOverride)).scalars().all()
-            return WorkCalendar(Override(r.day, r.kind, r.reason) for r in rows)  # type: ignore[arg-type]
+        # The desk's own office hours: limits counted in working hours follow the agency's day.
+        hours = load_office_hours(self.ws.data_dir)
+        return WorkCalendar(
+            (Override(r.day, cast(OverrideKind, r.kind), r.reason) for r in rows), hours.spans
+        )
 
     def set_calendar_day(self, day: date, kind: str, reason: str = "") -> None:
         """An administrator's make-up working day (`workday`) or extra day off (`day_off`)."""

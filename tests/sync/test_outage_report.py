@@ -16,6 +16,7 @@ from clerk_app.clock import VIETNAM
 from clerk_app.instructions.handover import hand_over_paper
 from clerk_app.instructions.secretary import Secretary
 from clerk_app.records import IncomingDraft
+from clerk_app.workdays.office_hours import save_office_hours
 from clerk_app.workspace import Workspace
 from sync.engine import DeskSync
 from sync.outage_report import OfficeHours, outage_facts, working_time_lost
@@ -27,12 +28,12 @@ MONDAY_14 = datetime(2026, 11, 23, 14, 0, tzinfo=VIETNAM)
 
 
 def test_working_time_lost_skips_lunch_weekend_and_holidays() -> None:
-    # Fri 10:00-11:30 + 13:30-17:00, Mon 07:30-11:30 + 13:30-14:00.
-    assert working_time_lost(FRIDAY_10, MONDAY_14) == timedelta(hours=9, minutes=30)
+    # Fri 10:00-11:30 + 13:00-17:00, Mon 07:30-11:30 + 13:00-14:00 (the default hours).
+    assert working_time_lost(FRIDAY_10, MONDAY_14) == timedelta(hours=10, minutes=30)
     lunch = working_time_lost(
         datetime(2026, 11, 25, 11, 0, tzinfo=VIETNAM), datetime(2026, 11, 25, 14, 0, tzinfo=VIETNAM)
     )
-    assert lunch == timedelta(hours=1)
+    assert lunch == timedelta(hours=1, minutes=30)
     # Quốc khánh 2/9/2026 (Wednesday) counts nothing.
     national_day = working_time_lost(
         datetime(2026, 9, 2, 7, 0, tzinfo=VIETNAM), datetime(2026, 9, 2, 18, 0, tzinfo=VIETNAM)
@@ -111,8 +112,15 @@ def test_report_of_an_outage_over_a_weekend(
     assert [(h.document_id, h.receiver, h.copies) for h in facts.handovers] == [
         (storm, "Phòng Kinh tế", 1)
     ]
-    assert facts.working_time_lost == timedelta(hours=9, minutes=30)
+    assert facts.working_time_lost == timedelta(hours=10, minutes=30)
     assert facts.paper_mode
+    # The desk's own hours and the administrator's extra day off are what count.
+    save_office_hours(desk, OfficeHours.parse("07:00-11:00,13:30-16:30"))
+    with Workspace.open(desk, actor="nvan1.ubnd", clock=clock) as ws:
+        Secretary(ws).set_calendar_day(MONDAY_14.date(), "day_off", "Nghỉ bù")
+    with DeskSync(desk, clock=clock) as d:
+        # Fri 10:00-11:00 + 13:30-16:30 only: Monday is now a day off.
+        assert outage_facts(d).working_time_lost == timedelta(hours=4)
     assert [i.urgency for i in facts.items] == ["Hỏa tốc", "Thượng khẩn", "Thường"]
     assert [i.number for i in facts.items] == [2, None, 1]
 

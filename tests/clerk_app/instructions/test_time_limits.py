@@ -104,3 +104,30 @@ def test_due_json_carries_rule_and_flags(capsys: pytest.CaptureFixture[str], des
     assert code == 0
     (line,) = [ln for ln in text.splitlines() if "Đến từ tháng Ba" in ln]
     assert line.endswith("[quá hạn chuyển]")
+
+
+def test_working_hours_follow_the_desk_office_hours_setting(
+    secretary: Secretary, workspace: Workspace, clock: object
+) -> None:
+    from clerk_app.workdays.office_hours import OfficeHours, save_office_hours
+
+    save_office_hours(workspace.data_dir, OfficeHours.parse("07:30-11:30,13:30-16:30"))
+    friday = datetime(2026, 3, 13, 15, 0, tzinfo=VIETNAM)
+    clock.now = friday  # type: ignore[attr-defined]
+    doc_id = workspace.register_incoming(
+        IncomingDraft(
+            issuer="Sở Nội vụ",
+            reference="8/SNV",
+            issued_on=None,
+            doc_type="Công văn",
+            subject="Văn bản điện tử",
+            source_channel=SYSTEM_CHANNEL,
+            received_at=friday,
+        )
+    ).document.summary.id
+    clock.now = datetime(2026, 3, 16, 9, 0, tzinfo=VIETNAM)  # type: ignore[attr-defined]
+    _instruct(secretary, doc_id)
+    (item,) = secretary.due()
+    assert item.limit is not None
+    # A 7-hour day: 1 h 30 on Friday, 4 h Monday morning, 2 h 30 Monday afternoon → 16:00.
+    assert item.limit.limit == datetime(2026, 3, 16, 16, 0, tzinfo=VIETNAM)
