@@ -426,7 +426,14 @@ class DetailPane(QWidget):
     def _preview_file(self, item: QListWidgetItem | None) -> None:
         if item is None:
             self.preview.clear()
+            self.verify_button.setEnabled(False)
             return
         sha = str(item.data(Qt.ItemDataRole.UserRole))
+        # Only a PDF can carry a signature; an image scan has nothing to check.
+        media = next(
+            (f.media_type for f in (self.detail.files if self.detail else []) if f.sha256 == sha),
+            "",
+        )
+        self.verify_button.setEnabled(media == "application/pdf")
         workspace = self.workspace
         self.preview.set_source(item.text(), lambda: bytes(workspace.file_bytes(sha)))

@@ -226,6 +226,35 @@ def test_detail_pane_verifies_an_attached_file(
     assert [c.signer for c in dialog.checks or []] == ["Nguyễn Văn Hùng"]
 
 
+def test_verify_is_offered_only_for_a_pdf(
+    qtbot: QtBot, window: MainWindow, workspace: Workspace, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    scan = tmp_path / "cong-van.png"
+    Image.new("L", (620, 877), 255).save(scan)
+    doc = workspace.register_incoming(
+        IncomingDraft(
+            issuer="Sở Nội vụ",
+            reference="3/SNV",
+            issued_on=None,
+            doc_type="Công văn",
+            subject="Về việc kiểm tra",
+            files=[scan],
+        )
+    ).document.summary
+    window.open_detail(doc.id)
+    qtbot.waitUntil(lambda: window.detail.file_list.count() >= 1, timeout=5_000)
+    shown = window.detail.file_list
+    by_name = {shown.item(i).text(): i for i in range(shown.count())}
+    png_row = next(i for name, i in by_name.items() if ".png" in name)
+    shown.setCurrentRow(png_row)
+    assert not window.detail.verify_button.isEnabled()
+    # The PDF made from the image is listed beside it, and that one can be checked.
+    shown.setCurrentRow(next(i for name, i in by_name.items() if name.startswith("cong-van.pdf")))
+    assert window.detail.verify_button.isEnabled()
+
+
 def test_settings_dialog_adds_lists_and_removes_root_certificates(
     qtbot: QtBot, workspace: Workspace, pki: Pki, tmp_path: Path
 ) -> None:
