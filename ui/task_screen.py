@@ -28,10 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from clerk_app import errors
+from clerk_app.clock import to_vietnam
 from clerk_app.instructions.printing import write_task_table
 from clerk_app.instructions.records import Period, TaskDraft, TaskInfo
 from clerk_app.instructions.secretary import Secretary
-from clerk_app.instructions.tasks import add_task, monthly_table, report_task, tasks
+from clerk_app.instructions.tasks import add_task, monthly_table, report_task, return_task, tasks
 from clerk_app.registration import parse_date
 from clerk_app.workspace import Workspace
 from ui.secretary_widgets import StatusLine, list_table
@@ -43,19 +44,21 @@ COLUMNS = (
     "Phối hợp",
     "Thời hạn",
     "Tình trạng",
-    "Lý do chậm",
+    "Lý do (chậm, trả lại)",
 )
 STATUS_NAMES = {
     "done_on_time": "Hoàn thành đúng hạn",
     "done_late": "Hoàn thành quá hạn",
     "in_progress": "Đang thực hiện trong hạn",
     "in_progress_overdue": "Đang thực hiện quá hạn",
+    "returned": "Đã trả lại nơi giao",
 }
 STATUS_COLOURS = {
     "done_on_time": QColor("#146c43"),
     "done_late": QColor("#997404"),
     "in_progress": QColor("#212529"),
     "in_progress_overdue": QColor("#b02a37"),
+    "returned": QColor("#6c757d"),
 }
 PERIOD_NAMES = {
     "": "Không (theo thời hạn)",
@@ -64,6 +67,18 @@ PERIOD_NAMES = {
     "yearly": "Hằng năm",
 }
 SECRET_CONTENT = "(Văn bản mật: chỉ theo dõi trạng thái)"
+
+
+def return_window_text(task: TaskInfo) -> str:
+    """Until when a misaddressed task may still go back, or how its return went."""
+    flag = task.return_limit
+    if flag is None:
+        return ""
+    limit = f"{to_vietnam(flag.limit):%H:%M %d/%m/%Y}"
+    if task.status == "returned":
+        state = "quá hạn" if flag.state == "breached" else "đúng hạn"
+        return f"Đã trả lại ({state} 01 ngày làm việc, hạn {limit})."
+    return f"Nếu chuyển đến không đúng: trả lại trước {limit} (01 ngày làm việc)."
 
 
 def _date(raw: str, field: str) -> date | None:
@@ -127,10 +142,16 @@ class TaskScreen(QWidget):
         self.reported_on = QLineEdit()
         self.reported_on.setPlaceholderText("dd/mm/yyyy — để trống: hôm nay")
         self.reason = QLineEdit()
-        self.reason.setPlaceholderText("bắt buộc khi quá hạn")
+        self.reason.setPlaceholderText("bắt buộc khi quá hạn hoặc khi trả lại")
         self.note = QLineEdit()
         self.report_button = QPushButton("Cập nhật tình hình (Ctrl+U)")
         self.report_button.clicked.connect(self.report)
+        self.return_button = QPushButton("Trả lại nơi giao (Ctrl+R)")
+        self.return_button.setToolTip(
+            "Nhiệm vụ chuyển đến không đúng: trả lại trong 01 ngày làm việc kể từ khi nhận, "
+            "ghi lý do ở ô «Lý do»"
+        )
+        self.return_button.clicked.connect(self.send_back)
 
         # The monthly table.
         self.as_of = QLineEdit()
@@ -154,9 +175,12 @@ class TaskScreen(QWidget):
         report_form.addRow(self.selected)
         report_form.addRow("", self.done)
         report_form.addRow("Ngà&y cập nhật", self.reported_on)
-        report_form.addRow("&Lý do chậm", self.reason)
+        report_form.addRow("&Lý do (chậm, trả lại)", self.reason)
         report_form.addRow("&Ghi chú", self.note)
-        report_form.addRow(self.report_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.report_button, 1)
+        buttons.addWidget(self.return_button)
+        report_form.addRow(buttons)
         report_box = QGroupBox("Cập nhật tình hình thực hiện")
         report_box.setLayout(report_form)
         export_row = QHBoxLayout()
@@ -170,7 +194,8 @@ class TaskScreen(QWidget):
         top.addWidget(QLabel("Đơn vị chủ trì:"))
         top.addWidget(self.unit, 1)
         keys = QLabel(
-            "Ctrl+Enter: thêm nhiệm vụ · Ctrl+U: cập nhật tình hình · Ctrl+E: xuất bảng tháng · "
+            "Ctrl+Enter: thêm nhiệm vụ · Ctrl+U: cập nhật tình hình · Ctrl+R: trả lại · "
+            "Ctrl+E: xuất bảng tháng · "
             "F5: tải lại"
         )
         keys.setStyleSheet("color: #6c757d;")
@@ -196,6 +221,7 @@ class TaskScreen(QWidget):
             self.reason,
             self.note,
             self.report_button,
+            self.return_button,
             self.as_of,
             self.export_button,
         ]
@@ -211,6 +237,8 @@ class TaskScreen(QWidget):
             self.add()
         elif ctrl and key == Qt.Key.Key_U:
             self.report()
+        elif ctrl and key == Qt.Key.Key_R:
+            self.send_back()
         elif ctrl and key == Qt.Key.Key_E:
             self.choose_export()
         elif key == Qt.Key.Key_F5:
@@ -235,7 +263,7 @@ class TaskScreen(QWidget):
                 ", ".join(t.co_units),
                 deadline_text(t),
                 STATUS_NAMES[t.status],
-                t.late_reason,
+                t.return_reason if t.status == "returned" else t.late_reason,
             )
             for c, value in enumerate(values):
                 cell = QTableWidgetItem(value)
@@ -259,7 +287,10 @@ class TaskScreen(QWidget):
             self.selected.setText("Chọn một nhiệm vụ trong danh sách.")
             return
         what = SECRET_CONTENT if task.secret else task.content
-        self.selected.setText(f"{task.source_reference} · {what} · {STATUS_NAMES[task.status]}")
+        text = f"{task.source_reference} · {what} · {STATUS_NAMES[task.status]}"
+        window = return_window_text(task)
+        self.selected.setText(f"{text}\n{window}" if window else text)
+        self.return_button.setEnabled(task.status != "returned" and task.done_on is None)
         # A secret task is reported by status alone: no note about its content.
         self.note.setEnabled(not task.secret)
         self.reason.setEnabled(not task.secret)
@@ -287,6 +318,34 @@ class TaskScreen(QWidget):
         self.period.setCurrentIndex(0)
         self.status.say(f"Đã thêm nhiệm vụ giao {task.lead_unit} chủ trì.", ok=True)
         self.refresh(keep=task.id)
+        self.changed.emit()
+        return True
+
+    def send_back(self) -> bool:
+        """Return a misaddressed task to the body that gave it, with the reason typed."""
+        task = self.current()
+        if task is None:
+            self.status.say("Chọn một nhiệm vụ trong danh sách.", ok=False)
+            return False
+        try:
+            updated = return_task(
+                self.sec,
+                task.id,
+                self.reason.text() if not task.secret else "",
+                expected_version=task.version,
+            )
+        except errors.ClerkError as exc:
+            if isinstance(exc, errors.EditConflict):
+                self.refresh(keep=task.id)
+            return self.status.fail(exc)
+        self.reason.clear()
+        late = updated.return_limit is not None and updated.return_limit.state == "breached"
+        self.status.say(
+            "Đã trả lại nhiệm vụ"
+            + (", quá thời hạn 01 ngày làm việc kể từ khi nhận." if late else " trong thời hạn."),
+            ok=not late,
+        )
+        self.refresh(keep=updated.id)
         self.changed.emit()
         return True
 

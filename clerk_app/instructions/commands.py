@@ -102,6 +102,12 @@ def add_commands(command: Any) -> None:
     p.add_argument("--on", metavar="YYYY-MM-DD")
     p.add_argument("--period-label", default="")
 
+    p = command(
+        "task-return", cmd_task_return, "Trả lại nhiệm vụ chuyển đến không đúng (01 ngày làm việc)"
+    )
+    p.add_argument("task", help="mã nhiệm vụ")
+    p.add_argument("--reason", required=True, help="lý do trả lại")
+
     p = command("task-table", cmd_task_table, "Bảng kết quả thực hiện nhiệm vụ hằng tháng")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="ngày trích xuất (mặc định hôm nay)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE.pdf|FILE.xlsx")
@@ -162,6 +168,7 @@ def limit_json(flag: LimitFlag | None) -> dict[str, Any] | None:
 
 def task_json(task: TaskInfo) -> dict[str, Any]:
     data: dict[str, Any] = _jsonable(asdict(task))
+    data["return_limit"] = limit_json(task.return_limit)
     return data
 
 
@@ -337,6 +344,19 @@ def cmd_task_report(args: argparse.Namespace) -> Any:
             period_label=args.period_label,
         )
     return task_json(task), f"Đã cập nhật tình hình: {task.status}."
+
+
+def cmd_task_return(args: argparse.Namespace) -> Any:
+    from clerk_app.instructions.tasks import return_task
+
+    with Workspace.open(args.data_dir) as ws:
+        task = return_task(_secretary(ws), args.task, args.reason)
+    limit = task.return_limit
+    late = limit is not None and limit.state == "breached"
+    text = "Đã trả lại nhiệm vụ" + (
+        " (quá thời hạn 01 ngày làm việc kể từ khi nhận)." if late else " trong thời hạn."
+    )
+    return task_json(task), text
 
 
 def cmd_task_table(args: argparse.Namespace) -> Any:

@@ -11,7 +11,7 @@ from clerk_app.workdays.limits import LimitFlag
 
 HandlerKind = Literal["unit", "person"]
 FollowState = Literal["overdue", "due_soon", "open", "done_on_time", "done_late"]
-TaskStatus = Literal["done_on_time", "done_late", "in_progress", "in_progress_overdue"]
+TaskStatus = Literal["done_on_time", "done_late", "in_progress", "in_progress_overdue", "returned"]
 Period = Literal["", "quarterly", "half_yearly", "yearly"]
 
 TASK_STATUSES: tuple[str, ...] = ("done_on_time", "done_late", "in_progress", "in_progress_overdue")
@@ -203,6 +203,11 @@ class TaskInfo:
     late_reason: str
     version: int
     next_report_due: date | None
+    # KH&CN 2023 art. 4: a misaddressed task goes back within 01 working day of its arrival.
+    # Set while that window is open, and on a returned task (met or breached); else None.
+    return_limit: LimitFlag | None = None
+    returned_at: datetime | None = None
+    return_reason: str = ""
 
 
 @dataclass(frozen=True)

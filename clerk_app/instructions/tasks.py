@@ -15,6 +15,7 @@ from clerk_app.instructions.secretary import Secretary
 from clerk_app.storage.models import Unit, new_id
 from clerk_app.storage.secretary_models import AssignedTask, TaskStatusUpdate
 from clerk_app.text import nfc
+from clerk_app.workdays.limits import TimeLimit, assess
 
 # Report dates of art. 6.2 and 11.2.b: quarter ends; 10 June and 30 November for the half-year
 # and the year.
@@ -45,6 +46,54 @@ def task_status(deadline: date | None, done_on: date | None, on: date) -> str:
     if deadline is not None and on > deadline:
         return "in_progress_overdue"
     return "in_progress"
+
+
+RETURNED = "returned"
+
+
+def return_task(
+    sec: Secretary, task_id: str, reason: str, *, expected_version: int | None = None
+) -> TaskInfo:
+    """Send a misaddressed task back to the body that assigned it, with the reason.
+
+    KH&CN 2023 art. 4.1.b/4.2.b: within 01 working day of its arrival; a later return is still
+    recorded (the task is not ours either way) and shows as breaching that limit.
+    """
+    why = nfc(reason)
+    now = sec._clock()
+    with sec.ws._write() as s:
+        task = sec._get(s, AssignedTask, "assigned_task", task_id)
+        sec._check_version(s, task, "assigned_task", expected_version)
+        if not why and not task.secret:
+            raise errors.MissingField("reason")
+        if task.status == RETURNED or task.done_on is not None:
+            raise errors.InvalidValue("status", task.status, "nhiệm vụ đang thực hiện")
+        s.add(
+            TaskStatusUpdate(
+                id=new_id(),
+                task_id=task.id,
+                reported_on=sec.today(),
+                period_label="",
+                status=RETURNED,
+                # A secret task carries status only, so its reason stays off the record too.
+                reason="" if task.secret else why,
+                note="",
+                actor=sec.ws.actor,
+                created_at=now,
+            )
+        )
+        task.status = RETURNED
+        task.updated_at = now
+        task.version += 1
+        s.flush()
+        sec._log(
+            s,
+            "return_task",
+            "assigned_task",
+            task.id,
+            {"status": RETURNED, "reason": "" if task.secret else why},
+        )
+    return task_info(sec, task_id)
 
 
 def add_task(sec: Secretary, draft: TaskDraft) -> TaskInfo:
@@ -188,9 +237,29 @@ def _info(sec: Secretary, s: Session, task: AssignedTask) -> TaskInfo:
         .limit(1)
     ).scalar_one_or_none()
     due = None
-    if task.period and task.done_on is None:
+    returned = task.status == RETURNED
+    if task.period and task.done_on is None and not returned:
         due = next_report_due(task.period, last or task.assigned_on)
     today = sec.today()
+    returned_at, return_reason = None, ""
+    if returned:
+        found = s.execute(
+            select(TaskStatusUpdate.created_at, TaskStatusUpdate.reason)
+            .where(TaskStatusUpdate.task_id == task.id, TaskStatusUpdate.status == RETURNED)
+            .order_by(TaskStatusUpdate.created_at.desc())
+            .limit(1)
+        ).first()
+        if found is not None:
+            returned_at, return_reason = found
+    return_limit = None
+    if returned or task.done_on is None:
+        calendar = sec.calendar()
+        flag = assess(
+            TimeLimit.ONE_WORKING_DAY, task.created_at, returned_at, sec._clock(), calendar
+        )
+        # Past the window a task not sent back is simply ours: nothing to flag then.
+        if returned or flag.state != "breached":
+            return_limit = flag
     return TaskInfo(
         task.id,
         task.source_document_id,
@@ -202,11 +271,14 @@ def _info(sec: Secretary, s: Session, task: AssignedTask) -> TaskInfo:
         task.deadline,
         task.period,
         task.assigned_on,
-        task_status(task.deadline, task.done_on, today),
+        RETURNED if returned else task_status(task.deadline, task.done_on, today),
         task.done_on,
         task.late_reason,
         task.version,
         due,
+        return_limit,
+        returned_at,
+        return_reason,
     )
 
 
@@ -220,6 +292,8 @@ def monthly_table(sec: Secretary, as_of: date) -> list[MonthlyRow]:
         sources: dict[str, set[str]] = defaultdict(set)
         counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for t in rows:
+            if t.status == RETURNED:  # sent back as not ours: not in the agency's table
+                continue
             sources[t.lead_unit_id].add(t.source_document_id or t.source_reference or t.id)
             counts[t.lead_unit_id]["tasks"] += 1
             counts[t.lead_unit_id][task_status(t.deadline, t.done_on, as_of)] += 1

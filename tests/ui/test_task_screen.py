@@ -120,3 +120,35 @@ def test_tasks_added_reported_and_exported_from_the_keyboard(
     assert "KẾT QUẢ THỰC HIỆN NHIỆM VỤ CẤP TRÊN GIAO" in text and "Phòng Kinh tế" in text
     assert screen.export(tmp_path / "bang.csv") is None
     assert ".pdf hoặc .xlsx" in screen.status.text()
+
+
+def test_a_misaddressed_task_is_sent_back_with_ctrl_r(
+    qtbot: QtBot, app: object, workspace: Workspace, type_text: Callable[..., None]
+) -> None:
+    sec = Secretary(workspace)
+    add_task(
+        sec,
+        TaskDraft(
+            lead_unit="KT",
+            content="Việc của bộ khác",
+            source_reference="7/TB-VPCP",
+            period="yearly",
+        ),
+    )
+    screen = TaskScreen(workspace)
+    qtbot.addWidget(screen)
+    screen.show()
+    qtbot.waitUntil(screen.table.hasFocus)
+    assert "trả lại trước" in screen.selected.text()
+    _key(qtbot, screen.table, Qt.Key.Key_R, CTRL)  # no reason typed: said in place, nothing sent
+    assert screen.table.item(0, 5).text() == "Đang thực hiện trong hạn"
+    assert "Lý do" in screen.status.text() or "lý do" in screen.status.text()
+    screen.reason.setFocus()
+    type_text(screen.reason, "Không thuộc chức năng của Sở")
+    with qtbot.waitSignal(screen.changed):
+        _key(qtbot, screen.reason, Qt.Key.Key_R, CTRL)
+    assert screen.table.item(0, 5).text() == "Đã trả lại nơi giao"
+    assert screen.table.item(0, 6).text() == "Không thuộc chức năng của Sở"
+    assert "Đã trả lại nhiệm vụ trong thời hạn" in screen.status.text()
+    assert "Đã trả lại (đúng hạn" in screen.selected.text()
+    assert not screen.return_button.isEnabled()

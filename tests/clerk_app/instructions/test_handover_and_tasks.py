@@ -28,6 +28,7 @@ from clerk_app.instructions.tasks import (
     monthly_table,
     next_report_due,
     report_task,
+    return_task,
     tasks,
 )
 from clerk_app.workspace import Workspace
@@ -244,3 +245,51 @@ def test_secret_task_journal_has_no_content(secretary: Secretary, workspace: Wor
             .all()
         )
     assert detail_words and all('"content":""' in d for d in detail_words)
+
+
+def test_a_misaddressed_task_goes_back_within_one_working_day(
+    secretary: Secretary, clock: object
+) -> None:
+    """KH&CN 2023 art. 4: returned within 01 working day of arrival, with the reason."""
+    wrong = add_task(
+        secretary,
+        TaskDraft(
+            "KT", "Việc của bộ khác", source_reference="7/TB-VPCP", deadline=date(2026, 3, 31)
+        ),
+    )
+    late = add_task(
+        secretary,
+        TaskDraft(
+            "KT", "Cũng không đúng", source_reference="8/TB-VPCP", deadline=date(2026, 3, 31)
+        ),
+    )
+    ours = add_task(
+        secretary,
+        TaskDraft("KT", "Việc của ta", source_reference="9/TB-VPCP", deadline=date(2026, 3, 31)),
+    )
+    secret = add_task(
+        secretary,
+        TaskDraft("VP", secret=True, source_reference="05/MẬT", deadline=date(2026, 3, 31)),
+    )
+    # Arrived Tuesday 10/03 08:00: may go back until the end of Wednesday.
+    assert wrong.return_limit is not None
+    assert wrong.return_limit.state in ("pending", "at_risk")
+    assert wrong.return_limit.limit == datetime(2026, 3, 11, 17, 0, tzinfo=VIETNAM)
+    with pytest.raises(errors.MissingField):
+        return_task(secretary, wrong.id, "  ")
+    clock.now = datetime(2026, 3, 11, 10, 0, tzinfo=VIETNAM)  # type: ignore[attr-defined]
+    back = return_task(secretary, wrong.id, "Không thuộc chức năng của Sở")
+    assert back.status == "returned" and back.return_limit is not None
+    assert back.return_limit.state == "met" and back.returned_at is not None
+    assert back.next_report_due is None and back.return_reason == "Không thuộc chức năng của Sở"
+    with pytest.raises(errors.InvalidValue):
+        return_task(secretary, wrong.id, "lần nữa")
+    hidden = return_task(secretary, secret.id, "")  # a secret task: status only, no reason
+    assert hidden.status == "returned" and hidden.late_reason == ""
+    clock.now = datetime(2026, 3, 13, 9, 0, tzinfo=VIETNAM)  # type: ignore[attr-defined]
+    assert next(t for t in tasks(secretary) if t.id == ours.id).return_limit is None
+    slow = return_task(secretary, late.id, "Chuyển nhầm")
+    assert slow.return_limit is not None and slow.return_limit.state == "breached"
+    # Returned tasks are not the agency's: the monthly table counts only the one kept.
+    rows = monthly_table(secretary, date(2026, 3, 31))
+    assert [(r.unit_code, r.tasks) for r in rows] == [("KT", 1)]

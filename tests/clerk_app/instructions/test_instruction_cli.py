@@ -158,6 +158,25 @@ def test_handover_and_tasks_commands(
     assert code == 0, err
     code, task, _ = run(capsys, desk, "task-report", task["id"], "--done", "--json")
     assert task["status"] == "done_on_time"
+    code, wrong, err = run(
+        capsys,
+        desk,
+        "task-add",
+        "--lead",
+        "KT",
+        "--content",
+        "Không đúng",
+        "--period",
+        "yearly",
+        "--json",
+    )
+    assert code == 0, err
+    assert wrong["return_limit"]["rule"] == "one_working_day"
+    code, back, err = run(
+        capsys, desk, "task-return", wrong["id"], "--reason", "Không thuộc chức năng", "--json"
+    )
+    assert code == 0, err
+    assert back["status"] == "returned" and back["return_limit"]["state"] == "met"
     table = tmp_path / "t.xlsx"
     code, out, _ = run(capsys, desk, "task-table", "--out", str(table), "--json")
     assert out["rows"][0]["unit_code"] == "KT" and out["rows"][0]["done_on_time"] == 1
