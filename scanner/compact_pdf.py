@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image, ImageCms, ImageFilter
 
 from clerk_app import errors
-from clerk_app.files.mupdf import exclusive
+from clerk_app.files.mupdf import LOCK, exclusive
 
 Encoding = Literal["bw", "gray", "color"]
 JPEG_QUALITY = {"gray": 55, "color": 55}
@@ -112,35 +112,44 @@ def page_pdf(image: Image.Image, dpi: int, encoding: Encoding) -> bytes:
     return out.getvalue()
 
 
-@exclusive
-def write_pdf(pages: Sequence[PdfPage], out: Path, *, title: str = "") -> PdfReport:
-    """Write the pages, each in its chosen encoding with its text layer, atomically to `out`."""
+def write_pdf(pages: Iterable[PdfPage], out: Path, *, title: str = "") -> PdfReport:
+    """Write the pages, each in its chosen encoding with its text layer, atomically to `out`.
+
+    `pages` may be a generator: each page image can be dropped once its page is written, so a
+    long batch never needs all its images in memory at once. The PyMuPDF lock is taken per
+    page, not while the generator works (it may be OCR'ing the next pages for seconds).
+    """
     import pymupdf
 
-    if not pages:
-        raise errors.FileEmpty(str(out))
-    doc = pymupdf.open()
+    with LOCK:
+        doc = pymupdf.open()
     encodings: list[Encoding] = []
     try:
         for page in pages:
             encoding = page.encoding or choose_encoding(page.image)
             encodings.append(encoding)
-            single = pymupdf.open("pdf", page_pdf(page.image, page.dpi, encoding))
-            doc.insert_pdf(single)
-            single.close()
-            if page.text_pdf:
-                layer = pymupdf.open("pdf", page.text_pdf)
-                target = doc[-1]
-                target.show_pdf_page(target.rect, layer, 0, overlay=True, keep_proportion=False)
-                layer.close()
-        make_pdfa(doc, title=title)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".part")
-        # garbage=3 merges the identical fonts of the text layers; deflate leaves the already
-        # compressed CCITT and JPEG streams untouched.
-        doc.save(tmp, garbage=3, deflate=True)
+            picture = page_pdf(page.image, page.dpi, encoding)
+            with LOCK:
+                single = pymupdf.open("pdf", picture)
+                doc.insert_pdf(single)
+                single.close()
+                if page.text_pdf:
+                    layer = pymupdf.open("pdf", page.text_pdf)
+                    target = doc[-1]
+                    target.show_pdf_page(target.rect, layer, 0, overlay=True, keep_proportion=False)
+                    layer.close()
+        if not encodings:
+            raise errors.FileEmpty(str(out))
+        with LOCK:
+            make_pdfa(doc, title=title)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_name(out.name + ".part")
+            # garbage=3 merges the identical fonts of the text layers; deflate leaves the
+            # already compressed CCITT and JPEG streams untouched.
+            doc.save(tmp, garbage=3, deflate=True)
     finally:
-        doc.close()
+        with LOCK:
+            doc.close()
     tmp.replace(out)
     return PdfReport(out, out.stat().st_size, tuple(encodings))
 

@@ -278,3 +278,60 @@ def test_compact_pdf_is_pdfa_2b_and_keeps_its_size(tmp_path: Path) -> None:
         k.strip(): v.strip() for k, _, v in (line.partition(":") for line in info.splitlines())
     }
     assert fields["PDF version"] == "1.7" and fields["Encrypted"] == "no"
+
+
+def _typed_page(path: Path, dpi: int, line: str) -> Path:
+    from PIL import ImageDraw, ImageFont
+
+    font = ImageFont.truetype(
+        str(Path(__file__).resolve().parents[2] / "resources" / "fonts" / "Tinos-Regular.ttf"),
+        size=dpi * 14 // 72,
+    )
+    page = Image.new("L", (dpi * 827 // 100, dpi * 1169 // 100), 255)
+    draw = ImageDraw.Draw(page)
+    for row in range(6):
+        draw.text((dpi, dpi + row * dpi // 3), f"{line} dòng {row + 1}", font=font, fill=0)
+    page.save(path, dpi=(dpi, dpi))
+    return path
+
+
+def test_a_200_page_batch_is_written_a_few_pages_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bad input of issue 3: a 200-page batch. All 200 pages land in the PDF, in order, while
+    only a chunk of page images is ever alive (A4 grey at 300 dpi is ≈ 9 MB a page)."""
+    import weakref
+
+    source = _typed_page(tmp_path / "page.png", 100, "Công văn số 12/UBND-VP")
+    pages = [BatchPage(f"p{i}", source, 100, encoding="bw") for i in range(200)]
+    live: set[int] = set()
+    peak = [0]
+    real = BatchPage.image
+
+    def counted(self: BatchPage) -> Image.Image:
+        img = real(self)
+        live.add(id(img))
+        weakref.finalize(img, live.discard, id(img))
+        peak[0] = max(peak[0], len(live))
+        return img
+
+    monkeypatch.setattr(BatchPage, "image", counted)
+    out = write_document(pages, tmp_path / "lo-200-trang.pdf", ocr=False, chunk=2)
+    assert out.encodings == ("bw",) * 200
+    with pymupdf.open(out.path) as doc:
+        assert doc.page_count == 200
+    assert peak[0] <= 4, f"{peak[0]} page images alive at once"
+
+
+def test_ocr_progress_counts_pages_across_chunks(tmp_path: Path) -> None:
+    pages = [
+        BatchPage(f"p{i}", _typed_page(tmp_path / f"p{i}.png", 150, f"Trang {i + 1}"), 150)
+        for i in range(5)
+    ]
+    seen: list[int] = []
+    out = write_document(pages, tmp_path / "five.pdf", on_page=seen.append, chunk=2)
+    assert sorted(seen) == [0, 1, 2, 3, 4]
+    text = subprocess.run(
+        ["pdftotext", str(out.path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Trang 5" in text and text.index("Trang 1") < text.index("Trang 5")
