@@ -317,6 +317,9 @@ class MainWindow(QMainWindow):
         self.action_leases = self._action(sync_menu, "&Quyền cấp số…", None, self.open_leases)
         self.action_drafts = self._action(sync_menu, "&Bản nháp…", None, self.open_drafts)
         self.action_conflicts = self._action(sync_menu, "&Xung đột…", None, self.open_conflicts)
+        self.action_outage_report = self._action(
+            sync_menu, "Biên bản &sự cố…", None, self.write_outage_report
+        )
         sync_menu.addSeparator()
         self._action(sync_menu, "&Giờ làm việc…", None, self.open_office_hours)
 
@@ -479,9 +482,11 @@ class MainWindow(QMainWindow):
         """Sync in the background when this desk is connected to a server; show its state."""
         from sync.engine import DeskSync
         from sync.runner import SyncRunner
+        from ui.outage_notice import OutageNotice, RecoveryWatch
         from ui.sync_status import SyncStatus
 
         data_dir = self.workspace.data_dir
+        self.outage_notice = OutageNotice(self, data_dir)
         if not presenter.guarded_value(lambda: DeskSync(data_dir).state().connected, self):
             return None
         runner = SyncRunner(data_dir)
@@ -493,7 +498,15 @@ class MainWindow(QMainWindow):
             )
         )
         self.statusBar().addPermanentWidget(self.sync_status)
+        # When the server answers again, say what happened meanwhile (KH&CN 2018 art. 5).
+        self.recovery_watch = RecoveryWatch(runner.state, self)
+        self.recovery_watch.recovered.connect(self.outage_notice.show_recovery)
+        self.outage_notice.state = runner.state
         return runner
+
+    def write_outage_report(self, out: Path | None = None) -> None:
+        """The incident report of the last outage this desk recorded, as PDF."""
+        self.outage_notice.write_report(out)
 
     def open_leases(self) -> Any:
         from ui.sync_views import LeaseDialog
