@@ -1,23 +1,25 @@
 """The desk clock measured against the server's (the time authority online), and the flag put on
 records a wrong clock dated; never changes a recorded time, no wording.
 
-The last measurement is kept in the data directory (`sync-clock.json`, written atomically) so the
-sync state shows it between rounds and the next upload knows whether the clock was wrong before.
+The last measurement is kept on the desk's sync_link row (it was `sync-clock.json` before
+migration 0004) so the sync state shows it between rounds and the next upload knows whether the
+clock was wrong before.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from clerk_app.clock import Clock
+from sync import desk_store
 from sync import protocol as p
 from sync.client import ServerClient
 
+# Where an older desk kept the last reading; read once, then renamed (sync.side_files).
 FILENAME = "sync-clock.json"
 
 
@@ -50,19 +52,19 @@ def measure(client: ServerClient, clock: Clock) -> ClockReading | None:
     return ClockReading(round((middle - server_now).total_seconds()), after)
 
 
-def last_reading(data_dir: Path) -> ClockReading | None:
-    try:
-        raw = json.loads((data_dir / FILENAME).read_text(encoding="utf-8"))
-        return ClockReading(int(raw["skew_s"]), datetime.fromisoformat(raw["measured_at"]))
-    except (OSError, ValueError, KeyError, TypeError):
+def last_reading(s: Session) -> ClockReading | None:
+    """The reading kept on the link row; None before the first one (or when not connected)."""
+    link = desk_store.link(s)
+    if link is None or link.clock_skew_s is None or link.clock_measured_at is None:
         return None
+    return ClockReading(link.clock_skew_s, link.clock_measured_at)
 
 
-def remember(data_dir: Path, reading: ClockReading) -> None:
-    path = data_dir / FILENAME
-    tmp = path.with_name(FILENAME + ".part")
-    tmp.write_text(json.dumps(reading.as_json()), encoding="utf-8")
-    os.replace(tmp, path)
+def remember(s: Session, reading: ClockReading) -> None:
+    link = desk_store.link(s)
+    if link is not None:
+        link.clock_skew_s = reading.skew_s
+        link.clock_measured_at = reading.measured_at
 
 
 def flag_batch(batch: list[dict[str, Any]], now: ClockReading, before: ClockReading | None) -> int:

@@ -62,7 +62,7 @@ def add_commands(command: Any) -> None:
         "office-hours", cmd_office_hours, "Giờ làm việc của cơ quan (tính giờ mất khi sự cố)"
     )
     c.add_argument("--morning", metavar="07:30-11:30")
-    c.add_argument("--afternoon", metavar="13:30-17:00")
+    c.add_argument("--afternoon", metavar="13:00-17:00")
 
     c = command("draft-incoming", cmd_draft_incoming, "Văn bản đến dự thảo (chờ máy chủ cấp số)")
     c.add_argument("files", nargs="*")
@@ -256,10 +256,11 @@ def cmd_outage_report(args: argparse.Namespace) -> Any:
 
 
 def cmd_outages(args: argparse.Namespace) -> Any:
-    from sync.outage_report import hours_text, working_time_lost
+    from sync.outage_report import desk_calendar, hours_text, working_time_lost
 
     with _desk(args) as desk:
         hours = _office_hours(args, desk.data_dir)
+        calendar = desk_calendar(desk, hours)
         now = desk.clock()
         items = [
             {
@@ -267,7 +268,10 @@ def cmd_outages(args: argparse.Namespace) -> Any:
                 "started_at": iso(o.started_at),
                 "ended_at": iso(o.ended_at),
                 "working_minutes_lost": int(
-                    working_time_lost(o.started_at, o.ended_at or now, hours).total_seconds() // 60
+                    working_time_lost(
+                        o.started_at, o.ended_at or now, hours, calendar
+                    ).total_seconds()
+                    // 60
                 ),
             }
             for o in desk.outages()

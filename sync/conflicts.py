@@ -1,32 +1,35 @@
 """Sync conflicts shown to a person: both values side by side, the choice made a correction.
 
 Reads the desk's answers and conflict rows; a choice is written only through the Workspace's
-audited correction (which the outbox uploads), never straight into the tables. No Qt, no wording.
+audited correction (which the outbox uploads), never straight into the document tables; the
+decision itself is marked on the conflict row with its audit entry in one transaction, even when
+the server's value is kept and nothing is corrected. No Qt, no wording.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from clerk_app import errors
 from clerk_app.records import Change
 from clerk_app.registration import INCOMING_CORRECTABLE, OUTGOING_CORRECTABLE
+from clerk_app.storage.journal import append_audit, canonical_json
 from clerk_app.storage.models import Document, OutboxEntry
 from clerk_app.storage.sync_models import SyncAnswer, SyncConflict
 from clerk_app.workspace import Workspace, document_fields
 from sync import protocol as p
 from sync.engine import DeskSync
 
-# sync_conflict and sync_answer have no "resolved" column (adding one needs a migration), so
-# the choices made are kept beside the database, keyed by conflict key.
+# Where an older desk kept the choices made, keyed by conflict key; read once into the
+# resolved_* columns of sync_conflict / sync_answer, then renamed (sync.side_files).
 RESOLVED_FILE = "sync-conflicts-resolved.json"
+RESOLVE_ACTION = "resolve_conflict"
 DESK, SERVER = "desk", "server"
 # Fields shown before the others: the ones that identify a document in law.
 LEGAL_FIRST = ("reference", "issuer", "issued_on", "doc_type", "subject", "signer")
@@ -91,17 +94,8 @@ def _title(doc: Document | None, data: dict[str, Any]) -> str:
     return str(data.get("subject") or "")
 
 
-def resolved_choices(data_dir: Path) -> dict[str, dict[str, Any]]:
-    try:
-        data = json.loads((data_dir / RESOLVED_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def list_conflicts(desk: DeskSync, include_resolved: bool = False) -> list[ConflictRow]:
     """Open conflicts, oldest first (all of them with `include_resolved`)."""
-    done = resolved_choices(desk.data_dir)
     rows: list[ConflictRow] = []
     with desk.db.read() as s:
         answers = s.execute(
@@ -133,7 +127,7 @@ def list_conflicts(desk: DeskSync, include_resolved: bool = False) -> list[Confl
                     desk_number=doc.number,
                     server_number=doc.number,
                     fields=clashes,
-                    resolved=f"answer:{answer.mutation_id}" in done,
+                    resolved=answer.resolved_at is not None,
                 )
             )
         for c in s.execute(select(SyncConflict).order_by(SyncConflict.id)).scalars():
@@ -157,7 +151,7 @@ def list_conflicts(desk: DeskSync, include_resolved: bool = False) -> list[Confl
                     desk_number=doc.number if doc is not None else None,
                     server_number=data.get("number"),
                     fields=clashes,
-                    resolved=f"conflict:{c.id}" in done,
+                    resolved=c.resolved_at is not None,
                 )
             )
     rows.sort(key=lambda r: r.at)
@@ -190,16 +184,38 @@ def resolve(
     else:
         changes = {f.name: f.server_value for f in row.fields if picked[f.name] == SERVER}
     change = ws.correct(row.document_id, changes, reason) if changes else Change("correct")
-    done = resolved_choices(desk.data_dir)
-    done[key] = {
-        "at": ws.now_in_vietnam().isoformat(timespec="seconds"),
-        "by": ws.actor,
-        "choices": picked,
-        "corrected": sorted(changes),
-        "reason": reason,
-    }
-    path = desk.data_dir / RESOLVED_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(done, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    decision = {"choices": picked, "corrected": sorted(changes), "reason": reason}
+    with desk.db.write() as s:
+        target = conflict_row(s, key)
+        if target is None or target.resolved_at is not None:
+            raise errors.InvalidValue("conflict", key, "một xung đột chưa giải quyết")
+        now = desk.clock()
+        mark_resolved(s, target, now, ws.actor, decision)
+        append_audit(
+            s,
+            at=now,
+            actor=ws.actor,
+            station=ws.station,
+            action=RESOLVE_ACTION,
+            entity="document",
+            entity_id=row.document_id,
+            details={"conflict": key, "kind": row.kind} | decision,
+        )
     return change
+
+
+def conflict_row(s: Session, key: str) -> SyncAnswer | SyncConflict | None:
+    kind, _, ident = key.partition(":")
+    if kind == "answer":
+        return s.get(SyncAnswer, ident)
+    if kind == "conflict" and ident.isdigit():
+        return s.get(SyncConflict, int(ident))
+    return None
+
+
+def mark_resolved(
+    s: Session, target: SyncAnswer | SyncConflict, at: datetime, by: str, decision: dict[str, Any]
+) -> None:
+    target.resolved_at = at
+    target.resolved_by = by[:80]
+    target.resolution = canonical_json(decision)

@@ -322,7 +322,13 @@ def _apply_register(
     if lease is None:
         lease = SyncLease(kind=key[0], series=key[1], year=key[2])
         s.add(lease)
-    lease.holder_desk_id = data.get("lease_desk_id")
+    holder = data.get("lease_desk_id")
+    if "lease_station" in data:
+        lease.holder_station = data["lease_station"] if holder else None
+    elif holder != lease.holder_desk_id:
+        # An older server names no station: the one known belonged to the previous holder.
+        lease.holder_station = None
+    lease.holder_desk_id = holder
     lease.epoch = int(data.get("lease_epoch") or 0)
     lease.server_last_number = int(data.get("last_number") or 0)
 
@@ -362,6 +368,24 @@ def apply_page(
     row = s.get_one(SyncLink, 1)
     row.checkpoint = checkpoint
     return applied
+
+
+def open_conflicts(s: Session) -> int:
+    """Conflicts waiting for a person: number clashes and corrections queued for reconciliation
+    (the two kinds sync.conflicts lists), not yet resolved."""
+    clashes = s.execute(
+        select(func.count()).select_from(SyncConflict).where(SyncConflict.resolved_at.is_(None))
+    ).scalar_one()
+    queued = s.execute(
+        select(func.count())
+        .select_from(SyncAnswer)
+        .where(
+            SyncAnswer.status == p.RECONCILE,
+            SyncAnswer.op == "correct",
+            SyncAnswer.resolved_at.is_(None),
+        )
+    ).scalar_one()
+    return int(clashes) + int(queued)
 
 
 def missing_contents(s: Session, have: Any) -> list[tuple[str, int]]:

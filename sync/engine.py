@@ -114,11 +114,6 @@ class LeaseRow:
         }
 
 
-# Holders' station names the server gave in a `lease_held` refusal; sync_lease has no column
-# for them, so they are kept beside the database (register key -> desk id and station).
-LEASE_HOLDERS_FILE = "sync-lease-holders.json"
-
-
 @dataclass(frozen=True)
 class SyncState:
     """What the desk shows: online or offline since when, and how much is waiting."""
@@ -158,6 +153,11 @@ class DeskSync:
         self._clock_readings = None
         with self.db.read() as s:
             self.desk_id, self.station, self.agency_id = desk_store.desk_identity(s)
+        # Imported here, not at the top: side_files reads through sync.conflicts, which
+        # imports this module.
+        from sync import side_files
+
+        side_files.adopt(self.db, data_dir, self.station, clock)
 
     def close(self) -> None:
         self.db.close()
@@ -256,11 +256,13 @@ class DeskSync:
                 reading = clock_skew.measure(client, self.clock)
                 if reading is not None:
                     report.clock_skew_s = reading.skew_s
-                    self._clock_readings = (reading, clock_skew.last_reading(self.data_dir))
+                    with self.db.read() as s:
+                        self._clock_readings = (reading, clock_skew.last_reading(s))
                 self._upload(client, report)
                 if reading is not None:
                     # Kept only once everything it flags went up, so a crash loses no flag.
-                    clock_skew.remember(self.data_dir, reading)
+                    with self.db.write() as s:
+                        clock_skew.remember(s, reading)
                 self._download(client, report)
                 self._fetch_files(client, report)
         except errors.ServerUnreachable as exc:
@@ -423,7 +425,6 @@ class DeskSync:
 
     def leases(self) -> list[LeaseRow]:
         """Every register of this desk with its lease as last heard from the server."""
-        holders = self._holders()
         with self.db.read() as s:
             known = {(x.kind, x.series, x.year): x for x in s.execute(select(SyncLease)).scalars()}
             regs = {
@@ -440,10 +441,9 @@ class DeskSync:
                 holder = "none"
             else:
                 holder = "mine" if holder_id == self.desk_id else "other"
-            heard = holders.get("/".join(map(str, key)), {})
             station = self.station if holder == "mine" else ""
-            if holder == "other" and heard.get("desk_id") in (holder_id, None):
-                station = str(heard.get("station") or "")
+            if holder == "other" and lease is not None:
+                station = lease.holder_station or ""
             rows.append(
                 LeaseRow(
                     kind=key[0],
@@ -466,26 +466,13 @@ class DeskSync:
             row = desk_store.link(s)
         return row.role if row else ""
 
-    def _holders(self) -> dict[str, dict[str, Any]]:
-        path = self.data_dir / LEASE_HOLDERS_FILE
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
-
     def _remember_holder(self, kind: str, series: str, year: int, station: str) -> None:
-        with self.db.read() as s:
+        """The station a `lease_held` refusal named, for a lease this desk already knows of
+        (an unknown one stays "unknown" until the feed brings it, with its station)."""
+        with self.db.write() as s:
             lease = s.get(SyncLease, (kind, series, year))
-        holders = self._holders()
-        holders[f"{kind}/{series}/{year}"] = {
-            "desk_id": lease.holder_desk_id if lease else None,
-            "station": station,
-        }
-        path = self.data_dir / LEASE_HOLDERS_FILE
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(holders, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, path)
+            if lease is not None and station:
+                lease.holder_station = station
 
     def release_lease(
         self, kind: str, year: int, series: str = "chung", force: bool = False
@@ -638,10 +625,8 @@ class DeskSync:
                     .where(SyncDraft.status.in_(("waiting", "provisional")))
                 ).scalar_one(),
                 rejected=s.execute(select(func.count()).select_from(SyncAnswer)).scalar_one(),
-                conflicts=s.execute(select(func.count()).select_from(SyncConflict)).scalar_one(),
-                clock_skew_s=reading.skew_s
-                if (reading := clock_skew.last_reading(self.data_dir))
-                else None,
+                conflicts=desk_store.open_conflicts(s),
+                clock_skew_s=reading.skew_s if (reading := clock_skew.last_reading(s)) else None,
             )
 
     def outages(self) -> list[Outage]:

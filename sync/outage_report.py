@@ -104,6 +104,18 @@ class OutageFacts:
         return next((h for h in self.handovers if h.document_id == item.document_id), None)
 
 
+def desk_calendar(desk: DeskSync, hours: OfficeHours) -> WorkCalendar:
+    """The agency's working days on this desk (with the administrator's overrides), at `hours`."""
+    with desk.db.read() as s:
+        return WorkCalendar(
+            (
+                Override(r.day, cast(OverrideKind, r.kind), r.reason)
+                for r in s.execute(select(CalendarOverride)).scalars()
+            ),
+            hours.spans,
+        )
+
+
 def outage_facts(
     desk: DeskSync,
     outage_id: int | None = None,
@@ -116,14 +128,8 @@ def outage_facts(
     the agency's calendar including the administrator's make-up days and extra days off.
     """
     hours = hours or load_office_hours(desk.data_dir)
+    calendar = desk_calendar(desk, hours)
     with desk.db.read() as s:
-        calendar = WorkCalendar(
-            (
-                Override(r.day, cast(OverrideKind, r.kind), r.reason)
-                for r in s.execute(select(CalendarOverride)).scalars()
-            ),
-            hours.spans,
-        )
         if outage_id is None:
             outage = s.execute(
                 select(Outage).order_by(Outage.id.desc()).limit(1)

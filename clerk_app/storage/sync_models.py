@@ -34,6 +34,9 @@ class SyncLink(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     offline_since: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # The desk clock minus the server's at the last sync, and when (desk time) it was read.
+    clock_skew_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    clock_measured_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class SyncLease(Base):
@@ -47,6 +50,8 @@ class SyncLease(Base):
     holder_desk_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     epoch: Mapped[int] = mapped_column(Integer, default=0)
     server_last_number: Mapped[int] = mapped_column(Integer, default=0)
+    # The holder desk's station as the server named it (feed or `lease_held` refusal).
+    holder_station: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class SyncDraft(Base):
@@ -77,6 +82,10 @@ class SyncAnswer(Base):
     status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(60))
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set once a person settled it (sync.conflicts.resolve); `resolution` is canonical JSON.
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class SyncConflict(Base):
@@ -89,6 +98,10 @@ class SyncConflict(Base):
     reason: Mapped[str] = mapped_column(String(60))
     server_data: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set once a person settled it (sync.conflicts.resolve); `resolution` is canonical JSON.
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Outage(Base):

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from sync import protocol as p
 from sync.server.accounts import Caller
@@ -95,6 +95,10 @@ def counter_for(
 
 
 def counter_data(c: RegisterCounter) -> dict[str, Any]:
+    # The holder's station rides along so every desk can name who numbers offline, not only
+    # the one refused with `lease_held`; desks of before the field ignore it.
+    session = object_session(c)
+    holder = session.get(Desk, c.lease_desk_id) if session and c.lease_desk_id else None
     return {
         "kind": c.kind,
         "series": c.series,
@@ -103,6 +107,7 @@ def counter_data(c: RegisterCounter) -> dict[str, Any]:
         "doc_types": c.doc_types,
         "last_number": c.last_number,
         "lease_desk_id": c.lease_desk_id,
+        "lease_station": holder.station if holder else "",
         "lease_epoch": c.lease_epoch,
     }
 

@@ -16,7 +16,7 @@ from clerk_app.cli import main
 from clerk_app.clock import VIETNAM
 from clerk_app.records import IncomingDraft
 from clerk_app.storage.models import AuditEntry, DeskState
-from clerk_app.storage.sync_models import Outage
+from clerk_app.storage.sync_models import Outage, SyncAnswer, SyncLease
 from clerk_app.workspace import Workspace
 from sync.conflicts import DESK, list_conflicts, resolve
 from sync.engine import DeskSync
@@ -131,18 +131,21 @@ def test_lease_list_take_hand_over_and_admin_takeover_from_the_cli(
     register(a, 2)
     clerk(a, "sync")
 
-    clerk(b, "sync")
-    seen = leases(b)[key]
-    assert (seen["holder"], seen["server_last_number"], seen["holder_station"]) == (
-        "other",
-        2,
-        "",
-    )
-    refused = clerk(b, "lease", "acquire", *book, check=False)
-    assert refused.returncode == 2
     with DeskSync(a) as d:
         station_a, desk_a = d.station, d.desk_id
     assert station_a == "MÁY-VĂN-THƯ-1"
+    clerk(b, "sync")
+    seen = leases(b)[key]
+    # The feed names the holder's station: B knows it before asking for the lease.
+    assert (seen["holder"], seen["server_last_number"], seen["holder_station"]) == (
+        "other",
+        2,
+        station_a,
+    )
+    with DeskSync(b) as d, d.db.read() as s:
+        assert s.get_one(SyncLease, key).holder_station == station_a
+    refused = clerk(b, "lease", "acquire", *book, check=False)
+    assert refused.returncode == 2
     assert station_a in refused.stderr  # the refusal names the desk that holds it
     seen = leases(b)[key]
     assert (seen["holder_desk_id"], seen["holder_station"]) == (desk_a, station_a)
@@ -155,7 +158,9 @@ def test_lease_list_take_hand_over_and_admin_takeover_from_the_cli(
     clerk(b, "lease", "acquire", *book)  # handed over while online
     assert leases(b)[key]["holder"] == "mine"
     clerk(a, "sync")
-    assert leases(a)[key]["holder"] == "other"
+    with DeskSync(b) as d:
+        station_b = d.station
+    assert (leases(a)[key]["holder"], leases(a)[key]["holder_station"]) == ("other", station_b)
 
     taken = json.loads(clerk(admin, "lease", "take-over", *book, "--json").stdout)
     with DeskSync(admin) as d:
@@ -221,6 +226,15 @@ def test_a_field_changed_on_both_desks_is_settled_by_a_person(
                 if e.actor == "ttbinh1.ubnd"
             ]
         assert audited.count("correct") == 2  # the clerk's correction and the settlement
+        assert audited.count("resolve_conflict") == 1  # the decision itself
+        with d.db.read() as s:
+            [answer] = s.query(SyncAnswer).all()
+            assert (answer.resolved_by, json.loads(answer.resolution or "")["choices"]) == (
+                "ttbinh1.ubnd",
+                {"subject": DESK, "notes": "server"},
+            )
+            assert answer.resolved_at is not None
+        assert d.state().conflicts == 0
         d.sync()
     sync(a)
     with Workspace.open(a) as ws:
@@ -239,6 +253,8 @@ def test_keeping_the_server_value_writes_no_correction(
     )
     listed = json.loads(clerk(b, "conflicts", "--json").stdout)["conflicts"]
     assert [f["name"] for f in listed[0]["fields"]] == ["issuer"]
+    with DeskSync(b) as d:
+        assert d.state().conflicts == 1
     kept = json.loads(
         clerk(
             b, "resolve-conflict", listed[0]["key"], "--reason", "giữ tên đầy đủ", "--json"
@@ -246,9 +262,19 @@ def test_keeping_the_server_value_writes_no_correction(
     )
     assert kept == {"key": listed[0]["key"], "corrected": False}
     with DeskSync(b) as d:
-        assert d.state().waiting == 0
+        assert (d.state().waiting, d.state().conflicts) == (0, 0)
+        with d.db.read() as s:
+            [answer] = s.query(SyncAnswer).all()
+            [entry] = s.query(AuditEntry).filter(AuditEntry.action == "resolve_conflict").all()
+        # Nothing corrected, yet the decision is recorded and audited.
+        assert answer.resolved_at is not None and answer.resolved_by == entry.actor
+        assert (entry.entity_id, json.loads(entry.details)["choices"]) == (
+            doc_id,
+            {"issuer": "server"},
+        )
     with Workspace.open(b) as ws:
         assert ws.document(doc_id).summary.issuer == "Sở Tài chính tỉnh Phú Yên"
+        assert ws.verify_audit().ok
 
 
 def test_office_hours_are_a_stored_setting_the_outage_commands_use(

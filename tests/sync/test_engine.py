@@ -11,8 +11,10 @@ import pytest
 from clerk_app import errors
 from clerk_app.clock import VIETNAM
 from clerk_app.records import IncomingDraft, OutgoingDraft
+from clerk_app.storage.sync_models import SyncConflict
 from clerk_app.workspace import Workspace
 from sync.client import ServerClient
+from sync.conflicts import list_conflicts, resolve
 from sync.engine import DeskSync
 from tests.sync.conftest import NEW_PASSWORD, RunningServer, check_all, connect
 
@@ -196,6 +198,16 @@ def test_lease_revoked_while_holder_offline_goes_to_reconciliation(
     sync(b)
     registers = check_all_but(server, b, admin)
     assert len(registers[("incoming", "chung", YEAR)]) == 3
+    # The number clash stays open until a person settles it, and then counts no more.
+    with DeskSync(a) as d:
+        waiting = d.state().conflicts
+        [clash] = [r for r in list_conflicts(d) if r.kind == "number"]
+        with Workspace.open(a, actor="nvan1.ubnd") as ws:
+            resolve(ws, d, clash.key, {}, "giữ số của máy chủ")
+        assert d.state().conflicts == waiting - 1
+        with d.db.read() as s:
+            row = s.get_one(SyncConflict, int(clash.key.split(":")[1]))
+        assert (row.resolved_by, row.resolved_at is not None) == ("nvan1.ubnd", True)
 
 
 def check_all_but(server: RunningServer, *desks: Path) -> Any:
