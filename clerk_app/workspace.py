@@ -572,20 +572,15 @@ class Workspace:
         return Change("cancel", document_ids=(document_id,), register_ids=(register_id,))
 
     def hand_over(self, document_id: str, to: str) -> Change:
-        receiver = nfc(to)
-        if not receiver:
-            raise errors.MissingField("to")
-        with self._write() as s:
-            doc = self._live_document(s, document_id)
-            now = self._clock()
-            doc.handed_over_at = now
-            doc.handed_over_to = receiver
-            if not doc.recipients:
-                doc.recipients = receiver
-            doc.updated_at = now
-            s.flush()
-            self._log(s, "hand_over", "document", doc.id, {"to": receiver, "at": iso(now)})
-            register_id = doc.register_id
+        """Paper handed over: a line in the handover log and the register's handover columns."""
+        # The handover log belongs to the secretary's module (it also prints slips and takes
+        # signed receipts); imported here, not at the top, because it imports this module.
+        from clerk_app.instructions.handover import hand_over_to
+        from clerk_app.instructions.secretary import Secretary
+
+        hand_over_to(Secretary(self), document_id, to)
+        with self._db.read() as s:
+            register_id = s.get_one(Document, document_id).register_id
         return Change("hand_over", document_ids=(document_id,), register_ids=(register_id,))
 
     def attach_files(self, document_id: str, paths: Sequence[Path]) -> Change:

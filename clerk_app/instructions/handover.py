@@ -15,7 +15,7 @@ from clerk_app.instructions.records import Handler, HandoverInfo, PaperToHand
 from clerk_app.instructions.secretary import Secretary, document_limit
 from clerk_app.storage.models import Document, DocumentFile, new_id
 from clerk_app.storage.secretary_models import Assignment, HandoverEntry
-from clerk_app.text import nfc
+from clerk_app.text import fold, nfc
 
 
 def hand_over_paper(
@@ -28,6 +28,26 @@ def hand_over_paper(
 ) -> HandoverInfo:
     """A line in the handover log; the register's handover columns are filled at once."""
     return hand_over_papers(sec, [document_id], receiver, copies=copies, note=note)[0]
+
+
+def hand_over_to(sec: Secretary, document_id: str, receiver: str) -> HandoverInfo:
+    """The desk's everyday handover (Ctrl+G, `clerk hand-over`): a line in the handover log.
+
+    To the unit or person the name designates when it matches one, otherwise to the name as
+    typed (someone outside the agency's lists): either way the paper's trip is in the log the
+    office prints and binds, not only in the register's columns.
+    """
+    name = nfc(receiver)
+    if not name:
+        raise errors.MissingField("to")
+    now = sec._clock()
+    with sec.ws._write() as s:
+        try:
+            handler = sec._resolve(s, name)
+        except (errors.UnknownUnit, errors.UnknownHandler):
+            handler = Handler("unit", "", "", name, fold(name))
+        doc = sec.ws._live_document(s, document_id)
+        return _hand_over(sec, s, doc, handler, now, None, "")
 
 
 def hand_over_papers(
@@ -64,8 +84,9 @@ def _hand_over(
         id=new_id(),
         document_id=doc.id,
         handed_at=now,
-        unit_id=handler.id if handler.kind == "unit" else None,
-        person_id=handler.id if handler.kind == "person" else None,
+        # A receiver typed outside the agency's lists has no id: the log keeps the name alone.
+        unit_id=(handler.id or None) if handler.kind == "unit" else None,
+        person_id=(handler.id or None) if handler.kind == "person" else None,
         receiver=handler.label,
         copies=copies,
         note=nfc(note),

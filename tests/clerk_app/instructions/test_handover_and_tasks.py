@@ -293,3 +293,21 @@ def test_a_misaddressed_task_goes_back_within_one_working_day(
     # Returned tasks are not the agency's: the monthly table counts only the one kept.
     rows = monthly_table(secretary, date(2026, 3, 31))
     assert [(r.unit_code, r.tasks) for r in rows] == [("KT", 1)]
+
+
+def test_the_everyday_handover_writes_the_handover_log(
+    secretary: Secretary, workspace: Workspace, incoming: Callable[..., str]
+) -> None:
+    """Ctrl+G and `clerk hand-over` go through Workspace.hand_over: the paper's trip must be in
+    the log the office binds, for a known unit and for a receiver typed outside the lists."""
+    from clerk_app.instructions.handover import handover_log
+
+    known, outside = incoming("Về việc A"), incoming("Về việc B")
+    workspace.hand_over(known, "phong kinh te")
+    workspace.hand_over(outside, "Ông Trần Văn Bảo (Công an tỉnh)")
+    with pytest.raises(errors.MissingField):
+        workspace.hand_over(known, "  ")
+    today = secretary.today()
+    lines = {h.document_id: h.receiver for h in handover_log(secretary, today, today)}
+    assert lines == {known: "Phòng Kinh tế", outside: "Ông Trần Văn Bảo (Công an tỉnh)"}
+    assert workspace.document(known).summary.handed_over_to == "Phòng Kinh tế"
