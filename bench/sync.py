@@ -290,8 +290,8 @@ def bench_files(bench: Bench, year: int) -> tuple[list[list[str]], str]:
     ]  # fmt: skip
     head = (
         f"{len(scans)} scans, {total:.1f} MiB: 16 × 0.4 MiB (1 page), 4 × 4 MiB (10 pages), "
-        "1 × 20 MiB (50 pages), incompressible like JPEG data; 1 MiB chunks, each fsynced by the "
-        "server. The baseline app is Starlette on the same uvicorn, discarding the body."
+        "1 × 20 MiB (50 pages), incompressible like JPEG data; chunks of up to 8 MiB, each fsynced "
+        "by the server. The baseline app is Starlette on the same uvicorn, discarding the body."
     )
     return [["figure", "MiB/s", "seconds", "ratio to baseline"], *rows], head
 

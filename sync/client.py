@@ -27,6 +27,8 @@ class ServerClient:
     def __init__(self, base_url: str, token: str = "", timeout: httpx.Timeout = TIMEOUT) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        # What this server accepts per file chunk; raised by hello() when the server says more.
+        self.file_chunk = p.FILE_CHUNK
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=timeout,
@@ -68,7 +70,12 @@ class ServerClient:
     # --- calls -----------------------------------------------------------------------------
 
     def hello(self) -> dict[str, Any]:
-        return self._json("GET", "/v1/hello")
+        answer = self._json("GET", "/v1/hello")
+        offered = answer.get(p.HELLO_FILE_CHUNK)
+        if isinstance(offered, int) and not isinstance(offered, bool):
+            # Never below what every server takes, never above what this desk will send.
+            self.file_chunk = max(p.FILE_CHUNK, min(offered, p.MAX_FILE_CHUNK))
+        return answer
 
     def login(self, username: str, password: str, desk_id: str, station: str) -> dict[str, Any]:
         answer = self._json(

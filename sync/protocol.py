@@ -11,8 +11,14 @@ PROTOCOL_HEADER = "X-Clerk-Protocol"
 # A batch larger than this is refused whole (413): it bounds the server's transaction and memory.
 MAX_BATCH = 500
 MAX_BODY_BYTES = 8 * 1024 * 1024
-# Files travel in chunks of at most this size, each resumable from the server's offset.
+# Files travel in chunks, each resumable from the server's offset. FILE_CHUNK is what every
+# server accepts (and all a server that does not advertise more is sent); a server that says
+# "file_chunk" in its hello accepts up to MAX_FILE_CHUNK, so a desk sends a 20 MB scan in three
+# requests instead of twenty (each request is authenticated, appended and fsynced). Old desks keep
+# sending 1 MiB chunks and stay served: no protocol version bump is needed in either direction.
 FILE_CHUNK = 1024 * 1024
+MAX_FILE_CHUNK = 8 * 1024 * 1024
+HELLO_FILE_CHUNK = "file_chunk"
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
 # A desk clock further than this from the server's is shown as wrong, and what it records meanwhile

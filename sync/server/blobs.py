@@ -49,7 +49,13 @@ class BlobStore:
         return part.stat().st_size if part.exists() else 0
 
     def receive(
-        self, s: Session, agency_id: str, sha: str, size: int, offset: int, chunk: bytes
+        self,
+        s: Session,
+        agency_id: str,
+        sha: str,
+        size: int,
+        offset: int,
+        chunk: bytes | bytearray,
     ) -> dict[str, object]:
         """Append a chunk at `offset`; an offset that does not match what we hold is refused
         with the offset to resume from. The last chunk is checked against the hash."""
