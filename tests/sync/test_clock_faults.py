@@ -6,6 +6,7 @@ time authority: numbers follow its order of receipt, and what a wrong clock date
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,10 +44,15 @@ def _within_year(delta: timedelta) -> timedelta:
     return delta if vietnam_date(now + delta).year == vietnam_date(now).year else -delta
 
 
+# Each letter its own reference: a repeated one is (rightly) refused as a duplicate. str hashes
+# change with every process, so a reference made from hash(subject) collided now and then.
+_REFERENCES = itertools.count(1)
+
+
 def _incoming(subject: str, urgency: str = "Thường") -> IncomingDraft:
     return IncomingDraft(
         issuer="Sở Tài chính",
-        reference=f"{abs(hash(subject)) % 900 + 1}/STC",
+        reference=f"{next(_REFERENCES)}/STC",
         issued_on=None,
         doc_type="Công văn",
         subject=subject,
