@@ -155,8 +155,7 @@ def _clock_warning(skew_s: int | None) -> str:
 
 
 def _office_hours(args: argparse.Namespace, data_dir: Path) -> Any:
-    from sync.office_hours import load_office_hours
-    from sync.outage_report import OfficeHours
+    from clerk_app.workdays.office_hours import OfficeHours, load_office_hours
 
     if args.office_hours:
         return OfficeHours.parse(args.office_hours)
@@ -347,13 +346,12 @@ def cmd_resolve_conflict(args: argparse.Namespace) -> Any:
 
 
 def cmd_office_hours(args: argparse.Namespace) -> Any:
-    from clerk_app.workspace import default_data_dir
-    from sync.office_hours import (
+    from clerk_app.workdays.office_hours import (
         load_office_hours,
         office_hours_from,
         save_office_hours,
-        spans_text,
     )
+    from clerk_app.workspace import default_data_dir
 
     data_dir = (args.data_dir or default_data_dir()).expanduser()
     if not data_dir.is_dir():
@@ -364,4 +362,4 @@ def cmd_office_hours(args: argparse.Namespace) -> Any:
     if args.morning or args.afternoon:
         hours = office_hours_from(args.morning, args.afternoon, hours)
         save_office_hours(data_dir, hours)
-    return {"office_hours": spans_text(hours)}, f"Giờ làm việc: {hours.label()}."
+    return {"office_hours": hours.text()}, f"Giờ làm việc: {hours.label()}."

@@ -11,19 +11,19 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import select
 
 from clerk_app import errors
 from clerk_app.clock import VIETNAM, Clock, system_clock, to_vietnam, vietnam_date
 from clerk_app.instructions.records import HandoverInfo
+from clerk_app.instructions.secretary import agency_calendar
 from clerk_app.printing.fonts import register_fonts
 from clerk_app.storage.models import Agency, Document, OutboxEntry
-from clerk_app.storage.secretary_models import CalendarOverride
 from clerk_app.storage.sync_models import Outage, SyncDraft
 from clerk_app.vocabulary import NORMAL_URGENCY, URGENCY_RANK
-from clerk_app.workdays.calendar import Override, OverrideKind, WorkCalendar
+from clerk_app.workdays.calendar import WorkCalendar
 from clerk_app.workdays.office_hours import OfficeHours, load_office_hours
 from sync import protocol as p
 from sync.engine import DeskSync
@@ -107,13 +107,7 @@ class OutageFacts:
 def desk_calendar(desk: DeskSync, hours: OfficeHours) -> WorkCalendar:
     """The agency's working days on this desk (with the administrator's overrides), at `hours`."""
     with desk.db.read() as s:
-        return WorkCalendar(
-            (
-                Override(r.day, cast(OverrideKind, r.kind), r.reason)
-                for r in s.execute(select(CalendarOverride)).scalars()
-            ),
-            hours.spans,
-        )
+        return agency_calendar(s, hours)
 
 
 def outage_facts(

@@ -487,7 +487,12 @@ class MainWindow(QMainWindow):
 
         data_dir = self.workspace.data_dir
         self.outage_notice = OutageNotice(self, data_dir)
-        if not presenter.guarded_value(lambda: DeskSync(data_dir).state().connected, self):
+
+        def connected() -> bool:
+            with DeskSync(data_dir) as desk:
+                return desk.state().connected
+
+        if not presenter.guarded_value(connected, self):
             return None
         runner = SyncRunner(data_dir)
         runner.start()

@@ -37,9 +37,13 @@ from PySide6.QtWidgets import (
 
 from clerk_app import errors
 from clerk_app.messages import describe, field_name
+from clerk_app.workdays.office_hours import (
+    load_office_hours,
+    office_hours_from,
+    save_office_hours,
+)
 from sync.conflicts import DESK, SERVER, ConflictRow, list_conflicts, resolve
 from sync.engine import DeskSync, DraftRow, LeaseRow
-from sync.office_hours import load_office_hours, office_hours_from, save_office_hours, spans_text
 from ui.errors import present
 from ui.formatting import moment
 from ui.workers import run_in_background
@@ -483,7 +487,7 @@ class OfficeHoursDialog(QDialog):
         super().__init__(parent)
         self.data_dir = data_dir
         self.setWindowTitle("Giờ làm việc của cơ quan")
-        morning, afternoon = spans_text(load_office_hours(data_dir)).split(",")[:2]
+        morning, afternoon = load_office_hours(data_dir).text().split(",")[:2]
         self.morning = QLineEdit(morning)
         self.afternoon = QLineEdit(afternoon)
         for edit in (self.morning, self.afternoon):

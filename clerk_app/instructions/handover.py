@@ -37,17 +37,9 @@ def hand_over_to(sec: Secretary, document_id: str, receiver: str) -> HandoverInf
     typed (someone outside the agency's lists): either way the paper's trip is in the log the
     office prints and binds, not only in the register's columns.
     """
-    name = nfc(receiver)
-    if not name:
+    if not nfc(receiver):
         raise errors.MissingField("to")
-    now = sec._clock()
-    with sec.ws._write() as s:
-        try:
-            handler = sec._resolve(s, name)
-        except (errors.UnknownUnit, errors.UnknownHandler):
-            handler = Handler("unit", "", "", name, fold(name))
-        doc = sec.ws._live_document(s, document_id)
-        return _hand_over(sec, s, doc, handler, now, None, "")
+    return hand_over_papers(sec, [document_id], receiver, outside_lists=True)[0]
 
 
 def hand_over_papers(
@@ -57,13 +49,23 @@ def hand_over_papers(
     *,
     copies: int | None = None,
     note: str = "",
+    outside_lists: bool = False,
 ) -> list[HandoverInfo]:
-    """Several documents handed to one receiver on one slip: all recorded, or none."""
+    """Several documents handed to one receiver on one slip: all recorded, or none.
+
+    With `outside_lists`, a receiver that is no known unit or person is taken as typed.
+    """
     if not document_ids:
         raise errors.MissingField("document_id")
     now = sec._clock()
     with sec.ws._write() as s:
-        handler = sec._resolve(s, receiver)
+        try:
+            handler = sec._resolve(s, receiver)
+        except (errors.UnknownUnit, errors.UnknownHandler):
+            if not outside_lists:
+                raise
+            name = nfc(receiver)
+            handler = Handler("unit", "", "", name, fold(name))
         return [
             _hand_over(sec, s, sec.ws._live_document(s, d), handler, now, copies, note)
             for d in document_ids

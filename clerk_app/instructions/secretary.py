@@ -35,7 +35,7 @@ from clerk_app.text import fold, nfc
 from clerk_app.vocabulary import NORMAL_URGENCY, SOURCE_CHANNELS
 from clerk_app.workdays.calendar import Override, OverrideKind, WorkCalendar
 from clerk_app.workdays.limits import LimitFlag, TimeLimit, assess
-from clerk_app.workdays.office_hours import load_office_hours
+from clerk_app.workdays.office_hours import OfficeHours, load_office_hours
 from clerk_app.workspace import Workspace
 
 # Instructions a leader writes again and again; offered before the desk has its own history.
@@ -52,6 +52,14 @@ DUE_SOON_WORKING_DAYS = 2
 # Received "through the system" (Phú Yên art. 5.2): passed on within 08 working hours.
 SYSTEM_CHANNEL = SOURCE_CHANNELS[2]
 ROLE_NAMES = {"lead": "chủ trì", "co": "phối hợp"}
+
+
+def agency_calendar(s: Session, hours: OfficeHours) -> WorkCalendar:
+    """The law's working days changed by the administrator's overrides, at the given hours."""
+    rows = s.execute(select(CalendarOverride)).scalars().all()
+    return WorkCalendar(
+        (Override(r.day, cast(OverrideKind, r.kind), r.reason) for r in rows), hours.spans
+    )
 
 
 class Secretary:
@@ -113,12 +121,8 @@ class Secretary:
 
     def calendar(self) -> WorkCalendar:
         with self._db.read() as s:
-            rows = s.execute(select(CalendarOverride)).scalars().all()
-        # The desk's own office hours: limits counted in working hours follow the agency's day.
-        hours = load_office_hours(self.ws.data_dir)
-        return WorkCalendar(
-            (Override(r.day, cast(OverrideKind, r.kind), r.reason) for r in rows), hours.spans
-        )
+            # The desk's own office hours: limits in working hours follow the agency's day.
+            return agency_calendar(s, load_office_hours(self.ws.data_dir))
 
     def set_calendar_day(self, day: date, kind: str, reason: str = "") -> None:
         """An administrator's make-up working day (`workday`) or extra day off (`day_off`)."""

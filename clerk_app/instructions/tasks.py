@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -11,11 +12,13 @@ from sqlalchemy.orm import Session
 
 from clerk_app import errors
 from clerk_app.instructions.records import PERIODS, MonthlyRow, TaskDraft, TaskInfo
-from clerk_app.instructions.secretary import Secretary
+from clerk_app.instructions.secretary import Secretary, agency_calendar
 from clerk_app.storage.models import Unit, new_id
 from clerk_app.storage.secretary_models import AssignedTask, TaskStatusUpdate
 from clerk_app.text import nfc
+from clerk_app.workdays.calendar import WorkCalendar
 from clerk_app.workdays.limits import TimeLimit, assess
+from clerk_app.workdays.office_hours import load_office_hours
 
 # Report dates of art. 6.2 and 11.2.b: quarter ends; 10 June and 30 November for the half-year
 # and the year.
@@ -217,7 +220,7 @@ def report_task(
 def task_info(sec: Secretary, task_id: str) -> TaskInfo:
     with sec._db.read() as s:
         task = sec._get(s, AssignedTask, "assigned_task", task_id)
-        return _info(sec, s, task)
+        return _info(sec, s, task, _Listing.read(sec, s))
 
 
 def tasks(sec: Secretary, unit_code: str | None = None) -> list[TaskInfo]:
@@ -225,11 +228,25 @@ def tasks(sec: Secretary, unit_code: str | None = None) -> list[TaskInfo]:
         query = select(AssignedTask).order_by(AssignedTask.assigned_on, AssignedTask.created_at)
         if unit_code:
             query = query.where(AssignedTask.lead_unit_id == sec.ws._unit_id(s, unit_code))
-        return [_info(sec, s, t) for t in s.execute(query).scalars()]
+        listing = _Listing.read(sec, s)
+        return [_info(sec, s, t, listing) for t in s.execute(query).scalars()]
 
 
-def _info(sec: Secretary, s: Session, task: AssignedTask) -> TaskInfo:
-    codes = dict(s.execute(select(Unit.id, Unit.code)).tuples().all())
+@dataclass(frozen=True)
+class _Listing:
+    """What every task of a listing shares, read once: unit codes and the working calendar."""
+
+    codes: dict[str, str]
+    calendar: WorkCalendar
+
+    @classmethod
+    def read(cls, sec: Secretary, s: Session) -> _Listing:
+        codes = dict(s.execute(select(Unit.id, Unit.code)).tuples().all())
+        return cls(codes, agency_calendar(s, load_office_hours(sec.ws.data_dir)))
+
+
+def _info(sec: Secretary, s: Session, task: AssignedTask, listing: _Listing) -> TaskInfo:
+    codes = listing.codes
     last = s.execute(
         select(TaskStatusUpdate.reported_on)
         .where(TaskStatusUpdate.task_id == task.id)
@@ -253,9 +270,8 @@ def _info(sec: Secretary, s: Session, task: AssignedTask) -> TaskInfo:
             returned_at, return_reason = found
     return_limit = None
     if returned or task.done_on is None:
-        calendar = sec.calendar()
         flag = assess(
-            TimeLimit.ONE_WORKING_DAY, task.created_at, returned_at, sec._clock(), calendar
+            TimeLimit.ONE_WORKING_DAY, task.created_at, returned_at, sec._clock(), listing.calendar
         )
         # Past the window a task not sent back is simply ours: nothing to flag then.
         if returned or flag.state != "breached":

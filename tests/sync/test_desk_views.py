@@ -17,11 +17,10 @@ from clerk_app.clock import VIETNAM
 from clerk_app.records import IncomingDraft
 from clerk_app.storage.models import AuditEntry, DeskState
 from clerk_app.storage.sync_models import Outage, SyncAnswer, SyncLease
+from clerk_app.workdays.office_hours import OfficeHours, load_office_hours
 from clerk_app.workspace import Workspace
 from sync.conflicts import DESK, list_conflicts, resolve
 from sync.engine import DeskSync
-from sync.office_hours import load_office_hours
-from sync.outage_report import OfficeHours
 from sync.server.models import ServerDocument
 from tests.sync.conftest import RunningServer, check_all, connect
 from tests.sync.test_engine import YEAR, register, sync

@@ -16,10 +16,10 @@ from clerk_app.clock import VIETNAM
 from clerk_app.instructions.handover import hand_over_paper
 from clerk_app.instructions.secretary import Secretary
 from clerk_app.records import IncomingDraft
-from clerk_app.workdays.office_hours import save_office_hours
+from clerk_app.workdays.office_hours import OfficeHours, save_office_hours
 from clerk_app.workspace import Workspace
 from sync.engine import DeskSync
-from sync.outage_report import OfficeHours, outage_facts, working_time_lost
+from sync.outage_report import outage_facts, working_time_lost
 from tests.sync.conftest import RunningServer, connect, run_clerk
 
 # Friday 20/11/2026 10:00 to Monday 23/11/2026 14:00, Vietnam time.

@@ -13,11 +13,10 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select, update
 
 from clerk_app.storage.models import DeskState, OutboxEntry
+from clerk_app.workdays.office_hours import OfficeHours, load_office_hours
 from clerk_app.workspace import Workspace
 from sync.conflicts import DESK
 from sync.engine import DeskSync
-from sync.office_hours import load_office_hours
-from sync.outage_report import OfficeHours
 from tests.sync.conftest import RunningServer, connect
 from tests.sync.conftest import sqlite_server as sqlite_server  # the real server, over SQLite
 from tests.sync.test_desk_views import corrected_on_both_desks, draft, holder_and_other
