@@ -434,6 +434,15 @@ class TokenModuleInvalid(ClerkError):
 
 
 @dataclass(eq=False)
+class TokenModuleBitness(ClerkError):
+    """The driver is built for 32-bit programs and the desk is 64-bit (or the other way round)."""
+
+    path: str
+    module_bits: int
+    program_bits: int
+
+
+@dataclass(eq=False)
 class TokenNotFound(ClerkError):
     label: str
 

@@ -388,6 +388,12 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
         + (f" ({x.detail})." if x.detail else "."),
         "Chọn đúng trình điều khiển của USB ký số (ví dụ eTPKCS11.dll, bit4xpki.dll).",
     ),
+    e.TokenModuleBitness: lambda x: Message(
+        f"Trình điều khiển «{x.path}» là bản {x.module_bits}-bit, không dùng được với phần mềm "
+        f"{x.program_bits}-bit này.",
+        f"Cài bản {x.program_bits}-bit của phần mềm USB ký số (tải từ trang của tổ chức cấp "
+        "chứng thư số) rồi chọn lại.",
+    ),
     e.TokenNotFound: lambda x: Message(
         "Không thấy USB ký số" + (f" «{x.label}»." if x.label else "."),
         "Cắm USB ký số vào máy, đợi đèn sáng rồi thử lại.",

@@ -1,4 +1,10 @@
-"""Tesseract OCR of grey page images (words with boxes, text, a text-only PDF layer); no layout logic."""
+"""Tesseract OCR of grey page images (words with boxes, text, a text-only PDF layer); no layout logic.
+
+Two engines give the same outputs: the `tesseract` program (Debian's tesseract-ocr-vie) and
+Tesseract as a library with the model bundled beside the app (ocr_library: the frozen builds,
+Windows). `CLERK_OCR_ENGINE=program|library` picks one; by default the library when its model
+is found, else the program.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from pathlib import Path
 from PIL import Image
 
 from clerk_app import errors
+from clerk_app.reading import ocr_library
 
 LANGUAGE = "vie"
 # Tesseract's own OpenMP threads fight each other on a 2-core desk (a page took ~7 s instead of
@@ -91,6 +98,14 @@ def tesseract_binary() -> str:
     return binary
 
 
+def engine() -> str:
+    """ "library" or "program": which Tesseract reads pages here (see the module docstring)."""
+    wanted = os.environ.get("CLERK_OCR_ENGINE", "").strip().lower()
+    if wanted in ("library", "program"):
+        return wanted
+    return "library" if ocr_library.available() else "program"
+
+
 def grey(image: Image.Image) -> Image.Image:
     """The grey image OCR reads: binarising first multiplies diacritic errors 5–7×."""
     if image.mode == "L":
@@ -123,13 +138,24 @@ def ocr_image(
     timeout: float = PAGE_TIMEOUT,
 ) -> OcrPage:
     """OCR one page (or the `region` left, top, right, bottom of it) on its grey image."""
-    binary = tesseract_binary()
     page = grey(image)
     full_w, full_h = page.size
     dx, dy = 0, 0
     if region is not None:
         page = page.crop(region)
         dx, dy = region[0], region[1]
+    if engine() == "library":
+        raw_text, tsv, pdf = ocr_library.recognise(page, dpi=dpi, psm=psm, text_pdf=text_pdf)
+    else:
+        raw_text, tsv, pdf = _recognise_with_program(page, dpi, psm, text_pdf, timeout)
+    words = _parse_tsv(tsv, dx, dy)
+    return OcrPage(full_w, full_h, dpi, tuple(words), _nfc(raw_text), pdf)
+
+
+def _recognise_with_program(
+    page: Image.Image, dpi: int, psm: int, text_pdf: bool, timeout: float
+) -> tuple[str, str, bytes | None]:
+    binary = tesseract_binary()
     with tempfile.TemporaryDirectory(prefix="clerk-ocr-") as tmp:
         src = Path(tmp) / "page.png"
         page.save(src, dpi=(dpi, dpi))
@@ -153,10 +179,10 @@ def ocr_image(
             timeout,
             "trang ảnh",
         )
-        text = _nfc(base.with_suffix(".txt").read_text("utf-8"))
-        words = _parse_tsv(base.with_suffix(".tsv").read_text("utf-8"), dx, dy)
+        text = base.with_suffix(".txt").read_text("utf-8")
+        tsv = base.with_suffix(".tsv").read_text("utf-8")
         pdf = base.with_suffix(".pdf").read_bytes() if text_pdf else None
-    return OcrPage(full_w, full_h, dpi, tuple(words), text, pdf)
+    return text, tsv, pdf
 
 
 def _nfc(text: str) -> str:
@@ -219,15 +245,17 @@ def orientation(image: Image.Image, *, dpi: int, timeout: float = 60.0) -> tuple
 
     (0, 0.0) when OSD cannot tell (too little text, a photo, a blank page).
     """
+    osd_dpi = min(dpi, 150)
+    small = grey(image)
+    if dpi > osd_dpi:
+        # 150 dpi is as sure as 200 for OSD and ~40% faster; 100 dpi stops telling.
+        scale = osd_dpi / dpi
+        small = small.resize((int(small.width * scale), int(small.height * scale)))
+    if engine() == "library":
+        return ocr_library.orientation(small, dpi=osd_dpi)
     binary = tesseract_binary()
     with tempfile.TemporaryDirectory(prefix="clerk-osd-") as tmp:
         src = Path(tmp) / "page.png"
-        small = grey(image)
-        osd_dpi = min(dpi, 150)
-        if dpi > osd_dpi:
-            # 150 dpi is as sure as 200 for OSD and ~40% faster; 100 dpi stops telling.
-            scale = osd_dpi / dpi
-            small = small.resize((int(small.width * scale), int(small.height * scale)))
         small.save(src, dpi=(osd_dpi, osd_dpi))
         try:
             done = subprocess.run(

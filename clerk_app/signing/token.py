@@ -7,7 +7,6 @@ good.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -23,49 +22,27 @@ from pkcs11 import Attribute, ObjectClass, TokenFlag
 from pkcs11 import exceptions as p11
 
 from clerk_app import errors
+from clerk_app.signing import token_drivers
 
 
 @dataclass(frozen=True)
 class ModulePreset:
-    """A PKCS#11 driver that a token sold in Vietnam installs, by platform."""
+    """A driver the clerk can pick by name: a CA's driver found here, or where it would be."""
 
     name: str
     path: str
 
 
-# Paths the drivers install to; the clerk can always pick another file. Ban Cơ yếu Chính phủ
-# (the government CA) issues SafeNet eToken and Bit4id tokens; the public CAs ship their own.
-PRESETS: dict[str, tuple[ModulePreset, ...]] = {
-    "win32": (
-        ModulePreset("SafeNet eToken (Ban Cơ yếu Chính phủ)", r"C:\Windows\System32\eTPKCS11.dll"),
-        ModulePreset("Bit4id (Ban Cơ yếu Chính phủ)", r"C:\Windows\System32\bit4xpki.dll"),
-        ModulePreset("VNPT-CA", r"C:\Windows\System32\vnpt-ca_csp11.dll"),
-        ModulePreset("Viettel-CA", r"C:\Windows\System32\viettel-ca_v6.dll"),
-        ModulePreset("FPT-CA", r"C:\Windows\System32\fpt-ca_v1.dll"),
-        ModulePreset("BKAV-CA", r"C:\Windows\System32\BkavCA.dll"),
-        ModulePreset(
-            "OpenSC (thẻ chuẩn PIV, CCID)",
-            r"C:\Program Files\OpenSC Project\OpenSC\pkcs11\opensc-pkcs11.dll",
-        ),
-    ),
-    "linux": (
-        ModulePreset("SafeNet eToken (Ban Cơ yếu Chính phủ)", "/usr/lib/libeTPkcs11.so"),
-        ModulePreset("Bit4id (Ban Cơ yếu Chính phủ)", "/usr/lib/bit4id/libbit4xpki.so"),
-        ModulePreset("VNPT-CA", "/usr/lib/vnpt-ca/libvnpt-ca_csp11.so"),
-        ModulePreset("OpenSC (thẻ chuẩn PIV, CCID)", "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"),
-        ModulePreset("SoftHSM 2 (thử nghiệm)", "/usr/lib/softhsm/libsofthsm2.so"),
-    ),
-}
-
-
 def presets(platform: str | None = None) -> tuple[ModulePreset, ...]:
-    key = "win32" if (platform or sys.platform).startswith("win") else "linux"
-    return PRESETS[key]
+    """Drivers for the chooser: those installed here first, then every CA's usual place."""
+    return tuple(ModulePreset(name, path) for name, path in token_drivers.driver_choices(platform))
 
 
 def installed_presets(platform: str | None = None) -> list[ModulePreset]:
-    """The presets whose driver file is on this machine."""
-    return [p for p in presets(platform) if Path(p.path).is_file()]
+    """The drivers on this machine that this program can load."""
+    return [
+        ModulePreset(d.name, str(d.path)) for d in token_drivers.find_drivers(platform) if d.usable
+    ]
 
 
 @dataclass(frozen=True)
@@ -105,8 +82,8 @@ def load_module(path: str | Path) -> Any:
     key = str(path)
     if key in _LIBRARIES:
         return _LIBRARIES[key]
-    if not Path(key).is_file():
-        raise errors.TokenModuleMissing(key)
+    # Missing file, wrong bitness, no C_GetFunctionList: said plainly before the OS loader tries.
+    token_drivers.check_driver(key)
     try:
         lib = pkcs11.lib(key)
     except p11.PKCS11Error as exc:
@@ -253,6 +230,14 @@ class TokenChoice:
     module: str
     token_label: str = ""
     certificate_label: str = ""
+
+
+def check_login(choice: TokenChoice, pin: str, at: datetime | None = None) -> CertificateInfo:
+    """Log in once with `pin` and out again, so the clerk knows driver, token, PIN and certificate
+    work; returns the certificate that would sign. Keeps nothing, never retries the PIN."""
+    with token_signer(choice, pin, at) as signer:
+        der = signer.signing_cert.dump()
+    return describe_certificate(der, choice.certificate_label)
 
 
 @contextmanager
