@@ -369,12 +369,28 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+def version() -> str:
+    """The installed desk's version (the package's metadata; the source tree's when not installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed_version
+
+    import clerk_app
+
+    try:
+        return installed_version("clerk-desk")
+    except PackageNotFoundError:
+        return clerk_app.__version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="clerk", description="Bàn làm việc văn thư: sổ đăng ký, đăng ký, tìm kiếm."
     )
     parser.add_argument(
         "--data-dir", type=Path, default=None, help="thư mục dữ liệu (mặc định: CLERK_DATA_DIR)"
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"clerk-desk {version()}", help="in phiên bản"
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 

@@ -52,7 +52,7 @@ def cmd_extract(args: argparse.Namespace) -> Any:
 def cmd_scan(args: argparse.Namespace) -> Any:
     from scanner.batch import clean_pages, write_document
     from scanner.recovery import RecoveryFolder
-    from scanner.sane_driver import SaneDriver
+    from scanner.worker_driver import platform_driver
 
     settings = ScanSettings(
         device=args.device,
@@ -64,7 +64,7 @@ def cmd_scan(args: argparse.Namespace) -> Any:
     )
     recovery = RecoveryFolder(_recovery_root(args))
     batch_dir = recovery.new_batch({"device": args.device or "", "source": args.source})
-    outcome = SaneDriver().scan(settings, batch_dir)
+    outcome = platform_driver().scan(settings, batch_dir)
     if not outcome.pages:
         recovery.discard(batch_dir)
         if outcome.stopped is not None:

@@ -7,6 +7,7 @@ with a `ScanOutcome`: the pages kept and, when it stopped early, the typed error
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,3 +110,11 @@ class ScanDriver(Protocol):
     ) -> ScanOutcome:
         """Scan one batch into `batch_dir`; raises only when nothing could start."""
         ...
+
+
+def worker_command(module: str, python: str | None = None) -> list[str]:
+    """How to start a driver's worker process: `python -m MODULE`, or in the frozen build (which
+    has no Python of its own to run) the desk's own executable with `--worker MODULE`."""
+    if getattr(sys, "frozen", False) and python in (None, sys.executable):
+        return [sys.executable, "--worker", module]
+    return [python or sys.executable, "-m", module]

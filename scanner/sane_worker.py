@@ -1,19 +1,21 @@
 """The SANE driver's own process (`python -m scanner.sane_worker`): pyinsane2 in, JSON lines out.
 
-Runs apart from the app so a crashing or hanging backend cannot take it down. Reads one request
-line on stdin (and later `cancel`), writes each page as a PNG into the batch folder before
-announcing it, and reports SANE's status codes, never its English messages. Nothing else.
+Runs apart from the app so a crashing or hanging backend cannot take it down. Speaks the
+protocol of scanner.worker_protocol: writes each page as a PNG into the batch folder before
+announcing it, and reports why a batch stopped by SANE's status code turned into the protocol's
+reason, never by SANE's English messages. Nothing else.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 import threading
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
+
+from scanner.worker_protocol import Channel, run_worker, save_page
 
 # pyinsane2 would otherwise fork a daemon of its own; this process already is the isolation.
 os.environ["PYINSANE_SINGLE_THREAD"] = "1"
@@ -27,7 +29,16 @@ MODE_VALUES = {
     "color": ("color", "colour", "rgb", "24bit color"),
     "gray": ("gray", "grey", "gray8", "true gray", "8bit gray"),
 }
-# SANE_Status codes (sane.h) the app tells apart.
+# SANE_Status codes (sane.h) → the protocol's stop reasons (scanner.worker_driver.STOPS).
+STOP_REASONS = {
+    2: "cancelled",
+    3: "busy",
+    6: "jammed",
+    8: "cover_open",
+    9: "vanished",
+    11: "busy",
+    13: "failed",
+}
 STATUS_NAMES = {
     1: "UNSUPPORTED",
     2: "CANCELLED",
@@ -43,23 +54,22 @@ STATUS_NAMES = {
 }
 
 
-class Channel:
-    def __init__(self, out: TextIO) -> None:
-        self.out = out
-        self.lock = threading.Lock()
-
-    def send(self, **event: Any) -> None:
-        with self.lock:
-            self.out.write(json.dumps(event, ensure_ascii=False) + "\n")
-            self.out.flush()
-
-
 def _status(exc: BaseException) -> int:
     status = getattr(exc, "status", None)
     try:
         return int(status)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return 9
+
+
+def _stop(channel: Channel, status: int) -> None:
+    """Tell the app why the batch stopped, by the protocol's reason, never SANE's message."""
+    channel.send(
+        event="error",
+        kind="stop",
+        reason=STOP_REASONS.get(status, "failed"),
+        detail=STATUS_NAMES.get(status, str(status)),
+    )
 
 
 def _set(scanner: Any, name: str, value: Any) -> None:
@@ -152,7 +162,7 @@ def scan(channel: Channel, request: dict[str, Any], cancel: threading.Event) -> 
     chosen = "source" not in options or _choose(scanner, "source", SOURCE_VALUES[source])
     if not chosen and source != "flatbed":
         # Asked for the feeder (or duplex) on a device without one: refuse, never scan the glass.
-        channel.send(event="error", kind="status", status=1, detail=f"source={source}")
+        _stop(channel, 1)
         return
     _choose(scanner, "mode", MODE_VALUES["color" if request["mode"] == "color" else "gray"])
     if "depth" in options and options["depth"].capabilities.is_active():
@@ -172,7 +182,7 @@ def scan(channel: Channel, request: dict[str, Any], cancel: threading.Event) -> 
         channel.send(event="end", reason="empty_feeder")
         return
     except SaneException as exc:
-        channel.send(event="error", kind="status", status=_status(exc))
+        _stop(channel, _status(exc))
         return
     try:
         while True:
@@ -185,19 +195,7 @@ def scan(channel: Channel, request: dict[str, Any], cancel: threading.Event) -> 
             except EOFError:
                 image = session.images.pop()
                 index += 1
-                path = out_dir / f"page-{index:04d}.png"
-                tmp = path.with_suffix(".part")
-                image.save(tmp, format="PNG", dpi=(dpi, dpi))
-                os.replace(tmp, path)
-                channel.send(
-                    event="page",
-                    index=index,
-                    path=str(path),
-                    width=image.width,
-                    height=image.height,
-                    dpi=dpi,
-                    mode=image.mode,
-                )
+                save_page(channel, image, out_dir, index, dpi)
                 for key, value in after.get(
                     index - int(request.get("first_index", 1)) + 1, {}
                 ).items():
@@ -210,48 +208,31 @@ def scan(channel: Channel, request: dict[str, Any], cancel: threading.Event) -> 
     except SaneException as exc:
         with contextlib.suppress(Exception):
             session.scan.cancel()
-        channel.send(event="error", kind="status", status=_status(exc))
+        _stop(channel, _status(exc))
+
+
+class SaneBackend:
+    name = "sane"
+
+    def start(self) -> None:
+        import pyinsane2
+
+        pyinsane2.init()
+
+    def stop(self) -> None:
+        import pyinsane2
+
+        pyinsane2.exit()
+
+    def devices(self, channel: Channel) -> None:
+        devices(channel)
+
+    def scan(self, channel: Channel, request: dict[str, Any], cancel: threading.Event) -> None:
+        scan(channel, request, cancel)
 
 
 def main() -> int:
-    # The protocol keeps the real stdout; anything the backend or pyinsane2 prints goes to
-    # stderr instead, so it cannot corrupt a message.
-    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
-    channel = Channel(out)
-    line = sys.stdin.readline()
-    if not line:
-        return 2
-    request = json.loads(line)
-    cancel = threading.Event()
-
-    def watch() -> None:
-        for command in sys.stdin:
-            if command.strip() == "cancel":
-                cancel.set()
-        # The app closed our stdin or died: stop scanning rather than scan for nobody.
-        cancel.set()
-
-    threading.Thread(target=watch, daemon=True).start()
-    try:
-        import pyinsane2
-    except Exception as exc:  # any import failure means the same: no driver
-        channel.send(event="error", kind="driver_missing", detail=f"{type(exc).__name__}: {exc}")
-        return 1
-    try:
-        pyinsane2.init()
-    except Exception as exc:
-        channel.send(event="error", kind="driver_missing", detail=f"{type(exc).__name__}: {exc}")
-        return 1
-    try:
-        if request.get("op") == "devices":
-            devices(channel)
-        else:
-            scan(channel, request, cancel)
-    finally:
-        with contextlib.suppress(Exception):
-            pyinsane2.exit()
-    return 0
+    return run_worker(SaneBackend())
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from scanner.batch import BatchPage, ScanBatch, page_from_file, pages_from_impor
 from scanner.discovery import DeviceDiscovery
 from scanner.driver import CancelFlag, ScannedPage, ScanSettings
 from scanner.recovery import RecoveryFolder
-from scanner.sane_driver import SaneDriver
+from scanner.worker_driver import WorkerDriver, platform_driver
 from ui.workers import run_in_background
 
 THUMB = QSize(120, 170)
@@ -59,13 +59,13 @@ class ScanBatchScreen(QWidget):
         self,
         recovery_root: Path,
         *,
-        driver: SaneDriver | None = None,
+        driver: WorkerDriver | None = None,
         backend_options: dict[str, Any] | None = None,
         clean: bool = True,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.driver = driver or SaneDriver()
+        self.driver = driver or platform_driver()
         # Shared by every screen of the session that is given the same driver's discovery.
         self.discovery = DeviceDiscovery(self.driver)
         self.recovery = RecoveryFolder(recovery_root)
