@@ -1,0 +1,1 @@
+"""Fake win32com package for the WIA worker's tests (see client.py)."""
