@@ -162,6 +162,15 @@ class FileUnreadable(ClerkError):
 
 
 @dataclass(eq=False)
+class StaffListInvalid(ClerkError):
+    """A row of an imported list of units and people cannot be taken; nothing was added."""
+
+    path: str
+    row: int  # 1-based as the spreadsheet shows it; 0 when no one row is at fault
+    problem: str
+
+
+@dataclass(eq=False)
 class FileEmpty(ClerkError):
     path: str
 

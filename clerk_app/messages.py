@@ -388,6 +388,12 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
         + (f" ({x.detail})." if x.detail else "."),
         "Chọn đúng trình điều khiển của USB ký số (ví dụ eTPKCS11.dll, bit4xpki.dll).",
     ),
+    e.StaffListInvalid: lambda x: Message(
+        f"Danh sách «{x.path}»"
+        + (f", dòng {x.row}" if x.row else "")
+        + f": {x.problem}. Chưa thêm đơn vị hay cán bộ nào.",
+        "Sửa danh sách (cột Mã đơn vị, Tên đơn vị, Họ và tên, Chức vụ) rồi nhập lại.",
+    ),
     e.TokenModuleBitness: lambda x: Message(
         f"Trình điều khiển «{x.path}» là bản {x.module_bits}-bit, không dùng được với phần mềm "
         f"{x.program_bits}-bit này.",

@@ -151,8 +151,13 @@ class Workspace:
         actor: str | None = None,
         clock: Clock | None = None,
         demo: bool = False,
+        desk_id: str | None = None,
     ) -> Workspace:
-        """Create a desk's data directory with its agency and the year's registers."""
+        """Create a desk's data directory with its agency and the year's registers.
+
+        `desk_id`: the id this desk already used to log in to the agency's server (the first-run
+        wizard reads the agency from there before the desk exists); a new one otherwise.
+        """
         path = (data_dir or default_data_dir()).expanduser()
         name = nfc(agency_name)
         code = nfc(agency_code).upper()
@@ -179,7 +184,7 @@ class Workspace:
                 s.flush()
                 s.add(
                     DeskState(
-                        desk_id=new_id(),
+                        desk_id=desk_id or new_id(),
                         station=socket.gethostname(),
                         agency_id=agency.id,
                         last_outbox_seq=0,

@@ -97,8 +97,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         workspace = Workspace.open()
     except NotInitialised as error:
-        show_not_initialised(error)
-        return 2
+        from clerk_app.workspace import default_data_dir
+        from ui.setup_wizard import run_first_start
+
+        # A new desk: the first-run wizard makes it, then the window opens on it.
+        if not run_first_start(default_data_dir()):
+            return 2
+        try:
+            workspace = Workspace.open()
+        except NotInitialised:
+            show_not_initialised(error)
+            return 2
     except ClerkError as error:
         presenter.present(error)
         return 1

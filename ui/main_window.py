@@ -323,6 +323,11 @@ class MainWindow(QMainWindow):
         sync_menu.addSeparator()
         self._action(sync_menu, "&Giờ làm việc…", None, self.open_office_hours)
 
+        from ui.setup_wizard import add_settings_menu
+
+        self.settings_menu, self.settings_actions, self.open_setting = add_settings_menu(
+            self, self.workspace
+        )
         help_menu = bar.addMenu("&Trợ giúp")
         self._action(help_menu, "&Phím tắt", "F1", self.show_shortcuts)
         self._action(help_menu, "&Giới thiệu", None, self.show_about)

@@ -31,6 +31,7 @@ from clerk_app.messages import describe
 from scanner.batch import BatchPage, ScanBatch, page_from_file, pages_from_import, read_first_page
 from scanner.discovery import DeviceDiscovery
 from scanner.driver import CancelFlag, ScannedPage, ScanSettings
+from scanner.preferences import ScannerChoice
 from scanner.recovery import RecoveryFolder
 from scanner.worker_driver import WorkerDriver, platform_driver
 from ui.workers import run_in_background
@@ -61,6 +62,7 @@ class ScanBatchScreen(QWidget):
         *,
         driver: WorkerDriver | None = None,
         backend_options: dict[str, Any] | None = None,
+        preferred: ScannerChoice | None = None,
         clean: bool = True,
         parent: QWidget | None = None,
     ) -> None:
@@ -70,6 +72,7 @@ class ScanBatchScreen(QWidget):
         self.discovery = DeviceDiscovery(self.driver)
         self.recovery = RecoveryFolder(recovery_root)
         self.backend_options = backend_options or {}
+        self.preferred = preferred or ScannerChoice()
         self.clean = clean
         self.batch = ScanBatch()
         self.batch.listeners.append(self._refresh)
@@ -89,6 +92,7 @@ class ScanBatchScreen(QWidget):
         self.source = QComboBox()
         for key, label in SOURCES:
             self.source.addItem(label, key)
+        self.source.setCurrentIndex(max(self.source.findData(self.preferred.source), 0))
         self.mode = QComboBox()
         for key, label in MODES:
             self.mode.addItem(label, key)
@@ -195,6 +199,8 @@ class ScanBatchScreen(QWidget):
                 self.device.addItem(f"{info.label} ({info.name})", info.name)
             if current:
                 self.device.setEditText(current)
+            elif self.preferred.device and self.device.findData(self.preferred.device) >= 0:
+                self.device.setCurrentIndex(self.device.findData(self.preferred.device))
             self.status.setText(
                 f"Tìm thấy {len(found)} máy quét."
                 if found

@@ -36,6 +36,10 @@ class ScanWindow(QDialog):
         self.setWindowTitle("Quét văn bản đến")
         self.resize(1200, 800)
         self.open_form = open_form
+        from scanner import preferences
+
+        # The scanner chosen in the wizard or Settings (the data folder holds the recovery root).
+        screen_options.setdefault("preferred", preferences.load(recovery_root.parent))
         self.batch_screen = ScanBatchScreen(recovery_root, parent=self, **screen_options)
         self.batch_screen.extraction_ready.connect(self._document_read)
         self.status = QLabel("")  # the batch screen says how to start; this line says what follows

@@ -1,0 +1,61 @@
+"""A new desk joins its agency's server: the agency is read from the server, then the desk is made for it and connected.
+
+The first-run wizard's «Kết nối máy chủ của cơ quan»: the clerk types the server's address and
+their account, not the agency's name and code, so the desk's agency is the server's exactly. The
+first login uses the id the new desk will carry, so the server knows one desk, not two. No
+password is kept here (DeskSync keeps only its offline-login verifier).
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from clerk_app.storage.database import DB_FILENAME
+from clerk_app.storage.models import new_id
+from clerk_app.workspace import Workspace
+from sync.client import ServerClient
+from sync.engine import DeskSync
+
+
+@dataclass(frozen=True)
+class ServerAgency:
+    desk_id: str
+    name: str
+    code: str
+    username: str
+    role: str
+
+
+def agency_on_server(server_url: str, username: str, password: str) -> ServerAgency:
+    """Log in with a new desk id and read the account's agency (ServerRefused / Unreachable)."""
+    desk_id = new_id()
+    with ServerClient(server_url) as client:
+        answer = client.login(username, password, desk_id, socket.gethostname())
+    agency = answer["agency"]
+    return ServerAgency(
+        desk_id, str(agency["name"]), str(agency["code"]), str(answer["username"]), answer["role"]
+    )
+
+
+def enrol(
+    data_dir: Path,
+    server_url: str,
+    username: str,
+    password: str,
+    new_password: str | None = None,
+) -> ServerAgency:
+    """Make the desk in `data_dir` for the server's agency and connect it (one server account)."""
+    found = agency_on_server(server_url, username, password)
+    if not (data_dir / DB_FILENAME).is_file():
+        Workspace.init(
+            data_dir, agency_name=found.name, agency_code=found.code, desk_id=found.desk_id
+        ).close()
+    # else: a second try after the server asked for a new password; connect checks the agency.
+    desk = DeskSync(data_dir)
+    try:
+        desk.connect(server_url, username, password, new_password)
+    finally:
+        desk.close()
+    return found
