@@ -28,9 +28,13 @@ class ServerAgency:
     role: str
 
 
-def agency_on_server(server_url: str, username: str, password: str) -> ServerAgency:
-    """Log in with a new desk id and read the account's agency (ServerRefused / Unreachable)."""
-    desk_id = new_id()
+def agency_on_server(
+    server_url: str, username: str, password: str, desk_id: str | None = None
+) -> ServerAgency:
+    """Log in as the desk `desk_id` (a new id by default) and read the account's agency.
+
+    Raises ServerRefused (wrong password, locked account) or ServerUnreachable."""
+    desk_id = desk_id or new_id()
     with ServerClient(server_url) as client:
         answer = client.login(username, password, desk_id, socket.gethostname())
     agency = answer["agency"]
@@ -47,12 +51,17 @@ def enrol(
     new_password: str | None = None,
 ) -> ServerAgency:
     """Make the desk in `data_dir` for the server's agency and connect it (one server account)."""
-    found = agency_on_server(server_url, username, password)
-    if not (data_dir / DB_FILENAME).is_file():
+    made = (data_dir / DB_FILENAME).is_file()
+    if made:
+        # A second try (the server asked for a new password): the same desk, never a second id.
+        with Workspace.open(data_dir) as ws:
+            desk_id = ws.desk_id
+        found = agency_on_server(server_url, username, password, desk_id)
+    else:
+        found = agency_on_server(server_url, username, password)
         Workspace.init(
             data_dir, agency_name=found.name, agency_code=found.code, desk_id=found.desk_id
         ).close()
-    # else: a second try after the server asked for a new password; connect checks the agency.
     desk = DeskSync(data_dir)
     try:
         desk.connect(server_url, username, password, new_password)

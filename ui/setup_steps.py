@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clerk_app.errors import ClerkError
+from clerk_app.errors import ClerkError, ServerRefused
 from clerk_app.messages import describe
 from clerk_app.signing import token as tokens
 from clerk_app.signing import token_drivers
@@ -227,6 +227,15 @@ class AgencyStep(SetupStep):
 
         def failed(error: BaseException) -> None:
             self.busy = False
+            self.password_edit.clear()
+            if isinstance(error, ServerRefused) and error.reason == "password_change_required":
+                self.say(
+                    "Tài khoản mới phải đổi mật khẩu lần đầu: nhập lại mật khẩu, gõ mật khẩu mới "
+                    "vào ô «Mật khẩu mới» rồi bấm «Khởi tạo».",
+                    problem=True,
+                )
+                self.new_password_edit.setFocus()
+                return
             self.fail(error)
 
         run_in_background(work, finished, failed, owner=self)
