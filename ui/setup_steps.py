@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clerk_app.errors import ClerkError, ServerRefused
+from clerk_app.errors import ClerkError, ScanCancelled, ServerRefused
 from clerk_app.messages import describe
 from clerk_app.signing import token as tokens
 from clerk_app.signing import token_drivers
@@ -45,7 +45,7 @@ from clerk_app.signing.desk import load_settings, save_settings
 from clerk_app.staff_list import StaffPlan, plan_import
 from scanner import preferences
 from scanner.discovery import DeviceDiscovery
-from scanner.driver import ScanSettings
+from scanner.driver import CancelFlag, ScanSettings
 from scanner.worker_driver import WorkerDriver, platform_driver
 from ui.workers import run_in_background
 
@@ -287,6 +287,9 @@ class StaffStep(SetupStep):
         self.unit_code.setMaximumWidth(120)
         self.unit_name = QLineEdit()
         self.unit_name.setPlaceholderText("Tên đơn vị, ví dụ Văn phòng")
+        # Enter adds the row being typed (never moves the wizard on).
+        self.unit_code.returnPressed.connect(self.unit_name.setFocus)
+        self.unit_name.returnPressed.connect(self.add_unit)
         add_unit = QPushButton("Thêm đơn vị")
         add_unit.clicked.connect(self.add_unit)
         unit_row.addWidget(self.unit_code)
@@ -300,6 +303,8 @@ class StaffStep(SetupStep):
         self.person_unit.setMinimumWidth(160)
         self.person_title = QLineEdit()
         self.person_title.setPlaceholderText("Chức vụ, ví dụ Chánh Văn phòng")
+        self.person_name.returnPressed.connect(self.add_person)
+        self.person_title.returnPressed.connect(self.add_person)
         add_person = QPushButton("Thêm cán bộ")
         add_person.clicked.connect(self.add_person)
         person_row.addWidget(self.person_name, 1)
@@ -540,6 +545,8 @@ class ScannerStep(SetupStep):
 
         def done(outcome: Any) -> None:
             self.test_button.setEnabled(True)
+            if isinstance(outcome.stopped, ScanCancelled) and outcome.pages:
+                outcome.stopped = None  # stopped by us after the first page, as intended
             if not outcome.pages:
                 problem = outcome.stopped
                 self.say(
@@ -569,8 +576,13 @@ class ScannerStep(SetupStep):
             self.test_button.setEnabled(True)
             self.fail(error)
 
+        # One page is enough to know the scanner works: stop the feeder after it.
+        cancel = CancelFlag()
         run_in_background(
-            lambda: self.driver.scan(settings, batch), done, failed, owner=self
+            lambda: self.driver.scan(settings, batch, on_page=lambda _p: cancel.set(), cancel=cancel),
+            done,
+            failed,
+            owner=self,
         )
 
 

@@ -99,8 +99,9 @@ class SetupWizard(QDialog):
         self.skip_button = QPushButton("Bỏ qua bước này")
         self.skip_button.clicked.connect(self.next_step)
         self.next_button = QPushButton("Tiếp tục")
-        self.next_button.setDefault(True)
         self.next_button.clicked.connect(self.advance)
+        for button in (self.skip_button, self.next_button):
+            button.setAutoDefault(False)  # Enter in a step's field acts in the step
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.skip_button)
@@ -128,6 +129,8 @@ class SetupWizard(QDialog):
             "Khởi tạo" if step is self.agency else "Bắt đầu làm việc" if step is self.finish
             else "Tiếp tục"
         )
+        # Enter moves on only where the step has nothing else to do with it.
+        self.next_button.setDefault(step is self.agency or step is self.finish)
         if step is self.finish:
             self.finish.show_summary(self.steps[:-1])
 
@@ -173,6 +176,7 @@ class StepDialog(QDialog):
         self.resize(960, 600)
         self.step = step
         close = QPushButton("Đóng")
+        close.setAutoDefault(False)
         close.clicked.connect(self.accept)
         row = QHBoxLayout()
         row.addStretch(1)
