@@ -40,6 +40,10 @@ TEST_PACKAGES=(
     poppler-utils # pdfsig, pdftotext, pdftoppm
     qpdf          # qpdf --check
     xvfb xauth    # a real X display for screenshots (xvfb-run)
+    # The installers (installer/, tests/installer): a bare Debian root for the .deb; makensis,
+    # Authenticode checks and Wine for the Windows installer (Wine's DLLs are also the real PE
+    # files the token driver tests read).
+    debootstrap nsis osslsigncode unzip wine wine64
 )
 
 APT_STAMP=/var/lib/apt/clerk-desk-apt-update.stamp

@@ -608,6 +608,9 @@ class TokenStep(SetupStep):
         self.driver_box = QComboBox()
         self.driver_box.setEditable(True)
         self.driver_box.setMinimumWidth(420)
+        editor = self.driver_box.lineEdit()
+        if editor is not None:
+            editor.setPlaceholderText("Chọn tổ chức cấp chứng thư số (VNPT-CA, Viettel-CA, …)")
         browse = QPushButton("Chọn tệp…")
         browse.clicked.connect(self._browse)
         driver_row.addWidget(self.driver_box, 1)

@@ -169,7 +169,8 @@ def find_drivers(
     found: dict[str, FoundDriver] = {}
     for folder in folders:
         for path in _candidates(folder, plat, exports):
-            key = str(path).lower() if plat == "win32" else str(path)
+            # One driver reached by two names (a symlink, /usr/lib and its multiarch twin) once.
+            key = str(path).lower() if plat == "win32" else os.path.realpath(path)
             if key in found:
                 continue
             preset = _preset_for(path.name, plat)

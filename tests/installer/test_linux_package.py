@@ -149,7 +149,7 @@ def _start_window_and_shoot(root: DebianRoot, env: dict[str, str], shot: Path) -
             stderr=subprocess.STDOUT,
             text=True,
         )
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 300  # a loaded 2-core machine: a first start can take a minute
         while time.monotonic() < deadline:
             time.sleep(3)
             assert app.poll() is None, f"clerk-app exited {app.returncode}: {app.stdout.read() if app.stdout else ''}"
