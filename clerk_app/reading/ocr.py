@@ -2,8 +2,9 @@
 
 Two engines give the same outputs: the `tesseract` program (Debian's tesseract-ocr-vie) and
 Tesseract as a library with the model bundled beside the app (ocr_library: the frozen builds,
-Windows). `CLERK_OCR_ENGINE=program|library` picks one; by default the library when its model
-is found, else the program.
+Windows). `CLERK_OCR_ENGINE=program|library` picks one; by default the installed (frozen) desk
+uses its bundled library, a source checkout the program when it has the Vietnamese model, and
+the library otherwise (bench/RESULTS.md compares the two).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -103,7 +105,13 @@ def engine() -> str:
     wanted = os.environ.get("CLERK_OCR_ENGINE", "").strip().lower()
     if wanted in ("library", "program"):
         return wanted
-    return "library" if ocr_library.available() else "program"
+    if getattr(sys, "frozen", False):
+        return "library"
+    try:
+        tesseract_binary()
+    except errors.OcrUnavailable:
+        return "library" if ocr_library.available() else "program"
+    return "program"
 
 
 def grey(image: Image.Image) -> Image.Image:

@@ -102,7 +102,8 @@ def recognise(
             ):
                 api.SetVariable(name, value)
             try:
-                ok = api.ProcessPage(str(base), page, 0, str(src))
+                # ProcessPages, not ProcessPage: only it writes the PDF's header and trailer.
+                ok = api.ProcessPages(str(base), str(src))
             finally:
                 api.SetVariable("tessedit_create_pdf", "0")
             if not ok or not base.with_suffix(".pdf").is_file():
