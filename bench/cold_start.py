@@ -83,7 +83,7 @@ def main() -> int:
     samples: dict[str, list[float]] = {name: [] for name in ways}
     failures: dict[str, int] = dict.fromkeys(ways, 0)
     try:
-        for name, command in ways.items():  # one warm-up each (page cache, font cache)
+        for command in ways.values():  # one warm-up each (page cache, font cache)
             one(command, display, data_dir)
         for _ in range(args.runs):
             for name, command in ways.items():

@@ -24,15 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.main_window import NAV_STYLE
 from ui.setup_steps import AgencyStep, AgencyView, ScannerStep, SetupStep, StaffStep, TokenStep
-
-WIZARD_STYLE = """
-QListWidget#wizardSteps { background: #1f3a5f; color: #e9eef5; border: none; font-size: 14px;
-                          outline: 0; padding-top: 12px; }
-QListWidget#wizardSteps::item { padding: 10px 14px; border-left: 4px solid transparent; }
-QListWidget#wizardSteps::item:selected { background: #2d5286; color: #ffffff;
-                                         border-left: 4px solid #ffc107; }
-"""
 
 
 class FinishStep(SetupStep):
@@ -74,7 +67,6 @@ class SetupWizard(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Thiết lập bàn làm việc văn thư")
         self.resize(1100, 660)
-        self.setStyleSheet(WIZARD_STYLE)
         self.data_dir = data_dir
         self.workspace: Any = None
         self.agency = AgencyStep(data_dir)
@@ -86,7 +78,9 @@ class SetupWizard(QDialog):
         self.agency.desk_ready.connect(self._desk_ready)
 
         self.step_list = QListWidget()
-        self.step_list.setObjectName("wizardSteps")
+        # The main window's navigation look, so the wizard feels like the same program.
+        self.step_list.setObjectName("nav")
+        self.step_list.setStyleSheet(NAV_STYLE)
         self.step_list.setFixedWidth(220)
         self.step_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for number, step in enumerate(self.steps, start=1):

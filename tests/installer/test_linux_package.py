@@ -17,31 +17,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pymupdf
 import pytest
 from debian_root import DebianRoot, sudo
+from installer_builds import built, scanned_letter
 
-from clerk_app.reading import specimens
-
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.installer
 NAV_BLUE = (0x1F, 0x3A, 0x5F)  # the main window's side panel (ui.main_window.NAV_STYLE)
-
-
-def _build_deb() -> Path:
-    given = os.environ.get("CLERK_DEB")
-    if given:
-        return Path(given)
-    done = subprocess.run(
-        ["bash", str(ROOT / "installer" / "build-linux")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=3000,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
-    line = [ln for ln in done.stdout.splitlines() if ln.startswith("build-linux: /")][-1]
-    return Path(line.split()[1])
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +31,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Debian
     root = DebianRoot(base / "root")
     try:
         root.start()  # debootstrap and the build run side by side
-        deb = _build_deb()
+        deb = built("build-linux", "CLERK_DEB")
         root.wait()
         root.put(deb, "/tmp/clerk-desk.deb")
         done = root.run(
@@ -62,18 +43,6 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Debian
         yield root, deb
     finally:
         root.close()
-
-
-def _scan_pdf(path: Path) -> None:
-    """A scanned letter's first page (the reading corpus' first specimen) as an image PDF."""
-    spec = specimens.corpus(1)[0]
-    png = path.with_suffix(".png")
-    spec.image.save(png, dpi=(spec.dpi, spec.dpi))
-    doc = pymupdf.open()
-    width, height = (spec.image.width * 72 / spec.dpi, spec.image.height * 72 / spec.dpi)
-    page = doc.new_page(width=width, height=height)
-    page.insert_image(page.rect, filename=str(png))
-    doc.save(path)
 
 
 def test_the_package_installs_runs_reads_and_removes_cleanly(
@@ -98,11 +67,10 @@ def test_the_package_installs_runs_reads_and_removes_cleanly(
     assert init.returncode == 0, init.stderr
     assert json.loads(init.stdout)["agency"]["code"] == "UBND"
 
-    _scan_pdf(tmp_path / "scan.pdf")
+    truth = scanned_letter(tmp_path / "scan.pdf")
     root.put(tmp_path / "scan.pdf", "/tmp/scan.pdf")
     read = root.run("clerk extract /tmp/scan.pdf --json", env=desk, timeout=300)
     assert read.returncode == 0, read.stderr
-    truth = specimens.corpus(1)[0].truth
     fields = json.loads(read.stdout)
     assert fields["reference"] == truth["reference"], fields
     assert fields["issued_on"] == truth["issued_on"], fields

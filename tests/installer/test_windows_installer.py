@@ -16,29 +16,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pymupdf
 import pytest
+from installer_builds import built, scanned_letter
 
-from clerk_app.reading import specimens
-
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.installer
-
-
-def _build_exe() -> Path:
-    given = os.environ.get("CLERK_SETUP_EXE")
-    if given:
-        return Path(given)
-    done = subprocess.run(
-        ["bash", str(ROOT / "installer" / "build-windows")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=3000,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
-    line = [ln for ln in done.stdout.splitlines() if ln.startswith("build-windows: /")][-1]
-    return Path(line.split()[1])
 
 
 class Wine:
@@ -71,7 +52,7 @@ class Wine:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Wine, Path]]:
-    exe = _build_exe()
+    exe = built("build-windows", "CLERK_SETUP_EXE")
     wine = Wine(tmp_path_factory.mktemp("wine") / "prefix")
     boot = subprocess.run(["wineboot", "-i"], env=wine.env, capture_output=True, timeout=600)
     assert boot.returncode == 0, boot.stderr[-2000:]
@@ -84,19 +65,6 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Wine, 
         yield wine, found[0]
     finally:
         subprocess.run(["wineserver", "-k"], env=wine.env, check=False)
-
-
-def _scan_pdf(path: Path) -> dict[str, object]:
-    spec = specimens.corpus(1)[0]
-    png = path.with_suffix(".png")
-    spec.image.save(png, dpi=(spec.dpi, spec.dpi))
-    doc = pymupdf.open()
-    page = doc.new_page(
-        width=spec.image.width * 72 / spec.dpi, height=spec.image.height * 72 / spec.dpi
-    )
-    page.insert_image(page.rect, filename=str(png))
-    doc.save(path)
-    return spec.truth
 
 
 def test_installed_clerk_runs_registers_reads_and_uninstalls_keeping_data(
@@ -118,7 +86,7 @@ def test_installed_clerk_runs_registers_reads_and_uninstalls_keeping_data(
     data_dir = json.loads(init.stdout)["data_dir"]
     assert data_dir.lower().endswith(r"appdata\local\clerk-desk")
 
-    truth = _scan_pdf(tmp_path / "scan.pdf")
+    truth = scanned_letter(tmp_path / "scan.pdf")
     pdf = "Z:" + str(tmp_path / "scan.pdf").replace("/", "\\")
     registered = wine.run(str(clerk), "register-incoming", pdf, "--issuer", "Sở Tài chính",
                           "--reference", "12/STC", "--doc-type", "Công văn",
