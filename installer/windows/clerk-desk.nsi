@@ -1,0 +1,24 @@
+; pynsist's template with one Start menu entry, named in Vietnamese («Bàn làm việc văn thư»),
+; instead of a folder holding it beside the ASCII-named application shortcut. The application
+; keeps an ASCII name: it is the install folder's name, and Tesseract's data path on Windows
+; goes through the ANSI code page.
+[% extends "pyapp.nsi" %]
+
+[% block install_shortcuts %]
+  SetOutPath "%HOMEDRIVE%\%HOMEPATH%"
+  [% for scname, sc in ib.shortcuts.items() %]
+  [% if scname != ib.appname %]
+  CreateShortCut "$SMPROGRAMS\[[scname]].lnk" "[[sc['target'] ]]" \
+    '[[ sc['parameters'] ]]' "$INSTDIR\[[ sc['icon'] ]]"
+  [% endif %]
+  [% endfor %]
+  SetOutPath "$INSTDIR"
+[% endblock install_shortcuts %]
+
+[% block uninstall_shortcuts %]
+  [% for scname in ib.shortcuts %]
+  [% if scname != ib.appname %]
+  Delete "$SMPROGRAMS\[[scname]].lnk"
+  [% endif %]
+  [% endfor %]
+[% endblock uninstall_shortcuts %]
