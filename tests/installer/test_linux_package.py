@@ -110,7 +110,7 @@ def _start_window_and_shoot(root: DebianRoot, env: dict[str, str], shot: Path) -
         time.sleep(1.0)
         inner = {**env, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
         app = subprocess.Popen(
-            [*sudo(), "env", "-i", "PATH=/usr/bin:/bin", "HOME=/root", "LANG=C.UTF-8",
+            [*sudo(), "env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8",
              *[f"{k}={v}" for k, v in inner.items()],
              "chroot", str(root.path), "clerk-app"],
             stdout=subprocess.PIPE,

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from installer_builds import built, scanned_letter
 
-pytestmark = pytest.mark.installer
+pytestmark = [pytest.mark.installer, pytest.mark.windows_installer]
 
 
 class Wine:
