@@ -146,6 +146,10 @@ def test_missing_tesseract_is_a_typed_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
+    # Without the program a source checkout falls back to the library with its model ...
+    assert ocr_module.engine() == "library"
+    # ... and the program asked for by name is a typed error.
+    monkeypatch.setenv("CLERK_OCR_ENGINE", "program")
     with pytest.raises(errors.OcrUnavailable) as caught:
         ocr_module.ocr_image(Image.new("L", (100, 100), 255), dpi=200)
     assert "tesseract" in str(caught.value).lower()
