@@ -152,7 +152,7 @@ def _share_of(png: Path, colour: tuple[int, int, int]) -> float:
     from PIL import Image
 
     with Image.open(png) as image:
-        rgb = image.convert("RGB").resize((341, 192))
-        pixels = list(rgb.getdata())
+        raw = image.convert("RGB").resize((341, 192)).tobytes()
+    pixels = [raw[i : i + 3] for i in range(0, len(raw), 3)]
     close = sum(1 for p in pixels if all(abs(a - b) <= 6 for a, b in zip(p, colour, strict=True)))
     return close / len(pixels)
