@@ -4,6 +4,13 @@
 ; goes through the ANSI code page.
 [% extends "pyapp.nsi" %]
 
+[% block modernui %]
+; build-windows puts its compressor here (CLERK_NSIS_COMPRESSOR: lzma by default, zlib for a
+; quick build: LZMA on two busy cores takes the better part of an hour).
+SetCompressor /FINAL @COMPRESSOR@
+[[ super() ]]
+[% endblock modernui %]
+
 [% block install_shortcuts %]
   SetOutPath "%HOMEDRIVE%\%HOMEPATH%"
   [% for scname, sc in ib.shortcuts.items() %]

@@ -207,3 +207,16 @@ def test_console_script_and_module_entry_point(desk: Path) -> None:
         )
         assert done.returncode == 0, done.stderr
         assert {r["kind"] for r in json.loads(done.stdout)} == {"incoming", "outgoing"}
+
+
+def test_output_is_utf8_even_when_the_locale_is_a_windows_code_page(tmp_path: Path) -> None:
+    # A pipe on Windows is cp1252: printing «Đã khởi tạo …» used to crash there.
+
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252", "PYTHONUTF8": "0"}
+    done = subprocess.run(
+        [sys.executable, "-m", "clerk_app", "--data-dir", str(tmp_path / "d"), "init",
+         "--agency-name", "Ủy ban nhân dân xã Đông Hòa", "--agency-code", "UBND"],
+        capture_output=True, env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Đã khởi tạo" in done.stdout.decode("utf-8")
