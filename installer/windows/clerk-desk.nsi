@@ -8,6 +8,8 @@
 ; build-windows puts its compressor here (CLERK_NSIS_COMPRESSOR: lzma by default, zlib for a
 ; quick build: LZMA on two busy cores takes the better part of an hour).
 SetCompressor /FINAL @COMPRESSOR@
+; A 64-bit installer for the 64-bit desk (NSIS' default stub is 32-bit, which also needs WoW64).
+Target amd64-unicode
 [[ super() ]]
 [% endblock modernui %]
 
