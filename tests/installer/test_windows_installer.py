@@ -32,10 +32,11 @@ class Wine:
             "WINEDEBUG": "-all",
             # No Mono or Gecko installers: nothing here needs them, and they would ask.
             "WINEDLLOVERRIDES": "mscoree,mshtml=",
-            "PYTHONUTF8": "1",
         }
-        self.env.pop("DISPLAY", None)
-        self.env.pop("CLERK_DATA_DIR", None)
+        # No screen (nothing here opens a window), the default data folder, and none of this
+        # machine's Python settings: the installed Python must stand on its own.
+        for name in ("DISPLAY", "CLERK_DATA_DIR", "PYTHONUTF8", "PYTHONPATH", "PYTHONIOENCODING"):
+            self.env.pop(name, None)
 
     def run(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
