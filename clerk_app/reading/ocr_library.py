@@ -43,7 +43,9 @@ def tessdata_dir(language: str = LANGUAGE) -> Path | None:
     """The folder holding `<language>.traineddata`: CLERK_TESSDATA, the bundle, the system."""
     override = os.environ.get("CLERK_TESSDATA")
     candidates = [Path(override)] if override else []
-    candidates += [*_frozen_dirs(), BUNDLED, *SYSTEM_DIRS]
+    candidates += [*_frozen_dirs(), BUNDLED]
+    if not sys.platform.startswith("win"):  # under Wine these would be the host's folders
+        candidates += SYSTEM_DIRS
     for folder in candidates:
         if (folder / f"{language}.traineddata").is_file():
             return folder
