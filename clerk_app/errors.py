@@ -573,6 +573,13 @@ class ServerUnreachable(ClerkError):
 
 
 @dataclass(eq=False)
+class ServerFailed(ServerUnreachable):
+    """The server was reached but failed (HTTP 5xx): an outage all the same, worded apart."""
+
+    status: int = 500
+
+
+@dataclass(eq=False)
 class ClockSkewed(ClerkError):
     """The desk clock differs from the server's by `skew_s` seconds (positive: ahead). Shown
     as a warning; the desk keeps working and flags what the wrong clock dates."""

@@ -542,10 +542,67 @@ SERVER_REASONS: dict[str, Message] = {
     "file_not_found": Message(
         "Máy chủ không có tệp này cho cơ quan của bạn.", "Đồng bộ lại sau khi bàn gửi tệp lên xong."
     ),
+    "desk_credential_wrong": Message(
+        "Máy chủ không nhận ra bàn làm việc này: mã xác thực của bàn không khớp với mã máy chủ đã ghi "
+        "khi bàn kết nối lần đầu (có thể thư mục dữ liệu đã bị sao chép sang máy khác).",
+        "Báo quản trị hệ thống kiểm tra («clerk-server reset-desk») rồi kết nối lại.",
+    ),
+    "login_throttled": Message(
+        "Đăng nhập sai quá nhiều lần liên tiếp; máy chủ tạm chưa nhận lần thử tiếp theo.",
+        "Chờ một lát rồi thử lại; nếu quên mật khẩu, đề nghị quản trị hệ thống cấp lại.",
+    ),
+    "weak_password": Message(
+        "Mật khẩu mới quá dễ đoán: cần ít nhất 8 ký tự, không thuộc danh sách mật khẩu phổ biến "
+        "và không chứa tên đăng nhập.",
+        "Chọn mật khẩu khác, dài hơn, gồm chữ, số và ký tự khác.",
+    ),
+    "password_unchanged": Message(
+        "Mật khẩu mới trùng mật khẩu cũ.", "Chọn một mật khẩu khác với mật khẩu đang dùng."
+    ),
+    "password_changed_meanwhile": Message(
+        "Mật khẩu của tài khoản vừa được đổi ở nơi khác.", "Đăng nhập lại bằng mật khẩu mới."
+    ),
+    "invalid_mutation": Message(
+        "Máy chủ từ chối một thay đổi gửi từ bàn này vì dữ liệu không hợp lệ; các thay đổi khác "
+        "vẫn được nhận.",
+        "Báo quản trị hệ thống; thay đổi bị từ chối được ghi lại trên máy chủ («clerk-server refused»).",
+    ),
+    "role_not_allowed": Message(
+        "Vai trò của tài khoản này không được làm thay đổi này trên sổ đăng ký.",
+        "Đề nghị văn thư của cơ quan thực hiện.",
+    ),
+    "file_missing": Message(
+        "Máy chủ chưa có đủ tệp đính kèm của thay đổi này nên chưa nhận nó.",
+        "Đồng bộ lại; nếu vẫn bị từ chối, kiểm tra tệp gốc trên bàn và báo quản trị hệ thống.",
+    ),
+    "server_busy": Message(
+        "Máy chủ đang bận hoặc cơ sở dữ liệu tạm thời không trả lời.",
+        "Tiếp tục làm việc; thay đổi được giữ lại và gửi ở lần đồng bộ sau.",
+    ),
+    "invalid_range": Message(
+        "Yêu cầu tải tệp không hợp lệ.", "Đồng bộ lại; phần mềm sẽ tải lại tệp từ đầu."
+    ),
+}
+
+# Why the server locked an account (Bến Tre 2018 art. 7), worded for the clerk.
+LOCK_REASONS = {
+    "never_used_30_days": "tài khoản không được dùng trong 30 ngày kể từ khi cấp",
+    "unused_60_days": "tài khoản không đăng nhập quá 60 ngày",
+    "password_not_changed": "mật khẩu ban đầu không được đổi trong lần đăng nhập đầu tiên",
+    "too_many_failures": "nhập sai mật khẩu quá nhiều lần liên tiếp",
 }
 
 
 def _server_refused(x: e.ServerRefused) -> Message:
+    if x.reason == "account_locked":
+        why = LOCK_REASONS.get(str(x.details.get("reason")), "quản trị hệ thống đã khóa")
+        return Message(f"Tài khoản đã bị khóa: {why}.", SERVER_REASONS["account_locked"].todo)
+    if x.reason == "protocol_too_old" and x.details.get("reason") == "desk_credential":
+        return Message(
+            "Bàn làm việc này đã được gắn mã xác thực trên máy chủ, nhưng phần mềm trên máy này "
+            "là phiên bản cũ, không gửi được mã đó.",
+            SERVER_REASONS["protocol_too_old"].todo,
+        )
     station = x.details.get("station") if x.reason == "lease_held" else None
     if station:
         return Message(
@@ -564,6 +621,12 @@ _RULES.update(
             f"Không kết nối được máy chủ {x.url}; bàn làm việc chuyển sang làm việc ngoại tuyến.",
             "Tiếp tục đăng ký; các thay đổi được giữ lại và gửi khi có mạng. "
             "Nếu mất kết nối quá 4 giờ làm việc, chuyển sang xử lý văn bản giấy và lập biên bản sự cố.",
+        ),
+        e.ServerFailed: lambda x: Message(
+            f"Máy chủ {x.url} gặp lỗi khi xử lý yêu cầu ({x.detail}); bàn làm việc chuyển sang "
+            "làm việc ngoại tuyến.",
+            "Tiếp tục đăng ký; các thay đổi được giữ lại và gửi lại tự động. "
+            "Báo quản trị hệ thống nếu lỗi còn lặp lại.",
         ),
         e.ServerRefused: _server_refused,
         e.ClockSkewed: lambda x: Message(
