@@ -579,6 +579,13 @@ SERVER_REASONS: dict[str, Message] = {
         "Máy chủ đang bận hoặc cơ sở dữ liệu tạm thời không trả lời.",
         "Tiếp tục làm việc; thay đổi được giữ lại và gửi ở lần đồng bộ sau.",
     ),
+    "file_hash_mismatch": Message(
+        "Tệp gửi lên máy chủ không khớp mã băm của nó (tệp trên bàn có thể đã hỏng).",
+        "Báo bộ phận hỗ trợ kiểm tra tệp gốc trên bàn, rồi đồng bộ lại.",
+    ),
+    "file_too_large": Message(
+        "Tệp quá lớn để gửi lên máy chủ.", "Chia văn bản thành nhiều tệp nhỏ hơn rồi đính kèm lại."
+    ),
     "invalid_range": Message(
         "Yêu cầu tải tệp không hợp lệ.", "Đồng bộ lại; phần mềm sẽ tải lại tệp từ đầu."
     ),

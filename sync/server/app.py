@@ -38,8 +38,10 @@ MAX_DEPTH = 32  # nesting of a request's JSON; the deepest real message is 5
 BIG = 2**62  # sequences, versions and offsets: within PostgreSQL's BIGINT
 YEAR_RANGE = (1990, 2200)
 RANGE = re.compile(r"^bytes=([0-9]{1,15})-$")
-# argon2 takes 64 MiB and a core for ~0.1 s: at most this many at once, whatever arrives.
-PASSWORD_WORKERS = 2
+# argon2 takes 64 MiB and a core for ~0.1 s: one at a time, whatever arrives, so a flood of
+# logins leaves the other core to everyone else (a day's first logins queue for a few seconds).
+PASSWORD_WORKERS = 1
+MAX_WAITING_LOGINS = 16  # more waiting for the worker: answered "busy" at once, not queued
 
 
 def _utc_now() -> datetime:
@@ -128,6 +130,8 @@ def create_app(
         return await run_in_threadpool(work)
 
     async def hashed(work: Callable[[], _T]) -> _T:
+        if hashing.borrowed_tokens + hashing.statistics().tasks_waiting >= MAX_WAITING_LOGINS:
+            raise Refused(503, "server_busy", retry_after_s=5)
         return await anyio.to_thread.run_sync(work, limiter=hashing)
 
     @app.get("/v1/hello")

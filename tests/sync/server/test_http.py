@@ -236,8 +236,6 @@ def test_malformed_requests_get_a_4xx_with_a_code_never_a_500(server: RunningSer
 
     r = httpx.post(url + "/v1/upload", headers=json_h, content=chunked(p.MAX_BODY_BYTES + 65536))
     assert code(r) == (413, "request_too_large")
-    odd_length = httpx.post(url + "/v1/upload", headers=auth | {"Content-Length": "1" * 40})
-    assert odd_length.status_code in (400, 413)
     login = httpx.post(
         url + "/v1/login",
         headers=H,
