@@ -154,7 +154,7 @@ def create_app(
         credential = body.get(p.LOGIN_DESK_CREDENTIAL)
         claim = accounts.DeskClaim(
             desk_id=text_field(body, "desk_id", 36),
-            station=str(body.get("station", ""))[:200],
+            station=text_field(body, "station", 200, empty=True) if "station" in body else "",
             credential=None
             if credential is None
             else text_field(body, p.LOGIN_DESK_CREDENTIAL, accounts.CREDENTIAL_MAX),
@@ -238,10 +238,8 @@ def create_app(
             if (
                 not isinstance(m, dict)
                 or not _int_in(m.get("seq"), 1, BIG)
-                or not isinstance(m.get("mutation_id"), str)
-                or not 0 < len(m["mutation_id"]) <= 36
-                or not isinstance(m.get("op"), str)
-                or not 0 < len(m["op"]) <= 60
+                or not _name(m.get("mutation_id"), 36)
+                or not _name(m.get("op"), 60)
             ):
                 raise Refused(400, "malformed", field="mutations")
         token = token_of(request)
@@ -432,3 +430,8 @@ def register_args(body: dict[str, Any]) -> tuple[str, str, int]:
 
 def _int_in(value: object, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _name(value: object, longest: int) -> bool:
+    """An id or op name: text of 1..longest characters, no NUL (PostgreSQL text refuses it)."""
+    return isinstance(value, str) and 0 < len(value) <= longest and "\x00" not in value

@@ -105,7 +105,7 @@ def _envelope(m: Mapping[str, Any]) -> list[Problem]:
         value = m.get(name)
         if value is None and not required:
             continue
-        if not isinstance(value, str) or not value or len(value) > limit:
+        if not isinstance(value, str) or not value or len(value) > limit or "\x00" in value:
             problems.append((name, "not_an_id"))
     files = m.get("files")
     if files is not None:
