@@ -516,6 +516,9 @@ class DeadlineInPast(ClerkError):
 
 @dataclass(eq=False)
 class DeadlineOnDayOff(ClerkError):
+    """A warning, never raised: the deadline is kept as written and runs to the end of
+    `next_working_day` (see `workdays.limits.deadline_end`)."""
+
     value: str
     reason: str
     next_working_day: str

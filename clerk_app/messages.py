@@ -53,6 +53,14 @@ FIELD_NAMES = {
 }
 
 
+# The regulations' time limits (workdays.limits.TimeLimit values), as the office says them.
+TIME_LIMIT_NAMES = {
+    "same_or_next_working_day": "Trong ngày hoặc ngày làm việc tiếp theo",
+    "eight_working_hours": "Trong 08 giờ làm việc",
+    "one_working_day": "Trong 01 ngày làm việc",
+    "immediately": "Văn bản khẩn: ngay, trong 01 giờ làm việc",
+}
+
 _RECORD_NAMES = {
     "instruction": "ý kiến chỉ đạo",
     "assignment": "phân công xử lý",
@@ -450,8 +458,9 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
         "Chọn một ngày từ hôm nay trở đi hoặc nhập số ngày làm việc.",
     ),
     e.DeadlineOnDayOff: lambda x: Message(
-        f"Hạn xử lý {_dmy(x.value)} rơi vào ngày nghỉ ({x.reason}).",
-        f"Chọn một ngày làm việc, ví dụ {_dmy(x.next_working_day)}.",
+        f"Lưu ý: hạn xử lý {_dmy(x.value)} rơi vào ngày nghỉ ({x.reason}).",
+        f"Hạn được ghi đúng như văn bản và tính đến hết ngày làm việc tiếp theo, "
+        f"{_dmy(x.next_working_day)} (Bộ luật Dân sự, Điều 148); sửa lại nếu ghi nhầm.",
     ),
     e.UnknownHandler: lambda x: Message(
         f"Không có đơn vị hay cán bộ nào tên «{x.name}».",

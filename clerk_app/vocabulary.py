@@ -58,6 +58,17 @@ SOURCE_CHANNELS: tuple[str, ...] = (
 )
 
 
+def number_label(direction: str, number: int) -> str:
+    """A register number as every stamp, register, list and reference prints it.
+
+    The outgoing number (số văn bản) takes a leading zero below 10 (NĐ 30 appendix I, II.3:
+    `05/TB-VP`). The arrival number (số đến) is the register's running count (NĐ 30 art. 22.2
+    and the incoming register of appendix IV), written as the count: `7`. The dấu ĐẾN, the
+    printed register and the screen all show it through this one function.
+    """
+    return f"{number:02d}" if direction == "outgoing" else str(number)
+
+
 def _lookup(value: str, choices: tuple[str, ...]) -> str | None:
     wanted = fold(value)
     for choice in choices:

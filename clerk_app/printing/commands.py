@@ -139,7 +139,7 @@ def cmd_report(args: argparse.Namespace) -> Any:
         stats = write_report(ws, first, last, args.out)
     data = stats.as_json() | {"path": str(args.out)}
     text = (
-        f"Đã lập báo cáo thống kê từ {first:%d/%m/%Y} đến {last:%d/%m/%Y} vào {args.out}: "
-        f"{stats.incoming.total} văn bản đến, {stats.outgoing.total} văn bản đi."
+        f"Đã lập báo cáo thống kê từ {stats.first:%d/%m/%Y} đến {stats.last:%d/%m/%Y} vào "
+        f"{args.out}: {stats.incoming.total} văn bản đến, {stats.outgoing.total} văn bản đi."
     )
     return data, text

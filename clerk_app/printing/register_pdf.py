@@ -35,6 +35,7 @@ from clerk_app.printing.entries import (
 )
 from clerk_app.printing.fonts import register_fonts
 from clerk_app.records import AgencyInfo, Direction, RegisterInfo
+from clerk_app.vocabulary import number_label
 from clerk_app.workspace import Workspace
 
 BOOK_TITLES = {"incoming": "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", "outgoing": "SỔ ĐĂNG KÝ VĂN BẢN ĐI"}
@@ -468,7 +469,7 @@ def draw_cover(
 
 
 def _number_label(kind: str) -> Callable[[int], str]:
-    return (lambda n: f"{n:02d}") if kind == "outgoing" else str
+    return lambda n: number_label(kind, n)
 
 
 def bind_book(

@@ -26,6 +26,9 @@ def add_commands(command: Any) -> None:
     p.add_argument("--agency-name", required=True)
     p.add_argument("--forward-to", default="")
     p.add_argument("--case-file", default="")
+    p.add_argument(
+        "--time", metavar="HH:MM", help="giờ đến ghi trên dấu (văn bản khẩn, hoặc khi cần)"
+    )
     p.add_argument("--at", help="vị trí góc trên trái của dấu, mm: X,Y (mặc định: tự tìm)")
     p.add_argument("--out", type=Path, required=True)
 
@@ -131,6 +134,7 @@ def cmd_stamp_arrival(args: argparse.Namespace) -> Any:
         parse_date(args.date, "date"),
         args.forward_to,
         args.case_file,
+        received_time=_clock_time(args.time) if args.time else None,
     )
     place = None
     if args.at:
@@ -146,6 +150,16 @@ def cmd_stamp_arrival(args: argparse.Namespace) -> Any:
     return {"out": str(args.out), "box_mm": box, "size": len(result.data)}, (
         f"Đã đóng dấu ĐẾN số {args.number} vào {args.out}."
     )
+
+
+def _clock_time(text: str) -> Any:
+    from datetime import time
+
+    try:
+        hours, minutes = (int(v) for v in text.strip().split(":"))
+        return time(hours, minutes)
+    except ValueError as exc:
+        raise errors.InvalidValue("time", text, "giờ:phút, ví dụ 09:15") from exc
 
 
 def cmd_stamp_number(args: argparse.Namespace) -> Any:
