@@ -158,6 +158,7 @@ class HandoverInfo:
     signed_at: datetime | None
     receipt_file_id: str | None
     version: int
+    doc_type: str = ""  # tên loại, printed with the subject in the handover log
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,9 @@ class Sheets:
             for k, line in enumerate(lines[piece.first : piece.first + piece.count]):
                 y = top - L.ROW_PAD / 2 - (k + 1) * L.LEADING + 2.5
                 x = self.x[i] + L.CELL_PAD
+                if col.whole:
+                    self._draw_whole(line, x, y, col.width - 2 * L.CELL_PAD)
+                    continue
                 if col.centred:
                     x = self.x[i] + (col.width - self.wrapper.width(line)) / 2
                 text.setTextOrigin(x, y)
@@ -206,6 +209,19 @@ class Sheets:
         bottom = top - piece.height
         self.rules.append((L.MARGIN_LEFT, bottom, self.right, bottom))
         self.rows_bottom = bottom
+
+    def _draw_whole(self, line: str, x: float, y: float, room: float) -> None:
+        """One line kept whole: smaller, then condensed, when wider than its column."""
+        size, scale = L.fit_whole(self.wrapper.width(line), room)
+        text = self.text
+        if (size, scale) != (L.FONT_SIZE, 100.0):
+            text.setFont(self.regular, size)
+            text.setHorizScale(scale)
+        text.setTextOrigin(x, y)
+        text.textOut(line)
+        if (size, scale) != (L.FONT_SIZE, 100.0):
+            text.setFont(self.regular, L.FONT_SIZE)
+            text.setHorizScale(100.0)
 
     def end(self, page_label: str, overlay: str | None) -> None:
         c = self.c
@@ -273,6 +289,7 @@ def print_register(
         out,
         title=f"{register.name} năm {year} ({_dmy(period.first)}–{_dmy(period.last)})",
         author=agency.name,
+        font=regular,
     )
     try:
         label = _number_label(kind)
@@ -505,7 +522,7 @@ def draw_facts(c: Any, regular: str, facts: str) -> None:
 VOID_COLUMNS = (
     L.Column("Số", 50, lambda e: e.summary.number_label, centred=True),
     L.Column("Ngày đăng ký", 60, lambda e: _dmy(e.filed_on), centred=True),
-    L.Column("Số, ký hiệu", 90, lambda e: e.summary.reference),
+    L.Column("Số, ký hiệu", 90, lambda e: e.summary.reference, whole=True),
     L.Column("Tên loại và trích yếu nội dung", 300, L._type_and_subject),
     L.Column(
         "Ngày hủy",
