@@ -478,6 +478,30 @@ class CertificateNotForSigning(ClerkError):
 
 
 @dataclass(eq=False)
+class CertificateNotOfAgency(ClerkError):
+    """The token's certificate names someone else than the desk's agency."""
+
+    subject: str
+    agency: str
+
+
+@dataclass(eq=False)
+class AgencySealPresent(ClerkError):
+    """The file already carries the agency's signature (`field`, made by `signer`)."""
+
+    field: str
+    signer: str
+
+
+@dataclass(eq=False)
+class CertificateChainIncomplete(ClerkError):
+    """No path from the certificate to a root of the trust store: `last` is where it stops."""
+
+    subject: str
+    last: str
+
+
+@dataclass(eq=False)
 class SigningFailed(ClerkError):
     detail: str = ""
 

@@ -433,6 +433,23 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
         f"Chứng thư số «{x.subject}» không được cấp cho việc ký số.",
         "Chọn chứng thư số ký của cơ quan.",
     ),
+    e.CertificateNotOfAgency: lambda x: Message(
+        f"Chứng thư số trên USB ký số là của «{x.subject}», không phải của «{x.agency}»: "
+        "chưa ký.",
+        "Cắm USB ký số của cơ quan mình hoặc chọn đúng chứng thư trong Cài đặt ký số; chỉ "
+        "quản trị viên được ký thay bằng chứng thư này, kèm lý do (được ghi vào nhật ký).",
+    ),
+    e.AgencySealPresent: lambda x: Message(
+        f"Tệp đã có chữ ký số của cơ quan («{x.field}», {x.signer}): mỗi văn bản chỉ ký số "
+        "cơ quan một lần.",
+        "Dùng phiên bản đã ký; nếu cần ký lại, ký trên bản chưa có chữ ký số cơ quan.",
+    ),
+    e.CertificateChainIncomplete: lambda x: Message(
+        f"Không nối được chứng thư «{x.subject}» tới chứng thư gốc tin cậy nào (dừng ở "
+        f"«{x.last}»): nơi nhận sẽ không xác minh được chữ ký.",
+        "Thêm chứng thư của tổ chức cấp (CA trung gian, CA gốc) vào kho chứng thư tin cậy "
+        "trong Cài đặt ký số.",
+    ),
     e.SigningFailed: lambda x: Message(
         "Không ký số được" + (f" ({x.detail})." if x.detail else "."),
         "Chưa có tệp nào được ghi; kiểm tra USB ký số rồi thử lại.",

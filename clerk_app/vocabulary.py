@@ -49,6 +49,10 @@ NORMAL_URGENCY = "Thường"
 
 SECRECY_LEVELS: tuple[str, ...] = ("Tuyệt mật", "Tối mật", "Mật")
 
+# NĐ 30 art. 25: the forms of a copy (hình thức sao), as the copy's signature mark names them.
+SAO_Y = "Sao y"
+COPY_FORMS: tuple[str, ...] = (SAO_Y, "Trích sao", "Sao lục")
+
 SOURCE_CHANNELS: tuple[str, ...] = (
     "Bưu chính",
     "Trực tiếp",

@@ -116,7 +116,7 @@ def test_decomposed_input_is_stored_composed() -> None:
         text = doc[0].get_text()
     assert "ỦY BAN NHÂN DÂN XÃ HÒA BÌNH" in text
     assert "Chuyển: Đồng chí Quyết" in text
-    assert "Số: 03" in text
+    assert "Số: 3" in text  # the arrival number as the register writes it
 
 
 def test_twenty_page_scan_grows_by_less_than_10_kib_and_keeps_its_pages() -> None:
