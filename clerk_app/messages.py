@@ -434,8 +434,7 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
         "Chọn chứng thư số ký của cơ quan.",
     ),
     e.CertificateNotOfAgency: lambda x: Message(
-        f"Chứng thư số trên USB ký số là của «{x.subject}», không phải của «{x.agency}»: "
-        "chưa ký.",
+        f"Chứng thư số trên USB ký số là của «{x.subject}», không phải của «{x.agency}»: chưa ký.",
         "Cắm USB ký số của cơ quan mình hoặc chọn đúng chứng thư trong Cài đặt ký số; chỉ "
         "quản trị viên được ký thay bằng chứng thư này, kèm lý do (được ghi vào nhật ký).",
     ),

@@ -391,7 +391,9 @@ def _write_xlsx(stats: Statistics, agency: str, path: Path) -> None:
             chart.y_axis.title = "Số văn bản"
             values = Reference(sheet, min_col=2, max_col=3, min_row=5, max_row=5 + len(table.rows))
             chart.add_data(values, titles_from_data=True)
-            chart.set_categories(Reference(sheet, min_col=1, min_row=6, max_row=5 + len(table.rows)))
+            chart.set_categories(
+                Reference(sheet, min_col=1, min_row=6, max_row=5 + len(table.rows))
+            )
             sheet.add_chart(chart, "E5")
     notes = book.create_sheet("Ghi chú")
     for line in stats.notes:
@@ -420,8 +422,10 @@ def _write_pdf(stats: Statistics, agency: str, path: Path) -> None:
         Paragraph,
         SimpleDocTemplate,
         Spacer,
-        Table as PdfTable,
         TableStyle,
+    )
+    from reportlab.platypus import (
+        Table as PdfTable,
     )
 
     regular, bold = register_fonts()
@@ -576,7 +580,11 @@ def _resolution_chart(months: list[tuple[Any, ...]], regular: str, bold: str) ->
     box.add(legend)
     box.add(
         String(
-            40, 7.25 * cm, "Tình trạng giải quyết văn bản đến theo tháng", fontName=bold, fontSize=10
+            40,
+            7.25 * cm,
+            "Tình trạng giải quyết văn bản đến theo tháng",
+            fontName=bold,
+            fontSize=10,
         )
     )
     return box

@@ -256,9 +256,7 @@ def cmd_stamp_number(args: argparse.Namespace) -> Any:
         at = _now()
         agency = _Agency(args)
         roots = _trust_roots(args)
-        with token_signer(
-            _token_choice(), _pin(), at, trust_roots=roots, vet=agency.vet
-        ) as signer:
+        with token_signer(_token_choice(), _pin(), at, trust_roots=roots, vet=agency.vet) as signer:
             out = add_number_and_date(
                 data,
                 signer,

@@ -129,7 +129,9 @@ def test_a_deadline_on_a_day_off_is_kept_as_written_with_a_warning(
     runs_to: str,
 ) -> None:
     doc_id = incoming(scan=False)
-    saved = secretary.instruct(doc_id, InstructionDraft("Chủ tịch", "Xử lý", "KT", deadline=deadline))
+    saved = secretary.instruct(
+        doc_id, InstructionDraft("Chủ tịch", "Xử lý", "KT", deadline=deadline)
+    )
     assert saved.instruction.deadline == deadline, "the deadline the source document wrote"
     (warning,) = saved.warnings
     assert isinstance(warning, errors.DeadlineOnDayOff)

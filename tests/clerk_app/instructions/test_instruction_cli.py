@@ -109,7 +109,9 @@ def test_bad_instructions_exit_2_with_vietnamese(
         assert out["error"]["code"] == error
         assert words in err
     # A deadline on a holiday is accepted as written, with the warning on stderr and in JSON.
-    code, out, err = run(capsys, desk, *base, "--lead", "KT", "--deadline", holiday.isoformat(), "--json")
+    code, out, err = run(
+        capsys, desk, *base, "--lead", "KT", "--deadline", holiday.isoformat(), "--json"
+    )
     assert code == 0 and out["deadline"] == holiday.isoformat()
     assert [w["code"] for w in out["warnings"]] == ["DeadlineOnDayOff"]
     assert "rơi vào ngày nghỉ" in err and "Lỗi" not in err

@@ -200,7 +200,8 @@ def office(workspace: Workspace, clock: Any) -> Office:
     def instruct(name: str, when: datetime, lead: str, deadline: date) -> None:
         clock.now = when
         sec.instruct(
-            ids[name], InstructionDraft(leader="Giám đốc", text="Xử lý", lead=lead, deadline=deadline)
+            ids[name],
+            InstructionDraft(leader="Giám đốc", text="Xử lý", lead=lead, deadline=deadline),
         )
 
     def complete(name: str, on: date) -> None:

@@ -57,7 +57,9 @@ def _pixels(data: bytes, exclude: object = None) -> bytes:
             b = exclude
             pix.set_rect(
                 pymupdf.IRect(
-                    int(b.x0 * zoom) - 1, int(b.y0 * zoom) - 1, int(b.x1 * zoom) + 2,
+                    int(b.x0 * zoom) - 1,
+                    int(b.y0 * zoom) - 1,
+                    int(b.x1 * zoom) + 2,
                     int(b.y1 * zoom) + 2,
                 ),
                 (255, 255, 255),
@@ -114,7 +116,11 @@ def test_scan_copy_carries_its_visible_copy_mark_over_the_stamped_version(
     ).stdout
     lines = [line.strip() for line in text.splitlines()]
     at = lines.index("Sao y")
-    assert lines[at : at + 3] == ["Sao y", "Ủy ban nhân dân tỉnh Phú Yên", "2026-03-10T09:15:02+07:00"]
+    assert lines[at : at + 3] == [
+        "Sao y",
+        "Ủy ban nhân dân tỉnh Phú Yên",
+        "2026-03-10T09:15:02+07:00",
+    ]
     # Times New Roman's metrics (Tinos), upright, 10 pt, black, and no image: the mark
     # baked into the page reads back span by span.
     with pymupdf.open(stream=data) as doc:
@@ -148,7 +154,10 @@ def test_a_copy_already_signed_is_not_signed_again(
     with token_signer(pki.choice, pki.pin, NOW) as signer:
         with pytest.raises(errors.AgencySealPresent) as caught:
             sign.sign_scan_copy(
-                workspace.file_bytes(copy.sha256), signer, NOW, agency_name="Ủy ban nhân dân tỉnh Phú Yên"
+                workspace.file_bytes(copy.sha256),
+                signer,
+                NOW,
+                agency_name="Ủy ban nhân dân tỉnh Phú Yên",
             )
         with pytest.raises(errors.InvalidValue):
             sign.copy_text("Bản chụp", "Ủy ban nhân dân tỉnh Phú Yên", NOW)
