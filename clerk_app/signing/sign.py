@@ -49,7 +49,7 @@ from clerk_app.vocabulary import COPY_FORMS, SAO_Y
 SEAL_WIDTH_MM = 40.0  # when the seal image carries no DPI
 ATTACHMENT_FONT_SIZE = 10.0  # appendix I: Times New Roman 10 pt (Tinos has its metrics)
 _MARGIN_MM = 10.0
-_TOP_MM = 8.0
+_TOP_MM = 5.0  # clear of the national motto a letter prints below it
 _TEXT_WIDTH_MM = 90.0  # a longer line (an agency's name) goes on two
 
 
