@@ -28,8 +28,20 @@ MARK_FIELDS = ("SoVanBan", "NgayVanBan")
 AGENCY_FIELDS = ("ChuKyCoQuan", "ChuKyBanSao")
 
 
+# Abbreviations agencies' names are written with on desks and in certificates alike.
+_ABBREVIATIONS = {
+    "ubnd": ["uy", "ban", "nhan", "dan"],
+    "hdnd": ["hoi", "dong", "nhan", "dan"],
+    "tp": ["thanh", "pho"],
+}
+
+
 def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", fold(nfc(text)))
+    """The words of a name, folded, with «UBND» read as «Ủy ban nhân dân»."""
+    words: list[str] = []
+    for word in re.findall(r"\w+", fold(nfc(text))):
+        words.extend(_ABBREVIATIONS.get(word, [word]))
+    return words
 
 
 def _values(name: x509.Name, oid: x509.ObjectIdentifier) -> list[str]:

@@ -41,6 +41,7 @@ def test_a_subject_names_the_agency_by_its_common_name() -> None:
     assert names_agency(_subject(cn=UBND, o=UBND), UBND)
     assert names_agency(_subject(cn="ỦY BAN NHÂN DÂN  TỈNH PHÚ YÊN"), UBND)  # case, spaces
     assert names_agency(_subject(cn="Uy ban nhan dan tinh Phu Yen"), UBND)  # no accents
+    assert names_agency(_subject(cn=UBND), "UBND tỉnh Phú Yên")  # the desk's abbreviation
     # The agency's name split between the common name and the organisation.
     assert names_agency(_subject(cn="Sở Khoa học và Công nghệ", o="UBND tỉnh Phú Yên"), SKHCN)
     assert not names_agency(_subject(cn="Sở Khoa học và Công nghệ", o="UBND tỉnh Bình Định"), SKHCN)
