@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, get_args
 
 from clerk_app import errors
 from clerk_app.interchange.values import Organ
@@ -34,17 +34,7 @@ StatusKey = Literal[
     "recall_accepted",
     "recall_refused",
 ]
-STATUS_KEYS: tuple[StatusKey, ...] = (
-    "arrived",
-    "refused",
-    "registered",
-    "assigned",
-    "in_progress",
-    "done",
-    "recall_requested",
-    "recall_accepted",
-    "recall_refused",
-)
+STATUS_KEYS: tuple[StatusKey, ...] = get_args(StatusKey)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -171,24 +171,26 @@ def recipient_names(recipients: str) -> list[str]:
     return [n.strip(" -–•.\t") for n in _RECIPIENT_SPLIT.split(recipients) if n.strip(" -–•.\t")]
 
 
-def organs_named(names: Sequence[str], tables: CodeTables) -> list[Organ]:
+def _organs(
+    keys: Sequence[str], lookup: Callable[[str], Organ | None], tables: CodeTables
+) -> list[Organ]:
     found = []
-    for name in names:
-        organ = tables.organ_named(name)
+    for key in keys:
+        organ = lookup(key)
         if organ is None:
-            raise errors.OrganNotInDirectory(name, tables.organ_source)
+            raise errors.OrganNotInDirectory(key, tables.organ_source)
         found.append(organ)
     return found
+
+
+def organs_named(names: Sequence[str], tables: CodeTables) -> list[Organ]:
+    """The directory's agencies by name (as the recipients text spells them)."""
+    return _organs(names, tables.organ_named, tables)
 
 
 def organs_coded(codes: Sequence[str], tables: CodeTables) -> list[Organ]:
-    found = []
-    for code in codes:
-        organ = tables.organ(code)
-        if organ is None:
-            raise errors.OrganNotInDirectory(code, tables.organ_source)
-        found.append(organ)
-    return found
+    """The directory's agencies by exchange identifier."""
+    return _organs(codes, tables.organ, tables)
 
 
 def answer_ref(incoming: DocumentDetail, issuer: Organ) -> ResponseRef:
