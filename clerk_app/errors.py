@@ -635,3 +635,87 @@ class OfflineLoginRefused(ClerkError):
 @dataclass(eq=False)
 class OutageNotFound(ClerkError):
     outage_id: int | None  # None: the desk has recorded no outage at all
+
+
+# --- electronic exchange between agencies: edXML (issue 17) --------------------------------
+
+
+@dataclass(eq=False)
+class EdxmlProblem(ClerkError):
+    """A received edXML message that cannot be taken as it is; each subclass says why."""
+
+
+@dataclass(eq=False)
+class EdxmlTooLarge(EdxmlProblem):
+    size: int
+    limit: int
+
+
+@dataclass(eq=False)
+class EdxmlHostile(EdxmlProblem):
+    """XML constructs an edXML message never needs and attacks use (DTDs, entities, bombs)."""
+
+    reason: str  # "doctype" | "entity" | "too_deep" | "too_many_elements"
+
+
+@dataclass(eq=False)
+class EdxmlNotWellFormed(EdxmlProblem):
+    line: int
+    column: int
+    detail: str = ""
+
+
+@dataclass(eq=False)
+class EdxmlNotAMessage(EdxmlProblem):
+    """Well-formed XML, but neither an edXML document package nor a status message."""
+
+    root: str
+
+
+@dataclass(eq=False)
+class EdxmlElementMissing(EdxmlProblem):
+    element: str  # path below the header, e.g. "MessageHeader/Code/CodeNotation"
+
+
+@dataclass(eq=False)
+class EdxmlBadValue(EdxmlProblem):
+    element: str
+    value: str
+    expected: str = ""
+
+
+@dataclass(eq=False)
+class EdxmlAttachmentDamaged(EdxmlProblem):
+    name: str
+    reason: str  # "missing" | "base64" | "hash" | "zip" | "too_large" | "empty"
+
+
+@dataclass(eq=False)
+class EdxmlWrongRecipient(EdxmlProblem):
+    """Our agency is not among the message's recipients (To/OrganId)."""
+
+    organ_id: str
+    recipients: tuple[str, ...] = ()
+
+
+@dataclass(eq=False)
+class EdxmlDuplicate(EdxmlProblem):
+    """A message with this DocumentId was received before."""
+
+    document_id: str
+
+
+@dataclass(eq=False)
+class OrganNotInDirectory(ClerkError):
+    """An agency has no exchange identifier (mã định danh) in the organ directory."""
+
+    name: str
+    directory: str = ""
+
+
+@dataclass(eq=False)
+class NotExportable(ClerkError):
+    """Only a registered (not cancelled) outgoing document with a file can be sent."""
+
+    document_id: str
+    reason: str  # "incoming" | "cancelled" | "no_file"
