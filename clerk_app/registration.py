@@ -18,6 +18,7 @@ from clerk_app.vocabulary import (
     canonical_doc_type,
     canonical_secrecy,
     canonical_urgency,
+    number_label,
 )
 
 # A scanner clock or a clerk's watch may run a little ahead of the desk's.
@@ -174,8 +175,8 @@ def outgoing_fields(draft: OutgoingDraft, today: date) -> dict[str, Any]:
 def compose_reference(number: int, doc_type: str, agency_code: str, unit_code: str) -> str:
     """`05/QĐ-UBND` for typed documents, `45/UBND-VP` for a công văn (NĐ 30 art. 15, app. III)."""
     if doc_type in TYPES_WITHOUT_ABBREVIATION:
-        return f"{number:02d}/{agency_code}-{unit_code}"
-    return f"{number:02d}/{DOC_TYPE_ABBREVIATIONS[doc_type]}-{agency_code}"
+        return f"{number_label('outgoing', number)}/{agency_code}-{unit_code}"
+    return f"{number_label('outgoing', number)}/{DOC_TYPE_ABBREVIATIONS[doc_type]}-{agency_code}"
 
 
 def correction_fields(direction: str, changes: dict[str, Any]) -> dict[str, Any]:
