@@ -122,7 +122,7 @@ def child(variant: str, pages: int, chunk: int, out: Path) -> dict[str, Any]:
         from clerk_app.printing.binding import Binding
         from clerk_app.printing.register_pdf import FORM_FACTS, draw_facts
 
-        binding = Binding(out, title="bench", author="bench", chunk=chunk)
+        binding = Binding(out, title="bench", author="bench", font="ClerkTinos", chunk=chunk)
         _draw_pages(binding, 0, pages, FORM_FACTS)
         binding.bind({FORM_FACTS: lambda c: draw_facts(c, "ClerkTinos", "Lần in này: …")})
     result: dict[str, Any] = {"variant": variant, "pages": pages if variant != "floor" else 0}

@@ -91,13 +91,14 @@ class Server:
         self.port = _port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.extra: list[str] = []  # more `serve` options
 
     def start(self) -> None:
         with open(self.root / "server.log", "ab") as log:  # the child keeps its own fd
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "sync.server.cli", "serve", "--db", self.db_url,
                  "--host", "127.0.0.1", "--port", str(self.port), "--files-dir",
-                 str(self.root / "server-files")],
+                 str(self.root / "server-files"), *self.extra],
                 stdout=log, stderr=subprocess.STDOUT, env=os.environ | {"PYTHONPATH": str(ROOT)},
             )  # fmt: skip
         _wait_up(self.url + "/v1/hello")

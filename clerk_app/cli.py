@@ -365,6 +365,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "clerk_app.signing.cli",
     "scanner.commands",
     "clerk_app.instructions.commands",
+    "clerk_app.interchange.commands",
     "sync.commands",
 )
 

@@ -496,6 +496,30 @@ class CertificateNotForSigning(ClerkError):
 
 
 @dataclass(eq=False)
+class CertificateNotOfAgency(ClerkError):
+    """The token's certificate names someone else than the desk's agency."""
+
+    subject: str
+    agency: str
+
+
+@dataclass(eq=False)
+class AgencySealPresent(ClerkError):
+    """The file already carries the agency's signature (`field`, made by `signer`)."""
+
+    field: str
+    signer: str
+
+
+@dataclass(eq=False)
+class CertificateChainIncomplete(ClerkError):
+    """No path from the certificate to a root of the trust store: `last` is where it stops."""
+
+    subject: str
+    last: str
+
+
+@dataclass(eq=False)
 class SigningFailed(ClerkError):
     detail: str = ""
 
@@ -534,6 +558,9 @@ class DeadlineInPast(ClerkError):
 
 @dataclass(eq=False)
 class DeadlineOnDayOff(ClerkError):
+    """A warning, never raised: the deadline is kept as written and runs to the end of
+    `next_working_day` (see `workdays.limits.deadline_end`)."""
+
     value: str
     reason: str
     next_working_day: str
@@ -591,6 +618,13 @@ class ServerUnreachable(ClerkError):
 
 
 @dataclass(eq=False)
+class ServerFailed(ServerUnreachable):
+    """The server was reached but failed (HTTP 5xx): an outage all the same, worded apart."""
+
+    status: int = 500
+
+
+@dataclass(eq=False)
 class ClockSkewed(ClerkError):
     """The desk clock differs from the server's by `skew_s` seconds (positive: ahead). Shown
     as a warning; the desk keeps working and flags what the wrong clock dates."""
@@ -626,3 +660,87 @@ class OfflineLoginRefused(ClerkError):
 @dataclass(eq=False)
 class OutageNotFound(ClerkError):
     outage_id: int | None  # None: the desk has recorded no outage at all
+
+
+# --- electronic exchange between agencies: edXML (issue 17) --------------------------------
+
+
+@dataclass(eq=False)
+class EdxmlProblem(ClerkError):
+    """A received edXML message that cannot be taken as it is; each subclass says why."""
+
+
+@dataclass(eq=False)
+class EdxmlTooLarge(EdxmlProblem):
+    size: int
+    limit: int
+
+
+@dataclass(eq=False)
+class EdxmlHostile(EdxmlProblem):
+    """XML constructs an edXML message never needs and attacks use (DTDs, entities, bombs)."""
+
+    reason: str  # "doctype" | "entity" | "too_deep" | "too_many_elements"
+
+
+@dataclass(eq=False)
+class EdxmlNotWellFormed(EdxmlProblem):
+    line: int
+    column: int
+    detail: str = ""
+
+
+@dataclass(eq=False)
+class EdxmlNotAMessage(EdxmlProblem):
+    """Well-formed XML, but neither an edXML document package nor a status message."""
+
+    root: str
+
+
+@dataclass(eq=False)
+class EdxmlElementMissing(EdxmlProblem):
+    element: str  # path below the header, e.g. "MessageHeader/Code/CodeNotation"
+
+
+@dataclass(eq=False)
+class EdxmlBadValue(EdxmlProblem):
+    element: str
+    value: str
+    expected: str = ""
+
+
+@dataclass(eq=False)
+class EdxmlAttachmentDamaged(EdxmlProblem):
+    name: str
+    reason: str  # "missing" | "base64" | "hash" | "zip" | "too_large" | "empty"
+
+
+@dataclass(eq=False)
+class EdxmlWrongRecipient(EdxmlProblem):
+    """Our agency is not among the message's recipients (To/OrganId)."""
+
+    organ_id: str
+    recipients: tuple[str, ...] = ()
+
+
+@dataclass(eq=False)
+class EdxmlDuplicate(EdxmlProblem):
+    """A message with this DocumentId was received before."""
+
+    document_id: str
+
+
+@dataclass(eq=False)
+class OrganNotInDirectory(ClerkError):
+    """An agency has no exchange identifier (mã định danh) in the organ directory."""
+
+    name: str
+    directory: str = ""
+
+
+@dataclass(eq=False)
+class NotExportable(ClerkError):
+    """Only a registered (not cancelled) outgoing document with a file can be sent."""
+
+    document_id: str
+    reason: str  # "incoming" | "cancelled" | "no_file"

@@ -11,6 +11,22 @@ from clerk_app import errors as e
 SEPARATOR_SHEET_TITLE = "TỜ PHÂN CÁCH VĂN BẢN"
 SEPARATOR_SHEET_NOTE = "Đặt tờ này giữa hai văn bản trong khay nạp giấy; trang này không được lưu."
 
+# Electronic exchange (edXML): what the desk writes into a package or a registration for people
+# to read. The incoming register has no column yet for the signer, the deadline or the document
+# answered, so a registration from a package carries them in its notes.
+EXCHANGE_NOTE_SIGNER = "Người ký: {}"
+EXCHANGE_NOTE_DEADLINE = "Hạn xử lý: {}"
+EXCHANGE_NOTE_REPLY_TO = "Trả lời văn bản: {}"
+EXCHANGE_NOTE_TIMED = "Hỏa tốc hẹn giờ: {}"
+EXCHANGE_NOTE_TIMED_UNKNOWN = "Hỏa tốc hẹn giờ (gói tin không ghi giờ: xem trên văn bản)"
+EXCHANGE_ATTACHMENT_MAIN = "Văn bản"
+EXCHANGE_ATTACHMENT_OTHER = "Tài liệu kèm theo"
+# The two reasons an electronic document may be refused (Phú Yên QĐ 11/2018 art. 5.6).
+EXCHANGE_REFUSALS = {
+    "wrong-recipient": "Gửi nhầm đơn vị nhận",
+    "not-valid": "Văn bản điện tử không đủ giá trị pháp lý",
+}
+
 FIELD_NAMES = {
     "issuer": "Tác giả (cơ quan ban hành)",
     "reference": "Số và ký hiệu",
@@ -50,8 +66,19 @@ FIELD_NAMES = {
     "content": "Nội dung nhiệm vụ",
     "period": "Kỳ báo cáo",
     "status": "Trạng thái",
+    "organ_id": "Mã định danh cơ quan (liên thông)",
+    "attachments": "Tệp văn bản",
+    "document_id": "Mã định danh văn bản",
 }
 
+
+# The regulations' time limits (workdays.limits.TimeLimit values), as the office says them.
+TIME_LIMIT_NAMES = {
+    "same_or_next_working_day": "Trong ngày hoặc ngày làm việc tiếp theo",
+    "eight_working_hours": "Trong 08 giờ làm việc",
+    "one_working_day": "Trong 01 ngày làm việc",
+    "immediately": "Văn bản khẩn: ngay, trong 01 giờ làm việc",
+}
 
 _RECORD_NAMES = {
     "instruction": "ý kiến chỉ đạo",
@@ -437,6 +464,22 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
         f"Chứng thư số «{x.subject}» không được cấp cho việc ký số.",
         "Chọn chứng thư số ký của cơ quan.",
     ),
+    e.CertificateNotOfAgency: lambda x: Message(
+        f"Chứng thư số trên USB ký số là của «{x.subject}», không phải của «{x.agency}»: chưa ký.",
+        "Cắm USB ký số của cơ quan mình hoặc chọn đúng chứng thư trong Cài đặt ký số; chỉ "
+        "quản trị viên được ký thay bằng chứng thư này, kèm lý do (được ghi vào nhật ký).",
+    ),
+    e.AgencySealPresent: lambda x: Message(
+        f"Tệp đã có chữ ký số của cơ quan («{x.field}», {x.signer}): mỗi văn bản chỉ ký số "
+        "cơ quan một lần.",
+        "Dùng phiên bản đã ký; nếu cần ký lại, ký trên bản chưa có chữ ký số cơ quan.",
+    ),
+    e.CertificateChainIncomplete: lambda x: Message(
+        f"Không nối được chứng thư «{x.subject}» tới chứng thư gốc tin cậy nào (dừng ở "
+        f"«{x.last}»): nơi nhận sẽ không xác minh được chữ ký.",
+        "Thêm chứng thư của tổ chức cấp (CA trung gian, CA gốc) vào kho chứng thư tin cậy "
+        "trong Cài đặt ký số.",
+    ),
     e.SigningFailed: lambda x: Message(
         "Không ký số được" + (f" ({x.detail})." if x.detail else "."),
         "Chưa có tệp nào được ghi; kiểm tra USB ký số rồi thử lại.",
@@ -462,8 +505,9 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
         "Chọn một ngày từ hôm nay trở đi hoặc nhập số ngày làm việc.",
     ),
     e.DeadlineOnDayOff: lambda x: Message(
-        f"Hạn xử lý {_dmy(x.value)} rơi vào ngày nghỉ ({x.reason}).",
-        f"Chọn một ngày làm việc, ví dụ {_dmy(x.next_working_day)}.",
+        f"Lưu ý: hạn xử lý {_dmy(x.value)} rơi vào ngày nghỉ ({x.reason}).",
+        f"Hạn được ghi đúng như văn bản và tính đến hết ngày làm việc tiếp theo, "
+        f"{_dmy(x.next_working_day)} (Bộ luật Dân sự, Điều 148); sửa lại nếu ghi nhầm.",
     ),
     e.UnknownHandler: lambda x: Message(
         f"Không có đơn vị hay cán bộ nào tên «{x.name}».",
@@ -554,10 +598,74 @@ SERVER_REASONS: dict[str, Message] = {
     "file_not_found": Message(
         "Máy chủ không có tệp này cho cơ quan của bạn.", "Đồng bộ lại sau khi bàn gửi tệp lên xong."
     ),
+    "desk_credential_wrong": Message(
+        "Máy chủ không nhận ra bàn làm việc này: mã xác thực của bàn không khớp với mã máy chủ đã ghi "
+        "khi bàn kết nối lần đầu (có thể thư mục dữ liệu đã bị sao chép sang máy khác).",
+        "Báo quản trị hệ thống kiểm tra («clerk-server reset-desk») rồi kết nối lại.",
+    ),
+    "login_throttled": Message(
+        "Đăng nhập sai quá nhiều lần liên tiếp; máy chủ tạm chưa nhận lần thử tiếp theo.",
+        "Chờ một lát rồi thử lại; nếu quên mật khẩu, đề nghị quản trị hệ thống cấp lại.",
+    ),
+    "weak_password": Message(
+        "Mật khẩu mới quá dễ đoán: cần ít nhất 8 ký tự, không thuộc danh sách mật khẩu phổ biến "
+        "và không chứa tên đăng nhập.",
+        "Chọn mật khẩu khác, dài hơn, gồm chữ, số và ký tự khác.",
+    ),
+    "password_unchanged": Message(
+        "Mật khẩu mới trùng mật khẩu cũ.", "Chọn một mật khẩu khác với mật khẩu đang dùng."
+    ),
+    "password_changed_meanwhile": Message(
+        "Mật khẩu của tài khoản vừa được đổi ở nơi khác.", "Đăng nhập lại bằng mật khẩu mới."
+    ),
+    "invalid_mutation": Message(
+        "Máy chủ từ chối một thay đổi gửi từ bàn này vì dữ liệu không hợp lệ; các thay đổi khác "
+        "vẫn được nhận.",
+        "Báo quản trị hệ thống; thay đổi bị từ chối được ghi lại trên máy chủ («clerk-server refused»).",
+    ),
+    "role_not_allowed": Message(
+        "Vai trò của tài khoản này không được làm thay đổi này trên sổ đăng ký.",
+        "Đề nghị văn thư của cơ quan thực hiện.",
+    ),
+    "file_missing": Message(
+        "Máy chủ chưa có đủ tệp đính kèm của thay đổi này nên chưa nhận nó.",
+        "Đồng bộ lại; nếu vẫn bị từ chối, kiểm tra tệp gốc trên bàn và báo quản trị hệ thống.",
+    ),
+    "server_busy": Message(
+        "Máy chủ đang bận hoặc cơ sở dữ liệu tạm thời không trả lời.",
+        "Tiếp tục làm việc; thay đổi được giữ lại và gửi ở lần đồng bộ sau.",
+    ),
+    "file_hash_mismatch": Message(
+        "Tệp gửi lên máy chủ không khớp mã băm của nó (tệp trên bàn có thể đã hỏng).",
+        "Báo bộ phận hỗ trợ kiểm tra tệp gốc trên bàn, rồi đồng bộ lại.",
+    ),
+    "file_too_large": Message(
+        "Tệp quá lớn để gửi lên máy chủ.", "Chia văn bản thành nhiều tệp nhỏ hơn rồi đính kèm lại."
+    ),
+    "invalid_range": Message(
+        "Yêu cầu tải tệp không hợp lệ.", "Đồng bộ lại; phần mềm sẽ tải lại tệp từ đầu."
+    ),
+}
+
+# Why the server locked an account (Bến Tre 2018 art. 7), worded for the clerk.
+LOCK_REASONS = {
+    "never_used_30_days": "tài khoản không được dùng trong 30 ngày kể từ khi cấp",
+    "unused_60_days": "tài khoản không đăng nhập quá 60 ngày",
+    "password_not_changed": "mật khẩu ban đầu không được đổi trong lần đăng nhập đầu tiên",
+    "too_many_failures": "nhập sai mật khẩu quá nhiều lần liên tiếp",
 }
 
 
 def _server_refused(x: e.ServerRefused) -> Message:
+    if x.reason == "account_locked":
+        why = LOCK_REASONS.get(str(x.details.get("reason")), "quản trị hệ thống đã khóa")
+        return Message(f"Tài khoản đã bị khóa: {why}.", SERVER_REASONS["account_locked"].todo)
+    if x.reason == "protocol_too_old" and x.details.get("reason") == "desk_credential":
+        return Message(
+            "Bàn làm việc này đã được gắn mã xác thực trên máy chủ, nhưng phần mềm trên máy này "
+            "là phiên bản cũ, không gửi được mã đó.",
+            SERVER_REASONS["protocol_too_old"].todo,
+        )
     station = x.details.get("station") if x.reason == "lease_held" else None
     if station:
         return Message(
@@ -576,6 +684,12 @@ _RULES.update(
             f"Không kết nối được máy chủ {x.url}; bàn làm việc chuyển sang làm việc ngoại tuyến.",
             "Tiếp tục đăng ký; các thay đổi được giữ lại và gửi khi có mạng. "
             "Nếu mất kết nối quá 4 giờ làm việc, chuyển sang xử lý văn bản giấy và lập biên bản sự cố.",
+        ),
+        e.ServerFailed: lambda x: Message(
+            f"Máy chủ {x.url} gặp lỗi khi xử lý yêu cầu ({x.detail}); bàn làm việc chuyển sang "
+            "làm việc ngoại tuyến.",
+            "Tiếp tục đăng ký; các thay đổi được giữ lại và gửi lại tự động. "
+            "Báo quản trị hệ thống nếu lỗi còn lặp lại.",
         ),
         e.ServerRefused: _server_refused,
         e.ClockSkewed: lambda x: Message(
@@ -620,3 +734,85 @@ def describe(error: BaseException) -> Message:
         f"Lỗi không mong đợi: {type(error).__name__}: {error}",
         "Sao chép chi tiết lỗi và gửi cho bộ phận hỗ trợ.",
     )
+
+
+# --- electronic exchange (edXML) ----------------------------------------------------------------
+
+_HOSTILE_REASONS = {
+    "doctype": "khai báo DOCTYPE",
+    "entity": "khai báo thực thể XML",
+    "too_deep": "các phần tử lồng nhau quá sâu",
+    "too_many_elements": "quá nhiều phần tử",
+}
+_ATTACHMENT_FAULTS = {
+    "missing": "không có nội dung đi kèm",
+    "base64": "có mã base64 bị hỏng",
+    "hash": "không khớp mã băm (tệp đã bị thay đổi trên đường truyền)",
+    "zip": "là tệp nén bị hỏng",
+    "too_large": "quá lớn",
+    "empty": "rỗng",
+}
+_NOT_EXPORTABLE = {
+    "incoming": "Chỉ gửi liên thông được văn bản đi.",
+    "cancelled": "Văn bản đã hủy không gửi liên thông được.",
+    "no_file": "Văn bản chưa có tệp để gửi liên thông.",
+}
+_RESEND = "Không tiếp nhận; đề nghị nơi gửi kiểm tra và gửi lại gói tin."
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB"
+
+
+_RULES.update(
+    {
+        e.EdxmlTooLarge: lambda x: Message(
+            f"Gói tin edXML dài {_mib(x.size)}, vượt giới hạn {_mib(x.limit)}.",
+            "Đề nghị nơi gửi tách tệp đính kèm hoặc gửi bản nhỏ hơn.",
+        ),
+        e.EdxmlHostile: lambda x: Message(
+            f"Gói tin edXML bị từ chối để bảo vệ máy: có {_HOSTILE_REASONS.get(x.reason, x.reason)}.",
+            "Không mở tệp này bằng phần mềm khác; báo quản trị hệ thống và nơi gửi.",
+        ),
+        e.EdxmlNotWellFormed: lambda x: Message(
+            f"Tệp edXML hỏng: sai cú pháp XML ở dòng {x.line}, cột {x.column}.",
+            _RESEND,
+        ),
+        e.EdxmlNotAMessage: lambda x: Message(
+            f"Tệp không phải gói tin edXML (phần tử gốc «{x.root}»).",
+            "Chọn đúng tệp .edxml nhận được từ trục liên thông.",
+        ),
+        e.EdxmlElementMissing: lambda x: Message(
+            f"Gói tin edXML thiếu thông tin bắt buộc «{x.element}».", _RESEND
+        ),
+        e.EdxmlBadValue: lambda x: Message(
+            f"Gói tin edXML có giá trị «{x.value}» không hợp lệ ở «{x.element}»"
+            + (f" (cần: {x.expected})." if x.expected else "."),
+            _RESEND,
+        ),
+        e.EdxmlAttachmentDamaged: lambda x: Message(
+            f"Tệp đính kèm «{x.name}» {_ATTACHMENT_FAULTS.get(x.reason, x.reason)}.", _RESEND
+        ),
+        e.EdxmlWrongRecipient: lambda x: Message(
+            f"Gói tin gửi cho {', '.join(x.recipients) or 'cơ quan khác'}, không phải cơ quan này "
+            f"(mã {x.organ_id}).",
+            "Từ chối tiếp nhận với lý do «gửi nhầm đơn vị nhận».",
+        ),
+        e.EdxmlDuplicate: lambda x: Message(
+            f"Văn bản mã định danh «{x.document_id}» đã nhận trước đó.",
+            "Không đăng ký lại; mở văn bản đã nhận.",
+        ),
+        e.OrganNotInDirectory: lambda x: Message(
+            f"Chưa có mã định danh liên thông của «{x.name}».",
+            "Thêm cơ quan này vào danh bạ mã định danh"
+            + (f" ({x.directory})" if x.directory else "")
+            + " hoặc ghi rõ mã bằng --organ-id / --to.",
+        ),
+        e.NotExportable: lambda x: Message(
+            _NOT_EXPORTABLE.get(x.reason, "Văn bản này không gửi liên thông được."),
+            "Chọn một văn bản đi đã cấp số và có tệp."
+            if x.reason != "no_file"
+            else "Đính kèm tệp văn bản (clerk attach) rồi gửi lại.",
+        ),
+    }
+)

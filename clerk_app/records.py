@@ -8,6 +8,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
+from clerk_app.vocabulary import number_label
+
 Direction = Literal["incoming", "outgoing"]
 Status = Literal["registered", "cancelled"]
 
@@ -129,7 +131,7 @@ class DocumentSummary:
 
     @property
     def number_label(self) -> str:
-        return f"{self.number:02d}" if self.direction == "outgoing" else str(self.number)
+        return number_label(self.direction, self.number)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from clerk_app import errors
 from clerk_app.clock import to_vietnam
+from clerk_app.field_rules import COPIES_MAX, PAGES_MAX, limit
 from clerk_app.records import IncomingDraft, OutgoingDraft
 from clerk_app.text import fold, nfc, reference_key
 from clerk_app.vocabulary import (
@@ -17,12 +18,11 @@ from clerk_app.vocabulary import (
     canonical_doc_type,
     canonical_secrecy,
     canonical_urgency,
+    number_label,
 )
 
 # A scanner clock or a clerk's watch may run a little ahead of the desk's.
 CLOCK_TOLERANCE = timedelta(minutes=10)
-SUBJECT_MAX = 4000
-LINE_MAX = 300
 
 INCOMING_CORRECTABLE = frozenset(
     {
@@ -63,12 +63,14 @@ def refuse_secret(secrecy: str | None) -> None:
         raise errors.SecretDocumentRefused(level)
 
 
-def _text(value: str | None, field: str, *, required: bool, limit: int = LINE_MAX) -> str:
+def _text(value: str | None, field: str, *, required: bool) -> str:
+    """NFC text within the field's length (clerk_app/field_rules.py, which the server checks too)."""
     cleaned = nfc(value or "")
     if required and not cleaned:
         raise errors.MissingField(field)
-    if len(cleaned) > limit:
-        raise errors.InvalidValue(field, cleaned[:40] + "…", f"tối đa {limit} ký tự")
+    longest = limit(field)
+    if len(cleaned) > longest:
+        raise errors.InvalidValue(field, cleaned[:40] + "…", f"tối đa {longest} ký tự")
     return cleaned
 
 
@@ -104,15 +106,15 @@ def incoming_fields(draft: IncomingDraft, now: datetime) -> dict[str, Any]:
         raise errors.InvalidValue(
             "issued_on", issued_on.isoformat(), "ngày văn bản không sau ngày đến"
         )
-    doc_type_raw = _text(draft.doc_type, "doc_type", required=True, limit=80)
+    doc_type_raw = _text(draft.doc_type, "doc_type", required=True)
     channel = canonical_channel(draft.source_channel) or _text(
-        draft.source_channel, "source_channel", required=False, limit=40
+        draft.source_channel, "source_channel", required=False
     )
-    if draft.pages is not None and not 0 < draft.pages <= 100_000:
+    if draft.pages is not None and not 0 < draft.pages <= PAGES_MAX:
         raise errors.InvalidValue("pages", str(draft.pages), "một số trang dương")
     urgency = _urgency(draft.urgency)
     issuer = _text(draft.issuer, "issuer", required=True)
-    reference = _text(draft.reference, "reference", required=False, limit=120)
+    reference = _text(draft.reference, "reference", required=False)
     return {
         "received_at": received_at,
         "register_date": to_vietnam(received_at).date(),
@@ -122,21 +124,21 @@ def incoming_fields(draft: IncomingDraft, now: datetime) -> dict[str, Any]:
         "reference_key": reference_key(reference) if reference else "",
         "issued_on": issued_on,
         "doc_type": canonical_doc_type(doc_type_raw) or doc_type_raw,
-        "subject": _text(draft.subject, "subject", required=True, limit=SUBJECT_MAX),
+        "subject": _text(draft.subject, "subject", required=True),
         "urgency": urgency,
         "urgency_rank": URGENCY_RANK[urgency],
         "pages": draft.pages,
         "has_paper": bool(draft.has_paper),
         "source_channel": channel,
-        "recipients": _text(draft.recipients, "recipients", required=False, limit=SUBJECT_MAX),
-        "notes": _text(draft.notes, "notes", required=False, limit=SUBJECT_MAX),
+        "recipients": _text(draft.recipients, "recipients", required=False),
+        "notes": _text(draft.notes, "notes", required=False),
     }
 
 
 def outgoing_fields(draft: OutgoingDraft, today: date) -> dict[str, Any]:
     """Checked, normalised fields of an outgoing document, before its number is known."""
     refuse_secret(draft.secrecy)
-    doc_type_raw = _text(draft.doc_type, "doc_type", required=True, limit=80)
+    doc_type_raw = _text(draft.doc_type, "doc_type", required=True)
     doc_type = canonical_doc_type(doc_type_raw)
     if doc_type is None:
         raise errors.InvalidValue(
@@ -145,17 +147,19 @@ def outgoing_fields(draft: OutgoingDraft, today: date) -> dict[str, Any]:
     issued_on = draft.issued_on or today
     if issued_on > today:
         raise errors.DateInFuture("issued_on", issued_on.isoformat())
-    if not 1 <= draft.copies <= 10_000:
+    if not 1 <= draft.copies <= COPIES_MAX:
         raise errors.InvalidValue("copies", str(draft.copies), "từ 1 bản trở lên")
     unit_code = nfc(draft.unit_code or "").upper()
+    if len(unit_code) > limit("unit_code"):
+        raise errors.InvalidValue("unit_code", unit_code[:40], f"tối đa {limit('unit_code')} ký tự")
     if doc_type in TYPES_WITHOUT_ABBREVIATION and not unit_code:
         raise errors.MissingField("unit")
     urgency = _urgency(draft.urgency)
     return {
         "doc_type": doc_type,
-        "subject": _text(draft.subject, "subject", required=True, limit=SUBJECT_MAX),
+        "subject": _text(draft.subject, "subject", required=True),
         "signer": _text(draft.signer, "signer", required=True),
-        "recipients": _text(draft.recipients, "recipients", required=True, limit=SUBJECT_MAX),
+        "recipients": _text(draft.recipients, "recipients", required=True),
         "issued_on": issued_on,
         "register_date": issued_on,
         "unit_code": unit_code,
@@ -164,15 +168,15 @@ def outgoing_fields(draft: OutgoingDraft, today: date) -> dict[str, Any]:
         "electronic_only": bool(draft.electronic_only),
         "copies": draft.copies,
         "file_copy_holder": _text(draft.file_copy_holder, "file_copy_holder", required=False),
-        "notes": _text(draft.notes, "notes", required=False, limit=SUBJECT_MAX),
+        "notes": _text(draft.notes, "notes", required=False),
     }
 
 
 def compose_reference(number: int, doc_type: str, agency_code: str, unit_code: str) -> str:
     """`05/QĐ-UBND` for typed documents, `45/UBND-VP` for a công văn (NĐ 30 art. 15, app. III)."""
     if doc_type in TYPES_WITHOUT_ABBREVIATION:
-        return f"{number:02d}/{agency_code}-{unit_code}"
-    return f"{number:02d}/{DOC_TYPE_ABBREVIATIONS[doc_type]}-{agency_code}"
+        return f"{number_label('outgoing', number)}/{agency_code}-{unit_code}"
+    return f"{number_label('outgoing', number)}/{DOC_TYPE_ABBREVIATIONS[doc_type]}-{agency_code}"
 
 
 def correction_fields(direction: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -186,7 +190,7 @@ def correction_fields(direction: str, changes: dict[str, Any]) -> dict[str, Any]
             result[field] = bool(value)
         elif field in ("pages", "copies"):
             number = int(value) if value not in (None, "") else None
-            if number is not None and number <= 0:
+            if number is not None and not 0 < number <= limit(field):
                 raise errors.InvalidValue(field, str(value), "một số dương")
             result[field] = number
         elif field == "issued_on":
@@ -197,12 +201,11 @@ def correction_fields(direction: str, changes: dict[str, Any]) -> dict[str, Any]
             result["urgency"] = _urgency(str(value))
             result["urgency_rank"] = URGENCY_RANK[result["urgency"]]
         elif field == "doc_type":
-            raw = _text(str(value), field, required=True, limit=80)
+            raw = _text(str(value), field, required=True)
             result[field] = canonical_doc_type(raw) or raw
         else:
             required = field in ("issuer", "subject", "signer")
-            limit = SUBJECT_MAX if field in ("subject", "notes", "recipients") else LINE_MAX
-            result[field] = _text(str(value), field, required=required, limit=limit)
+            result[field] = _text(str(value), field, required=required)
             if field == "issuer":
                 result["issuer_key"] = fold(result[field])
             if field == "reference":

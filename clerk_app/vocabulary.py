@@ -49,6 +49,10 @@ NORMAL_URGENCY = "Thường"
 
 SECRECY_LEVELS: tuple[str, ...] = ("Tuyệt mật", "Tối mật", "Mật")
 
+# NĐ 30 art. 25: the forms of a copy (hình thức sao), as the copy's signature mark names them.
+SAO_Y = "Sao y"
+COPY_FORMS: tuple[str, ...] = (SAO_Y, "Trích sao", "Sao lục")
+
 SOURCE_CHANNELS: tuple[str, ...] = (
     "Bưu chính",
     "Trực tiếp",
@@ -56,6 +60,17 @@ SOURCE_CHANNELS: tuple[str, ...] = (
     "Thư điện tử",
     "Fax",
 )
+
+
+def number_label(direction: str, number: int) -> str:
+    """A register number as every stamp, register, list and reference prints it.
+
+    The outgoing number (số văn bản) takes a leading zero below 10 (NĐ 30 appendix I, II.3:
+    `05/TB-VP`). The arrival number (số đến) is the register's running count (NĐ 30 art. 22.2
+    and the incoming register of appendix IV), written as the count: `7`. The dấu ĐẾN, the
+    printed register and the screen all show it through this one function.
+    """
+    return f"{number:02d}" if direction == "outgoing" else str(number)
 
 
 def _lookup(value: str, choices: tuple[str, ...]) -> str | None:

@@ -795,28 +795,22 @@ class Workspace:
             page_size(data, name=source.filename),
         )
 
-    def stamp_arrival(self, document_id: str, place: Any = None) -> Change:
+    def stamp_arrival(
+        self, document_id: str, place: Any = None, *, show_time: bool | None = None
+    ) -> Change:
         """Stamp the arrival stamp (dấu ĐẾN) on page 1 of the document's scan, as a new version.
 
         The scan stays untouched; the newest stamped version replaces none but is listed after
         it. Documents whose PDF is signed are refused by the stamping code (their record
-        carries the arrival data instead).
+        carries the arrival data instead). `show_time`: see `stamp_from_record`.
         """
-        from clerk_app.stamping.arrival import ArrivalStamp, record_qr, stamp_arrival
+        from clerk_app.stamping.arrival import stamp_arrival, stamp_from_record
 
         detail = self.document(document_id)
         source = _stamp_source(detail.files)
         if source is None:
             raise errors.NothingToStamp(document_id)
-        summary = detail.summary
-        stamp = ArrivalStamp(
-            agency_name=self.agency().name,
-            number=summary.number,
-            received_on=to_vietnam(summary.received_at).date() if summary.received_at else None,
-            forward_to=summary.recipients,
-            # Finds the record from the paper: agency, year, arrival number and record id.
-            qr=record_qr(self.agency().code, summary.year, summary.number, summary.id),
-        )
+        stamp = stamp_from_record(self.agency(), detail.summary, show_time=show_time)
         stamped = stamp_arrival(self.file_bytes(source.sha256), stamp, place, name=source.filename)
         box = stamped.box
         return self.add_derived_file(

@@ -38,6 +38,7 @@ TEST_PACKAGES=(
     postgresql    # the server database
     softhsm2      # a real PKCS#11 token
     poppler-utils # pdfsig, pdftotext, pdftoppm
+    libnss3-tools # certutil: an NSS trust store for pdfsig in the signing tests
     qpdf          # qpdf --check
     xvfb xauth    # a real X display for screenshots (xvfb-run)
     # The installers (installer/, tests/installer): a bare Debian root for the .deb; makensis,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -13,6 +14,12 @@ from clerk_app import errors
 from sync import protocol as p
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+# Pauses before the second and third tries of a request that failed without a refusal.
+RETRY_PAUSES_S = (0.3, 1.0)
+BUSY = (502, 503, 504)  # a proxy or the server said "not now": tried again
+# Calls whose repetition after a lost answer would be refused (the password is already the new
+# one, the lease already given back): tried again only when they surely never arrived.
+NOT_REPEATABLE = frozenset({"/v1/password", "/v1/leases/release"})
 
 
 @cache
@@ -51,15 +58,31 @@ class ServerClient:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
     def _call(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        try:
-            response = self._http.request(method, path, headers=self._headers(), **kw)
-        except httpx.TransportError as exc:
-            raise errors.ServerUnreachable(self.base_url, type(exc).__name__) from exc
-        if response.status_code >= 500:
-            raise errors.ServerUnreachable(self.base_url, f"HTTP {response.status_code}")
-        if response.status_code >= 400:
-            raise _refusal(response)
-        return response
+        """One request, tried again after a short pause when that cannot do harm: when the
+        server was not reached, when it said it is busy, and, for requests the server answers
+        the same when repeated, when the connection broke before the answer (a large upload's
+        `RemoteProtocolError`). A refusal (4xx) is never retried: it would be refused again."""
+        repeatable = path not in NOT_REPEATABLE
+        for attempt, pause in enumerate((*RETRY_PAUSES_S, None)):
+            try:
+                response = self._http.request(method, path, headers=self._headers(), **kw)
+            except httpx.TransportError as exc:
+                sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                if pause is None or (sent and not repeatable):
+                    raise errors.ServerUnreachable(self.base_url, type(exc).__name__) from exc
+            else:
+                if response.status_code in BUSY and pause is not None:
+                    response.close()
+                elif response.status_code >= 500:
+                    raise errors.ServerFailed(
+                        self.base_url, f"HTTP {response.status_code}", response.status_code
+                    )
+                elif response.status_code >= 400:
+                    raise _refusal(response)
+                else:
+                    return response
+            time.sleep(pause * (1 + attempt) if pause else 0)
+        raise AssertionError("unreachable")  # the last attempt returns or raises
 
     def _json(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
         data = self._call(method, path, **kw).json()
@@ -77,7 +100,9 @@ class ServerClient:
             self.file_chunk = max(p.FILE_CHUNK, min(offered, p.MAX_FILE_CHUNK))
         return answer
 
-    def login(self, username: str, password: str, desk_id: str, station: str) -> dict[str, Any]:
+    def login(
+        self, username: str, password: str, desk_id: str, station: str, desk_credential: str
+    ) -> dict[str, Any]:
         answer = self._json(
             "POST",
             "/v1/login",
@@ -86,6 +111,7 @@ class ServerClient:
                 "password": password,
                 "desk_id": desk_id,
                 "station": station,
+                p.LOGIN_DESK_CREDENTIAL: desk_credential,
             },
         )
         self.token = str(answer["token"])
@@ -138,8 +164,8 @@ class ServerClient:
                 if response.status_code >= 400:
                     response.read()
                     if response.status_code >= 500:
-                        raise errors.ServerUnreachable(
-                            self.base_url, f"HTTP {response.status_code}"
+                        raise errors.ServerFailed(
+                            self.base_url, f"HTTP {response.status_code}", response.status_code
                         )
                     raise _refusal(response)
                 yield from response.iter_bytes(p.FILE_CHUNK)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -181,7 +182,9 @@ class DeskSync:
     ) -> dict[str, Any]:
         """Log in, bind this desk to the server's agency, cache an offline verifier."""
         with ServerClient(server_url) as client:
-            answer = client.login(username, password, self.desk_id, self.station)
+            answer = client.login(
+                username, password, self.desk_id, self.station, desk_credential(self.data_dir)
+            )
             with self.db.read() as s:
                 desk_code = s.get_one(Agency, self.agency_id).code
             if answer["agency"]["code"] != desk_code:
@@ -219,7 +222,13 @@ class DeskSync:
         row = self._link()
         try:
             with ServerClient(row.server_url) as client:
-                answer = client.login(row.username, password, self.desk_id, self.station)
+                answer = client.login(
+                    row.username,
+                    password,
+                    self.desk_id,
+                    self.station,
+                    desk_credential(self.data_dir),
+                )
         except errors.ServerUnreachable:
             return self.offline_login(row.username, password)
         with self.db.write() as s:
@@ -313,8 +322,12 @@ class DeskSync:
         path = self.store.path(sha)
         with open(path, "rb") as f:
             f.seek(offset)
-            while offset < size or size == 0:
+            # At least one request, even when the server holds every byte already (it was
+            # stopped before recording the file complete): the empty last chunk completes it.
+            while True:
                 chunk = f.read(client.file_chunk)
+                if not chunk and offset < size:
+                    raise errors.StoredFileDamaged(sha256=sha, reason="mismatch")  # cut short
                 try:
                     got = client.put_chunk(sha, size, offset, chunk)
                 except errors.ServerRefused as exc:
@@ -651,6 +664,29 @@ class DeskSync:
     def outages(self) -> list[Outage]:
         with self.db.read() as s:
             return list(s.execute(select(Outage).order_by(Outage.id)).scalars())
+
+
+CREDENTIAL_FILE = "server-credential"
+
+
+def desk_credential(data_dir: Path) -> str:
+    """The secret this desk proves itself with to the server, made at its first connection.
+
+    The server binds the desk id to it, so no other account or copy can act as this desk.
+    Kept beside the database (mode 0600) until the desk database has a place for it; made and
+    kept before it is first sent, so a login whose answer is lost does not lose it."""
+    path = data_dir / CREDENTIAL_FILE
+    if path.is_file():
+        return path.read_text("ascii").strip()
+    secret = secrets.token_urlsafe(32)
+    fresh = path.with_suffix(".new")
+    fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(secret)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(fresh, path)
+    return secret
 
 
 def _in_parallel(work: Callable[[_T], int], items: list[_T]) -> list[int]:

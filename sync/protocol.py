@@ -43,6 +43,20 @@ DOCUMENT_OPS = (
 )
 DRAFT_OP = "submit_draft"
 DESK_ONLY_OPS = ("create_agency", "open_register", "add_unit", "add_person")
+# Who may send which mutation, by the account's role; an op not named here is open to every
+# role (it only adds files to a document, or stays on the desk that made it). A leader's or a
+# secretary's registration or draft is refused, never numbered.
+NUMBERING_OPS = (*REGISTER_OPS, DRAFT_OP)
+OP_ROLES: dict[str, tuple[str, ...]] = {
+    **{op: NUMBERING_ROLES for op in NUMBERING_OPS},
+    **{op: NUMBERING_ROLES for op in ("correct", "cancel", "open_register", "add_unit")},
+    "hand_over": ("clerk", "secretary", "admin"),
+}
+
+# A desk proves it is itself with a secret it made when it first connected (sent at every login
+# under this name). A desk of before the field sends none: it may still log in as a desk that
+# never presented one, and is told to update (`protocol_too_old`) for a desk that has.
+LOGIN_DESK_CREDENTIAL = "desk_credential"
 
 # Per-mutation answers.
 OK = "ok"

@@ -21,7 +21,7 @@ from clerk_app import errors
 from clerk_app.clock import to_vietnam
 from clerk_app.instructions.records import DueItem, FollowUp
 from clerk_app.instructions.secretary import Secretary
-from clerk_app.messages import describe
+from clerk_app.messages import TIME_LIMIT_NAMES, describe
 from clerk_app.workdays.limits import LimitFlag
 from clerk_app.workspace import Workspace
 
@@ -35,12 +35,6 @@ LISTS = (
 COLUMNS = ("Số", "Độ khẩn", "Trích yếu", "Xử lý", "Vai trò", "Hạn", "Còn lại", "Thời hạn chuyển")
 ROLE = {"lead": "Chủ trì", "co": "Phối hợp"}
 URGENT = QColor("#b02a37")
-# The regulations' time limits for passing a document on, as the office says them.
-RULE_NAMES = {
-    "same_or_next_working_day": "Trong ngày hoặc ngày làm việc tiếp theo",
-    "eight_working_hours": "Trong 08 giờ làm việc",
-    "one_working_day": "Trong 01 ngày làm việc",
-}
 LIMIT_STATES = {
     "met": ("đã đúng hạn", QColor("#146c43")),
     "pending": ("còn trong hạn", QColor("#495057")),
@@ -55,7 +49,7 @@ def limit_text(flag: LimitFlag | None) -> str:
         return ""
     state = LIMIT_STATES[flag.state][0]
     until = to_vietnam(flag.limit).strftime("%H:%M %d/%m")
-    return f"{RULE_NAMES[flag.rule.value]} · hạn {until} · {state}"
+    return f"{TIME_LIMIT_NAMES[flag.rule.value]} · hạn {until} · {state}"
 
 
 class FollowUpScreen(QWidget):

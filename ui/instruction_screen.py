@@ -157,6 +157,7 @@ class InstructionScreen(QWidget):
         self.co.setPlaceholderText("có thể để trống; Enter thêm từng đơn vị")
         self.deadline_hint = QLabel()
         self.deadline_hint.setStyleSheet("color: #1f4e79;")
+        self.deadline_hint.setWordWrap(True)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.progress = QLabel()
@@ -287,7 +288,11 @@ class InstructionScreen(QWidget):
             self.deadline_hint.clear()
             return
         weekday = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
-        self.deadline_hint.setText(f"→ {weekday[found.weekday()]}, {found:%d/%m/%Y}")
+        hint = f"→ {weekday[found.weekday()]}, {found:%d/%m/%Y}"
+        warning = self.sec.deadline_warning(found)
+        if warning is not None:  # accepted as written; the clerk sees how it is counted
+            hint += f" — {describe(warning).one_line()}"
+        self.deadline_hint.setText(hint)
 
     @staticmethod
     def _handler_name(shown: str) -> str:
@@ -321,9 +326,10 @@ class InstructionScreen(QWidget):
             self._common.insert(0, draft.text)
         if draft.leader not in self._leaders:
             self._leaders.insert(0, draft.leader)
-        self.status.setStyleSheet("color: #146c43;")
         deadline = f", hạn {info.deadline:%d/%m/%Y}" if info.deadline else ""
-        self.status.setText(f"Đã lưu số đến trước: chuyển {info.recipients}{deadline}.")
+        notes = "".join(f" {describe(w).what}" for w in saved.warnings)
+        self.status.setStyleSheet("color: #997404;" if notes else "color: #146c43;")
+        self.status.setText(f"Đã lưu số đến trước: chuyển {info.recipients}{deadline}.{notes}")
         self.saved.emit(info.id)
         self._index += 1
         self._load()

@@ -16,6 +16,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
 
 from clerk_app.records import DocumentSummary, RegisterInfo
+from clerk_app.vocabulary import number_label
 from ui import formatting as fmt
 
 DOCUMENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -303,7 +304,7 @@ class RegisterModel(_SummaryModel):
             "Số đến",
             "Số và ký hiệu",
         ):
-            return f"{index.row() + 1:02d} (bỏ trống)"
+            return f"{number_label(self._register.kind, index.row() + 1)} (bỏ trống)"
         if role == Qt.ItemDataRole.ForegroundRole:
             return QBrush(GAP_TEXT)
         return None

@@ -486,8 +486,9 @@ class ScanCopySignDialog(QDialog):
         source = scan_to_sign(workspace.document(document_id))
         layout = QVBoxLayout(self)
         intro = QLabel(
-            "Ký số của cơ quan xác nhận bản quét đúng với bản giấy nhận được. Chữ ký không hiện"
-            " trên trang; bản quét gốc giữ nguyên, bản đã ký được lưu thành một phiên bản mới."
+            "Ký số của cơ quan xác nhận bản quét đúng với bản giấy nhận được (bản sao y). Góc"
+            " trên bên phải trang đầu ghi «Sao y», tên cơ quan và thời gian ký; bản quét gốc giữ"
+            " nguyên, bản đã ký được lưu thành một phiên bản mới."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)

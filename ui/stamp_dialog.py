@@ -11,10 +11,19 @@ from typing import Any
 
 from PySide6.QtCore import QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from clerk_app.files.intake import render_page_png
 from clerk_app.stamping.arrival import Box
+from clerk_app.vocabulary import NORMAL_URGENCY
 from clerk_app.workspace import Workspace
 from ui.errors import guarded
 
@@ -112,8 +121,13 @@ class StampDialog(QDialog):
         stamp.clicked.connect(self.stamp)
         close = QPushButton("Đóng (Esc)")
         close.clicked.connect(self.reject)
+        # Urgent documents carry their arrival time (Phú Yên art. 5.3); any other on request.
+        self.with_time = QCheckBox("Ghi giờ đến")
+        summary = workspace.document(document_id).summary
+        self.with_time.setChecked(summary.urgency not in ("", NORMAL_URGENCY))
         buttons = QHBoxLayout()
         buttons.addWidget(self.where, 1)
+        buttons.addWidget(self.with_time)
         buttons.addWidget(close)
         buttons.addWidget(stamp)
         hint = QLabel(
@@ -135,7 +149,9 @@ class StampDialog(QDialog):
         box = self.canvas.box
 
         def run() -> None:
-            self.workspace.stamp_arrival(self.document_id, place=box)
+            self.workspace.stamp_arrival(
+                self.document_id, place=box, show_time=self.with_time.isChecked()
+            )
             self.accept()
 
         guarded(run, self)

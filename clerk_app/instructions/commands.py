@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -113,6 +114,20 @@ def add_commands(command: Any) -> None:
     p.add_argument("--out", type=Path, required=True, metavar="FILE.pdf|FILE.xlsx")
 
 
+def warnings_out(warnings: Any) -> list[dict[str, str]]:
+    """Warnings of a command that went through: each on stderr, and in its JSON answer."""
+    from clerk_app.messages import describe
+
+    shown = []
+    for warning in warnings:
+        if warning is None:
+            continue
+        line = describe(warning).one_line()
+        print(line, file=sys.stderr)
+        shown.append({"code": warning.code, "message": line})
+    return shown
+
+
 def _date(value: str | None, field: str) -> date | None:
     return parse_date(value, field) if value else None
 
@@ -197,6 +212,7 @@ def cmd_instruct(args: argparse.Namespace) -> Any:
     data = instruction_json(info) | {
         "stamped_file_id": saved.stamped_file_id,
         "stamp_error": saved.stamp_error,
+        "warnings": warnings_out(saved.warnings),
     }
     deadline = f", hạn {info.deadline:%d/%m/%Y}" if info.deadline else ""
     return data, f"Đã lưu ý kiến chỉ đạo; chuyển: {info.recipients}{deadline}."
@@ -268,8 +284,11 @@ def cmd_done(args: argparse.Namespace) -> Any:
 def cmd_expect_reply(args: argparse.Namespace) -> Any:
     by = parse_date(args.by, "deadline")
     with Workspace.open(args.data_dir) as ws:
-        info = _secretary(ws).expect_reply(args.id, args.follower, by)
-    return _jsonable(asdict(info)), f"{info.handler} theo dõi hồi báo, hạn {by:%d/%m/%Y}."
+        sec = _secretary(ws)
+        info = sec.expect_reply(args.id, args.follower, by)
+        warnings = warnings_out([sec.deadline_warning(by)])
+    data = _jsonable(asdict(info)) | {"warnings": warnings}
+    return data, f"{info.handler} theo dõi hồi báo, hạn {by:%d/%m/%Y}."
 
 
 def cmd_hand_over_paper(args: argparse.Namespace) -> Any:
@@ -314,8 +333,9 @@ def cmd_task_add(args: argparse.Namespace) -> Any:
     from clerk_app.instructions.tasks import add_task
 
     with Workspace.open(args.data_dir) as ws:
+        sec = _secretary(ws)
         task = add_task(
-            _secretary(ws),
+            sec,
             TaskDraft(
                 lead_unit=args.lead,
                 content=args.content,
@@ -327,7 +347,9 @@ def cmd_task_add(args: argparse.Namespace) -> Any:
                 period=args.period,
             ),
         )
-    return task_json(task), f"Đã ghi nhiệm vụ giao {task.lead_unit} chủ trì."
+        warnings = warnings_out([sec.deadline_warning(task.deadline)])
+    data = task_json(task) | {"warnings": warnings}
+    return data, f"Đã ghi nhiệm vụ giao {task.lead_unit} chủ trì."
 
 
 def cmd_task_report(args: argparse.Namespace) -> Any:

@@ -260,4 +260,5 @@ def _info(e: HandoverEntry, d: Document) -> HandoverInfo:
         to_vietnam(e.signed_at) if e.signed_at else None,
         e.receipt_file_id,
         e.version,
+        d.doc_type,
     )

@@ -11,6 +11,7 @@ from clerk_app import errors
 from clerk_app.instructions.records import HandoverInfo, MonthlyRow
 from clerk_app.instructions.tasks import totals
 from clerk_app.printing.fonts import register_fonts
+from clerk_app.printing.layout import type_and_subject
 
 TASK_TABLE_TITLE = "KẾT QUẢ THỰC HIỆN NHIỆM VỤ CẤP TRÊN GIAO"
 # Two header rows as in the appendix of QĐ 3155/QĐ-BKHCN.
@@ -180,6 +181,7 @@ def _task_pdf(rows: Sequence[MonthlyRow], agency: str, as_of: date, out: Path) -
         topMargin=1.5 * cm,
         bottomMargin=1.5 * cm,
         title=TASK_TABLE_TITLE,
+        initialFontName=regular,  # no Helvetica declared on pages that never use it
     )
     doc.build(story)
 
@@ -202,7 +204,7 @@ def write_handover_slip(entries: Sequence[HandoverInfo], agency: str, out: Path)
         "Ngày chuyển",
         "Số đến",
         "Số, ký hiệu văn bản",
-        "Trích yếu nội dung",
+        "Tên loại và trích yếu nội dung",
         "Đơn vị hoặc người nhận",
         "Số bản",
         "Ký nhận",
@@ -215,8 +217,8 @@ def write_handover_slip(entries: Sequence[HandoverInfo], agency: str, out: Path)
             [
                 f"{e.handed_at:%d/%m/%Y %H:%M}",
                 str(e.number),
-                Paragraph(e.reference, base),
-                Paragraph(e.subject, base),
+                e.reference,  # kept whole on its line, never wrapped at its «/» or «-»
+                Paragraph(type_and_subject(e.doc_type, e.subject), base),
                 Paragraph(e.receiver, base),
                 "" if e.copies is None else str(e.copies),
                 Paragraph(signed, base),
@@ -259,6 +261,7 @@ def write_handover_slip(entries: Sequence[HandoverInfo], agency: str, out: Path)
         topMargin=1.5 * cm,
         bottomMargin=1.5 * cm,
         title="Sổ chuyển giao văn bản đến",
+        initialFontName=regular,  # no Helvetica declared on pages that never use it
     )
     doc.build(story)
     return out

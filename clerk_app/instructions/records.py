@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
+from clerk_app.errors import ClerkError
 from clerk_app.workdays.limits import LimitFlag
 
 HandlerKind = Literal["unit", "person"]
@@ -87,6 +88,8 @@ class Instructed:
     instruction: InstructionInfo
     stamped_file_id: str | None
     stamp_error: str | None  # code of the ClerkError that kept the stamp from being made
+    # Accepted but worth saying (a deadline on a day off): typed errors shown, never raised.
+    warnings: tuple[ClerkError, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ class DueItem:
     kind: str
     role: str
     handler: str
-    unit_code: str | None
+    unit_code: str | None  # the unit handed the work, or the unit of the person handed it
     deadline: date | None
     state: FollowState
     working_days_left: int | None  # negative when overdue
@@ -155,6 +158,7 @@ class HandoverInfo:
     signed_at: datetime | None
     receipt_file_id: str | None
     version: int
+    doc_type: str = ""  # tên loại, printed with the subject in the handover log
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from clerk_app import errors
 from clerk_app.clock import to_vietnam, vietnam_date
@@ -34,7 +34,7 @@ from clerk_app.storage.secretary_models import (
 from clerk_app.text import fold, nfc
 from clerk_app.vocabulary import NORMAL_URGENCY, SOURCE_CHANNELS
 from clerk_app.workdays.calendar import Override, OverrideKind, WorkCalendar
-from clerk_app.workdays.limits import LimitFlag, TimeLimit, assess
+from clerk_app.workdays.limits import LimitFlag, TimeLimit, assess, deadline_end
 from clerk_app.workdays.office_hours import OfficeHours, load_office_hours
 from clerk_app.workspace import Workspace
 
@@ -175,18 +175,31 @@ class Secretary:
             ).scalars()
             return [Override(r.day, r.kind, r.reason) for r in rows]  # type: ignore[arg-type]
 
-    def check_deadline(self, deadline: date, calendar: WorkCalendar | None = None) -> date:
-        """A deadline must be today or later, and a working day."""
-        cal = calendar or self.calendar()
+    def check_deadline(self, deadline: date) -> date:
+        """A deadline must be today or later; a day off is accepted (see `deadline_warning`)."""
         today = self.today()
         if deadline < today:
             raise errors.DeadlineInPast(deadline.isoformat(), today.isoformat())
-        reason = cal.day_off_reason(deadline)
-        if reason is not None:
-            raise errors.DeadlineOnDayOff(
-                deadline.isoformat(), reason, cal.next_working_day(deadline).isoformat()
-            )
         return deadline
+
+    def deadline_warning(
+        self, deadline: date | None, calendar: WorkCalendar | None = None
+    ) -> errors.DeadlineOnDayOff | None:
+        """The warning for a deadline written on a day off, or None.
+
+        Such a deadline is kept as written (the source document or the leader set it) and runs
+        to the end of the next working day (`workdays.limits.deadline_end`); the warning says
+        so. It is a value to show, never raised.
+        """
+        if deadline is None:
+            return None
+        cal = calendar or self.calendar()
+        reason = cal.day_off_reason(deadline)
+        if reason is None:
+            return None
+        return errors.DeadlineOnDayOff(
+            deadline.isoformat(), reason, deadline_end(deadline, cal).isoformat()
+        )
 
     def resolve_deadline(self, deadline: date | None, days: int | None) -> date | None:
         if deadline is not None and days is not None:
@@ -373,7 +386,13 @@ class Secretary:
             self._route(s, doc, lead, co, row.id, now)
             instruction_id = row.id
         stamped, stamp_error = self.stamp_routing(document_id) if stamp else (None, None)
-        return Instructed(self.instruction(instruction_id), stamped, stamp_error)
+        return Instructed(
+            self.instruction(instruction_id), stamped, stamp_error, self._warnings(deadline)
+        )
+
+    def _warnings(self, deadline: date | None) -> tuple[errors.ClerkError, ...]:
+        warning = self.deadline_warning(deadline)
+        return () if warning is None else (warning,)
 
     def revise(
         self,
@@ -425,7 +444,9 @@ class Secretary:
             self._route(s, doc, lead, co, row.id, now)
             document_id = doc.id
         stamped, stamp_error = self.stamp_routing(document_id) if stamp else (None, None)
-        return Instructed(self.instruction(instruction_id), stamped, stamp_error)
+        return Instructed(
+            self.instruction(instruction_id), stamped, stamp_error, self._warnings(deadline)
+        )
 
     def _handlers_of(
         self, s: Session, lead: str, co: Sequence[str]
@@ -502,6 +523,8 @@ class Secretary:
             ),
             "deadline": _d(row.deadline),
             "deadline_days": row.deadline_days,
+            # A deadline on a day off is kept as written; the journal says it was accepted so.
+            "deadline_day_off": _day_off(self.deadline_warning(row.deadline)),
             "handwriting": (
                 {"file_id": row.handwriting_file_id, "page": row.handwriting_page}
                 if row.handwriting_file_id
@@ -641,7 +664,12 @@ class Secretary:
                 "expect_reply",
                 "assignment",
                 a.id,
-                {"document_id": doc.id, "follower": h.label, "deadline": deadline.isoformat()},
+                {
+                    "document_id": doc.id,
+                    "follower": h.label,
+                    "deadline": deadline.isoformat(),
+                    "deadline_day_off": _day_off(self.deadline_warning(deadline)),
+                },
             )
             return _assignment_info(a, h.code if h.kind == "unit" else None)
 
@@ -656,6 +684,7 @@ class Secretary:
     ) -> AssignmentInfo:
         """Mark an assignment done (a reply received, a task handled)."""
         day = done_on or self.today()
+        cal = self.calendar()
         with self.ws._write() as s:
             a = self._get(s, Assignment, "assignment", assignment_id)
             self._check_version(s, a, "assignment", expected_version)
@@ -665,7 +694,7 @@ class Secretary:
             a.updated_at = self._clock()
             a.version += 1
             s.flush()
-            late = a.deadline is not None and day > a.deadline
+            late = follow_state(a.deadline, day, day, cal)[0] == "done_late"
             self._log(
                 s,
                 "complete_assignment",
@@ -680,11 +709,15 @@ class Secretary:
         """Open assignments with their deadlines: overdue first, then by deadline, urgent first."""
         cal = self.calendar()
         today = self.today()
+        person_unit = aliased(Unit)
         with self._db.read() as s:
+            # The unit of the work: the unit handed it, or the unit of the person handed it.
             query = (
-                select(Assignment, Document, Unit.code)
+                select(Assignment, Document, func.coalesce(Unit.code, person_unit.code))
                 .join(Document, Assignment.document_id == Document.id)
                 .outerjoin(Unit, Assignment.unit_id == Unit.id)
+                .outerjoin(Person, Assignment.person_id == Person.id)
+                .outerjoin(person_unit, Person.unit_id == person_unit.id)
                 .where(Document.status != "cancelled")
             )
             statuses = ("open", "done") if include_done else ("open",)
@@ -712,6 +745,32 @@ class Secretary:
         ]
         items.sort(key=_due_order)
         return items
+
+    def handover_limits(self, document_ids: Iterable[str]) -> dict[str, LimitFlag]:
+        """Where each document stands against its handover limit, by the rule `clerk due` uses
+        (documents with no limit, such as outgoing ones, are left out)."""
+        cal = self.calendar()
+        now = self._clock()
+        ids = list(dict.fromkeys(document_ids))
+        found: dict[str, LimitFlag] = {}
+        with self._db.read() as s:
+            for start in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+                chunk = ids[start : start + 500]
+                docs = s.execute(select(Document).where(Document.id.in_(chunk))).scalars().all()
+                routed: dict[str, datetime] = dict(
+                    s.execute(
+                        select(Assignment.document_id, func.min(Assignment.created_at))
+                        .where(Assignment.document_id.in_(chunk))
+                        .group_by(Assignment.document_id)
+                    )
+                    .tuples()
+                    .all()
+                )
+                for d in docs:
+                    flag = document_limit(d, routed.get(d.id), now, cal)
+                    if flag is not None:
+                        found[d.id] = flag
+        return found
 
     def follow_up(self, unit_code: str | None = None) -> FollowUp:
         """The lists of the follow-up screen, each urgent documents first."""
@@ -762,6 +821,10 @@ def _d(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
+def _day_off(warning: errors.DeadlineOnDayOff | None) -> str | None:
+    return None if warning is None else warning.reason
+
+
 def _assignment_info(a: Assignment, code: str | None) -> AssignmentInfo:
     return AssignmentInfo(
         a.id,
@@ -783,41 +846,90 @@ def follow_state(
     deadline: date | None, done_on: date | None, today: date, cal: WorkCalendar
 ) -> tuple[FollowState, int | None]:
     if done_on is not None:
-        late = deadline is not None and done_on > deadline
+        late = deadline is not None and done_on > deadline_end(deadline, cal)
         return ("done_late" if late else "done_on_time"), None
     if deadline is None:
         return "open", None
-    if deadline < today:
-        return "overdue", -cal.working_days_between(deadline, today)
-    left = cal.working_days_between(today, deadline)
+    end = deadline_end(deadline, cal)
+    if end < today:
+        return "overdue", -cal.working_days_between(end, today)
+    left = cal.working_days_between(today, end)
     return ("due_soon" if left <= DUE_SOON_WORKING_DAYS else "open"), left
 
 
-def handover_rule(direction: str, channel: str) -> TimeLimit | None:
-    """The time limit for passing a document on: incoming only, by how it arrived."""
+ResolutionState = Literal["on_time", "late", "overdue", "not_due", "no_deadline"]
+RESOLUTION_STATES: tuple[ResolutionState, ...] = (
+    "on_time",
+    "late",
+    "overdue",
+    "not_due",
+    "no_deadline",
+)
+
+
+def resolution_state(item: DueItem) -> ResolutionState:
+    """Phú Yên art. 7.3's reading of a piece of work: resolved on time or late, due and not
+    resolved, not yet due; from the very state `clerk due` shows, so the two never disagree."""
+    if item.state == "done_on_time":
+        return "on_time"
+    if item.state == "done_late":
+        return "late"
+    if item.state == "overdue":
+        return "overdue"
+    return "not_due" if item.deadline is not None else "no_deadline"
+
+
+def handover_rule(direction: str, channel: str, urgency: str = NORMAL_URGENCY) -> TimeLimit | None:
+    """The time limit for passing a document on: incoming only, by urgency, then by channel."""
     if direction != "incoming":
         return None
+    if urgency not in ("", NORMAL_URGENCY):
+        return TimeLimit.IMMEDIATELY  # Phú Yên art. 5.3: registered and passed on at once
     if channel == SYSTEM_CHANNEL:
         return TimeLimit.EIGHT_WORKING_HOURS
     return TimeLimit.SAME_OR_NEXT_WORKING_DAY  # NĐ 30 art. 4.2.c, 23.1
 
 
-def document_limit(
-    d: Document, routed_at: datetime | None, now: datetime, cal: WorkCalendar
+def handover_limit(
+    direction: str,
+    channel: str,
+    urgency: str,
+    received_at: datetime | None,
+    handed_over_at: datetime | None,
+    routed_at: datetime | None,
+    now: datetime,
+    cal: WorkCalendar,
 ) -> LimitFlag | None:
     """Where a document stands against its handover limit, counted from its arrival.
 
-    Paper is done when handed over; a document received through the system is passed on as
-    soon as it is routed to its handlers in the desk.
+    Paper, urgent or not, is done when handed over (NĐ 30 art. 23.1: "trình, chuyển giao").
+    A document received through the system is passed on as soon as it is routed to its
+    handlers in the desk (Phú Yên art. 5.2, 5.3: "chuyển xử lý trên hệ thống"), or handed
+    over if that came first.
     """
-    rule = handover_rule(d.direction, d.source_channel)
-    if rule is None or d.received_at is None:
+    rule = handover_rule(direction, channel, urgency)
+    if rule is None or received_at is None:
         return None
-    done = d.handed_over_at
-    if rule is TimeLimit.EIGHT_WORKING_HOURS and routed_at is not None:
+    done = handed_over_at
+    if channel == SYSTEM_CHANNEL and routed_at is not None:
         done = routed_at if done is None else min(done, routed_at)
-    urgent = d.urgency != NORMAL_URGENCY
-    return assess(rule, d.received_at, done, now, cal, urgent=urgent)
+    return assess(rule, received_at, done, now, cal)
+
+
+def document_limit(
+    d: Document, routed_at: datetime | None, now: datetime, cal: WorkCalendar
+) -> LimitFlag | None:
+    """`handover_limit` of a stored document."""
+    return handover_limit(
+        d.direction,
+        d.source_channel,
+        d.urgency,
+        d.received_at,
+        d.handed_over_at,
+        routed_at,
+        now,
+        cal,
+    )
 
 
 def _due_item(

@@ -17,7 +17,7 @@ from clerk_app.storage.models import Unit, new_id
 from clerk_app.storage.secretary_models import AssignedTask, TaskStatusUpdate
 from clerk_app.text import nfc
 from clerk_app.workdays.calendar import WorkCalendar
-from clerk_app.workdays.limits import TimeLimit, assess
+from clerk_app.workdays.limits import TimeLimit, assess, deadline_end
 from clerk_app.workdays.office_hours import load_office_hours
 
 # Report dates of art. 6.2 and 11.2.b: quarter ends; 10 June and 30 November for the half-year
@@ -42,11 +42,13 @@ def next_report_due(period: str, after: date) -> date | None:
     return None
 
 
-def task_status(deadline: date | None, done_on: date | None, on: date) -> str:
-    """Status as the regulation names it, as of the day `on`."""
+def task_status(deadline: date | None, done_on: date | None, on: date, cal: WorkCalendar) -> str:
+    """Status as the regulation names it, as of the day `on`; a deadline on a day off runs to
+    the end of the next working day (`deadline_end`), as in `clerk due`."""
+    end = None if deadline is None else deadline_end(deadline, cal)
     if done_on is not None and done_on <= on:
-        return "done_late" if deadline is not None and done_on > deadline else "done_on_time"
-    if deadline is not None and on > deadline:
+        return "done_late" if end is not None and done_on > end else "done_on_time"
+    if end is not None and on > end:
         return "in_progress_overdue"
     return "in_progress"
 
@@ -109,14 +111,8 @@ def add_task(sec: Secretary, draft: TaskDraft) -> TaskInfo:
         raise errors.InvalidValue("period", draft.period, "quarterly, half_yearly hoặc yearly")
     if draft.deadline is None and not draft.period:
         raise errors.MissingField("deadline")
-    if draft.deadline is not None:
-        reason = sec.calendar().day_off_reason(draft.deadline)
-        if reason is not None:
-            raise errors.DeadlineOnDayOff(
-                draft.deadline.isoformat(),
-                reason,
-                sec.calendar().next_working_day(draft.deadline).isoformat(),
-            )
+    # A deadline on a day off is kept as the superior body wrote it, and the journal says so.
+    day_off = sec.deadline_warning(draft.deadline)
     now = sec._clock()
     with sec.ws._write() as s:
         if draft.source_document_id is not None:
@@ -156,6 +152,7 @@ def add_task(sec: Secretary, draft: TaskDraft) -> TaskInfo:
                 "content": "" if task.secret else content,
                 "lead_unit": nfc(draft.lead_unit).upper(),
                 "deadline": draft.deadline.isoformat() if draft.deadline else None,
+                "deadline_day_off": day_off.reason if day_off else None,
                 "period": draft.period,
             },
         )
@@ -179,12 +176,13 @@ def report_task(
     if day > sec.today():
         raise errors.DateInFuture("date", day.isoformat())
     why, text = nfc(reason), nfc(note)
+    cal = sec.calendar()
     with sec.ws._write() as s:
         task = sec._get(s, AssignedTask, "assigned_task", task_id)
         sec._check_version(s, task, "assigned_task", expected_version)
         if task.secret and text:
             raise errors.SecretTaskContent(task.id)
-        status = task_status(task.deadline, day if done else None, day)
+        status = task_status(task.deadline, day if done else None, day, cal)
         late = status in ("done_late", "in_progress_overdue")
         if late and not why and not task.secret:
             raise errors.LateReasonMissing(task.id)
@@ -287,7 +285,7 @@ def _info(sec: Secretary, s: Session, task: AssignedTask, listing: _Listing) -> 
         task.deadline,
         task.period,
         task.assigned_on,
-        RETURNED if returned else task_status(task.deadline, task.done_on, today),
+        RETURNED if returned else task_status(task.deadline, task.done_on, today, listing.calendar),
         task.done_on,
         task.late_reason,
         task.version,
@@ -302,6 +300,7 @@ def monthly_table(sec: Secretary, as_of: date) -> list[MonthlyRow]:
     """The appendix table per lead unit, for tasks assigned up to `as_of`, with statuses then."""
     with sec._db.read() as s:
         units = {u.id: u for u in s.execute(select(Unit).order_by(Unit.code)).scalars()}
+        cal = _Listing.read(sec, s).calendar
         rows = (
             s.execute(select(AssignedTask).where(AssignedTask.assigned_on <= as_of)).scalars().all()
         )
@@ -312,7 +311,7 @@ def monthly_table(sec: Secretary, as_of: date) -> list[MonthlyRow]:
                 continue
             sources[t.lead_unit_id].add(t.source_document_id or t.source_reference or t.id)
             counts[t.lead_unit_id]["tasks"] += 1
-            counts[t.lead_unit_id][task_status(t.deadline, t.done_on, as_of)] += 1
+            counts[t.lead_unit_id][task_status(t.deadline, t.done_on, as_of, cal)] += 1
     table = []
     for unit_id, c in counts.items():
         u = units[unit_id]

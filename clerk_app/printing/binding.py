@@ -29,10 +29,15 @@ CREATOR = "Bàn làm việc văn thư (clerk-desk)"
 class Binding:
     """Pages drawn on `canvas`, ended with `end_page`, bound into `out` by `bind`."""
 
-    def __init__(self, out: Path, *, title: str, author: str, chunk: int | None = None) -> None:
+    def __init__(
+        self, out: Path, *, title: str, author: str, font: str, chunk: int | None = None
+    ) -> None:
         import pymupdf
 
         self.out = Path(out)
+        # The canvas's starting font: reportlab otherwise declares Helvetica on every page,
+        # a font the book never uses and that is not embedded.
+        self.font = font
         self.title = title
         self.author = author
         self.chunk = chunk or CHUNK
@@ -47,7 +52,12 @@ class Binding:
         from reportlab.pdfgen.canvas import Canvas
 
         self._buffer = io.BytesIO()
-        canvas = Canvas(self._buffer, pagesize=(L.PAGE_WIDTH, L.PAGE_HEIGHT), invariant=1)
+        canvas = Canvas(
+            self._buffer,
+            pagesize=(L.PAGE_WIDTH, L.PAGE_HEIGHT),
+            invariant=1,
+            initialFontName=self.font,
+        )
         self._in_chunk = 0
         return canvas
 
@@ -87,7 +97,9 @@ class Binding:
         partial = self.out.with_name(f".{self.out.name}.{os.getpid()}.partial")
         buffer = io.BytesIO()
         names = list(self._overlays)
-        late = Canvas(buffer, pagesize=(L.PAGE_WIDTH, L.PAGE_HEIGHT), invariant=1)
+        late = Canvas(
+            buffer, pagesize=(L.PAGE_WIDTH, L.PAGE_HEIGHT), invariant=1, initialFontName=self.font
+        )
         for name in names:
             overlays[name](late)
             late.showPage()

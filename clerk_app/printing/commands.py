@@ -119,7 +119,8 @@ def _print_handover_log(args: argparse.Namespace) -> Any:
         "fingerprint": printed.fingerprint,
     }
     text = (
-        f"Đã in sổ chuyển giao từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}: {printed.entries} "
+        f"Đã in sổ chuyển giao từ {printed.period.first:%d/%m/%Y} đến "
+        f"{printed.period.last:%d/%m/%Y}: {printed.entries} "
         f"lượt chuyển giao vào {printed.path}: trang {printed.first_page}–{printed.last_page} "
         f"của sổ năm {printed.year}, {printed.pdf_pages} trang PDF; "
         f"SHA-256 {printed.fingerprint}."
@@ -139,7 +140,7 @@ def cmd_report(args: argparse.Namespace) -> Any:
         stats = write_report(ws, first, last, args.out)
     data = stats.as_json() | {"path": str(args.out)}
     text = (
-        f"Đã lập báo cáo thống kê từ {first:%d/%m/%Y} đến {last:%d/%m/%Y} vào {args.out}: "
-        f"{stats.incoming.total} văn bản đến, {stats.outgoing.total} văn bản đi."
+        f"Đã lập báo cáo thống kê từ {stats.first:%d/%m/%Y} đến {stats.last:%d/%m/%Y} vào "
+        f"{args.out}: {stats.incoming.total} văn bản đến, {stats.outgoing.total} văn bản đi."
     )
     return data, text

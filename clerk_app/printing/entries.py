@@ -63,18 +63,22 @@ def check_period(
     """The period of a printing within `year`; missing ends default to the year's bounds.
 
     A period reaching into another year is refused, naming both years: each year has its own
-    register, numbered from 1, so one printing cannot hold two.
+    register, numbered from 1, so one printing cannot hold two. A printing ends on `today` at
+    the latest: a book printed on 07/12 states «đến ngày 07/12», the last day it can hold (a
+    cover claiming 31/12 would say that nothing came after the printing).
     """
     first = date_from or date(year, 1, 1)
     last = date_to or date(year, 12, 31)
-    if date_to is None and today is not None and today.year == year:
-        last = today
     if first > last:
         raise errors.PeriodReversed(first.isoformat(), last.isoformat())
     if first.year != last.year:
         raise errors.PeriodAcrossYears(first.isoformat(), last.isoformat(), first.year, last.year)
     if first.year != year:
         raise errors.PeriodOutsideYear(year, first.isoformat(), last.isoformat())
+    if today is not None:
+        if first > today:
+            raise errors.DateInFuture("date", first.isoformat())
+        last = min(last, today)
     return Period(first, last)
 
 

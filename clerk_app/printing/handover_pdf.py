@@ -46,7 +46,9 @@ def _dmy(day: date) -> str:
 
 
 def _document(e: HandoverInfo) -> str:
-    return f"{e.reference} — {e.subject}" if e.reference else e.subject
+    """Column (3): số và ký hiệu; tên loại và trích yếu nội dung, as the heading says."""
+    described = L.type_and_subject(e.doc_type, e.subject)
+    return f"{e.reference}; {described}" if e.reference else described
 
 
 def _receipt(e: HandoverInfo) -> str:
@@ -116,7 +118,9 @@ def print_handover_log(
     """
     if volume < 1:
         raise errors.InvalidValue("volume", str(volume), "số quyển từ 1 trở lên")
-    period = check_period(first.year, first, last)
+    # The period actually printed: it ends today at the latest, and the cover says so.
+    period = check_period(first.year, first, last, sec.ws.now_in_vietnam().date())
+    first, last = period.first, period.last
     lines = handover_log(sec, first, last)
     if not lines:
         raise errors.EmptyHandoverLog(first.isoformat(), last.isoformat())
@@ -130,7 +134,10 @@ def print_handover_log(
     agency = sec.ws.agency()
     span = f"từ {_dmy(first)} đến {_dmy(last)}"
     binding = Binding(
-        out, title=f"{HANDOVER_NAME} ({_dmy(first)}–{_dmy(last)})", author=agency.name
+        out,
+        title=f"{HANDOVER_NAME} ({_dmy(first)}–{_dmy(last)})",
+        author=agency.name,
+        font=regular,
     )
     try:
         draw_cover(

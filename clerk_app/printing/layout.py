@@ -50,12 +50,31 @@ NUMBERS_ROW = 12.0  # the "(1) (2) …" row under the column titles
 
 @dataclass(frozen=True)
 class Column:
-    """A printed column; `cell` reads the row type of its book (a register entry, a handover line)."""
+    """A printed column; `cell` reads the row type of its book (a register entry, a handover line).
+
+    A `whole` cell is never wrapped: it is one line, set smaller (and then narrower) when it is
+    wider than the column. References (`1395/HD-BKHCN`) are such cells: split over two lines
+    («1395/HD-» / «BKHCN») they read as two different things.
+    """
 
     title: str
     width: float
     cell: Callable[[Any], str]
     centred: bool = False
+    whole: bool = False
+
+
+SMALLEST_WHOLE_SIZE = 7.0  # below this a whole cell is condensed rather than made smaller
+
+
+def fit_whole(text_width: float, room: float) -> tuple[float, float]:
+    """Font size and horizontal scale (percent) that put a line `text_width` points wide at
+    FONT_SIZE into `room` points: the size first, down to SMALLEST_WHOLE_SIZE, then the scale."""
+    if text_width <= room:
+        return FONT_SIZE, 100.0
+    size = max(SMALLEST_WHOLE_SIZE, FONT_SIZE * room / text_width)
+    width = text_width * size / FONT_SIZE
+    return size, min(100.0, 100.0 * room / width)
 
 
 def _dmy(day: object) -> str:
@@ -70,8 +89,13 @@ def _dmy(day: object) -> str:
     return ""
 
 
+def type_and_subject(doc_type: str, subject: str) -> str:
+    """«Tên loại và trích yếu nội dung» as every printed book writes it: `Công văn: Về việc …`."""
+    return f"{doc_type}: {subject}" if doc_type else subject
+
+
 def _type_and_subject(e: RegisterEntry) -> str:
-    return f"{e.summary.doc_type}: {e.summary.subject}" if e.summary.doc_type else e.summary.subject
+    return type_and_subject(e.summary.doc_type, e.summary.subject)
 
 
 def _notes(e: RegisterEntry) -> str:
@@ -89,7 +113,7 @@ INCOMING_COLUMNS = (
     Column("Ngày đến", 50, lambda e: _dmy(e.filed_on), centred=True),
     Column("Số đến", 38, lambda e: e.summary.number_label, centred=True),
     Column("Tác giả", 100, lambda e: e.summary.issuer),
-    Column("Số, ký hiệu", 72, lambda e: e.summary.reference),
+    Column("Số, ký hiệu", 72, lambda e: e.summary.reference, whole=True),
     Column("Ngày tháng", 50, lambda e: _dmy(e.summary.issued_on), centred=True),
     Column("Tên loại và trích yếu nội dung", 205, _type_and_subject),
     Column("Đơn vị hoặc người nhận", 85, lambda e: e.summary.recipients),
@@ -99,7 +123,7 @@ INCOMING_COLUMNS = (
 )
 
 OUTGOING_COLUMNS = (
-    Column("Số, ký hiệu văn bản", 80, lambda e: e.summary.reference),
+    Column("Số, ký hiệu văn bản", 80, lambda e: e.summary.reference, whole=True),
     Column("Ngày tháng văn bản", 50, lambda e: _dmy(e.summary.issued_on), centred=True),
     Column("Tên loại và trích yếu nội dung", 190, _type_and_subject),
     Column("Người ký", 80, lambda e: e.summary.signer),
@@ -182,9 +206,10 @@ class Wrapper:
 def wrap_cells(
     columns: tuple[Column, ...], texts: Sequence[str], wrapper: Wrapper
 ) -> list[list[str]]:
-    """Each cell's text wrapped to its column."""
+    """Each cell's text wrapped to its column; a `whole` cell stays one line."""
     return [
-        wrapper.wrap(t, col.width - 2 * CELL_PAD) for t, col in zip(texts, columns, strict=True)
+        ([t] if t else []) if col.whole else wrapper.wrap(t, col.width - 2 * CELL_PAD)
+        for t, col in zip(texts, columns, strict=True)
     ]
 
 

@@ -35,6 +35,7 @@ from clerk_app.printing.entries import (
 )
 from clerk_app.printing.fonts import register_fonts
 from clerk_app.records import AgencyInfo, Direction, RegisterInfo
+from clerk_app.vocabulary import number_label
 from clerk_app.workspace import Workspace
 
 BOOK_TITLES = {"incoming": "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", "outgoing": "SỔ ĐĂNG KÝ VĂN BẢN ĐI"}
@@ -198,6 +199,9 @@ class Sheets:
             for k, line in enumerate(lines[piece.first : piece.first + piece.count]):
                 y = top - L.ROW_PAD / 2 - (k + 1) * L.LEADING + 2.5
                 x = self.x[i] + L.CELL_PAD
+                if col.whole:
+                    self._draw_whole(line, x, y, col.width - 2 * L.CELL_PAD)
+                    continue
                 if col.centred:
                     x = self.x[i] + (col.width - self.wrapper.width(line)) / 2
                 text.setTextOrigin(x, y)
@@ -205,6 +209,19 @@ class Sheets:
         bottom = top - piece.height
         self.rules.append((L.MARGIN_LEFT, bottom, self.right, bottom))
         self.rows_bottom = bottom
+
+    def _draw_whole(self, line: str, x: float, y: float, room: float) -> None:
+        """One line kept whole: smaller, then condensed, when wider than its column."""
+        size, scale = L.fit_whole(self.wrapper.width(line), room)
+        text = self.text
+        if (size, scale) != (L.FONT_SIZE, 100.0):
+            text.setFont(self.regular, size)
+            text.setHorizScale(scale)
+        text.setTextOrigin(x, y)
+        text.textOut(line)
+        if (size, scale) != (L.FONT_SIZE, 100.0):
+            text.setFont(self.regular, L.FONT_SIZE)
+            text.setHorizScale(100.0)
 
     def end(self, page_label: str, overlay: str | None) -> None:
         c = self.c
@@ -272,6 +289,7 @@ def print_register(
         out,
         title=f"{register.name} năm {year} ({_dmy(period.first)}–{_dmy(period.last)})",
         author=agency.name,
+        font=regular,
     )
     try:
         label = _number_label(kind)
@@ -468,7 +486,7 @@ def draw_cover(
 
 
 def _number_label(kind: str) -> Callable[[int], str]:
-    return (lambda n: f"{n:02d}") if kind == "outgoing" else str
+    return lambda n: number_label(kind, n)
 
 
 def bind_book(
@@ -504,7 +522,7 @@ def draw_facts(c: Any, regular: str, facts: str) -> None:
 VOID_COLUMNS = (
     L.Column("Số", 50, lambda e: e.summary.number_label, centred=True),
     L.Column("Ngày đăng ký", 60, lambda e: _dmy(e.filed_on), centred=True),
-    L.Column("Số, ký hiệu", 90, lambda e: e.summary.reference),
+    L.Column("Số, ký hiệu", 90, lambda e: e.summary.reference, whole=True),
     L.Column("Tên loại và trích yếu nội dung", 300, L._type_and_subject),
     L.Column(
         "Ngày hủy",

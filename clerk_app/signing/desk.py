@@ -18,7 +18,13 @@ from typing import Any
 from clerk_app import errors
 from clerk_app.clock import VIETNAM
 from clerk_app.records import Change, DocumentDetail, FileInfo
-from clerk_app.signing.token import TokenChoice
+from clerk_app.signing.identity import (
+    AgencyCertificate,
+    CertificateOverride,
+    check_agency_certificate,
+)
+from clerk_app.signing.token import CertificateInfo, TokenChoice
+from clerk_app.vocabulary import SAO_Y
 from clerk_app.workspace import Workspace
 
 SETTINGS_FILE = "signing.json"
@@ -109,12 +115,16 @@ def sign_for_agency(
     pin: str,
     settings: SigningSettings,
     at: datetime | None = None,
+    *,
+    override: CertificateOverride | None = None,
 ) -> Change:
     """Sign the document's PDF with the agency's token as a new version (NĐ 30 art. 32: only
-    over a valid signer signature, which `sign_as_agency` checks before the PIN is used)."""
+    over a valid signer signature, which `sign_as_agency` checks before the PIN is used; only
+    with the agency's own certificate, unless an administrator's `override` says otherwise)."""
     from clerk_app.signing.sign import sign_as_agency
 
     source = file_to_sign(ws.document(document_id))
+    agency_name = ws.agency().name
     if not settings.seal_image:
         raise errors.SealImageMissing()
     try:
@@ -137,8 +147,10 @@ def sign_for_agency(
             moment,
             trust_roots=roots,
             timestamp_url=settings.timestamp_url,
+            agency_name=agency_name,
             name=source.filename,
         ),
+        override,
     )
 
 
@@ -148,12 +160,17 @@ def sign_scan_copy(
     pin: str,
     settings: SigningSettings,
     at: datetime | None = None,
+    *,
+    copy_form: str = SAO_Y,
+    override: CertificateOverride | None = None,
 ) -> Change:
-    """Sign the newest scan of an incoming document invisibly with the agency's certificate, as
-    a new version; the scan itself stays as it was."""
+    """Sign the newest scan of an incoming document with the agency's certificate as a copy
+    («Sao y», the agency's name and the time at the top right of page 1), as a new version;
+    the scan itself stays as it was."""
     from clerk_app.signing.sign import sign_scan_copy as sign_copy
 
     source = scan_to_sign(ws.document(document_id))
+    agency_name = ws.agency().name
     return _sign_new_version(
         ws,
         document_id,
@@ -167,10 +184,13 @@ def sign_scan_copy(
             data,
             signer,
             moment,
+            agency_name=agency_name,
+            copy_form=copy_form,
             trust_roots=roots,
             timestamp_url=settings.timestamp_url,
             name=source.filename,
         ),
+        override,
     )
 
 
@@ -184,21 +204,46 @@ def _sign_new_version(
     kind: str,
     suffix: str,
     sign: Callable[[bytes, Any, datetime, list[bytes]], bytes],
+    override: CertificateOverride | None,
 ) -> Change:
-    """One login on the token, one signature over `source`, stored as a new version."""
+    """One login on the token, one signature over `source`, stored as a new version.
+
+    The token's certificate must be the desk's agency's (checked before the PIN is sent); an
+    administrator's override is kept in the audit entry of the signed version itself, so the
+    signed file and the record of why it was allowed are written together or not at all.
+    """
     from clerk_app.signing.token import token_signer
     from clerk_app.signing.verify import load_trust_roots
 
     moment = (at or datetime.now(VIETNAM)).astimezone(VIETNAM).replace(microsecond=0)
     roots = load_trust_roots([Path(p) for p in settings.trust_dirs])
     data = ws.file_bytes(source.sha256)
-    with token_signer(settings.choice, pin, moment) as signer:
+    agency = ws.agency().name
+    checked: list[AgencyCertificate] = []
+
+    def vet(cert: CertificateInfo) -> None:
+        checked.append(check_agency_certificate(cert.der, agency, override))
+
+    with token_signer(settings.choice, pin, moment, trust_roots=roots, vet=vet) as signer:
         signed = sign(data, signer, moment, roots)
+    details = {"signature": kind, "signed_at": moment.isoformat()}
+    details |= checked[0].record(agency) if checked else {}
     return ws.add_derived_file(
         document_id,
         source.id,
         signed,
         role="signed",
         filename=f"{Path(source.filename).stem}-{suffix}.pdf",
-        details={"signature": kind, "signed_at": moment.isoformat()},
+        details=details,
     )
+
+
+def record_certificate_override(
+    ws: Workspace, checked: AgencyCertificate, what: dict[str, str]
+) -> None:
+    """The audit entry of an override used outside a document's versions (`clerk sign` on a
+    file): who allowed which certificate for which agency, why, and what was signed."""
+    agency = ws.agency()
+    details = checked.record(agency.name) | what
+    with ws._write() as s:
+        ws._log(s, "certificate_override", "agency", agency.id, details)

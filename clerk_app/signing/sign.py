@@ -33,6 +33,7 @@ from pyhanko.stamp import StaticStampStyle
 from clerk_app import errors
 from clerk_app.clock import to_vietnam
 from clerk_app.files.mupdf import exclusive
+from clerk_app.signing.identity import refuse_second_seal
 from clerk_app.signing.token import token_error
 from clerk_app.signing.verify import (
     ACCEPTABLE_LEVELS,
@@ -43,10 +44,13 @@ from clerk_app.stamping import appearance
 from clerk_app.stamping.arrival import Box
 from clerk_app.stamping.marks import signed_mark_layout
 from clerk_app.stamping.pdf import MM, SIGNATURE_WIDGET, open_pdf
+from clerk_app.vocabulary import COPY_FORMS, SAO_Y
 
 SEAL_WIDTH_MM = 40.0  # when the seal image carries no DPI
-ATTACHMENT_FONT_SIZE = 10.0
+ATTACHMENT_FONT_SIZE = 10.0  # appendix I: Times New Roman 10 pt (Tinos has its metrics)
 _MARGIN_MM = 10.0
+_TOP_MM = 5.0  # clear of the national motto a letter prints below it
+_TEXT_WIDTH_MM = 90.0  # a longer line (an agency's name) goes on two
 
 
 @dataclass(frozen=True)
@@ -216,17 +220,19 @@ def sign_as_agency(
     trust_roots: Sequence[bytes] = (),
     seal_width_mm: float = SEAL_WIDTH_MM,
     timestamp_url: str = "",
+    agency_name: str = "",
     name: str = "",
 ) -> bytes:
     """The agency signature on a main document: the red seal over the left third of the signer's.
 
     Refuses unless the signer's signature is there and sound (NĐ 30 art. 32), and trusted when
-    the desk has a trust store.
+    the desk has a trust store; refuses a file the agency already sealed (AgencySealPresent).
     """
     if not seal_png:
         raise errors.SealImageMissing()
     checks = check_signatures(data, trust_roots, name=name)
     leader = require_signer_signature(checks, require_trusted=bool(trust_roots))
+    refuse_second_seal(checks, _certificate_of(signer), agency_name)
     width_mm, height_mm = appearance.image_size_mm(seal_png, seal_width_mm)
     width, height = width_mm * MM, height_mm * MM
     with open_pdf(data, name) as doc:
@@ -257,9 +263,81 @@ def sign_as_agency(
     return out
 
 
+def signing_time(at: datetime) -> str:
+    """Appendix I's signing time: ISO 8601 in Vietnam time, `2026-11-26T09:15:02+07:00`."""
+    return to_vietnam(at).replace(microsecond=0).isoformat()
+
+
 def attachment_text(reference: str, at: datetime) -> list[str]:
     """Appendix I: the parent document's reference and the signing time, ISO 8601, +07:00."""
-    return [reference.strip(), to_vietnam(at).replace(microsecond=0).isoformat()]
+    return [reference.strip(), signing_time(at)]
+
+
+def copy_text(copy_form: str, agency_name: str, at: datetime) -> list[str]:
+    """Appendix I for an electronic copy: hình thức sao, tên cơ quan sao, thời gian ký."""
+    if copy_form not in COPY_FORMS:
+        raise errors.InvalidValue("copy_form", copy_form, ", ".join(COPY_FORMS))
+    agency = " ".join(agency_name.split())
+    if not agency:
+        raise errors.MissingField("agency_name")
+    return [copy_form, agency, signing_time(at)]
+
+
+def _certificate_of(signer: Any) -> bytes:
+    return bytes(signer.signing_cert.dump())
+
+
+def _wrapped(lines: list[str], width: float, size: float) -> list[str]:
+    """Lines no wider than `width` points (a long agency name goes on two lines)."""
+    out: list[str] = []
+    for line in lines:
+        current = ""
+        for word in line.split(" "):
+            candidate = f"{current} {word}".strip()
+            if current and appearance.text_lines_width([candidate], size) > width:
+                out.append(current)
+                current = word
+            else:
+                current = candidate
+        out.append(current)
+    return out
+
+
+def _top_right_text(
+    data: bytes,
+    signer: Any,
+    lines: list[str],
+    field: str,
+    at: datetime,
+    *,
+    trust_roots: Sequence[bytes],
+    timestamp_url: str,
+    agency_name: str,
+    name: str,
+) -> bytes:
+    """NĐ 30 appendix I: an agency signature without image whose text stands at the top right
+    of page 1 in Tinos (Times New Roman metrics), upright, 10 pt, black; once per file."""
+    checks = check_signatures(data, trust_roots, name=name)
+    refuse_second_seal(checks, _certificate_of(signer), agency_name)
+    lines = _wrapped(lines, _TEXT_WIDTH_MM * MM, ATTACHMENT_FONT_SIZE)
+    width, height = appearance.text_box(lines, ATTACHMENT_FONT_SIZE)
+    pdf = appearance.text_appearance(lines, width, ATTACHMENT_FONT_SIZE)
+    with open_pdf(data, name) as doc:
+        page_width = doc[0].rect.width
+    x1 = round(page_width - _MARGIN_MM * MM)
+    y0 = round(_TOP_MM * MM)
+    look = Appearance(0, Box(x1 - width, y0, x1, y0 + height), pdf)
+    out = sign_pdf(
+        data,
+        signer,
+        _field_name(data, field),
+        at,
+        look,
+        timestamp_url=timestamp_url,
+        name=name,
+    )
+    check_result(out, trust_roots, name)
+    return out
 
 
 @exclusive
@@ -271,29 +349,21 @@ def sign_attachment(
     *,
     trust_roots: Sequence[bytes] = (),
     timestamp_url: str = "",
+    agency_name: str = "",
     name: str = "",
 ) -> bytes:
-    """The agency signature on a separate attachment or an electronic copy: text top right, page 1."""
-    lines = attachment_text(reference, at)
-    width = appearance.text_lines_width(lines, ATTACHMENT_FONT_SIZE) + 2.0
-    pdf = appearance.text_appearance(lines, width, ATTACHMENT_FONT_SIZE)
-    with open_pdf(data, name) as doc:
-        page_width = doc[0].rect.width
-    height = ATTACHMENT_FONT_SIZE * 1.25 * len(lines) + ATTACHMENT_FONT_SIZE * 0.4
-    x1 = page_width - _MARGIN_MM * MM
-    y0 = 8.0 * MM
-    look = Appearance(0, Box(x1 - width, y0, x1, y0 + height), pdf)
-    out = sign_pdf(
+    """The agency signature on a separate attachment: its parent's reference and the time."""
+    return _top_right_text(
         data,
         signer,
-        _field_name(data, "ChuKyCoQuanPhuLuc"),
+        attachment_text(reference, at),
+        "ChuKyCoQuanPhuLuc",
         at,
-        look,
+        trust_roots=trust_roots,
         timestamp_url=timestamp_url,
+        agency_name=agency_name,
         name=name,
     )
-    check_result(out, trust_roots, name)
-    return out
 
 
 @exclusive
@@ -302,24 +372,27 @@ def sign_scan_copy(
     signer: Any,
     at: datetime,
     *,
+    agency_name: str,
+    copy_form: str = SAO_Y,
     trust_roots: Sequence[bytes] = (),
     timestamp_url: str = "",
     name: str = "",
 ) -> bytes:
-    """The agency's invisible signature on a scanned incoming copy: it vouches that the scan
-    matches the paper (TN&MT circular art. 8.1.a), so it adds nothing to the page the clerk
-    would mistake for the sender's marks."""
-    out = sign_pdf(
+    """The agency's signature on an electronic copy of a paper document it holds: NĐ 30 art.
+    25 makes a scan signed by the agency a «sao y» (TN&MT art. 8.1.a: it vouches that the scan
+    matches the paper). Its visible mark (appendix I) says the copy form, the copying agency
+    and the signing time, top right of page 1, with no seal image."""
+    return _top_right_text(
         data,
         signer,
-        _field_name(data, "ChuKyBanSao"),
+        copy_text(copy_form, agency_name, at),
+        "ChuKyBanSao",
         at,
-        None,
+        trust_roots=trust_roots,
         timestamp_url=timestamp_url,
+        agency_name=agency_name,
         name=name,
     )
-    check_result(out, trust_roots, name)
-    return out
 
 
 @exclusive

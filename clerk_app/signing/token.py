@@ -7,7 +7,7 @@ good.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -241,17 +241,33 @@ def check_login(choice: TokenChoice, pin: str, at: datetime | None = None) -> Ce
 
 
 @contextmanager
-def token_signer(choice: TokenChoice, pin: str, at: datetime | None = None) -> Iterator[Any]:
+def token_signer(
+    choice: TokenChoice,
+    pin: str,
+    at: datetime | None = None,
+    *,
+    trust_roots: Sequence[bytes] = (),
+    vet: Callable[[CertificateInfo], object] | None = None,
+) -> Iterator[Any]:
     """A pyHanko signer for one signing session; logs in once with `pin`, never retries.
 
-    The certificate is checked (validity, signing usage) before the PIN is sent, so an expired
-    certificate does not cost a PIN try.
+    The certificate is checked (validity, signing usage, then `vet`: whose it is) before the
+    PIN is sent, so a wrong certificate does not cost a PIN try. The signatures carry the
+    certificate's chain up to a root of `trust_roots`, from the token's own CA certificates
+    and the trust store (`chain.certificate_chain`), so a verifier trusting that root can
+    build the path.
     """
     from pyhanko.sign.pkcs11 import PKCS11Signer
+
+    from clerk_app.signing.chain import certificate_chain
 
     token = _token(choice.module, choice.token_label)
     certificates = list_certificates(choice.module, token.label)
     wanted = [
+        c
+        for c in certificates
+        if (not choice.certificate_label or c.label == choice.certificate_label) and c.can_sign
+    ] or [
         c
         for c in certificates
         if not choice.certificate_label or c.label == choice.certificate_label
@@ -260,6 +276,9 @@ def token_signer(choice: TokenChoice, pin: str, at: datetime | None = None) -> I
         raise errors.TokenCertificateMissing(choice.certificate_label)
     cert = wanted[0]
     check_certificate(cert, at)
+    if vet is not None:
+        vet(cert)
+    chain = certificate_chain(cert.der, [c.der for c in certificates], trust_roots)
     try:
         session = token.open(user_pin=pin)
     except p11.PKCS11Error as exc:
@@ -268,6 +287,7 @@ def token_signer(choice: TokenChoice, pin: str, at: datetime | None = None) -> I
         signer = PKCS11Signer(
             session,
             signing_cert=asn1_x509.Certificate.load(cert.der),
+            ca_chain=[asn1_x509.Certificate.load(der) for der in chain],
             key_id=cert.key_id or None,
             key_label=None if cert.key_id else cert.label,
         )

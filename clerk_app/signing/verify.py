@@ -64,6 +64,7 @@ class SignatureCheck:
     kind: str = SIGNATURE
     # PAdES B-T: the signature's timestamp; for a document timestamp, the token itself.
     timestamp: TimestampCheck | None = None
+    certificate: bytes = b""  # the signer's certificate, DER (whose it is: signing.identity)
 
     @property
     def sound(self) -> bool:
@@ -188,18 +189,17 @@ def check_signatures(
             stamp = _timestamp_check(
                 status.timestamp_validity, token, sig.signer_info["signature"].native, roots
             )
-        checks.append(
-            _entry(
-                sig.field_name,
-                _subject(sig.signer_cert),
-                status.signer_reported_dt,
-                stamp,
-                status,
-                bool(status.trusted) and bool(roots),
-                page,
-                box,
-            )
+        entry = _entry(
+            sig.field_name,
+            _subject(sig.signer_cert),
+            status.signer_reported_dt,
+            stamp,
+            status,
+            bool(status.trusted) and bool(roots),
+            page,
+            box,
         )
+        checks.append(replace(entry, certificate=sig.signer_cert.dump()))
     return checks
 
 

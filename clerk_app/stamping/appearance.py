@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 
 import pymupdf
 from PIL import Image
@@ -55,9 +56,21 @@ def text_lines_width(lines: list[str], size: float) -> float:
     return max(float(font.text_length(line, size)) for line in lines)
 
 
+def text_box(lines: list[str], size: float) -> tuple[int, int]:
+    """Width and height in whole points of a box for `lines` at `size`.
+
+    Whole points because pyHanko writes a widget's appearance box in integers: a box of
+    125.3 × 41.5 points would get a 125 × 41 appearance that viewers stretch back over the
+    field, and 10 pt text would print at 10.07 pt.
+    """
+    width = text_lines_width(lines, size) + 2.0
+    height = size * 1.25 * len(lines) + size * 0.4
+    return math.ceil(width), math.ceil(height)
+
+
 def text_appearance(lines: list[str], width: float, size: float = 10.0) -> bytes:
     """Right-aligned lines of upright black Tinos (the attachment signature of appendix I)."""
-    height = size * 1.25 * len(lines) + size * 0.4
+    height = text_box(lines, size)[1]
     doc, page = _page(width, height)
     font = pymupdf.Font(fontbuffer=font_for("".join(lines)))
     pieces = [

@@ -1,9 +1,11 @@
 """Draws the arrival stamp (dấu ĐẾN) on page 1 of an unsigned scan; returns new bytes, never edits in place.
 
 NĐ 30 appendix IV: a 50 × 35 mm frame with the agency's name, `ĐẾN`, `Số`, `Ngày`, `Chuyển` and
-`Số và ký hiệu HS`, put in blank space near the top. The desk finds that space by rendering the
-page small and looking for a stamp-sized area without ink, so it works on image-only scans as
-well as on PDFs with a text layer.
+`Số và ký hiệu HS`, put in blank space near the top. Urgent documents are handled "immediately"
+(Phú Yên art. 5.3), so their stamp also says at what time they came (`Giờ`), as does any stamp
+the clerk asks it on. The desk finds the blank space by rendering the page small and looking
+for a stamp-sized area without ink, so it works on image-only scans as well as on PDFs with a
+text layer.
 """
 
 from __future__ import annotations
@@ -11,16 +13,19 @@ from __future__ import annotations
 import math
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 
 import pymupdf
 import segno
 from PIL import Image
 
 from clerk_app import errors
+from clerk_app.clock import to_vietnam
 from clerk_app.files.mupdf import exclusive
+from clerk_app.records import AgencyInfo, DocumentSummary
 from clerk_app.stamping.fonts import font_for
 from clerk_app.stamping.pdf import MM, open_pdf, signature_count
+from clerk_app.vocabulary import NORMAL_URGENCY, number_label
 
 STAMP_WIDTH_MM = 50.0
 STAMP_HEIGHT_MM = 35.0
@@ -48,6 +53,31 @@ class ArrivalStamp:
     forward_to: str = ""
     case_file: str = ""
     qr: str | None = None  # text of a small QR code in the top-right corner, e.g. record_qr()
+    received_time: time | None = None  # drawn as `Giờ: 09:15` when given
+
+
+def stamp_from_record(
+    agency: AgencyInfo, summary: DocumentSummary, *, show_time: bool | None = None
+) -> ArrivalStamp:
+    """The stamp of a registered incoming document, every field read from its record.
+
+    `show_time`: None puts the arrival time on urgent documents only (Phú Yên art. 5.3: they
+    are handled at once, so the hour matters); True or False is the clerk's choice.
+    """
+    arrived = to_vietnam(summary.received_at) if summary.received_at else None
+    if show_time is None:
+        show_time = summary.urgency not in ("", NORMAL_URGENCY)
+    return ArrivalStamp(
+        agency_name=agency.name,
+        number=summary.number,
+        received_on=arrived.date() if arrived else None,
+        forward_to=summary.recipients,
+        # Finds the record from the paper: agency, year, arrival number and record id.
+        qr=record_qr(agency.code, summary.year, summary.number, summary.id),
+        received_time=arrived.time().replace(second=0, microsecond=0)
+        if arrived and show_time
+        else None,
+    )
 
 
 def record_qr(agency_code: str, year: int, number: int | None, record_id: str) -> str:
@@ -224,13 +254,15 @@ def _wrap(font: pymupdf.Font, text: str, width: float, size: float) -> list[str]
 
 def _draw(page: pymupdf.Page, box: Box, stamp: ArrivalStamp) -> None:
     agency = _nfc(stamp.agency_name).upper()
-    number = "" if stamp.number is None else f"{stamp.number:02d}"
+    # The arrival number as the register prints it (one rule: vocabulary.number_label).
+    number = "" if stamp.number is None else number_label("incoming", stamp.number)
     day = "" if stamp.received_on is None else stamp.received_on.strftime("%d/%m/%Y")
+    hour = "" if stamp.received_time is None else stamp.received_time.strftime("%H:%M")
     forward_to = _nfc(stamp.forward_to)
     case_file = _nfc(stamp.case_file)
-    labels = ("Số:", "Ngày:", "Chuyển:", "Số và ký hiệu HS:")
+    labels = ("Số:", "Ngày:", "Giờ:", "Chuyển:", "Số và ký hiệu HS:")
     bold_text = agency + "ĐẾN"
-    regular_text = "".join(labels) + number + day + forward_to + case_file + "."
+    regular_text = "".join(labels) + number + day + hour + forward_to + case_file + "."
     bold_bytes = font_for(bold_text, "bold")
     regular_bytes = font_for(regular_text, "regular")
     bold = pymupdf.Font(fontbuffer=bold_bytes)
@@ -264,18 +296,18 @@ def _draw(page: pymupdf.Page, box: Box, stamp: ArrivalStamp) -> None:
 
     label_size, value_size = 8.5, 9.5
     first = y + 8.0
-    # The four rows share what is left of the frame, as on the rubber stamp.
-    row = (box.y1 - pad - 1.5 - first) / 3
+    # Beside ĐẾN: Số, Ngày and, when the time is wanted, Giờ; then Chuyển and Số và ký hiệu HS.
+    # The rows share what is left of the frame, as on the rubber stamp.
+    beside = [("Số:", number), ("Ngày:", day)] + ([("Giờ:", hour)] if hour else [])
+    row = (box.y1 - pad - 1.5 - first) / (len(beside) + 1)
     den_size = 15.0
-    frame.append(
-        (box.x0 + pad, first + row * 0.5 + den_size * 0.3), "ĐẾN", font=bold, fontsize=den_size
-    )
+    middle = first + row * (len(beside) - 1) / 2
+    frame.append((box.x0 + pad, middle + den_size * 0.3), "ĐẾN", font=bold, fontsize=den_size)
     column = box.x0 + pad + bold.text_length("ĐẾN", den_size) + 2.5 * MM
-    rows = [
-        (column, first, "Số:", number),
-        (column, first + row, "Ngày:", day),
-        (box.x0 + pad, first + 2 * row, "Chuyển:", forward_to),
-        (box.x0 + pad, first + 3 * row, "Số và ký hiệu HS:", case_file),
+    rows = [(column, first + i * row, label, value) for i, (label, value) in enumerate(beside)]
+    rows += [
+        (box.x0 + pad, first + len(beside) * row, "Chuyển:", forward_to),
+        (box.x0 + pad, first + (len(beside) + 1) * row, "Số và ký hiệu HS:", case_file),
     ]
     frame.write_text(page)
     for x, baseline, label, value in rows:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Literal
 
@@ -17,6 +17,13 @@ class TimeLimit(Enum):
     SAME_OR_NEXT_WORKING_DAY = "same_or_next_working_day"  # NĐ 30 art. 4.2.c, 23.1
     EIGHT_WORKING_HOURS = "eight_working_hours"  # Phú Yên art. 5.2 (electronic documents)
     ONE_WORKING_DAY = "one_working_day"  # KH&CN 2023 art. 4 (task returned as misaddressed)
+    IMMEDIATELY = "immediately"  # Phú Yên art. 5.3, NĐ 30 art. 23.1 (Hỏa tốc, Thượng khẩn, Khẩn)
+
+
+# "Immediately after receipt" (ngay sau khi nhận) read as: within the working hour that follows
+# the arrival, counted in office hours, so a document that came in at night is due an hour after
+# the office opens. STANDARDS.md gives no figure: this is the one default.
+URGENT_WORKING_HOURS = 1.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,8 @@ def limit_for(rule: TimeLimit, started: datetime, calendar: WorkCalendar) -> dat
     begin = to_vietnam(started)
     if rule is TimeLimit.EIGHT_WORKING_HOURS:
         return calendar.add_working_hours(begin, 8)
+    if rule is TimeLimit.IMMEDIATELY:
+        return calendar.add_working_hours(begin, URGENT_WORKING_HOURS)
     # "Within the day or the next working day" and "within 01 working day" both end when the
     # next working day's office hours end, counting from the day the thing arrived.
     return calendar.end_of_day(calendar.next_working_day(begin.date()))
@@ -74,13 +83,11 @@ def assess(
     done: datetime | None,
     now: datetime,
     calendar: WorkCalendar,
-    *,
-    urgent: bool = False,
 ) -> LimitFlag:
     """Met or breached once done; while not done, breached past the limit, at risk near it.
 
-    Urgent documents go "immediately" (Phú Yên art. 5.3): not yet done, they are at risk from
-    the moment they arrive, and breached by the same limit as the rest.
+    Urgent documents have a rule of their own (IMMEDIATELY): at risk from the moment they
+    arrive, breached once the working hour after it has passed.
     """
     result = check(rule, started, done, now, calendar)
     state: LimitState
@@ -88,8 +95,19 @@ def assess(
         state = "breached"
     elif done is not None:
         state = "met"
-    elif urgent or calendar.add_working_hours(now, AT_RISK_WORKING_HOURS) >= result.limit:
+    elif calendar.add_working_hours(now, AT_RISK_WORKING_HOURS) >= result.limit:
         state = "at_risk"
     else:
         state = "pending"
     return LimitFlag(rule, result.started, result.limit, result.done, state)
+
+
+def deadline_end(deadline: date, calendar: WorkCalendar) -> date:
+    """The last day that still meets a deadline written as `deadline`.
+
+    A deadline is entered as the source document or the leader wrote it, even on a Sunday or a
+    holiday; it then runs to the end of the next working day (Bộ luật Dân sự 2015, art. 148.5:
+    a time limit whose last day is a day off ends at the end of the working day after it).
+    `clerk due`, the follow-up lists and the statistics report all judge by this day.
+    """
+    return calendar.on_or_after(deadline)

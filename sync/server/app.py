@@ -1,15 +1,26 @@
-"""The server's HTTP API (FastAPI): parsing, limits, protocol version, auth; rules live elsewhere."""
+"""The server's HTTP API (FastAPI): parsing, limits, protocol version, auth; rules live elsewhere.
+
+Every malformed request gets a 4xx answer with a code (never a 500 the desk would take for an
+outage). Database work and password hashing run in worker threads, never on the event loop,
+and argon2 runs outside any transaction, so failed logins cannot stall the other requests.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from sync import protocol as p
@@ -17,30 +28,61 @@ from sync.server import accounts, ledger
 from sync.server.blobs import BlobStore
 from sync.server.database import ServerDatabase
 from sync.server.refusals import Refused
+from sync.server.throttle import PER_ADDRESS, LoginThrottle
 
 Clock = Callable[[], datetime]
+_T = TypeVar("_T")
+log = logging.getLogger("clerk-server")
+
+MAX_DEPTH = 32  # nesting of a request's JSON; the deepest real message is 5
+BIG = 2**62  # sequences, versions and offsets: within PostgreSQL's BIGINT
+YEAR_RANGE = (1990, 2200)
+RANGE = re.compile(r"^bytes=([0-9]{1,15})-$")
+# argon2 takes 64 MiB and a core for ~0.1 s: one at a time, whatever arrives, so a flood of
+# logins leaves the other core to everyone else (a day's first logins queue for a few seconds).
+PASSWORD_WORKERS = 1
+MAX_WAITING_LOGINS = 16  # more waiting for the worker: answered "busy" at once, not queued
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def create_app(db: ServerDatabase, files_dir: Path, clock: Clock = _utc_now) -> FastAPI:
+def create_app(
+    db: ServerDatabase,
+    files_dir: Path,
+    clock: Clock = _utc_now,
+    failed_logins_per_minute: int = PER_ADDRESS,
+) -> FastAPI:
     app = FastAPI(title="clerk-server", docs_url=None, redoc_url=None, openapi_url=None)
     blobs = BlobStore(files_dir)
+    throttle = LoginThrottle(failed_logins_per_minute)
+    hashing = anyio.CapacityLimiter(PASSWORD_WORKERS)
 
     @app.exception_handler(Refused)
     async def _refused(_request: Request, exc: Refused) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        headers = {}
+        if "retry_after_s" in exc.fields:
+            headers["Retry-After"] = str(exc.fields["retry_after_s"])
+        return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        where = [str(x) for e in exc.errors()[:1] for x in e.get("loc", ())]
+        return JSONResponse(
+            Refused(400, "malformed", field=".".join(where)[:80]).body(), status_code=400
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _busy(_request: Request, _exc: OperationalError) -> JSONResponse:
+        # The database is down or locked: the desk retries later, as for any outage.
+        return JSONResponse(Refused(503, "server_busy").body(), status_code=503)
 
     @app.middleware("http")
     async def _protocol_and_size(request: Request, call_next: Any) -> Response:
         if request.url.path.startswith("/v1/"):
             raw = request.headers.get(p.PROTOCOL_HEADER, "")
-            try:
-                version = int(raw)
-            except ValueError:
-                version = 0
+            version = int(raw) if raw.isdigit() and len(raw) < 6 else 0
             if version < p.MIN_DESK_PROTOCOL:
                 return JSONResponse(
                     Refused(426, "protocol_too_old", desk=version, min=p.MIN_DESK_PROTOCOL).body(),
@@ -56,40 +98,41 @@ def create_app(db: ServerDatabase, files_dir: Path, clock: Clock = _utc_now) -> 
                 if request.url.path.startswith("/v1/files/")
                 else p.MAX_BODY_BYTES
             )
-            length = request.headers.get("content-length")
-            if length is not None and length.isdigit() and int(length) > limit:
+            length = request.headers.get("content-length", "")
+            if length and (not length.isdigit() or len(length) > 15 or int(length) > limit):
                 return JSONResponse(
                     Refused(413, "request_too_large", max_bytes=limit).body(), status_code=413
                 )
-        return await call_next(request)
+        try:
+            response: Response = await call_next(request)
+        except Exception:  # the last line: a coded 500 with its trace in the log
+            log.exception("internal error on %s %s", request.method, request.url.path)
+            return JSONResponse(Refused(500, "internal").body(), status_code=500)
+        return response
 
     async def body_json(request: Request) -> dict[str, Any]:
-        raw = b""
+        raw = bytearray()
         async for chunk in request.stream():
             raw += chunk
             if len(raw) > p.MAX_BODY_BYTES:
                 raise Refused(413, "request_too_large", max_bytes=p.MAX_BODY_BYTES)
-        try:
-            value = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise Refused(400, "malformed") from None
-        if not isinstance(value, dict):
-            raise Refused(400, "malformed")
-        return value
+        return parse_json(bytes(raw))
 
     def token_of(request: Request) -> str | None:
         auth = request.headers.get("authorization", "")
         return auth[7:] if auth.lower().startswith("bearer ") else None
 
     def caller(request: Request, **kw: Any) -> accounts.Caller:
-        with db.write() as s:
+        with db.read() as s:  # a token is checked by reading: no write lock taken
             return accounts.authenticate(s, token_of(request), clock(), **kw)
 
-    def field(body: dict[str, Any], name: str, kind: type) -> Any:
-        value = body.get(name)
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
-            raise Refused(400, "malformed", field=name)
-        return value
+    async def in_thread(work: Callable[[], _T]) -> _T:
+        return await run_in_threadpool(work)
+
+    async def hashed(work: Callable[[], _T]) -> _T:
+        if hashing.borrowed_tokens + hashing.statistics().tasks_waiting >= MAX_WAITING_LOGINS:
+            raise Refused(503, "server_busy", retry_after_s=5)
+        return await anyio.to_thread.run_sync(work, limiter=hashing)
 
     @app.get("/v1/hello")
     def hello() -> dict[str, Any]:
@@ -100,95 +143,151 @@ def create_app(db: ServerDatabase, files_dir: Path, clock: Clock = _utc_now) -> 
             "min": p.MIN_DESK_PROTOCOL,
             "time": clock().isoformat(),
             p.HELLO_FILE_CHUNK: p.MAX_FILE_CHUNK,
+            p.LOGIN_DESK_CREDENTIAL: True,
         }
 
     @app.post("/v1/login")
     async def login(request: Request) -> dict[str, Any]:
         body = await body_json(request)
-        with db.write() as s:
-            result = accounts.login(
-                s,
-                field(body, "username", str),
-                field(body, "password", str),
-                field(body, "desk_id", str)[:36],
-                str(body.get("station", ""))[:200],
-                clock(),
-            )
-            return {
-                "token": result.token,
-                "expires_at": result.expires_at.isoformat(),
-                "must_change_password": result.password_change_only,
-                "username": result.account.username,
-                "role": result.account.role,
-                "agency": {
-                    "id": result.agency.id,
-                    "code": result.agency.code,
-                    "name": result.agency.name,
-                },
-            }
+        username = text_field(body, "username", 80).strip().lower()
+        password = text_field(body, "password", accounts.MAX_PASSWORD, empty=True)
+        credential = body.get(p.LOGIN_DESK_CREDENTIAL)
+        claim = accounts.DeskClaim(
+            desk_id=text_field(body, "desk_id", 36),
+            station=text_field(body, "station", 200, empty=True) if "station" in body else "",
+            credential=None
+            if credential is None
+            else text_field(body, p.LOGIN_DESK_CREDENTIAL, accounts.CREDENTIAL_MAX),
+        )
+        address = request.client.host if request.client else ""
+        wait = throttle.wait(username, address, time.monotonic())
+        if wait > 0:
+            raise Refused(429, "login_throttled", retry_after_s=int(wait) + 1)
+
+        def find() -> accounts.LoginAttempt:
+            with db.read() as s:
+                return accounts.find_for_login(s, username)
+
+        attempt = await in_thread(find)
+        ok = await hashed(lambda: accounts.verify_password(attempt.stored_hash, password))
+        started = False
+        if not ok:
+            started = throttle.failed(username, address, time.monotonic())
+
+        def finish() -> dict[str, Any]:
+            with db.write() as s:
+                outcome = accounts.finish_login(s, attempt, ok, claim, clock())
+                if started and attempt.account_id is not None:
+                    account = s.get_one(accounts.Account, attempt.account_id)
+                    accounts.record(s, account, "throttled", clock(), "failed_logins")
+                if isinstance(outcome, Refused):
+                    return {"refused": outcome}
+                return {
+                    "token": outcome.token,
+                    "expires_at": outcome.expires_at.isoformat(),
+                    "must_change_password": outcome.password_change_only,
+                    "username": outcome.account.username,
+                    "role": outcome.account.role,
+                    "agency": {
+                        "id": outcome.agency.id,
+                        "code": outcome.agency.code,
+                        "name": outcome.agency.name,
+                    },
+                }
+
+        answer = await in_thread(finish)
+        if "refused" in answer:
+            raise answer["refused"]  # after the commit: the failure or lock is recorded
+        throttle.succeeded(username)
+        return answer
 
     @app.post("/v1/password")
     async def password(request: Request) -> dict[str, Any]:
         body = await body_json(request)
-        who = caller(request, for_password=True)
-        with db.write() as s:
-            accounts.change_password(
-                s, who, field(body, "old", str), field(body, "new", str), token_of(request) or ""
-            )
+        old = text_field(body, "old", accounts.MAX_PASSWORD, empty=True)
+        new = text_field(body, "new", accounts.MAX_PASSWORD + 1, empty=True)
+        token = token_of(request) or ""
+
+        def current() -> tuple[accounts.Caller, str]:
+            with db.read() as s:
+                who = accounts.authenticate(s, token, clock(), for_password=True)
+                return who, accounts.stored_hash(s, who)
+
+        who, old_hash = await in_thread(current)
+        if not await hashed(lambda: accounts.verify_password(old_hash, old)):
+            raise Refused(401, "login_failed")
+        if new == old:
+            raise Refused(400, "password_unchanged")
+        accounts.check_new_password(new, who.username)
+        new_hash = await hashed(lambda: accounts.hash_password(new))
+
+        def store() -> None:
+            with db.write() as s:
+                accounts.set_password(s, who, old_hash, new_hash, token, clock())
+
+        await in_thread(store)
         return {"ok": True}
 
     @app.post("/v1/upload")
     async def upload(request: Request) -> dict[str, Any]:
         body = await body_json(request)
-        who = caller(request)
         mutations = field(body, "mutations", list)
         if len(mutations) > p.MAX_BATCH:
             raise Refused(413, "batch_too_large", max_mutations=p.MAX_BATCH)
         for m in mutations:
             if (
                 not isinstance(m, dict)
-                or not isinstance(m.get("seq"), int)
-                or not isinstance(m.get("mutation_id"), str)
-                or not isinstance(m.get("op"), str)
+                or not _int_in(m.get("seq"), 1, BIG)
+                or not _name(m.get("mutation_id"), 36)
+                or not _name(m.get("op"), 60)
             ):
                 raise Refused(400, "malformed", field="mutations")
-        with db.write() as s:
-            return ledger.upload(s, who, mutations, clock())
+        token = token_of(request)
+
+        def apply() -> dict[str, Any]:
+            with db.write() as s:
+                who = accounts.authenticate(s, token, clock())
+                return ledger.upload(s, who, mutations, clock())
+
+        return await in_thread(apply)
 
     @app.get("/v1/changes")
-    def changes(request: Request, since: int = 0, limit: int = 500) -> dict[str, Any]:
+    def changes(request: Request) -> dict[str, Any]:
+        since = query_int(request, "since", 0, 0, BIG)
+        limit = query_int(request, "limit", 500, 1, 100_000)
         who = caller(request)
         with db.read() as s:
-            return ledger.changes_since(s, who, since, max(1, min(limit, 2000)))
+            return ledger.changes_since(s, who, since, min(limit, 2000))
 
     @app.post("/v1/leases/acquire")
     async def acquire(request: Request) -> dict[str, Any]:
         body = await body_json(request)
-        who = caller(request)
-        with db.write() as s:
-            return ledger.acquire_lease(
-                s,
-                who,
-                _kind(field(body, "kind", str)),
-                field(body, "series", str),
-                field(body, "year", int),
-                field(body, "local_last", int),
-                clock(),
-            )
+        args = register_args(body)
+        local_last = int_field(body, "local_last", 0, 10_000_000)
+        token = token_of(request)
+
+        def take() -> dict[str, Any]:
+            with db.write() as s:
+                who = accounts.authenticate(s, token, clock())
+                return ledger.acquire_lease(s, who, *args, local_last, clock())
+
+        return await in_thread(take)
 
     @app.post("/v1/leases/release")
     async def release(request: Request) -> dict[str, Any]:
         body = await body_json(request)
-        who = caller(request)
-        with db.write() as s:
-            return ledger.release_lease(
-                s,
-                who,
-                _kind(field(body, "kind", str)),
-                field(body, "series", str),
-                field(body, "year", int),
-                force=bool(body.get("force")),
-            )
+        args = register_args(body)
+        force = body.get("force", False)
+        if not isinstance(force, bool):
+            raise Refused(400, "malformed", field="force")
+        token = token_of(request)
+
+        def give_back() -> dict[str, Any]:
+            with db.write() as s:
+                who = accounts.authenticate(s, token, clock())
+                return ledger.release_lease(s, who, *args, force=force)
+
+        return await in_thread(give_back)
 
     @app.get("/v1/reconciliation")
     def reconciliation(request: Request) -> dict[str, Any]:
@@ -199,15 +298,25 @@ def create_app(db: ServerDatabase, files_dir: Path, clock: Clock = _utc_now) -> 
     @app.post("/v1/files/missing")
     async def missing(request: Request) -> dict[str, Any]:
         body = await body_json(request)
-        who = caller(request)
         wanted = field(body, "files", list)
-        if not all(isinstance(w, dict) for w in wanted):
+        if len(wanted) > 10 * p.MAX_BATCH or not all(isinstance(w, dict) for w in wanted):
             raise Refused(400, "malformed", field="files")
-        with db.read() as s:
-            return {"missing": blobs.missing(s, who.agency_id, wanted)}
+        for w in wanted:
+            if not _int_in(w.get("size"), 0, p.MAX_FILE_BYTES):
+                raise Refused(400, "malformed", field="files.size")
+        token = token_of(request)
+
+        def look() -> dict[str, Any]:
+            with db.read() as s:
+                who = accounts.authenticate(s, token, clock())
+            return {"missing": blobs.missing(db, who.agency_id, wanted)}
+
+        return await in_thread(look)
 
     @app.put("/v1/files/{sha256}")
-    async def put_file(request: Request, sha256: str, size: int, offset: int) -> dict[str, Any]:
+    async def put_file(request: Request, sha256: str) -> dict[str, Any]:
+        size = query_int(request, "size", None, 0, p.MAX_FILE_BYTES)
+        offset = query_int(request, "offset", None, 0, p.MAX_FILE_BYTES)
         # A bytearray: `bytes +=` copies the whole chunk for every 64 KiB part received.
         chunk = bytearray()
         async for part in request.stream():
@@ -223,7 +332,7 @@ def create_app(db: ServerDatabase, files_dir: Path, clock: Clock = _utc_now) -> 
                 return blobs.receive(s, who.agency_id, sha256, size, offset, chunk)
 
         # Off the event loop: the fsync and commit would otherwise stall every other request.
-        return await run_in_threadpool(store)
+        return await in_thread(store)
 
     @app.get("/v1/files/{sha256}")
     def get_file(request: Request, sha256: str) -> Response:
@@ -231,9 +340,15 @@ def create_app(db: ServerDatabase, files_dir: Path, clock: Clock = _utc_now) -> 
             who = accounts.authenticate(s, token_of(request), clock())
             path = blobs.readable(s, who.agency_id, sha256)
         start = 0
-        wanted = request.headers.get("range", "")
-        if wanted.startswith("bytes=") and wanted.endswith("-"):
-            start = int(wanted[6:-1] or 0)
+        wanted = request.headers.get("range")
+        if wanted is not None:
+            match = RANGE.match(wanted.strip())
+            if match is None:
+                raise Refused(416, "invalid_range")
+            start = int(match.group(1))
+        size = path.stat().st_size
+        if start > size:
+            raise Refused(416, "invalid_range", size=size)
         if start:
             with open(path, "rb") as f:
                 f.seek(start)
@@ -244,7 +359,79 @@ def create_app(db: ServerDatabase, files_dir: Path, clock: Clock = _utc_now) -> 
     return app
 
 
-def _kind(value: str) -> str:
-    if value not in ("incoming", "outgoing"):
-        raise Refused(400, "malformed", field="kind")
+def parse_json(raw: bytes) -> dict[str, Any]:
+    """A request's JSON object; anything else (bad UTF-8, NaN, a 5,000-digit number, nesting
+    deeper than MAX_DEPTH) is `malformed`."""
+
+    def no_constants(name: str) -> Any:
+        raise ValueError(name)
+
+    try:
+        value = json.loads(raw, parse_constant=no_constants)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise Refused(400, "malformed") from None
+    if not isinstance(value, dict) or _too_deep(value):
+        raise Refused(400, "malformed")
     return value
+
+
+def _too_deep(value: Any) -> bool:
+    level: list[Any] = [value]
+    for _ in range(MAX_DEPTH):
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return True
+
+
+def field(body: dict[str, Any], name: str, kind: type) -> Any:
+    value = body.get(name)
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        raise Refused(400, "malformed", field=name)
+    return value
+
+
+def text_field(body: dict[str, Any], name: str, longest: int, *, empty: bool = False) -> str:
+    value = field(body, name, str)
+    if len(value) > longest or (not value and not empty) or "\x00" in value:
+        raise Refused(400, "malformed", field=name)
+    return str(value)
+
+
+def int_field(body: dict[str, Any], name: str, low: int, high: int) -> int:
+    value = body.get(name)
+    if not _int_in(value, low, high):
+        raise Refused(400, "malformed", field=name)
+    return int(value)  # type: ignore[arg-type]
+
+
+def query_int(request: Request, name: str, default: int | None, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        if default is None:
+            raise Refused(400, "malformed", field=name)
+        return default
+    if not raw.isdigit() or len(raw) > 19 or not low <= int(raw) <= high:
+        raise Refused(400, "malformed", field=name)
+    return int(raw)
+
+
+def register_args(body: dict[str, Any]) -> tuple[str, str, int]:
+    kind = field(body, "kind", str)
+    if kind not in ("incoming", "outgoing"):
+        raise Refused(400, "malformed", field="kind")
+    return kind, text_field(body, "series", 40), int_field(body, "year", *YEAR_RANGE)
+
+
+def _int_in(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _name(value: object, longest: int) -> bool:
+    """An id or op name: text of 1..longest characters, no NUL (PostgreSQL text refuses it)."""
+    return isinstance(value, str) and 0 < len(value) <= longest and "\x00" not in value

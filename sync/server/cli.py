@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sync import protocol as p
 from sync.server.database import ServerDatabase
@@ -42,7 +43,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from sync.server.app import create_app
 
     db = _open(args.db)
-    app = create_app(db, _files_dir(args.db, args.files_dir))
+    app = create_app(
+        db,
+        _files_dir(args.db, args.files_dir),
+        failed_logins_per_minute=args.failed_logins_per_minute,
+    )
     tls = {}
     if args.tls_cert:
         tls = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key}
@@ -82,6 +87,89 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_refused(args: argparse.Namespace) -> int:
+    from sync.server.ledger import refused_mutations
+
+    db = _open(args.db)
+    with db.read() as s:
+        rows = refused_mutations(s, _agency_id(s, args.agency), args.limit)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    for r in rows:
+        problems = ", ".join(f"{field}: {rule}" for field, rule in r["problems"])
+        print(
+            f"{r['at']}  {r['agency']}  {r['username']}  bàn {r['desk_id']}  #{r['seq']}  "
+            f"{r['op']}  {r['reason']}  {problems}"
+        )
+    return 0
+
+
+def cmd_lock_user(args: argparse.Namespace) -> int:
+    from sync.server.accounts import lock_by_admin
+
+    db = _open(args.db)
+    with db.write() as s:
+        account = lock_by_admin(s, args.username, args.reason, datetime.now(UTC), _admin(args))
+        out = {"username": account.username, "locked": True, "reason": account.lock_reason}
+    print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+def cmd_unlock_user(args: argparse.Namespace) -> int:
+    from sync.server.accounts import unlock
+
+    db = _open(args.db)
+    with db.write() as s:
+        account = unlock(s, args.username, datetime.now(UTC), _admin(args))
+        out = {"username": account.username, "locked": False}
+    print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+def cmd_account_events(args: argparse.Namespace) -> int:
+    from sync.server.accounts import account_events
+
+    db = _open(args.db)
+    with db.read() as s:
+        rows = account_events(s, _agency_id(s, args.agency), args.username, args.limit)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    for r in rows:
+        print(f"{r['at']}  {r['username']}  {r['kind']}  {r['reason']}  ({r['actor']})")
+    return 0
+
+
+def cmd_reset_desk(args: argparse.Namespace) -> int:
+    from sync.server.accounts import reset_desk
+
+    db = _open(args.db)
+    with db.write() as s:
+        reset_desk(s, args.desk_id)
+    print(json.dumps({"desk_id": args.desk_id, "bound": False}))
+    return 0
+
+
+def _admin(args: argparse.Namespace) -> str:
+    return f"clerk-server ({args.by})" if args.by else "clerk-server"
+
+
+def _agency_id(s: Any, code: str | None) -> str | None:
+    if code is None:
+        return None
+    from sqlalchemy import select
+
+    from sync.server.models import Agency
+
+    agency = s.execute(
+        select(Agency).where(Agency.code == code.strip().upper())
+    ).scalar_one_or_none()
+    if agency is None:
+        raise Refused(404, "unknown_agency", code=code)
+    return str(agency.id)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clerk-server", description="Máy chủ trung tâm văn thư")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -94,6 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--tls-cert")
     s.add_argument("--tls-key")
     s.add_argument("--log-level", default="warning")
+    s.add_argument(
+        "--failed-logins-per-minute",
+        type=int,
+        default=30,
+        help="lần đăng nhập sai tối đa mỗi phút từ một địa chỉ",
+    )
     s.set_defaults(handler=cmd_serve)
 
     a = sub.add_parser("create-agency", help="tạo cơ quan")
@@ -109,6 +203,39 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--role", required=True, choices=p.ROLES)
     u.add_argument("--password-env", required=True)
     u.set_defaults(handler=cmd_create_user)
+
+    r = sub.add_parser("refused", help="các thay đổi bị máy chủ từ chối (mới nhất trước)")
+    r.add_argument("--db", default=DEFAULT_DB)
+    r.add_argument("--agency")
+    r.add_argument("--limit", type=int, default=200)
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(handler=cmd_refused)
+
+    lk = sub.add_parser("lock-user", help="khóa tài khoản")
+    lk.add_argument("--db", default=DEFAULT_DB)
+    lk.add_argument("--username", required=True)
+    lk.add_argument("--reason", default="admin")
+    lk.add_argument("--by", default="", help="người quản trị thực hiện")
+    lk.set_defaults(handler=cmd_lock_user)
+
+    ul = sub.add_parser("unlock-user", help="mở khóa tài khoản")
+    ul.add_argument("--db", default=DEFAULT_DB)
+    ul.add_argument("--username", required=True)
+    ul.add_argument("--by", default="", help="người quản trị thực hiện")
+    ul.set_defaults(handler=cmd_unlock_user)
+
+    ev = sub.add_parser("account-events", help="khóa, mở khóa, đổi mật khẩu… của các tài khoản")
+    ev.add_argument("--db", default=DEFAULT_DB)
+    ev.add_argument("--agency")
+    ev.add_argument("--username")
+    ev.add_argument("--limit", type=int, default=200)
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(handler=cmd_account_events)
+
+    rd = sub.add_parser("reset-desk", help="bỏ mã xác thực của một bàn (bàn đã mất mã)")
+    rd.add_argument("--db", default=DEFAULT_DB)
+    rd.add_argument("--desk-id", required=True)
+    rd.set_defaults(handler=cmd_reset_desk)
     return parser
 
 

@@ -8,6 +8,7 @@ register in the same transaction that stores the document. No HTTP here.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,14 +17,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
+from clerk_app.field_rules import DOCUMENT_RULES, FILE_RULES
 from sync import protocol as p
+from sync.server import mutation_check
 from sync.server.accounts import Caller
 from sync.server.models import (
     Agency,
     AppliedMutation,
+    Blob,
     Change,
     Desk,
     Reconciliation,
+    RefusedMutation,
     RegisterCounter,
     ServerDocument,
     Unit,
@@ -31,10 +36,21 @@ from sync.server.models import (
 from sync.server.refusals import Refused
 
 DEFAULT_SERIES = "chung"
+EXCERPT_CHARS = 4000
+
+
+def kept_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The document fields a desk sent that the server keeps and passes on; anything else a
+    desk adds is dropped here, so it never reaches another desk."""
+    return {k: v for k, v in fields.items() if k in DOCUMENT_RULES}
 
 
 class Malformed(Exception):
-    """A mutation whose payload does not have the shape its op needs."""
+    """A mutation whose payload breaks a rule only the ledger can check (it needs the document)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__(problems)
+        self.problems = problems
 
 
 @dataclass
@@ -158,15 +174,25 @@ def upload(
             continue
         if seq != desk.last_applied_seq + 1:
             raise Refused(409, "sequence_gap", expected=desk.last_applied_seq + 1, got=seq)
-        try:
-            with s.begin_nested():
-                answer = _apply(s, agency, caller, m, now)
-        except (Malformed, KeyError, ValueError, TypeError) as exc:
-            answer = Answer(p.REJECTED, "malformed", {"detail": type(exc).__name__})
-        except IntegrityError:
-            # The unique constraint caught what the counter should have prevented.
-            answer = Answer(p.RECONCILE, "number_taken")
-            _queue(s, caller, m, "number_taken", now)
+        verdict = mutation_check.check(m, caller.role) or _files_missing(s, agency.id, m)
+        if verdict is None:
+            try:
+                with s.begin_nested():
+                    answer = _apply(s, agency, caller, m, now)
+            except Malformed as exc:
+                verdict = mutation_check.Verdict(mutation_check.INVALID, exc.problems)
+            except (KeyError, ValueError, TypeError) as exc:
+                # A shape the checks above let through: still refused alone, and recorded.
+                verdict = mutation_check.Verdict(
+                    mutation_check.INVALID, [("payload", type(exc).__name__)]
+                )
+            except IntegrityError:
+                # The unique constraint caught what the counter should have prevented.
+                answer = Answer(p.RECONCILE, "number_taken")
+                _queue(s, caller, m, "number_taken", now)
+        if verdict is not None:
+            answer = Answer(p.REJECTED, verdict.reason, verdict.as_result())
+            _record_refusal(s, caller, m, verdict, now)
         s.add(
             AppliedMutation(
                 mutation_id=mutation_id,
@@ -183,6 +209,62 @@ def upload(
         desk.last_applied_seq = seq
         answers.append(answer.as_dict(seq, mutation_id))
     return {"results": answers, "last_applied_seq": desk.last_applied_seq}
+
+
+def _files_missing(s: Session, agency_id: str, m: dict[str, Any]) -> mutation_check.Verdict | None:
+    """A file entry naming content this agency has not completely uploaded (or with another
+    size) would make every other desk fail to fetch it: the mutation is refused instead."""
+    if m.get("op") not in mutation_check.FILE_OPS and m.get("entity") != "document":
+        return None
+    missing = []
+    for f in m.get("files") or []:
+        blob = s.get(Blob, (agency_id, f["sha256"]))
+        if blob is None or not blob.complete or blob.size != f["size"]:
+            missing.append((f"files.{f['sha256']}", "not_on_server"))
+    return mutation_check.Verdict(mutation_check.FILE_MISSING, missing) if missing else None
+
+
+def _record_refusal(
+    s: Session, caller: Caller, m: dict[str, Any], verdict: mutation_check.Verdict, now: datetime
+) -> None:
+    s.add(
+        RefusedMutation(
+            agency_id=caller.agency_id,
+            desk_id=caller.desk_id,
+            username=caller.username,
+            mutation_id=str(m["mutation_id"])[:36],
+            seq=int(m["seq"]),
+            op=str(m.get("op"))[:60],
+            reason=verdict.reason,
+            problems=[list(x) for x in verdict.problems[: mutation_check.MAX_PROBLEMS]],
+            excerpt=json.dumps(m, ensure_ascii=False, default=str)[:EXCERPT_CHARS],
+            created_at=now,
+        )
+    )
+
+
+def refused_mutations(s: Session, agency_id: str | None, limit: int) -> list[dict[str, Any]]:
+    """The latest refused mutations, newest first, for the administrator."""
+    query = select(RefusedMutation, Agency.code).join(
+        Agency, Agency.id == RefusedMutation.agency_id
+    )
+    if agency_id is not None:
+        query = query.where(RefusedMutation.agency_id == agency_id)
+    rows = s.execute(query.order_by(RefusedMutation.created_at.desc()).limit(limit)).all()
+    return [
+        {
+            "at": r.created_at.isoformat(),
+            "agency": code,
+            "desk_id": r.desk_id,
+            "username": r.username,
+            "seq": r.seq,
+            "mutation_id": r.mutation_id,
+            "op": r.op,
+            "reason": r.reason,
+            "problems": r.problems,
+        }
+        for r, code in rows
+    ]
 
 
 def _queue(s: Session, caller: Caller, m: dict[str, Any], reason: str, now: datetime) -> None:
@@ -202,7 +284,7 @@ def _apply(s: Session, agency: Agency, caller: Caller, m: dict[str, Any], now: d
     op = m["op"]
     payload = m["payload"]
     if not isinstance(payload, dict):
-        raise Malformed("payload")
+        raise Malformed([("payload", "not_an_object")])
     if op in p.REGISTER_OPS:
         return _register(s, agency, caller, m, payload, now)
     if op == p.DRAFT_OP:
@@ -232,10 +314,8 @@ def _apply(s: Session, agency: Agency, caller: Caller, m: dict[str, Any], now: d
 
 
 def _files(m: dict[str, Any]) -> list[dict[str, Any]]:
-    files = m.get("files") or []
-    if not isinstance(files, list):
-        raise Malformed("files")
-    return [dict(f) for f in files]
+    """The file entries of a mutation (checked by mutation_check), with only the keys kept."""
+    return [{k: v for k, v in f.items() if k in FILE_RULES} for f in m.get("files") or []]
 
 
 def _merge_files(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -300,7 +380,7 @@ def _register(
         )
     counter.last_number = number
     flag = clock_flag(m, now)
-    data = {k: v for k, v in payload.items() if k not in ("files", "register")} | flag
+    data = kept_fields(payload) | flag
     doc = ServerDocument(
         id=doc_id,
         agency_id=agency.id,
@@ -346,11 +426,7 @@ def _draft(
 ) -> Answer:
     """A provisional draft: numbered now, or kept waiting while another desk holds the lease."""
     kind = payload["direction"]
-    if kind not in ("incoming", "outgoing"):
-        raise Malformed("direction")
-    fields = payload["fields"]
-    if not isinstance(fields, dict) or not fields.get("subject"):
-        raise Malformed("fields")
+    fields = kept_fields(payload["fields"])  # checked whole by mutation_check
     year = int(payload["year"])
     series = str(
         payload.get("series") or _pick_series(s, agency.id, kind, year, fields["doc_type"])
@@ -441,8 +517,9 @@ def _document_op(
         answer = Answer(p.REJECTED, "document_cancelled", {"document_id": doc.id})
     elif op == "correct":
         changes = payload["changes"]
-        if not isinstance(changes, dict):
-            raise Malformed("changes")
+        problems = mutation_check.correction_problems(doc_direction(s, doc), changes)
+        if problems:
+            raise Malformed(problems)
         clashes = [
             name
             for name, (old, _new) in changes.items()
@@ -476,6 +553,10 @@ def _document_op(
     # gets the server's version back instead of keeping its own.
     _emit_document(s, agency, doc)
     return answer
+
+
+def doc_direction(s: Session, doc: ServerDocument) -> str:
+    return s.get_one(RegisterCounter, doc.counter_id).kind
 
 
 def _unit(s: Session, agency: Agency, payload: dict[str, Any]) -> Answer:

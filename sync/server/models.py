@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -53,6 +54,12 @@ class Account(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     locked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     lock_reason: Mapped[str] = mapped_column(String(40), default="")
+    # Wrong passwords since the last good login; the account locks at accounts.LOCK_AFTER.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # When an administrator last unlocked it: the 30- and 60-day counts start again there.
+    reactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class SessionToken(Base):
@@ -81,6 +88,10 @@ class Desk(Base):
     protocol: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # SHA-256 of the secret the desk presented when it first connected: every later login as
+    # this desk must present it, so no account of the agency can act as another desk.
+    credential_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    bound_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class AppliedMutation(Base):
@@ -194,3 +205,39 @@ class Blob(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     received: Mapped[int] = mapped_column(BigInteger, default=0)
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RefusedMutation(Base):
+    """A mutation refused for its shape, its fields, its files or its sender's role: for the
+    administrator (`clerk-server refused`). Nothing of it reached the registers or the feed."""
+
+    __tablename__ = "refused_mutation"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"), index=True)
+    desk_id: Mapped[str] = mapped_column(String(36))
+    username: Mapped[str] = mapped_column(String(80))
+    mutation_id: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    op: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(String(60))
+    problems: Mapped[list[Any]] = mapped_column(JSON)
+    excerpt: Mapped[str] = mapped_column(Text)  # the mutation as sent, cut to a few KiB
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AccountEvent(Base):
+    """What happened to an account: locked (and why), unlocked, throttled, password changed,
+    sessions ended (Bến Tre 2018 art. 7, 9.1.d: locks are reported, so they are kept)."""
+
+    __tablename__ = "account_event"
+    __table_args__ = (Index("ix_account_event_account_at", "account_id", "at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"), index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("account.id"))
+    username: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(String(60), default="")
+    actor: Mapped[str] = mapped_column(String(80), default="")  # "server" or the admin's note
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

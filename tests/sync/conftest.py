@@ -69,11 +69,13 @@ class RunningServer:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.env: dict[str, str] = {}  # set before start(): a fault point, say
+        self.args: list[str] = []  # more `serve` options
         self.db = ServerDatabase(db_url)
         self.db.migrate()
 
     def start(self) -> None:
-        env = os.environ | {"PYTHONPATH": str(ROOT)}
+        env = os.environ | {"PYTHONPATH": str(ROOT)} | self.env
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 [
@@ -89,6 +91,7 @@ class RunningServer:
                     str(self.port),
                     "--files-dir",
                     str(self.files_dir),
+                    *self.args,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -159,6 +162,38 @@ def connect(server: RunningServer, desk: Path, username: str, role: str = "clerk
     server.user(username, role)
     with DeskSync(desk) as d:
         d.connect(server.url, username, PASSWORD, NEW_PASSWORD)
+
+
+H = {"X-Clerk-Protocol": "1"}
+
+
+def raw_session(
+    server: RunningServer,
+    username: str,
+    role: str = "clerk",
+    desk_id: str | None = None,
+    agency: str = "UBND",
+) -> dict[str, str]:
+    """Headers of a session made by hand over HTTP (an account that is no desk of ours): its
+    own desk id and credential, the first password changed."""
+    server.user(username, role, agency)
+    desk = desk_id or f"desk-of-{username}"
+    r = httpx.post(
+        server.url + "/v1/login",
+        headers=H,
+        json={
+            "username": username,
+            "password": PASSWORD,
+            "desk_id": desk,
+            "desk_credential": "secret-of-" + desk,
+        },
+    )
+    assert r.status_code == 200, r.text
+    auth = H | {"Authorization": f"Bearer {r.json()['token']}"}
+    httpx.post(
+        server.url + "/v1/password", headers=auth, json={"old": PASSWORD, "new": NEW_PASSWORD}
+    ).raise_for_status()
+    return auth
 
 
 def run_clerk(desk: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -255,6 +255,7 @@ def test_a_user_of_another_agency_sees_nothing(server: RunningServer, new_desk: 
                     {
                         "seq": 1,
                         "mutation_id": "m-1",
+                        "at": datetime.now(VIETNAM).isoformat(),
                         "op": "cancel",
                         "entity": "document",
                         "entity_id": doc_id,

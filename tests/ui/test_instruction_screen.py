@@ -164,9 +164,10 @@ def test_follow_up_lists_urgent_first_and_mark_done(
     table = screen.tables["due_soon"]
     assert table.item(0, 1).text() == "Hỏa tốc"  # urgent first
     assert table.item(0, 3).text() == "Phòng Kinh tế"
-    # The urgent paper document is not handed over yet: its limit is shown at risk.
+    # The urgent paper document is not handed over yet: its own limit (within the working
+    # hour) is shown at risk.
     limit = table.item(0, 7)
-    assert limit.text().startswith("Trong ngày hoặc ngày làm việc tiếp theo · hạn ")
+    assert limit.text().startswith("Văn bản khẩn: ngay, trong 01 giờ làm việc · hạn ")
     assert limit.text().endswith("sắp hết hạn")
     assert limit.data(Qt.ItemDataRole.UserRole) == "at_risk"
     table.setCurrentCell(0, 0)

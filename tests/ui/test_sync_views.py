@@ -63,7 +63,7 @@ def test_drafts_dialog_shows_a_number_only_once_the_server_issued_it(
     sync(a)
     draft(b, "Về việc tuyển dụng công chức năm 2026")
     broken = draft(b, "Về việc cử cán bộ đi học")
-    # A damaged outbox entry (as after a disk fault): the server rejects it as malformed.
+    # A damaged outbox entry (as after a disk fault): the server refuses it as invalid.
     with DeskSync(b) as d, d.db.write() as s:
         entry = s.execute(select(OutboxEntry).where(OutboxEntry.entity_id == broken)).scalar_one()
         payload = json.loads(entry.payload)
@@ -83,7 +83,9 @@ def test_drafts_dialog_shows_a_number_only_once_the_server_issued_it(
     assert states[by_subject["Về việc tuyển dụng công chức năm 2026"]] == "Dự thảo — chờ cấp số"
     assert states[by_subject["Về việc báo cáo biên chế"]] == "Chờ gửi lên máy chủ"
     rejected = states[by_subject["Về việc cử cán bộ đi học"]]
-    assert rejected.startswith("Bị từ chối: Máy chủ không đọc được dữ liệu gửi lên.")
+    assert rejected.startswith(
+        "Bị từ chối: Máy chủ từ chối một thay đổi gửi từ bàn này vì dữ liệu không hợp lệ"
+    )
     assert dialog.summary.text() == "3 bản nháp; 2 đang chờ cấp số."
     shoot(dialog, "sync-drafts.png")
 

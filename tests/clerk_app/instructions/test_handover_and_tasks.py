@@ -147,8 +147,10 @@ def test_task_statuses_and_secret_tasks(secretary: Secretary, clock: object) -> 
         add_task(
             secretary, TaskDraft("VP", "nội dung mật", secret=True, deadline=date(2026, 3, 12))
         )
-    with pytest.raises(errors.DeadlineOnDayOff):
-        add_task(secretary, TaskDraft("VP", "x", deadline=date(2026, 4, 30)))
+    # A deadline on 30/4 is kept as the superior body wrote it: it runs to Monday 04/05.
+    holiday = add_task(secretary, TaskDraft("VP", "Báo cáo nhanh", deadline=date(2026, 4, 30)))
+    assert holiday.deadline == date(2026, 4, 30)
+    assert secretary.deadline_warning(holiday.deadline) is not None
     with pytest.raises(errors.UnknownUnit):
         add_task(secretary, TaskDraft("XX", "x", deadline=date(2026, 3, 12)))
 
@@ -180,11 +182,17 @@ def test_task_statuses_and_secret_tasks(secretary: Secretary, clock: object) -> 
     rows = {r.unit_code: r for r in monthly_table(secretary, date(2026, 3, 31))}
     kt, vp, tc = rows["KT"], rows["VP"], rows["TC"]
     assert (kt.documents, kt.tasks, kt.done_on_time, kt.done_late) == (1, 2, 1, 1)
-    assert (vp.tasks, vp.in_progress_overdue) == (1, 1)
+    assert (vp.tasks, vp.in_progress_overdue, vp.in_progress) == (2, 1, 1)
     assert (tc.tasks, tc.in_progress) == (1, 1)
     # As of 15/03 the on-time task was not yet done and still within its deadline.
     early = {r.unit_code: r for r in monthly_table(secretary, date(2026, 3, 15))}
     assert (early["KT"].in_progress, early["KT"].in_progress_overdue) == (1, 1)
+    # Done on Monday 04/05, the first working day after 30/4 and 1/5: on time, no reason asked.
+    clock.now = datetime(2026, 5, 4, 9, 0, tzinfo=VIETNAM)  # type: ignore[attr-defined]
+    done = report_task(secretary, holiday.id, done=True, reported_on=date(2026, 5, 4))
+    assert done.status == "done_on_time"
+    vp_may = monthly_table(secretary, date(2026, 5, 2))[2]  # KT, TC, VP
+    assert (vp_may.in_progress, vp_may.in_progress_overdue) == (1, 1)  # 30/4's, the secret one
 
 
 def test_monthly_table_as_pdf_and_xlsx(secretary: Secretary, tmp_path: Path, clock: object) -> None:

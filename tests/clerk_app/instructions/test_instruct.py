@@ -76,16 +76,6 @@ def test_instruction_without_scan_is_saved_without_a_stamp(
             errors.DeadlineInPast,
             {"value": "2026-03-09", "today": "2026-03-10"},
         ),
-        (
-            InstructionDraft("Chủ tịch", "Xử lý", "KT", deadline=date(2026, 4, 30)),
-            errors.DeadlineOnDayOff,
-            {"reason": "Ngày Chiến thắng (30/4)", "next_working_day": "2026-05-04"},
-        ),
-        (
-            InstructionDraft("Chủ tịch", "Xử lý", "KT", deadline=date(2026, 3, 14)),
-            errors.DeadlineOnDayOff,
-            {"reason": "Thứ Bảy"},
-        ),
         (InstructionDraft("Chủ tịch", "Xử lý", "XYZ"), errors.UnknownUnit, {"code_given": "XYZ"}),
         (
             InstructionDraft("Chủ tịch", "Xử lý", "KT", co=["Phòng Không Có"]),
@@ -123,13 +113,48 @@ def test_instruction_for_a_cancelled_document_is_refused(
         secretary.instruct(doc_id, InstructionDraft("Chủ tịch", "Xử lý", "KT"))
 
 
-def test_administrator_day_off_makes_a_deadline_refused_and_moves_counts(
+@pytest.mark.parametrize(
+    ("deadline", "reason", "runs_to"),
+    [
+        (date(2026, 4, 30), "Ngày Chiến thắng (30/4)", "2026-05-04"),
+        (date(2026, 3, 15), "Chủ nhật", "2026-03-16"),
+    ],
+)
+def test_a_deadline_on_a_day_off_is_kept_as_written_with_a_warning(
+    secretary: Secretary,
+    incoming: Callable[..., str],
+    workspace: Workspace,
+    deadline: date,
+    reason: str,
+    runs_to: str,
+) -> None:
+    doc_id = incoming(scan=False)
+    saved = secretary.instruct(
+        doc_id, InstructionDraft("Chủ tịch", "Xử lý", "KT", deadline=deadline)
+    )
+    assert saved.instruction.deadline == deadline, "the deadline the source document wrote"
+    (warning,) = saved.warnings
+    assert isinstance(warning, errors.DeadlineOnDayOff)
+    assert (warning.reason, warning.next_working_day) == (reason, runs_to)
+    assert "rơi vào ngày nghỉ" in str(warning) and "Điều 148" in str(warning)
+    (journal,) = _audit(workspace, "instruction", saved.instruction.id)
+    assert journal["deadline_day_off"] == reason
+    # Done on the next working day is on time, in `clerk due` as everywhere.
+    (item,) = secretary.due()
+    secretary.complete(item.assignment_id, done_on=date.fromisoformat(runs_to))
+    (done,) = secretary.due(include_done=True)
+    assert done.state == "done_on_time"
+
+
+def test_administrator_day_off_warns_about_a_deadline_and_moves_counts(
     secretary: Secretary, incoming: Callable[..., str]
 ) -> None:
     secretary.set_calendar_day(date(2026, 3, 11), "day_off", "Nghỉ bầu cử")
-    with pytest.raises(errors.DeadlineOnDayOff) as caught:
-        secretary.check_deadline(date(2026, 3, 11))
-    assert caught.value.reason == "Nghỉ bầu cử"
+    assert secretary.check_deadline(date(2026, 3, 11)) == date(2026, 3, 11)
+    warning = secretary.deadline_warning(date(2026, 3, 11))
+    assert warning is not None and warning.reason == "Nghỉ bầu cử"
+    assert warning.next_working_day == "2026-03-12"
+    assert secretary.deadline_warning(date(2026, 3, 12)) is None
     assert secretary.resolve_deadline(None, 1) == date(2026, 3, 12)
     secretary.set_calendar_day(date(2026, 3, 14), "workday", "Làm bù")
     assert secretary.resolve_deadline(None, 3) == date(2026, 3, 14)  # 12, 13, Saturday 14

@@ -52,26 +52,34 @@ def test_system_documents_have_eight_working_hours_met_by_routing(
 ) -> None:
     friday = datetime(2026, 3, 13, 15, 0, tzinfo=VIETNAM)
     clock.now = friday  # type: ignore[attr-defined]
-    doc_id = workspace.register_incoming(
-        IncomingDraft(
-            issuer="Sở Nội vụ",
-            reference="7/SNV",
-            issued_on=None,
-            doc_type="Công văn",
-            subject="Văn bản điện tử",
-            source_channel=SYSTEM_CHANNEL,
-            received_at=friday,
-            urgency="Khẩn",
-        )
-    ).document.summary.id
+    ids = [
+        workspace.register_incoming(
+            IncomingDraft(
+                issuer="Sở Nội vụ",
+                reference=f"{n}/SNV",
+                issued_on=None,
+                doc_type="Công văn",
+                subject="Văn bản điện tử",
+                source_channel=SYSTEM_CHANNEL,
+                received_at=friday,
+                urgency=urgency,
+            )
+        ).document.summary.id
+        for n, urgency in ((7, "Thường"), (8, "Khẩn"))
+    ]
     clock.now = datetime(2026, 3, 16, 9, 0, tzinfo=VIETNAM)  # type: ignore[attr-defined]
-    _instruct(secretary, doc_id)  # routed on Monday morning, before the limit
-    (item,) = secretary.due()
+    for doc_id in ids:
+        _instruct(secretary, doc_id)  # routed on Monday morning
+    item, urgent = sorted(secretary.due(), key=lambda i: i.number)
     assert item.limit is not None
     assert item.limit.rule.value == "eight_working_hours"
     # 2 h on Friday, 4 h Monday morning, 2 h Monday afternoon: 15:00 Monday.
     assert item.limit.limit == datetime(2026, 3, 16, 15, 0, tzinfo=VIETNAM)
     assert item.limit.state == "met"
+    # The Khẩn one was due within the working hour after it came: 16:00 on Friday.
+    assert urgent.limit is not None and urgent.limit.rule.value == "immediately"
+    assert urgent.limit.limit == datetime(2026, 3, 13, 16, 0, tzinfo=VIETNAM)
+    assert urgent.flags[-1] == "immediately:breached"
 
 
 def test_due_json_carries_rule_and_flags(capsys: pytest.CaptureFixture[str], desk: Path) -> None:

@@ -210,12 +210,45 @@ def test_a_reprint_keeps_the_fingerprint_and_a_signature_changes_it(
     assert changed.fingerprint != once.fingerprint
 
 
-def test_empty_and_reversed_periods_are_refused(log: Log, tmp_path: Path) -> None:
+def test_empty_future_and_reversed_periods_are_refused(
+    log: Log, tmp_path: Path, clock: object
+) -> None:
+    # On 02/04 May has not begun: nothing can be printed for it yet.
+    with pytest.raises(errors.DateInFuture):
+        print_handover_log(log.sec, date(2026, 5, 1), date(2026, 5, 31), tmp_path / "x.pdf")
+    clock.now = datetime(2026, 6, 30, 9, 0, tzinfo=VIETNAM)  # type: ignore[attr-defined]
     with pytest.raises(errors.EmptyHandoverLog):
         print_handover_log(log.sec, date(2026, 5, 1), date(2026, 5, 31), tmp_path / "x.pdf")
     with pytest.raises(errors.PeriodReversed):
         print_handover_log(log.sec, date(2026, 4, 2), date(2026, 4, 1), tmp_path / "x.pdf")
     assert [p.name for p in tmp_path.iterdir()] == ["desk"]  # no PDF, no partial file
+
+
+def _pdftotext(path: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_rows_carry_the_document_type_as_column_3_says(log: Log, tmp_path: Path) -> None:
+    printed = print_handover_log(log.sec, date(2026, 4, 1), date(2026, 4, 30), tmp_path / "a.pdf")
+    text = _pdftotext(printed.path)
+    assert "Số và ký hiệu; tên loại và trích yếu" in " ".join(text.split())
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    for n, reference in zip((300, 301), log.april, strict=True):
+        row = next(line for line in lines if reference in line)
+        assert f"{reference}; Công văn: Về việc quyết toán kinh phí đợt {n}" in row, row
+
+
+def test_the_cover_states_the_period_actually_printed(log: Log, tmp_path: Path) -> None:
+    # The desk's clock stands at 02/04/2026: «the year 2026» printed now ends today.
+    printed = print_handover_log(log.sec, date(2026, 1, 1), date(2026, 12, 31), tmp_path / "y.pdf")
+    assert (printed.period.first, printed.period.last) == (date(2026, 1, 1), date(2026, 4, 2))
+    text = _pdftotext(printed.path)
+    cover = " ".join(text.split("\f")[0].split())
+    assert "Từ ngày 01/01/2026 đến ngày 02/04/2026" in cover
+    assert "31/12/2026" not in text, "no page claims days not yet come"
+    assert "từ 01/01/2026 đến 02/04/2026" in " ".join(text.split("\f")[1].split())
 
 
 def test_cli_prints_the_handover_log(

@@ -39,3 +39,16 @@ def test_a_month_boundary_starts_a_new_page_and_short_rows_keep_signature_room()
     assert first[0].count == L.MIN_LINES
     second = list(pages.place(1, break_before=True))
     assert second[0].page == 1 and second[0].top == 0
+
+
+def test_a_whole_cell_is_one_line_made_smaller_then_narrower() -> None:
+    column = L.Column("Số, ký hiệu", 40, lambda e: e, whole=True)
+    wide = "12345/2026/QĐ-UBND-VPCP"
+    assert L.wrap_cells((column,), [wide], _wrapper()) == [[wide]]
+    assert L.wrap_cells((column,), [""], _wrapper()) == [[]]
+    assert L.fit_whole(60, 66) == (L.FONT_SIZE, 100.0)  # fits: as it is
+    size, scale = L.fit_whole(70, 66)
+    assert scale == 100.0 and 70 * size / L.FONT_SIZE <= 66.0001  # a little smaller
+    size, scale = L.fit_whole(150, 66)
+    assert size == L.SMALLEST_WHOLE_SIZE
+    assert abs(150 * size / L.FONT_SIZE * scale / 100 - 66) < 1e-9  # then condensed to fit

@@ -330,3 +330,103 @@ def test_pages_bound_from_small_chunks_read_as_one_canvas(
     with pymupdf.open(chunked.path) as doc:
         assert doc.metadata["subject"] == f"SHA-256 {chunked.fingerprint}"
         assert doc.metadata["author"] == "Sở Khoa học và Công nghệ tỉnh Phú Yên"
+
+
+REFERENCES = ("1395/HD-BKHCN", "12/2026/QĐ-UBND", "2345/BTNMT-TCMT", "12345/2026/QĐ-UBND-VPCP")
+
+
+@pytest.fixture
+def long_references(workspace: Workspace, clock: object) -> Workspace:
+    from datetime import datetime
+
+    from clerk_app.clock import VIETNAM
+    from clerk_app.records import IncomingDraft, OutgoingDraft
+
+    for n, reference in enumerate(REFERENCES):
+        clock.now = datetime(2026, 1, 5 + n, 9, 0, tzinfo=VIETNAM)  # type: ignore[attr-defined]
+        workspace.register_incoming(
+            IncomingDraft(
+                issuer="Bộ Khoa học và Công nghệ",
+                reference=reference,
+                issued_on=date(2026, 1, 2),
+                doc_type="Hướng dẫn",
+                subject="Về việc hướng dẫn thực hiện",
+                received_at=clock.now,  # type: ignore[attr-defined]
+            )
+        )
+    for _ in range(7):
+        workspace.register_outgoing(
+            OutgoingDraft("Công văn", "V/v báo cáo", "Nguyễn Văn Hùng", "Sở Nội vụ", unit_code="VP")
+        )
+    return workspace
+
+
+def _layout_text(path: Path) -> str:
+    import subprocess
+
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_references_stay_whole_on_one_line_inside_their_column(
+    long_references: Workspace, tmp_path: Path
+) -> None:
+    printed = _print(long_references, tmp_path / "so.pdf", "2026-01-01", "2026-01-31")
+    text = _layout_text(printed.path)
+    for reference in REFERENCES:
+        assert reference in text, reference  # whole, on one line (pdftotext keeps lines)
+    assert "1395/HD-\n" not in text and "BKHCN\n" not in text.replace("HD-BKHCN\n", "")
+    (column,) = [c for c in INCOMING_COLUMNS if c.title == "Số, ký hiệu"]
+    left = 56.7 + sum(c.width for c in INCOMING_COLUMNS[: INCOMING_COLUMNS.index(column)])
+    with pymupdf.open(printed.path) as doc:
+        words = doc[1].get_text("words")
+    for reference in REFERENCES:
+        (word,) = [w for w in words if w[4] == reference]
+        assert left <= word[0] and word[2] <= left + column.width, reference
+
+
+def test_stamp_and_register_write_the_arrival_number_alike(
+    long_references: Workspace, tmp_path: Path
+) -> None:
+    from clerk_app.stamping.arrival import stamp_from_record
+    from clerk_app.vocabulary import number_label
+
+    printed = _print(long_references, tmp_path / "so.pdf", "2026-01-01", "2026-01-31")
+    rows = [" ".join(line.split()) for line in _layout_text(printed.path).splitlines()]
+    (row,) = [r for r in rows if "1395/HD-BKHCN" in r]
+    assert row.split()[1] == "1"  # (2) Số đến, as the count: never «01»
+    summary = next(long_references.iter_register(long_references.register_for("incoming", 2026).id))
+    stamp = stamp_from_record(long_references.agency(), summary)
+    assert number_label("incoming", stamp.number or 0) == "1"
+    out = _print(long_references, tmp_path / "di.pdf", "2026-01-01", "2026-12-31", kind="outgoing")
+    assert "Từ số 01 đến số 07" in page_texts(out.path)[0]  # outgoing numbers: leading zero
+    assert "07/UBND-VP" in _layout_text(out.path)
+
+
+def test_register_and_handover_pdfs_declare_only_embedded_tinos(
+    long_references: Workspace, tmp_path: Path
+) -> None:
+    import subprocess
+
+    from clerk_app.instructions.handover import hand_over_paper
+    from clerk_app.instructions.secretary import Secretary
+    from clerk_app.printing.handover_pdf import print_handover_log
+
+    sec = Secretary(long_references)
+    first = next(long_references.iter_register(long_references.register_for("incoming", 2026).id))
+    hand_over_paper(sec, first.id, "KT")
+    books = [
+        _print(long_references, tmp_path / "den.pdf", "2026-01-01", "2026-12-31").path,
+        _print(
+            long_references, tmp_path / "di.pdf", "2026-01-01", "2026-12-31", kind="outgoing"
+        ).path,
+        print_handover_log(sec, date(2026, 1, 1), date(2026, 12, 31), tmp_path / "cg.pdf").path,
+    ]
+    for book in books:
+        table = subprocess.run(
+            ["pdffonts", str(book)], capture_output=True, text=True, check=True
+        ).stdout.splitlines()[2:]
+        names = {line.split()[0] for line in table}
+        assert names and all(n.split("+")[-1].startswith("Tinos") for n in names), (book, names)
+        assert all(line.split()[-5] == "yes" for line in table), table  # every one embedded

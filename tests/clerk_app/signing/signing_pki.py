@@ -70,23 +70,25 @@ def _registry(ders: list[bytes]) -> object:
 
 @dataclass
 class Pki:
-    ca: Identity
+    ca: Identity  # the root the desk trusts
     leader: Identity
-    agency: Identity
+    agency: Identity  # issued by `sub_ca`, as government CAs issue agency certificates
     stranger_ca: Identity
     choice: TokenChoice
     pin: str
+    sub_ca: Identity  # the intermediate CA; its certificate is on the token, as on real ones
+    other_agency: Identity  # another agency's certificate on the same token (label "other")
 
     @property
     def trust_roots(self) -> list[bytes]:
         return [self.ca.der]
 
 
-def _name(common: str) -> x509.Name:
+def _name(common: str, organisation: str = "Ủy ban nhân dân tỉnh Phú Yên") -> x509.Name:
     return x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Ủy ban nhân dân tỉnh Phú Yên"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
             x509.NameAttribute(NameOID.COMMON_NAME, common),
         ]
     )
@@ -105,13 +107,15 @@ def _certificate(
     signing: bool = True,
     not_before: datetime | None = None,
     not_after: datetime | None = None,
+    organisation: str = "Ủy ban nhân dân tỉnh Phú Yên",
 ) -> Identity:
     start = not_before or datetime(2025, 1, 1, tzinfo=UTC)
     end = not_after or datetime(2030, 1, 1, tzinfo=UTC)
+    subject = _name(common, organisation)
     builder = (
         x509.CertificateBuilder()
-        .subject_name(_name(common))
-        .issuer_name(issuer.cert.subject if issuer else _name(common))
+        .subject_name(subject)
+        .issuer_name(issuer.cert.subject if issuer else subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
@@ -154,6 +158,10 @@ def _store_on_token(session: object, label: str, key_id: bytes, who: Identity) -
         }
     )
     session.create_object(attrs)  # type: ignore[attr-defined]
+    _certificate_on_token(session, label, key_id, who)
+
+
+def _certificate_on_token(session: object, label: str, key_id: bytes, who: Identity) -> None:
     cert_attrs = decode_x509_certificate(who.der)
     cert_attrs.update({Attribute.TOKEN: True, Attribute.LABEL: label, Attribute.ID: key_id})
     session.create_object(cert_attrs)  # type: ignore[attr-defined]
@@ -163,8 +171,9 @@ def _store_on_token(session: object, label: str, key_id: bytes, who: Identity) -
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
     """A test CA, a leader (in memory), and the agency's keys on a fresh SoftHSM2 token.
 
-    The token has, besides the agency's certificate: `expired` (validity ended 2025) and
-    `encrypt-only` (no signing usage), for the bad-input tests.
+    The token has, besides the agency's certificate (issued by an intermediate CA whose
+    certificate is on the token too): `expired` (validity ended 2025), `encrypt-only` (no
+    signing usage) and `other` (another agency's), for the bad-input tests.
     """
     home = tmp_path_factory.mktemp("softhsm")
     (home / "tokens").mkdir()
@@ -192,9 +201,11 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
     )
     ca_key = _key()
     ca = _certificate("CA thử nghiệm Ban Cơ yếu", ca_key, None, ca=True)
+    # Root → intermediate → agency, as the government PKI issues agency certificates.
+    sub_ca = _certificate("CA thử nghiệm phục vụ các cơ quan nhà nước", _key(), ca, ca=True)
     leader = _certificate("Nguyễn Văn Hùng", _key(), ca)
     agency_key = _key()
-    agency = _certificate("Ủy ban nhân dân tỉnh Phú Yên", agency_key, ca)
+    agency = _certificate("Ủy ban nhân dân tỉnh Phú Yên", agency_key, sub_ca)
     expired = _certificate(
         "Ủy ban nhân dân tỉnh Phú Yên (cũ)",
         agency_key,
@@ -205,6 +216,11 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
     encrypt_only = _certificate(
         "Ủy ban nhân dân tỉnh Phú Yên (mã hóa)", agency_key, ca, signing=False
     )
+    # Another agency of the province, left on the same token: a Sở KH&CN desk must not seal
+    # with the UBND's certificate, nor a UBND desk with the Sở's.
+    other_agency = _certificate(
+        "Sở Khoa học và Công nghệ", _key(), sub_ca, organisation="UBND tỉnh Phú Yên"
+    )
     stranger_ca = _certificate("CA không tin cậy", _key(), None, ca=True)
     lib = pkcs11.lib(SOFTHSM_MODULE)
     token = lib.get_token(token_label=TOKEN_LABEL)
@@ -212,7 +228,9 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
         _store_on_token(session, "agency", b"\x01", agency)
         _store_on_token(session, "expired", b"\x02", expired)
         _store_on_token(session, "encrypt-only", b"\x03", encrypt_only)
-        assert len(list(session.get_objects({Attribute.CLASS: ObjectClass.PRIVATE_KEY}))) == 3
+        _store_on_token(session, "other", b"\x04", other_agency)
+        _certificate_on_token(session, "ca-trung-gian", b"\x05", sub_ca)
+        assert len(list(session.get_objects({Attribute.CLASS: ObjectClass.PRIVATE_KEY}))) == 4
     # Register the loaded module so the code under test reuses it (one C_Initialize a process).
     from clerk_app.signing import token as token_module
 
@@ -224,6 +242,8 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
         stranger_ca=stranger_ca,
         choice=TokenChoice(SOFTHSM_MODULE, TOKEN_LABEL, "agency"),
         pin=USER_PIN,
+        sub_ca=sub_ca,
+        other_agency=other_agency,
     )
 
 

@@ -28,6 +28,7 @@ def token_env(pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     monkeypatch.setenv("CLERK_CERT_LABEL", "agency")
     monkeypatch.setenv("CLERK_PIN", pki.pin)
     monkeypatch.setenv("CLERK_TRUST_DIR", str(trust))
+    monkeypatch.setenv("CLERK_AGENCY_NAME", "Ủy ban nhân dân tỉnh Phú Yên")  # no desk here
     return trust
 
 

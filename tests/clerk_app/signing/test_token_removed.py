@@ -57,6 +57,7 @@ def test_token_removed_while_signing_from_the_cli_leaves_no_file(
         ("CLERK_CERT_LABEL", "agency"),
         ("CLERK_PIN", pki.pin),
         ("CLERK_TRUST_DIR", str(trust)),
+        ("CLERK_AGENCY_NAME", "Ủy ban nhân dân tỉnh Phú Yên"),
     ):
         monkeypatch.setenv(name, value)
     signed = tmp_path / "signed.pdf"

@@ -53,11 +53,20 @@ def test_eight_working_hours_across_30_4_and_1_5() -> None:
     )
 
 
-def test_urgent_is_at_risk_until_passed_on() -> None:
-    flag = assess(SAME, at(10, 3, 8), None, at(10, 3, 8, 5), CAL, urgent=True)
-    assert flag.state == "at_risk"
-    done = assess(SAME, at(10, 3, 8), at(10, 3, 9), at(10, 3, 10), CAL, urgent=True)
-    assert done.state == "met"
+def test_urgent_documents_are_late_by_their_own_rule_within_the_working_hour() -> None:
+    now = TimeLimit.IMMEDIATELY
+    assert limit_for(now, at(10, 3, 8), CAL) == at(10, 3, 9)
+    assert assess(now, at(10, 3, 8), None, at(10, 3, 8, 5), CAL).state == "at_risk"
+    assert assess(now, at(10, 3, 8), at(10, 3, 8, 40), at(10, 3, 10), CAL).state == "met"
+    # Three days untouched is late, not «at risk» until the ordinary limit passes.
+    assert assess(now, at(10, 3, 8), None, at(13, 3, 8), CAL).state == "breached"
+    assert assess(now, at(10, 3, 8), at(10, 3, 9, 30), at(13, 3, 8), CAL).state == "breached"
+    assert assess(SAME, at(10, 3, 8), at(10, 3, 9, 30), at(13, 3, 8), CAL).state == "met"
+    # Counted in office hours: at 11:00 the hour runs into the afternoon; at night, from the
+    # next opening; on Friday evening, from Monday morning.
+    assert limit_for(now, at(10, 3, 11), CAL) == at(10, 3, 13, 30)
+    assert limit_for(now, at(10, 3, 20), CAL) == at(11, 3, 8, 30)
+    assert limit_for(now, at(13, 3, 18), CAL) == at(16, 3, 8, 30)
 
 
 def test_one_working_day_counts_a_make_up_day_and_other_office_hours() -> None:

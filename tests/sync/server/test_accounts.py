@@ -49,7 +49,7 @@ def test_first_login_may_only_change_the_password(db: ServerDatabase) -> None:
     assert err.value.code == "password_change_required"
     with db.write() as s:
         who = accounts.authenticate(s, login.token, T0, for_password=True)
-        accounts.change_password(s, who, "mat-khau-1", "mat-khau-2", login.token)
+        accounts.change_password(s, who, "mat-khau-1", "mat-khau-2", login.token, T0)
     with db.write() as s:
         assert accounts.authenticate(s, login.token, T0).username == "nvan1.stttt"
     with db.write() as s, pytest.raises(Refused) as err:

@@ -72,7 +72,7 @@ def test_malformed_oversized_and_unauthenticated_requests(server: RunningServer)
     )
     assert odd.json()["results"][0] == odd.json()["results"][0] | {
         "status": "rejected",
-        "reason": "malformed",
+        "reason": "invalid_mutation",
     }
     assert httpx.get(url + "/v1/changes", headers=auth).status_code == 200  # still serving
 
@@ -168,3 +168,83 @@ def test_clerk_server_command_line(tmp_path: Path, server_db_url: str) -> None:
         "PW",
     )
     assert again.returncode == 2 and "account_exists" in again.stderr
+
+
+def test_malformed_requests_get_a_4xx_with_a_code_never_a_500(server: RunningServer) -> None:
+    url = server.url
+    auth = H | {"Authorization": f"Bearer {_token(server, 'nvan1.ubnd', 'd1')}"}
+    json_h = auth | {"Content-Type": "application/json"}
+
+    def code(r: httpx.Response) -> tuple[int, str]:
+        return r.status_code, r.json()["error"]["code"]
+
+    deep = b'{"mutations": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert code(httpx.post(url + "/v1/upload", headers=json_h, content=deep)) == (400, "malformed")
+    nested = b'{"mutations": ' + b"[" * 200 + b"]" * 200 + b"}"
+    assert code(httpx.post(url + "/v1/upload", headers=json_h, content=nested)) == (
+        400,
+        "malformed",
+    )
+    huge = b'{"mutations": [], "x": ' + b"9" * 5000 + b"}"
+    assert code(httpx.post(url + "/v1/upload", headers=json_h, content=huge)) == (400, "malformed")
+    nan = b'{"kind": "incoming", "series": "chung", "year": NaN, "local_last": 0}'
+    assert code(httpx.post(url + "/v1/leases/acquire", headers=json_h, content=nan)) == (
+        400,
+        "malformed",
+    )
+    for year in (2**63, -1, 10**4000, True, "2026"):
+        body = {"kind": "incoming", "series": "chung", "year": year, "local_last": 0}
+        r = httpx.post(url + "/v1/leases/acquire", headers=auth, json=body)
+        assert code(r) == (400, "malformed"), year
+    body = {"kind": "incoming", "series": "chung", "year": 2026, "local_last": 2**63}
+    assert code(httpx.post(url + "/v1/leases/acquire", headers=auth, json=body))[0] == 400
+    for since in ("1" + "0" * 30, "-5", "abc"):
+        r = httpx.get(url + "/v1/changes", headers=auth, params={"since": since})
+        assert code(r) == (400, "malformed"), since
+    seq = [{"seq": 2**63, "mutation_id": "m", "op": "cancel", "payload": {}}]
+    assert code(httpx.post(url + "/v1/upload", headers=auth, json={"mutations": seq}))[0] == 400
+    long_id = [{"seq": 1, "mutation_id": "m" * 5000, "op": "cancel", "payload": {}}]
+    assert code(httpx.post(url + "/v1/upload", headers=auth, json={"mutations": long_id}))[0] == 400
+
+    data = b"contents of a file"
+    sha = hashlib.sha256(data).hexdigest()
+    put = httpx.put(
+        url + f"/v1/files/{sha}",
+        headers=auth,
+        params={"size": len(data), "offset": 0},
+        content=data,
+    )
+    assert put.json()["complete"] is True
+    for bad in ("bytes=abc-", "bytes=-5", "bytes=0-4", "bytes=99999-", "items=1-"):
+        r = httpx.get(url + f"/v1/files/{sha}", headers=auth | {"Range": bad})
+        assert code(r) == (416, "invalid_range"), bad
+    at_end = httpx.get(url + f"/v1/files/{sha}", headers=auth | {"Range": f"bytes={len(data)}-"})
+    assert at_end.status_code == 206 and at_end.content == b""
+    for size, offset in (("2" * 30, "0"), ("-1", "0"), ("x", "0"), ("10", "1e3")):
+        r = httpx.put(
+            url + f"/v1/files/{sha}", headers=auth, params={"size": size, "offset": offset}
+        )
+        assert code(r) == (400, "malformed"), (size, offset)
+    r = httpx.put(url + "/v1/files/not-a-hash", headers=auth, params={"size": 1, "offset": 0})
+    assert code(r) == (400, "malformed")
+    r = httpx.post(url + "/v1/files/missing", headers=auth, json={"files": [{"sha256": sha}]})
+    assert code(r) == (400, "malformed")
+
+    def chunked(total: int) -> Any:
+        for _ in range(total // 65536):
+            yield b" " * 65536
+
+    r = httpx.post(url + "/v1/upload", headers=json_h, content=chunked(p.MAX_BODY_BYTES + 65536))
+    assert code(r) == (413, "request_too_large")
+    login = httpx.post(
+        url + "/v1/login",
+        headers=H,
+        json={"username": "x" * 10_000, "password": "p", "desk_id": "d"},
+    )
+    assert code(login) == (400, "malformed")
+    login = httpx.post(
+        url + "/v1/login", headers=H, json={"username": "nvan1.ubnd", "password": 5, "desk_id": "d"}
+    )
+    assert code(login) == (400, "malformed")
+    assert httpx.get(url + "/v1/changes", headers=auth).status_code == 200  # still serving
+    assert "Traceback" not in server.log.read_text()

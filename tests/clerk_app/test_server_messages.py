@@ -1,0 +1,50 @@
+"""The central server's refusal codes that reach the desk are worded in Vietnamese, each with
+what to do: the codes added for checked mutations, desk credentials and accounts."""
+
+from __future__ import annotations
+
+import pytest
+
+from clerk_app import errors
+from clerk_app.messages import LOCK_REASONS, describe
+
+CODES = (
+    "desk_credential_wrong",
+    "login_throttled",
+    "weak_password",
+    "password_unchanged",
+    "password_changed_meanwhile",
+    "invalid_mutation",
+    "role_not_allowed",
+    "role_cannot_number",
+    "file_missing",
+    "server_busy",
+    "invalid_range",
+    "file_hash_mismatch",
+    "file_too_large",
+)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_each_code_is_worded_with_what_to_do(code: str) -> None:
+    message = describe(errors.ServerRefused(code))
+    assert code not in message.what and message.todo
+
+
+@pytest.mark.parametrize("reason", [*LOCK_REASONS, "nghi_viec"])
+def test_a_locked_account_says_why(reason: str) -> None:
+    message = describe(errors.ServerRefused("account_locked", {"reason": reason}))
+    assert message.what.startswith("Tài khoản đã bị khóa")
+    if reason in LOCK_REASONS:
+        assert LOCK_REASONS[reason] in message.what
+
+
+def test_an_old_desk_refused_for_its_credential_is_told_to_update() -> None:
+    message = describe(errors.ServerRefused("protocol_too_old", {"reason": "desk_credential"}))
+    assert "mã xác thực" in message.what and "Cập nhật" in message.todo
+
+
+def test_a_failing_server_is_worded_apart_from_an_unreachable_one() -> None:
+    failed = describe(errors.ServerFailed("http://may-chu", "HTTP 500", 500))
+    down = describe(errors.ServerUnreachable("http://may-chu", "ConnectError"))
+    assert "gặp lỗi" in failed.what and "Không kết nối được" in down.what
