@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import NEW_PASSWORD, PASSWORD, RunningServer
 from pytestqt.qtbot import QtBot
 
 from clerk_app import errors
@@ -14,6 +13,7 @@ from clerk_app.storage.database import DB_FILENAME
 from clerk_app.workspace import Workspace
 from sync.engine import DeskSync
 from sync.enrolment import enrol
+from tests.sync.conftest import NEW_PASSWORD, PASSWORD, RunningServer
 
 
 @pytest.fixture(params=["sqlite"])
