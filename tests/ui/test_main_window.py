@@ -159,18 +159,24 @@ def test_dropping_files_opens_the_incoming_form_with_them(
     assert form.files() == [pdf]
 
 
-def test_app_without_data_tells_how_to_start(
+def test_app_without_data_opens_the_first_run_wizard(
     app: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, message_boxes: Any
 ) -> None:
     from ui import app as app_module
+    from ui import setup_wizard
+
+    asked: list[Path] = []
+
+    def closed_without_a_desk(data_dir: Path) -> bool:
+        asked.append(data_dir)
+        return False  # the clerk closed the wizard: nothing is made, the app ends
 
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     monkeypatch.setenv("CLERK_DATA_DIR", str(tmp_path / "empty"))
     monkeypatch.setattr(app_module, "_setup_logging", lambda: None)
+    monkeypatch.setattr(setup_wizard, "run_first_start", closed_without_a_desk)
     assert app_module.main([]) == 2
-    text = message_boxes.last.text
-    assert "chưa được khởi tạo" in text
-    assert "clerk demo" in text and "clerk init" in text
+    assert asked == [tmp_path / "empty"] and not message_boxes.shown
 
 
 def test_database_upkeep_waits_for_a_quiet_tick(
