@@ -24,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from sync import protocol as p
-from sync.server import accounts, ledger
+from sync.server import accounts, faults, ledger
 from sync.server.blobs import BlobStore
 from sync.server.database import ServerDatabase
 from sync.server.refusals import Refused
@@ -247,7 +247,10 @@ def create_app(
         def apply() -> dict[str, Any]:
             with db.write() as s:
                 who = accounts.authenticate(s, token, clock())
-                return ledger.upload(s, who, mutations, clock())
+                answer = ledger.upload(s, who, mutations, clock())
+                faults.reached("upload_applied")  # applied, not committed
+            faults.reached("upload_committed")  # committed, the desk not yet answered
+            return answer
 
         return await in_thread(apply)
 
