@@ -17,10 +17,11 @@ from sqlalchemy import literal_column, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from clerk_app import errors
+from clerk_app import errors, numbering
 from clerk_app.clock import Clock, iso, system_clock, to_vietnam, vietnam_date
 from clerk_app.files.intake import PreparedFile, prepare_all
 from clerk_app.files.store import ContentStore, StoredBlob
+from clerk_app.numbering import compose_reference
 from clerk_app.records import (
     AgencyInfo,
     AuditCheck,
@@ -39,12 +40,12 @@ from clerk_app.records import (
     UnitInfo,
 )
 from clerk_app.registration import (
-    compose_reference,
     correction_fields,
     incoming_fields,
     outgoing_fields,
 )
-from clerk_app.storage import search_index
+from clerk_app.registration import free_text as registration_text
+from clerk_app.storage import numbering_queries, search_index
 from clerk_app.storage.database import DB_FILENAME, Database, Maintenance, refuse_network_share
 from clerk_app.storage.journal import append_audit, append_outbox, canonical_json, verify_chain
 from clerk_app.storage.models import (
@@ -66,7 +67,7 @@ DERIVED_ROLES = {"stamped": "file_stamped", "signed": "file_signed"}
 # Text read from a scan: kept as a file of its own so the scan stays untouched.
 OCR_ROLE = "ocr_text"
 TEXT_LAYER_LIMIT = 200_000  # characters of a PDF's own text indexed; enough for any letter
-DEFAULT_SERIES = "chung"
+DEFAULT_SERIES = numbering.DEFAULT_SERIES
 REGISTER_NAMES = {"incoming": "Sổ đăng ký văn bản đến", "outgoing": "Sổ đăng ký văn bản đi"}
 DOCUMENT_FIELDS = (
     "direction",
@@ -252,8 +253,8 @@ class Workspace:
             return AgencyInfo(a.id, a.name, a.code, a.parent_name)
 
     def add_unit(self, code: str, name: str) -> Change:
-        unit_code = nfc(code).upper()
-        unit_name = nfc(name)
+        unit_code = registration_text(code, "code").upper()
+        unit_name = registration_text(name, "name")
         if not unit_code or " " in unit_code:
             raise errors.InvalidValue("code", code, "chữ viết tắt không dấu cách, ví dụ VP")
         if not unit_name:
@@ -280,7 +281,7 @@ class Workspace:
             return [UnitInfo(u.id, u.code, u.name) for u in rows]
 
     def add_person(self, full_name: str, unit_code: str | None, title: str = "") -> Change:
-        name = nfc(full_name)
+        name = registration_text(full_name, "name")
         if not name:
             raise errors.MissingField("name")
         with self._write() as s:
@@ -344,6 +345,32 @@ class Workspace:
             opened = _open_registers(s, self._agency_id, year, self._clock(), self.actor)
         return Change("open_year", register_ids=tuple(opened))
 
+    def close_year(self, year: int) -> Change:
+        """Close the year's registers (bound at year end): no number is issued in them again."""
+        with self._write() as s:
+            year_regs = (
+                s.execute(
+                    select(Register).where(
+                        Register.agency_id == self._agency_id, Register.year == year
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if not year_regs:
+                raise errors.NoRegister("outgoing", year)
+            regs = [r for r in year_regs if r.closed_at is None]
+            now = self._clock()
+            for reg in regs:
+                reg.closed_at = now
+                self._log(s, "close_register", "register", reg.id, _register_details(reg))
+        return Change("close_year", register_ids=tuple(r.id for r in regs))
+
+    def reference_clashes(self) -> list[numbering_queries.ReferenceClash]:
+        """References held by more than one live outgoing document (found by migration 0005)."""
+        with self._db.read() as s:
+            return numbering_queries.reference_clashes(s)
+
     def add_series(self, year: int, code: str, name: str, doc_types: Sequence[str]) -> Change:
         """An extra outgoing series (e.g. legal-normative documents), chosen by document type."""
         from clerk_app.vocabulary import canonical_doc_type
@@ -357,6 +384,7 @@ class Workspace:
             if canonical is None:
                 raise errors.InvalidValue("doc_type", t, "tên loại văn bản theo Nghị định 30")
             types.append(canonical)
+        numbering.check_series_types(series, types)
         with self._write() as s:
             _open_registers(s, self._agency_id, year, self._clock(), self.actor)
             reg = Register(
@@ -397,7 +425,10 @@ class Workspace:
         if fields["pages"] is None and prepared:
             fields["pages"] = sum(p.pages for p in prepared)
         year = vietnam_date(fields["received_at"]).year
-        return self._register("incoming", year, None, fields, prepared, now)
+        late_reason = registration_text(draft.late_reason, "late_reason")
+        return self._register(
+            "incoming", year, None, fields, prepared, now, late_reason=late_reason
+        )
 
     def register_outgoing(self, draft: OutgoingDraft) -> Registered:
         """Give the next number of the right series and year, and compose the reference."""
@@ -411,7 +442,13 @@ class Workspace:
             fields["pages"] = sum(p.pages for p in prepared)
         fields["has_paper"] = not fields["electronic_only"]
         return self._register(
-            "outgoing", fields["issued_on"].year, draft.series, fields, prepared, now
+            "outgoing",
+            fields["issued_on"].year,
+            draft.series,
+            fields,
+            prepared,
+            now,
+            qppl=draft.qppl,
         )
 
     def _register(
@@ -422,6 +459,9 @@ class Workspace:
         fields: dict[str, Any],
         prepared: list[PreparedFile],
         now: datetime,
+        *,
+        qppl: bool = False,
+        late_reason: str = "",
     ) -> Registered:
         texts = _text_layers(prepared)
         blobs = self._put_files(prepared)
@@ -433,10 +473,24 @@ class Workspace:
         blobs += text_blobs
         try:
             with self._write() as s:
+                numbering_queries.refuse_closed_year(s, self._agency_id, kind, year)
                 reg = _pick_register(
-                    s, self._agency_id, kind, year, series, fields["doc_type"], now, self.actor
+                    s,
+                    self._agency_id,
+                    kind,
+                    year,
+                    series,
+                    fields["doc_type"],
+                    now,
+                    self.actor,
+                    qppl=qppl,
                 )
                 _require_numbering_right(s, self.desk_id, reg)
+                late = kind == "incoming" and numbering.check_arrival_order(
+                    fields["received_at"], numbering_queries.last_arrival(s, reg.id), late_reason
+                )
+                if late:
+                    fields["notes"] = numbering.late_note(late_reason, fields["notes"])
                 number = s.execute(
                     update(Register)
                     .where(Register.id == reg.id)
@@ -446,8 +500,14 @@ class Workspace:
                 if kind == "outgoing":
                     agency = s.get_one(Agency, self._agency_id)
                     reference = compose_reference(
-                        number, fields["doc_type"], agency.code, fields["unit_code"]
+                        number,
+                        fields["doc_type"],
+                        agency.code,
+                        fields["unit_code"],
+                        year=year,
+                        qppl=reg.series == numbering.QPPL_SERIES,
                     )
+                    numbering_queries.refuse_taken_reference(s, year, reference)
                     from clerk_app.text import reference_key
 
                     fields.update(
@@ -469,9 +529,16 @@ class Workspace:
                     **fields,
                 )
                 s.add(doc)
-                s.flush()
+                try:
+                    s.flush()
+                except IntegrityError as exc:
+                    if numbering_queries.is_reference_conflict(exc):
+                        raise errors.DuplicateReference(fields["reference"], year) from exc
+                    raise
                 files = self._add_file_rows(s, doc.id, prepared, now)
                 details = document_fields(doc) | {"register": reg.series, "files": files}
+                if late:
+                    details["late_reason"] = late_reason
                 self._log(s, f"register_{kind}", "document", doc.id, details, at=now)
                 # The text already inside attached PDFs (typed, or a scan's OCR layer) is kept
                 # and indexed in the same transaction: one commit, one index row.
@@ -536,7 +603,7 @@ class Workspace:
 
     def correct(self, document_id: str, changes: dict[str, object], reason: str) -> Change:
         """A correction is a new audited entry with the old and new values; the number stays."""
-        why = nfc(reason)
+        why = registration_text(reason, "reason")
         if not why:
             raise errors.MissingField("reason")
         with self._write() as s:
@@ -560,7 +627,7 @@ class Workspace:
 
     def cancel(self, document_id: str, reason: str) -> Change:
         """Cancel a registration; its number stays consumed and is never issued again."""
-        why = nfc(reason)
+        why = registration_text(reason, "reason")
         if not why:
             raise errors.MissingField("reason")
         with self._write() as s:
@@ -1211,8 +1278,15 @@ def _pick_register(
     doc_type: str,
     now: datetime,
     actor: str,
+    *,
+    qppl: bool = False,
 ) -> Register:
     _open_registers(s, agency_id, year, now, actor)
+    reserved = numbering.reserved_series_for(doc_type, qppl) if kind == "outgoing" else None
+    if series and kind == "outgoing":
+        numbering.check_series_choice(series, doc_type, qppl)
+    if reserved is not None:
+        return _reserved_register(s, agency_id, year, reserved, now, actor)
     candidates = (
         s.execute(
             select(Register).where(
@@ -1229,12 +1303,47 @@ def _pick_register(
         raise errors.InvalidValue("series", series, "một sổ văn bản đi đã mở trong năm")
     if kind == "outgoing":
         for reg in candidates:
+            # The QPPL and copy series take documents by their property, never by type alone.
+            if reg.series in numbering.RESERVED_SERIES:
+                continue
             if reg.doc_types and doc_type in reg.doc_types:
                 return reg
     for reg in candidates:
         if reg.series == DEFAULT_SERIES:
             return reg
     raise errors.NoRegister(kind, year)
+
+
+def _reserved_register(
+    s: Session, agency_id: str, year: int, series: str, now: datetime, actor: str
+) -> Register:
+    """The year's QPPL or copy series, opened (and audited) the first time it numbers."""
+    reg = s.execute(
+        select(Register).where(
+            Register.agency_id == agency_id,
+            Register.kind == "outgoing",
+            Register.year == year,
+            Register.series == series,
+        )
+    ).scalar_one_or_none()
+    if reg is not None:
+        return reg
+    reg = Register(
+        id=new_id(),
+        agency_id=agency_id,
+        kind="outgoing",
+        year=year,
+        series=series,
+        name=numbering.SERIES_NAMES[series],
+        doc_types=None,
+        last_number=0,
+        opened_at=now,
+    )
+    s.add(reg)
+    s.flush()
+    station = s.execute(select(DeskState.station)).scalar_one()
+    _record(s, now, actor, station, "open_register", "register", reg.id, _register_details(reg))
+    return reg
 
 
 def _register_info(reg: Register) -> RegisterInfo:

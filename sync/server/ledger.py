@@ -467,7 +467,7 @@ def _number(s: Session, agency: Agency, counter: RegisterCounter, doc: ServerDoc
     data = dict(doc.data)
     data["number"] = doc.number
     if counter.kind == "outgoing":
-        from clerk_app.registration import compose_reference
+        from clerk_app.numbering import compose_reference
         from clerk_app.text import reference_key
 
         data["reference"] = compose_reference(
