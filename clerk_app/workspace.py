@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import literal_column, select, text, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from clerk_app import errors, numbering
@@ -46,7 +46,13 @@ from clerk_app.registration import (
 )
 from clerk_app.registration import free_text as registration_text
 from clerk_app.storage import numbering_queries, search_index
-from clerk_app.storage.database import DB_FILENAME, Database, Maintenance, refuse_network_share
+from clerk_app.storage.database import (
+    DB_FILENAME,
+    Database,
+    Maintenance,
+    refuse_network_share,
+    storage_error,
+)
 from clerk_app.storage.journal import append_audit, append_outbox, canonical_json, verify_chain
 from clerk_app.storage.models import (
     Agency,
@@ -222,8 +228,12 @@ class Workspace:
         refuse_network_share(path)
         db = Database(db_path)
         try:
-            db.migrate()
-            return cls(path, db, actor or _current_user(), clock or system_clock)
+            try:
+                db.migrate()
+                db.check()
+                return cls(path, db, actor or _current_user(), clock or system_clock)
+            except DBAPIError as exc:
+                raise storage_error(exc, db_path) from exc
         except BaseException:
             db.close()
             raise
@@ -1119,18 +1129,19 @@ class _guarded:
 
     def __init__(self, db: Database) -> None:
         self._cm = db.write()
+        self._path = db.path
 
     def __enter__(self) -> Session:
         try:
             return self._cm.__enter__()
         except OperationalError as exc:
-            raise errors.StorageFailed(str(exc.orig)) from exc
+            raise storage_error(exc, self._path) from exc
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool | None:
         try:
             return self._cm.__exit__(exc_type, exc, tb)
         except OperationalError as err:
-            raise errors.StorageFailed(str(err.orig)) from err
+            raise storage_error(err, self._path) from err
 
 
 def _text_layers(prepared: Sequence[PreparedFile]) -> list[tuple[PreparedFile, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from clerk_app import errors
@@ -88,6 +90,8 @@ def refuse_network_share(data_dir: Path, mounts_text: str | None = None) -> None
 # SQLite's own checkpoint, which would otherwise run inside a registration's COMMIT every
 # 1,000 pages, is kept only as a backstop for processes that never idle (scripts, bulk loads).
 DESK_AUTOCHECKPOINT_PAGES = 10_000
+# How long a desk waits for another process's write lock before telling the clerk it is locked.
+BUSY_TIMEOUT_MS = 10_000
 
 
 def sqlite_pragmas(
@@ -130,7 +134,11 @@ def make_engine(db_path: Path, synchronous: str = "FULL") -> Engine:
     event.listen(
         engine,
         "connect",
-        sqlite_pragmas(synchronous, autocheckpoint_pages=DESK_AUTOCHECKPOINT_PAGES),
+        sqlite_pragmas(
+            synchronous,
+            busy_timeout_ms=BUSY_TIMEOUT_MS,
+            autocheckpoint_pages=DESK_AUTOCHECKPOINT_PAGES,
+        ),
     )
     event.listen(engine, "begin", begin_sqlite)
     return engine
@@ -191,6 +199,33 @@ class Database:
             busy, log, done = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         return Maintenance(wal_frames=int(log), checkpointed=int(done), busy=bool(busy))
 
+    def check(self) -> None:
+        """When the desk opens: the file is whole (PRAGMA quick_check), and writable now.
+
+        A damaged, truncated, locked or read-only database raises its typed error here, so the
+        clerk reads what to do before working, rather than a failure at the first registration.
+        """
+        # Under WAL a write lands in the -wal file first, so a read-only database file would
+        # only fail at the checkpoint, long after the clerk was told the number was issued.
+        for needed in (self.path, self.path.parent):
+            if needed.exists() and not os.access(needed, os.W_OK):
+                raise errors.DatabaseReadOnly(str(self.path))
+        try:
+            with self.engine.connect() as conn:
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                problems = [str(r[0]) for r in raw.execute("PRAGMA quick_check(5)").fetchall()]
+                if problems != ["ok"]:
+                    raise errors.DatabaseDamaged(str(self.path), "; ".join(problems)[:300])
+                # Takes and frees the write lock: a read-only file or another program holding
+                # the database fails here, with nothing written.
+                raw.execute("BEGIN IMMEDIATE")
+                raw.execute("ROLLBACK")
+        except DBAPIError as exc:
+            raise storage_error(exc, self.path) from exc
+        except sqlite3.Error as exc:
+            raise storage_error(exc, self.path) from exc
+
     @contextmanager
     def read(self) -> Iterator[Session]:
         with Session(bind=self.engine, expire_on_commit=False) as session, session.begin():
@@ -226,6 +261,20 @@ class Database:
         with self.engine.begin() as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
+
+
+def storage_error(exc: BaseException, path: Path) -> errors.ClerkError:
+    """The typed error for an SQLite failure: damaged, locked, read-only, or a disk failure."""
+    orig = getattr(exc, "orig", None) or exc
+    detail = str(orig)
+    lowered = detail.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return errors.DatabaseLocked(str(path))
+    if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
+        return errors.DatabaseReadOnly(str(path))
+    if "malformed" in lowered or "not a database" in lowered or "corrupt" in lowered:
+        return errors.DatabaseDamaged(str(path), detail)
+    return errors.StorageFailed(detail)
 
 
 def alembic_config(engine: Engine) -> Any:
