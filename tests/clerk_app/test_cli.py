@@ -214,20 +214,9 @@ def test_output_is_utf8_even_when_the_locale_is_a_windows_code_page(tmp_path: Pa
 
     env = {**os.environ, "PYTHONIOENCODING": "cp1252", "PYTHONUTF8": "0"}
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "clerk_app",
-            "--data-dir",
-            str(tmp_path / "d"),
-            "init",
-            "--agency-name",
-            "Ủy ban nhân dân xã Đông Hòa",
-            "--agency-code",
-            "UBND",
-        ],
-        capture_output=True,
-        env=env,
+        [sys.executable, "-m", "clerk_app", "--data-dir", str(tmp_path / "d"), "init",
+         "--agency-name", "Ủy ban nhân dân xã Đông Hòa", "--agency-code", "UBND"],
+        capture_output=True, env=env,
     )
     assert done.returncode == 0, done.stderr
     assert "Đã khởi tạo" in done.stdout.decode("utf-8")

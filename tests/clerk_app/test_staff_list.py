@@ -33,9 +33,7 @@ def _csv(tmp_path: Path, text: str, encoding: str = "utf-8") -> Path:
 
 
 def test_columns_in_any_order_and_case_without_accents(tmp_path: Path) -> None:
-    path = _csv(
-        tmp_path, "chuc vu,HO VA TEN,ten don vi,Ma don vi\nKế toán,Đỗ Thị Hoa,Phòng Tài chính,tc\n"
-    )
+    path = _csv(tmp_path, "chuc vu,HO VA TEN,ten don vi,Ma don vi\nKế toán,Đỗ Thị Hoa,Phòng Tài chính,tc\n")
     plan = plan_import(path, [], [])
     assert plan.units == (("TC", "Phòng Tài chính"),)
     assert plan.people == (("Đỗ Thị Hoa", "TC", "Kế toán"),)

@@ -27,18 +27,7 @@ def dll(bits: int, exports: list[str], *, name: str = "driver.dll", dll_flag: bo
     dll_name_rva = strings_at + len(strings)
     strings += name.encode("ascii") + b"\0"
     section = struct.pack(
-        "<IIHHIIIIIII",
-        0,
-        0,
-        0,
-        0,
-        dll_name_rva,
-        1,
-        count,
-        count,
-        functions_at,
-        names_at,
-        ordinals_at,
+        "<IIHHIIIIIII", 0, 0, 0, 0, dll_name_rva, 1, count, count, functions_at, names_at, ordinals_at
     )
     section += b"".join(struct.pack("<I", 0x2000 + i) for i in range(count))
     section += b"".join(struct.pack("<I", r) for r in name_rvas)
@@ -56,9 +45,7 @@ def dll(bits: int, exports: list[str], *, name: str = "driver.dll", dll_flag: bo
     struct.pack_into("<II", optional, count_at + 4, rva, len(section) if exports else 0)
     if not exports:
         struct.pack_into("<II", optional, count_at + 4, 0, 0)
-    header = struct.pack(
-        "<8sIIIIIIHHI", b".edata", len(section), rva, len(section), raw_at, 0, 0, 0, 0, 0x40000040
-    )
+    header = struct.pack("<8sIIIIIIHHI", b".edata", len(section), rva, len(section), raw_at, 0, 0, 0, 0, 0x40000040)
     image = dos + b"PE\0\0" + coff + bytes(optional) + header
     image += b"\0" * (raw_at - len(image))
     return image + section

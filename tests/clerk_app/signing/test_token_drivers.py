@@ -102,12 +102,7 @@ def test_detection_in_system_folders_names_the_ca_and_flags_the_wrong_bitness(
     (syswow64 / "viettel-ca_v6.dll").write_bytes(dll(32, PKCS11))
     found = token_drivers.find_drivers("win32", [system32, syswow64], bits=64)
     by_file = {d.path.name: d for d in found}
-    assert set(by_file) == {
-        "vnpt-ca_csp11.dll",
-        "BkavCA.dll",
-        "bcy_token_p11.dll",
-        "viettel-ca_v6.dll",
-    }
+    assert set(by_file) == {"vnpt-ca_csp11.dll", "BkavCA.dll", "bcy_token_p11.dll", "viettel-ca_v6.dll"}
     assert by_file["vnpt-ca_csp11.dll"].name == "VNPT-CA" and by_file["vnpt-ca_csp11.dll"].usable
     assert by_file["BkavCA.dll"].name == "BKAV-CA"
     assert by_file["bcy_token_p11.dll"].name.startswith("Trình điều khiển khác")
@@ -124,21 +119,8 @@ def test_detection_in_system_folders_names_the_ca_and_flags_the_wrong_bitness(
 
 def test_every_listed_ca_has_a_preset() -> None:
     names = " ".join(p.name for p in token_drivers.PRESETS)
-    for ca in (
-        "VNPT",
-        "Viettel",
-        "BKAV",
-        "FPT",
-        "CA2",
-        "Vina-CA",
-        "SafeNet",
-        "ePass2003",
-        "Ban Cơ yếu",
-        "Safe-CA",
-        "EFY",
-        "NewCA",
-        "MISA",
-    ):
+    for ca in ("VNPT", "Viettel", "BKAV", "FPT", "CA2", "Vina-CA", "SafeNet", "ePass2003",
+               "Ban Cơ yếu", "Safe-CA", "EFY", "NewCA", "MISA"):
         assert ca in names, ca
 
 
