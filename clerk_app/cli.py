@@ -376,8 +376,11 @@ def cmd_pending(args: argparse.Namespace) -> Any:
 def cmd_verify_audit(args: argparse.Namespace) -> Any:
     with _open(args) as ws:
         check = ws.verify_audit()
-    if not check.ok:
-        raise errors.AuditChainBroken(check.first_bad_seq or 0)
+    if check.first_bad_seq is not None:
+        raise errors.AuditChainBroken(check.first_bad_seq)
+    if check.unaccounted:
+        doc_id, number, year, problem = check.unaccounted[0]
+        raise errors.AuditMissing(doc_id, number, year, problem)
     return {"entries": check.entries, "ok": True}, f"Nhật ký nguyên vẹn: {check.entries} bản ghi."
 
 

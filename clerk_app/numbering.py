@@ -107,6 +107,14 @@ def check_arrival_order(
     return True
 
 
+def received_now(received_at: datetime, last: tuple[int, datetime | None] | None) -> datetime:
+    """An arrival timed "now" whose clock was read before another process's registration took
+    the write lock: it was received after that one, so it is filed at the same instant."""
+    if last is None or last[1] is None or received_at >= last[1]:
+        return received_at
+    return last[1]
+
+
 def late_note(reason: str, notes: str) -> str:
     """The Ghi chú of a late registration: the fact and its reason first, the clerk's notes after."""
     from clerk_app.messages import LATE_REGISTRATION_NOTE

@@ -192,3 +192,5 @@ class AuditCheck:
     entries: int
     ok: bool
     first_bad_seq: int | None = None
+    # Documents the entries do not account for: (id, number, year, problem); see journal.py.
+    unaccounted: tuple[tuple[str, int, int, str], ...] = ()

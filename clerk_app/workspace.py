@@ -53,7 +53,13 @@ from clerk_app.storage.database import (
     refuse_network_share,
     storage_error,
 )
-from clerk_app.storage.journal import append_audit, append_outbox, canonical_json, verify_chain
+from clerk_app.storage.journal import (
+    append_audit,
+    append_outbox,
+    canonical_json,
+    documents_missing_entries,
+    verify_chain,
+)
 from clerk_app.storage.models import (
     Agency,
     AuditEntry,
@@ -437,7 +443,14 @@ class Workspace:
         year = vietnam_date(fields["received_at"]).year
         late_reason = registration_text(draft.late_reason, "late_reason")
         return self._register(
-            "incoming", year, None, fields, prepared, now, late_reason=late_reason
+            "incoming",
+            year,
+            None,
+            fields,
+            prepared,
+            now,
+            late_reason=late_reason,
+            timed_now=draft.received_at is None,
         )
 
     def register_outgoing(self, draft: OutgoingDraft) -> Registered:
@@ -472,6 +485,7 @@ class Workspace:
         *,
         qppl: bool = False,
         late_reason: str = "",
+        timed_now: bool = False,
     ) -> Registered:
         texts = _text_layers(prepared)
         blobs = self._put_files(prepared)
@@ -496,9 +510,12 @@ class Workspace:
                     qppl=qppl,
                 )
                 _require_numbering_right(s, self.desk_id, reg)
-                late = kind == "incoming" and numbering.check_arrival_order(
-                    fields["received_at"], numbering_queries.last_arrival(s, reg.id), late_reason
-                )
+                late = False
+                if kind == "incoming":
+                    last = numbering_queries.last_arrival(s, reg.id)
+                    if timed_now:
+                        fields["received_at"] = numbering.received_now(fields["received_at"], last)
+                    late = numbering.check_arrival_order(fields["received_at"], last, late_reason)
                 if late:
                     fields["notes"] = numbering.late_note(late_reason, fields["notes"])
                 number = s.execute(
@@ -1067,7 +1084,13 @@ class Workspace:
     def verify_audit(self) -> AuditCheck:
         with self._db.read() as s:
             count, bad = verify_chain(s)
-        return AuditCheck(entries=count, ok=bad is None, first_bad_seq=bad)
+            unaccounted = tuple(documents_missing_entries(s))
+        return AuditCheck(
+            entries=count,
+            ok=bad is None and not unaccounted,
+            first_bad_seq=bad,
+            unaccounted=unaccounted,
+        )
 
     def writes_since_maintenance(self) -> int:
         """Write transactions committed since the last idle-time maintenance."""
