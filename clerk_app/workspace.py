@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from clerk_app import errors, numbering
 from clerk_app.clock import Clock, iso, system_clock, to_vietnam, vietnam_date
+from clerk_app.files import pending
 from clerk_app.files.intake import PreparedFile, prepare_all
 from clerk_app.files.store import ContentStore, StoredBlob
 from clerk_app.numbering import compose_reference
@@ -78,6 +79,7 @@ APP_NAME = "clerk-desk"
 DERIVED_ROLES = {"stamped": "file_stamped", "signed": "file_signed"}
 # Text read from a scan: kept as a file of its own so the scan stays untouched.
 OCR_ROLE = "ocr_text"
+PENDING_DIR = "pending"  # notes of registrations whose transaction has not ended
 TEXT_LAYER_LIMIT = 200_000  # characters of a PDF's own text indexed; enough for any letter
 DEFAULT_SERIES = numbering.DEFAULT_SERIES
 REGISTER_NAMES = {"incoming": "Sổ đăng ký văn bản đến", "outgoing": "Sổ đăng ký văn bản đi"}
@@ -488,6 +490,41 @@ class Workspace:
         timed_now: bool = False,
     ) -> Registered:
         texts = _text_layers(prepared)
+        # Noted before the first blob is stored: a crash before the commit leaves the note,
+        # and idle-time upkeep removes what it names (maintain).
+        hashes = _blob_hashes(prepared, texts)
+        intent = pending.note(self.data_dir / PENDING_DIR, hashes) if hashes else None
+        try:
+            return self._register_noted(
+                kind,
+                year,
+                series,
+                fields,
+                prepared,
+                texts,
+                now,
+                qppl=qppl,
+                late_reason=late_reason,
+                timed_now=timed_now,
+            )
+        finally:
+            if intent is not None:
+                intent.done()
+
+    def _register_noted(
+        self,
+        kind: Direction,
+        year: int,
+        series: str | None,
+        fields: dict[str, Any],
+        prepared: list[PreparedFile],
+        texts: list[tuple[PreparedFile, str]],
+        now: datetime,
+        *,
+        qppl: bool,
+        late_reason: str,
+        timed_now: bool,
+    ) -> Registered:
         blobs = self._put_files(prepared)
         try:
             text_blobs = [self._store.put(body.encode("utf-8")) for _p, body in texts]
@@ -1096,12 +1133,25 @@ class Workspace:
         """Write transactions committed since the last idle-time maintenance."""
         return self._db.writes_since_maintenance
 
-    def maintain(self) -> Maintenance:
-        """Idle-time upkeep of the desk database (index merge, WAL checkpoint); see Database."""
+    def maintain(self, orphan_age_s: float = pending.STALE_AFTER_S) -> Maintenance:
+        """Idle-time upkeep: index merge and WAL checkpoint (see Database), then the blobs of
+        registrations that never committed (files/pending.py)."""
         try:
-            return self._db.maintain()
+            done = self._db.maintain()
         except OperationalError as exc:
             raise errors.StorageFailed(str(exc.orig)) from exc
+        removed = pending.sweep(
+            self.data_dir / PENDING_DIR, self._store, self._referenced, older_than_s=orphan_age_s
+        )
+        return replace(done, orphans_removed=removed)
+
+    def _referenced(self, hashes: list[str]) -> set[str]:
+        with self._db.read() as s:
+            return set(
+                s.execute(
+                    select(DocumentFile.sha256).where(DocumentFile.sha256.in_(hashes))
+                ).scalars()
+            )
 
     def outbox_pending(self) -> int:
         from clerk_app.storage.journal import pending_outbox_count
@@ -1182,6 +1232,18 @@ def _text_layers(prepared: Sequence[PreparedFile]) -> list[tuple[PreparedFile, s
             continue
         if body.strip():
             found.append((p, body.strip()))
+    return found
+
+
+def _blob_hashes(
+    prepared: Sequence[PreparedFile], texts: Sequence[tuple[PreparedFile, str]]
+) -> list[str]:
+    """Every blob a registration stores: originals, renditions, the text of PDFs' text layers."""
+    import hashlib
+
+    found = [p.sha256 for p in prepared]
+    found += [p.rendition_sha256 for p in prepared if p.rendition_sha256 is not None]
+    found += [hashlib.sha256(body.encode("utf-8")).hexdigest() for _p, body in texts]
     return found
 
 

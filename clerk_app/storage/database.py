@@ -151,6 +151,7 @@ class Maintenance:
     wal_frames: int
     checkpointed: int
     busy: bool
+    orphans_removed: int = 0  # blobs of registrations that never committed (files/pending.py)
 
 
 class Database:
