@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date, datetime
+from pathlib import Path
 
+import pymupdf
 import pytest
 from sqlalchemy.exc import IntegrityError
 
@@ -187,3 +189,22 @@ def test_an_outgoing_date_in_a_closed_year_is_refused(workspace: Workspace) -> N
     assert "2025" in one_line(caught.value)
     assert counts(workspace) == before
     assert workspace.register_outgoing(outgoing()).document.summary.year == 2026
+
+
+def test_the_printed_register_shows_the_late_registration_in_ghi_chu(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    from clerk_app.printing.register_pdf import print_register
+
+    workspace.register_incoming(incoming(received_at=datetime(2026, 3, 9, 10, 0, tzinfo=VIETNAM)))
+    workspace.register_incoming(
+        incoming(
+            reference="9/SNV",
+            received_at=datetime(2026, 3, 9, 9, 0, tzinfo=VIETNAM),
+            late_reason="Thư để lẫn",
+        )
+    )
+    printed = print_register(workspace, "incoming", 2026, tmp_path / "so-den.pdf")
+    with pymupdf.open(printed.path) as pdf:
+        body = " ".join(" ".join(page.get_text().split()) for page in pdf)
+    assert "Đăng ký muộn: Thư để lẫn" in body
