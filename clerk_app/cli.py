@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from sqlalchemy.exc import DBAPIError
+
 from clerk_app import errors
 from clerk_app.clock import iso
 from clerk_app.messages import describe
@@ -574,7 +576,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        data, text_out = args.handler(args)
+        try:
+            data, text_out = args.handler(args)
+        except DBAPIError as failure:
+            # The database failed under a command (pages damaged after the opening check, a
+            # lock held past the timeout): the same one line as at opening, no traceback.
+            from clerk_app.storage.database import DB_FILENAME, storage_error
+            from clerk_app.workspace import default_data_dir
+
+            db_path = (getattr(args, "data_dir", None) or default_data_dir()) / DB_FILENAME
+            raise storage_error(failure, db_path) from failure
     except errors.ClerkError as exc:
         message = describe(exc)
         print(f"Lỗi: {message.one_line()}", file=sys.stderr)

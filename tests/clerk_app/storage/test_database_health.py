@@ -74,13 +74,17 @@ def test_a_database_with_a_broken_header_is_named_damaged(
     assert "sao lưu" in refused(filled, capsys)
 
 
-def test_damaged_pages_are_found_when_the_desk_opens(filled: Path) -> None:
-    db = filled / DB_FILENAME
+def damage_pages(db: Path) -> None:
+    """Overwrite part of every other page after the first three, as a failing disk would."""
     data = bytearray(db.read_bytes())
     page = 4096
     for offset in range(3 * page, len(data), 2 * page):
         data[offset + 100 : offset + 400] = bytes(range(256)) + bytes(44)
     db.write_bytes(bytes(data))
+
+
+def test_damaged_pages_are_found_when_the_desk_opens(filled: Path) -> None:
+    damage_pages(filled / DB_FILENAME)
     with pytest.raises(errors.DatabaseDamaged):
         Workspace.open(filled)  # found by quick_check, before any search touches those pages
 
@@ -120,3 +124,14 @@ def test_a_read_only_database_is_named_read_only(
     with pytest.raises(errors.DatabaseReadOnly):
         Workspace.open(immutable)
     assert "quyền ghi" in refused(immutable, capsys)
+
+
+def test_damage_met_in_the_middle_of_a_command_is_one_line_too(
+    filled: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    damage_pages(filled / DB_FILENAME)
+    # As if the pages broke after the desk was opened and checked.
+    monkeypatch.setattr(database.Database, "check", lambda self: None)
+    assert main(["--data-dir", str(filled), "search", "văn thư", "--limit", "500"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and "bị hỏng" in err
