@@ -206,3 +206,51 @@ def test_the_printed_register_shows_the_late_registration_in_ghi_chu(
     with pymupdf.open(printed.path) as pdf:
         body = " ".join(" ".join(page.get_text().split()) for page in pdf)
     assert "Đăng ký muộn: Thư để lẫn" in body
+
+
+def test_the_command_line_takes_qppl_late_reason_and_closes_a_year(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from clerk_app.cli import main
+
+    base = ["--data-dir", str(workspace.data_dir)]
+    outgoing_args = ["--doc-type", "Quyết định", "--subject", "Ban hành Quy chế"]
+    outgoing_args += ["--signer", "Nguyễn Văn Hùng", "--recipients", "Như Điều 3"]
+    assert main([*base, "register-outgoing", *outgoing_args, "--qppl", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["reference"].endswith("/2026/QĐ-UBND")
+    incoming_args = ["--issuer", "Sở Nội vụ", "--doc-type", "Công văn", "--subject", "Về việc"]
+    assert (
+        main(
+            [
+                *base,
+                "register-incoming",
+                *incoming_args,
+                "--reference",
+                "1/SNV",
+                "--received-at",
+                "2026-03-09T10:00:00+07:00",
+            ]
+        )
+        == 0
+    )
+    late = [
+        *base,
+        "register-incoming",
+        *incoming_args,
+        "--reference",
+        "2/SNV",
+        "--received-at",
+        "2026-03-09T09:00:00+07:00",
+    ]
+    capsys.readouterr()
+    assert main(late) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert main([*late, "--late-reason", "Thư để lẫn", "--json"]) == 0
+    assert "Thư để lẫn" in json.loads(capsys.readouterr().out)["fields"]["notes"]
+    workspace.open_year(2025)
+    assert main([*base, "close-year", "--year", "2025"]) == 0
+    capsys.readouterr()
+    assert main([*base, "register-outgoing", *outgoing_args, "--date", "2025-12-31"]) == 2
+    assert "khóa sổ" in capsys.readouterr().err
