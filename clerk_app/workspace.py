@@ -237,8 +237,8 @@ class Workspace:
         db = Database(db_path)
         try:
             try:
-                db.migrate()
                 db.check()
+                db.migrate()
                 return cls(path, db, actor or _current_user(), clock or system_clock)
             except DBAPIError as exc:
                 raise storage_error(exc, db_path) from exc
@@ -1119,6 +1119,8 @@ class Workspace:
         return self._store.path(sha256)
 
     def verify_audit(self) -> AuditCheck:
+        # The full page check a large database skips at opening (Database.check).
+        self._db.check(full=True)
         with self._db.read() as s:
             count, bad = verify_chain(s)
             unaccounted = tuple(documents_missing_entries(s))

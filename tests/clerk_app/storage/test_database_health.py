@@ -135,3 +135,28 @@ def test_damage_met_in_the_middle_of_a_command_is_one_line_too(
     assert main(["--data-dir", str(filled), "search", "văn thư", "--limit", "500"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err and "bị hỏng" in err
+
+
+def test_a_large_desk_is_checked_by_its_header_at_opening_and_fully_by_verify_audit(
+    filled: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database, "FULL_CHECK_MAX_BYTES", 0)  # as if it held a million documents
+    intact = filled.parent / "intact"
+    shutil.copytree(filled, intact)
+    db = filled / DB_FILENAME
+    data = bytearray(db.read_bytes())
+    for page_start in range(len(data) - 3 * 4096, len(data), 4096):  # the last three pages
+        data[page_start : page_start + 4096] = bytes(range(256)) * 16
+    db.write_bytes(bytes(data))
+    # Pages damaged deep inside: not read at opening (that would take seconds per 100,000
+    # documents), found by the full check of verify-audit.
+    Workspace.open(filled).close()
+    assert main(["--data-dir", str(filled), "verify-audit"]) == 2
+    assert "bị hỏng" in capsys.readouterr().err
+    # A file cut short is seen from its header at every opening.
+    db = intact / DB_FILENAME
+    with db.open("r+b") as fh:
+        fh.truncate(db.stat().st_size - 4096)
+    with pytest.raises(errors.DatabaseDamaged) as caught:
+        Workspace.open(intact)
+    assert "truncated" in caught.value.detail
