@@ -38,9 +38,10 @@ def desk_at_0004_with_a_duplicate(workspace: Workspace) -> tuple[Path, list[str]
     con = sqlite3.connect(data_dir / DB_FILENAME)
     with con:
         assert con.execute("SELECT version_num FROM alembic_version").fetchone() == ("0004",)
-        # What the add-series bug made: the second series' decision repeating the first's 01.
+        # What the add-series bug made: the second series' decision repeating the first's 01,
+        # here typed with an en dash, which the key of its day did not fold.
         con.execute(
-            "UPDATE document SET reference = '01/QĐ-UBND', reference_key = '1/QD-UBND'"
+            "UPDATE document SET reference = '01/QĐ\u2013UBND', reference_key = '1/QD\u2013UBND'"
             " WHERE id = ?",
             (ids[1],),
         )
