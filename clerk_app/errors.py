@@ -119,6 +119,63 @@ class NoRegister(ClerkError):
     year: int
 
 
+# --- numbering (clerk_app/numbering.py) ------------------------------------------------------
+
+
+@dataclass(eq=False)
+class QpplTypeRefused(ClerkError):
+    """Only some types can be legal-normative (QPPL); a copy never is."""
+
+    doc_type: str
+
+
+@dataclass(eq=False)
+class SeriesRefused(ClerkError):
+    """The series named does not fit the document: copies and QPPL have series of their own."""
+
+    series: str
+    doc_type: str
+    required: str  # the series the document belongs to; "" when any but `series`
+
+
+@dataclass(eq=False)
+class DuplicateReference(ClerkError):
+    """A live outgoing document of the year already has this số và ký hiệu."""
+
+    reference: str
+    year: int
+
+
+@dataclass(eq=False)
+class ArrivalOutOfOrder(ClerkError):
+    """Arrival numbers follow the order of receipt; an earlier time needs a late registration."""
+
+    received_at: str
+    last_number: int
+    last_received_at: str
+
+
+@dataclass(eq=False)
+class RegisterClosed(ClerkError):
+    kind: str
+    year: int
+
+
+@dataclass(eq=False)
+class ForbiddenCharacter(ClerkError):
+    """A control or bidirectional-override character, which hides or reorders what is shown."""
+
+    field: str
+    codepoint: str  # `U+202E`
+
+
+@dataclass(eq=False)
+class DateTooEarly(ClerkError):
+    field: str
+    value: str
+    earliest: str
+
+
 @dataclass(eq=False)
 class NotInitialised(ClerkError):
     data_dir: str
@@ -138,6 +195,36 @@ class NetworkShareRefused(ClerkError):
 @dataclass(eq=False)
 class DatabaseNewerThanApp(ClerkError):
     revision: str
+
+
+@dataclass(eq=False)
+class DatabaseDamaged(ClerkError):
+    """The database file is corrupt or truncated (SQLite's quick_check or its open failed)."""
+
+    path: str
+    detail: str = ""
+
+
+@dataclass(eq=False)
+class DatabaseLocked(ClerkError):
+    """Another program holds the database's write lock past the busy timeout."""
+
+    path: str
+
+
+@dataclass(eq=False)
+class DatabaseReadOnly(ClerkError):
+    path: str
+
+
+@dataclass(eq=False)
+class AuditMissing(ClerkError):
+    """A document's row and its audit entries disagree: entries were removed or never written."""
+
+    document_id: str
+    number: int
+    year: int
+    problem: str  # "no_registration_entry" | "revision_ahead"
 
 
 @dataclass(eq=False)

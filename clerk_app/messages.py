@@ -27,6 +27,9 @@ EXCHANGE_REFUSALS = {
     "not-valid": "Văn bản điện tử không đủ giá trị pháp lý",
 }
 
+# What the register's Ghi chú says of an arrival registered after one received later.
+LATE_REGISTRATION_NOTE = "Đăng ký muộn: {}"
+
 FIELD_NAMES = {
     "issuer": "Tác giả (cơ quan ban hành)",
     "reference": "Số và ký hiệu",
@@ -50,6 +53,7 @@ FIELD_NAMES = {
     "code": "Mã",
     "name": "Tên",
     "reason": "Lý do",
+    "late_reason": "Lý do đăng ký muộn",
     "year": "Năm",
     "number": "Số",
     "query": "Từ khóa tìm kiếm",
@@ -189,6 +193,56 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
     ),
     e.NoRegister: lambda x: Message(
         f"Chưa mở sổ {_kind(x.kind)} năm {x.year}.", "Mở sổ cho năm này trước khi đăng ký."
+    ),
+    e.QpplTypeRefused: lambda x: Message(
+        f"«{x.doc_type}» không thể là văn bản quy phạm pháp luật.",
+        "Bỏ dấu chọn «Văn bản QPPL»; chỉ Nghị quyết và Quyết định mới có thể là văn bản QPPL.",
+    ),
+    e.SeriesRefused: lambda x: Message(
+        f"Không cấp số «{x.doc_type}» trong sổ «{x.series}».",
+        f"Để trống ô sổ hoặc chọn sổ «{x.required}»."
+        if x.required
+        else "Để trống ô sổ: bản sao và văn bản QPPL có sổ riêng, văn bản khác dùng sổ chung.",
+    ),
+    e.DuplicateReference: lambda x: Message(
+        f"Số và ký hiệu «{x.reference}» đã cấp cho một văn bản đi khác năm {x.year}; "
+        "không có gì được ghi.",
+        "Kiểm tra các sổ văn bản đi của năm (một loại văn bản chỉ cấp số trong một sổ); "
+        "báo quản trị nếu một sổ riêng trùng số với sổ chung.",
+    ),
+    e.ArrivalOutOfOrder: lambda x: Message(
+        f"Thời điểm đến {x.received_at} sớm hơn văn bản số đến {x.last_number} "
+        f"({x.last_received_at}); số đến phải theo thứ tự nhận.",
+        "Kiểm tra lại giờ đến, hoặc ghi là đăng ký muộn kèm lý do "
+        "(ô «Lý do đăng ký muộn», clerk … --late-reason).",
+    ),
+    e.RegisterClosed: lambda x: Message(
+        f"Sổ {_kind(x.kind)} năm {x.year} đã khóa sổ; không cấp thêm số trong năm đó.",
+        "Kiểm tra lại ngày văn bản; văn bản mới dùng sổ của năm đang mở.",
+    ),
+    e.ForbiddenCharacter: lambda x: Message(
+        f"Trường «{field_name(x.field)}» có ký tự điều khiển ẩn ({x.codepoint}).",
+        "Gõ lại nội dung trường này thay vì dán từ nơi khác.",
+    ),
+    e.DateTooEarly: lambda x: Message(
+        f"Ngày «{x.value}» ở trường «{field_name(x.field)}» trước {_dmy(x.earliest)}.",
+        "Kiểm tra lại năm trên văn bản (gõ đủ bốn chữ số).",
+    ),
+    e.DatabaseDamaged: lambda x: Message(
+        f"Cơ sở dữ liệu «{x.path}» bị hỏng hoặc không đầy đủ.",
+        "Đóng phần mềm, chép lại tệp từ bản sao lưu gần nhất và báo quản trị hệ thống.",
+    ),
+    e.DatabaseLocked: lambda x: Message(
+        f"Cơ sở dữ liệu «{x.path}» đang bị một chương trình khác giữ.",
+        "Đóng cửa sổ bàn văn thư hay lệnh clerk khác đang chạy rồi thử lại.",
+    ),
+    e.DatabaseReadOnly: lambda x: Message(
+        f"Không ghi được vào cơ sở dữ liệu «{x.path}» (chỉ đọc).",
+        "Cấp quyền ghi cho thư mục dữ liệu (hoặc bỏ thuộc tính chỉ đọc) rồi mở lại.",
+    ),
+    e.AuditMissing: lambda x: Message(
+        f"Nhật ký thay đổi thiếu bản ghi của văn bản số {x.number}/{x.year}.",
+        "Báo ngay cho quản trị hệ thống; không tiếp tục làm việc trên dữ liệu này.",
     ),
     e.NotInitialised: lambda x: Message(
         f"Thư mục dữ liệu «{x.data_dir}» chưa được khởi tạo.",

@@ -542,14 +542,30 @@ class DeskSync:
         from clerk_app.registration import outgoing_fields
 
         now = self.clock()
+        from clerk_app.numbering import reserved_series_for
+
         fields = outgoing_fields(draft, vietnam_date(now))
         fields["has_paper"] = not fields["electronic_only"]
+        # QPPL documents and copies are numbered by the server in their own series too.
+        series = draft.series or reserved_series_for(fields["doc_type"], draft.qppl)
         return self._draft(
-            "outgoing", fields["issued_on"].year, fields, prepare_all(list(draft.files)), now
+            "outgoing",
+            fields["issued_on"].year,
+            fields,
+            prepare_all(list(draft.files)),
+            now,
+            series=series,
         )
 
     def _draft(
-        self, kind: str, year: int, fields: dict[str, Any], prepared: list[Any], now: datetime
+        self,
+        kind: str,
+        year: int,
+        fields: dict[str, Any],
+        prepared: list[Any],
+        now: datetime,
+        *,
+        series: str | None = None,
     ) -> str:
         from clerk_app.storage.models import new_id
 
@@ -591,7 +607,7 @@ class DeskSync:
                 entity="draft",
                 entity_id=draft_id,
                 op=p.DRAFT_OP,
-                payload={"direction": kind, "year": year, "fields": plain, "series": None},
+                payload={"direction": kind, "year": year, "fields": plain, "series": series},
             )
         return draft_id
 

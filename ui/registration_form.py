@@ -9,12 +9,22 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
+from PySide6.QtCore import (
+    QDate,
+    QDateTime,
+    QEvent,
+    QObject,
+    QStringListModel,
+    Qt,
+    QTime,
+    Signal,
+)
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
+    QDateTimeEdit,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -34,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clerk_app.clock import vietnam_date
+from clerk_app.clock import VIETNAM, vietnam_date
 from clerk_app.errors import (
     ClerkError,
     DuplicateDocument,
@@ -42,6 +52,7 @@ from clerk_app.errors import (
     SecretDocumentRefused,
 )
 from clerk_app.messages import describe
+from clerk_app.numbering import QPPL_TYPES
 from clerk_app.records import IncomingDraft, OutgoingDraft, Registered
 from clerk_app.vocabulary import (
     DOC_TYPES,
@@ -765,12 +776,39 @@ class IncomingForm(RegistrationForm):
         if line is not None:
             line.setPlaceholderText("Chuyển cho ai (có thể để sau)")
         self.notes = self.add_row("notes", "Ghi chú", QLineEdit())
+        # A letter found in a pile, received before the last one registered: its real time of
+        # receipt and the reason, which the register's Ghi chú shows (NĐ 30 art. 22.2).
+        self.late = self.add_row(
+            "late", "Đăng ký muộn", QCheckBox("Văn bản đến trước văn bản đã đăng ký sau cùng")
+        )
+        self.received_at = self.add_row("received_at", "Thời điểm đến thực tế", QDateTimeEdit())
+        self.received_at.setDisplayFormat("HH:mm dd/MM/yyyy")
+        self.received_at.setCalendarPopup(True)
+        self.late_reason = self.add_row("late_reason", "Lý do đăng ký muộn", QLineEdit())
+        self.late_reason.setPlaceholderText("Ví dụ: thư để lẫn trong tập công văn khác")
+        self.late.toggled.connect(self._late_toggled)
+        self._late_toggled(False)
         arrival = QLabel("Ngày đến và số đến được cấp khi bấm Đăng ký.")
         arrival.setStyleSheet("color: #6c757d;")
         self.form.addRow("", arrival)
 
     def _channel_changed(self, channel: str) -> None:
         self.has_paper.setChecked(channel not in CHANNELS_WITHOUT_PAPER)
+
+    def _late_toggled(self, late: bool) -> None:
+        if late and not self.received_at.isEnabled():
+            now = datetime.now(VIETNAM)
+            self.received_at.setDateTime(
+                QDateTime(QDate(now.year, now.month, now.day), QTime(now.hour, now.minute))
+            )
+        self.received_at.setEnabled(late)
+        self.late_reason.setEnabled(late)
+
+    def _late_values(self) -> tuple[datetime | None, str]:
+        if not self.late.isChecked():
+            return None, ""
+        moment: datetime = self.received_at.dateTime().toPython()  # type: ignore[assignment]
+        return moment.replace(tzinfo=VIETNAM), _text_of(self.late_reason)
 
     def _suggest_pages(self) -> None:
         if self.pages.value() == 0 and self._file_pages:
@@ -784,6 +822,8 @@ class IncomingForm(RegistrationForm):
         _required(problems, "subject", _text_of(self.subject), "trích yếu nội dung")
         if issued is not None and "issued_on" not in problems and issued.year < 1945:
             problems["issued_on"] = "Ngày văn bản quá xa; kiểm tra lại năm."
+        if self.late.isChecked():
+            _required(problems, "late_reason", _text_of(self.late_reason), "lý do đăng ký muộn")
         return problems
 
     def make_draft(self) -> IncomingDraft:
@@ -800,6 +840,8 @@ class IncomingForm(RegistrationForm):
             source_channel=self.source_channel.currentText(),
             recipients=_text_of(self.recipients),
             notes=_text_of(self.notes),
+            received_at=self._late_values()[0],
+            late_reason=self._late_values()[1],
             files=tuple(self.files()),
         )
 
@@ -869,6 +911,8 @@ class IncomingForm(RegistrationForm):
         self.secrecy.setCurrentText(NO_SECRECY)
         self.pages.setValue(0)
         self._channel_changed(self.source_channel.currentText())
+        self.late.setChecked(False)
+        self.late_reason.clear()
 
 
 class OutgoingForm(RegistrationForm):
@@ -909,6 +953,12 @@ class OutgoingForm(RegistrationForm):
         self.recipients.setPlaceholderText("Ví dụ: Sở Tài chính; UBND các huyện, thị xã")
         self.issued_on = self.add_row("issued_on", "Ngày tháng văn bản", DateField())
         self.issued_on.set_value(today())
+        self.qppl = self.add_row(
+            "qppl",
+            "Văn bản QPPL",
+            QCheckBox("Văn bản quy phạm pháp luật (sổ riêng, số có năm: 11/2026/QĐ-UBND)"),
+        )
+        self.qppl.setEnabled(False)
         self.series = self.add_row("series", "Sổ văn bản đi", QComboBox())
         self.series.addItem("Tự động theo loại văn bản", None)
         for register in self._outgoing_registers():
@@ -940,6 +990,13 @@ class OutgoingForm(RegistrationForm):
         if row is None:
             return
         needs_unit = canonical_doc_type(text) in TYPES_WITHOUT_ABBREVIATION
+        qppl = getattr(self, "qppl", None)
+        if qppl is not None:
+            # Only Nghị quyết and Quyết định can be legal-normative (clerk_app/numbering.py).
+            can_be_qppl = canonical_doc_type(text) in QPPL_TYPES
+            qppl.setEnabled(can_be_qppl)
+            if not can_be_qppl:
+                qppl.setChecked(False)
         label = self.form.labelForField(row)
         if isinstance(label, QLabel):
             label.setText("Đơn vị soạn thảo *" if needs_unit else "Đơn vị soạn thảo")
@@ -977,6 +1034,7 @@ class OutgoingForm(RegistrationForm):
             file_copy_holder=_text_of(self.file_copy_holder),
             notes=_text_of(self.notes),
             series=self.series.currentData(),
+            qppl=self.qppl.isChecked(),
             files=tuple(self.files()),
         )
 
@@ -1000,6 +1058,7 @@ class OutgoingForm(RegistrationForm):
         self.urgency.setCurrentText(NORMAL_URGENCY)
         self.secrecy.setCurrentText(NO_SECRECY)
         self.electronic_only.setChecked(False)
+        self.qppl.setChecked(False)
         self.copies.setValue(1)
 
 

@@ -402,7 +402,12 @@ def _register(
 
 
 def _pick_series(s: Session, agency_id: str, kind: str, year: int, doc_type: str) -> str:
+    from clerk_app.numbering import RESERVED_SERIES, reserved_series_for
+
     if kind == "outgoing":
+        reserved = reserved_series_for(doc_type, False)  # copies: their own series
+        if reserved is not None:
+            return reserved
         rows = s.execute(
             select(RegisterCounter).where(
                 RegisterCounter.agency_id == agency_id,
@@ -411,7 +416,8 @@ def _pick_series(s: Session, agency_id: str, kind: str, year: int, doc_type: str
             )
         ).scalars()
         for c in rows:
-            if c.doc_types and doc_type in c.doc_types:
+            # The QPPL series takes documents by their property (the desk names it), never by type.
+            if c.series not in RESERVED_SERIES and c.doc_types and doc_type in c.doc_types:
                 return c.series
     return DEFAULT_SERIES
 
@@ -467,11 +473,16 @@ def _number(s: Session, agency: Agency, counter: RegisterCounter, doc: ServerDoc
     data = dict(doc.data)
     data["number"] = doc.number
     if counter.kind == "outgoing":
-        from clerk_app.registration import compose_reference
+        from clerk_app.numbering import QPPL_SERIES, compose_reference
         from clerk_app.text import reference_key
 
         data["reference"] = compose_reference(
-            doc.number, data["doc_type"], agency.code, data.get("unit_code") or ""
+            doc.number,
+            data["doc_type"],
+            agency.code,
+            data.get("unit_code") or "",
+            year=counter.year,
+            qppl=counter.series == QPPL_SERIES,
         )
         data["reference_key"] = reference_key(data["reference"])
         data["issuer"] = agency.name
