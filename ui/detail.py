@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clerk_app.messages import field_name
+from clerk_app import lifecycle
+from clerk_app.messages import field_name, state_name
 from clerk_app.records import AuditRecord, DocumentDetail, FileInfo
 from ui import errors as presenter
 from ui import formatting as fmt
@@ -95,6 +96,8 @@ ACTION_LABELS = {
     "attach_files": "Đính kèm tệp",
     "file_stamped": "Đóng dấu đến lên bản quét",
     "file_signed": "Ký số",
+    "file_numbered": "Ghi số, ngày lên văn bản",
+    "file_issued": "Phát hành",
     "ocr_text_set": "Lưu chữ nhận dạng để tìm kiếm",
 }
 ROLE_LABELS = {
@@ -102,6 +105,8 @@ ROLE_LABELS = {
     "rendition": "bản PDF chuyển từ ảnh",
     "stamped": "bản đã đóng dấu đến",
     "signed": "bản đã ký số",
+    "numbered": "bản đã ghi số, ngày",
+    "issued": "bản phát hành",
 }
 # Files kept only to make the document searchable; the clerk has nothing to look at in them.
 HIDDEN_ROLES = {"ocr_text"}
@@ -202,6 +207,7 @@ class DetailPane(QWidget):
     attach_requested = Signal(str)
     cancel_requested = Signal(str)
     verify_file_requested = Signal(str, str)  # sha256, filename of the file shown
+    issue_requested = Signal(str)
 
     def __init__(self, workspace: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -219,6 +225,9 @@ class DetailPane(QWidget):
         self.subtitle.setStyleSheet("color: #495057;")
         self.badge = QLabel()
         self.badge.hide()
+        # Where the document is in its life cycle (clerk_app.lifecycle), read from the record.
+        self.state_label = QLabel()
+        self.state_label.setStyleSheet("color: #1f3a5f; font-weight: 600;")
 
         self.hand_over_button = QPushButton("Chuyển giao…")
         self.hand_over_button.setToolTip("Chuyển giao văn bản cho đơn vị, người xử lý (Ctrl+G)")
@@ -229,7 +238,11 @@ class DetailPane(QWidget):
         self.cancel_button = QPushButton("Hủy văn bản…")
         self.cancel_button.setToolTip("Hủy đăng ký; số vẫn giữ trong sổ, không cấp lại")
         self.cancel_button.clicked.connect(self._emit(self.cancel_requested))
+        self.issue_button = QPushButton("Phát hành…")
+        self.issue_button.setToolTip("Ghi số, ngày và ký số cơ quan (Ctrl+Shift+P)")
+        self.issue_button.clicked.connect(self._emit(self.issue_requested))
         actions = QHBoxLayout()
+        actions.addWidget(self.issue_button)
         actions.addWidget(self.hand_over_button)
         actions.addWidget(self.attach_button)
         actions.addWidget(self.cancel_button)
@@ -281,6 +294,7 @@ class DetailPane(QWidget):
         content_layout.addWidget(self.title)
         content_layout.addWidget(self.subtitle)
         content_layout.addWidget(self.badge)
+        content_layout.addWidget(self.state_label)
         content_layout.addLayout(actions)
         content_layout.addWidget(self.tabs, 1)
 
@@ -370,6 +384,14 @@ class DetailPane(QWidget):
             self.badge.show()
         else:
             self.badge.hide()
+        facts = lifecycle.facts_of(detail)
+        state = lifecycle.state_of(facts)
+        self.state_label.setText(f"Trạng thái: {state_name(state)}")
+        # Offered on a numbered outgoing document, and on an issued one to show what went out.
+        self.issue_button.setVisible(
+            lifecycle.allows(facts, lifecycle.ISSUE) or state == lifecycle.ISSUED
+        )
+        self.issue_button.setText("Bản phát hành…" if state == lifecycle.ISSUED else "Phát hành…")
         self.hand_over_button.setEnabled(not cancelled)
         self.attach_button.setEnabled(not cancelled)
         self.cancel_button.setEnabled(not cancelled)

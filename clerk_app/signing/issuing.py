@@ -50,26 +50,33 @@ def is_signed(ws: Workspace, source: FileInfo) -> bool:
         return bool(signature_count(doc))
 
 
-def preview_png(ws: Workspace, document_id: str, zoom: float = 1.0) -> bytes:
-    """Page 1 of the draft with the register's number and date where they will stand."""
+def preview_png(ws: Workspace, document_id: str, zoom: float = 1.0, top: float = 1.0) -> bytes:
+    """Page 1 as it will be issued: the issued version once there is one, else the draft with
+    the register's number and date drawn where they will stand. `top`: the fraction of the
+    page's height shown (the header, where the number and date are)."""
     import pymupdf
 
     from clerk_app.stamping.appearance import mark_appearance
     from clerk_app.stamping.marks import signed_mark_layout
     from clerk_app.stamping.pdf import open_pdf
 
-    detail, _ = facts(ws, document_id)
-    source = draft_of(detail)
-    reference, issued_on = _reference_and_date(detail)
+    detail = ws.document(document_id)
+    done = [f for f in detail.files if f.role == "issued"]
+    source = done[-1] if done else draft_of(detail)
     data = ws.file_bytes(source.sha256)
-    layouts = signed_mark_layout(data, reference, issued_on, name=source.filename)
+    layouts = []
+    if not done:
+        reference, issued_on = _reference_and_date(detail)
+        layouts = signed_mark_layout(data, reference, issued_on, name=source.filename)
     with open_pdf(data, source.filename) as doc:
         page = doc[0]
         for layout in layouts:
             b = layout.box
-            mark = pymupdf.open("pdf", mark_appearance(layout))
-            page.show_pdf_page(pymupdf.Rect(b.x0, b.y0, b.x1, b.y1), mark, 0)
-        png = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom)).tobytes("png")
+            with pymupdf.open("pdf", mark_appearance(layout)) as mark:
+                page.show_pdf_page(pymupdf.Rect(b.x0, b.y0, b.x1, b.y1), mark, 0)
+        rect = page.rect
+        clip = pymupdf.Rect(rect.x0, rect.y0, rect.x1, rect.y0 + rect.height * top)
+        png = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=clip).tobytes("png")
     return bytes(png)
 
 
