@@ -175,7 +175,7 @@ def _wrong_state(action: str, state: str) -> Message:
     if action == "sign_agency" and state == "numbered":
         return Message(
             "Văn bản chưa được ghi số, ngày lên tệp nên chưa ký số cơ quan được.",
-            "Dùng «Phát hành» (hoặc clerk stamp-number) để ghi số, ngày trước.",
+            "Dùng «Phát hành» để ghi số, ngày rồi ký số cơ quan trong một bước.",
         )
     if state == "cancelled":
         return Message(f"Văn bản đã hủy, không {what} được.", "Văn bản đã hủy chỉ để tra cứu.")

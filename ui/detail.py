@@ -400,6 +400,8 @@ class DetailPane(QWidget):
             self.fields_form.removeRow(0)
         order = INCOMING_ORDER if s.direction == "incoming" else OUTGOING_ORDER
         for field in order:
+            if field == "status":
+                continue  # the life-cycle line above says it, cancellation included
             text = _show(field, detail.fields.get(field))
             if not text and field not in ("issuer", "reference", "subject", "recipients"):
                 continue

@@ -55,6 +55,7 @@ class IssueDialog(QDialog):
         self.settings = settings
         self.change: Change | None = None
         self.busy = False
+        self.issued_shown = False
         self.setWindowTitle("Phát hành văn bản")
         detail: DocumentDetail = workspace.document(document_id)
         s = detail.summary
@@ -84,7 +85,7 @@ class IssueDialog(QDialog):
         scroll.setMinimumHeight(300)
         scroll.setStyleSheet("QScrollArea { background: #e9ecef; border: 1px solid #ced4da; }")
         self.preview_note = QLabel(
-            "Số và ngày lấy từ sổ đăng ký, đặt vào chỗ trống của dự thảo như trên."
+            "Số và ngày (tô vàng) lấy từ sổ đăng ký, đặt vào chỗ trống của dự thảo như trên."
         )
         self.preview_note.setStyleSheet("color: #495057;")
 
@@ -108,6 +109,7 @@ class IssueDialog(QDialog):
         pin_row.addWidget(self.pin_label)
         pin_row.addWidget(self.pin, 1)
         pin_row.addWidget(self.issue_button)
+        pin_row.addStretch(0)
         pin_row.addWidget(close)
 
         layout = QVBoxLayout(self)
@@ -130,9 +132,10 @@ class IssueDialog(QDialog):
         can_issue = lifecycle.allows(facts, lifecycle.ISSUE)
         for widget in (self.pin, self.pin_label, self.issue_button):
             widget.setVisible(can_issue)
+        self.issued_shown = state == lifecycle.ISSUED
         if state == lifecycle.ISSUED:
             issued = [f for f in detail.files if f.role == "issued"][-1]
-            self.preview_note.setText("Bản đã phát hành (có chữ ký số cơ quan):")
+            self.preview_note.setText("Trên đây là bản đã phát hành, có chữ ký số cơ quan.")
             self._say(
                 f"Đã phát hành: {issued.filename}, lúc {fmt.moment(issued.added_at)}. "
                 f"Gửi tới: {detail.summary.recipients or '—'}.",
@@ -158,8 +161,10 @@ class IssueDialog(QDialog):
         def failed(error: BaseException) -> None:
             self.page.setText(describe(error).one_line())
 
+        # The header until issued; then the whole page, the seal included (it scrolls).
+        top = 1.0 if self.issued_shown else PREVIEW_TOP
         run_in_background(
-            lambda: issuing.preview_png(workspace, document_id, PREVIEW_ZOOM, PREVIEW_TOP),
+            lambda: issuing.preview_png(workspace, document_id, PREVIEW_ZOOM, top),
             done,
             failed,
             owner=self,

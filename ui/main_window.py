@@ -672,12 +672,14 @@ class MainWindow(QMainWindow):
         self.issue_document(document_id)
 
     def _refused(self, document_id: str, action: str) -> bool:
-        """The core's life-cycle rule asked before any dialog or PIN: a refusal is one
-        Vietnamese line in the status bar, and nothing opens."""
+        """The core's life-cycle rule asked before any dialog or PIN: a refusal is the core's
+        Vietnamese message (a box, since the status bar may be below a small screen's edge,
+        and the same line in the status bar), and nothing else opens."""
         try:
             lifecycle.require(lifecycle.facts_of(self.workspace.document(document_id)), action)
         except ClerkError as error:
             self.statusBar().showMessage(describe(error).one_line(), 10000)
+            presenter.present(error, self)
             return True
         return False
 

@@ -25,6 +25,7 @@ from clerk_app.workspace import Workspace
 DRAFT_ROLES = ("rendition", "original")
 NUMBER_SUFFIX = "so-ngay"
 ISSUED_SUFFIX = "phat-hanh"
+MARKER_FILL = (1.0, 0.93, 0.55)  # the preview's highlight under the number and date
 
 
 def facts(ws: Workspace, document_id: str) -> tuple[DocumentDetail, lifecycle.Facts]:
@@ -72,6 +73,14 @@ def preview_png(ws: Workspace, document_id: str, zoom: float = 1.0, top: float =
         page = doc[0]
         for layout in layouts:
             b = layout.box
+            # A light marker under what the desk adds, so the clerk sees which words are new.
+            page.draw_rect(
+                pymupdf.Rect(b.x0, b.y0, b.x1, b.y1),
+                color=None,
+                fill=MARKER_FILL,
+                fill_opacity=0.6,
+                overlay=False,
+            )
             with pymupdf.open("pdf", mark_appearance(layout)) as mark:
                 page.show_pdf_page(pymupdf.Rect(b.x0, b.y0, b.x1, b.y1), mark, 0)
         rect = page.rect

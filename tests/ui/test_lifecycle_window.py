@@ -72,11 +72,14 @@ def test_ctrl_d_on_an_outgoing_document_is_refused_in_one_line(
     win = window(doc)
     opened: list[str] = []
     monkeypatch.setattr(win, "open_stamp_dialog", lambda d: opened.append(d))
+    shown: list[BaseException] = []
+    monkeypatch.setattr("ui.errors.present", lambda error, parent=None: shown.append(error))
     assert win.action_stamp.shortcut().toString() == "Ctrl+D"
     win.action_stamp.trigger()
     assert opened == []
     message = win.statusBar().currentMessage()
     assert message.startswith("Văn bản đi không đóng dấu ĐẾN.") and "\n" not in message
+    assert [type(e).__name__ for e in shown] == ["WrongDirection"]
     assert [f.role for f in workspace.document(doc).files if f.role != "ocr_text"] == ["original"]
 
 
@@ -97,11 +100,14 @@ def test_ctrl_shift_k_before_the_number_is_refused_without_asking_the_pin(
         signing_dialogs, "ask_pin", lambda label, *a, **k: asked.append(label) or pki.pin
     )
     win = window(doc)
+    shown: list[BaseException] = []
+    monkeypatch.setattr("ui.errors.present", lambda error, parent=None: shown.append(error))
     assert win.detail.state_label.text() == "Trạng thái: Đã cấp số"
     assert win.detail.issue_button.isVisible() and win.detail.issue_button.text() == "Phát hành…"
     win.action_sign.trigger()
     assert asked == []
     assert "chưa được ghi số, ngày" in win.statusBar().currentMessage()
+    assert [type(e).__name__ for e in shown] == ["WrongState"]
 
 
 def test_phat_hanh_previews_asks_the_pin_once_and_shows_the_issued_version(
