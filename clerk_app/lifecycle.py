@@ -60,9 +60,9 @@ class Need:
 
 
 NEEDS: dict[str, Need] = {
-    # The routing stamp after an instruction stamps again (Chuyển filled in), so the arrival
-    # stamp stays possible until the document is closed.
-    STAMP_ARRIVAL: Need("incoming", frozenset({REGISTERED, STAMPED, HANDED_OVER, INSTRUCTED})),
+    # The routing stamp after an instruction stamps again (Chuyển filled in), and a scan may
+    # come after the paper was handled: the arrival stamp fits every registered state.
+    STAMP_ARRIVAL: Need("incoming", frozenset(CYCLES["incoming"][1:])),
     SIGN_SCAN_COPY: Need("incoming", frozenset(CYCLES["incoming"][1:])),
     WRITE_NUMBER: Need("outgoing", frozenset({NUMBERED})),
     SIGN_AGENCY: Need("outgoing", frozenset({NUMBER_ON_FILE})),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 from datetime import date, datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from clerk_app import lifecycle
+from clerk_app.instructions import document_state
 from clerk_app.messages import field_name, state_name
 from clerk_app.records import AuditRecord, DocumentDetail, FileInfo
 from ui import errors as presenter
@@ -108,6 +110,7 @@ ROLE_LABELS = {
     "numbered": "bản đã ghi số, ngày",
     "issued": "bản phát hành",
 }
+log = logging.getLogger(__name__)
 # Files kept only to make the document searchable; the clerk has nothing to look at in them.
 HIDDEN_ROLES = {"ocr_text"}
 
@@ -345,6 +348,8 @@ class DetailPane(QWidget):
             if generation == self._generation:
                 self.loading = False
                 self._fill(detail)
+                if detail.summary.direction == "incoming":
+                    self._refine_state(generation, document_id)
 
         def failed(error: BaseException) -> None:
             if generation == self._generation:
@@ -353,9 +358,34 @@ class DetailPane(QWidget):
 
         run_in_background(lambda: self.workspace.document(document_id), done, failed, owner=self)
 
+    def _refine_state(self, generation: int, document_id: str) -> None:
+        """An incoming document's state with its instructions (instructed, closed), read after
+        the detail is shown; the line above keeps what the detail alone says if this fails."""
+        workspace = self.workspace
+
+        def done(read: Any) -> None:
+            if generation == self._generation:
+                self._show_state(*read)
+
+        def failed(error: BaseException) -> None:
+            log.info("state not refined: %s", error)
+
+        run_in_background(
+            lambda: document_state.read(workspace, document_id), done, failed, owner=self
+        )
+
     def reload(self) -> None:
         if self.document_id is not None:
             self.show_document(self.document_id)
+
+    def _show_state(self, detail: DocumentDetail, facts: lifecycle.Facts) -> None:
+        state = lifecycle.state_of(facts)
+        self.state_label.setText(f"Trạng thái: {state_name(state)}")
+        # Offered on a numbered outgoing document, and on an issued one to show what went out.
+        self.issue_button.setVisible(
+            lifecycle.allows(facts, lifecycle.ISSUE) or state == lifecycle.ISSUED
+        )
+        self.issue_button.setText("Bản phát hành…" if state == lifecycle.ISSUED else "Phát hành…")
 
     def _fill(self, detail: DocumentDetail) -> None:
         keep_file = (
@@ -384,14 +414,7 @@ class DetailPane(QWidget):
             self.badge.show()
         else:
             self.badge.hide()
-        facts = lifecycle.facts_of(detail)
-        state = lifecycle.state_of(facts)
-        self.state_label.setText(f"Trạng thái: {state_name(state)}")
-        # Offered on a numbered outgoing document, and on an issued one to show what went out.
-        self.issue_button.setVisible(
-            lifecycle.allows(facts, lifecycle.ISSUE) or state == lifecycle.ISSUED
-        )
-        self.issue_button.setText("Bản phát hành…" if state == lifecycle.ISSUED else "Phát hành…")
+        self._show_state(detail, lifecycle.facts_of(detail))
         self.hand_over_button.setEnabled(not cancelled)
         self.attach_button.setEnabled(not cancelled)
         self.cancel_button.setEnabled(not cancelled)

@@ -145,13 +145,14 @@ def _result(ws: Any, args: argparse.Namespace, role: str, said: str) -> Any:
     """The new version (newest file of `role`), written to --out when asked, as JSON and text."""
     from clerk_app import lifecycle
     from clerk_app.cli import detail_json
+    from clerk_app.instructions import document_state
     from clerk_app.messages import state_name
 
-    detail = ws.document(args.id)
+    detail, facts = document_state.read(ws, args.id)
     made = [f for f in detail.files if f.role == role][-1]
     if args.out is not None:
         _write(args.out, ws.file_bytes(made.sha256))
-    state = lifecycle.state_of(lifecycle.facts_of(detail))
+    state = lifecycle.state_of(facts)
     data = detail_json(detail) | {
         "state": state,
         "file": {"id": made.id, "sha256": made.sha256, "filename": made.filename},

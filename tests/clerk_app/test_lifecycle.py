@@ -13,6 +13,9 @@ from signing_pki import NOW, Pki, outgoing_draft
 
 from clerk_app import errors, lifecycle
 from clerk_app.demo import letter_pdf
+from clerk_app.instructions import document_state
+from clerk_app.instructions.records import InstructionDraft
+from clerk_app.instructions.secretary import Secretary
 from clerk_app.messages import describe
 from clerk_app.records import IncomingDraft, OutgoingDraft
 from clerk_app.signing import issuing
@@ -108,7 +111,7 @@ def test_states_follow_the_record() -> None:
     assert lifecycle.state_of(cancelled) == lifecycle.CANCELLED
 
 
-def test_incoming_moves_on_with_stamp_and_handover(workspace: Workspace, tmp_path: Path) -> None:
+def test_incoming_moves_on_through_its_whole_cycle(workspace: Workspace, tmp_path: Path) -> None:
     doc = _incoming(workspace, tmp_path)
     assert _state(workspace, doc) == lifecycle.REGISTERED
     workspace.stamp_arrival(doc)
@@ -116,6 +119,18 @@ def test_incoming_moves_on_with_stamp_and_handover(workspace: Workspace, tmp_pat
     assert workspace.document(doc).history[-1].action == "file_stamped"
     workspace.hand_over(doc, "Phòng Kinh tế")
     assert _state(workspace, doc) == lifecycle.HANDED_OVER
+    secretary = Secretary(workspace)
+    saved = secretary.instruct(
+        doc, InstructionDraft(leader="Chủ tịch", text="Giao Phòng Kinh tế xử lý.", lead="KT")
+    )
+    assert document_state.state(workspace, doc) == lifecycle.INSTRUCTED
+    # The routing stamp (Chuyển filled in) is still an arrival stamp on the same scan.
+    assert saved.stamp_error is None
+    for assignment in saved.instruction.assignments:
+        secretary.complete(assignment.id)
+    assert document_state.state(workspace, doc) == lifecycle.CLOSED
+    workspace.correct(doc, {"notes": "Đã xử lý xong"}, "ghi chú")  # corrections still work
+    assert workspace.document(doc).fields["notes"] == "Đã xử lý xong"
 
 
 # --- refusals: nothing written, one Vietnamese line -------------------------------------------

@@ -11,7 +11,9 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from signing_pki import Pki, outgoing_draft
 
-from clerk_app.records import OutgoingDraft
+from clerk_app.instructions.records import InstructionDraft
+from clerk_app.instructions.secretary import Secretary
+from clerk_app.records import IncomingDraft, OutgoingDraft
 from clerk_app.signing.desk import SigningSettings, save_settings
 from clerk_app.workspace import Workspace
 from ui import signing_dialogs
@@ -52,8 +54,6 @@ def window(qtbot: QtBot, app: QApplication, workspace: Workspace) -> Callable[[s
         win = MainWindow(workspace)
         qtbot.addWidget(win)
         win.show()
-        win.show_page(1)
-        qtbot.waitUntil(lambda: win.outgoing.table.model().rowCount() >= 1, timeout=5_000)
         win.open_detail(document_id)
         qtbot.waitUntil(lambda: win.detail.detail is not None, timeout=5_000)
         return win
@@ -167,3 +167,32 @@ def test_a_wrong_pin_says_so_in_the_dialog_and_stores_nothing(
     assert "Mã PIN không đúng" in dialog.outcome.text()
     assert dialog.state.text() == "Đã cấp số" and dialog.pin.isVisible()
     assert [f.role for f in workspace.document(doc).files if f.role != "ocr_text"] == ["original"]
+
+
+def test_an_incoming_document_shows_its_instruction_and_cannot_be_issued(
+    qtbot: QtBot,
+    workspace: Workspace,
+    window: Callable[[str], MainWindow],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    doc = workspace.register_incoming(
+        IncomingDraft(
+            issuer="Sở Tài chính",
+            reference="45/STC-VP",
+            issued_on=None,
+            doc_type="Công văn",
+            subject="Về việc quyết toán",
+        )
+    ).document.summary.id
+    Secretary(workspace).instruct(
+        doc, InstructionDraft(leader="Chủ tịch", text="Giao Phòng Kinh tế xử lý.", lead="KT")
+    )
+    win = window(doc)
+    qtbot.waitUntil(
+        lambda: win.detail.state_label.text() == "Trạng thái: Đã có ý kiến chỉ đạo, phân công"
+    )
+    assert not win.detail.issue_button.isVisible()
+    shown: list[BaseException] = []
+    monkeypatch.setattr("ui.errors.present", lambda error, parent=None: shown.append(error))
+    assert win.issue_document(doc) is True  # refused, nothing opened
+    assert [type(e).__name__ for e in shown] == ["WrongDirection"]

@@ -109,6 +109,8 @@ def test_stamp_arrival_takes_everything_from_the_record(
     assert data["file"]["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     text = _text(out)
     assert "ỦY BAN NHÂN DÂN" in text and "10/03/2026" in text.replace(" ", "")
+    shown = desk_run("show", doc.id)[1]
+    assert isinstance(shown, dict) and shown["state"] == "stamped"
     # The old form that took any number and date typed on the command line is gone.
     code, _, err = desk_run("stamp-arrival", str(scan), "--out", str(tmp_path / "x.pdf"))
     assert code == 2 and not (tmp_path / "x.pdf").exists()
