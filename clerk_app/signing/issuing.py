@@ -139,17 +139,17 @@ def issue(
     detail, known = facts(ws, document_id)
     state = lifecycle.require(known, lifecycle.ISSUE)
     if state == lifecycle.SIGNED:
+        # Sealed already (clerk sign): the sealed version is what goes out, as it is.
         signed = newest_pdf(detail, ("signed",))
         data = ws.file_bytes(signed.sha256)
-        return _store(ws, document_id, signed, data, "issued", ISSUED_SUFFIX, {"signature": ""})
+        return _store(ws, document_id, signed, data, "issued", ISSUED_SUFFIX, {"sealed": "before"})
     reference, issued_on = _reference_and_date(detail)
     seal = seal_image(settings)
     agency_name = ws.agency().name
     if state == lifecycle.NUMBERED and not is_signed(ws, draft_of(detail)):
-        # An unsigned draft takes the number and date in its content: no token for that step.
-        write_number(ws, document_id)
-        detail = ws.document(document_id)
-        state = lifecycle.NUMBER_ON_FILE
+        # The agency seals only over the competent signer's signature (NĐ 30 art. 32): an
+        # unsigned draft is refused before anything is written on it.
+        raise errors.SignerSignatureMissing()
     from clerk_app.signing.sign import add_number_and_date, sign_as_agency
 
     source = draft_of(detail) if state == lifecycle.NUMBERED else newest_pdf(detail, ("numbered",))

@@ -264,6 +264,17 @@ def test_issue_after_separate_steps_marks_the_signed_version(
     assert files[-1].role == "issued" and files[-1].sha256 == files[-2].sha256
 
 
+def test_issuing_an_unsigned_draft_writes_nothing(
+    workspace: Workspace, pki: Pki, seal_png: bytes, tmp_path: Path
+) -> None:
+    doc = _outgoing(workspace, tmp_path, outgoing_draft())
+    before = workspace.document(doc)
+    with pytest.raises(errors.SignerSignatureMissing):
+        issuing.issue(workspace, doc, pki.pin, _settings(pki, tmp_path, seal_png), at=NOW)
+    after = workspace.document(doc)
+    assert after.files == before.files and len(after.history) == len(before.history)
+
+
 def test_preview_shows_the_registers_number(workspace: Workspace, tmp_path: Path) -> None:
     doc = _outgoing(workspace, tmp_path, outgoing_draft())
     png = issuing.preview_png(workspace, doc)
