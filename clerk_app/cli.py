@@ -356,15 +356,20 @@ def cmd_list(args: argparse.Namespace) -> Any:
 
 
 def cmd_show(args: argparse.Namespace) -> Any:
+    from clerk_app import lifecycle
+    from clerk_app.instructions import document_state
+    from clerk_app.messages import state_name
+
     with _open(args) as ws:
-        detail = ws.document(args.id)
-    lines = [_line(detail.summary)]
+        detail, facts = document_state.read(ws, args.id)
+    state = lifecycle.state_of(facts)
+    lines = [_line(detail.summary), f"  trạng thái: {state_name(state)}"]
     lines += [f"  {k}: {v}" for k, v in detail.fields.items() if v not in (None, "")]
     lines += [
         f"  tệp: {f.filename} ({f.role}, {f.size} byte, {f.sha256[:12]}…)" for f in detail.files
     ]
     lines += [f"  {iso(a.at)} {a.actor}@{a.station}: {a.action}" for a in detail.history]
-    return detail_json(detail), "\n".join(lines)
+    return detail_json(detail) | {"state": state}, "\n".join(lines)
 
 
 def cmd_pending(args: argparse.Namespace) -> Any:

@@ -86,6 +86,24 @@ class NothingToStamp(ClerkError):
 
 
 @dataclass(eq=False)
+class WrongDirection(ClerkError):
+    """A life-cycle action on a document of the other direction (an arrival stamp on an
+    outgoing decision)."""
+
+    action: str
+    direction: str
+
+
+@dataclass(eq=False)
+class WrongState(ClerkError):
+    """A life-cycle action before (or after) the state it needs: `state` is where the
+    document is (an agency signature before the number and date are on the file)."""
+
+    action: str
+    state: str
+
+
+@dataclass(eq=False)
 class SecretDocumentRefused(ClerkError):
     """NĐ 30 and every regulation here keep Mật / Tối mật / Tuyệt mật documents out of the system."""
 
@@ -484,6 +502,14 @@ class MarkLineNotFound(ClerkError):
     """The `Số:` line or the `…, ngày … tháng … năm …` line is not on the page: the clerk places it."""
 
     line: str  # "number" | "date"
+
+
+@dataclass(eq=False)
+class SymbolMismatch(ClerkError):
+    """The draft prints a symbol (`/QĐ-UBND`) other than the registered reference's."""
+
+    printed: str
+    reference: str
 
 
 @dataclass(eq=False)

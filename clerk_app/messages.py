@@ -135,6 +135,65 @@ def _dmy(iso_date: str) -> str:
     return f"{day}/{month}/{year}"
 
 
+# The document's life cycle (clerk_app.lifecycle): its states and actions as the office says them.
+STATE_NAMES = {
+    "received": "Đã nhận, chưa đăng ký",
+    "registered": "Đã đăng ký",
+    "stamped": "Đã đóng dấu đến",
+    "handed_over": "Đã chuyển giao",
+    "instructed": "Đã có ý kiến chỉ đạo, phân công",
+    "closed": "Đã xử lý xong",
+    "numbered": "Đã cấp số",
+    "number_on_file": "Đã ghi số, ngày lên văn bản",
+    "signed": "Đã ký số cơ quan",
+    "issued": "Đã phát hành",
+    "cancelled": "Đã hủy",
+}
+ACTION_NAMES = {
+    "stamp_arrival": "đóng dấu ĐẾN",
+    "sign_scan_copy": "ký số bản sao",
+    "write_number": "ghi số, ngày lên văn bản",
+    "sign_agency": "ký số cơ quan",
+    "issue": "phát hành",
+    "sign_attachment": "ký số phụ lục",
+}
+
+
+def state_name(state: str) -> str:
+    return STATE_NAMES.get(state, state)
+
+
+def _wrong_direction(action: str, direction: str) -> Message:
+    if action == "stamp_arrival":
+        return Message(
+            "Văn bản đi không đóng dấu ĐẾN.", "Dấu ĐẾN chỉ đóng lên văn bản đến đã đăng ký."
+        )
+    return Message(
+        f"Không {ACTION_NAMES.get(action, action)} trên {_kind(direction)}.",
+        f"Việc này chỉ làm với {_kind('incoming' if direction == 'outgoing' else 'outgoing')}.",
+    )
+
+
+def _wrong_state(action: str, state: str) -> Message:
+    what = ACTION_NAMES.get(action, action)
+    if action == "sign_agency" and state == "numbered":
+        return Message(
+            "Văn bản chưa được ghi số, ngày lên tệp nên chưa ký số cơ quan được.",
+            "Dùng «Phát hành» để ghi số, ngày rồi ký số cơ quan trong một bước.",
+        )
+    if state == "cancelled":
+        return Message(f"Văn bản đã hủy, không {what} được.", "Văn bản đã hủy chỉ để tra cứu.")
+    if state == "issued":
+        return Message(
+            f"Văn bản đã phát hành, không {what} lại được.",
+            "Bản phát hành có trong danh sách tệp của văn bản.",
+        )
+    return Message(
+        f"Văn bản đang ở bước «{state_name(state)}» nên không {what} được.",
+        "Làm các bước của văn bản theo đúng thứ tự.",
+    )
+
+
 _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
     e.MissingField: lambda x: Message(
         f"Chưa nhập «{field_name(x.field)}».", "Hãy điền trường này rồi lưu lại."
@@ -171,6 +230,8 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
     e.NothingToStamp: lambda x: Message(
         "Văn bản chưa có bản quét PDF để đóng dấu đến.", "Đính kèm bản quét rồi đóng dấu lại."
     ),
+    e.WrongDirection: lambda x: _wrong_direction(x.action, x.direction),
+    e.WrongState: lambda x: _wrong_state(x.action, x.state),
     e.SecretDocumentRefused: lambda x: Message(
         f"Văn bản có độ mật «{x.secrecy}» không được quét, lưu hay đồng bộ trên hệ thống.",
         "Đăng ký văn bản này vào sổ văn bản mật bằng giấy theo quy định bảo vệ bí mật nhà nước.",
@@ -422,6 +483,10 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
         + ("«Số:»" if x.line == "number" else "«…, ngày … tháng … năm …»")
         + " trên trang đầu của văn bản.",
         "Chọn vị trí ghi số, ngày trên bản xem trước.",
+    ),
+    e.SymbolMismatch: lambda x: Message(
+        f"Ký hiệu in trên văn bản «{x.printed}» khác số, ký hiệu trong sổ «{x.reference}».",
+        "Sửa ký hiệu trên dự thảo (hoặc sửa đăng ký) cho khớp rồi ghi số lại.",
     ),
     e.DocumentAlreadySigned: lambda x: Message(
         f"Văn bản đã có {x.signatures} chữ ký số; không được sửa nội dung trang.",

@@ -17,7 +17,7 @@ from sqlalchemy import literal_column, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from clerk_app import errors, numbering
+from clerk_app import errors, lifecycle, numbering
 from clerk_app.clock import Clock, iso, system_clock, to_vietnam, vietnam_date
 from clerk_app.files import pending
 from clerk_app.files.intake import PreparedFile, prepare_all
@@ -76,7 +76,12 @@ from clerk_app.text import fold, nfc
 
 APP_NAME = "clerk-desk"
 # Roles of files made from another file of the document, and the audit action of each.
-DERIVED_ROLES = {"stamped": "file_stamped", "signed": "file_signed"}
+DERIVED_ROLES = {
+    "stamped": "file_stamped",
+    "signed": "file_signed",
+    "numbered": "file_numbered",  # number and date from the register on an outgoing draft
+    "issued": "file_issued",  # the version «Phát hành» sent out (clerk_app.lifecycle)
+}
 # Text read from a scan: kept as a file of its own so the scan stays untouched.
 OCR_ROLE = "ocr_text"
 PENDING_DIR = "pending"  # notes of registrations whose transaction has not ended
@@ -916,7 +921,9 @@ class Workspace:
         points from the top left) and the page's size in points."""
         from clerk_app.stamping.arrival import page_size, suggest_place
 
-        source = _stamp_source(self.document(document_id).files)
+        detail = self.document(document_id)
+        lifecycle.require(lifecycle.facts_of(detail), lifecycle.STAMP_ARRIVAL)
+        source = _stamp_source(detail.files)
         if source is None:
             raise errors.NothingToStamp(document_id)
         data = self.file_bytes(source.sha256)
@@ -938,6 +945,7 @@ class Workspace:
         from clerk_app.stamping.arrival import stamp_arrival, stamp_from_record
 
         detail = self.document(document_id)
+        lifecycle.require(lifecycle.facts_of(detail), lifecycle.STAMP_ARRIVAL)
         source = _stamp_source(detail.files)
         if source is None:
             raise errors.NothingToStamp(document_id)
