@@ -211,9 +211,7 @@ class ScanBatch:
                 for i in doomed
                 if i < len(pages) and pages[i].starts_document
             }
-            pages[:] = [
-                replace(p, starts_document=True) if p.id in starts else p for p in kept
-            ]
+            pages[:] = [replace(p, starts_document=True) if p.id in starts else p for p in kept]
 
         self._edit(change)
 

@@ -126,6 +126,8 @@ def test_a_crashed_process_leaves_its_batch_offered(tmp_path: Path) -> None:
 def test_last_scanner_source_resolution_and_mode_are_remembered(tmp_path: Path) -> None:
     assert preferences.load(tmp_path) == preferences.ScannerChoice()
     preferences.save(tmp_path, preferences.ScannerChoice("test:0", "flatbed", 200, "color"))
-    assert preferences.load(tmp_path) == preferences.ScannerChoice("test:0", "flatbed", 200, "color")
+    assert preferences.load(tmp_path) == preferences.ScannerChoice(
+        "test:0", "flatbed", 200, "color"
+    )
     (tmp_path / preferences.FILE).write_text('{"device": "x", "dpi": "bad", "mode": 3}')
     assert preferences.load(tmp_path) == preferences.ScannerChoice("x", "adf", 300, "gray")
