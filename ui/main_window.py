@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self.resize(1480, 900)
         self.setAcceptDrops(True)
         self.open_forms: list[RegistrationForm] = []
+        self.scan_window: Any = None
 
         self.incoming = RegisterPage(workspace, "incoming")
         self.outgoing = RegisterPage(workspace, "outgoing")
@@ -477,7 +478,12 @@ class MainWindow(QMainWindow):
                 event.ignore()  # a number is being issued; let it finish and show
                 return
         for form in list(self.open_forms):
-            form.close()
+            form.discard()
+        if self.scan_window is not None:
+            import shiboken6
+
+            if shiboken6.isValid(self.scan_window):
+                self.scan_window.close_keeping()  # its pages stay to be offered next time
         if self.sync_runner is not None:
             self.sync_runner.stop(timeout=5.0)
         self.watched_folder.stop()
@@ -746,15 +752,26 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_scanner(self, **screen_options: Any) -> Any:
+        """The scanning desk (Ctrl+Shift+S), its own window; an unfinished batch is offered."""
+        import shiboken6
+
         from ui.scan_window import ScanWindow
 
+        window_open = self.scan_window is not None and shiboken6.isValid(self.scan_window)
+        if window_open and self.scan_window.isVisible():
+            self.scan_window.raise_()
+            self.scan_window.activateWindow()
+            return self.scan_window
         window = ScanWindow(
             self.workspace.data_dir / "scan-recovery",
             self.register_scanned,
             self,
             **screen_options,
         )
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.scan_window = window
         window.show()
+        window.offer_interrupted()
         return window
 
     def register_scanned(self, files: list[Path], extraction: Any) -> RegistrationForm | None:

@@ -213,6 +213,10 @@ class RegistrationForm(QDialog):
         super().__init__(parent)
         self.workspace = workspace
         self.state = "editing"
+        # Set by a scan batch: «Đăng ký văn bản tiếp» loads its next document (True) instead
+        # of a blank form (False: the batch has none left).
+        self.next_document: Callable[[], bool] | None = None
+        self._untouched: dict[str, object] = {}
         self.last_result: Registered | None = None
         self.drafts_saved = 0
         self.rows: dict[str, FieldRow] = {}
@@ -343,6 +347,7 @@ class RegistrationForm(QDialog):
         self._chain_tab_order()
         self.secrecy.currentTextChanged.connect(self._secrecy_changed)
         self.add_files(files)
+        self.mark_untouched()
 
     # --- building ------------------------------------------------------------------------------
 
@@ -380,6 +385,28 @@ class RegistrationForm(QDialog):
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         self.first_editor.setFocus()
+
+    # --- typed content -------------------------------------------------------------------------
+
+    def _values(self) -> dict[str, object]:
+        values: dict[str, object] = {}
+        for name, row in self.rows.items():
+            editor = row.editor
+            if isinstance(editor, QCheckBox):
+                values[name] = editor.isChecked()
+            elif isinstance(editor, QSpinBox):
+                values[name] = editor.value()
+            else:
+                values[name] = _text_of(editor)
+        return values
+
+    def mark_untouched(self) -> None:
+        """What the form holds now is not the clerk's typing (blank, or filled from a scan)."""
+        self._untouched = self._values()
+
+    def has_typed_content(self) -> bool:
+        """The clerk changed a field since the form was opened, reset or filled."""
+        return self._values() != self._untouched
 
     # --- files ---------------------------------------------------------------------------------
 
@@ -651,7 +678,24 @@ class RegistrationForm(QDialog):
         return fmt.document_title(result.document.summary)
 
     def start_next(self) -> None:
-        """Clear the form for the next document, keeping what usually repeats."""
+        """Clear the form for the next document, keeping what usually repeats.
+
+        In a scan batch the next document of the batch comes instead of a blank form.
+        """
+        if self.next_document is not None and self.next_document():
+            return
+        self._clear_for_next()
+
+    def load_document(self, files: Sequence[Path], extraction: Any) -> None:
+        """The next document of a scan batch: its PDF, and page 1's fields when read."""
+        self._clear_for_next()
+        self.add_files(files)
+        prefill = getattr(self, "prefill", None)
+        if extraction is not None and prefill is not None:
+            prefill(extraction)
+        self.mark_untouched()
+
+    def _clear_for_next(self) -> None:
         self.reset_fields()
         self.file_list.clear()
         self._file_errors.clear()
@@ -664,6 +708,7 @@ class RegistrationForm(QDialog):
             "" if self.last_result is None else f"Vừa xong: {self.short_result(self.last_result)}"
         )
         self.first_editor.setFocus()
+        self.mark_untouched()
 
     def reset_fields(self) -> None:
         raise NotImplementedError
@@ -692,9 +737,28 @@ class RegistrationForm(QDialog):
         self.submit_button.setEnabled(not blocked)
 
     def reject(self) -> None:
+        """Esc or «Đóng»: typed work is never thrown away without asking."""
         if self.state == "working":
             return  # the number is being issued; closing now would hide it
+        if self.state == "editing" and self.has_typed_content() and not self.confirm_discard():
+            return
         super().reject()
+
+    def discard(self) -> None:
+        """Close without asking (the desk is closing)."""
+        self._untouched = self._values()
+        self.close()
+
+    def confirm_discard(self) -> bool:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Bỏ phiếu đang nhập?")
+        box.setText("Phiếu đăng ký có nội dung chưa đăng ký. Đóng phiếu và bỏ nội dung đã nhập?")
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.button(QMessageBox.StandardButton.Yes).setText("Bỏ nội dung, đóng phiếu")
+        box.button(QMessageBox.StandardButton.No).setText("Tiếp tục nhập")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
 
 
 def today() -> date:
@@ -834,6 +898,7 @@ class IncomingForm(RegistrationForm):
                 )
             else:
                 editor.setToolTip(f"Đọc từ bản quét, độ tin cậy {reading.confidence:.0%}.")
+        self.mark_untouched()
         return to_check
 
     def call_core(self, draft: Any) -> Registered:
