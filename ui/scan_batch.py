@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QIcon, QImage, QKeySequence, QPixmap, QShortcu
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -110,7 +111,7 @@ class ScanBatchScreen(QWidget):
 
         self.device = QComboBox()
         self.device.setEditable(True)
-        self.device.setMinimumWidth(220)
+        self.device.setMinimumWidth(160)
         editor = self.device.lineEdit()
         if editor is not None:
             editor.setPlaceholderText("Chọn máy quét…")
@@ -129,7 +130,7 @@ class ScanBatchScreen(QWidget):
         self.dpi.setCurrentIndex(max(self.dpi.findData(self.preferred.dpi), 0))
         if self.preferred.device:
             self.device.setEditText(self.preferred.device)
-        self.scan_button = QPushButton("Quét")
+        self.scan_button = QPushButton("Quét (Ctrl+Shift+S)")
         self.scan_button.setDefault(True)
         self.cancel_button = QPushButton("Dừng")
         self.cancel_button.setEnabled(False)
@@ -138,11 +139,13 @@ class ScanBatchScreen(QWidget):
         top.addWidget(QLabel("Máy quét:"))
         top.addWidget(self.device, 1)
         top.addWidget(self.find_button)
-        top.addWidget(self.source)
-        top.addWidget(self.mode)
-        top.addWidget(self.dpi)
-        top.addWidget(self.scan_button)
-        top.addWidget(self.cancel_button)
+        settings_row = QHBoxLayout()
+        settings_row.addWidget(self.source)
+        settings_row.addWidget(self.mode)
+        settings_row.addWidget(self.dpi)
+        settings_row.addStretch(1)
+        settings_row.addWidget(self.scan_button)
+        settings_row.addWidget(self.cancel_button)
 
         self.pages = QListWidget()
         self.pages.setViewMode(QListWidget.ViewMode.IconMode)
@@ -155,7 +158,10 @@ class ScanBatchScreen(QWidget):
         self.pages.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
 
         self.buttons: dict[str, QPushButton] = {}
-        edit = QHBoxLayout()
+        # Buttons in a grid, not one row: the window must fit beside the register on a
+        # 1366×768 screen.
+        edit = QGridLayout()
+        placed: list[QPushButton] = []
         for key, label, action in [
             ("left", "↺ Xoay trái", lambda: self._rotate(-90)),
             ("right", "↻ Xoay phải", lambda: self._rotate(90)),
@@ -173,7 +179,7 @@ class ScanBatchScreen(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(action)
             self.buttons[key] = button
-            edit.addWidget(button)
+            placed.append(button)
         for keys, slot in (("Ctrl+Z", self._undo), ("Ctrl+Y", self._redo)):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -194,8 +200,9 @@ class ScanBatchScreen(QWidget):
             self.import_button,
             self.read_button,
         ):
-            edit.addWidget(button)
-        edit.addStretch(1)
+            placed.append(button)
+        for i, button in enumerate(placed):
+            edit.addWidget(button, i // 4, i % 4)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
@@ -205,6 +212,7 @@ class ScanBatchScreen(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addLayout(settings_row)
         layout.addLayout(edit)
         layout.addWidget(self.pages, 1)
         bottom = QHBoxLayout()

@@ -79,7 +79,9 @@ class ScanWindow(QWidget):
             self.resize(1000, 700)
             return
         area = screen.availableGeometry()
-        width = max(min(1100, area.width() * 62 // 100), 640)
+        width = min(
+            max(min(1100, area.width() * 62 // 100), self.minimumSizeHint().width()), area.width()
+        )
         self.setGeometry(area.right() - width + 1, area.top(), width, area.height())
 
     def _shortcuts(self, widget: QWidget) -> None:
@@ -89,7 +91,11 @@ class ScanWindow(QWidget):
             ("Ctrl+G", self.hand_over_last),
         ]
         if widget is self:
-            keys += [("Ctrl+Return", self.register_next), ("Ctrl+Enter", self.register_next)]
+            keys += [
+                ("Ctrl+Return", self.register_next),
+                ("Ctrl+Enter", self.register_next),
+                ("Ctrl+Shift+S", self.batch_screen.start_scan),  # the key that opened it
+            ]
         for key, slot in keys:
             shortcut = QShortcut(QKeySequence(key), widget)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
