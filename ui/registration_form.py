@@ -62,6 +62,7 @@ NO_SECRECY = "Không"
 SECRECY_CHOICES = (NO_SECRECY, "Mật", "Tối mật", "Tuyệt mật")
 FILE_FILTER = "Văn bản (*.pdf *.PDF *.jpg *.jpeg *.png *.tif *.tiff);;Mọi tệp (*)"
 CHANNELS_WITHOUT_PAPER = ("Hệ thống điện tử", "Thư điện tử")
+ELECTRONIC_CHANNEL = "Hệ thống điện tử"  # a file added by the clerk came electronically
 
 ERROR_STYLE = "color: #b42318;"
 INVALID_STYLE = "border: 1px solid #d92d20; border-radius: 3px; padding: 2px;"
@@ -313,7 +314,7 @@ class RegistrationForm(QDialog):
         self.submit_button.setStyleSheet("font-weight: 600; padding: 6px 14px;")
         self.submit_button.clicked.connect(self.submit)
         self.close_button = QPushButton("Đóng (Esc)")
-        self.close_button.clicked.connect(self.reject)
+        self.close_button.clicked.connect(self.close_asking)
         for button in (
             self.submit_button,
             self.close_button,
@@ -421,6 +422,11 @@ class RegistrationForm(QDialog):
             return
         names, _ = QFileDialog.getOpenFileNames(self, "Chọn tệp văn bản", "", FILE_FILTER)
         self.add_files([Path(n) for n in names])
+        if names:
+            self.files_from_clerk([Path(n) for n in names])
+
+    def files_from_clerk(self, paths: Sequence[Path]) -> None:
+        """Hook: files the clerk added (Ctrl+N, Ctrl+O, dropped), not a scan of the desk."""
 
     def add_files(self, paths: Sequence[Path]) -> None:
         known = {str(p) for p in self.files()}
@@ -493,7 +499,7 @@ class RegistrationForm(QDialog):
             self.preview.clear()
             return
         path = Path(item.data(Qt.ItemDataRole.UserRole))
-        self.preview.set_source(path.name, path.read_bytes)
+        self.preview.set_source(path.name, lambda: _checked_bytes(path))
 
     # --- secrecy -------------------------------------------------------------------------------
 
@@ -737,12 +743,37 @@ class RegistrationForm(QDialog):
         self.submit_button.setEnabled(not blocked)
 
     def reject(self) -> None:
-        """Esc or «Đóng»: typed work is never thrown away without asking."""
         if self.state == "working":
             return  # the number is being issued; closing now would hide it
-        if self.state == "editing" and self.has_typed_content() and not self.confirm_discard():
-            return
         super().reject()
+
+    def close_asking(self) -> None:
+        """Esc, «Đóng» or the window's ×: typed work is never thrown away without asking.
+
+        A close by the program (the desk shutting down) does not ask.
+        """
+        if self._may_close():
+            self.reject()
+
+    def _may_close(self) -> bool:
+        return not (
+            self.state == "editing" and self.has_typed_content() and not self.confirm_discard()
+        )
+
+    def keyPressEvent(self, event: Any) -> None:
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        ):
+            self.close_asking()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event: Any) -> None:
+        if event.spontaneous() and self.state != "working" and not self._may_close():
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     def discard(self) -> None:
         """Close without asking (the desk is closing)."""
@@ -759,6 +790,13 @@ class RegistrationForm(QDialog):
         box.button(QMessageBox.StandardButton.No).setText("Tiếp tục nhập")
         box.setDefaultButton(QMessageBox.StandardButton.No)
         return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def _checked_bytes(path: Path) -> bytes:
+    """The file's bytes after the core's checks: a broken file says what is wrong with it."""
+    from clerk_app.files import intake
+
+    return bytes(intake.prepare(path).data)
 
 
 def today() -> date:
@@ -836,9 +874,40 @@ class IncomingForm(RegistrationForm):
     def _channel_changed(self, channel: str) -> None:
         self.has_paper.setChecked(channel not in CHANNELS_WITHOUT_PAPER)
 
+    def files_from_clerk(self, paths: Sequence[Path]) -> None:
+        """An electronic file: no paper original by default, and page 1 read like a scan."""
+        if not paths:
+            return
+        self.source_channel.setCurrentText(ELECTRONIC_CHANNEL)  # unticks «Có bản giấy gốc»
+        self.mark_untouched()
+        first = paths[0]
+        self.status.setText(f"Đang đọc {first.name}…")
+
+        def work() -> Any:
+            from scanner.electronic import read_electronic
+
+            return read_electronic(first)
+
+        def done(extraction: Any) -> None:
+            if self.state != "editing" or self.has_typed_content():
+                self.status.setText(f"Đã đọc {first.name}; các trường đã nhập giữ nguyên.")
+                return
+            to_check = self.prefill(extraction)
+            self.status.setText(
+                f"Đã điền từ {first.name}" + ("; kiểm tra các trường tô vàng." if to_check else ".")
+            )
+
+        def failed(error: BaseException) -> None:
+            # The file's own problem is already shown under the file list (the same check).
+            self.status.setText(f"Không đọc được {first.name}: " + describe(error).what)
+
+        run_in_background(work, done, failed, owner=self)
+
     def _suggest_pages(self) -> None:
         if self.pages.value() == 0 and self._file_pages:
             self.pages.setValue(sum(self._file_pages.values()))
+            if self._untouched.get("pages") == 0:
+                self._untouched["pages"] = self.pages.value()  # counted, not typed
 
     def validate(self) -> dict[str, str]:
         problems: dict[str, str] = {}
