@@ -71,7 +71,7 @@ class HandoverPicker(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Chuyển giao văn bản")
         self.setMinimumWidth(520)
-        self.receivers = list(receivers)
+        self.choices = list(receivers)
         self.chosen = ""
         layout = QVBoxLayout(self)
         if what:
@@ -114,7 +114,7 @@ class HandoverPicker(QDialog):
 
     def _filter(self, typed: str) -> None:
         self.matches.clear()
-        for receiver in self.receivers:
+        for receiver in self.choices:
             if receiver.matches(typed):
                 item = QListWidgetItem(receiver.label)
                 item.setData(Qt.ItemDataRole.UserRole, receiver.name)
@@ -156,7 +156,7 @@ class HandoverPicker(QDialog):
             self.error.show()
             self.field.setFocus()
             return
-        known = {fold(r.name) for r in self.receivers}
+        known = {fold(r.name) for r in self.choices}
         if fold(self.chosen) not in known and not self._confirm_unknown(self.chosen):
             self.field.setFocus()
             return
