@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         self.resize(1480, 900)
         self.setAcceptDrops(True)
         self.open_forms: list[RegistrationForm] = []
+        self.scan_window: Any = None
 
         self.incoming = RegisterPage(workspace, "incoming")
         self.outgoing = RegisterPage(workspace, "outgoing")
@@ -253,7 +254,7 @@ class MainWindow(QMainWindow):
         )
         self.action_outgoing = self._action(
             documents,
-            "Đăng ký văn bản đ&i (cấp số)…",
+            "Đăng ký văn bản đi (cấp &số)…",
             "Ctrl+Shift+N",
             lambda: self.register("outgoing"),
         )
@@ -276,16 +277,16 @@ class MainWindow(QMainWindow):
             documents, "Nhập ý kiến chỉ đạo (&bút phê)…", "Ctrl+I", self.open_instructions
         )
         self.action_follow_up = self._action(
-            documents, "&Theo dõi, đôn đốc…", "Ctrl+T", self.open_follow_up
+            documents, "Th&eo dõi, đôn đốc…", "Ctrl+T", self.open_follow_up
         )
         self.action_paper_handover = self._action(
-            documents, "Chuyển giao &bản giấy, ký nhận…", "Ctrl+Shift+G", self.open_paper_handover
+            documents, "Chuyển giao bản &giấy, ký nhận…", "Ctrl+Shift+G", self.open_paper_handover
         )
         self.action_tasks = self._action(
-            documents, "Nhiệm vụ cấp trên &giao…", "Ctrl+Shift+T", self.open_tasks
+            documents, "Nhiệm vụ cấp t&rên giao…", "Ctrl+Shift+T", self.open_tasks
         )
         self.action_sign = self._action(
-            documents, "&Ký số cơ quan…", "Ctrl+Shift+K", self._sign_current
+            documents, "Ký số cơ q&uan…", "Ctrl+Shift+K", self._sign_current
         )
         self.action_stamp = self._action(
             documents, "Đóng &dấu đến lên bản quét", "Ctrl+D", self._stamp_current
@@ -293,14 +294,14 @@ class MainWindow(QMainWindow):
         self.action_issue = self._action(
             documents, "&Phát hành văn bản đi…", "Ctrl+Shift+P", self._issue_current
         )
-        self.action_verify = self._action(documents, "Kiểm tra chữ &ký…", None, self.verify_pdf)
+        self.action_verify = self._action(documents, "Kiể&m tra chữ ký…", None, self.verify_pdf)
         documents.addSeparator()
         self.action_print = self._action(
             documents, "&In sổ đăng ký…", "Ctrl+P", self.print_register
         )
         self.action_report = self._action(documents, "&Thống kê…", None, self.write_report)
         documents.addSeparator()
-        self._action(documents, "&Thoát", "Ctrl+Q", self.close)
+        self._action(documents, "Th&oát", "Ctrl+Q", self.close)
 
         signatures = bar.addMenu("&Chữ ký số")
         signatures.addAction(self.action_sign)
@@ -452,8 +453,14 @@ class MainWindow(QMainWindow):
 
     # --- registering ---------------------------------------------------------------------------
 
-    def register(self, kind: str, files: Sequence[Path] = ()) -> RegistrationForm | None:
-        """Ctrl+N / Ctrl+Shift+N (and dropped files): open the registration form."""
+    def register(
+        self, kind: str, files: Sequence[Path] = (), *, scanned: bool = False
+    ) -> RegistrationForm | None:
+        """Ctrl+N / Ctrl+Shift+N (and dropped files): open the registration form.
+
+        Dropped files are electronic ones and are read to fill the form; a scan of the desk
+        comes with its fields already read (`scanned`).
+        """
         form: RegistrationForm | None = None
 
         def make() -> None:
@@ -461,6 +468,8 @@ class MainWindow(QMainWindow):
             form = open_form(kind, self.workspace, self, self._registered, files)
             self.open_forms.append(form)
             form.destroyed.connect(lambda _o=None, f=form: self._forget_form(f))
+            if files and not scanned:
+                form.files_from_clerk(list(files))
 
         presenter.guarded(make, self)
         return form
@@ -485,7 +494,12 @@ class MainWindow(QMainWindow):
                 event.ignore()  # a number is being issued; let it finish and show
                 return
         for form in list(self.open_forms):
-            form.close()
+            form.discard()
+        if self.scan_window is not None:
+            import shiboken6
+
+            if shiboken6.isValid(self.scan_window):
+                self.scan_window.close_keeping()  # its pages stay to be offered next time
         if self.sync_runner is not None:
             self.sync_runner.stop(timeout=5.0)
         self.watched_folder.stop()
@@ -592,16 +606,19 @@ class MainWindow(QMainWindow):
         self.hand_over(document_id)
 
     def hand_over(self, document_id: str) -> None:
-        choices = [u.name for u in self.workspace.units()] + [
-            f"{p.full_name}" for p in self.workspace.people()
-        ]
-        dialog = TextDialog(
+        """Ctrl+G: the picker, starting from the recipient named at registration."""
+        from ui.handover_picker import HandoverPicker, receivers_of
+
+        summary = presenter.guarded_value(
+            lambda: self.workspace.document(document_id).summary, self
+        )
+        if summary is None:
+            return
+        dialog = HandoverPicker(
             self,
-            "Chuyển giao văn bản",
-            "Chuyển cho:",
-            choices=choices,
-            explanation="Chọn hoặc gõ đơn vị, người nhận văn bản. Việc chuyển giao được ghi "
-            "vào lịch sử văn bản.",
+            receivers_of(self.workspace),
+            default=str(getattr(summary, "recipients", "") or ""),
+            what=f"{fmt.document_title(summary)}: {fmt.type_and_subject(summary)}",
         )
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
@@ -636,16 +653,25 @@ class MainWindow(QMainWindow):
         self.attach_files(document_id)
 
     def attach_files(self, document_id: str, paths: Sequence[Path] | None = None) -> None:
+        """Ctrl+O: the dialog and the result name the document the files go to."""
+        title = presenter.guarded_value(
+            lambda: fmt.document_title(self.workspace.document(document_id).summary), self
+        )
+        if title is None:
+            return
         if paths is None:
-            names, _ = QFileDialog.getOpenFileNames(self, "Đính kèm tệp", "", FILE_FILTER)
+            names, _ = QFileDialog.getOpenFileNames(
+                self, f"Đính kèm tệp vào {title}", "", FILE_FILTER
+            )
             paths = [Path(n) for n in names]
         if not paths:
+            self.statusBar().showMessage(f"Không đính kèm tệp nào vào {title}.", 5000)
             return
         chosen = list(paths)
         self._run_change(
             lambda: self.workspace.attach_files(document_id, chosen),
-            f"Đã đính kèm {len(chosen)} tệp.",
-            busy=f"Đang kiểm tra và lưu {len(chosen)} tệp…",
+            f"Đã đính kèm {len(chosen)} tệp vào {title}.",
+            busy=f"Đang kiểm tra và lưu {len(chosen)} tệp vào {title}…",
         )
 
     def _stamp_current(self) -> None:
@@ -810,20 +836,31 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_scanner(self, **screen_options: Any) -> Any:
+        """The scanning desk (Ctrl+Shift+S), its own window; an unfinished batch is offered."""
+        import shiboken6
+
         from ui.scan_window import ScanWindow
 
+        window_open = self.scan_window is not None and shiboken6.isValid(self.scan_window)
+        if window_open and self.scan_window.isVisible():
+            self.scan_window.raise_()
+            self.scan_window.activateWindow()
+            return self.scan_window
         window = ScanWindow(
             self.workspace.data_dir / "scan-recovery",
             self.register_scanned,
             self,
             **screen_options,
         )
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.scan_window = window
         window.show()
+        window.offer_interrupted()
         return window
 
     def register_scanned(self, files: list[Path], extraction: Any) -> RegistrationForm | None:
         """Open the incoming form with the scanned PDF and the fields read from page 1."""
-        form = self.register("incoming", files)
+        form = self.register("incoming", files, scanned=True)
         prefill = getattr(form, "prefill", None)
         if prefill is not None:
             prefill(extraction)

@@ -73,6 +73,7 @@ NO_SECRECY = "Không"
 SECRECY_CHOICES = (NO_SECRECY, "Mật", "Tối mật", "Tuyệt mật")
 FILE_FILTER = "Văn bản (*.pdf *.PDF *.jpg *.jpeg *.png *.tif *.tiff);;Mọi tệp (*)"
 CHANNELS_WITHOUT_PAPER = ("Hệ thống điện tử", "Thư điện tử")
+ELECTRONIC_CHANNEL = "Hệ thống điện tử"  # a file added by the clerk came electronically
 
 ERROR_STYLE = "color: #b42318;"
 INVALID_STYLE = "border: 1px solid #d92d20; border-radius: 3px; padding: 2px;"
@@ -224,6 +225,10 @@ class RegistrationForm(QDialog):
         super().__init__(parent)
         self.workspace = workspace
         self.state = "editing"
+        # Set by a scan batch: «Đăng ký văn bản tiếp» loads its next document (True) instead
+        # of a blank form (False: the batch has none left).
+        self.next_document: Callable[[], bool] | None = None
+        self._untouched: dict[str, object] = {}
         self.last_result: Registered | None = None
         self.drafts_saved = 0
         self.rows: dict[str, FieldRow] = {}
@@ -320,7 +325,7 @@ class RegistrationForm(QDialog):
         self.submit_button.setStyleSheet("font-weight: 600; padding: 6px 14px;")
         self.submit_button.clicked.connect(self.submit)
         self.close_button = QPushButton("Đóng (Esc)")
-        self.close_button.clicked.connect(self.reject)
+        self.close_button.clicked.connect(self.close_asking)
         for button in (
             self.submit_button,
             self.close_button,
@@ -354,6 +359,7 @@ class RegistrationForm(QDialog):
         self._chain_tab_order()
         self.secrecy.currentTextChanged.connect(self._secrecy_changed)
         self.add_files(files)
+        self.mark_untouched()
 
     # --- building ------------------------------------------------------------------------------
 
@@ -392,6 +398,28 @@ class RegistrationForm(QDialog):
         super().showEvent(event)
         self.first_editor.setFocus()
 
+    # --- typed content -------------------------------------------------------------------------
+
+    def _values(self) -> dict[str, object]:
+        values: dict[str, object] = {}
+        for name, row in self.rows.items():
+            editor = row.editor
+            if isinstance(editor, QCheckBox):
+                values[name] = editor.isChecked()
+            elif isinstance(editor, QSpinBox):
+                values[name] = editor.value()
+            else:
+                values[name] = _text_of(editor)
+        return values
+
+    def mark_untouched(self) -> None:
+        """What the form holds now is not the clerk's typing (blank, or filled from a scan)."""
+        self._untouched = self._values()
+
+    def has_typed_content(self) -> bool:
+        """The clerk changed a field since the form was opened, reset or filled."""
+        return self._values() != self._untouched
+
     # --- files ---------------------------------------------------------------------------------
 
     def files(self) -> list[Path]:
@@ -405,6 +433,11 @@ class RegistrationForm(QDialog):
             return
         names, _ = QFileDialog.getOpenFileNames(self, "Chọn tệp văn bản", "", FILE_FILTER)
         self.add_files([Path(n) for n in names])
+        if names:
+            self.files_from_clerk([Path(n) for n in names])
+
+    def files_from_clerk(self, paths: Sequence[Path]) -> None:
+        """Hook: files the clerk added (Ctrl+N, Ctrl+O, dropped), not a scan of the desk."""
 
     def add_files(self, paths: Sequence[Path]) -> None:
         known = {str(p) for p in self.files()}
@@ -477,7 +510,7 @@ class RegistrationForm(QDialog):
             self.preview.clear()
             return
         path = Path(item.data(Qt.ItemDataRole.UserRole))
-        self.preview.set_source(path.name, path.read_bytes)
+        self.preview.set_source(path.name, lambda: _checked_bytes(path))
 
     # --- secrecy -------------------------------------------------------------------------------
 
@@ -662,7 +695,24 @@ class RegistrationForm(QDialog):
         return fmt.document_title(result.document.summary)
 
     def start_next(self) -> None:
-        """Clear the form for the next document, keeping what usually repeats."""
+        """Clear the form for the next document, keeping what usually repeats.
+
+        In a scan batch the next document of the batch comes instead of a blank form.
+        """
+        if self.next_document is not None and self.next_document():
+            return
+        self._clear_for_next()
+
+    def load_document(self, files: Sequence[Path], extraction: Any) -> None:
+        """The next document of a scan batch: its PDF, and page 1's fields when read."""
+        self._clear_for_next()
+        self.add_files(files)
+        prefill = getattr(self, "prefill", None)
+        if extraction is not None and prefill is not None:
+            prefill(extraction)
+        self.mark_untouched()
+
+    def _clear_for_next(self) -> None:
         self.reset_fields()
         self.file_list.clear()
         self._file_errors.clear()
@@ -675,6 +725,7 @@ class RegistrationForm(QDialog):
             "" if self.last_result is None else f"Vừa xong: {self.short_result(self.last_result)}"
         )
         self.first_editor.setFocus()
+        self.mark_untouched()
 
     def reset_fields(self) -> None:
         raise NotImplementedError
@@ -706,6 +757,57 @@ class RegistrationForm(QDialog):
         if self.state == "working":
             return  # the number is being issued; closing now would hide it
         super().reject()
+
+    def close_asking(self) -> None:
+        """Esc, «Đóng» or the window's ×: typed work is never thrown away without asking.
+
+        A close by the program (the desk shutting down) does not ask.
+        """
+        if self._may_close():
+            self.reject()
+
+    def _may_close(self) -> bool:
+        return not (
+            self.state == "editing" and self.has_typed_content() and not self.confirm_discard()
+        )
+
+    def keyPressEvent(self, event: Any) -> None:
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        ):
+            self.close_asking()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event: Any) -> None:
+        if event.spontaneous() and self.state != "working" and not self._may_close():
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+    def discard(self) -> None:
+        """Close without asking (the desk is closing)."""
+        self._untouched = self._values()
+        self.close()
+
+    def confirm_discard(self) -> bool:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Bỏ phiếu đang nhập?")
+        box.setText("Phiếu đăng ký có nội dung chưa đăng ký. Đóng phiếu và bỏ nội dung đã nhập?")
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.button(QMessageBox.StandardButton.Yes).setText("Bỏ nội dung, đóng phiếu")
+        box.button(QMessageBox.StandardButton.No).setText("Tiếp tục nhập")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def _checked_bytes(path: Path) -> bytes:
+    """The file's bytes after the core's checks: a broken file says what is wrong with it."""
+    from clerk_app.files import intake
+
+    return bytes(intake.prepare(path).data)
 
 
 def today() -> date:
@@ -810,9 +912,40 @@ class IncomingForm(RegistrationForm):
         moment: datetime = self.received_at.dateTime().toPython()  # type: ignore[assignment]
         return moment.replace(tzinfo=VIETNAM), _text_of(self.late_reason)
 
+    def files_from_clerk(self, paths: Sequence[Path]) -> None:
+        """An electronic file: no paper original by default, and page 1 read like a scan."""
+        if not paths:
+            return
+        self.source_channel.setCurrentText(ELECTRONIC_CHANNEL)  # unticks «Có bản giấy gốc»
+        self.mark_untouched()
+        first = paths[0]
+        self.status.setText(f"Đang đọc {first.name}…")
+
+        def work() -> Any:
+            from scanner.electronic import read_electronic
+
+            return read_electronic(first)
+
+        def done(extraction: Any) -> None:
+            if self.state != "editing" or self.has_typed_content():
+                self.status.setText(f"Đã đọc {first.name}; các trường đã nhập giữ nguyên.")
+                return
+            to_check = self.prefill(extraction)
+            self.status.setText(
+                f"Đã điền từ {first.name}" + ("; kiểm tra các trường tô vàng." if to_check else ".")
+            )
+
+        def failed(error: BaseException) -> None:
+            # The file's own problem is already shown under the file list (the same check).
+            self.status.setText(f"Không đọc được {first.name}: " + describe(error).what)
+
+        run_in_background(work, done, failed, owner=self)
+
     def _suggest_pages(self) -> None:
         if self.pages.value() == 0 and self._file_pages:
             self.pages.setValue(sum(self._file_pages.values()))
+            if self._untouched.get("pages") == 0:
+                self._untouched["pages"] = self.pages.value()  # counted, not typed
 
     def validate(self) -> dict[str, str]:
         problems: dict[str, str] = {}
@@ -876,6 +1009,7 @@ class IncomingForm(RegistrationForm):
                 )
             else:
                 editor.setToolTip(f"Đọc từ bản quét, độ tin cậy {reading.confidence:.0%}.")
+        self.mark_untouched()
         return to_check
 
     def call_core(self, draft: Any) -> Registered:
