@@ -25,8 +25,18 @@ LIVE_OUTGOING_REFERENCE = (
 
 # The look-alikes text.fold now folds (written out: a migration keeps its own day's rules).
 _INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u180e")
-_HYPHENS = ("\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "\u2212", "\ufe58")
-_HYPHENS += ("\ufe63", "\uff0d")
+_HYPHENS: tuple[str, ...] = (
+    "\u2010",
+    "\u2011",
+    "\u2012",
+    "\u2013",
+    "\u2014",
+    "\u2015",
+    "\u2212",
+    "\ufe58",
+    "\ufe63",
+    "\uff0d",
+)
 
 
 def _folded(column: str) -> str:
