@@ -633,6 +633,14 @@ class ClockSkewed(ClerkError):
 
 
 @dataclass(eq=False)
+class ClockTooFarToNumber(ClerkError):
+    """The desk clock is more than a day from the server's: numbering would date the paper
+    wrong (a December document numbered in the next year's register), so none is given."""
+
+    skew_s: int
+
+
+@dataclass(eq=False)
 class ServerRefused(ClerkError):
     """The server answered with a refusal; `reason` is its stable code (see messages)."""
 

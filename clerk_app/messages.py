@@ -631,6 +631,10 @@ SERVER_REASONS: dict[str, Message] = {
         "Máy chủ chưa có đủ tệp đính kèm của thay đổi này nên chưa nhận nó.",
         "Đồng bộ lại; nếu vẫn bị từ chối, kiểm tra tệp gốc trên bàn và báo quản trị hệ thống.",
     ),
+    "outbox_not_empty": Message(
+        "Bàn này còn văn bản đã cấp số chưa gửi lên máy chủ nên chưa bàn giao quyền cấp số được.",
+        "Đồng bộ cho hết hàng chờ rồi bàn giao lại.",
+    ),
     "server_busy": Message(
         "Máy chủ đang bận hoặc cơ sở dữ liệu tạm thời không trả lời.",
         "Tiếp tục làm việc; thay đổi được giữ lại và gửi ở lần đồng bộ sau.",
@@ -696,6 +700,11 @@ _RULES.update(
             f"Đồng hồ máy này {'nhanh' if x.skew_s > 0 else 'chậm'} {_span(abs(x.skew_s))} so với "
             "máy chủ; thời gian đăng ký ghi trên máy này bị đánh dấu cần kiểm tra.",
             "Hãy chỉnh lại ngày giờ của máy tính (hoặc báo bộ phận hỗ trợ), rồi đồng bộ lại.",
+        ),
+        e.ClockTooFarToNumber: lambda x: Message(
+            f"Đồng hồ máy này {'nhanh' if x.skew_s > 0 else 'chậm'} {_span(abs(x.skew_s))} so với "
+            "máy chủ nên không cấp số được.",
+            "Chỉnh lại ngày giờ của máy tính cho đúng rồi đăng ký lại.",
         ),
         e.DeskNotConnected: lambda x: Message(
             "Bàn làm việc này chưa kết nối máy chủ trung tâm.",

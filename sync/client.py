@@ -134,13 +134,12 @@ class ServerClient:
         )
 
     def release_lease(
-        self, kind: str, series: str, year: int, force: bool = False
+        self, kind: str, series: str, year: int, force: bool = False, last_seq: int | None = None
     ) -> dict[str, Any]:
-        return self._json(
-            "POST",
-            "/v1/leases/release",
-            json={"kind": kind, "series": series, "year": year, "force": force},
-        )
+        body: dict[str, Any] = {"kind": kind, "series": series, "year": year, "force": force}
+        if last_seq is not None:
+            body["last_seq"] = last_seq
+        return self._json("POST", "/v1/leases/release", json=body)
 
     def reconciliation(self) -> list[dict[str, Any]]:
         return list(self._json("GET", "/v1/reconciliation")["items"])

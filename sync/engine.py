@@ -23,8 +23,8 @@ from clerk_app import errors
 from clerk_app.clock import Clock, system_clock
 from clerk_app.files.store import ContentStore
 from clerk_app.storage.database import DB_FILENAME, Database
-from clerk_app.storage.journal import append_outbox, canonical_json
-from clerk_app.storage.models import Agency, Register
+from clerk_app.storage.journal import append_audit, append_outbox, canonical_json
+from clerk_app.storage.models import Agency, DeskState, Register
 from clerk_app.storage.sync_models import (
     Outage,
     SyncAnswer,
@@ -56,6 +56,8 @@ class SyncReport:
     checkpoint: int = 0
     clock_skew_s: int | None = None  # this desk's clock minus the server's
     clock_flagged: int = 0  # mutations sent marked as dated by a wrong clock
+    # Files the desk's store lost: sent without their content, noted on their documents.
+    files_missing: list[dict[str, str]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +73,7 @@ class SyncReport:
             "files_received": self.files_received,
             "conflicts": self.conflicts,
             "checkpoint": self.checkpoint,
+            "files_missing": self.files_missing,
         }
 
 
@@ -273,12 +276,20 @@ class DeskSync:
                     report.clock_skew_s = reading.skew_s
                     with self.db.read() as s:
                         self._clock_readings = (reading, clock_skew.last_reading(s))
+                # Imported here: sync.online builds on this module.
+                from sync import online
+
+                online.cede_all(self)
                 self._upload(client, report)
                 if reading is not None:
                     # Kept only once everything it flags went up, so a crash loses no flag.
                     with self.db.write() as s:
                         clock_skew.remember(s, reading)
                 self._download(client, report)
+                if online.cede_all(self):
+                    # What the feed brought moved the server's counter: the holder tops up
+                    # its ceded numbers now, not a round later, so others keep numbering.
+                    self._upload(client, report)
                 self._fetch_files(client, report)
         except errors.ServerUnreachable as exc:
             self._went_offline(str(exc.detail))
@@ -294,6 +305,7 @@ class DeskSync:
                 return
             if self._clock_readings is not None:
                 report.clock_flagged += clock_skew.flag_batch(batch, *self._clock_readings)
+            self._leave_out_missing(batch, report)
             report.files_sent += self._send_files(client, desk_store.wanted_uploads(batch))
             answer = client.upload(batch)
             with self.db.write() as s:
@@ -308,6 +320,56 @@ class DeskSync:
                             k: a.get(k)
                             for k in ("seq", "mutation_id", "status", "reason", "document_id")
                         }
+                    )
+
+    def _leave_out_missing(self, batch: list[dict[str, Any]], report: SyncReport) -> None:
+        """A file the desk's store has lost goes up without its content, so the registration
+        and everything else in the batch still reach the server; the loss is written in the
+        document's history (once: the mutation is answered in this round)."""
+        lost = {
+            f["sha256"]
+            for m in batch
+            for f in m.get("files") or []
+            if not self.store.contains(f["sha256"])
+        }
+        if not lost:
+            return
+        now = self.clock()
+        noted: set[tuple[str, str]] = set()
+        with self.db.write() as s:
+            for m in batch:
+                files = m.get("files") or []
+                gone = [f for f in files if f["sha256"] in lost]
+                if not gone:
+                    continue
+                gone_ids = {f["id"] for f in gone}
+                # A file made from the lost one (its OCR text, a stamped copy) still goes up,
+                # standing alone: other desks could not store it under a parent they never get.
+                m["files"] = [
+                    f | {"parent_id": None} if f.get("parent_id") in gone_ids else f
+                    for f in files
+                    if f["sha256"] not in lost
+                ]
+                for f in gone:
+                    if (m["entity_id"], f["sha256"]) in noted:
+                        continue  # every mutation of a document carries its files
+                    noted.add((m["entity_id"], f["sha256"]))
+                    report.files_missing.append(
+                        {"document_id": m["entity_id"], "sha256": f["sha256"]}
+                    )
+                    append_audit(
+                        s,
+                        at=now,
+                        actor="sync",
+                        station=self.station,
+                        action="sync_file_missing",
+                        entity="document",
+                        entity_id=m["entity_id"],
+                        details={
+                            "sha256": f["sha256"],
+                            "filename": f.get("filename"),
+                            "file_id": f.get("id"),
+                        },
                     )
 
     def _send_files(self, client: ServerClient, wanted: list[dict[str, Any]]) -> int:
@@ -382,9 +444,13 @@ class DeskSync:
             f.seek(0)
             for block in iter(lambda: f.read(p.FILE_CHUNK), b""):
                 digest.update(block)
-            for chunk in client.file_chunks(sha, f.tell()):
-                digest.update(chunk)
-                f.write(chunk)
+            try:
+                for chunk in client.file_chunks(sha, f.tell()):
+                    digest.update(chunk)
+                    f.write(chunk)
+            except errors.ServerRefused:
+                # Not on the server (the desk that made it lost it): the other files still come.
+                return 0
             if digest.hexdigest() != sha:
                 f.close()
                 part.unlink()
@@ -509,8 +575,15 @@ class DeskSync:
     def release_lease(
         self, kind: str, year: int, series: str = "chung", force: bool = False
     ) -> dict[str, Any]:
+        """Give the lease back once everything queued here is on the server (a sync first);
+        `force` (an admin) revokes another desk's lease instead."""
+        last_seq = None
+        if not force:
+            self.sync()
+            with self.db.read() as s:
+                last_seq = s.execute(select(DeskState.last_outbox_seq)).scalar_one()
         with self._client() as client:
-            answer = client.release_lease(kind, series, year, force)
+            answer = client.release_lease(kind, series, year, force, last_seq)
         self._remember_lease(answer)
         return answer
 

@@ -280,12 +280,13 @@ def create_app(
         force = body.get("force", False)
         if not isinstance(force, bool):
             raise Refused(400, "malformed", field="force")
+        last_seq = int_field(body, "last_seq", 0, BIG) if "last_seq" in body else None
         token = token_of(request)
 
         def give_back() -> dict[str, Any]:
             with db.write() as s:
                 who = accounts.authenticate(s, token, clock())
-                return ledger.release_lease(s, who, *args, force=force)
+                return ledger.release_lease(s, who, *args, force=force, last_seq=last_seq)
 
         return await in_thread(give_back)
 

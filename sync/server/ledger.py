@@ -27,6 +27,7 @@ from sync.server.models import (
     Blob,
     Change,
     Desk,
+    NumberVoid,
     Reconciliation,
     RefusedMutation,
     RegisterCounter,
@@ -125,6 +126,7 @@ def counter_data(c: RegisterCounter) -> dict[str, Any]:
         "lease_desk_id": c.lease_desk_id,
         "lease_station": holder.station if holder else "",
         "lease_epoch": c.lease_epoch,
+        "ceded_through": c.ceded_through,
     }
 
 
@@ -289,6 +291,8 @@ def _apply(s: Session, agency: Agency, caller: Caller, m: dict[str, Any], now: d
         return _register(s, agency, caller, m, payload, now)
     if op == p.DRAFT_OP:
         return _draft(s, agency, caller, m, payload, now)
+    if op == p.CEDE_OP:
+        return _cede(s, agency, caller, m, payload)
     if op in p.DOCUMENT_OPS:
         return _document_op(s, agency, caller, m, payload, now)
     if op == "add_unit":
@@ -369,7 +373,11 @@ def _register(
         reason = "no_lease"
     elif counter.lease_desk_id != caller.desk_id or int(epoch) != counter.lease_epoch:
         reason = "lease_revoked"
-    elif number != counter.last_number + 1:
+    elif counter.last_number < counter.ceded_through and number == counter.ceded_through + 1:
+        # The holder numbered offline past the numbers it had ceded: the ones nobody used
+        # were never given, and never will be (the holder is already past them).
+        _void_unused_ceded(s, agency, counter, now)
+    elif number != counter.last_number + 1 or number <= counter.ceded_through:
         reason = "number_out_of_sequence"
     if reason:
         _queue(s, caller, m, reason, now)
@@ -452,7 +460,7 @@ def _draft(
     )
     s.add(doc)
     s.flush()
-    if counter.lease_desk_id is not None and counter.lease_desk_id != caller.desk_id:
+    if not _may_number_online(counter):
         _emit_document(s, agency, doc)
         return Answer(p.PROVISIONAL, "register_leased", {"document_id": doc_id} | flag)
     _number(s, agency, counter, doc)
@@ -481,7 +489,15 @@ def _number(s: Session, agency: Agency, counter: RegisterCounter, doc: ServerDoc
     emit(s, agency, "register", counter.id, counter_data(counter))
 
 
+def _may_number_online(counter: RegisterCounter) -> bool:
+    """Whether the server may issue the register's next number now: always while no desk holds
+    its lease; under a lease only a number the holder has ceded, since the holder may number
+    offline any number it has not (DESIGN.md, «Numbering online and offline»)."""
+    return counter.lease_desk_id is None or counter.last_number < counter.ceded_through
+
+
 def _number_waiting(s: Session, agency: Agency, counter: RegisterCounter) -> int:
+    """Number the register's waiting drafts in order of receipt, as far as it may be numbered."""
     waiting = (
         s.execute(
             select(ServerDocument)
@@ -491,9 +507,62 @@ def _number_waiting(s: Session, agency: Agency, counter: RegisterCounter) -> int
         .scalars()
         .all()
     )
+    numbered = 0
     for doc in waiting:
+        if not _may_number_online(counter):
+            break
         _number(s, agency, counter, doc)
-    return len(waiting)
+        numbered += 1
+    return numbered
+
+
+def _cede(
+    s: Session, agency: Agency, caller: Caller, m: dict[str, Any], payload: dict[str, Any]
+) -> Answer:
+    """The lease holder gives up numbers up to `through`: it raised its own counter past them
+    in the transaction that queued this mutation, so the server may issue them online. From
+    any desk but the current holder it changes nothing (a lease moved meanwhile)."""
+    counter = counter_for(
+        s, agency.id, payload["kind"], str(payload["series"]), int(payload["year"])
+    )
+    assert counter is not None
+    if counter.lease_desk_id != caller.desk_id or int(payload["epoch"]) != counter.lease_epoch:
+        return Answer(p.OK, "not_holder", {"ceded_through": counter.ceded_through})
+    through = int(payload["through"])
+    if through > counter.ceded_through:
+        counter.ceded_through = through
+        numbered = _number_waiting(s, agency, counter)
+        if not numbered:
+            emit(s, agency, "register", counter.id, counter_data(counter))
+    return Answer(p.OK, "", {"ceded_through": counter.ceded_through})
+
+
+def _void_unused_ceded(s: Session, agency: Agency, counter: RegisterCounter, now: datetime) -> None:
+    """Record the ceded numbers nobody used as voids and move the counter past them."""
+    for number in range(counter.last_number + 1, counter.ceded_through + 1):
+        s.add(
+            NumberVoid(
+                agency_id=agency.id,
+                counter_id=counter.id,
+                number=number,
+                reason="ceded_unused",
+                created_at=now,
+            )
+        )
+        emit(
+            s,
+            agency,
+            "void",
+            f"{counter.id[:24]}-{number}",
+            {
+                "kind": counter.kind,
+                "series": counter.series,
+                "year": counter.year,
+                "number": number,
+                "reason": "ceded_unused",
+            },
+        )
+    counter.last_number = counter.ceded_through
 
 
 _CORRECTABLE_LEGAL = ("reference", "issuer", "issued_on", "doc_type", "subject", "signer")
@@ -595,6 +664,9 @@ def acquire_lease(
         counter.lease_desk_id = caller.desk_id
         counter.lease_epoch += 1
         counter.lease_granted_at = now
+        # A desk whose counter is ahead of the server's raised it past numbers it ceded under
+        # an earlier lease (its own numbers all went up before this): those stay ceded.
+        counter.ceded_through = local_last
         emit(s, agency, "register", counter.id, counter_data(counter))
     following = _carry_into_next_year(s, agency, caller, counter, now)
     return counter_data(counter) | ({"next_year": following} if following else {})
@@ -619,15 +691,27 @@ def _carry_into_next_year(
     following.lease_desk_id = caller.desk_id
     following.lease_epoch += 1
     following.lease_granted_at = now
+    following.ceded_through = 0
     emit(s, agency, "register", following.id, counter_data(following))
     return counter_data(following)
 
 
 def release_lease(
-    s: Session, caller: Caller, kind: str, series: str, year: int, *, force: bool
+    s: Session,
+    caller: Caller,
+    kind: str,
+    series: str,
+    year: int,
+    *,
+    force: bool,
+    last_seq: int | None = None,
 ) -> dict[str, Any]:
     """Hand the lease back (its holder, online) or revoke it (an admin): the epoch moves on,
-    so uploads the old holder makes under it later go to the reconciliation queue."""
+    so uploads the old holder makes under it later go to the reconciliation queue.
+
+    The holder gives it back only once the server has applied everything up to `last_seq`,
+    the last mutation the desk has queued: a number still in its outbox would otherwise be
+    issued again by the server to someone else."""
     if force and caller.role != "admin":
         raise Refused(403, "admin_only")
     agency = lock_agency(s, caller.agency_id)
@@ -636,10 +720,16 @@ def release_lease(
         raise Refused(409, "no_lease")
     if not force and counter.lease_desk_id != caller.desk_id:
         raise Refused(409, "lease_held", station="")
+    if not force:
+        applied = s.get_one(Desk, caller.desk_id).last_applied_seq
+        if last_seq is None or applied < last_seq:
+            waiting = None if last_seq is None else last_seq - applied
+            raise Refused(409, "outbox_not_empty", waiting=waiting)
     holder = counter.lease_desk_id
     counter.lease_desk_id = None
     counter.lease_epoch += 1
     counter.lease_granted_at = None
+    counter.ceded_through = 0
     numbered = _number_waiting(s, agency, counter)
     emit(s, agency, "register", counter.id, counter_data(counter))
     answer = counter_data(counter) | {"drafts_numbered": numbered}
@@ -649,6 +739,7 @@ def release_lease(
         following.lease_desk_id = None
         following.lease_epoch += 1
         following.lease_granted_at = None
+        following.ceded_through = 0
         answer["drafts_numbered"] += _number_waiting(s, agency, following)
         emit(s, agency, "register", following.id, counter_data(following))
         answer["next_year"] = counter_data(following)
