@@ -7,6 +7,7 @@ See DESIGN.md, «Numbering online and offline», for why no interleaving issues 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from clerk_app.records import IncomingDraft, OutgoingDraft
 from clerk_app.storage.journal import append_outbox
 from clerk_app.storage.models import Register
 from clerk_app.storage.sync_models import SyncDraft, SyncLease
-from sync import clock_skew
+from sync import clock_skew, desk_store
 from sync import protocol as p
 from sync.engine import DeskSync, SyncReport
 
@@ -46,6 +47,25 @@ class Numbered:
         }
 
 
+class SavedAsDraft(Exception):
+    """The registration was kept as a draft (no number yet): what the window says instead of a
+    number. Not an error of the clerk's; raised only to leave the numbering path."""
+
+    def __init__(self, draft_id: str) -> None:
+        super().__init__(draft_id)
+        self.draft_id = draft_id
+
+
+def register_connected(data_dir: Path, draft: IncomingDraft | OutgoingDraft) -> Numbered | None:
+    """`register` on the desk in `data_dir` when it is connected to a server; None when it is
+    a desk on its own (it numbers locally, as before)."""
+    with DeskSync(data_dir) as desk:
+        with desk.db.read() as s:
+            if desk_store.link(s) is None:
+                return None
+        return register(desk, draft)
+
+
 def register(desk: DeskSync, draft: IncomingDraft | OutgoingDraft) -> Numbered:
     """Register on a connected desk: numbered by the server when it answers, whoever holds the
     lease; when it does not, numbered here by the lease holder or kept as a draft elsewhere."""
@@ -53,7 +73,8 @@ def register(desk: DeskSync, draft: IncomingDraft | OutgoingDraft) -> Numbered:
     key = _register_key(desk, kind, draft)
     with desk._client() as client:
         try:
-            reading = clock_skew.measure(client, desk.clock)
+            # One try: a clerk is waiting, and offline the holder numbers at once.
+            reading = clock_skew.measure(client, desk.clock, once=True)
         except errors.ServerUnreachable as exc:
             desk._went_offline(str(exc.detail))
             # Offline, the last reading is all there is: a clock known wrong numbers nothing.
