@@ -130,6 +130,16 @@ class AlreadyInitialised(ClerkError):
 
 
 @dataclass(eq=False)
+class DataFolderHoldsOriginals(ClerkError):
+    """A new desk would be made beside stored originals of an earlier one (its database lost
+    or empty): it would number from 1 again. Restore the database instead."""
+
+    data_dir: str
+    originals: int
+    empty_database: bool
+
+
+@dataclass(eq=False)
 class NetworkShareRefused(ClerkError):
     data_dir: str
     fs_type: str

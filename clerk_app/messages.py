@@ -198,6 +198,13 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
         f"Thư mục dữ liệu «{x.data_dir}» đã có cơ sở dữ liệu.",
         "Dùng thư mục khác hoặc mở thư mục này.",
     ),
+    e.DataFolderHoldsOriginals: lambda x: Message(
+        f"Thư mục dữ liệu «{x.data_dir}» đã có {x.originals} bản gốc"
+        + (" và một cơ sở dữ liệu rỗng" if x.empty_database else "")
+        + ": khởi tạo lại sẽ cấp lại số từ 1.",
+        "Khôi phục cơ sở dữ liệu từ bản sao lưu (hoặc báo quản trị hệ thống), hoặc khởi tạo ở "
+        "một thư mục mới.",
+    ),
     e.NetworkShareRefused: lambda x: Message(
         f"Thư mục dữ liệu «{x.data_dir}» nằm trên ổ mạng ({x.fs_type}); cơ sở dữ liệu sẽ hỏng ở đó.",
         "Chọn một thư mục trên ổ đĩa của máy này (đặt CLERK_DATA_DIR).",
@@ -630,6 +637,16 @@ SERVER_REASONS: dict[str, Message] = {
     "file_missing": Message(
         "Máy chủ chưa có đủ tệp đính kèm của thay đổi này nên chưa nhận nó.",
         "Đồng bộ lại; nếu vẫn bị từ chối, kiểm tra tệp gốc trên bàn và báo quản trị hệ thống.",
+    ),
+    "history_on_server": Message(
+        "Máy chủ đã có sổ đăng ký của cơ quan, bàn này cũng có văn bản đã cấp số: nối vào sẽ "
+        "cấp trùng số.",
+        "Kết nối bằng một thư mục dữ liệu mới (dữ liệu của bàn này giữ nguyên để tra cứu), hoặc "
+        "báo quản trị hệ thống đối chiếu và nhập sổ của bàn này.",
+    ),
+    "history_sent_elsewhere": Message(
+        "Văn bản của bàn này đã gửi lên một máy chủ khác, không nối sang máy chủ này được.",
+        "Kết nối lại máy chủ cũ, hoặc dùng một thư mục dữ liệu mới cho máy chủ này.",
     ),
     "outbox_not_empty": Message(
         "Bàn này còn văn bản đã cấp số chưa gửi lên máy chủ nên chưa bàn giao quyền cấp số được.",

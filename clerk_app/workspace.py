@@ -45,6 +45,7 @@ from clerk_app.registration import (
     outgoing_fields,
 )
 from clerk_app.storage import search_index
+from clerk_app.storage.data_folder import refuse_if_holds_originals
 from clerk_app.storage.database import DB_FILENAME, Database, Maintenance, refuse_network_share
 from clerk_app.storage.journal import append_audit, append_outbox, canonical_json, verify_chain
 from clerk_app.storage.models import (
@@ -169,6 +170,7 @@ class Workspace:
             )
         path.mkdir(parents=True, exist_ok=True)
         refuse_network_share(path)
+        refuse_if_holds_originals(path)
         db = Database(path / DB_FILENAME)
         try:
             db.migrate()

@@ -144,6 +144,12 @@ class ServerClient:
             body["last_seq"] = last_seq
         return self._json("POST", "/v1/leases/release", json=body)
 
+    def adopt(self, registers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return list(self._json("POST", "/v1/adopt", json={"registers": registers})["registers"])
+
+    def desk_standing(self, since: int) -> dict[str, Any]:
+        return self._json("GET", "/v1/desk", params={"since": since})
+
     def reconciliation(self) -> list[dict[str, Any]]:
         return list(self._json("GET", "/v1/reconciliation")["items"])
 

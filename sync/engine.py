@@ -197,6 +197,10 @@ class DeskSync:
                     raise errors.ServerRefused("password_change_required")
                 client.change_password(password, new_password)
                 password = new_password
+            # Imported here: sync.adoption reads through this module's desk.
+            from sync import adoption
+
+            adoption.adopt_if_needed(self, client, server_url)
             now = self.clock()
             with self.db.write() as s:
                 row = desk_store.link(s)
@@ -277,16 +281,18 @@ class DeskSync:
                     with self.db.read() as s:
                         self._clock_readings = (reading, clock_skew.last_reading(s))
                 # Imported here: sync.online builds on this module.
-                from sync import online
+                from sync import online, standing
 
-                online.cede_all(self)
+                demand = standing.catch_up(self, client)
+                online.cede_all(self, demand)
                 self._upload(client, report)
                 if reading is not None:
                     # Kept only once everything it flags went up, so a crash loses no flag.
                     with self.db.write() as s:
                         clock_skew.remember(s, reading)
                 self._download(client, report)
-                if online.cede_all(self):
+                # The drafts that were waiting got their numbers from the first cede.
+                if online.cede_all(self, {k: (0, busy) for k, (_w, busy) in demand.items()}):
                     # What the feed brought moved the server's counter: the holder tops up
                     # its ceded numbers now, not a round later, so others keep numbering.
                     self._upload(client, report)

@@ -19,7 +19,7 @@ from clerk_app.records import IncomingDraft, OutgoingDraft
 from clerk_app.storage.journal import append_outbox
 from clerk_app.storage.models import Register
 from clerk_app.storage.sync_models import SyncDraft, SyncLease
-from sync import clock_skew, desk_store
+from sync import clock_skew, desk_store, standing
 from sync import protocol as p
 from sync.engine import DeskSync, SyncReport
 
@@ -84,7 +84,9 @@ def register(desk: DeskSync, draft: IncomingDraft | OutgoingDraft) -> Numbered:
             with desk.db.write() as s:
                 clock_skew.remember(s, reading)  # so the desk offline refuses too
             raise errors.ClockTooFarToNumber(reading.skew_s)
-        cede_ahead(desk, *key)
+        # A desk restored from a backup learns where it stood here, before numbering.
+        demand = standing.catch_up(desk, client)
+        cede_ahead(desk, key, demand)
         draft_id = desk.draft_incoming(draft) if kind == "incoming" else desk.draft_outgoing(draft)
         report = SyncReport()
         try:
@@ -110,31 +112,40 @@ def register(desk: DeskSync, draft: IncomingDraft | OutgoingDraft) -> Numbered:
     return Numbered(draft_id, number, online=True, reference=reference)
 
 
-def cede_ahead(desk: DeskSync, kind: str, series: str, year: int) -> int | None:
-    """On the lease holder: keep CEDE_BLOCK numbers beyond the server's last one ceded, so every
-    desk numbers online at once. The desk's own counter is raised past them in the transaction
-    that queues the cede, so this desk never numbers them offline. Returns the new bound."""
+def cede_ahead(desk: DeskSync, key: tuple[str, str, int], demand: standing.Demand) -> int | None:
+    """On the lease holder, before its own online registration: cede its number too."""
     with desk.db.write() as s:
-        return _cede(s, desk.desk_id, kind, series, year, desk.clock())
+        return _cede(s, desk.desk_id, key, desk.clock(), _need(key, demand) + 1)
 
 
-def cede_all(desk: DeskSync) -> int:
-    """Top up every register whose lease this desk holds (each sync round); how many ceded."""
+def cede_all(desk: DeskSync, demand: standing.Demand) -> int:
+    """On the lease holder, each sync round: cede what other desks are waiting for, and
+    CEDE_BLOCK ahead while they have been registering lately; returns how many registers."""
     with desk.db.write() as s:
         held = list(
             s.execute(select(SyncLease).where(SyncLease.holder_desk_id == desk.desk_id)).scalars()
         )
         now = desk.clock()
-        return sum(
-            1
-            for lease in held
-            if _cede(s, desk.desk_id, lease.kind, lease.series, lease.year, now) is not None
-        )
+        ceded = 0
+        for lease in held:
+            key = (lease.kind, lease.series, lease.year)
+            ceded += _cede(s, desk.desk_id, key, now, _need(key, demand)) is not None
+        return ceded
 
 
-def _cede(s: Session, desk_id: str, kind: str, series: str, year: int, now: Any) -> int | None:
-    lease = s.get(SyncLease, (kind, series, year))
-    if lease is None or lease.holder_desk_id != desk_id or lease.epoch < 1:
+def _need(key: tuple[str, str, int], demand: standing.Demand) -> int:
+    waiting, recent = demand.get(key, (0, 0))
+    # A quiet register gets nothing ahead: numbers ceded and then left unused when the holder
+    # numbers offline are voids, so they are ceded only while other desks are busy.
+    return waiting + (p.CEDE_BLOCK if recent else 0)
+
+
+def _cede(s: Session, desk_id: str, key: tuple[str, str, int], now: Any, need: int) -> int | None:
+    """Cede numbers up to the server's last one + `need`: the desk's own counter is raised to
+    that bound in the transaction that queues the cede, so it never numbers them offline."""
+    kind, series, year = key
+    lease = s.get(SyncLease, key)
+    if need <= 0 or lease is None or lease.holder_desk_id != desk_id or lease.epoch < 1:
         return None
     reg = s.execute(
         select(Register).where(
@@ -143,7 +154,7 @@ def _cede(s: Session, desk_id: str, kind: str, series: str, year: int, now: Any)
     ).scalar_one_or_none()
     if reg is None:
         return None
-    target = lease.server_last_number + p.CEDE_BLOCK
+    target = lease.server_last_number + need
     if target <= reg.last_number:
         return None
     reg.last_number = target

@@ -290,6 +290,29 @@ def create_app(
 
         return await in_thread(give_back)
 
+    @app.post("/v1/adopt")
+    async def adopt(request: Request) -> dict[str, Any]:
+        body = await body_json(request)
+        wanted = field(body, "registers", list)
+        if len(wanted) > 200 or not all(isinstance(r, dict) for r in wanted):
+            raise Refused(400, "malformed", field="registers")
+        registers = [register_args(r) for r in wanted]
+        token = token_of(request)
+
+        def take() -> dict[str, Any]:
+            with db.write() as s:
+                who = accounts.authenticate(s, token, clock())
+                return {"registers": ledger.adopt_history(s, who, registers, clock())}
+
+        return await in_thread(take)
+
+    @app.get("/v1/desk")
+    def desk_standing(request: Request) -> dict[str, Any]:
+        since = query_int(request, "since", 0, 0, BIG)
+        who = caller(request)
+        with db.read() as s:
+            return ledger.desk_standing(s, who, since, 1000, clock())
+
     @app.get("/v1/reconciliation")
     def reconciliation(request: Request) -> dict[str, Any]:
         who = caller(request)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
@@ -37,6 +37,10 @@ from sync.server.models import (
 from sync.server.refusals import Refused
 
 DEFAULT_SERIES = "chung"
+# Other desks registered in a leased register within this time (among its last numbers): they are
+# busy, so its holder keeps numbers ceded ahead for them (DESIGN.md, «Numbering online and offline»).
+RECENT_DEMAND = timedelta(minutes=15)
+RECENT_NUMBERS = 50
 EXCERPT_CHARS = 4000
 
 
@@ -743,6 +747,90 @@ def release_lease(
         answer["drafts_numbered"] += _number_waiting(s, agency, following)
         emit(s, agency, "register", following.id, counter_data(following))
         answer["next_year"] = counter_data(following)
+    return answer
+
+
+def desk_standing(
+    s: Session, caller: Caller, since: int, limit: int, now: datetime
+) -> dict[str, Any]:
+    """Where the calling desk stands here: the last outbox sequence applied from it, the
+    mutation ids applied after `since` (so a desk restored from a backup can tell its own
+    mutations from new ones that reuse their sequence numbers), and every register's counter."""
+    desk = s.get_one(Desk, caller.desk_id)
+    applied = s.execute(
+        select(AppliedMutation.seq, AppliedMutation.mutation_id)
+        .where(AppliedMutation.desk_id == desk.id, AppliedMutation.seq > since)
+        .order_by(AppliedMutation.seq)
+        .limit(limit)
+    ).all()
+    counters = s.execute(
+        select(RegisterCounter).where(RegisterCounter.agency_id == caller.agency_id)
+    ).scalars()
+    registers = []
+    for c in counters:
+        data = counter_data(c)
+        if c.lease_desk_id == caller.desk_id:
+            data |= _demand(s, c, caller.desk_id, now)
+        registers.append(data)
+    return {
+        "last_applied_seq": desk.last_applied_seq,
+        "applied": [[seq, mutation_id] for seq, mutation_id in applied],
+        "more": len(applied) == limit,
+        "registers": registers,
+    }
+
+
+def _demand(s: Session, c: RegisterCounter, holder: str, now: datetime) -> dict[str, int]:
+    """What the holder needs to cede: drafts waiting for a number, and how many registrations
+    other desks made here lately (they go on numbering online while there are some)."""
+    waiting = s.execute(
+        select(func.count())
+        .select_from(ServerDocument)
+        .where(ServerDocument.counter_id == c.id, ServerDocument.number.is_(None))
+    ).scalar_one()
+    recent = s.execute(
+        select(func.count())
+        .select_from(ServerDocument)
+        .where(
+            ServerDocument.counter_id == c.id,
+            ServerDocument.number > c.last_number - RECENT_NUMBERS,
+            ServerDocument.origin_desk_id != holder,
+            ServerDocument.created_at > now - RECENT_DEMAND,
+        )
+    ).scalar_one()
+    return {"waiting": int(waiting), "others_recent": int(recent) + int(waiting)}
+
+
+def adopt_history(
+    s: Session, caller: Caller, registers: list[tuple[str, str, int]], now: datetime
+) -> list[dict[str, Any]]:
+    """A desk connecting with registrations of its own takes the leases of its registers, so
+    its outbox goes up with the numbers it gave, in order. Only while the agency's registers
+    here are empty and nobody else holds their leases; otherwise `history_on_server`."""
+    if caller.role not in p.NUMBERING_ROLES:
+        raise Refused(403, "role_cannot_number", role=caller.role)
+    agency = lock_agency(s, caller.agency_id)
+    numbered = s.execute(
+        select(func.count())
+        .select_from(ServerDocument)
+        .where(
+            ServerDocument.agency_id == agency.id, ServerDocument.origin_desk_id != caller.desk_id
+        )
+    ).scalar_one()
+    counters = [counter_for(s, agency.id, kind, series, year) for kind, series, year in registers]
+    taken = [c for c in counters if c is not None and c.lease_desk_id not in (None, caller.desk_id)]
+    if numbered or taken:
+        raise Refused(409, "history_on_server", documents=int(numbered), leases=len(taken))
+    answer = []
+    for c in counters:
+        assert c is not None
+        if c.lease_desk_id != caller.desk_id:
+            c.lease_desk_id = caller.desk_id
+            c.lease_epoch += 1
+            c.lease_granted_at = now
+            c.ceded_through = 0
+            emit(s, agency, "register", c.id, counter_data(c))
+        answer.append(counter_data(c))
     return answer
 
 

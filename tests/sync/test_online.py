@@ -66,16 +66,22 @@ def test_every_desk_numbers_at_once_online_whoever_holds_the_lease(
     server: RunningServer, new_desk: Any, make_pdf: Any
 ) -> None:
     a, b = holder_and_other(server, new_desk)
-    sync(a)  # the holder online cedes the next numbers to the server
+    sync(a)
+    # A quiet register: the holder has ceded nothing ahead, so the first one waits as a draft
+    # for the holder's next round, which numbers it and cedes numbers ahead for the busy desk.
+    first = online_register(b, "B đầu tiên")
+    assert (first.number, first.online) == (None, True)
+    sync(a)
     got = [
         online_register(b, "B một", [make_pdf("B một")]),
         online_register(a, "A một"),
         online_register(b, "B hai"),
     ]
-    assert [(g.number, g.online) for g in got] == [(1, True), (2, True), (3, True)]
+    assert [(g.number, g.online) for g in got] == [(2, True), (3, True), (4, True)]
     with Workspace.open(b) as ws:
         doc = ws.document(got[0].document_id)
-        assert doc.summary.number == 1 and doc.files[0].media_type == "application/pdf"
+        assert doc.summary.number == 2 and doc.files[0].media_type == "application/pdf"
+        assert ws.document(first.document_id).summary.number == 1
     sync(a)
     sync(b)
     check_all(server, a, b)
@@ -98,12 +104,12 @@ def test_holder_offline_past_its_ceded_numbers_voids_the_unused_ones(
     server: RunningServer, new_desk: Any
 ) -> None:
     a, b = holder_and_other(server, new_desk)
-    sync(a)
-    assert online_register(b, "B một").number == 1
+    assert online_register(b, "B một").number is None  # waits for the holder's round
+    sync(a)  # numbers it (1) and cedes CEDE_BLOCK more ahead: b is busy
     server.kill()
-    # The holder cannot reach the server: it numbers past what it ceded (1..5), never in it.
+    # The holder cannot reach the server: it numbers past what it ceded (1..6), never in it.
     offline = online_register(a, "A ngoại tuyến")
-    assert (offline.number, offline.online) == (6, False)
+    assert (offline.number, offline.online) == (7, False)
     server.start()
     # Another desk still reaches the server: it may use the ceded numbers the holder skipped.
     assert online_register(b, "B hai").number == 2
@@ -111,9 +117,9 @@ def test_holder_offline_past_its_ceded_numbers_voids_the_unused_ones(
     assert report.rejected == [], report.rejected
     with server.db.read() as s:
         voids = sorted(s.execute(select(NumberVoid.number)).scalars())
-    assert voids == [3, 4, 5]
+    assert voids == [3, 4, 5, 6]
     after = online_register(b, "B ba")
-    assert after.number == 7
+    assert after.number == 8
     sync(a)
     sync(b)
     check_all(server, a, b)
