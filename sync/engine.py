@@ -186,7 +186,7 @@ class DeskSync:
         """Log in, bind this desk to the server's agency, cache an offline verifier."""
         with ServerClient(server_url) as client:
             answer = client.login(
-                username, password, self.desk_id, self.station, desk_credential(self.data_dir)
+                username, password, self.desk_id, self.station, self._credential()
             )
             with self.db.read() as s:
                 desk_code = s.get_one(Agency, self.agency_id).code
@@ -217,6 +217,11 @@ class DeskSync:
                 row.token_expires_at = datetime.fromisoformat(answer["expires_at"])
                 row.verifier = PasswordHasher().hash(password)
                 row.last_success_at = now
+                pending = s.get(SyncLink, PENDING_CREDENTIAL_ROW)
+                if pending is not None:
+                    row.desk_credential = row.desk_credential or pending.desk_credential
+                    s.delete(pending)
+            self._credential()  # the wizard's file, if any, goes now that the row holds it
             return {
                 "server": server_url,
                 "username": answer["username"],
@@ -234,7 +239,7 @@ class DeskSync:
                     password,
                     self.desk_id,
                     self.station,
-                    desk_credential(self.data_dir),
+                    self._credential(),
                 )
         except errors.ServerUnreachable:
             return self.offline_login(row.username, password)
@@ -244,6 +249,46 @@ class DeskSync:
             link.token_expires_at = datetime.fromisoformat(answer["expires_at"])
             link.verifier = PasswordHasher().hash(password)
         return {"online": True, "username": row.username}
+
+    def _credential(self) -> str:
+        """The secret this desk proves itself with, kept on its sync_link row; made (and kept)
+        before it is first sent, so a login whose answer is lost does not lose it. Before the
+        desk is connected it waits on row 0; a file of an older desk, or of the first-run
+        wizard (which logs in before the database exists), is taken in once and renamed."""
+        legacy = self.data_dir / CREDENTIAL_FILE
+        with self.db.write() as s:
+            link = s.get(SyncLink, 1)
+            pending = s.get(SyncLink, PENDING_CREDENTIAL_ROW)
+            secret = link.desk_credential if link is not None else None
+            if secret is None and legacy.is_file():
+                secret = legacy.read_text("ascii").strip()
+            if secret is None and pending is not None:
+                secret = pending.desk_credential
+            secret = secret or secrets.token_urlsafe(32)
+            if link is not None:
+                link.desk_credential = secret
+                if pending is not None:
+                    s.delete(pending)
+            elif pending is None:
+                s.add(
+                    SyncLink(
+                        id=PENDING_CREDENTIAL_ROW,
+                        server_url="",
+                        username="",
+                        role="",
+                        server_agency_id="",
+                        checkpoint=0,
+                        connected_at=self.clock(),
+                        last_error="",
+                        desk_credential=secret,
+                    )
+                )
+            else:
+                pending.desk_credential = secret
+        if link is not None and legacy.is_file():
+            # Only once the desk is connected: until then the wizard may log in again with it.
+            legacy.replace(legacy.with_name(CREDENTIAL_FILE + ".migrated"))
+        return secret
 
     def offline_login(self, username: str, password: str) -> dict[str, Any]:
         row = self._link()
@@ -746,14 +791,15 @@ class DeskSync:
 
 
 CREDENTIAL_FILE = "server-credential"
+PENDING_CREDENTIAL_ROW = 0  # the sync_link row of a secret sent before the desk is connected
 
 
 def desk_credential(data_dir: Path) -> str:
-    """The secret this desk proves itself with to the server, made at its first connection.
+    """The secret a desk not yet made proves itself with: the first-run wizard logs in before
+    the desk database exists. Kept beside where the database will be (mode 0600) and taken
+    into the database's sync_link row at the desk's first connection (DeskSync._credential).
 
-    The server binds the desk id to it, so no other account or copy can act as this desk.
-    Kept beside the database (mode 0600) until the desk database has a place for it; made and
-    kept before it is first sent, so a login whose answer is lost does not lose it."""
+    The server binds the desk id to it, so no other account or copy can act as this desk."""
     path = data_dir / CREDENTIAL_FILE
     if path.is_file():
         return path.read_text("ascii").strip()
