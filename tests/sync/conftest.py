@@ -24,7 +24,13 @@ from clerk_app.storage.models import Document, OutboxEntry, Register
 from clerk_app.workspace import Workspace
 from sync.server import accounts
 from sync.server.database import ServerDatabase
-from sync.server.models import AppliedMutation, NumberVoid, RegisterCounter, ServerDocument
+from sync.server.models import (
+    Agency,
+    AppliedMutation,
+    NumberVoid,
+    RegisterCounter,
+    ServerDocument,
+)
 
 PASSWORD = "mat-khau-ban-dau"
 NEW_PASSWORD = "mat-khau-moi-2026"
@@ -209,11 +215,19 @@ def run_clerk(desk: Path, *args: str, check: bool = True) -> subprocess.Complete
 # --- invariants ------------------------------------------------------------------------------
 
 
-def check_server(server: RunningServer) -> dict[tuple[str, str, int], dict[int, str]]:
-    """No duplicate number, numbers contiguous from 1, mutations applied once; the registers."""
+def check_server(
+    server: RunningServer, agency_code: str | None = None
+) -> dict[tuple[str, str, int], dict[int, str]]:
+    """No duplicate number, numbers contiguous from 1 but for recorded voids, mutations applied
+    once; the registers (of one agency when the server holds several)."""
     registers: dict[tuple[str, str, int], dict[int, str]] = {}
+    query = select(RegisterCounter)
+    if agency_code is not None:
+        query = query.join(Agency, Agency.id == RegisterCounter.agency_id).where(
+            Agency.code == agency_code
+        )
     with server.db.read() as s:
-        for counter in s.execute(select(RegisterCounter)).scalars():
+        for counter in s.execute(query).scalars():
             numbers = list(
                 s.execute(
                     select(ServerDocument.number, ServerDocument.id)
