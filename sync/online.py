@@ -84,8 +84,12 @@ def register(desk: DeskSync, draft: IncomingDraft | OutgoingDraft) -> Numbered:
             with desk.db.write() as s:
                 clock_skew.remember(s, reading)  # so the desk offline refuses too
             raise errors.ClockTooFarToNumber(reading.skew_s)
-        # A desk restored from a backup learns where it stood here, before numbering.
-        demand = standing.catch_up(desk, client)
+        try:
+            # A desk restored from a backup learns where it stood here, before numbering.
+            demand = standing.catch_up(desk, client)
+        except errors.ServerUnreachable as exc:
+            desk._went_offline(str(exc.detail))  # gone since the hello: nothing queued yet
+            return _offline(desk, kind, key, draft)
         cede_ahead(desk, key, demand)
         draft_id = desk.draft_incoming(draft) if kind == "incoming" else desk.draft_outgoing(draft)
         report = SyncReport()
