@@ -205,6 +205,16 @@ class AlreadyInitialised(ClerkError):
 
 
 @dataclass(eq=False)
+class DataFolderHoldsOriginals(ClerkError):
+    """A new desk would be made beside stored originals of an earlier one (its database lost
+    or empty): it would number from 1 again. Restore the database instead."""
+
+    data_dir: str
+    originals: int
+    empty_database: bool
+
+
+@dataclass(eq=False)
 class NetworkShareRefused(ClerkError):
     data_dir: str
     fs_type: str
@@ -741,6 +751,14 @@ class ServerFailed(ServerUnreachable):
 class ClockSkewed(ClerkError):
     """The desk clock differs from the server's by `skew_s` seconds (positive: ahead). Shown
     as a warning; the desk keeps working and flags what the wrong clock dates."""
+
+    skew_s: int
+
+
+@dataclass(eq=False)
+class ClockTooFarToNumber(ClerkError):
+    """The desk clock is more than a day from the server's: numbering would date the paper
+    wrong (a December document numbered in the next year's register), so none is given."""
 
     skew_s: int
 

@@ -313,6 +313,13 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
         f"Thư mục dữ liệu «{x.data_dir}» đã có cơ sở dữ liệu.",
         "Dùng thư mục khác hoặc mở thư mục này.",
     ),
+    e.DataFolderHoldsOriginals: lambda x: Message(
+        f"Thư mục dữ liệu «{x.data_dir}» đã có {x.originals} bản gốc"
+        + (" và một cơ sở dữ liệu rỗng" if x.empty_database else "")
+        + ": khởi tạo lại sẽ cấp lại số từ 1.",
+        "Khôi phục cơ sở dữ liệu từ bản sao lưu (hoặc báo quản trị hệ thống), hoặc khởi tạo ở "
+        "một thư mục mới.",
+    ),
     e.NetworkShareRefused: lambda x: Message(
         f"Thư mục dữ liệu «{x.data_dir}» nằm trên ổ mạng ({x.fs_type}); cơ sở dữ liệu sẽ hỏng ở đó.",
         "Chọn một thư mục trên ổ đĩa của máy này (đặt CLERK_DATA_DIR).",
@@ -750,6 +757,20 @@ SERVER_REASONS: dict[str, Message] = {
         "Máy chủ chưa có đủ tệp đính kèm của thay đổi này nên chưa nhận nó.",
         "Đồng bộ lại; nếu vẫn bị từ chối, kiểm tra tệp gốc trên bàn và báo quản trị hệ thống.",
     ),
+    "history_on_server": Message(
+        "Máy chủ đã có sổ đăng ký của cơ quan, bàn này cũng có văn bản đã cấp số: nối vào sẽ "
+        "cấp trùng số.",
+        "Kết nối bằng một thư mục dữ liệu mới (dữ liệu của bàn này giữ nguyên để tra cứu), hoặc "
+        "báo quản trị hệ thống đối chiếu và nhập sổ của bàn này.",
+    ),
+    "history_sent_elsewhere": Message(
+        "Văn bản của bàn này đã gửi lên một máy chủ khác, không nối sang máy chủ này được.",
+        "Kết nối lại máy chủ cũ, hoặc dùng một thư mục dữ liệu mới cho máy chủ này.",
+    ),
+    "outbox_not_empty": Message(
+        "Bàn này còn văn bản đã cấp số chưa gửi lên máy chủ nên chưa bàn giao quyền cấp số được.",
+        "Đồng bộ cho hết hàng chờ rồi bàn giao lại.",
+    ),
     "server_busy": Message(
         "Máy chủ đang bận hoặc cơ sở dữ liệu tạm thời không trả lời.",
         "Tiếp tục làm việc; thay đổi được giữ lại và gửi ở lần đồng bộ sau.",
@@ -815,6 +836,11 @@ _RULES.update(
             f"Đồng hồ máy này {'nhanh' if x.skew_s > 0 else 'chậm'} {_span(abs(x.skew_s))} so với "
             "máy chủ; thời gian đăng ký ghi trên máy này bị đánh dấu cần kiểm tra.",
             "Hãy chỉnh lại ngày giờ của máy tính (hoặc báo bộ phận hỗ trợ), rồi đồng bộ lại.",
+        ),
+        e.ClockTooFarToNumber: lambda x: Message(
+            f"Đồng hồ máy này {'nhanh' if x.skew_s > 0 else 'chậm'} {_span(abs(x.skew_s))} so với "
+            "máy chủ nên không cấp số được.",
+            "Chỉnh lại ngày giờ của máy tính cho đúng rồi đăng ký lại.",
         ),
         e.DeskNotConnected: lambda x: Message(
             "Bàn làm việc này chưa kết nối máy chủ trung tâm.",

@@ -47,6 +47,7 @@ from clerk_app.registration import (
 )
 from clerk_app.registration import free_text as registration_text
 from clerk_app.storage import numbering_queries, search_index
+from clerk_app.storage.data_folder import refuse_if_holds_originals
 from clerk_app.storage.database import (
     DB_FILENAME,
     Database,
@@ -189,6 +190,7 @@ class Workspace:
             )
         path.mkdir(parents=True, exist_ok=True)
         refuse_network_share(path)
+        refuse_if_holds_originals(path)
         db = Database(path / DB_FILENAME)
         try:
             db.migrate()

@@ -57,13 +57,14 @@ class ServerClient:
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
-    def _call(self, method: str, path: str, **kw: Any) -> httpx.Response:
+    def _call(self, method: str, path: str, *, once: bool = False, **kw: Any) -> httpx.Response:
         """One request, tried again after a short pause when that cannot do harm: when the
         server was not reached, when it said it is busy, and, for requests the server answers
         the same when repeated, when the connection broke before the answer (a large upload's
         `RemoteProtocolError`). A refusal (4xx) is never retried: it would be refused again."""
         repeatable = path not in NOT_REPEATABLE
-        for attempt, pause in enumerate((*RETRY_PAUSES_S, None)):
+        pauses = () if once else RETRY_PAUSES_S
+        for attempt, pause in enumerate((*pauses, None)):
             try:
                 response = self._http.request(method, path, headers=self._headers(), **kw)
             except httpx.TransportError as exc:
@@ -84,16 +85,18 @@ class ServerClient:
             time.sleep(pause * (1 + attempt) if pause else 0)
         raise AssertionError("unreachable")  # the last attempt returns or raises
 
-    def _json(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
-        data = self._call(method, path, **kw).json()
+    def _json(self, method: str, path: str, *, once: bool = False, **kw: Any) -> dict[str, Any]:
+        data = self._call(method, path, once=once, **kw).json()
         if not isinstance(data, dict):
             raise errors.ServerRefused("malformed")
         return data
 
     # --- calls -----------------------------------------------------------------------------
 
-    def hello(self) -> dict[str, Any]:
-        answer = self._json("GET", "/v1/hello")
+    def hello(self, *, once: bool = False) -> dict[str, Any]:
+        """The server's protocol, time and limits; `once`: no second try, for a clerk waiting
+        to know whether the server answers at all."""
+        answer = self._json("GET", "/v1/hello", once=once)
         offered = answer.get(p.HELLO_FILE_CHUNK)
         if isinstance(offered, int) and not isinstance(offered, bool):
             # Never below what every server takes, never above what this desk will send.
@@ -134,13 +137,18 @@ class ServerClient:
         )
 
     def release_lease(
-        self, kind: str, series: str, year: int, force: bool = False
+        self, kind: str, series: str, year: int, force: bool = False, last_seq: int | None = None
     ) -> dict[str, Any]:
-        return self._json(
-            "POST",
-            "/v1/leases/release",
-            json={"kind": kind, "series": series, "year": year, "force": force},
-        )
+        body: dict[str, Any] = {"kind": kind, "series": series, "year": year, "force": force}
+        if last_seq is not None:
+            body["last_seq"] = last_seq
+        return self._json("POST", "/v1/leases/release", json=body)
+
+    def adopt(self, registers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return list(self._json("POST", "/v1/adopt", json={"registers": registers})["registers"])
+
+    def desk_standing(self, since: int) -> dict[str, Any]:
+        return self._json("GET", "/v1/desk", params={"since": since})
 
     def reconciliation(self) -> list[dict[str, Any]]:
         return list(self._json("GET", "/v1/reconciliation")["items"])

@@ -53,7 +53,7 @@ from clerk_app.errors import (
 )
 from clerk_app.messages import describe
 from clerk_app.numbering import QPPL_TYPES
-from clerk_app.records import IncomingDraft, OutgoingDraft, Registered
+from clerk_app.records import Change, IncomingDraft, OutgoingDraft, Registered
 from clerk_app.vocabulary import (
     DOC_TYPES,
     NORMAL_URGENCY,
@@ -62,6 +62,7 @@ from clerk_app.vocabulary import (
     URGENCY_LEVELS,
     canonical_doc_type,
 )
+from sync.online import SavedAsDraft
 from ui import errors as presenter
 from ui import formatting as fmt
 from ui.preview import PagePreview
@@ -596,6 +597,9 @@ class RegistrationForm(QDialog):
                 else:
                     self.status.setText("Không đăng ký lại.")
                 return
+            if isinstance(error, SavedAsDraft):
+                self._draft_saved()
+                return
             if isinstance(error, NumberingLeaseNotHeld):
                 if self.confirm_draft(error):
                     self._save_draft(draft)
@@ -614,7 +618,28 @@ class RegistrationForm(QDialog):
                     return
             presenter.present(error, self)
 
-        run_in_background(lambda: self.call_core(draft), done, failed, owner=self)
+        run_in_background(lambda: self._register(draft), done, failed, owner=self)
+
+    def _register(self, draft: Any) -> Any:
+        """On a desk connected to the server, the number comes from the server inside the
+        registration (or from this desk as lease holder when the server cannot be reached);
+        a desk on its own numbers locally."""
+        from sync import online
+
+        got = online.register_connected(self.workspace.data_dir, draft)
+        if got is None:
+            return self.call_core(draft)
+        if got.number is None:
+            raise online.SavedAsDraft(got.document_id)
+        document = self.workspace.document(got.document_id)
+        return Registered(
+            document,
+            Change(
+                "register",
+                document_ids=(document.summary.id,),
+                register_ids=(document.summary.register_id,),
+            ),
+        )
 
     def confirm_draft(self, error: NumberingLeaseNotHeld) -> bool:
         """Another desk numbers this register: offer a draft that the server will number."""
@@ -642,18 +667,21 @@ class RegistrationForm(QDialog):
                 return desk.draft_outgoing(draft)
 
         def done(_draft_id: object) -> None:
-            self.drafts_saved += 1
-            self.status.setText(
-                "Đã lưu dự thảo, CHƯA CÓ SỐ: máy chủ sẽ cấp số khi đồng bộ. Không ghi số lên "
-                "văn bản giấy. Xem số được cấp ở Đồng bộ › Bản nháp…"
-            )
-            self.reset_fields()
+            self._draft_saved()
 
         def failed(error: BaseException) -> None:
             presenter.present(error, self)
 
         self.status.setText("Đang lưu dự thảo…")
         run_in_background(work, done, failed, owner=self)
+
+    def _draft_saved(self) -> None:
+        self.drafts_saved += 1
+        self.status.setText(
+            "Đã lưu dự thảo, CHƯA CÓ SỐ: máy chủ sẽ cấp số khi đồng bộ. Không ghi số lên "
+            "văn bản giấy. Xem số được cấp ở Đồng bộ › Bản nháp…"
+        )
+        self.reset_fields()
 
     def confirm_duplicate(self, error: DuplicateDocument) -> bool:
         box = QMessageBox(self)

@@ -283,14 +283,38 @@ def create_app(
         force = body.get("force", False)
         if not isinstance(force, bool):
             raise Refused(400, "malformed", field="force")
+        last_seq = int_field(body, "last_seq", 0, BIG) if "last_seq" in body else None
         token = token_of(request)
 
         def give_back() -> dict[str, Any]:
             with db.write() as s:
                 who = accounts.authenticate(s, token, clock())
-                return ledger.release_lease(s, who, *args, force=force)
+                return ledger.release_lease(s, who, *args, force=force, last_seq=last_seq)
 
         return await in_thread(give_back)
+
+    @app.post("/v1/adopt")
+    async def adopt(request: Request) -> dict[str, Any]:
+        body = await body_json(request)
+        wanted = field(body, "registers", list)
+        if len(wanted) > 200 or not all(isinstance(r, dict) for r in wanted):
+            raise Refused(400, "malformed", field="registers")
+        registers = [register_args(r) for r in wanted]
+        token = token_of(request)
+
+        def take() -> dict[str, Any]:
+            with db.write() as s:
+                who = accounts.authenticate(s, token, clock())
+                return {"registers": ledger.adopt_history(s, who, registers, clock())}
+
+        return await in_thread(take)
+
+    @app.get("/v1/desk")
+    def desk_standing(request: Request) -> dict[str, Any]:
+        since = query_int(request, "since", 0, 0, BIG)
+        who = caller(request)
+        with db.read() as s:
+            return ledger.desk_standing(s, who, since, 1000, clock())
 
     @app.get("/v1/reconciliation")
     def reconciliation(request: Request) -> dict[str, Any]:

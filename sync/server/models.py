@@ -132,6 +132,10 @@ class RegisterCounter(Base):
     lease_desk_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     lease_epoch: Mapped[int] = mapped_column(Integer, default=0)
     lease_granted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Numbers up to here the lease holder has given up for the server to issue online: the
+    # holder raised its own counter past them before saying so (DESIGN.md, «Numbering online
+    # and offline»). Back to 0 whenever the lease moves.
+    ceded_through: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ServerDocument(Base):
@@ -153,6 +157,21 @@ class ServerDocument(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(BigInteger)
     received_seq: Mapped[int] = mapped_column(BigInteger)  # order of receipt for drafts
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class NumberVoid(Base):
+    """A number of a register that names no document, and why: the holder ceded it to the
+    server, then numbered offline past it before any desk used it. Recorded, never reused."""
+
+    __tablename__ = "number_void"
+    __table_args__ = (UniqueConstraint("counter_id", "number"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"), index=True)
+    counter_id: Mapped[str] = mapped_column(ForeignKey("register_counter.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
