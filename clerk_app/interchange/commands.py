@@ -17,6 +17,7 @@ from clerk_app.interchange.edxml_write import write_document
 from clerk_app.interchange.exchange import write_atomically
 from clerk_app.interchange.mapping import (
     answer_ref,
+    fields_json,
     files_to_send,
     organs_coded,
     organs_named,
@@ -158,23 +159,7 @@ def _document_json(doc: ExchangedDocument, tables: CodeTables) -> dict[str, Any]
         "business_reason": doc.business.reason,
         "sender": _organ_json(doc.sender),
         "recipients": [_organ_json(o) for o in doc.recipients],
-        "fields": {
-            "issuer": f.issuer,
-            "issuer_organ_id": f.issuer_organ_id,
-            "reference": f.reference,
-            "issued_on": f.issued_on.isoformat() if f.issued_on else None,
-            "doc_type": f.doc_type,
-            "subject": f.subject,
-            "urgency": f.urgency,
-            "timed": f.timed,
-            "urgency_time": iso(f.urgency_time),
-            "signer": f.signer,
-            "signer_title": f.signer_title,
-            "deadline": f.deadline.isoformat() if f.deadline else None,
-            "pages": f.pages,
-            "has_paper": f.has_paper,
-            "in_reply_to": list(f.in_reply_to),
-        },
+        "fields": fields_json(f),
         "attachments": [
             {
                 "name": a.name,
