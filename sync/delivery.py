@@ -25,12 +25,13 @@ from clerk_app.interchange.assessment import Previously, assess_incoming
 from clerk_app.interchange.codes import CodeTables
 from clerk_app.interchange.edxml_write import write_document
 from clerk_app.interchange.mapping import (
+    answer_ref,
     fields_from_json,
     fields_json,
     files_to_send,
     incoming_draft,
     outgoing_document,
-    signer_position,
+    package_of,
 )
 from clerk_app.interchange.values import Business, Organ, document_id_for
 from clerk_app.storage.exchange_models import (
@@ -39,6 +40,7 @@ from clerk_app.storage.exchange_models import (
     ExchangeRecipientStatus,
 )
 from clerk_app.storage.journal import canonical_json
+from clerk_app.text import fold
 from clerk_app.workdays.calendar import WorkCalendar
 from clerk_app.workdays.office_hours import load_office_hours
 from clerk_app.workspace import Workspace
@@ -50,6 +52,10 @@ HANDLE_WITHIN_HOURS = 8
 OPEN = "arrived"
 REFUSAL_REASONS = ("wrong-recipient", "not-valid")
 LATER_STATUSES = ("assigned", "in_progress", "done")
+# Refusals about the session, not the row: the row waits for the clerk to log in again.
+KEEP_QUEUED = frozenset(
+    {"not_logged_in", "session_expired", "account_locked", "password_change_required"}
+)
 
 
 @dataclass(frozen=True)
@@ -72,12 +78,13 @@ def send_document(
     to: Sequence[str],
     *,
     replaces: str | None = None,
+    answers: Sequence[str] = (),
     clock: Clock = system_clock,
 ) -> SendOutcome:
     """Send a numbered outgoing document to the agencies named by `to` (exchange identifiers or
     the server's agency codes). Offline, the send waits in the desk's queue."""
     with ExchangeDesk(data_dir, clock) as desk:
-        return desk.send(document_id, to, replaces=replaces)
+        return desk.send(document_id, to, replaces=replaces, answers=answers)
 
 
 def _loads(text: str | None) -> Any:
@@ -87,16 +94,21 @@ def _loads(text: str | None) -> Any:
 class ExchangeDesk:
     """One desk's electronic exchange, over its data directory and its server link."""
 
-    def __init__(self, data_dir: Path, clock: Clock = system_clock) -> None:
+    def __init__(
+        self, data_dir: Path, clock: Clock = system_clock, desk: DeskSync | None = None
+    ) -> None:
+        """`desk`: a DeskSync already open on `data_dir` (the background sync's), kept open."""
         self.data_dir = data_dir
         self.clock = clock
-        self.sync = DeskSync(data_dir, clock)
+        self._owns_desk = desk is None
+        self.sync = desk or DeskSync(data_dir, clock)
         self.db = self.sync.db
         self.store = self.sync.store
         self.tables = CodeTables.load(data_dir)
 
     def close(self) -> None:
-        self.sync.close()
+        if self._owns_desk:
+            self.sync.close()
 
     def __enter__(self) -> ExchangeDesk:
         return self
@@ -124,14 +136,24 @@ class ExchangeDesk:
     # --- sending ---------------------------------------------------------------------------
 
     def send(
-        self, document_id: str, to: Sequence[str], *, replaces: str | None = None
+        self,
+        document_id: str,
+        to: Sequence[str],
+        *,
+        replaces: str | None = None,
+        answers: Sequence[str] = (),
     ) -> SendOutcome:
         codes = [c.strip() for c in to if c.strip()]
         if not codes:
             raise errors.MissingField("recipients")
-        self._check_sendable(document_id, replaces)
+        self._check_sendable(document_id, replaces, answers)
         self.sync._link()  # a desk without a server has nowhere to send: said now, not later
-        payload = {"document": document_id, "to": codes, "replaces": replaces}
+        payload = {
+            "document": document_id,
+            "to": codes,
+            "replaces": replaces,
+            "answers": list(answers),
+        }
         row_id = self._queue("send", document_id, payload)
 
         def push(client: ServerClient) -> dict[str, Any]:
@@ -144,7 +166,9 @@ class ExchangeDesk:
             )
         return SendOutcome(document_id, False, list(answer["recipients"]))
 
-    def _check_sendable(self, document_id: str, replaces: str | None) -> None:
+    def _check_sendable(
+        self, document_id: str, replaces: str | None, answers: Sequence[str]
+    ) -> None:
         """Refuses now what the package could never be made of (an incoming, cancelled or
         unnumbered document, one without a file), so nothing hopeless waits in the queue."""
         with Workspace.open(self.data_dir) as ws:
@@ -160,6 +184,9 @@ class ExchangeDesk:
             )
             if replaces:
                 ws.document(replaces)
+            for incoming_id in answers:
+                if ws.document(incoming_id).summary.direction != "incoming":
+                    raise errors.InvalidValue("answers", incoming_id, "một văn bản đến")
 
     def _package(self, client: ServerClient, payload: dict[str, Any]) -> bytes:
         directory = client.exchange_organs()
@@ -176,18 +203,18 @@ class ExchangeDesk:
             if o is None:
                 raise errors.OrganNotInDirectory(code, "máy chủ")
             recipients.append(Organ(o["organ_id"], o["name"], in_charge=o.get("in_charge", "")))
+        by_name = {fold(o["name"]): o for o in directory["organs"]}
         with Workspace.open(self.data_dir) as ws:
             detail = ws.document(payload["document"])
-            files = [(f, ws.file_bytes(f.sha256)) for f in files_to_send(detail)]
-            people = [(p.full_name, p.title) for p in ws.people()]
-            doc = outgoing_document(
-                detail,
-                sender=own,
-                recipients=recipients,
-                files=files,
-                tables=self.tables,
-                now=ws.now_in_vietnam(),
-                position=signer_position(detail.summary.signer, people),
+            answers = []
+            for incoming_id in payload.get("answers") or ():
+                incoming = ws.document(incoming_id)
+                o = by_name.get(fold(incoming.summary.issuer))
+                if o is None:
+                    raise errors.OrganNotInDirectory(incoming.summary.issuer, "máy chủ")
+                answers.append(answer_ref(incoming, Organ(o["organ_id"], o["name"])))
+            doc = package_of(
+                ws, detail, sender=own, recipients=recipients, tables=self.tables, answers=answers
             )
             if payload.get("replaces"):
                 old = ws.document(payload["replaces"]).summary
@@ -235,22 +262,31 @@ class ExchangeDesk:
                 )
             else:
                 answer = {"recipients": client.exchange_recall(target, payload["reason"])}
-        except errors.ServerUnreachable:
+        except (errors.ServerUnreachable, errors.ServerFailed):
+            raise  # not an answer about this row: it stays queued
+        except errors.ServerRefused as exc:
+            if exc.reason in KEEP_QUEUED:
+                raise  # the clerk logs in again, and the row goes then
+            self._set_aside(row_id, exc, drop=drop_on_refusal)
             raise
         except errors.ClerkError as exc:
-            with self.db.write() as s:
-                done = s.get_one(ExchangeQueued, row_id)
-                if drop_on_refusal:
-                    s.delete(done)
-                else:
-                    done.done_at = self.clock()
-                    done.answer = canonical_json({"error": type(exc).__name__})
+            self._set_aside(row_id, exc, drop=drop_on_refusal)
             raise
         with self.db.write() as s:
             done = s.get_one(ExchangeQueued, row_id)
             done.done_at = self.clock()
             done.answer = canonical_json(answer)
         return answer
+
+    def _set_aside(self, row_id: int, exc: errors.ClerkError, *, drop: bool) -> None:
+        """A row the server refused: dropped when the clerk is told now, else kept answered."""
+        with self.db.write() as s:
+            done = s.get_one(ExchangeQueued, row_id)
+            if drop:
+                s.delete(done)
+            else:
+                done.done_at = self.clock()
+                done.answer = canonical_json({"error": type(exc).__name__, "detail": str(exc)})
 
     def flush(self, client: ServerClient) -> int:
         """Everything queued, in order. A refused row is set aside (its answer kept); the
@@ -268,8 +304,11 @@ class ExchangeDesk:
             try:
                 self._push_one(client, row_id)
                 sent += 1
-            except errors.ServerUnreachable:
+            except (errors.ServerUnreachable, errors.ServerFailed):
                 raise
+            except errors.ServerRefused as exc:
+                if exc.reason in KEEP_QUEUED:
+                    raise
             except errors.ClerkError:
                 continue
         return sent
@@ -433,7 +472,7 @@ class ExchangeDesk:
     def _check_signatures(self, item_id: str) -> None:
         """Verifies every signature of the item's PDF files (pyHanko) and keeps the result; a
         signature that does not verify flags the item (it may only be refused as not valid)."""
-        from clerk_app.signing.verify import check_signatures
+        from clerk_app.signing.verify import check_json, check_signatures
 
         with self.db.read() as s:
             row = s.get_one(ExchangeInboxItem, item_id)
@@ -450,20 +489,7 @@ class ExchangeDesk:
                 flag = flag or "file_corrupt"
                 continue
             for c in checks:
-                results.append(
-                    {
-                        "file": f["name"],
-                        "field": c.field,
-                        "kind": c.kind,
-                        "signer": c.signer,
-                        "signed_at": c.signed_at.isoformat() if c.signed_at else None,
-                        "intact": c.intact,
-                        "valid": c.valid,
-                        "trusted": c.trusted,
-                        "modification_level": c.modification_level,
-                        "sound": c.sound,
-                    }
-                )
+                results.append({"file": f["name"], **check_json(c), "sound": c.sound})
                 if not (c.intact and c.valid):
                     flag = "signature_invalid"
         with self.db.write() as s:

@@ -27,6 +27,9 @@ def add_commands(command: Any) -> None:
     c.add_argument("id", help="mã văn bản đi")
     c.add_argument("--to", required=True, help="mã định danh (hoặc mã cơ quan), cách nhau dấu phẩy")
     c.add_argument("--replaces", metavar="ID", help="văn bản đi đã gửi mà văn bản này thay thế")
+    c.add_argument(
+        "--answers", action="append", default=[], metavar="ID", help="văn bản đến được trả lời"
+    )
 
     c = command(
         "delivery", cmd_delivery, "Trạng thái văn bản đã gửi liên thông, theo từng nơi nhận"
@@ -72,7 +75,9 @@ def _label(status: str) -> str:
 def cmd_send(args: argparse.Namespace) -> Any:
     from sync.delivery import send_document
 
-    outcome = send_document(_data_dir(args), args.id, args.to.split(","), replaces=args.replaces)
+    outcome = send_document(
+        _data_dir(args), args.id, args.to.split(","), replaces=args.replaces, answers=args.answers
+    )
     lines = [
         f"  {r['organ_id']}: {_label(r.get('status') or r['outcome'])}"
         if r["outcome"] == "delivered"

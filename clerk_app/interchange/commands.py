@@ -18,13 +18,11 @@ from clerk_app.interchange.exchange import write_atomically
 from clerk_app.interchange.mapping import (
     answer_ref,
     fields_json,
-    files_to_send,
     organs_coded,
     organs_named,
-    outgoing_document,
+    package_of,
     recipient_names,
     registration_fields,
-    signer_position,
 )
 from clerk_app.interchange.safexml import DEFAULT_LIMITS
 from clerk_app.interchange.values import ExchangedDocument, Organ, StatusMessage
@@ -103,16 +101,12 @@ def cmd_export(args: argparse.Namespace) -> Any:
             if issuer is None:
                 raise errors.OrganNotInDirectory(incoming.summary.issuer, tables.organ_source)
             answers.append(answer_ref(incoming, issuer))
-        files = [(f, ws.file_bytes(f.sha256)) for f in files_to_send(detail)]
-        people = [(p.full_name, p.title) for p in ws.people()]
-        doc = outgoing_document(
+        doc = package_of(
+            ws,
             detail,
             sender=own,
             recipients=recipients,
-            files=files,
             tables=tables,
-            now=ws.now_in_vietnam(),
-            position=signer_position(detail.summary.signer, people),
             answers=answers,
             due_on=parse_date(args.due, "deadline") if args.due else None,
             place=args.place,

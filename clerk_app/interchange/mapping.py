@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from clerk_app import errors, messages
 from clerk_app.clock import iso, to_vietnam
@@ -330,4 +330,44 @@ def outgoing_document(
             staff=staff,
         ),
         attachments=attachments,
+    )
+
+
+class DocumentSource(Protocol):
+    """What `package_of` reads of the workspace (an open Workspace is one)."""
+
+    def document(self, document_id: str) -> DocumentDetail: ...
+
+    def file_bytes(self, sha256: str) -> bytes: ...
+
+    def people(self) -> Sequence[Any]: ...
+
+    def now_in_vietnam(self) -> datetime: ...
+
+
+def package_of(
+    ws: DocumentSource,
+    detail: DocumentDetail,
+    *,
+    sender: Organ,
+    recipients: Sequence[Organ],
+    tables: CodeTables,
+    answers: Sequence[ResponseRef] = (),
+    due_on: date | None = None,
+    place: str = "",
+) -> ExchangedDocument:
+    """The package of a registered outgoing document, its newest files read from `ws`."""
+    files = [(f, ws.file_bytes(f.sha256)) for f in files_to_send(detail)]
+    people = [(p.full_name, p.title) for p in ws.people()]
+    return outgoing_document(
+        detail,
+        sender=sender,
+        recipients=recipients,
+        files=files,
+        tables=tables,
+        now=ws.now_in_vietnam(),
+        position=signer_position(detail.summary.signer, people),
+        answers=answers,
+        due_on=due_on,
+        place=place,
     )

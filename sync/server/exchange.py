@@ -21,6 +21,7 @@ from clerk_app.interchange.edxml_write import write_status
 from clerk_app.interchange.exchange import ExchangeAdapter
 from clerk_app.interchange.mapping import RegistrationFields, fields_json, registration_fields
 from clerk_app.interchange.values import ExchangedDocument, Organ, StatusMessage
+from sync.protocol import NUMBERING_ROLES
 from sync.server.accounts import Caller
 from sync.server.blobs import BlobStore
 from sync.server.models import Agency, Blob, ExchangeDelivery, ExchangeOrgan, ExchangeStatus
@@ -38,6 +39,12 @@ RECIPIENT_STEPS: dict[str, tuple[str, ...]] = {
 REFUSAL_REASONS = ("wrong-recipient", "not-valid")
 OPEN = "arrived"  # an item still waiting in the recipient's inbox
 SENT_OUT = "sent"  # handed to the axis; no status from the recipient yet
+
+
+def _clerk_only(who: Caller) -> None:
+    """Sending, recalling, receiving and refusing are the văn thư's (as numbering is)."""
+    if who.role not in NUMBERING_ROLES:
+        raise Refused(403, "role_not_allowed", role=who.role)
 
 
 # --- the directory ---------------------------------------------------------------------------
@@ -155,6 +162,7 @@ def deliver_from_desk(
 ) -> dict[str, Any]:
     """A package one of the caller's desks sends: checked whole, then one item per recipient.
     Sending the same package again delivers nothing twice (each recipient answers duplicate)."""
+    _clerk_only(who)
     doc, fields = _read_package(raw, tables)
     own = _organ_of_agency(s, who.agency_id)
     if doc.sender.organ_id.strip().upper() != own.organ_id.upper():
@@ -359,6 +367,8 @@ def set_status(
     """A recipient's status on one item; repeating the current status is answered the same."""
     if key not in RECIPIENT_STEPS:
         raise Refused(400, "malformed", field="status")
+    if key in ("registered", "refused"):
+        _clerk_only(who)  # receiving is the văn thư's; any role reports the handling
     if key == "refused" and reason not in REFUSAL_REASONS:
         raise Refused(400, "malformed", field="reason")
     d = _own_item(s, who, delivery_id)
@@ -446,6 +456,7 @@ def recall(
 ) -> list[dict[str, Any]]:
     """Takes a document back from every recipient that has not registered it (status 15 there);
     a recipient that registered it keeps it (16)."""
+    _clerk_only(who)
     rows = list(
         s.execute(
             select(ExchangeDelivery).where(

@@ -37,7 +37,7 @@ def test_sent_document_is_registered_with_the_senders_fields_and_statuses_travel
 ) -> None:
     set_up_agencies(server, STC, SNV)
     ubnd = agency_desk(server, tmp_path, UBND, "vthu1.ubnd", leases=("outgoing",))
-    stc = agency_desk(server, tmp_path, STC, "vthu1.stc", leases=("incoming",))
+    stc = agency_desk(server, tmp_path, STC, "vthu1.stc", leases=("incoming", "outgoing"))
     snv = agency_desk(server, tmp_path, SNV, "vthu1.snv", leases=("incoming",))
     pdf = _write(tmp_path, "qd.pdf", leader_signed("/QĐ-UBND"))
     doc_id = issue(ubnd, pdf)
@@ -104,6 +104,13 @@ def test_sent_document_is_registered_with_the_senders_fields_and_statuses_travel
     assert [h["code"] for h in status[SNV.organ_id]["history"]] == ["01", "02"]
     with Workspace.open(snv) as ws:
         assert _documents(ws) == 0  # a refused item registers nothing
+
+    # STC answers it: UBND's item names the document it answers.
+    answer = issue(stc, _write(tmp_path, "tl.pdf", leader_signed("/STC-NS")), "Trả lời")
+    clerk_json(stc, "send", answer, "--to", "UBND", "--answers", doc["id"])
+    (reply,) = clerk_json(ubnd, "inbox")["items"]
+    assert reply["fields"]["in_reply_to"] == [issued.summary.reference]
+    assert reply["fields"]["issuer"] == STC.name
 
 
 def _documents(ws: Workspace) -> int:
@@ -175,8 +182,8 @@ def test_offline_desks_queue_what_they_send_and_never_show_an_item_twice(
     assert queued["queued"]
     assert clerk_json(ubnd, "delivery", doc_id)["recipients"][0]["status"] == "queued"
     server.start()
-    # The next look at the exchange sends what waited; the server has it once.
-    assert clerk_json(ubnd, "inbox")["queued"] == 0
+    # The next sync sends what waited; the server has it once.
+    assert clerk_json(ubnd, "sync")["exchange_waiting"] == 0
     clerk_json(ubnd, "send", doc_id, "--to", "STC")  # sent again by hand: a duplicate
     with server.db.read() as s:
         assert s.execute(select(func.count()).select_from(ExchangeDelivery)).scalar_one() == 1
@@ -217,6 +224,10 @@ def test_an_agency_never_sees_another_agencys_inbox(
     assert httpx.get(f"{server.url}/v1/files/{file_sha}", headers=stc).status_code == 200
     # Nor the sender's statuses: SNV asking about UBND's document learns nothing.
     assert httpx.get(f"{url}/sent/{doc_id}", headers=snv).json()["recipients"] == []
+    # Within the agency, receiving is the văn thư's: a leader's account may not.
+    leader = raw_session(server, "ldao1.stc", role="leader", agency="STC")
+    r = httpx.post(f"{url}/items/{item_id}/status", headers=leader, json={"status": "registered"})
+    assert r.status_code == 403
     with server.db.read() as s:
         assert s.get_one(ExchangeDelivery, item_id).status == "arrived"
 

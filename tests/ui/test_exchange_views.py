@@ -78,3 +78,26 @@ def test_inbox_lists_items_with_their_clock_and_signatures_and_receives_one(
     assert column(status.table, 2) == ["Đã tiếp nhận"]
     assert column(status.table, 1) == [STC.organ_id]
     shoot(status, "exchange-delivery.png", tmp_path)
+
+
+def test_the_sync_menu_opens_the_electronic_inbox(
+    qtbot: QtBot, app: QApplication, sqlite_server: RunningServer, tmp_path: Path
+) -> None:
+    from clerk_app.workspace import Workspace
+    from ui.main_window import MainWindow
+
+    set_up_agencies(sqlite_server, STC)
+    stc = agency_desk(sqlite_server, tmp_path, STC, "vthu1.stc", leases=())
+    ws = Workspace.open(stc)
+    try:
+        window = MainWindow(ws)
+        qtbot.addWidget(window)
+        window.action_exchange_inbox.trigger()
+        dialogs = [w for w in app.topLevelWidgets() if isinstance(w, InboxDialog)]
+        assert len(dialogs) == 1
+        qtbot.waitUntil(lambda: not dialogs[0].busy, timeout=60_000)
+        assert "Không có văn bản đến điện tử" in dialogs[0].summary.text()
+        window.close()
+    finally:
+        ws.close()
+
