@@ -614,6 +614,10 @@ SERVER_REASONS: dict[str, Message] = {
         "Máy chủ không nhận gói tin edXML: gói tin không đúng chuẩn.",
         "Kiểm tra văn bản (số, ngày, tệp) rồi gửi lại.",
     ),
+    "edxml_not_document": Message(
+        "Máy chủ chỉ nhận gói tin văn bản ở đây, không nhận gói tin trạng thái.",
+        "Gửi văn bản bằng «clerk send»; trạng thái đi kèm việc tiếp nhận, từ chối.",
+    ),
     "wrong_sender": Message(
         "Gói tin ghi nơi gửi không phải cơ quan của tài khoản này.",
         "Kiểm tra mã định danh của cơ quan trong danh bạ liên thông.",
