@@ -406,6 +406,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "clerk_app.instructions.commands",
     "clerk_app.interchange.commands",
     "sync.commands",
+    "sync.exchange_commands",
 )
 
 

@@ -875,3 +875,33 @@ class NotExportable(ClerkError):
 
     document_id: str
     reason: str  # "incoming" | "cancelled" | "no_file"
+
+
+@dataclass(eq=False)
+class ExchangeItemNotFound(ClerkError):
+    """No electronic incoming item of this agency has this id."""
+
+    item_id: str
+
+
+@dataclass(eq=False)
+class ExchangeItemClosed(ClerkError):
+    """The item was already registered, refused, recalled or replaced."""
+
+    item_id: str
+    status: str
+
+
+@dataclass(eq=False)
+class ExchangeSignatureInvalid(ClerkError):
+    """A signature on a received file does not verify: the document has no legal validity."""
+
+    item_id: str
+    filename: str
+
+
+@dataclass(eq=False)
+class ExchangeFilesMissing(ClerkError):
+    """The item's files have not reached this desk yet (the server was not reachable)."""
+
+    item_id: str

@@ -721,6 +721,33 @@ SERVER_REASONS: dict[str, Message] = {
         "Máy chủ thiếu một phần thay đổi của bàn làm việc này (dữ liệu có thể đã được khôi phục từ bản sao).",
         "Không đăng ký thêm; báo quản trị hệ thống để đối chiếu.",
     ),
+    "exchange_not_set_up": Message(
+        "Cơ quan này chưa có mã định danh liên thông trên máy chủ.",
+        "Báo quản trị máy chủ: «clerk-server add-organ --agency MÃ --organ-id … --name …».",
+    ),
+    "exchange_item_not_found": Message(
+        "Máy chủ không có văn bản đến điện tử này cho cơ quan.", "Mở lại hộp văn bản đến điện tử."
+    ),
+    "exchange_status_not_allowed": Message(
+        "Văn bản đến điện tử đã chuyển sang trạng thái khác (bàn khác đã xử lý, hoặc nơi gửi đã "
+        "lấy lại).",
+        "Mở lại hộp văn bản đến điện tử để xem trạng thái mới.",
+    ),
+    "exchange_not_sent": Message(
+        "Văn bản này chưa được gửi liên thông.", "Gửi bằng «clerk send ID --to MÃ»."
+    ),
+    "edxml_invalid": Message(
+        "Máy chủ không nhận gói tin edXML: gói tin không đúng chuẩn.",
+        "Kiểm tra văn bản (số, ngày, tệp) rồi gửi lại.",
+    ),
+    "edxml_not_document": Message(
+        "Máy chủ chỉ nhận gói tin văn bản ở đây, không nhận gói tin trạng thái.",
+        "Gửi văn bản bằng «clerk send»; trạng thái đi kèm việc tiếp nhận, từ chối.",
+    ),
+    "wrong_sender": Message(
+        "Gói tin ghi nơi gửi không phải cơ quan của tài khoản này.",
+        "Kiểm tra mã định danh của cơ quan trong danh bạ liên thông.",
+    ),
     "file_not_found": Message(
         "Máy chủ không có tệp này cho cơ quan của bạn.", "Đồng bộ lại sau khi bàn gửi tệp lên xong."
     ),
@@ -958,6 +985,47 @@ _RULES.update(
             "Chọn một văn bản đi đã cấp số và có tệp."
             if x.reason != "no_file"
             else "Đính kèm tệp văn bản (clerk attach) rồi gửi lại.",
+        ),
+    }
+)
+
+EXCHANGE_STATUS_LABELS = {
+    "arrived": "Đã đến",
+    "refused": "Từ chối tiếp nhận",
+    "registered": "Đã tiếp nhận",
+    "assigned": "Đã phân công xử lý",
+    "in_progress": "Đang xử lý",
+    "done": "Hoàn thành",
+    "recalled": "Đã lấy lại",
+    "replaced": "Đã thay thế",
+    "sent": "Đã gửi lên trục liên thông",
+    "queued": "Chờ gửi (mất kết nối máy chủ)",
+}
+
+_CLOSED = {
+    "registered": "đã được đăng ký",
+    "refused": "đã bị từ chối",
+    "recalled": "đã bị nơi gửi lấy lại",
+    "replaced": "đã được nơi gửi thay bằng văn bản khác",
+}
+
+_RULES.update(
+    {
+        e.ExchangeItemNotFound: lambda x: Message(
+            f"Không có văn bản đến điện tử mã «{x.item_id}».",
+            "Xem danh sách bằng «clerk inbox».",
+        ),
+        e.ExchangeItemClosed: lambda x: Message(
+            f"Văn bản đến điện tử «{x.item_id}» {_CLOSED.get(x.status, x.status)}.",
+            "Không cần xử lý thêm trong hộp văn bản đến điện tử.",
+        ),
+        e.ExchangeSignatureInvalid: lambda x: Message(
+            f"Chữ ký số trên tệp «{x.filename}» không hợp lệ: văn bản không có giá trị pháp lý.",
+            "Từ chối tiếp nhận với lý do «không có giá trị pháp lý» (--reason not-valid).",
+        ),
+        e.ExchangeFilesMissing: lambda x: Message(
+            f"Tệp của văn bản đến điện tử «{x.item_id}» chưa tải về bàn này.",
+            "Kết nối lại máy chủ rồi mở lại hộp văn bản đến điện tử.",
         ),
     }
 )

@@ -63,10 +63,11 @@ class ServerClient:
         the same when repeated, when the connection broke before the answer (a large upload's
         `RemoteProtocolError`). A refusal (4xx) is never retried: it would be refused again."""
         repeatable = path not in NOT_REPEATABLE
+        headers = kw.pop("headers", None) or self._headers()
         pauses = () if once else RETRY_PAUSES_S
         for attempt, pause in enumerate((*pauses, None)):
             try:
-                response = self._http.request(method, path, headers=self._headers(), **kw)
+                response = self._http.request(method, path, headers=headers, **kw)
             except httpx.TransportError as exc:
                 sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
                 if pause is None or (sent and not repeatable):
@@ -162,6 +163,43 @@ class ServerClient:
             f"/v1/files/{sha256}",
             params={"size": size, "offset": offset},
             content=chunk,
+        )
+
+    # --- electronic exchange ----------------------------------------------------------------
+
+    def exchange_organs(self) -> dict[str, Any]:
+        return self._json("GET", "/v1/exchange/organs")
+
+    def send_package(self, raw: bytes, document_id: str) -> dict[str, Any]:
+        """One edXML package, whole; the server answers per recipient (a repeat: duplicate)."""
+        return self._json(
+            "POST",
+            p.EXCHANGE_SEND_PATH,
+            params={"document": document_id},
+            content=raw,
+            headers=self._headers() | {"Content-Type": "application/xml"},
+        )
+
+    def exchange_inbox(self) -> dict[str, Any]:
+        return self._json("GET", "/v1/exchange/inbox")
+
+    def set_item_status(
+        self, item_id: str, status: str, reason: str = "", document_id: str = ""
+    ) -> dict[str, Any]:
+        return self._json(
+            "POST",
+            f"/v1/exchange/items/{item_id}/status",
+            json={"status": status, "reason": reason, "document_id": document_id},
+        )
+
+    def exchange_sent(self, document_id: str) -> list[dict[str, Any]]:
+        return list(self._json("GET", f"/v1/exchange/sent/{document_id}")["recipients"])
+
+    def exchange_recall(self, document_id: str, reason: str) -> list[dict[str, Any]]:
+        return list(
+            self._json("POST", f"/v1/exchange/recall/{document_id}", json={"reason": reason})[
+                "recipients"
+            ]
         )
 
     def file_chunks(self, sha256: str, start: int = 0) -> Iterator[bytes]:

@@ -70,3 +70,8 @@ OK = "ok"
 REJECTED = "rejected"
 RECONCILE = "reconcile"  # kept in the reconciliation queue for a person; never merged silently
 PROVISIONAL = "provisional"  # a draft waiting for its official number
+
+# Electronic exchange: a document package (edXML, base64 attachments inside) is sent whole in
+# one request, so its limit is the package's, not a JSON body's.
+EXCHANGE_SEND_PATH = "/v1/exchange/send"
+MAX_EDXML_BYTES = 64 * 1024 * 1024

@@ -330,6 +330,13 @@ class MainWindow(QMainWindow):
             sync_menu, "Biên bản &sự cố…", None, self.write_outage_report
         )
         sync_menu.addSeparator()
+        self.action_exchange_inbox = self._action(
+            sync_menu, "Văn bản đến đ&iện tử…", None, self.open_exchange_inbox
+        )
+        self.action_delivery = self._action(
+            sync_menu, "Trạng thái gửi &liên thông…", None, self.open_delivery
+        )
+        sync_menu.addSeparator()
         self._action(sync_menu, "&Giờ làm việc…", None, self.open_office_hours)
 
         from ui.setup_wizard import add_settings_menu
@@ -559,6 +566,20 @@ class MainWindow(QMainWindow):
         from ui.sync_views import OfficeHoursDialog
 
         return self._sync_dialog(lambda: OfficeHoursDialog(self.workspace.data_dir, self))
+
+    def open_exchange_inbox(self) -> Any:
+        from ui.exchange_views import InboxDialog
+
+        return self._sync_dialog(lambda: InboxDialog(self.workspace.data_dir, self))
+
+    def open_delivery(self) -> Any:
+        """Per recipient, where the selected outgoing document is at (liên thông)."""
+        from ui.exchange_views import DeliveryDialog
+
+        doc_id = self._selected_id()
+        if doc_id is None:
+            return None
+        return self._sync_dialog(lambda: DeliveryDialog(self.workspace.data_dir, doc_id, self))
 
     def _sync_dialog(self, make: Any) -> Any:
         """Open a sync dialog (non-modal); a correction it writes refreshes the registers."""

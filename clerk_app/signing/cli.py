@@ -254,19 +254,6 @@ def _signed_at(ws: Any, document_id: str) -> str:
     return str(ws.document(document_id).history[-1].details.get("signed_at", ""))
 
 
-def _timestamp_json(stamp: Any) -> dict[str, Any] | None:
-    if stamp is None:
-        return None
-    return {
-        "authority": stamp.authority,
-        "time": stamp.time.isoformat(),
-        "intact": stamp.intact,
-        "imprint_matches": stamp.imprint_matches,
-        "valid": stamp.valid,
-        "trusted": stamp.trusted,
-    }
-
-
 def _verdict(check: Any) -> str:
     from clerk_app.signing.verify import DOCUMENT_TIMESTAMP
 
@@ -289,23 +276,9 @@ def _verdict(check: Any) -> str:
 
 
 def cmd_verify(args: argparse.Namespace) -> Any:
-    from clerk_app.signing.verify import check_signatures
+    from clerk_app.signing.verify import check_json, check_signatures
 
     checks = check_signatures(_read(args.file), _trust_roots(args), name=str(args.file))
-    rows = [
-        {
-            "field": c.field,
-            "kind": c.kind,
-            "signer": c.signer,
-            "signed_at": c.signed_at.isoformat() if c.signed_at else None,
-            "intact": c.intact,
-            "valid": c.valid,
-            "trusted": c.trusted,
-            "modification_level": c.modification_level,
-            "covers_whole_file": c.covers_whole_file,
-            "timestamp": _timestamp_json(c.timestamp),
-        }
-        for c in checks
-    ]
+    rows = [check_json(c) for c in checks]
     lines = [_verdict(c) for c in checks]
     return rows, "\n".join(lines) or "Tệp không có chữ ký số nào."

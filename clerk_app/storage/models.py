@@ -279,5 +279,6 @@ def include_object(
 
 # The secretary's and the sync tables share this metadata, so migrations and their check see
 # them (imported last: they import Base from here).
+import clerk_app.storage.exchange_models  # noqa: E402
 import clerk_app.storage.secretary_models  # noqa: E402
 import clerk_app.storage.sync_models  # noqa: E402,F401
