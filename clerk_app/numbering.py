@@ -21,9 +21,10 @@ SERIES_NAMES = {
     COPY_SERIES: "Sổ đăng ký bản sao văn bản",
 }
 
-# Of NĐ 30's types, only these can be legal-normative: the Law on promulgation of legal
-# documents (2015 art. 4, kept in 2025) names Nghị quyết (of the People's Councils) and Quyết
-# định (of the People's Committees and central bodies); Chỉ thị left the list in 2015.
+# Of NĐ 30's types (Phụ lục III), only these can be legal-normative: the Law on promulgation of
+# legal documents (80/2015/QH13, art. 4) names Nghị quyết (of the People's Councils) and Quyết
+# định (of the People's Committees, their chairs and central bodies); Chỉ thị, legal-normative
+# under the 2004 law, left the list in 2015. Luật, Nghị định, Thông tư are not NĐ 30 types.
 QPPL_TYPES: tuple[str, ...] = ("Nghị quyết", "Quyết định")
 COPY_TYPES: tuple[str, ...] = ("Bản sao y", "Bản trích sao", "Bản sao lục")
 

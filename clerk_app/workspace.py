@@ -1390,6 +1390,8 @@ def _pick_register(
     qppl: bool = False,
 ) -> Register:
     _open_registers(s, agency_id, year, now, actor)
+    # Choosing the QPPL register by name says the document is legal-normative.
+    qppl = qppl or series == numbering.QPPL_SERIES
     reserved = numbering.reserved_series_for(doc_type, qppl) if kind == "outgoing" else None
     if series and kind == "outgoing":
         numbering.check_series_choice(series, doc_type, qppl)

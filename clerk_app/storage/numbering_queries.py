@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import literal_column, select
+from sqlalchemy import literal_column, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clerk_app import errors
-from clerk_app.storage.models import Document, Register
+from clerk_app.storage.models import LIVE_OUTGOING_REFERENCE, Document, Register
 from clerk_app.text import reference_key
 
 
@@ -41,13 +41,15 @@ def refuse_closed_year(s: Session, agency_id: str, kind: str, year: int) -> None
 def refuse_taken_reference(s: Session, year: int, reference: str) -> None:
     """DuplicateReference before the insert, so the refusal names the reference; the partial
     unique index (storage/models.py) refuses the same row whatever path writes it."""
+    # The index's own condition written out literally: SQLite uses a partial index only for a
+    # query whose WHERE repeats it (bound parameters would not), and without it the planner
+    # walked the year's index, 250 ms at 100,000 documents instead of 0.04 ms.
     taken = s.execute(
-        select(Document.id).where(
-            Document.direction == "outgoing",
-            Document.year == year,
-            Document.reference_key == reference_key(reference),
-            Document.status != "cancelled",
-        )
+        text(
+            "SELECT 1 FROM document WHERE year = :year AND reference_key = :key AND "
+            f"{LIVE_OUTGOING_REFERENCE} LIMIT 1"
+        ),
+        {"year": year, "key": reference_key(reference)},
     ).first()
     if taken is not None:
         raise errors.DuplicateReference(reference, year)

@@ -107,3 +107,27 @@ def test_dates_before_1945_are_refused_in_the_core(workspace: Workspace) -> None
     assert written(workspace) == before
     doc = workspace.register_incoming(incoming(issued_on=date(1945, 9, 2))).document
     assert doc.fields["issued_on"] == "1945-09-02"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        errors.QpplTypeRefused("Chỉ thị"),
+        errors.SeriesRefused("chung", "Bản sao y", "SAO"),
+        errors.SeriesRefused("SAO", "Thông báo", ""),
+        errors.DuplicateReference("01/QĐ-UBND", 2026),
+        errors.ArrivalOutOfOrder("2026-03-09T09:00+07:00", 7, "2026-03-09T10:00+07:00"),
+        errors.RegisterClosed("outgoing", 2025),
+        errors.ForbiddenCharacter("subject", "U+202E"),
+        errors.DateTooEarly("issued_on", "1026-03-05", "1945-01-01"),
+        errors.DatabaseDamaged("/desk/clerk.sqlite3", "database disk image is malformed"),
+        errors.DatabaseLocked("/desk/clerk.sqlite3"),
+        errors.DatabaseReadOnly("/desk/clerk.sqlite3"),
+        errors.AuditMissing("id", 1, 2026, "no_registration_entry"),
+    ],
+    ids=lambda e: e.code,
+)
+def test_each_refusal_is_one_line_that_says_what_to_do(error: errors.ClerkError) -> None:
+    message = describe(error)
+    assert message.what and message.todo
+    assert message.one_line().isprintable() and str(error) == message.one_line()

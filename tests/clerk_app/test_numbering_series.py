@@ -67,6 +67,16 @@ def test_add_series_qppl_no_longer_captures_every_decision(workspace: Workspace)
     assert qppl.summary.reference == "01/2026/QĐ-UBND"
 
 
+def test_choosing_the_qppl_register_by_name_makes_the_document_qppl(
+    workspace: Workspace,
+) -> None:
+    workspace.add_series(2026, "QPPL", "Sổ văn bản QPPL", ["Quyết định"])
+    doc = workspace.register_outgoing(outgoing(series="QPPL")).document
+    assert doc.summary.reference == "01/2026/QĐ-UBND"
+    with pytest.raises(errors.QpplTypeRefused):
+        workspace.register_outgoing(outgoing(doc_type="Chỉ thị", series="QPPL"))
+
+
 def test_add_series_qppl_refuses_a_type_that_cannot_be_qppl(workspace: Workspace) -> None:
     with pytest.raises(errors.QpplTypeRefused):
         workspace.add_series(2026, "QPPL", "Sổ QPPL", ["Quyết định", "Chỉ thị"])
