@@ -13,6 +13,10 @@ and it would need a migration and a sync field of its own. Deriving costs one re
 document's files (and its instructions, when asked) each time a state is needed, which is
 when one document is acted on or shown, never for a whole register.
 
+This module is pure (no database, no workspace): callers pass the facts. The workspace and
+the signing code check with what a document's detail holds; an incoming document's
+instructions are added by clerk_app.instructions.document_state for the window and the CLI.
+
 Cancellation is outside the cycle: it ends it at any state (`CANCELLED`), and corrections are
 allowed at every state; neither is listed here because neither needs a state.
 """
