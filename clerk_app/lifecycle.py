@@ -48,6 +48,10 @@ CYCLES: dict[Direction, tuple[str, ...]] = {
 # File versions whose presence says an outgoing document has reached a state.
 OUTGOING_ROLES = {"numbered": NUMBER_ON_FILE, "signed": SIGNED, "issued": ISSUED}
 
+# Versions a document has at most once: a second would be a second number or a second
+# issue; the action refused and the state it found.
+ONCE_ROLES = {"numbered": ("write_number", NUMBER_ON_FILE), "issued": ("issue", ISSUED)}
+
 # Actions the core checks, with the direction and states each needs.
 STAMP_ARRIVAL = "stamp_arrival"
 WRITE_NUMBER = "write_number"
