@@ -13,6 +13,10 @@ and it would need a migration and a sync field of its own. Deriving costs one re
 document's files (and its instructions, when asked) each time a state is needed, which is
 when one document is acted on or shown, never for a whole register.
 
+This module is pure (no database, no workspace): callers pass the facts. The workspace and
+the signing code check with what a document's detail holds; an incoming document's
+instructions are added by clerk_app.instructions.document_state for the window and the CLI.
+
 Cancellation is outside the cycle: it ends it at any state (`CANCELLED`), and corrections are
 allowed at every state; neither is listed here because neither needs a state.
 """
@@ -43,6 +47,10 @@ CYCLES: dict[Direction, tuple[str, ...]] = {
 }
 # File versions whose presence says an outgoing document has reached a state.
 OUTGOING_ROLES = {"numbered": NUMBER_ON_FILE, "signed": SIGNED, "issued": ISSUED}
+
+# Versions a document has at most once: a second would be a second number or a second
+# issue; the action refused and the state it found.
+ONCE_ROLES = {"numbered": ("write_number", NUMBER_ON_FILE), "issued": ("issue", ISSUED)}
 
 # Actions the core checks, with the direction and states each needs.
 STAMP_ARRIVAL = "stamp_arrival"

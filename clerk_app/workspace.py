@@ -814,6 +814,11 @@ class Workspace:
         try:
             with self._write() as s:
                 doc, parent = self._parent_file(s, document_id, parent_file_id)
+                # Checked again under the write lock: two desk processes that both passed the
+                # life-cycle check before a slow signature cannot both number or issue.
+                once = lifecycle.ONCE_ROLES.get(role)
+                if once is not None and self._has_role(s, doc.id, role):
+                    raise errors.WrongState(*once)
                 self._derived_row(
                     s,
                     doc,
@@ -831,6 +836,15 @@ class Workspace:
         except BaseException:
             self._discard_unreferenced([blob])
             raise
+
+    @staticmethod
+    def _has_role(s: Session, document_id: str, role: str) -> bool:
+        found = s.execute(
+            select(DocumentFile.id)
+            .where(DocumentFile.document_id == document_id, DocumentFile.role == role)
+            .limit(1)
+        ).first()
+        return found is not None
 
     def _parent_file(
         self, s: Session, document_id: str, file_id: str

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from clerk_app import lifecycle
+from clerk_app.errors import ClerkError
 from clerk_app.messages import describe, state_name
 from clerk_app.records import Change, DocumentDetail
 from clerk_app.signing import issuing
@@ -143,6 +144,13 @@ class IssueDialog(QDialog):
             )
         elif not can_issue:
             self._say(f"Văn bản đang ở bước «{state_name(state)}»: không phát hành được.")
+        else:
+            try:
+                issuing.preflight(self.workspace, self.document_id)
+            except ClerkError as error:
+                # Said before the PIN is typed, not after (an unsigned draft, mostly).
+                self._say(describe(error).one_line())
+                self.issue_button.setEnabled(False)
         if can_issue:
             self.pin.setFocus()
 
@@ -173,7 +181,7 @@ class IssueDialog(QDialog):
     # --- issuing -------------------------------------------------------------------------------
 
     def issue(self) -> None:
-        if self.busy or not self.issue_button.isVisible():
+        if self.busy or not (self.issue_button.isVisible() and self.issue_button.isEnabled()):
             return
         pin = self.pin.text()
         self.pin.clear()

@@ -125,6 +125,23 @@ def write_number(
     return _store(ws, document_id, source, made[0], "numbered", NUMBER_SUFFIX, details)
 
 
+def preflight(ws: Workspace, document_id: str) -> tuple[DocumentDetail, str]:
+    """The refusal «Phát hành» would end in, raised before any PIN or write: the state, and
+    the competent signer's signature the agency seals over (NĐ 30 art. 32) on the file the
+    seal would go on. Returns the detail and the state when issuing can go ahead."""
+    detail, known = facts(ws, document_id)
+    state = lifecycle.require(known, lifecycle.ISSUE)
+    if state == lifecycle.NUMBERED:
+        sealed_over = draft_of(detail)
+    elif state == lifecycle.NUMBER_ON_FILE:
+        sealed_over = newest_pdf(detail, ("numbered",))
+    else:
+        return detail, state
+    if not is_signed(ws, sealed_over):
+        raise errors.SignerSignatureMissing()
+    return detail, state
+
+
 def issue(
     ws: Workspace,
     document_id: str,
@@ -136,8 +153,7 @@ def issue(
 ) -> Change:
     """«Phát hành»: what is left of number and date → agency signature, with one PIN, then the
     result stored as the document's issued version (role `issued`)."""
-    detail, known = facts(ws, document_id)
-    state = lifecycle.require(known, lifecycle.ISSUE)
+    detail, state = preflight(ws, document_id)
     if state == lifecycle.SIGNED:
         # Sealed already (clerk sign): the sealed version is what goes out, as it is.
         signed = newest_pdf(detail, ("signed",))
@@ -146,10 +162,6 @@ def issue(
     reference, issued_on = _reference_and_date(detail)
     seal = seal_image(settings)
     agency_name = ws.agency().name
-    if state == lifecycle.NUMBERED and not is_signed(ws, draft_of(detail)):
-        # The agency seals only over the competent signer's signature (NĐ 30 art. 32): an
-        # unsigned draft is refused before anything is written on it.
-        raise errors.SignerSignatureMissing()
     from clerk_app.signing.sign import add_number_and_date, sign_as_agency
 
     source = draft_of(detail) if state == lifecycle.NUMBERED else newest_pdf(detail, ("numbered",))

@@ -275,6 +275,23 @@ def test_issuing_an_unsigned_draft_writes_nothing(
     assert after.files == before.files and len(after.history) == len(before.history)
 
 
+def test_a_second_number_is_refused_under_the_write_lock(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    # As if two desk processes had both passed the check before writing: the store refuses.
+    doc = _outgoing(workspace, tmp_path, outgoing_draft())
+    issuing.write_number(workspace, doc)
+    draft = workspace.document(doc).files[0]
+    before = workspace.document(doc)
+    with pytest.raises(errors.WrongState) as refused:
+        workspace.add_derived_file(
+            doc, draft.id, outgoing_draft(), role="numbered", filename="lan-hai.pdf"
+        )
+    assert refused.value.state == lifecycle.NUMBER_ON_FILE
+    after = workspace.document(doc)
+    assert after.files == before.files and len(after.history) == len(before.history)
+
+
 def test_preview_shows_the_registers_number(workspace: Workspace, tmp_path: Path) -> None:
     doc = _outgoing(workspace, tmp_path, outgoing_draft())
     png = issuing.preview_png(workspace, doc)

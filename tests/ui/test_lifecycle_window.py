@@ -196,3 +196,20 @@ def test_an_incoming_document_shows_its_instruction_and_cannot_be_issued(
     monkeypatch.setattr("ui.errors.present", lambda error, parent=None: shown.append(error))
     assert win.issue_document(doc) is True  # refused, nothing opened
     assert [type(e).__name__ for e in shown] == ["WrongDirection"]
+
+
+def test_an_unsigned_draft_is_refused_before_the_pin(
+    qtbot: QtBot,
+    workspace: Workspace,
+    window: Callable[[str], MainWindow],
+    pki: Pki,
+    seal_png: bytes,
+    tmp_path: Path,
+) -> None:
+    doc = _outgoing(workspace, tmp_path, outgoing_draft())
+    _settings(workspace, pki, seal_png, tmp_path)
+    win = window(doc)
+    dialog = win.issue_document(doc)
+    assert isinstance(dialog, IssueDialog)
+    assert "chưa có chữ ký số của người có thẩm quyền" in dialog.outcome.text()
+    assert not dialog.issue_button.isEnabled()

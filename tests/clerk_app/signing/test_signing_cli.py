@@ -408,3 +408,33 @@ def test_trust_store_and_timestamp_server_come_from_the_desk_settings(
     code, rows, err = run(capsys, "--data-dir", str(other), "verify", str(sealed))
     assert isinstance(rows, list) and not any(r["trusted"] for r in rows)
     assert all(r["intact"] and r["valid"] for r in rows)
+
+
+def test_scan_copy_of_an_incoming_document_and_not_of_an_outgoing_one(
+    workspace: Workspace,
+    desk_run: Callable[..., tuple[int, object, str]],
+    token_env: Path,
+    tmp_path: Path,
+) -> None:
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(
+        letter_pdf("Sở Nội vụ", "45/SNV-VP", date(2026, 3, 1), "Công văn", "Về việc tuyển dụng")
+    )
+    incoming = workspace.register_incoming(
+        IncomingDraft(
+            issuer="Sở Nội vụ",
+            reference="45/SNV-VP",
+            issued_on=date(2026, 3, 1),
+            doc_type="Công văn",
+            subject="Về việc tuyển dụng",
+            files=[scan],
+        )
+    ).document.summary.id
+    out = tmp_path / "ban-sao.pdf"
+    code, data, err = desk_run("sign", incoming, "--copy", "sao-y", "--out", str(out))
+    assert code == 0, err
+    assert isinstance(data, dict) and data["history"][-1]["details"]["signature"] == "scan_copy"
+    assert "Signature is Valid." in pdfsig(out)
+    outgoing = _outgoing(workspace, tmp_path, ("qd.pdf", outgoing_draft()))
+    code, _, err = desk_run("sign", outgoing, "--copy", "sao-y")
+    assert code == 2 and "Không ký số bản sao trên văn bản đi." in err
