@@ -221,6 +221,40 @@ class Truth:
         self.name, self.truth = name, truth
 
 
+def refit(path: Path, *, save: bool) -> int:
+    """The calibration refitted from a run's bin counts (all a fit uses), without reading again.
+
+    Held-out readings are counted per bin as the run recorded them (bins with tuned readings).
+    """
+    run = json.loads(path.read_text("utf-8"))
+    tuned: list[Sample] = []
+    held: list[tuple[str, float, int, int]] = []
+    for name, span, n, share, _shown, held_n, held_share in run["reliability"]:
+        low, high = (float(x) for x in span.split("–"))
+        mid = (low + high) / 2
+        right = round(share * n)
+        tuned += [Sample(name, mid, True)] * right + [Sample(name, mid, False)] * (n - right)
+        if held_n:
+            held.append((name, mid, held_n, round(held_share * held_n)))
+    fitted = calibration.fit(tuned)
+    if save:
+        calibration.save(fitted)
+    sure = wrong = 0
+    rows = []
+    for name, mid, n, right in held:
+        conf = calibration.calibrate(name, mid, fitted)
+        if conf >= SURE:
+            sure += n
+            wrong += n - right
+    for name, bins in fitted.items():
+        for b in bins:
+            if b.count:
+                rows.append([name, f"{b.lower:.2f}–{b.upper:.2f}", b.count, b.right, b.confidence])
+    print(table(["field", "raw score", "tuned n", "tuned right", "shown"], rows))
+    print(f"held-out (OCR and text layer): {wrong} wrong among {sure} shown as sure")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tuned", type=int, default=120, help="pages of the tuned part")
@@ -228,7 +262,14 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--fit", action="store_true", help="refit the shipped calibration")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--refit-from",
+        type=Path,
+        help="refit the calibration from a run's JSON (its tuned bins) and score its held-out bins",
+    )
     args = parser.parse_args()
+    if args.refit_from is not None:
+        return refit(args.refit_from, save=args.fit)
     load_before = os.getloadavg()
     machine = machine_info(Path(tempfile.gettempdir()))
     tmp = tempfile.TemporaryDirectory(prefix="clerk-bench-reading-")
@@ -316,6 +357,10 @@ def main() -> int:
         "secrecy_false_alarms": [false_alarms, len(secrecy_s) - stamped],
         "urgency_due": [due_right, due_total],
         "reliability": reliability,
+        "samples": {
+            "tuned": [[x.field, x.raw, x.right] for x in tuned],
+            "held_out": [[x.field, x.raw, x.right] for x in held],
+        },
         "baseline_main": base,
     }
     write_json("reading", payload)

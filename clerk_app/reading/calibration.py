@@ -4,8 +4,8 @@ reading was right on the tuned corpus, so that a field shown as sure is wrong < 
 The raw score (Tesseract's word confidences, how well the value fits its shape, a known
 issuer's match) orders readings well but is not a probability: a body date read at 0.97 was
 wrong every time. Per field, readings are put in bins of raw score. The field's sure threshold
-is the lowest bin from which at least MIN_SURE_READINGS readings lie above, of which no more
-than 1 in 100 was wrong (on a corpus of this size: none); from there up a reading is shown
+is the lowest bin whose readings, pooled with the bins just under it up to MIN_SURE_READINGS,
+were at most 1 in 100 wrong (on a corpus of this size: none); from there up a reading is shown
 with SURE or its bin's share right if higher. Below it the confidence is the bin's share right
 (one wrong reading added, so a small bin cannot look perfect), capped under SURE whatever the
 raw score said. With a few dozen readings per field this is an estimate, not a bound: the
@@ -58,29 +58,28 @@ def fit_field(samples: Sequence[Sample]) -> list[Bin]:
         b = _bin_of(s.raw)
         counts[b] += 1
         rights[b] += s.right
-    good: list[bool] = []
-    n = r = 0
-    for b in range(len(counts) - 1, -1, -1):
-        n += counts[b]
-        r += rights[b]
-        good.append(n >= MIN_SURE_READINGS and (n - r) <= (1 - SURE) * n)
-    good.reverse()
-    # The sure threshold: the lowest bin whose tail is good, and every narrower tail with enough
-    # readings too (a bad top bin outweighed by many good lower ones does not count as sure).
-    tail_n = [sum(counts[b:]) for b in range(len(counts))]
-    sure_from = next(
-        (
-            b
-            for b in range(len(counts))
-            if good[b]
-            and all(good[c] for c in range(b, len(counts)) if tail_n[c] >= MIN_SURE_READINGS)
-        ),
-        len(counts),
-    )
+    # A bin is sure when the readings at its score and just below it (the narrowest run of bins
+    # ending there with MIN_SURE_READINGS readings) are at most 1 in 100 wrong. Scores order
+    # readings, so a bin is at least as often right as the bins under it: pooling downwards
+    # can only make it look worse, never better (pooling upwards let a lone reading at 0.65 be
+    # called sure because everything above 0.9 was right; the held-out part caught that).
+    sure, bad = [], []
+    for b in range(len(counts)):
+        n = r = 0
+        for a in range(b, -1, -1):
+            n += counts[a]
+            r += rights[a]
+            if n >= MIN_SURE_READINGS:
+                break
+        sure.append(counts[b] > 0 and n >= MIN_SURE_READINGS and (n - r) <= (1 - SURE) * n)
+        bad.append(n >= MIN_SURE_READINGS and (n - r) > (1 - SURE) * n)
+    # ... and every bin above a sure one, since scores order readings, unless its own readings
+    # say otherwise (a bad top bin is not hidden by good lower ones).
+    sure_from = next((b for b in range(len(counts)) if sure[b]), len(counts))
     bins = []
     for b in range(len(counts)):
         own = rights[b] / (counts[b] + 1)
-        if b >= sure_from:
+        if b >= sure_from and not bad[b]:
             shown = max(SURE, own)
         else:
             # Below the threshold: how often this bin was right, never reaching sure.
