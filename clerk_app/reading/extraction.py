@@ -214,6 +214,9 @@ def calibrated_copy(found: Extraction, table: dict[str, list[Bin]] | None = None
         reading = found.field(name)
         # An unknown issuer or a date from the body stays low whatever its score's bin says.
         cap = caps.get(name, 1.0)
+        if reading.value is None and name != "urgency":
+            # Nothing read is shown empty; its score is not a reading's to calibrate.
+            cap = min(cap, reading.confidence)
         key = name if found.source == "ocr" else f"{found.source}:{name}"
         return FieldReading(reading.value, min(calibrate(key, reading.confidence, table), cap))
 
@@ -242,6 +245,8 @@ def _extract(
     texts = tuple(ln.text for ln in lines)
     if len(words) < 6 or region_conf < MIN_PAGE_CONFIDENCE:
         low = FieldReading(None, round(region_conf / 100 * 0.3, 3))
+        # Nothing legible: no calibration bin may lift what was not read.
+        caps = dict.fromkeys(FIELDS, low.confidence)
         return Extraction(low, low, low, low, low, low, page.text, region_conf / 100, texts), caps
     width, height = page.width, page.height
     mid = width / 2
