@@ -21,15 +21,33 @@ def _recovery_root(args: argparse.Namespace) -> Path:
 
 
 def cmd_extract(args: argparse.Namespace) -> Any:
-    from clerk_app.reading.reader import page_images, read_header
+    from clerk_app.reading.extraction import extract
+    from clerk_app.reading.reader import page_images, read_header, text_layer_page
+    from clerk_app.reading.secrecy import image_level
     from scanner.cleanup import check_page
 
     path = Path(args.file)
-    pages = page_images(path, first_only=True)
-    if not pages:
-        raise errors.FileEmpty(str(path))
-    image, check = check_page(pages[0].image, pages[0].dpi, turn=not args.no_turn)
-    extraction = read_header(image, pages[0].dpi)
+    agencies = getattr(args, "data_dir", None) or default_data_dir()
+    # A PDF with its own text layer is read from it (exact, fast); a scan or image by OCR.
+    text_page = (
+        text_layer_page(path) if path.is_file() and path.read_bytes()[:5] == b"%PDF-" else None
+    )
+    blank = False
+    if text_page is not None:
+        extraction = extract(text_page, agencies_dir=agencies, source="text")
+        level = extraction.secrecy.value
+    else:
+        pages = page_images(path, first_only=True)
+        if not pages:
+            raise errors.FileEmpty(str(path))
+        level = image_level(pages[0].image, pages[0].dpi)
+        image, check = check_page(pages[0].image, pages[0].dpi, turn=not args.no_turn)
+        blank = check.blank
+        extraction = read_header(image, pages[0].dpi, agencies_dir=agencies)
+        level = level or extraction.secrecy.value
+    if level:
+        # A state secret: nothing of it is copied anywhere, not even into a pre-filled form.
+        raise errors.SecretDocumentRefused(str(level))
     data = extraction.to_json()
     labels = {
         "issuer": "Tác giả",
@@ -44,7 +62,10 @@ def cmd_extract(args: argparse.Namespace) -> Any:
         f"  (độ tin cậy {data['confidence'][name]:.0%})"
         for name, label in labels.items()
     ]
-    if check.blank:
+    if data.get("urgency_due"):
+        day, _, hour = str(data["urgency_due"]).partition("T")
+        lines.append(f"Hẹn giờ: {hour} ngày {'/'.join(reversed(day.split('-')))}")
+    if blank:
         lines.append("Trang đầu trông như trang trắng.")
     return data, "\n".join(lines)
 

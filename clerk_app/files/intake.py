@@ -31,7 +31,6 @@ from clerk_app.errors import (
     ImageTooLarge,
 )
 from clerk_app.files.mupdf import exclusive
-from clerk_app.reading.secrecy import refuse_secret_pdf
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
@@ -104,7 +103,10 @@ def prepare(
     else:
         pages, rendition = _image_to_pdf(data, media_type, where, max_pixels, sha256)
     # A state secret never enters the desk, even with its secrecy field left empty: every page
-    # is looked at for the stamp (or a typed mark) before the file can be stored.
+    # is looked at for the stamp (or a typed mark) before the file can be stored. Imported here:
+    # numpy and OCR need not load with the desk's first window.
+    from clerk_app.reading.secrecy import refuse_secret_pdf
+
     refuse_secret_pdf(rendition if rendition is not None else data)
     return PreparedFile(
         source_path=path,

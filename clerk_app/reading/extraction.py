@@ -12,11 +12,12 @@ import itertools
 import re
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from clerk_app.reading.calibration import Bin, calibrate
 from clerk_app.reading.issuers import IssuerMatcher
 from clerk_app.reading.issuers import matcher as issuer_matcher
 from clerk_app.reading.ocr import OcrPage, Word
@@ -58,6 +59,10 @@ class Extraction:
     urgency_due: FieldReading = _EMPTY
     # A secrecy mark (Mật, Tối mật, Tuyệt mật) read in the header: the document must be refused.
     secrecy: FieldReading = _EMPTY
+    # The most calibration may make of a field's score: an unknown issuer, a date from the body.
+    limits: tuple[tuple[str, float], ...] = field(default=(), repr=False)
+    # "ocr" (Tesseract's reading of an image) or "text" (a PDF's own text layer): calibrated apart.
+    source: str = "ocr"
 
     def field(self, name: str) -> FieldReading:
         reading: FieldReading = getattr(self, name)
@@ -188,15 +193,61 @@ def extract(
     agencies_dir: Path | None = None,
     region_bottom: int | None = None,
     today: date | None = None,
+    calibrated: bool = True,
+    source: str = "ocr",
 ) -> Extraction:
-    """Read the six registration fields from the OCR of a first page (or its header region)."""
+    """Read the six registration fields from the OCR of a first page (or its header region).
+
+    Confidences are calibrated (calibration.py) unless `calibrated` is False: the raw scores,
+    which the benchmark fits the calibration on.
+    """
+    found, caps = _extract(page, known_issuers, agencies_dir, region_bottom, today)
+    found = replace(found, limits=tuple(sorted(caps.items())), source=source)
+    return calibrated_copy(found) if calibrated else found
+
+
+def calibrated_copy(found: Extraction, table: dict[str, list[Bin]] | None = None) -> Extraction:
+    """The extraction with each field's raw score replaced by its calibrated confidence."""
+    caps = dict(found.limits)
+
+    def shown(name: str) -> FieldReading:
+        reading = found.field(name)
+        # An unknown issuer or a date from the body stays low whatever its score's bin says.
+        cap = caps.get(name, 1.0)
+        if reading.value is None and name != "urgency":
+            # Nothing read is shown empty; its score is not a reading's to calibrate.
+            cap = min(cap, reading.confidence)
+        key = name if found.source == "ocr" else f"{found.source}:{name}"
+        return FieldReading(reading.value, min(calibrate(key, reading.confidence, table), cap))
+
+    return replace(
+        found,
+        issuer=shown("issuer"),
+        reference=shown("reference"),
+        issued_on=shown("issued_on"),
+        doc_type=shown("doc_type"),
+        subject=shown("subject"),
+        urgency=shown("urgency"),
+    )
+
+
+def _extract(
+    page: OcrPage,
+    known_issuers: Iterable[str],
+    agencies_dir: Path | None,
+    region_bottom: int | None,
+    today: date | None,
+) -> tuple[Extraction, dict[str, float]]:
+    caps: dict[str, float] = {}
     words = [w for w in page.words if region_bottom is None or w.top < region_bottom]
     region_conf = sum(w.conf for w in words) / len(words) if words else 0.0
     lines = _lines(page)
     texts = tuple(ln.text for ln in lines)
     if len(words) < 6 or region_conf < MIN_PAGE_CONFIDENCE:
         low = FieldReading(None, round(region_conf / 100 * 0.3, 3))
-        return Extraction(low, low, low, low, low, low, page.text, region_conf / 100, texts)
+        # Nothing legible: no calibration bin may lift what was not read.
+        caps = dict.fromkeys(FIELDS, low.confidence)
+        return Extraction(low, low, low, low, low, low, page.text, region_conf / 100, texts), caps
     width, height = page.width, page.height
     mid = width / 2
     top_zone = [ln for ln in lines if ln.top < height * 0.45]
@@ -215,6 +266,7 @@ def extract(
     if not matched and issuer.value is not None:
         # An issuer nobody here knows stays as read, never shown as sure.
         issuer = FieldReading(issuer.value, min(issuer.confidence, UNKNOWN_ISSUER_CONFIDENCE))
+        caps["issuer"] = UNKNOWN_ISSUER_CONFIDENCE
     mark_lines: list[Line] = []
     urgency, urgency_line, urgency_due = _read_urgency(top_zone, region_conf, mark_lines)
     secrecy, secrecy_line = _read_secrecy(top_zone)
@@ -228,7 +280,9 @@ def extract(
         # A công văn has no type name: its `V/v …` subject under the number says what it is.
         doc_type = FieldReading("Công văn", round(min(vv_line.confidence, 0.95) * 0.95, 3))
     reference, doc_type = _agree(reference, doc_type)
-    return Extraction(
+    if not in_header:
+        caps["issued_on"] = BODY_DATE_CONFIDENCE
+    found = Extraction(
         issuer=_trust(issuer),
         reference=_trust(reference),
         # A date offered from outside the header keeps its value at its low confidence.
@@ -242,6 +296,7 @@ def extract(
         urgency_due=urgency_due,
         secrecy=secrecy,
     )
+    return found, caps
 
 
 def _trust(reading: FieldReading) -> FieldReading:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,8 +89,10 @@ def distance(a: str, b: str, limit: int) -> int:
 
 
 def _squash(text: str) -> str:
-    # `Tài chính - Kế hoạch` and `Tài chính-Kế hoạch` are the same name.
-    return " ".join(fold(text).replace("-", " - ").split())
+    # `Tài chính - Kế hoạch` and `Tài chính-Kế hoạch` are the same name; stray marks OCR adds
+    # around a seal's edge (`)`, `„`, `.`) are no letters of it.
+    folded = re.sub(r"[^0-9a-z\- ]", "", fold(text))
+    return " ".join(folded.replace("-", " - ").split())
 
 
 class IssuerMatcher:

@@ -120,7 +120,29 @@ def grey(image: Image.Image) -> Image.Image:
         return image
     if image.mode in ("1", "P", "RGBA", "LA", "I;16", "I"):
         image = image.convert("RGB")
-    return image.convert("L")
+    if image.mode != "RGB":
+        return image.convert("L")
+    return drop_red(image)
+
+
+# How much redder than green and blue a pixel must be to count as a seal's or a stamp's ink.
+RED_MARGIN = 25
+
+
+def drop_red(image: Image.Image) -> Image.Image:
+    """Grey with red ink washed out: a seal pressed over the issuer's name («dấu treo») or the
+    signature otherwise reads as a cloud of letters over the text. Black text under the red
+    stays black (its red channel is dark too), so only the seal goes."""
+    import numpy as np
+
+    rgb = np.asarray(image, dtype=np.int16)
+    red = rgb[:, :, 0]
+    grey = np.asarray(image.convert("L"), dtype=np.uint8).copy()
+    # Widening the mask to the seal's soft edge was tried: it eats the edges of black letters
+    # (paper noise makes some of their pixels look red) and reads worse.
+    seal = red - np.maximum(rgb[:, :, 1], rgb[:, :, 2]) > RED_MARGIN
+    grey[seal] = red[seal].astype(np.uint8)
+    return Image.fromarray(grey, mode="L")
 
 
 def _run(args: list[str], timeout: float, what: str) -> subprocess.CompletedProcess[bytes]:

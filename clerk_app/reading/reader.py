@@ -17,6 +17,7 @@ from clerk_app import errors
 from clerk_app.files.mupdf import exclusive
 from clerk_app.reading.extraction import Extraction, extract
 from clerk_app.reading.ocr import OcrPage, Word, ocr_image, ocr_images
+from clerk_app.reading.photo import straighten
 from clerk_app.text import nfc
 
 # NĐ 30 puts every field the form needs in the top ~40% of page 1; reading only that first
@@ -48,11 +49,20 @@ def read_header(
     *,
     known_issuers: Iterable[str] = (),
     agencies_dir: Path | None = None,
+    calibrated: bool = True,
 ) -> Extraction:
-    """OCR the header region of a first page and read its fields."""
+    """OCR the header region of a first page and read its fields.
+
+    A phone photo is straightened first (the page's quadrilateral warped upright, shadows
+    flattened); a scan passes through unchanged unless its light is uneven.
+    """
+    straight = straighten(image, dpi)
+    image, dpi = straight.image, straight.dpi
     bottom = int(image.height * HEADER_FRACTION)
     page = ocr_image(image, dpi=dpi, region=(0, 0, image.width, bottom))
-    return extract(page, known_issuers=known_issuers, agencies_dir=agencies_dir)
+    return extract(
+        page, known_issuers=known_issuers, agencies_dir=agencies_dir, calibrated=calibrated
+    )
 
 
 def read_pages(
@@ -226,7 +236,9 @@ def read_document(
     if path.is_file() and path.read_bytes()[:1024].find(b"%PDF") >= 0:
         page = text_layer_page(path)
         if page is not None:
-            found = extract(page, known_issuers=known_issuers, agencies_dir=agencies_dir)
+            found = extract(
+                page, known_issuers=known_issuers, agencies_dir=agencies_dir, source="text"
+            )
             return DocumentReading(found, "text")
     pages = page_images(path, first_only=True)
     if not pages:

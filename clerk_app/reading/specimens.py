@@ -7,6 +7,7 @@ degrades it (skew, blur, noise, uneven paper). Never used on real documents.
 
 from __future__ import annotations
 
+import io
 import math
 import random
 from dataclasses import dataclass, field
@@ -67,6 +68,37 @@ VARIANTS = (
     "noisy_200",
     "upside_down",
     "note_in_header",
+)
+# Issue 14's harder pages, one difficulty each: a law cited with its date in the body (and the
+# header's date printed faint), a two-line issuer with an OCR slip, a secrecy stamp at an angle,
+# «Hỏa tốc hẹn giờ» with its time, 200 dpi colour with a seal over the header («dấu treo»), and a
+# phone photo (perspective, shadow, desk around the page).
+READING_VARIANTS = (
+    "cited_date",
+    "issuer_slip",
+    "secret_stamp",
+    "urgency_time",
+    "seal_over_header",
+    "phone_photo",
+)
+# What a degraded scan makes of a header's letters (seen on scans from outside the project). The
+# slip is printed, so that the reading of the page cannot undo it by luck.
+SLIPS = (
+    ("TỈNH", "TÍNH"),
+    ("TRUYỀN", "TRUYÊỀN"),
+    ("CHÍNH", "CHỈNH"),
+    ("NHÂN", "NHẤN"),
+    ("CÔNG", "CỐNG"),
+    ("NGHỆ", "NGHÊ"),
+    ("HUYỆN", "HUYÊN"),
+    ("KẾ", "KÉ"),
+    ("SỞ", "SƠ"),
+)
+CITED = (
+    "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;",
+    "Căn cứ Luật Ngân sách nhà nước ngày 25 tháng 6 năm 2015;",
+    "Căn cứ Luật Phòng, chống tham nhũng ngày 29 tháng 11 năm 2005;",
+    "Căn cứ Quyết định số 12/2021/QĐ-UBND ngày 14 tháng 4 năm 2021 của Ủy ban nhân dân tỉnh;",
 )
 TYPED = ["Quyết định", "Thông báo", "Kế hoạch", "Báo cáo", "Tờ trình", "Giấy mời", "Chỉ thị"]
 ACTIONS = [
@@ -224,6 +256,10 @@ def render_letter(
     note_in_header: bool = False,
     gap: float = 0.0,
     marks: dict[str, float] | None = None,
+    urgency_mark: str | None = None,
+    cited: str = "",
+    faint_date: bool = False,
+    hanging_seal: bool = False,
 ) -> bytes:
     """One A4 page laid out as NĐ 30 appendix I prescribes, as PDF bytes."""
     import pymupdf
@@ -259,6 +295,7 @@ def render_letter(
         italic=True,
         centre=True,
         fit=250,
+        colour=(0.5, 0.5, 0.5) if faint_date else (0, 0, 0),
     )
     y = y_no + 18
     if layout == "cong_van":
@@ -266,11 +303,12 @@ def render_letter(
             p.text(left_c, y, line, 12, centre=True)
             y += 15
     if urgency:
-        mark = urgency.upper()
-        width = p.font(True, False).text_length(mark, fontsize=13)
-        x0 = 95.0
+        mark = urgency_mark or urgency.upper()
+        size = 13 if urgency_mark is None else 11
+        width = p.font(True, False).text_length(mark, fontsize=size)
+        x0 = 95.0 if urgency_mark is None else 70.0
         page.draw_rect((x0 - 6, y + 2, x0 + width + 6, y + 22), width=1.0)
-        p.text(x0, y + 17, mark, 13, bold=True)
+        p.text(x0, y + 17, mark, size, bold=True)
         y += 26
     y = max(y + 22, 170.0)
     if marks is not None:
@@ -290,8 +328,10 @@ def render_letter(
         y += 22
     body_font = p.font(False, False)
     paragraphs = 2 + rng.randint(0, 2)
-    for _ in range(paragraphs):
-        for i, line in enumerate(_wrap(BODY, body_font, 13, 440)):
+    for k in range(paragraphs):
+        # A law cited with its own date, first thing in the body, in the header's very words.
+        text = cited if cited and k == 0 else BODY
+        for i, line in enumerate(_wrap(text, body_font, 13, 440)):
             p.text(113 if i == 0 else 85, y, line, 13)
             y += 18
         y += 6
@@ -314,8 +354,11 @@ def render_letter(
         )
     page.draw_polyline(points, color=(0.1, 0.2, 0.7), width=1.4)
     p.text(420, sign_y + 85, "Nguyễn Văn Hùng", 13, bold=True, centre=True)
-    if seal:
-        cx, cy = 385.0 + rng.uniform(-8, 8), sign_y + 40 + rng.uniform(-6, 6)
+    seals = [(385.0 + rng.uniform(-8, 8), sign_y + 40 + rng.uniform(-6, 6))] if seal else []
+    if hanging_seal:
+        # «Dấu treo»: the seal pressed over the issuer's name at the top left.
+        seals.append((left_c - 50 + rng.uniform(-10, 10), 72.0 + rng.uniform(-6, 6)))
+    for cx, cy in seals:
         red = (0.85, 0.1, 0.12)
         shape = page.new_shape()
         shape.draw_circle((cx, cy), 44)
@@ -430,7 +473,7 @@ def specimen(
 
     `variant` (one of VARIANTS) adds one difficulty; "" is the ordinary corpus.
     """
-    if variant and variant not in VARIANTS:
+    if variant and variant not in VARIANTS + READING_VARIANTS:
         raise ValueError(variant)
     rng = random.Random(seed)
     header, issuer, code = rng.choice(ISSUERS)
@@ -457,6 +500,43 @@ def specimen(
         issued_on = issued_on.replace(day=1 + issued_on.day % 9, month=1 + issued_on.month % 9)
     if variant == "reference_two_lines":
         reference = f"{number}/{reference.partition('/')[2]}-{rng.choice(['KHTC', 'TCCB', 'QLCL'])}"
+    extra: dict[str, Any] = {}
+    notes: dict[str, Any] = {"variant": variant}
+    if variant == "issuer_slip":
+        header, issuer, code = rng.choice([i for i in ISSUERS if len(i[0]) == 2] + LONG_ISSUERS)
+        extra["agency_lines"] = len(header) - 1
+        lines = list(header)
+        wrong, right = next(
+            ((w, r) for r, w in SLIPS if any(r in ln for ln in lines[1:])), ("", "")
+        )
+        if wrong:
+            at = next(i for i in range(1, len(lines)) if right in lines[i])
+            lines[at] = lines[at].replace(right, wrong, 1)
+        header = tuple(lines)
+        # The symbol names the issuer (`12/QĐ-STC`, `12/STC-VP`): the new issuer's code.
+        head, _, tail = reference.partition("/")
+        if layout == "cong_van":
+            reference = f"{head}/{code}-{tail.rpartition('-')[2]}"
+        else:
+            reference = f"{head}/{tail.rpartition('-')[0]}-{code}"
+    elif variant == "cited_date":
+        extra.update(cited=rng.choice(CITED), faint_date=True)
+    elif variant == "urgency_time":
+        urgency = "Hỏa tốc"
+        due_day = issued_on + timedelta(days=rng.randint(1, 3))
+        hour, minute = rng.choice([(8, 0), (9, 30), (14, 0), (16, 30)])
+        extra["urgency_mark"] = (
+            f"HỎA TỐC HẸN GIỜ {hour:02d}:{minute:02d} NGÀY {due_day.day:02d}/{due_day.month:02d}/{due_day.year}"
+        )
+        notes["urgency_due"] = f"{due_day.isoformat()}T{hour:02d}:{minute:02d}"
+    elif variant == "seal_over_header":
+        dpi, colour = 200, True
+        extra["hanging_seal"] = True
+    elif variant == "secret_stamp":
+        secret = (rng.choice(SECRECY_LEVELS), rng.uniform(-180, 180), rng.random() < 0.6)
+        colour = True
+    elif variant == "phone_photo":
+        dpi, colour = 200, True
     marks: dict[str, float] = {}
     pdf = render_letter(
         rng,
@@ -468,21 +548,26 @@ def specimen(
         doc_type=doc_type,
         subject=subject,
         urgency=urgency,
-        agency_lines=2 if variant == "issuer_two_lines" else 1,
+        agency_lines=extra.pop("agency_lines", 2 if variant == "issuer_two_lines" else 1),
         reference_lines=2 if variant == "reference_two_lines" else 1,
         padded_date=variant != "single_digits",
         note_in_header=variant == "note_in_header",
         gap=130.0 if secret else 0.0,
         marks=marks,
+        **extra,
     )
     if variant == "noisy_200":
         dpi = 200
     image = rasterise(pdf, dpi, colour=colour)
     angle = rng.uniform(-2.0, 2.0) if skew is None else skew
     noise = rng.uniform(18, 24) if variant == "noisy_200" else rng.uniform(4, 10)
-    image = degrade(image, rng, skew=angle, noise=noise, blur=0.5 * dpi / 300)
+    if variant == "phone_photo":
+        image = phone_photo(image, rng, notes)
+        angle = 0.0
+    else:
+        image = degrade(image, rng, skew=angle, noise=noise, blur=0.5 * dpi / 300)
     # The born-digital PDF too: the same letter as an electronic file with its text layer.
-    notes: dict[str, Any] = {"skew": angle, "variant": variant, "pdf": pdf}
+    notes.update(skew=angle, pdf=pdf)
     if secret is not None:
         level, turn, red = secret
         centre = (170 / 595 + rng.uniform(-0.03, 0.03), (marks["free_top"] + 65) / 842)
@@ -499,7 +584,64 @@ def specimen(
         "urgency": urgency,
     }
     name = f"{layout}-{seed}-{dpi}" + (f"-{variant}" if variant else "")
+    if variant == "phone_photo":
+        dpi = 72  # what a phone writes in its JPEG: the reader works the page's size out itself
     return Specimen(name, image, dpi, truth, layout, notes)
+
+
+def phone_photo(
+    page: Image.Image, rng: random.Random, notes: dict[str, Any] | None = None
+) -> Image.Image:
+    """A phone's picture of the page lying on a desk: seen at an angle, a shadow across it.
+
+    `notes` gets the page's corners in the photo ("corners": TL, TR, BR, BL)."""
+    np_rng = np.random.default_rng(rng.randrange(2**32))
+    pw, ph = page.size
+    cw, ch = int(pw * 1.3), int(ph * 1.22)
+    desk = np.zeros((ch, cw, 3), dtype=np.float32) + np.array(
+        [rng.uniform(70, 120), rng.uniform(55, 90), rng.uniform(40, 70)], dtype=np.float32
+    )
+    desk += np_rng.normal(0, 6, desk.shape).astype(np.float32)
+    # Where the page's corners land: an inset rectangle, each corner pushed a little.
+    inset_x, inset_y = (cw - pw) / 2, (ch - ph) / 2
+    jitter = 0.05
+    target = []
+    for x, y in ((0, 0), (pw, 0), (pw, ph), (0, ph)):
+        target.append(
+            (
+                inset_x + x + rng.uniform(-jitter, jitter) * pw,
+                inset_y + y + rng.uniform(-jitter, jitter) * ph,
+            )
+        )
+    from clerk_app.reading.photo import _coefficients
+
+    if notes is not None:
+        notes["corners"] = tuple(target)
+
+    source = ((0.0, 0.0), (float(pw), 0.0), (float(pw), float(ph)), (0.0, float(ph)))
+    data = _coefficients(tuple(target), source)
+    rgb = page.convert("RGB")
+    warped = rgb.transform((cw, ch), Image.Transform.PERSPECTIVE, data, Image.Resampling.BICUBIC)
+    mask = Image.new("L", page.size, 255).transform(
+        (cw, ch), Image.Transform.PERSPECTIVE, data, Image.Resampling.BILINEAR
+    )
+    canvas = Image.fromarray(np.clip(desk, 0, 255).astype(np.uint8), "RGB")
+    canvas.paste(warped, (0, 0), mask)
+    arr = np.asarray(canvas, dtype=np.float32)
+    # A soft shadow over part of the page (the phone, a hand) and light falling off to one side.
+    yy, xx = np.mgrid[0:ch, 0:cw].astype(np.float32)
+    theta = rng.uniform(0, 2 * math.pi)
+    along = (xx - cw / 2) * math.cos(theta) + (yy - ch / 2) * math.sin(theta)
+    edge = rng.uniform(0.1, 0.35) * min(cw, ch)
+    shade = 1 - rng.uniform(0.3, 0.45) / (1 + np.exp(-(along - edge) / (0.04 * cw)))
+    light = 1 - 0.15 * (xx / cw) * rng.uniform(0.5, 1.0)
+    arr = arr * (shade * light)[:, :, None]
+    arr += np_rng.normal(0, 5, arr.shape).astype(np.float32)
+    out = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB")
+    out = out.filter(ImageFilter.GaussianBlur(0.8))
+    buffer = io.BytesIO()
+    out.save(buffer, format="JPEG", quality=82)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
 
 
 def unreadable(seed: int, dpi: int = 200) -> Specimen:
@@ -582,3 +724,22 @@ def secret_specimen(
 ) -> Specimen:
     """A colour scan of a first page stamped with a secrecy mark at `angle` degrees."""
     return specimen(seed, dpi=dpi, colour=True, secret=(level, angle, red))
+
+
+# Issue 14's corpus: every difficulty in turn, plain pages among them. The tuned part is what
+# thresholds and the calibration were set on; the held-out part (other seeds) is only measured.
+READING_MIX = ("", *READING_VARIANTS, *(v for v in VARIANTS if v != "upside_down"), "upside_down")
+PARTS = {"tuned": 20000, "held_out": 60000}
+
+
+def reading_corpus(count: int, *, part: str = "tuned") -> list[Specimen]:
+    """`count` pages of the issue-14 corpus's `part` ("tuned" or "held_out")."""
+    return [reading_specimen(i, part=part) for i in range(count)]
+
+
+def reading_specimen(i: int, *, part: str = "tuned") -> Specimen:
+    """Page `i` of the issue-14 corpus's `part`."""
+    variant = READING_MIX[i % len(READING_MIX)]
+    dpi = 300 if (i // len(READING_MIX)) % 2 == 0 else 200
+    layout = "cong_van" if variant == "long_subject" else None
+    return specimen(PARTS[part] + i, dpi=dpi, colour=i % 3 == 0, layout=layout, variant=variant)

@@ -57,10 +57,10 @@ def test_unsure_fields_are_tinted_and_empty_ones_listed(
     window = MainWindow(workspace)
     qtbot.addWidget(window)
     extraction = Extraction(
-        issuer=FieldReading("Sở Tài chính", 0.95),
+        issuer=FieldReading("Sở Tài chính", 0.995),
         reference=FieldReading("12/STC-VP", 0.41),
-        issued_on=FieldReading(date(2026, 3, 2), 0.9),
-        doc_type=FieldReading("Công văn", 0.97),
+        issued_on=FieldReading(date(2026, 3, 2), 0.99),
+        doc_type=FieldReading("Công văn", 0.997),
         subject=FieldReading(None, 0.0),
         urgency=FieldReading(None, 0.0),
     )
@@ -70,3 +70,27 @@ def test_unsure_fields_are_tinted_and_empty_ones_listed(
     assert form.issuer.styleSheet() != CHECK_STYLE
     assert form.issued_on.value() == date(2026, 3, 2)
     assert form.prefill(extraction) == ["reference", "subject"]
+
+
+def test_hoa_toc_hen_gio_puts_its_time_in_the_notes(
+    app: QApplication, qtbot: QtBot, workspace: Workspace
+) -> None:
+    from datetime import date
+
+    from clerk_app.reading.extraction import Extraction, FieldReading
+
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    extraction = Extraction(
+        issuer=FieldReading("Sở Tài chính", 0.995),
+        reference=FieldReading("12/STC-VP", 0.995),
+        issued_on=FieldReading(date(2026, 3, 2), 0.995),
+        doc_type=FieldReading("Công văn", 0.995),
+        subject=FieldReading("V/v họp gấp", 0.995),
+        urgency=FieldReading("Hỏa tốc", 0.995),
+        urgency_due=FieldReading("2026-03-03T14:00", 0.995),
+    )
+    form = window.register_scanned([], extraction)
+    assert isinstance(form, IncomingForm)
+    assert form.urgency.currentText() == "Hỏa tốc"
+    assert form.notes.text() == "Hỏa tốc hẹn giờ 14:00 ngày 03/03/2026"

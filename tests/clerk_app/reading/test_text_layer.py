@@ -47,3 +47,36 @@ def test_soft_hyphens_of_the_text_layer_read_as_hyphens(tmp_path: Path) -> None:
     page = text_layer_page(path)
     assert page is not None and "\u00ad" not in page.text
     assert any("-" in w.text for w in page.words if "/" in w.text)
+
+
+def test_clerk_extract_reads_the_text_layer_and_refuses_a_secret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    import pymupdf
+
+    from clerk_app import cli
+
+    monkeypatch.setenv("CLERK_DATA_DIR", str(tmp_path / "desk"))
+    spec = specimens.specimen(4004)
+    letter = tmp_path / "letter.pdf"
+    letter.write_bytes(spec.notes["pdf"])
+    assert cli.main(["extract", str(letter), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["reference"] == spec.truth["reference"] and data["secrecy"] is None
+    # The same letter with «TỐI MẬT» typed under the number: refused, nothing printed of it.
+    doc = pymupdf.open(letter)
+    doc[0].insert_text(
+        (120, 160),
+        "TỐI MẬT",
+        fontsize=13,
+        fontname="tinos",
+        fontfile=str(Path(specimens._font(True, False))),
+    )
+    secret = tmp_path / "secret.pdf"
+    doc.save(secret)
+    doc.close()
+    assert cli.main(["extract", str(secret), "--json"]) == 2
+    out = capsys.readouterr()
+    assert "Tối mật" in out.err and spec.truth["reference"] not in out.out

@@ -1,0 +1,64 @@
+"""Issue 14's harder pages, one per difficulty, read exactly with the real Tesseract: a law cited
+with its date in the body, a slipped two-line issuer, Hỏa tốc hẹn giờ, 200 dpi colour with a
+seal over the header, a phone photo, a secrecy stamp at an angle."""
+
+from __future__ import annotations
+
+import pytest
+
+from clerk_app.reading import secrecy, specimens
+from clerk_app.reading.extraction import FIELDS
+from clerk_app.reading.reader import read_header
+from scanner.cleanup import deskew
+
+
+def _read(spec: specimens.Specimen):
+    image = spec.image
+    if spec.notes["variant"] != "phone_photo":
+        image, _ = deskew(image)
+    return read_header(image, spec.dpi)
+
+
+def _fields(extraction) -> dict[str, object]:
+    data = extraction.to_json()
+    data["issuer"] = str(data["issuer"]).casefold()
+    return {name: data[name] for name in FIELDS}
+
+
+def _truth(spec: specimens.Specimen) -> dict[str, object]:
+    return {**spec.truth, "issuer": str(spec.truth["issuer"]).casefold()}
+
+
+@pytest.mark.parametrize(
+    ("seed", "variant"),
+    [
+        (100, "cited_date"),  # «Căn cứ Luật … ngày 19 tháng 6 năm 2015» and a faint header date
+        (100, "issuer_slip"),  # «TÍNH PHÚ YÊN» under «ỦY BAN NHÂN DÂN»
+        (100, "seal_over_header"),  # «dấu treo» over the issuer, 200 dpi colour
+        (100, "phone_photo"),  # perspective, shadow, desk around the page, JPEG
+    ],
+)
+def test_each_difficulty_is_read_exactly(seed: int, variant: str) -> None:
+    spec = specimens.specimen(seed, dpi=200, colour=seed % 3 == 0, variant=variant)
+    assert _fields(_read(spec)) == _truth(spec)
+
+
+def test_hoa_toc_hen_gio_keeps_its_date_and_time() -> None:
+    spec = specimens.specimen(101, dpi=300, variant="urgency_time")
+    extraction = _read(spec)
+    assert extraction.urgency.value == "Hỏa tốc"
+    assert extraction.urgency_due.value == spec.notes["urgency_due"]
+    assert _fields(extraction) == _truth(spec)
+
+
+def test_a_stamped_page_is_read_and_its_stamp_found() -> None:
+    spec = specimens.specimen(20003, dpi=300, variant="secret_stamp")
+    assert secrecy.image_level(spec.image, spec.dpi) == spec.notes["secrecy"]
+
+
+def test_the_held_out_part_is_other_pages_than_the_tuned_one() -> None:
+    tuned = specimens.reading_specimen(0, part="tuned")
+    held = specimens.reading_specimen(0, part="held_out")
+    assert tuned.name != held.name and tuned.truth != held.truth
+    mix = {specimens.reading_specimen(i, part="tuned").notes["variant"] for i in range(14)}
+    assert set(specimens.READING_VARIANTS) <= mix
