@@ -44,11 +44,12 @@ MAINTENANCE_TICK_MS = 30_000
 log = logging.getLogger(__name__)
 ACCEPTED_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff"}
 FULL_SIZE = QSize(1480, 900)
+TITLE_BAR = 32
 # Below the full width (the 1366×768 screens common in offices) the side bar and the detail
 # narrow and the registers' columns take these widths, so the recipient, hand-over date and
 # urgency columns stay on screen; the clerk can still widen any column.
-NARROW_SIDE = 170
-NARROW_DETAIL = 330
+NARROW_SIDE = 190  # «Chưa chuyển giao (12)» still fits
+NARROW_DETAIL = 320
 NARROW_COLUMNS = {
     "Ngày đến": 80,
     "Số đến": 56,
@@ -257,7 +258,8 @@ class MainWindow(QMainWindow):
     def fit_to(self, available: QSize) -> None:
         """Open no larger than the screen (the status bar stays on it); narrow on small ones."""
         width = min(FULL_SIZE.width(), available.width())
-        height = min(FULL_SIZE.height(), available.height())
+        # The window's title bar is not part of its height: leave room for it.
+        height = min(FULL_SIZE.height(), available.height() - TITLE_BAR)
         if width < FULL_SIZE.width():
             self.side.setFixedWidth(NARROW_SIDE)
             self.nav.setFixedWidth(NARROW_SIDE)
