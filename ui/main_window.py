@@ -29,6 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clerk_app import lifecycle
+from clerk_app.errors import ClerkError
+from clerk_app.messages import describe
 from clerk_app.records import Change, Registered
 from ui import errors as presenter
 from ui import formatting as fmt
@@ -153,6 +156,8 @@ class MainWindow(QMainWindow):
         self.detail.attach_requested.connect(self.attach_files)
         self.detail.cancel_requested.connect(self.cancel_document)
         self.detail.verify_file_requested.connect(self.verify_file)
+        self.detail.issue_requested.connect(self.issue_document)
+        self.outgoing.issue_button.clicked.connect(self._issue_current)
 
         self.splitter = QSplitter()
         self.splitter.addWidget(self.stack)
@@ -327,6 +332,9 @@ class MainWindow(QMainWindow):
         self.action_stamp = self._action(
             documents, "Đóng &dấu đến lên bản quét", "Ctrl+D", self._stamp_current
         )
+        self.action_issue = self._action(
+            documents, "&Phát hành văn bản đi…", "Ctrl+Shift+P", self._issue_current
+        )
         self.action_verify = self._action(documents, "Kiể&m tra chữ ký…", None, self.verify_pdf)
         documents.addSeparator()
         self.action_print = self._action(
@@ -361,6 +369,13 @@ class MainWindow(QMainWindow):
         self.action_conflicts = self._action(sync_menu, "&Xung đột…", None, self.open_conflicts)
         self.action_outage_report = self._action(
             sync_menu, "Biên bản &sự cố…", None, self.write_outage_report
+        )
+        sync_menu.addSeparator()
+        self.action_exchange_inbox = self._action(
+            sync_menu, "Văn bản đến đ&iện tử…", None, self.open_exchange_inbox
+        )
+        self.action_delivery = self._action(
+            sync_menu, "Trạng thái gửi &liên thông…", None, self.open_delivery
         )
         sync_menu.addSeparator()
         self._action(sync_menu, "&Giờ làm việc…", None, self.open_office_hours)
@@ -593,6 +608,20 @@ class MainWindow(QMainWindow):
 
         return self._sync_dialog(lambda: OfficeHoursDialog(self.workspace.data_dir, self))
 
+    def open_exchange_inbox(self) -> Any:
+        from ui.exchange_views import InboxDialog
+
+        return self._sync_dialog(lambda: InboxDialog(self.workspace.data_dir, self))
+
+    def open_delivery(self) -> Any:
+        """Per recipient, where the selected outgoing document is at (liên thông)."""
+        from ui.exchange_views import DeliveryDialog
+
+        doc_id = self._selected_id()
+        if doc_id is None:
+            return None
+        return self._sync_dialog(lambda: DeliveryDialog(self.workspace.data_dir, doc_id, self))
+
     def _sync_dialog(self, make: Any) -> Any:
         """Open a sync dialog (non-modal); a correction it writes refreshes the registers."""
         dialog = presenter.guarded_value(make, self)
@@ -712,33 +741,97 @@ class MainWindow(QMainWindow):
         if document_id is None:
             self.statusBar().showMessage("Chọn một văn bản đến để đóng dấu.", 5000)
             return
-        self.open_stamp_dialog(document_id)
+        if not self._refused(document_id, lifecycle.STAMP_ARRIVAL):
+            self.open_stamp_dialog(document_id)
 
     def _sign_current(self) -> None:
         document_id = self._selected_id()
         if document_id is None:
             self.statusBar().showMessage("Chọn một văn bản đã có chữ ký của lãnh đạo.", 5000)
             return
-        self.sign_as_agency(document_id)
+        if not self._refused(document_id, lifecycle.SIGN_AGENCY):
+            self.sign_as_agency(document_id)
+
+    def _issue_current(self) -> None:
+        document_id = self._selected_id()
+        if document_id is None:
+            self.statusBar().showMessage("Chọn một văn bản đi đã cấp số để phát hành.", 5000)
+            return
+        self.issue_document(document_id)
+
+    def _refused(self, document_id: str, action: str) -> bool:
+        """The core's life-cycle rule asked before any dialog or PIN: a refusal is the core's
+        Vietnamese message (a box, since the status bar may be below a small screen's edge,
+        and the same line in the status bar), and nothing else opens."""
+        try:
+            lifecycle.require(lifecycle.facts_of(self.workspace.document(document_id)), action)
+        except ClerkError as error:
+            self.statusBar().showMessage(describe(error).one_line(), 10000)
+            presenter.present(error, self)
+            return True
+        return False
+
+    def issue_document(self, document_id: str) -> Any:
+        """«Phát hành»: the page with its number and date, the PIN, the result (issued documents
+        show their issued version)."""
+        from ui.issue_dialog import IssueDialog
+
+        detail = presenter.guarded_value(lambda: self.workspace.document(document_id), self)
+        if detail is None:
+            return None
+        if detail.summary.direction != "outgoing":
+            return self._refused(document_id, lifecycle.ISSUE)
+        issued = lifecycle.state_of(lifecycle.facts_of(detail)) == lifecycle.ISSUED
+        settings = self._signing_settings(ask=not issued)
+        if settings is None:
+            return None
+        dialog = IssueDialog(self.workspace, document_id, settings, self)
+        dialog.issued.connect(self.apply_change)
+        dialog.issued.connect(
+            lambda _change: self.statusBar().showMessage(
+                "Đã phát hành; bản phát hành là một phiên bản mới của văn bản.", 6000
+            )
+        )
+        dialog.open()
+        return dialog
 
     def sign_as_agency(self, document_id: str) -> None:
         """The agency signature (NĐ 30 art. 32): token and seal from the desk's settings, asked
         once and saved; the PIN asked every time and never kept or retried."""
+        from clerk_app.signing.desk import sign_for_agency
+        from ui import signing_dialogs
+
+        settings = self._signing_settings()
+        if settings is None:
+            return
+        pin = signing_dialogs.ask_pin(settings.token_label or "USB ký số", parent=self)
+        if pin is None:
+            return
+        chosen = settings
+        self._run_change(
+            lambda: sign_for_agency(self.workspace, document_id, pin, chosen),
+            "Đã ký số cơ quan; bản đã ký là một phiên bản mới của văn bản.",
+            busy="Đang ký số bằng USB ký số…",
+        )
+
+    def _signing_settings(self, *, ask: bool = True) -> Any:
+        """The token and the seal image from the desk's settings, asked once (unless not
+        `ask`) and saved; None when the clerk gives up."""
         from dataclasses import replace
         from functools import partial
 
-        from clerk_app.signing.desk import load_settings, save_settings, sign_for_agency
+        from clerk_app.signing.desk import load_settings, save_settings
         from ui import signing_dialogs
 
         data_dir = self.workspace.data_dir
         settings = presenter.guarded_value(lambda: load_settings(data_dir), self)
-        if settings is None:
-            return
+        if settings is None or not ask:
+            return settings
         if not settings.pkcs11_module:
             chooser = signing_dialogs.TokenChooser(self)
             choice = chooser.choice() if chooser.exec() == QDialog.DialogCode.Accepted else None
             if choice is None:
-                return
+                return None
             settings = replace(
                 settings,
                 pkcs11_module=choice.module,
@@ -751,18 +844,10 @@ class MainWindow(QMainWindow):
                 self, "Chọn ảnh con dấu (PNG nền trong suốt, đúng kích thước thật)", "", "*.png"
             )
             if not path:
-                return
+                return None
             settings = replace(settings, seal_image=path)
             presenter.guarded(partial(save_settings, data_dir, settings), self)
-        pin = signing_dialogs.ask_pin(settings.token_label or "USB ký số", parent=self)
-        if pin is None:
-            return
-        chosen = settings
-        self._run_change(
-            lambda: sign_for_agency(self.workspace, document_id, pin, chosen),
-            "Đã ký số cơ quan; bản đã ký là một phiên bản mới của văn bản.",
-            busy="Đang ký số bằng USB ký số…",
-        )
+        return settings
 
     def _sign_scan_copy_current(self) -> None:
         document_id = self._selected_id()

@@ -9,12 +9,22 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
+from PySide6.QtCore import (
+    QDate,
+    QDateTime,
+    QEvent,
+    QObject,
+    QStringListModel,
+    Qt,
+    QTime,
+    Signal,
+)
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
+    QDateTimeEdit,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -34,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clerk_app.clock import vietnam_date
+from clerk_app.clock import VIETNAM, vietnam_date
 from clerk_app.errors import (
     ClerkError,
     DuplicateDocument,
@@ -42,7 +52,8 @@ from clerk_app.errors import (
     SecretDocumentRefused,
 )
 from clerk_app.messages import describe
-from clerk_app.records import IncomingDraft, OutgoingDraft, Registered
+from clerk_app.numbering import QPPL_TYPES
+from clerk_app.records import Change, IncomingDraft, OutgoingDraft, Registered
 from clerk_app.vocabulary import (
     DOC_TYPES,
     NORMAL_URGENCY,
@@ -51,6 +62,7 @@ from clerk_app.vocabulary import (
     URGENCY_LEVELS,
     canonical_doc_type,
 )
+from sync.online import SavedAsDraft
 from ui import errors as presenter
 from ui import formatting as fmt
 from ui.preview import PagePreview
@@ -585,6 +597,9 @@ class RegistrationForm(QDialog):
                 else:
                     self.status.setText("Không đăng ký lại.")
                 return
+            if isinstance(error, SavedAsDraft):
+                self._draft_saved()
+                return
             if isinstance(error, NumberingLeaseNotHeld):
                 if self.confirm_draft(error):
                     self._save_draft(draft)
@@ -603,7 +618,28 @@ class RegistrationForm(QDialog):
                     return
             presenter.present(error, self)
 
-        run_in_background(lambda: self.call_core(draft), done, failed, owner=self)
+        run_in_background(lambda: self._register(draft), done, failed, owner=self)
+
+    def _register(self, draft: Any) -> Any:
+        """On a desk connected to the server, the number comes from the server inside the
+        registration (or from this desk as lease holder when the server cannot be reached);
+        a desk on its own numbers locally."""
+        from sync import online
+
+        got = online.register_connected(self.workspace.data_dir, draft)
+        if got is None:
+            return self.call_core(draft)
+        if got.number is None:
+            raise online.SavedAsDraft(got.document_id)
+        document = self.workspace.document(got.document_id)
+        return Registered(
+            document,
+            Change(
+                "register",
+                document_ids=(document.summary.id,),
+                register_ids=(document.summary.register_id,),
+            ),
+        )
 
     def confirm_draft(self, error: NumberingLeaseNotHeld) -> bool:
         """Another desk numbers this register: offer a draft that the server will number."""
@@ -631,18 +667,21 @@ class RegistrationForm(QDialog):
                 return desk.draft_outgoing(draft)
 
         def done(_draft_id: object) -> None:
-            self.drafts_saved += 1
-            self.status.setText(
-                "Đã lưu dự thảo, CHƯA CÓ SỐ: máy chủ sẽ cấp số khi đồng bộ. Không ghi số lên "
-                "văn bản giấy. Xem số được cấp ở Đồng bộ › Bản nháp…"
-            )
-            self.reset_fields()
+            self._draft_saved()
 
         def failed(error: BaseException) -> None:
             presenter.present(error, self)
 
         self.status.setText("Đang lưu dự thảo…")
         run_in_background(work, done, failed, owner=self)
+
+    def _draft_saved(self) -> None:
+        self.drafts_saved += 1
+        self.status.setText(
+            "Đã lưu dự thảo, CHƯA CÓ SỐ: máy chủ sẽ cấp số khi đồng bộ. Không ghi số lên "
+            "văn bản giấy. Xem số được cấp ở Đồng bộ › Bản nháp…"
+        )
+        self.reset_fields()
 
     def confirm_duplicate(self, error: DuplicateDocument) -> bool:
         box = QMessageBox(self)
@@ -867,12 +906,39 @@ class IncomingForm(RegistrationForm):
         if line is not None:
             line.setPlaceholderText("Chuyển cho ai (có thể để sau)")
         self.notes = self.add_row("notes", "Ghi chú", QLineEdit())
+        # A letter found in a pile, received before the last one registered: its real time of
+        # receipt and the reason, which the register's Ghi chú shows (NĐ 30 art. 22.2).
+        self.late = self.add_row(
+            "late", "Đăng ký muộn", QCheckBox("Văn bản đến trước văn bản đã đăng ký sau cùng")
+        )
+        self.received_at = self.add_row("received_at", "Thời điểm đến thực tế", QDateTimeEdit())
+        self.received_at.setDisplayFormat("HH:mm dd/MM/yyyy")
+        self.received_at.setCalendarPopup(True)
+        self.late_reason = self.add_row("late_reason", "Lý do đăng ký muộn", QLineEdit())
+        self.late_reason.setPlaceholderText("Ví dụ: thư để lẫn trong tập công văn khác")
+        self.late.toggled.connect(self._late_toggled)
+        self._late_toggled(False)
         arrival = QLabel("Ngày đến và số đến được cấp khi bấm Đăng ký.")
         arrival.setStyleSheet("color: #6c757d;")
         self.form.addRow("", arrival)
 
     def _channel_changed(self, channel: str) -> None:
         self.has_paper.setChecked(channel not in CHANNELS_WITHOUT_PAPER)
+
+    def _late_toggled(self, late: bool) -> None:
+        if late and not self.received_at.isEnabled():
+            now = datetime.now(VIETNAM)
+            self.received_at.setDateTime(
+                QDateTime(QDate(now.year, now.month, now.day), QTime(now.hour, now.minute))
+            )
+        self.received_at.setEnabled(late)
+        self.late_reason.setEnabled(late)
+
+    def _late_values(self) -> tuple[datetime | None, str]:
+        if not self.late.isChecked():
+            return None, ""
+        moment: datetime = self.received_at.dateTime().toPython()  # type: ignore[assignment]
+        return moment.replace(tzinfo=VIETNAM), _text_of(self.late_reason)
 
     def files_from_clerk(self, paths: Sequence[Path]) -> None:
         """An electronic file: no paper original by default, and page 1 read like a scan."""
@@ -917,6 +983,8 @@ class IncomingForm(RegistrationForm):
         _required(problems, "subject", _text_of(self.subject), "trích yếu nội dung")
         if issued is not None and "issued_on" not in problems and issued.year < 1945:
             problems["issued_on"] = "Ngày văn bản quá xa; kiểm tra lại năm."
+        if self.late.isChecked():
+            _required(problems, "late_reason", _text_of(self.late_reason), "lý do đăng ký muộn")
         return problems
 
     def make_draft(self) -> IncomingDraft:
@@ -933,6 +1001,8 @@ class IncomingForm(RegistrationForm):
             source_channel=self.source_channel.currentText(),
             recipients=_text_of(self.recipients),
             notes=_text_of(self.notes),
+            received_at=self._late_values()[0],
+            late_reason=self._late_values()[1],
             files=tuple(self.files()),
         )
 
@@ -1003,6 +1073,8 @@ class IncomingForm(RegistrationForm):
         self.secrecy.setCurrentText(NO_SECRECY)
         self.pages.setValue(0)
         self._channel_changed(self.source_channel.currentText())
+        self.late.setChecked(False)
+        self.late_reason.clear()
 
 
 class OutgoingForm(RegistrationForm):
@@ -1043,6 +1115,12 @@ class OutgoingForm(RegistrationForm):
         self.recipients.setPlaceholderText("Ví dụ: Sở Tài chính; UBND các huyện, thị xã")
         self.issued_on = self.add_row("issued_on", "Ngày tháng văn bản", DateField())
         self.issued_on.set_value(today())
+        self.qppl = self.add_row(
+            "qppl",
+            "Văn bản QPPL",
+            QCheckBox("Văn bản quy phạm pháp luật (sổ riêng, số có năm: 11/2026/QĐ-UBND)"),
+        )
+        self.qppl.setEnabled(False)
         self.series = self.add_row("series", "Sổ văn bản đi", QComboBox())
         self.series.addItem("Tự động theo loại văn bản", None)
         for register in self._outgoing_registers():
@@ -1074,6 +1152,13 @@ class OutgoingForm(RegistrationForm):
         if row is None:
             return
         needs_unit = canonical_doc_type(text) in TYPES_WITHOUT_ABBREVIATION
+        qppl = getattr(self, "qppl", None)
+        if qppl is not None:
+            # Only Nghị quyết and Quyết định can be legal-normative (clerk_app/numbering.py).
+            can_be_qppl = canonical_doc_type(text) in QPPL_TYPES
+            qppl.setEnabled(can_be_qppl)
+            if not can_be_qppl:
+                qppl.setChecked(False)
         label = self.form.labelForField(row)
         if isinstance(label, QLabel):
             label.setText("Đơn vị soạn thảo *" if needs_unit else "Đơn vị soạn thảo")
@@ -1111,6 +1196,7 @@ class OutgoingForm(RegistrationForm):
             file_copy_holder=_text_of(self.file_copy_holder),
             notes=_text_of(self.notes),
             series=self.series.currentData(),
+            qppl=self.qppl.isChecked(),
             files=tuple(self.files()),
         )
 
@@ -1134,6 +1220,7 @@ class OutgoingForm(RegistrationForm):
         self.urgency.setCurrentText(NORMAL_URGENCY)
         self.secrecy.setCurrentText(NO_SECRECY)
         self.electronic_only.setChecked(False)
+        self.qppl.setChecked(False)
         self.copies.setValue(1)
 
 

@@ -16,9 +16,9 @@ from sync.enrolment import enrol
 from tests.sync.conftest import NEW_PASSWORD, PASSWORD, RunningServer
 
 
-@pytest.fixture(params=["sqlite"])
-def server_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'server.sqlite3'}"
+@pytest.fixture(scope="module")
+def server_backend() -> str:
+    return "sqlite"  # the subject is the desk's enrolment, not the server's database
 
 
 def test_the_desk_takes_the_agency_of_the_server_and_is_one_desk_there(

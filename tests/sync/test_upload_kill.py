@@ -4,46 +4,16 @@ other desks fetch it; it must never stay stuck there."""
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from clerk_app import errors
 from clerk_app.workspace import Workspace
 from sync.engine import DeskSync
 from sync.server.models import Agency, Blob
 from tests.sync.conftest import RunningServer, check_all, connect
 from tests.sync.test_engine import YEAR, file_hashes, register, sync
-
-
-def _kill_at_fault(server: RunningServer, step: str, marker: Path, work: Any) -> None:
-    """Run `work` while the server stops at fault point `step`; kill -9 it there."""
-    server.kill()
-    server.env = {"CLERK_SERVER_FAULT": step, "CLERK_SERVER_FAULT_MARKER": str(marker)}
-    server.start()
-    outcome: list[object] = []
-
-    def run() -> None:
-        try:
-            outcome.append(work())
-        except errors.ServerUnreachable as exc:
-            outcome.append(exc)
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        assert time.monotonic() < deadline, "the server never reached the fault point"
-        time.sleep(0.05)
-    server.kill()
-    worker.join(60)
-    assert not worker.is_alive()
-    assert isinstance(outcome[0], errors.ServerUnreachable)
-    server.env = {}
-    server.start()
 
 
 def test_server_killed_after_the_last_chunk_is_synced_completes_the_file_next_round(
@@ -56,7 +26,7 @@ def test_server_killed_after_the_last_chunk_is_synced_completes_the_file_next_ro
         d.sync()
         d.acquire_lease("incoming", YEAR)
     register(a, 1, make_pdf, "KILL")
-    _kill_at_fault(server, "last_chunk_synced", tmp_path / "fault-reached", lambda: sync(a))
+    server.kill_at_fault("last_chunk_synced", tmp_path / "fault-reached", lambda: sync(a))
     stuck = list((server.files_dir / "partial").rglob("*"))
     assert any(p.is_file() and p.stat().st_size > 0 for p in stuck)  # the state of the bug
 

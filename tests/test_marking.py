@@ -1,0 +1,44 @@
+"""The fast subset (scripts/test-fast) still holds the core's registering, numbering and storage."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _fast_expression() -> str:
+    script = (ROOT / "scripts" / "test-fast").read_text()
+    found = re.search(r'-m "([^"]+)"', script)
+    assert found, "scripts/test-fast names no marker expression"
+    return found.group(1)
+
+
+def _collected(*args: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
+        cwd=ROOT,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return [line for line in done.stdout.splitlines() if "::" in line]
+
+
+def test_the_fast_subset_keeps_the_core_and_leaves_out_the_marked() -> None:
+    fast = _collected("-m", _fast_expression(), "tests/clerk_app", "tests/sync", "tests/ui")
+    files = {line.split("::")[0] for line in fast}
+    # The core's registering and numbering, and its storage.
+    assert {"tests/clerk_app/test_workspace.py", "tests/clerk_app/test_numbering.py"} <= files
+    assert any(f.startswith("tests/clerk_app/storage/") for f in files)
+    registering = [t for t in fast if t.startswith("tests/clerk_app/test_workspace.py::")]
+    assert len(registering) >= 10
+    # Nothing of the window, and no test that starts a server.
+    assert not [t for t in fast if t.startswith("tests/ui/")]
+    server = _collected("-m", "server", "tests/sync/test_engine.py")
+    assert server and not set(server) & set(fast)
