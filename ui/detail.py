@@ -101,7 +101,18 @@ ACTION_LABELS = {
     "file_numbered": "Ghi số, ngày lên văn bản",
     "file_issued": "Phát hành",
     "ocr_text_set": "Lưu chữ nhận dạng để tìm kiếm",
+    "route": "Chuyển xử lý theo ý kiến chỉ đạo",
+    "instruct": "Nhập ý kiến chỉ đạo",
+    "instruction": "Nhập ý kiến chỉ đạo",
+    "revise_instruction": "Sửa ý kiến chỉ đạo",
+    "assignment": "Giao xử lý",
+    "complete_assignment": "Đơn vị xử lý báo xong",
+    "expect_reply": "Theo dõi văn bản trả lời",
+    "hand_over_paper": "Chuyển giao bản giấy",
+    "sign_receipt": "Ký nhận bản giấy",
 }
+# An action this screen has no words for yet is never shown by its code name.
+OTHER_ACTION = "Thay đổi khác"
 ROLE_LABELS = {
     "original": "bản gốc",
     "rendition": "bản PDF chuyển từ ảnh",
@@ -141,7 +152,7 @@ def _show(field: str, value: object) -> str:
 
 def _history_text(record: AuditRecord) -> str:
     d = record.details
-    if record.action == "correct":
+    if record.action in ("correct", "route", "revise_instruction"):
         changes = d.get("changes", {})
         parts = []
         if isinstance(changes, dict):
@@ -175,7 +186,7 @@ def history_html(records: list[AuditRecord]) -> str:
     """The audit entries of a document, newest first, as rich text for the history tab."""
     rows = []
     for record in reversed(records):
-        what = html.escape(ACTION_LABELS.get(record.action, record.action))
+        what = html.escape(ACTION_LABELS.get(record.action, OTHER_ACTION))
         detail = html.escape(_history_text(record))
         meta = html.escape(
             f"{fmt.moment(record.at)} · {record.actor}"
@@ -216,6 +227,7 @@ class DetailPane(QWidget):
         super().__init__(parent)
         self.workspace = workspace
         self.detail: DocumentDetail | None = None
+        self.instructions: list[Any] = []
         self.document_id: str | None = None
         self._generation = 0
         self.loading = False
@@ -344,9 +356,10 @@ class DetailPane(QWidget):
         self.document_id = document_id
         self.loading = True
 
-        def done(detail: Any) -> None:
+        def done(loaded: Any) -> None:
             if generation == self._generation:
                 self.loading = False
+                detail, self.instructions = loaded
                 self._fill(detail)
                 if detail.summary.direction == "incoming":
                     self._refine_state(generation, document_id)
@@ -354,9 +367,39 @@ class DetailPane(QWidget):
         def failed(error: BaseException) -> None:
             if generation == self._generation:
                 self.loading = False
-                presenter.present(error, self)
+                # A pane whose window was closed meanwhile (its desk closing) has no one to tell.
+                if self.window().isVisible():
+                    presenter.present(error, self)
 
-        run_in_background(lambda: self.workspace.document(document_id), done, failed, owner=self)
+        run_in_background(lambda: self._load(document_id), done, failed, owner=self)
+
+    def _load(self, document_id: str) -> tuple[DocumentDetail, list[Any]]:
+        """The document and its leader's instructions (none when that part cannot be read)."""
+        from clerk_app.errors import ClerkError
+        from clerk_app.instructions.secretary import Secretary
+
+        detail = self.workspace.document(document_id)
+        try:
+            instructions = list(Secretary(self.workspace).instructions_for(document_id))
+        except (ClerkError, AttributeError):  # a desk without the instruction tables
+            instructions = []
+        return detail, instructions
+
+    def _instruction_rows(self) -> list[tuple[str, str]]:
+        """The Thông tin tab's lines for the leader's instruction, deadline and handlers."""
+        rows: list[tuple[str, str]] = []
+        for info in self.instructions:
+            rows.append(("Ý kiến chỉ đạo", f"{info.leader}: {info.text}"))
+            if info.deadline is not None:
+                rows.append(("Hạn xử lý", fmt.day(info.deadline)))
+            handlers = [
+                f"{a.handler} ({'chủ trì' if a.role == 'lead' else 'phối hợp'})"
+                for a in info.assignments
+                if a.kind == "handle"
+            ]
+            if handlers:
+                rows.append(("Đơn vị, người xử lý", "; ".join(handlers)))
+        return rows
 
     def _refine_state(self, generation: int, document_id: str) -> None:
         """An incoming document's state with its instructions (instructed, closed), read after
@@ -434,6 +477,13 @@ class DetailPane(QWidget):
             if field in ("number", "reference"):
                 value.setStyleSheet("font-weight: 700;")
             label = QLabel(_label(s.direction, field) + ":")
+            label.setStyleSheet("color: #495057;")
+            self.fields_form.addRow(label, value)
+        for name, text in self._instruction_rows():
+            value = QLabel(text)
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label = QLabel(name + ":")
             label.setStyleSheet("color: #495057;")
             self.fields_form.addRow(label, value)
 

@@ -67,21 +67,31 @@ class DateText(ValueError):
     """Why a typed date was not accepted, in Vietnamese."""
 
 
-def parse_day(text: str) -> date | None:
-    """Parse what a clerk types as a date: `05/02/2024`, `5/2/2024`, `5-2-24`, `05022024`.
+def parse_day(text: str, *, today: date | None = None) -> date | None:
+    """Parse what a clerk types as a date: `05/02/2026`, `5/2/2026`, `5-2-26`, `05022026`, and
+    `2/12` for the 2nd of December this year (the year in Vietnam, unless `today` is given).
 
     Empty text gives None. Raises DateText with a Vietnamese reason otherwise.
     """
     text = text.strip()
     if not text:
         return None
+    if today is None:
+        from datetime import UTC, datetime
+
+        from clerk_app.clock import vietnam_date
+
+        today = vietnam_date(datetime.now(UTC))
     if text.isdigit() and len(text) == 8:
         parts = [text[:2], text[2:4], text[4:]]
     else:
         parts = [p for p in _DATE_SPLIT.split(text) if p]
+    if len(parts) == 2:
+        parts.append(str(today.year))
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
         raise DateText(
-            f"«{text}» không phải một ngày; nhập theo dạng nn/tt/nnnn, ví dụ 05/02/2024."
+            f"«{text}» không phải một ngày; nhập theo dạng dd/mm/yyyy, "
+            f"ví dụ 05/02/{today.year} (hoặc 5/2 cho năm nay)."
         )
     d, m, y = (int(p) for p in parts)
     if len(parts[2]) <= 2:

@@ -46,6 +46,26 @@ DETAIL_DELAY_MS = 120
 MAINTENANCE_TICK_MS = 30_000
 log = logging.getLogger(__name__)
 ACCEPTED_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff"}
+FULL_SIZE = QSize(1480, 900)
+TITLE_BAR = 32
+# Below the full width (the 1366×768 screens common in offices) the side bar and the detail
+# narrow and the registers' columns take these widths, so the recipient, hand-over date and
+# urgency columns stay on screen; the clerk can still widen any column.
+NARROW_SIDE = 190  # «Chưa chuyển giao (12)» still fits
+NARROW_DETAIL = 320
+NARROW_COLUMNS = {
+    "Ngày đến": 80,
+    "Số đến": 56,
+    "Tác giả": 112,
+    "Số và ký hiệu": 100,
+    "Ngày tháng VB": 80,
+    "Tên loại và trích yếu nội dung": 120,
+    "Đơn vị hoặc người nhận": 120,
+    "Người ký": 110,
+    "Nơi nhận": 120,
+    "Ngày chuyển": 84,
+    "Độ khẩn": 72,
+}
 
 NAV_STYLE = """
 QListWidget#nav { background: #1f3a5f; color: #e9eef5; border: none; font-size: 14px;
@@ -109,7 +129,6 @@ class MainWindow(QMainWindow):
         self.workspace = workspace
         self.agency = workspace.agency()
         self.setWindowTitle(f"{self.agency.name} — Văn thư")
-        self.resize(1480, 900)
         self.setAcceptDrops(True)
         self.open_forms: list[RegistrationForm] = []
         self.scan_window: Any = None
@@ -164,6 +183,7 @@ class MainWindow(QMainWindow):
         side.setObjectName("side")
         side.setStyleSheet("QWidget#side { background: #1f3a5f; }")
         side.setFixedWidth(210)
+        self.side = side
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.setSpacing(0)
@@ -228,6 +248,9 @@ class MainWindow(QMainWindow):
         self.watched_folder = WatchedFolderDesk(self, workspace.data_dir, self.register_scanned)
         self.refresh()
         self.nav.setCurrentRow(PAGE_INCOMING)
+        screen = self.screen()
+        available = screen.availableGeometry().size() if screen is not None else FULL_SIZE
+        self.fit_to(available)
 
     # --- structure -----------------------------------------------------------------------------
 
@@ -235,7 +258,25 @@ class MainWindow(QMainWindow):
         return [self.incoming.table, self.outgoing.table, self.pending.table, self.search.table]
 
     def sizeHint(self) -> QSize:
-        return QSize(1480, 900)
+        return FULL_SIZE
+
+    def fit_to(self, available: QSize) -> None:
+        """Open no larger than the screen (the status bar stays on it); narrow on small ones."""
+        width = min(FULL_SIZE.width(), available.width())
+        # The window's title bar is not part of its height: leave room for it.
+        height = min(FULL_SIZE.height(), available.height() - TITLE_BAR)
+        if width < FULL_SIZE.width():
+            self.side.setFixedWidth(NARROW_SIDE)
+            self.nav.setFixedWidth(NARROW_SIDE)
+            self.detail.setMinimumWidth(NARROW_DETAIL)
+            for page in (self.incoming, self.outgoing):
+                model = page.table.model()
+                for i in range(model.columnCount()):
+                    header = str(model.headerData(i, Qt.Orientation.Horizontal))
+                    if header in NARROW_COLUMNS:
+                        page.table.setColumnWidth(i, NARROW_COLUMNS[header])
+            self.splitter.setSizes([width - NARROW_SIDE - NARROW_DETAIL, NARROW_DETAIL])
+        self.resize(width, height)
 
     def _action(self, menu: Any, text: str, shortcut: str | None, slot: Any) -> QAction:
         action = QAction(text, self)

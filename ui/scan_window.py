@@ -186,7 +186,7 @@ class ScanWindow(QWidget):
         pages = self.current or []
         summary = result.document.summary
         self.batch_screen.batch.mark_registered(
-            [p.id for p in pages], summary.id, fmt.document_title(summary)
+            [p.id for p in pages], summary.id, f"số đến {summary.number}/{summary.year}"
         )
         self.last_document_id = summary.id
         self.registered_ids.append(summary.id)

@@ -33,8 +33,8 @@ from clerk_app.instructions.printing import write_task_table
 from clerk_app.instructions.records import Period, TaskDraft, TaskInfo
 from clerk_app.instructions.secretary import Secretary
 from clerk_app.instructions.tasks import add_task, monthly_table, report_task, return_task, tasks
-from clerk_app.registration import parse_date
 from clerk_app.workspace import Workspace
+from ui import formatting as fmt
 from ui.secretary_widgets import StatusLine, list_table
 
 COLUMNS = (
@@ -81,9 +81,19 @@ def return_window_text(task: TaskInfo) -> str:
     return f"Nếu chuyển đến không đúng: trả lại trước {limit} (01 ngày làm việc)."
 
 
-def _date(raw: str, field: str) -> date | None:
-    text = raw.strip()
-    return parse_date(text, field) if text else None
+def _date(raw: str, label: str) -> date | None:
+    """A date typed as on every other screen: dd/mm/yyyy, or «2/12» for this year."""
+    try:
+        return fmt.parse_day(raw)
+    except fmt.DateText as exc:
+        raise _DateRefused(label, str(exc)) from None
+
+
+class _DateRefused(Exception):
+    """A typed date the screen refuses, with the field's label as the screen names it."""
+
+    def __init__(self, label: str, reason: str) -> None:
+        super().__init__(f"{label}: {reason}")
 
 
 def deadline_text(task: TaskInfo) -> str:
@@ -306,10 +316,13 @@ class TaskScreen(QWidget):
                     co_units=[c.strip() for c in self.co.text().split(";") if c.strip()],
                     source_reference=self.source.text(),
                     secret=self.secret.isChecked(),
-                    deadline=_date(self.deadline.text(), "deadline"),
+                    deadline=_date(self.deadline.text(), "Thời hạn"),
                     period=period,
                 ),
             )
+        except _DateRefused as exc:
+            self.status.say(str(exc), ok=False)
+            return False
         except errors.ClerkError as exc:
             return self.status.fail(exc)
         for field in (self.source, self.content, self.co, self.deadline):
@@ -334,6 +347,9 @@ class TaskScreen(QWidget):
                 self.reason.text() if not task.secret else "",
                 expected_version=task.version,
             )
+        except _DateRefused as exc:
+            self.status.say(str(exc), ok=False)
+            return False
         except errors.ClerkError as exc:
             if isinstance(exc, errors.EditConflict):
                 self.refresh(keep=task.id)
@@ -361,9 +377,12 @@ class TaskScreen(QWidget):
                 done=self.done.isChecked(),
                 reason=self.reason.text() if not task.secret else "",
                 note=self.note.text() if not task.secret else "",
-                reported_on=_date(self.reported_on.text(), "date"),
+                reported_on=_date(self.reported_on.text(), "Ngày cập nhật"),
                 expected_version=task.version,
             )
+        except _DateRefused as exc:
+            self.status.say(str(exc), ok=False)
+            return False
         except errors.ClerkError as exc:
             if isinstance(exc, errors.EditConflict):
                 self.refresh(keep=task.id)
@@ -389,12 +408,15 @@ class TaskScreen(QWidget):
     def export(self, out: Path) -> Path | None:
         """The monthly appendix table as PDF or XLSX, by the file's extension."""
         try:
-            as_of = _date(self.as_of.text(), "date") or self.sec.today()
+            as_of = _date(self.as_of.text(), "Bảng theo dõi đến ngày") or self.sec.today()
             if out.suffix.lower() not in (".pdf", ".xlsx"):
                 raise errors.InvalidValue("out", out.name, "tệp .pdf hoặc .xlsx")
             written = write_task_table(
                 monthly_table(self.sec, as_of), self.ws.agency().name, as_of, out
             )
+        except _DateRefused as exc:
+            self.status.say(str(exc), ok=False)
+            return None
         except errors.ClerkError as exc:
             self.status.fail(exc)
             return None

@@ -185,3 +185,23 @@ def test_each_menu_gives_every_item_its_own_letter(
         letters = [letter(a.text()) for a in menu.actions() if not a.isSeparator()]
         used = [x for x in letters if x]
         assert len(used) == len(set(used)), (menu.title(), letters)
+
+
+def test_the_window_fits_a_1366_by_768_screen_with_the_key_columns_in_view(
+    app: QApplication, qtbot: QtBot, workspace: Workspace
+) -> None:
+    from PySide6.QtCore import QSize
+
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    window.fit_to(QSize(1366, 738))  # the screen less the taskbar
+    window.show()
+    assert window.width() <= 1366 and window.height() <= 738 - 32  # and the title bar
+    assert window.statusBar().geometry().bottom() < window.height()
+    table = window.incoming.table
+    model = table.model()
+    headers = [str(model.headerData(i, Qt.Orientation.Horizontal)) for i in range(10)]
+    for name in ("Số đến", "Tác giả", "Đơn vị hoặc người nhận", "Ngày chuyển", "Độ khẩn"):
+        i = headers.index(name)
+        right = table.columnViewportPosition(i) + table.columnWidth(i)
+        assert right <= table.viewport().width(), name

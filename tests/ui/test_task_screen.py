@@ -152,3 +152,30 @@ def test_a_misaddressed_task_is_sent_back_with_ctrl_r(
     assert "Đã trả lại nhiệm vụ trong thời hạn" in screen.status.text()
     assert "Đã trả lại (đúng hạn" in screen.selected.text()
     assert not screen.return_button.isEnabled()
+
+
+def test_dates_are_typed_as_everywhere_else_and_2_12_means_this_year(
+    qtbot: QtBot, app: object, workspace: Workspace
+) -> None:
+    from ui import formatting as fmt
+
+    sec = Secretary(workspace)
+    screen = TaskScreen(workspace)
+    qtbot.addWidget(screen)
+    screen.source.setText("9/TB-VPCP")
+    screen.content.setText("Rà soát thủ tục")
+    screen.lead.setCurrentIndex(screen.lead.findData("KT"))
+    screen.deadline.setText("30-02")
+    assert screen.add() is False
+    said = screen.status.text()
+    assert said.startswith("Thời hạn:") and "không có thật" in said and "NNNN" not in said
+    screen.deadline.setText("x")
+    assert screen.add() is False
+    assert "dd/mm/yyyy" in screen.status.text() and f"/{sec.today().year}" in screen.status.text()
+    assert "2024" not in screen.status.text()
+    day = WorkCalendar().add_working_days(sec.today(), 10)
+    screen.deadline.setText(f"{day.day}/{day.month}")  # «2/12»: this year
+    assert screen.add() is True
+    (added,) = [t for t in tasks(sec) if t.source_reference == "9/TB-VPCP"]
+    assert added.deadline == day.replace(year=sec.today().year)
+    assert fmt.parse_day("2/12", today=day) == day.replace(month=12, day=2)
