@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from sqlalchemy.exc import DBAPIError
+
 from clerk_app import errors
 from clerk_app.clock import iso
 from clerk_app.messages import describe
@@ -168,6 +170,33 @@ def cmd_add_series(args: argparse.Namespace) -> Any:
     }, f"Đã mở {info.name}."
 
 
+def cmd_close_year(args: argparse.Namespace) -> Any:
+    with _open(args) as ws:
+        change = ws.close_year(args.year)
+    return {"year": args.year, "closed": list(change.register_ids)}, (
+        f"Đã khóa sổ năm {args.year}: không cấp thêm số trong các sổ của năm này."
+    )
+
+
+def cmd_reference_clashes(args: argparse.Namespace) -> Any:
+    with _open(args) as ws:
+        clashes = ws.reference_clashes()
+    data = [
+        {
+            "year": c.year,
+            "reference": c.reference,
+            "documents": [{"id": i, "number": n, "series": sr} for i, n, sr in c.documents],
+        }
+        for c in clashes
+    ]
+    lines = [
+        f"{c.year} {c.reference}: "
+        + ", ".join(f"số {n} sổ {sr} (mã {i})" for i, n, sr in c.documents)
+        for c in clashes
+    ]
+    return data, "\n".join(lines) or "Không có số và ký hiệu nào bị trùng."
+
+
 def cmd_registers(args: argparse.Namespace) -> Any:
     with _open(args) as ws:
         regs = ws.registers(args.year)
@@ -216,6 +245,7 @@ def cmd_register_incoming(args: argparse.Namespace) -> Any:
         received_at=_received_at(args.received_at),
         files=[Path(f) for f in args.files],
         allow_duplicate=args.allow_duplicate,
+        late_reason=args.late_reason or "",
     )
     with _open(args) as ws:
         detail = ws.register_incoming(draft).document
@@ -252,6 +282,7 @@ def cmd_register_outgoing(args: argparse.Namespace) -> Any:
         file_copy_holder=args.file_copy_holder or "",
         notes=args.notes or "",
         series=args.series,
+        qppl=args.qppl,
         files=[Path(f) for f in args.files],
     )
     with _open(args) as ws:
@@ -325,15 +356,20 @@ def cmd_list(args: argparse.Namespace) -> Any:
 
 
 def cmd_show(args: argparse.Namespace) -> Any:
+    from clerk_app import lifecycle
+    from clerk_app.instructions import document_state
+    from clerk_app.messages import state_name
+
     with _open(args) as ws:
-        detail = ws.document(args.id)
-    lines = [_line(detail.summary)]
+        detail, facts = document_state.read(ws, args.id)
+    state = lifecycle.state_of(facts)
+    lines = [_line(detail.summary), f"  trạng thái: {state_name(state)}"]
     lines += [f"  {k}: {v}" for k, v in detail.fields.items() if v not in (None, "")]
     lines += [
         f"  tệp: {f.filename} ({f.role}, {f.size} byte, {f.sha256[:12]}…)" for f in detail.files
     ]
     lines += [f"  {iso(a.at)} {a.actor}@{a.station}: {a.action}" for a in detail.history]
-    return detail_json(detail), "\n".join(lines)
+    return detail_json(detail) | {"state": state}, "\n".join(lines)
 
 
 def cmd_pending(args: argparse.Namespace) -> Any:
@@ -347,8 +383,11 @@ def cmd_pending(args: argparse.Namespace) -> Any:
 def cmd_verify_audit(args: argparse.Namespace) -> Any:
     with _open(args) as ws:
         check = ws.verify_audit()
-    if not check.ok:
-        raise errors.AuditChainBroken(check.first_bad_seq or 0)
+    if check.first_bad_seq is not None:
+        raise errors.AuditChainBroken(check.first_bad_seq)
+    if check.unaccounted:
+        doc_id, number, year, problem = check.unaccounted[0]
+        raise errors.AuditMissing(doc_id, number, year, problem)
     return {"entries": check.entries, "ok": True}, f"Nhật ký nguyên vẹn: {check.entries} bản ghi."
 
 
@@ -367,6 +406,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "clerk_app.instructions.commands",
     "clerk_app.interchange.commands",
     "sync.commands",
+    "sync.exchange_commands",
 )
 
 
@@ -424,6 +464,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name")
     p.add_argument("--doc-type", action="append", required=True)
 
+    p = command("close-year", cmd_close_year, "Khóa sổ của một năm (không cấp thêm số)")
+    p.add_argument("--year", type=int, required=True)
+
+    command(
+        "reference-clashes",
+        cmd_reference_clashes,
+        "Liệt kê văn bản đi trùng số và ký hiệu trong năm (tìm thấy khi nâng cấp dữ liệu)",
+    )
+
     p = command("registers", cmd_registers, "Liệt kê các sổ")
     p.add_argument("--year", type=int)
 
@@ -448,6 +497,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--allow-duplicate", action="store_true", help="xác nhận đăng ký lại văn bản trùng"
     )
+    p.add_argument(
+        "--late-reason",
+        metavar="LÝ_DO",
+        help="đăng ký muộn: đến trước văn bản đã đăng ký sau cùng (ghi vào Ghi chú)",
+    )
 
     p = command("register-outgoing", cmd_register_outgoing, "Cấp số văn bản đi")
     p.add_argument("files", nargs="*", metavar="FILE")
@@ -464,6 +518,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--file-copy-holder")
     p.add_argument("--notes")
     p.add_argument("--series")
+    p.add_argument(
+        "--qppl",
+        action="store_true",
+        help="văn bản quy phạm pháp luật: sổ riêng, năm trong số (11/2026/QĐ-UBND)",
+    )
 
     p = command("correct", cmd_correct, "Sửa thông tin đăng ký (ghi nhật ký, giữ nguyên số)")
     p.add_argument("id")
@@ -523,7 +582,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        data, text_out = args.handler(args)
+        try:
+            data, text_out = args.handler(args)
+        except DBAPIError as failure:
+            # The database failed under a command (pages damaged after the opening check, a
+            # lock held past the timeout): the same one line as at opening, no traceback.
+            from clerk_app.storage.database import DB_FILENAME, storage_error
+            from clerk_app.workspace import default_data_dir
+
+            db_path = (getattr(args, "data_dir", None) or default_data_dir()) / DB_FILENAME
+            raise storage_error(failure, db_path) from failure
     except errors.ClerkError as exc:
         message = describe(exc)
         print(f"Lỗi: {message.one_line()}", file=sys.stderr)

@@ -12,8 +12,8 @@ from typing import Any
 
 from clerk_app import errors
 from clerk_app.clock import VIETNAM, system_clock
+from clerk_app.numbering import compose_reference
 from clerk_app.records import IncomingDraft
-from clerk_app.registration import compose_reference
 from clerk_app.storage import bulk
 from clerk_app.storage.database import DB_FILENAME, Database
 from clerk_app.storage.search_index import search_body

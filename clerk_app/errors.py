@@ -86,6 +86,24 @@ class NothingToStamp(ClerkError):
 
 
 @dataclass(eq=False)
+class WrongDirection(ClerkError):
+    """A life-cycle action on a document of the other direction (an arrival stamp on an
+    outgoing decision)."""
+
+    action: str
+    direction: str
+
+
+@dataclass(eq=False)
+class WrongState(ClerkError):
+    """A life-cycle action before (or after) the state it needs: `state` is where the
+    document is (an agency signature before the number and date are on the file)."""
+
+    action: str
+    state: str
+
+
+@dataclass(eq=False)
 class SecretDocumentRefused(ClerkError):
     """NĐ 30 and every regulation here keep Mật / Tối mật / Tuyệt mật documents out of the system."""
 
@@ -119,6 +137,63 @@ class NoRegister(ClerkError):
     year: int
 
 
+# --- numbering (clerk_app/numbering.py) ------------------------------------------------------
+
+
+@dataclass(eq=False)
+class QpplTypeRefused(ClerkError):
+    """Only some types can be legal-normative (QPPL); a copy never is."""
+
+    doc_type: str
+
+
+@dataclass(eq=False)
+class SeriesRefused(ClerkError):
+    """The series named does not fit the document: copies and QPPL have series of their own."""
+
+    series: str
+    doc_type: str
+    required: str  # the series the document belongs to; "" when any but `series`
+
+
+@dataclass(eq=False)
+class DuplicateReference(ClerkError):
+    """A live outgoing document of the year already has this số và ký hiệu."""
+
+    reference: str
+    year: int
+
+
+@dataclass(eq=False)
+class ArrivalOutOfOrder(ClerkError):
+    """Arrival numbers follow the order of receipt; an earlier time needs a late registration."""
+
+    received_at: str
+    last_number: int
+    last_received_at: str
+
+
+@dataclass(eq=False)
+class RegisterClosed(ClerkError):
+    kind: str
+    year: int
+
+
+@dataclass(eq=False)
+class ForbiddenCharacter(ClerkError):
+    """A control or bidirectional-override character, which hides or reorders what is shown."""
+
+    field: str
+    codepoint: str  # `U+202E`
+
+
+@dataclass(eq=False)
+class DateTooEarly(ClerkError):
+    field: str
+    value: str
+    earliest: str
+
+
 @dataclass(eq=False)
 class NotInitialised(ClerkError):
     data_dir: str
@@ -130,6 +205,16 @@ class AlreadyInitialised(ClerkError):
 
 
 @dataclass(eq=False)
+class DataFolderHoldsOriginals(ClerkError):
+    """A new desk would be made beside stored originals of an earlier one (its database lost
+    or empty): it would number from 1 again. Restore the database instead."""
+
+    data_dir: str
+    originals: int
+    empty_database: bool
+
+
+@dataclass(eq=False)
 class NetworkShareRefused(ClerkError):
     data_dir: str
     fs_type: str
@@ -138,6 +223,36 @@ class NetworkShareRefused(ClerkError):
 @dataclass(eq=False)
 class DatabaseNewerThanApp(ClerkError):
     revision: str
+
+
+@dataclass(eq=False)
+class DatabaseDamaged(ClerkError):
+    """The database file is corrupt or truncated (SQLite's quick_check or its open failed)."""
+
+    path: str
+    detail: str = ""
+
+
+@dataclass(eq=False)
+class DatabaseLocked(ClerkError):
+    """Another program holds the database's write lock past the busy timeout."""
+
+    path: str
+
+
+@dataclass(eq=False)
+class DatabaseReadOnly(ClerkError):
+    path: str
+
+
+@dataclass(eq=False)
+class AuditMissing(ClerkError):
+    """A document's row and its audit entries disagree: entries were removed or never written."""
+
+    document_id: str
+    number: int
+    year: int
+    problem: str  # "no_registration_entry" | "revision_ahead"
 
 
 @dataclass(eq=False)
@@ -400,6 +515,14 @@ class MarkLineNotFound(ClerkError):
 
 
 @dataclass(eq=False)
+class SymbolMismatch(ClerkError):
+    """The draft prints a symbol (`/QĐ-UBND`) other than the registered reference's."""
+
+    printed: str
+    reference: str
+
+
+@dataclass(eq=False)
 class DocumentAlreadySigned(ClerkError):
     """Page content may not change under a signature; number and date go in as appearances."""
 
@@ -633,6 +756,14 @@ class ClockSkewed(ClerkError):
 
 
 @dataclass(eq=False)
+class ClockTooFarToNumber(ClerkError):
+    """The desk clock is more than a day from the server's: numbering would date the paper
+    wrong (a December document numbered in the next year's register), so none is given."""
+
+    skew_s: int
+
+
+@dataclass(eq=False)
 class ServerRefused(ClerkError):
     """The server answered with a refusal; `reason` is its stable code (see messages)."""
 
@@ -744,3 +875,33 @@ class NotExportable(ClerkError):
 
     document_id: str
     reason: str  # "incoming" | "cancelled" | "no_file"
+
+
+@dataclass(eq=False)
+class ExchangeItemNotFound(ClerkError):
+    """No electronic incoming item of this agency has this id."""
+
+    item_id: str
+
+
+@dataclass(eq=False)
+class ExchangeItemClosed(ClerkError):
+    """The item was already registered, refused, recalled or replaced."""
+
+    item_id: str
+    status: str
+
+
+@dataclass(eq=False)
+class ExchangeSignatureInvalid(ClerkError):
+    """A signature on a received file does not verify: the document has no legal validity."""
+
+    item_id: str
+    filename: str
+
+
+@dataclass(eq=False)
+class ExchangeFilesMissing(ClerkError):
+    """The item's files have not reached this desk yet (the server was not reachable)."""
+
+    item_id: str

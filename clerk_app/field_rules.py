@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from clerk_app.clock import to_vietnam
+from clerk_app.input_rules import forbidden_character
 from clerk_app.vocabulary import (
     DOC_TYPES,
     TYPES_WITHOUT_ABBREVIATION,
@@ -139,7 +140,7 @@ def value_problem(name: str, rule: FieldRule, value: Any, direction: str) -> str
             return "not_text"
         if len(value) > rule.limit:
             return "too_long"
-        if "\x00" in value:
+        if forbidden_character(value) is not None:
             return "control_character"
         if rule.choices and direction in rule.choices_in and value not in rule.choices:
             return "not_in_list"

@@ -27,6 +27,9 @@ EXCHANGE_REFUSALS = {
     "not-valid": "Văn bản điện tử không đủ giá trị pháp lý",
 }
 
+# What the register's Ghi chú says of an arrival registered after one received later.
+LATE_REGISTRATION_NOTE = "Đăng ký muộn: {}"
+
 FIELD_NAMES = {
     "issuer": "Tác giả (cơ quan ban hành)",
     "reference": "Số và ký hiệu",
@@ -50,6 +53,7 @@ FIELD_NAMES = {
     "code": "Mã",
     "name": "Tên",
     "reason": "Lý do",
+    "late_reason": "Lý do đăng ký muộn",
     "year": "Năm",
     "number": "Số",
     "query": "Từ khóa tìm kiếm",
@@ -131,6 +135,65 @@ def _dmy(iso_date: str) -> str:
     return f"{day}/{month}/{year}"
 
 
+# The document's life cycle (clerk_app.lifecycle): its states and actions as the office says them.
+STATE_NAMES = {
+    "received": "Đã nhận, chưa đăng ký",
+    "registered": "Đã đăng ký",
+    "stamped": "Đã đóng dấu đến",
+    "handed_over": "Đã chuyển giao",
+    "instructed": "Đã có ý kiến chỉ đạo, phân công",
+    "closed": "Đã xử lý xong",
+    "numbered": "Đã cấp số",
+    "number_on_file": "Đã ghi số, ngày lên văn bản",
+    "signed": "Đã ký số cơ quan",
+    "issued": "Đã phát hành",
+    "cancelled": "Đã hủy",
+}
+ACTION_NAMES = {
+    "stamp_arrival": "đóng dấu ĐẾN",
+    "sign_scan_copy": "ký số bản sao",
+    "write_number": "ghi số, ngày lên văn bản",
+    "sign_agency": "ký số cơ quan",
+    "issue": "phát hành",
+    "sign_attachment": "ký số phụ lục",
+}
+
+
+def state_name(state: str) -> str:
+    return STATE_NAMES.get(state, state)
+
+
+def _wrong_direction(action: str, direction: str) -> Message:
+    if action == "stamp_arrival":
+        return Message(
+            "Văn bản đi không đóng dấu ĐẾN.", "Dấu ĐẾN chỉ đóng lên văn bản đến đã đăng ký."
+        )
+    return Message(
+        f"Không {ACTION_NAMES.get(action, action)} trên {_kind(direction)}.",
+        f"Việc này chỉ làm với {_kind('incoming' if direction == 'outgoing' else 'outgoing')}.",
+    )
+
+
+def _wrong_state(action: str, state: str) -> Message:
+    what = ACTION_NAMES.get(action, action)
+    if action == "sign_agency" and state == "numbered":
+        return Message(
+            "Văn bản chưa được ghi số, ngày lên tệp nên chưa ký số cơ quan được.",
+            "Dùng «Phát hành» để ghi số, ngày rồi ký số cơ quan trong một bước.",
+        )
+    if state == "cancelled":
+        return Message(f"Văn bản đã hủy, không {what} được.", "Văn bản đã hủy chỉ để tra cứu.")
+    if state == "issued":
+        return Message(
+            f"Văn bản đã phát hành, không {what} lại được.",
+            "Bản phát hành có trong danh sách tệp của văn bản.",
+        )
+    return Message(
+        f"Văn bản đang ở bước «{state_name(state)}» nên không {what} được.",
+        "Làm các bước của văn bản theo đúng thứ tự.",
+    )
+
+
 _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
     e.MissingField: lambda x: Message(
         f"Chưa nhập «{field_name(x.field)}».", "Hãy điền trường này rồi lưu lại."
@@ -167,6 +230,8 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
     e.NothingToStamp: lambda x: Message(
         "Văn bản chưa có bản quét PDF để đóng dấu đến.", "Đính kèm bản quét rồi đóng dấu lại."
     ),
+    e.WrongDirection: lambda x: _wrong_direction(x.action, x.direction),
+    e.WrongState: lambda x: _wrong_state(x.action, x.state),
     e.SecretDocumentRefused: lambda x: Message(
         f"Văn bản có độ mật «{x.secrecy}» không được quét, lưu hay đồng bộ trên hệ thống.",
         "Đăng ký văn bản này vào sổ văn bản mật bằng giấy theo quy định bảo vệ bí mật nhà nước.",
@@ -190,6 +255,56 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
     e.NoRegister: lambda x: Message(
         f"Chưa mở sổ {_kind(x.kind)} năm {x.year}.", "Mở sổ cho năm này trước khi đăng ký."
     ),
+    e.QpplTypeRefused: lambda x: Message(
+        f"«{x.doc_type}» không thể là văn bản quy phạm pháp luật.",
+        "Bỏ dấu chọn «Văn bản QPPL»; chỉ Nghị quyết và Quyết định mới có thể là văn bản QPPL.",
+    ),
+    e.SeriesRefused: lambda x: Message(
+        f"Không cấp số «{x.doc_type}» trong sổ «{x.series}».",
+        f"Để trống ô sổ hoặc chọn sổ «{x.required}»."
+        if x.required
+        else "Để trống ô sổ: bản sao và văn bản QPPL có sổ riêng, văn bản khác dùng sổ chung.",
+    ),
+    e.DuplicateReference: lambda x: Message(
+        f"Số và ký hiệu «{x.reference}» đã cấp cho một văn bản đi khác năm {x.year}; "
+        "không có gì được ghi.",
+        "Kiểm tra các sổ văn bản đi của năm (một loại văn bản chỉ cấp số trong một sổ); "
+        "báo quản trị nếu một sổ riêng trùng số với sổ chung.",
+    ),
+    e.ArrivalOutOfOrder: lambda x: Message(
+        f"Thời điểm đến {x.received_at} sớm hơn văn bản số đến {x.last_number} "
+        f"({x.last_received_at}); số đến phải theo thứ tự nhận.",
+        "Kiểm tra lại giờ đến, hoặc ghi là đăng ký muộn kèm lý do "
+        "(ô «Lý do đăng ký muộn», clerk … --late-reason).",
+    ),
+    e.RegisterClosed: lambda x: Message(
+        f"Sổ {_kind(x.kind)} năm {x.year} đã khóa sổ; không cấp thêm số trong năm đó.",
+        "Kiểm tra lại ngày văn bản; văn bản mới dùng sổ của năm đang mở.",
+    ),
+    e.ForbiddenCharacter: lambda x: Message(
+        f"Trường «{field_name(x.field)}» có ký tự điều khiển ẩn ({x.codepoint}).",
+        "Gõ lại nội dung trường này thay vì dán từ nơi khác.",
+    ),
+    e.DateTooEarly: lambda x: Message(
+        f"Ngày «{x.value}» ở trường «{field_name(x.field)}» trước {_dmy(x.earliest)}.",
+        "Kiểm tra lại năm trên văn bản (gõ đủ bốn chữ số).",
+    ),
+    e.DatabaseDamaged: lambda x: Message(
+        f"Cơ sở dữ liệu «{x.path}» bị hỏng hoặc không đầy đủ.",
+        "Đóng phần mềm, chép lại tệp từ bản sao lưu gần nhất và báo quản trị hệ thống.",
+    ),
+    e.DatabaseLocked: lambda x: Message(
+        f"Cơ sở dữ liệu «{x.path}» đang bị một chương trình khác giữ.",
+        "Đóng cửa sổ bàn văn thư hay lệnh clerk khác đang chạy rồi thử lại.",
+    ),
+    e.DatabaseReadOnly: lambda x: Message(
+        f"Không ghi được vào cơ sở dữ liệu «{x.path}» (chỉ đọc).",
+        "Cấp quyền ghi cho thư mục dữ liệu (hoặc bỏ thuộc tính chỉ đọc) rồi mở lại.",
+    ),
+    e.AuditMissing: lambda x: Message(
+        f"Nhật ký thay đổi thiếu bản ghi của văn bản số {x.number}/{x.year}.",
+        "Báo ngay cho quản trị hệ thống; không tiếp tục làm việc trên dữ liệu này.",
+    ),
     e.NotInitialised: lambda x: Message(
         f"Thư mục dữ liệu «{x.data_dir}» chưa được khởi tạo.",
         "Chạy «clerk init --agency-name … --agency-code …» hoặc «clerk demo».",
@@ -197,6 +312,13 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
     e.AlreadyInitialised: lambda x: Message(
         f"Thư mục dữ liệu «{x.data_dir}» đã có cơ sở dữ liệu.",
         "Dùng thư mục khác hoặc mở thư mục này.",
+    ),
+    e.DataFolderHoldsOriginals: lambda x: Message(
+        f"Thư mục dữ liệu «{x.data_dir}» đã có {x.originals} bản gốc"
+        + (" và một cơ sở dữ liệu rỗng" if x.empty_database else "")
+        + ": khởi tạo lại sẽ cấp lại số từ 1.",
+        "Khôi phục cơ sở dữ liệu từ bản sao lưu (hoặc báo quản trị hệ thống), hoặc khởi tạo ở "
+        "một thư mục mới.",
     ),
     e.NetworkShareRefused: lambda x: Message(
         f"Thư mục dữ liệu «{x.data_dir}» nằm trên ổ mạng ({x.fs_type}); cơ sở dữ liệu sẽ hỏng ở đó.",
@@ -368,6 +490,10 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
         + ("«Số:»" if x.line == "number" else "«…, ngày … tháng … năm …»")
         + " trên trang đầu của văn bản.",
         "Chọn vị trí ghi số, ngày trên bản xem trước.",
+    ),
+    e.SymbolMismatch: lambda x: Message(
+        f"Ký hiệu in trên văn bản «{x.printed}» khác số, ký hiệu trong sổ «{x.reference}».",
+        "Sửa ký hiệu trên dự thảo (hoặc sửa đăng ký) cho khớp rồi ghi số lại.",
     ),
     e.DocumentAlreadySigned: lambda x: Message(
         f"Văn bản đã có {x.signatures} chữ ký số; không được sửa nội dung trang.",
@@ -595,6 +721,33 @@ SERVER_REASONS: dict[str, Message] = {
         "Máy chủ thiếu một phần thay đổi của bàn làm việc này (dữ liệu có thể đã được khôi phục từ bản sao).",
         "Không đăng ký thêm; báo quản trị hệ thống để đối chiếu.",
     ),
+    "exchange_not_set_up": Message(
+        "Cơ quan này chưa có mã định danh liên thông trên máy chủ.",
+        "Báo quản trị máy chủ: «clerk-server add-organ --agency MÃ --organ-id … --name …».",
+    ),
+    "exchange_item_not_found": Message(
+        "Máy chủ không có văn bản đến điện tử này cho cơ quan.", "Mở lại hộp văn bản đến điện tử."
+    ),
+    "exchange_status_not_allowed": Message(
+        "Văn bản đến điện tử đã chuyển sang trạng thái khác (bàn khác đã xử lý, hoặc nơi gửi đã "
+        "lấy lại).",
+        "Mở lại hộp văn bản đến điện tử để xem trạng thái mới.",
+    ),
+    "exchange_not_sent": Message(
+        "Văn bản này chưa được gửi liên thông.", "Gửi bằng «clerk send ID --to MÃ»."
+    ),
+    "edxml_invalid": Message(
+        "Máy chủ không nhận gói tin edXML: gói tin không đúng chuẩn.",
+        "Kiểm tra văn bản (số, ngày, tệp) rồi gửi lại.",
+    ),
+    "edxml_not_document": Message(
+        "Máy chủ chỉ nhận gói tin văn bản ở đây, không nhận gói tin trạng thái.",
+        "Gửi văn bản bằng «clerk send»; trạng thái đi kèm việc tiếp nhận, từ chối.",
+    ),
+    "wrong_sender": Message(
+        "Gói tin ghi nơi gửi không phải cơ quan của tài khoản này.",
+        "Kiểm tra mã định danh của cơ quan trong danh bạ liên thông.",
+    ),
     "file_not_found": Message(
         "Máy chủ không có tệp này cho cơ quan của bạn.", "Đồng bộ lại sau khi bàn gửi tệp lên xong."
     ),
@@ -630,6 +783,20 @@ SERVER_REASONS: dict[str, Message] = {
     "file_missing": Message(
         "Máy chủ chưa có đủ tệp đính kèm của thay đổi này nên chưa nhận nó.",
         "Đồng bộ lại; nếu vẫn bị từ chối, kiểm tra tệp gốc trên bàn và báo quản trị hệ thống.",
+    ),
+    "history_on_server": Message(
+        "Máy chủ đã có sổ đăng ký của cơ quan, bàn này cũng có văn bản đã cấp số: nối vào sẽ "
+        "cấp trùng số.",
+        "Kết nối bằng một thư mục dữ liệu mới (dữ liệu của bàn này giữ nguyên để tra cứu), hoặc "
+        "báo quản trị hệ thống đối chiếu và nhập sổ của bàn này.",
+    ),
+    "history_sent_elsewhere": Message(
+        "Văn bản của bàn này đã gửi lên một máy chủ khác, không nối sang máy chủ này được.",
+        "Kết nối lại máy chủ cũ, hoặc dùng một thư mục dữ liệu mới cho máy chủ này.",
+    ),
+    "outbox_not_empty": Message(
+        "Bàn này còn văn bản đã cấp số chưa gửi lên máy chủ nên chưa bàn giao quyền cấp số được.",
+        "Đồng bộ cho hết hàng chờ rồi bàn giao lại.",
     ),
     "server_busy": Message(
         "Máy chủ đang bận hoặc cơ sở dữ liệu tạm thời không trả lời.",
@@ -696,6 +863,11 @@ _RULES.update(
             f"Đồng hồ máy này {'nhanh' if x.skew_s > 0 else 'chậm'} {_span(abs(x.skew_s))} so với "
             "máy chủ; thời gian đăng ký ghi trên máy này bị đánh dấu cần kiểm tra.",
             "Hãy chỉnh lại ngày giờ của máy tính (hoặc báo bộ phận hỗ trợ), rồi đồng bộ lại.",
+        ),
+        e.ClockTooFarToNumber: lambda x: Message(
+            f"Đồng hồ máy này {'nhanh' if x.skew_s > 0 else 'chậm'} {_span(abs(x.skew_s))} so với "
+            "máy chủ nên không cấp số được.",
+            "Chỉnh lại ngày giờ của máy tính cho đúng rồi đăng ký lại.",
         ),
         e.DeskNotConnected: lambda x: Message(
             "Bàn làm việc này chưa kết nối máy chủ trung tâm.",
@@ -813,6 +985,47 @@ _RULES.update(
             "Chọn một văn bản đi đã cấp số và có tệp."
             if x.reason != "no_file"
             else "Đính kèm tệp văn bản (clerk attach) rồi gửi lại.",
+        ),
+    }
+)
+
+EXCHANGE_STATUS_LABELS = {
+    "arrived": "Đã đến",
+    "refused": "Từ chối tiếp nhận",
+    "registered": "Đã tiếp nhận",
+    "assigned": "Đã phân công xử lý",
+    "in_progress": "Đang xử lý",
+    "done": "Hoàn thành",
+    "recalled": "Đã lấy lại",
+    "replaced": "Đã thay thế",
+    "sent": "Đã gửi lên trục liên thông",
+    "queued": "Chờ gửi (mất kết nối máy chủ)",
+}
+
+_CLOSED = {
+    "registered": "đã được đăng ký",
+    "refused": "đã bị từ chối",
+    "recalled": "đã bị nơi gửi lấy lại",
+    "replaced": "đã được nơi gửi thay bằng văn bản khác",
+}
+
+_RULES.update(
+    {
+        e.ExchangeItemNotFound: lambda x: Message(
+            f"Không có văn bản đến điện tử mã «{x.item_id}».",
+            "Xem danh sách bằng «clerk inbox».",
+        ),
+        e.ExchangeItemClosed: lambda x: Message(
+            f"Văn bản đến điện tử «{x.item_id}» {_CLOSED.get(x.status, x.status)}.",
+            "Không cần xử lý thêm trong hộp văn bản đến điện tử.",
+        ),
+        e.ExchangeSignatureInvalid: lambda x: Message(
+            f"Chữ ký số trên tệp «{x.filename}» không hợp lệ: văn bản không có giá trị pháp lý.",
+            "Từ chối tiếp nhận với lý do «không có giá trị pháp lý» (--reason not-valid).",
+        ),
+        e.ExchangeFilesMissing: lambda x: Message(
+            f"Tệp của văn bản đến điện tử «{x.item_id}» chưa tải về bàn này.",
+            "Kết nối lại máy chủ rồi mở lại hộp văn bản đến điện tử.",
         ),
     }
 )

@@ -33,6 +33,8 @@ class IncomingDraft:
     received_at: datetime | None = None  # None: now
     files: Sequence[Path] = ()
     allow_duplicate: bool = False  # the clerk confirmed a second registration
+    # Received before the last registered arrival (a letter found in a pile): why it is late.
+    late_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class OutgoingDraft:
     file_copy_holder: str = ""
     notes: str = ""
     series: str | None = None  # None: the series configured for the type, else the general one
+    qppl: bool = False  # a legal-normative document: own yearly series, year in the reference
     files: Sequence[Path] = ()
 
 
@@ -189,3 +192,5 @@ class AuditCheck:
     entries: int
     ok: bool
     first_bad_seq: int | None = None
+    # Documents the entries do not account for: (id, number, year, problem); see journal.py.
+    unaccounted: tuple[tuple[str, int, int, str], ...] = ()

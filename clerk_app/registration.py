@@ -8,17 +8,17 @@ from typing import Any
 from clerk_app import errors
 from clerk_app.clock import to_vietnam
 from clerk_app.field_rules import COPIES_MAX, PAGES_MAX, limit
+from clerk_app.input_rules import refuse_early_date, refuse_hidden_characters
+from clerk_app.numbering import check_qppl
 from clerk_app.records import IncomingDraft, OutgoingDraft
 from clerk_app.text import fold, nfc, reference_key
 from clerk_app.vocabulary import (
-    DOC_TYPE_ABBREVIATIONS,
     TYPES_WITHOUT_ABBREVIATION,
     URGENCY_RANK,
     canonical_channel,
     canonical_doc_type,
     canonical_secrecy,
     canonical_urgency,
-    number_label,
 )
 
 # A scanner clock or a clerk's watch may run a little ahead of the desk's.
@@ -65,10 +65,20 @@ def refuse_secret(secrecy: str | None) -> None:
 
 def _text(value: str | None, field: str, *, required: bool) -> str:
     """NFC text within the field's length (clerk_app/field_rules.py, which the server checks too)."""
+    refuse_hidden_characters(value, field)
     cleaned = nfc(value or "")
     if required and not cleaned:
         raise errors.MissingField(field)
     longest = limit(field)
+    if len(cleaned) > longest:
+        raise errors.InvalidValue(field, cleaned[:40] + "…", f"tối đa {longest} ký tự")
+    return cleaned
+
+
+def free_text(value: str | None, field: str, longest: int = limit("notes")) -> str:
+    """NFC text of a value kept beside the document's fields (a reason, a late registration)."""
+    refuse_hidden_characters(value, field)
+    cleaned = nfc(value or "")
     if len(cleaned) > longest:
         raise errors.InvalidValue(field, cleaned[:40] + "…", f"tối đa {longest} ký tự")
     return cleaned
@@ -79,11 +89,14 @@ def parse_date(value: str, field: str) -> date:
     raw = nfc(value)
     try:
         if "/" in raw:
-            day, month, year = (int(p) for p in raw.split("/"))
-            return date(year, month, day)
-        return date.fromisoformat(raw)
+            d, m, y = (int(p) for p in raw.split("/"))
+            parsed = date(y, m, d)
+        else:
+            parsed = date.fromisoformat(raw)
     except ValueError:
         raise errors.InvalidDate(field, raw) from None
+    refuse_early_date(parsed, field)
+    return parsed
 
 
 def _urgency(value: str) -> str:
@@ -101,7 +114,9 @@ def incoming_fields(draft: IncomingDraft, now: datetime) -> dict[str, Any]:
         received_at = to_vietnam(received_at)
     if received_at > now + CLOCK_TOLERANCE:
         raise errors.DateInFuture("received_at", to_vietnam(received_at).isoformat())
+    refuse_early_date(to_vietnam(received_at), "received_at")
     issued_on = draft.issued_on
+    refuse_early_date(issued_on, "issued_on")
     if issued_on is not None and issued_on > to_vietnam(received_at).date():
         raise errors.InvalidValue(
             "issued_on", issued_on.isoformat(), "ngày văn bản không sau ngày đến"
@@ -144,11 +159,14 @@ def outgoing_fields(draft: OutgoingDraft, today: date) -> dict[str, Any]:
         raise errors.InvalidValue(
             "doc_type", doc_type_raw, "một tên loại văn bản theo Phụ lục III Nghị định 30"
         )
+    check_qppl(doc_type, draft.qppl)
     issued_on = draft.issued_on or today
     if issued_on > today:
         raise errors.DateInFuture("issued_on", issued_on.isoformat())
+    refuse_early_date(issued_on, "issued_on")
     if not 1 <= draft.copies <= COPIES_MAX:
         raise errors.InvalidValue("copies", str(draft.copies), "từ 1 bản trở lên")
+    refuse_hidden_characters(draft.unit_code, "unit_code")
     unit_code = nfc(draft.unit_code or "").upper()
     if len(unit_code) > limit("unit_code"):
         raise errors.InvalidValue("unit_code", unit_code[:40], f"tối đa {limit('unit_code')} ký tự")
@@ -172,13 +190,6 @@ def outgoing_fields(draft: OutgoingDraft, today: date) -> dict[str, Any]:
     }
 
 
-def compose_reference(number: int, doc_type: str, agency_code: str, unit_code: str) -> str:
-    """`05/QĐ-UBND` for typed documents, `45/UBND-VP` for a công văn (NĐ 30 art. 15, app. III)."""
-    if doc_type in TYPES_WITHOUT_ABBREVIATION:
-        return f"{number_label('outgoing', number)}/{agency_code}-{unit_code}"
-    return f"{number_label('outgoing', number)}/{DOC_TYPE_ABBREVIATIONS[doc_type]}-{agency_code}"
-
-
 def correction_fields(direction: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Normalise a correction; fields that carry the number or identity are refused."""
     allowed = INCOMING_CORRECTABLE if direction == "incoming" else OUTGOING_CORRECTABLE
@@ -197,6 +208,7 @@ def correction_fields(direction: str, changes: dict[str, Any]) -> dict[str, Any]
             result[field] = (
                 value if isinstance(value, date) or value is None else parse_date(str(value), field)
             )
+            refuse_early_date(result[field], field)
         elif field == "urgency":
             result["urgency"] = _urgency(str(value))
             result["urgency_rank"] = URGENCY_RANK[result["urgency"]]

@@ -14,13 +14,15 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import literal_column, select, text, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from clerk_app import errors
+from clerk_app import errors, lifecycle, numbering
 from clerk_app.clock import Clock, iso, system_clock, to_vietnam, vietnam_date
+from clerk_app.files import pending
 from clerk_app.files.intake import PreparedFile, prepare_all
 from clerk_app.files.store import ContentStore, StoredBlob
+from clerk_app.numbering import compose_reference
 from clerk_app.records import (
     AgencyInfo,
     AuditCheck,
@@ -39,14 +41,27 @@ from clerk_app.records import (
     UnitInfo,
 )
 from clerk_app.registration import (
-    compose_reference,
     correction_fields,
     incoming_fields,
     outgoing_fields,
 )
-from clerk_app.storage import search_index
-from clerk_app.storage.database import DB_FILENAME, Database, Maintenance, refuse_network_share
-from clerk_app.storage.journal import append_audit, append_outbox, canonical_json, verify_chain
+from clerk_app.registration import free_text as registration_text
+from clerk_app.storage import numbering_queries, search_index
+from clerk_app.storage.data_folder import refuse_if_holds_originals
+from clerk_app.storage.database import (
+    DB_FILENAME,
+    Database,
+    Maintenance,
+    refuse_network_share,
+    storage_error,
+)
+from clerk_app.storage.journal import (
+    append_audit,
+    append_outbox,
+    canonical_json,
+    documents_missing_entries,
+    verify_chain,
+)
 from clerk_app.storage.models import (
     Agency,
     AuditEntry,
@@ -62,11 +77,17 @@ from clerk_app.text import fold, nfc
 
 APP_NAME = "clerk-desk"
 # Roles of files made from another file of the document, and the audit action of each.
-DERIVED_ROLES = {"stamped": "file_stamped", "signed": "file_signed"}
+DERIVED_ROLES = {
+    "stamped": "file_stamped",
+    "signed": "file_signed",
+    "numbered": "file_numbered",  # number and date from the register on an outgoing draft
+    "issued": "file_issued",  # the version «Phát hành» sent out (clerk_app.lifecycle)
+}
 # Text read from a scan: kept as a file of its own so the scan stays untouched.
 OCR_ROLE = "ocr_text"
+PENDING_DIR = "pending"  # notes of registrations whose transaction has not ended
 TEXT_LAYER_LIMIT = 200_000  # characters of a PDF's own text indexed; enough for any letter
-DEFAULT_SERIES = "chung"
+DEFAULT_SERIES = numbering.DEFAULT_SERIES
 REGISTER_NAMES = {"incoming": "Sổ đăng ký văn bản đến", "outgoing": "Sổ đăng ký văn bản đi"}
 DOCUMENT_FIELDS = (
     "direction",
@@ -169,6 +190,7 @@ class Workspace:
             )
         path.mkdir(parents=True, exist_ok=True)
         refuse_network_share(path)
+        refuse_if_holds_originals(path)
         db = Database(path / DB_FILENAME)
         try:
             db.migrate()
@@ -221,8 +243,12 @@ class Workspace:
         refuse_network_share(path)
         db = Database(db_path)
         try:
-            db.migrate()
-            return cls(path, db, actor or _current_user(), clock or system_clock)
+            try:
+                db.check()
+                db.migrate()
+                return cls(path, db, actor or _current_user(), clock or system_clock)
+            except DBAPIError as exc:
+                raise storage_error(exc, db_path) from exc
         except BaseException:
             db.close()
             raise
@@ -252,8 +278,8 @@ class Workspace:
             return AgencyInfo(a.id, a.name, a.code, a.parent_name)
 
     def add_unit(self, code: str, name: str) -> Change:
-        unit_code = nfc(code).upper()
-        unit_name = nfc(name)
+        unit_code = registration_text(code, "code").upper()
+        unit_name = registration_text(name, "name")
         if not unit_code or " " in unit_code:
             raise errors.InvalidValue("code", code, "chữ viết tắt không dấu cách, ví dụ VP")
         if not unit_name:
@@ -280,7 +306,7 @@ class Workspace:
             return [UnitInfo(u.id, u.code, u.name) for u in rows]
 
     def add_person(self, full_name: str, unit_code: str | None, title: str = "") -> Change:
-        name = nfc(full_name)
+        name = registration_text(full_name, "name")
         if not name:
             raise errors.MissingField("name")
         with self._write() as s:
@@ -344,6 +370,32 @@ class Workspace:
             opened = _open_registers(s, self._agency_id, year, self._clock(), self.actor)
         return Change("open_year", register_ids=tuple(opened))
 
+    def close_year(self, year: int) -> Change:
+        """Close the year's registers (bound at year end): no number is issued in them again."""
+        with self._write() as s:
+            year_regs = (
+                s.execute(
+                    select(Register).where(
+                        Register.agency_id == self._agency_id, Register.year == year
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if not year_regs:
+                raise errors.NoRegister("outgoing", year)
+            regs = [r for r in year_regs if r.closed_at is None]
+            now = self._clock()
+            for reg in regs:
+                reg.closed_at = now
+                self._log(s, "close_register", "register", reg.id, _register_details(reg))
+        return Change("close_year", register_ids=tuple(r.id for r in regs))
+
+    def reference_clashes(self) -> list[numbering_queries.ReferenceClash]:
+        """References held by more than one live outgoing document (found by migration 0005)."""
+        with self._db.read() as s:
+            return numbering_queries.reference_clashes(s)
+
     def add_series(self, year: int, code: str, name: str, doc_types: Sequence[str]) -> Change:
         """An extra outgoing series (e.g. legal-normative documents), chosen by document type."""
         from clerk_app.vocabulary import canonical_doc_type
@@ -357,6 +409,7 @@ class Workspace:
             if canonical is None:
                 raise errors.InvalidValue("doc_type", t, "tên loại văn bản theo Nghị định 30")
             types.append(canonical)
+        numbering.check_series_types(series, types)
         with self._write() as s:
             _open_registers(s, self._agency_id, year, self._clock(), self.actor)
             reg = Register(
@@ -397,7 +450,17 @@ class Workspace:
         if fields["pages"] is None and prepared:
             fields["pages"] = sum(p.pages for p in prepared)
         year = vietnam_date(fields["received_at"]).year
-        return self._register("incoming", year, None, fields, prepared, now)
+        late_reason = registration_text(draft.late_reason, "late_reason")
+        return self._register(
+            "incoming",
+            year,
+            None,
+            fields,
+            prepared,
+            now,
+            late_reason=late_reason,
+            timed_now=draft.received_at is None,
+        )
 
     def register_outgoing(self, draft: OutgoingDraft) -> Registered:
         """Give the next number of the right series and year, and compose the reference."""
@@ -411,7 +474,13 @@ class Workspace:
             fields["pages"] = sum(p.pages for p in prepared)
         fields["has_paper"] = not fields["electronic_only"]
         return self._register(
-            "outgoing", fields["issued_on"].year, draft.series, fields, prepared, now
+            "outgoing",
+            fields["issued_on"].year,
+            draft.series,
+            fields,
+            prepared,
+            now,
+            qppl=draft.qppl,
         )
 
     def _register(
@@ -422,8 +491,47 @@ class Workspace:
         fields: dict[str, Any],
         prepared: list[PreparedFile],
         now: datetime,
+        *,
+        qppl: bool = False,
+        late_reason: str = "",
+        timed_now: bool = False,
     ) -> Registered:
         texts = _text_layers(prepared)
+        # Noted before the first blob is stored: a crash before the commit leaves the note,
+        # and idle-time upkeep removes what it names (maintain).
+        hashes = _blob_hashes(prepared, texts)
+        intent = pending.note(self.data_dir / PENDING_DIR, hashes) if hashes else None
+        try:
+            return self._register_noted(
+                kind,
+                year,
+                series,
+                fields,
+                prepared,
+                texts,
+                now,
+                qppl=qppl,
+                late_reason=late_reason,
+                timed_now=timed_now,
+            )
+        finally:
+            if intent is not None:
+                intent.done()
+
+    def _register_noted(
+        self,
+        kind: Direction,
+        year: int,
+        series: str | None,
+        fields: dict[str, Any],
+        prepared: list[PreparedFile],
+        texts: list[tuple[PreparedFile, str]],
+        now: datetime,
+        *,
+        qppl: bool,
+        late_reason: str,
+        timed_now: bool,
+    ) -> Registered:
         blobs = self._put_files(prepared)
         try:
             text_blobs = [self._store.put(body.encode("utf-8")) for _p, body in texts]
@@ -433,10 +541,27 @@ class Workspace:
         blobs += text_blobs
         try:
             with self._write() as s:
+                numbering_queries.refuse_closed_year(s, self._agency_id, kind, year)
                 reg = _pick_register(
-                    s, self._agency_id, kind, year, series, fields["doc_type"], now, self.actor
+                    s,
+                    self._agency_id,
+                    kind,
+                    year,
+                    series,
+                    fields["doc_type"],
+                    now,
+                    self.actor,
+                    qppl=qppl,
                 )
                 _require_numbering_right(s, self.desk_id, reg)
+                late = False
+                if kind == "incoming":
+                    last = numbering_queries.last_arrival(s, reg.id)
+                    if timed_now:
+                        fields["received_at"] = numbering.received_now(fields["received_at"], last)
+                    late = numbering.check_arrival_order(fields["received_at"], last, late_reason)
+                if late:
+                    fields["notes"] = numbering.late_note(late_reason, fields["notes"])
                 number = s.execute(
                     update(Register)
                     .where(Register.id == reg.id)
@@ -446,8 +571,14 @@ class Workspace:
                 if kind == "outgoing":
                     agency = s.get_one(Agency, self._agency_id)
                     reference = compose_reference(
-                        number, fields["doc_type"], agency.code, fields["unit_code"]
+                        number,
+                        fields["doc_type"],
+                        agency.code,
+                        fields["unit_code"],
+                        year=year,
+                        qppl=reg.series == numbering.QPPL_SERIES,
                     )
+                    numbering_queries.refuse_taken_reference(s, year, reference)
                     from clerk_app.text import reference_key
 
                     fields.update(
@@ -469,9 +600,16 @@ class Workspace:
                     **fields,
                 )
                 s.add(doc)
-                s.flush()
+                try:
+                    s.flush()
+                except IntegrityError as exc:
+                    if numbering_queries.is_reference_conflict(exc):
+                        raise errors.DuplicateReference(fields["reference"], year) from exc
+                    raise
                 files = self._add_file_rows(s, doc.id, prepared, now)
                 details = document_fields(doc) | {"register": reg.series, "files": files}
+                if late:
+                    details["late_reason"] = late_reason
                 self._log(s, f"register_{kind}", "document", doc.id, details, at=now)
                 # The text already inside attached PDFs (typed, or a scan's OCR layer) is kept
                 # and indexed in the same transaction: one commit, one index row.
@@ -536,7 +674,7 @@ class Workspace:
 
     def correct(self, document_id: str, changes: dict[str, object], reason: str) -> Change:
         """A correction is a new audited entry with the old and new values; the number stays."""
-        why = nfc(reason)
+        why = registration_text(reason, "reason")
         if not why:
             raise errors.MissingField("reason")
         with self._write() as s:
@@ -560,7 +698,7 @@ class Workspace:
 
     def cancel(self, document_id: str, reason: str) -> Change:
         """Cancel a registration; its number stays consumed and is never issued again."""
-        why = nfc(reason)
+        why = registration_text(reason, "reason")
         if not why:
             raise errors.MissingField("reason")
         with self._write() as s:
@@ -785,7 +923,9 @@ class Workspace:
         points from the top left) and the page's size in points."""
         from clerk_app.stamping.arrival import page_size, suggest_place
 
-        source = _stamp_source(self.document(document_id).files)
+        detail = self.document(document_id)
+        lifecycle.require(lifecycle.facts_of(detail), lifecycle.STAMP_ARRIVAL)
+        source = _stamp_source(detail.files)
         if source is None:
             raise errors.NothingToStamp(document_id)
         data = self.file_bytes(source.sha256)
@@ -807,6 +947,7 @@ class Workspace:
         from clerk_app.stamping.arrival import stamp_arrival, stamp_from_record
 
         detail = self.document(document_id)
+        lifecycle.require(lifecycle.facts_of(detail), lifecycle.STAMP_ARRIVAL)
         source = _stamp_source(detail.files)
         if source is None:
             raise errors.NothingToStamp(document_id)
@@ -988,20 +1129,41 @@ class Workspace:
         return self._store.path(sha256)
 
     def verify_audit(self) -> AuditCheck:
+        # The full page check a large database skips at opening (Database.check).
+        self._db.check(full=True)
         with self._db.read() as s:
             count, bad = verify_chain(s)
-        return AuditCheck(entries=count, ok=bad is None, first_bad_seq=bad)
+            unaccounted = tuple(documents_missing_entries(s))
+        return AuditCheck(
+            entries=count,
+            ok=bad is None and not unaccounted,
+            first_bad_seq=bad,
+            unaccounted=unaccounted,
+        )
 
     def writes_since_maintenance(self) -> int:
         """Write transactions committed since the last idle-time maintenance."""
         return self._db.writes_since_maintenance
 
-    def maintain(self) -> Maintenance:
-        """Idle-time upkeep of the desk database (index merge, WAL checkpoint); see Database."""
+    def maintain(self, orphan_age_s: float = pending.STALE_AFTER_S) -> Maintenance:
+        """Idle-time upkeep: index merge and WAL checkpoint (see Database), then the blobs of
+        registrations that never committed (files/pending.py)."""
         try:
-            return self._db.maintain()
+            done = self._db.maintain()
         except OperationalError as exc:
             raise errors.StorageFailed(str(exc.orig)) from exc
+        removed = pending.sweep(
+            self.data_dir / PENDING_DIR, self._store, self._referenced, older_than_s=orphan_age_s
+        )
+        return replace(done, orphans_removed=removed)
+
+    def _referenced(self, hashes: list[str]) -> set[str]:
+        with self._db.read() as s:
+            return set(
+                s.execute(
+                    select(DocumentFile.sha256).where(DocumentFile.sha256.in_(hashes))
+                ).scalars()
+            )
 
     def outbox_pending(self) -> int:
         from clerk_app.storage.journal import pending_outbox_count
@@ -1052,18 +1214,19 @@ class _guarded:
 
     def __init__(self, db: Database) -> None:
         self._cm = db.write()
+        self._path = db.path
 
     def __enter__(self) -> Session:
         try:
             return self._cm.__enter__()
         except OperationalError as exc:
-            raise errors.StorageFailed(str(exc.orig)) from exc
+            raise storage_error(exc, self._path) from exc
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool | None:
         try:
             return self._cm.__exit__(exc_type, exc, tb)
         except OperationalError as err:
-            raise errors.StorageFailed(str(err.orig)) from err
+            raise storage_error(err, self._path) from err
 
 
 def _text_layers(prepared: Sequence[PreparedFile]) -> list[tuple[PreparedFile, str]]:
@@ -1081,6 +1244,18 @@ def _text_layers(prepared: Sequence[PreparedFile]) -> list[tuple[PreparedFile, s
             continue
         if body.strip():
             found.append((p, body.strip()))
+    return found
+
+
+def _blob_hashes(
+    prepared: Sequence[PreparedFile], texts: Sequence[tuple[PreparedFile, str]]
+) -> list[str]:
+    """Every blob a registration stores: originals, renditions, the text of PDFs' text layers."""
+    import hashlib
+
+    found = [p.sha256 for p in prepared]
+    found += [p.rendition_sha256 for p in prepared if p.rendition_sha256 is not None]
+    found += [hashlib.sha256(body.encode("utf-8")).hexdigest() for _p, body in texts]
     return found
 
 
@@ -1211,8 +1386,15 @@ def _pick_register(
     doc_type: str,
     now: datetime,
     actor: str,
+    *,
+    qppl: bool = False,
 ) -> Register:
     _open_registers(s, agency_id, year, now, actor)
+    reserved = numbering.reserved_series_for(doc_type, qppl) if kind == "outgoing" else None
+    if series and kind == "outgoing":
+        numbering.check_series_choice(series, doc_type, qppl)
+    if reserved is not None:
+        return _reserved_register(s, agency_id, year, reserved, now, actor)
     candidates = (
         s.execute(
             select(Register).where(
@@ -1229,12 +1411,47 @@ def _pick_register(
         raise errors.InvalidValue("series", series, "một sổ văn bản đi đã mở trong năm")
     if kind == "outgoing":
         for reg in candidates:
+            # The QPPL and copy series take documents by their property, never by type alone.
+            if reg.series in numbering.RESERVED_SERIES:
+                continue
             if reg.doc_types and doc_type in reg.doc_types:
                 return reg
     for reg in candidates:
         if reg.series == DEFAULT_SERIES:
             return reg
     raise errors.NoRegister(kind, year)
+
+
+def _reserved_register(
+    s: Session, agency_id: str, year: int, series: str, now: datetime, actor: str
+) -> Register:
+    """The year's QPPL or copy series, opened (and audited) the first time it numbers."""
+    reg = s.execute(
+        select(Register).where(
+            Register.agency_id == agency_id,
+            Register.kind == "outgoing",
+            Register.year == year,
+            Register.series == series,
+        )
+    ).scalar_one_or_none()
+    if reg is not None:
+        return reg
+    reg = Register(
+        id=new_id(),
+        agency_id=agency_id,
+        kind="outgoing",
+        year=year,
+        series=series,
+        name=numbering.SERIES_NAMES[series],
+        doc_types=None,
+        last_number=0,
+        opened_at=now,
+    )
+    s.add(reg)
+    s.flush()
+    station = s.execute(select(DeskState.station)).scalar_one()
+    _record(s, now, actor, station, "open_register", "register", reg.id, _register_details(reg))
+    return reg
 
 
 def _register_info(reg: Register) -> RegisterInfo:

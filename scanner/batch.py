@@ -61,15 +61,16 @@ class Separator:
 def page_from_file(path: Path, dpi: int, *, clean: bool = True) -> BatchPage:
     """A batch page for a scanned image: skew measured, blank flagged, upside-down turned."""
     page = BatchPage(uuid.uuid4().hex, path, dpi)
-    if not clean:
-        return page
     with Image.open(path) as img:
         img.load()
         scanned = img.copy()
+    # Looked for even without clean-up: a separator splits the batch as it arrives.
     label = separator_text(scanned)
     if label is not None:
         # A separator sheet needs no straightening or turning: it only marks a split.
         return replace(page, separator=label)
+    if not clean:
+        return page
     _, check = check_page(scanned, dpi)
     return replace(
         page,
@@ -96,6 +97,9 @@ class ScanBatch:
         self._undo: list[list[BatchPage]] = []
         self._redo: list[list[BatchPage]] = []
         self.listeners: list[Callable[[], None]] = []
+        self.registered: dict[str, tuple[str, str]] = {}  # page id → (document id, label)
+        self.separators: list[Separator] = []
+        self._split_next = False
 
     def _edit(self, change: Callable[[list[BatchPage]], None]) -> None:
         before = list(self.pages)
@@ -129,9 +133,55 @@ class ScanBatch:
             self._changed()
 
     def append(self, pages: Sequence[BatchPage]) -> None:
-        """Pages arriving from the scanner (not an edit: undo does not take them back)."""
-        self.pages.extend(pages)
+        """Pages arriving from the scanner (not an edit: undo does not take them back).
+
+        A QR separator sheet is kept aside (`separators`), not added: the page after it starts
+        the next document, so the batch is split while the feeder is still running.
+        """
+        for page in pages:
+            if page.separator is not None:
+                self.separators.append(Separator(len(self.pages), page.separator, page.source))
+                self._split_next = True
+                continue
+            if self._split_next and self.pages:
+                page = replace(page, starts_document=True)
+            self._split_next = False
+            self.pages.append(page)
         self._changed()
+
+    # --- registration marks (not edits: undo never un-registers a page) ---------------------------
+
+    def mark_registered(self, page_ids: Iterable[str], document_id: str, label: str) -> None:
+        """These pages went into the register as `document_id` (shown as `label`)."""
+        for page_id in page_ids:
+            self.registered[page_id] = (document_id, label)
+        self._changed()
+
+    def is_registered(self, page: BatchPage) -> bool:
+        return page.id in self.registered
+
+    def document_of(self, index: int) -> int:
+        """The 0-based document the page at `index` belongs to."""
+        doc = -1
+        for i, page in enumerate(self.pages[: index + 1]):
+            if page.starts_document or i == 0:
+                doc += 1
+        return max(doc, 0)
+
+    def unregistered_documents(self) -> list[list[BatchPage]]:
+        """The pages not yet registered, by document, in batch order.
+
+        A document whose first pages were registered (an undo joined it to the next one) keeps
+        its other pages here, so no page is left out of the register or registered twice.
+        """
+        out = []
+        for document in self.documents():
+            left = [p for p in document if not self.is_registered(p)]
+            if left:
+                out.append(left)
+        return out
+
+    # --- edits --------------------------------------------------------------------------------
 
     def rotate(self, index: int, degrees: int = 90) -> None:
         def change(pages: list[BatchPage]) -> None:
@@ -147,10 +197,65 @@ class ScanBatch:
         self._edit(change)
 
     def delete(self, index: int) -> None:
+        self.delete_many([index])
+
+    def delete_many(self, indexes: Iterable[int]) -> None:
+        """Delete several pages as one edit (one undo brings them all back)."""
+        doomed = set(indexes)
+
         def change(pages: list[BatchPage]) -> None:
-            del pages[index]
+            kept = [p for i, p in enumerate(pages) if i not in doomed]
+            # A deleted first page hands the start of its document to the next page.
+            starts = {
+                self._next_kept(pages, i, doomed)
+                for i in doomed
+                if i < len(pages) and pages[i].starts_document
+            }
+            pages[:] = [replace(p, starts_document=True) if p.id in starts else p for p in kept]
 
         self._edit(change)
+
+    @staticmethod
+    def _next_kept(pages: list[BatchPage], index: int, doomed: set[int]) -> str | None:
+        for j in range(index + 1, len(pages)):
+            if j not in doomed:
+                return pages[j].id if not pages[j].starts_document else None
+        return None
+
+    def rotate_many(self, indexes: Iterable[int], degrees: int = 90) -> None:
+        chosen = set(indexes)
+
+        def change(pages: list[BatchPage]) -> None:
+            for i in chosen:
+                pages[i] = replace(pages[i], rotation=(pages[i].rotation + degrees) % 360)
+
+        self._edit(change)
+
+    def move_to_document(self, index: int, step: int) -> int | None:
+        """Move a page to the end of the previous document (step -1) or the start of the next
+        (step +1); a document left empty disappears. Returns the page's new index, or None
+        when there is no such document."""
+        docs = self.documents()
+        where = self.document_of(index)
+        target = where + step
+        if not 0 <= target < len(docs):
+            return None
+        page = self.pages[index]
+
+        def change(pages: list[BatchPage]) -> None:
+            moved = [list(d) for d in docs]
+            moved[where] = [p for p in moved[where] if p.id != page.id]
+            if step < 0:
+                moved[target].append(page)
+            else:
+                moved[target].insert(0, page)
+            out: list[BatchPage] = []
+            for d, doc in enumerate(d for d in moved if d):
+                out += [replace(p, starts_document=d > 0 and i == 0) for i, p in enumerate(doc)]
+            pages[:] = out
+
+        self._edit(change)
+        return next(i for i, p in enumerate(self.pages) if p.id == page.id)
 
     def insert(self, index: int, new: Sequence[BatchPage]) -> None:
         def change(pages: list[BatchPage]) -> None:
@@ -299,3 +404,52 @@ def pages_from_import(path: Path, folder: Path, *, clean: bool = True) -> list[B
         page.image.save(target, dpi=(page.dpi, page.dpi))
         items.append((target, page.dpi))
     return clean_pages(items, clean=clean)
+
+
+def batch_state(batch: ScanBatch) -> dict[str, object]:
+    """What a batch needs to come back after a crash: its pages, edits and registration marks."""
+    return {
+        "pages": [
+            {
+                "id": p.id,
+                "source": str(p.source),
+                "dpi": p.dpi,
+                "rotation": p.rotation,
+                "skew": p.skew,
+                "blank": p.blank,
+                "upside_down": p.upside_down,
+                "starts_document": p.starts_document,
+                "encoding": p.encoding,
+            }
+            for p in batch.pages
+        ],
+        "registered": {k: list(v) for k, v in batch.registered.items()},
+    }
+
+
+def batch_from_state(state: dict[str, object]) -> ScanBatch:
+    """The batch `batch_state` saved; pages whose image is gone are left out."""
+    pages: list[BatchPage] = []
+    raw_pages = state.get("pages")
+    for raw in raw_pages if isinstance(raw_pages, list) else []:
+        source = Path(str(raw["source"]))
+        if not source.is_file():
+            continue
+        pages.append(
+            BatchPage(
+                str(raw["id"]),
+                source,
+                int(raw["dpi"]),
+                rotation=int(raw.get("rotation", 0)),
+                skew=float(raw.get("skew", 0.0)),
+                blank=bool(raw.get("blank", False)),
+                upside_down=bool(raw.get("upside_down", False)),
+                starts_document=bool(raw.get("starts_document", False)),
+                encoding=raw.get("encoding"),
+            )
+        )
+    batch = ScanBatch(pages)
+    marks = state.get("registered")
+    if isinstance(marks, dict):
+        batch.registered = {str(k): (str(v[0]), str(v[1])) for k, v in marks.items()}
+    return batch

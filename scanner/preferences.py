@@ -1,4 +1,4 @@
-"""The scanner a desk uses by default (its id and paper source), kept in the data folder's scanner.json.
+"""The desk's default scanner (id, source, resolution, mode), kept in scanner.json.
 
 Chosen after a test scan in the first-run wizard or its Settings screen; the scan window starts
 from it. Only what the clerk chose: no state of the device, nothing else.
@@ -18,6 +18,8 @@ FILE = "scanner.json"
 class ScannerChoice:
     device: str | None = None
     source: str = "adf"
+    dpi: int = 300
+    mode: str = "gray"
 
 
 def load(data_dir: Path) -> ScannerChoice:
@@ -30,9 +32,13 @@ def load(data_dir: Path) -> ScannerChoice:
         return ScannerChoice()
     device = data.get("device")
     source = data.get("source")
+    dpi = data.get("dpi")
+    mode = data.get("mode")
     return ScannerChoice(
         device if isinstance(device, str) and device else None,
         source if source in ("adf", "flatbed", "duplex") else "adf",
+        dpi if isinstance(dpi, int) and 50 <= dpi <= 1200 else 300,
+        mode if mode in ("gray", "color", "bw") else "gray",
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 MANIFEST = "batch.json"
+STATE = "state.json"  # the clerk's edits and registration marks, rewritten after each change
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,37 @@ class RecoveryFolder:
 
     @staticmethod
     def pages(batch: Path) -> list[Path]:
-        return sorted(batch.glob("page-*.png"))
+        """The scanned pages of a batch, its later scans (sub-folders) included."""
+        return sorted(batch.rglob("page-*.png"))
+
+    @staticmethod
+    def new_part(batch: Path) -> Path:
+        """A folder inside the batch for one more scan (the driver numbers pages from 1)."""
+        number = 2
+        while (batch / f"scan-{number}").exists():
+            number += 1
+        part = batch / f"scan-{number}"
+        part.mkdir()
+        return part
+
+    def save_state(self, batch: Path, state: dict[str, Any]) -> None:
+        tmp = batch / (STATE + ".part")
+        tmp.write_text(json.dumps(state, ensure_ascii=False), "utf-8")
+        os.replace(tmp, batch / STATE)
+
+    @staticmethod
+    def load_state(batch: Path) -> dict[str, Any] | None:
+        try:
+            state = json.loads((batch / STATE).read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        return state if isinstance(state, dict) else None
+
+    def release(self, batch: Path) -> None:
+        """The window closed with pages left: the batch is offered back next time."""
+        meta = json.loads((batch / MANIFEST).read_text("utf-8"))
+        meta["pid"] = 0
+        self._write(batch, meta)
 
     def interrupted(self) -> list[RecoveredBatch]:
         """Batches with pages that no running process owns and nobody saved."""

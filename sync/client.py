@@ -57,15 +57,17 @@ class ServerClient:
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
-    def _call(self, method: str, path: str, **kw: Any) -> httpx.Response:
+    def _call(self, method: str, path: str, *, once: bool = False, **kw: Any) -> httpx.Response:
         """One request, tried again after a short pause when that cannot do harm: when the
         server was not reached, when it said it is busy, and, for requests the server answers
         the same when repeated, when the connection broke before the answer (a large upload's
         `RemoteProtocolError`). A refusal (4xx) is never retried: it would be refused again."""
         repeatable = path not in NOT_REPEATABLE
-        for attempt, pause in enumerate((*RETRY_PAUSES_S, None)):
+        headers = kw.pop("headers", None) or self._headers()
+        pauses = () if once else RETRY_PAUSES_S
+        for attempt, pause in enumerate((*pauses, None)):
             try:
-                response = self._http.request(method, path, headers=self._headers(), **kw)
+                response = self._http.request(method, path, headers=headers, **kw)
             except httpx.TransportError as exc:
                 sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
                 if pause is None or (sent and not repeatable):
@@ -84,16 +86,18 @@ class ServerClient:
             time.sleep(pause * (1 + attempt) if pause else 0)
         raise AssertionError("unreachable")  # the last attempt returns or raises
 
-    def _json(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
-        data = self._call(method, path, **kw).json()
+    def _json(self, method: str, path: str, *, once: bool = False, **kw: Any) -> dict[str, Any]:
+        data = self._call(method, path, once=once, **kw).json()
         if not isinstance(data, dict):
             raise errors.ServerRefused("malformed")
         return data
 
     # --- calls -----------------------------------------------------------------------------
 
-    def hello(self) -> dict[str, Any]:
-        answer = self._json("GET", "/v1/hello")
+    def hello(self, *, once: bool = False) -> dict[str, Any]:
+        """The server's protocol, time and limits; `once`: no second try, for a clerk waiting
+        to know whether the server answers at all."""
+        answer = self._json("GET", "/v1/hello", once=once)
         offered = answer.get(p.HELLO_FILE_CHUNK)
         if isinstance(offered, int) and not isinstance(offered, bool):
             # Never below what every server takes, never above what this desk will send.
@@ -134,13 +138,18 @@ class ServerClient:
         )
 
     def release_lease(
-        self, kind: str, series: str, year: int, force: bool = False
+        self, kind: str, series: str, year: int, force: bool = False, last_seq: int | None = None
     ) -> dict[str, Any]:
-        return self._json(
-            "POST",
-            "/v1/leases/release",
-            json={"kind": kind, "series": series, "year": year, "force": force},
-        )
+        body: dict[str, Any] = {"kind": kind, "series": series, "year": year, "force": force}
+        if last_seq is not None:
+            body["last_seq"] = last_seq
+        return self._json("POST", "/v1/leases/release", json=body)
+
+    def adopt(self, registers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return list(self._json("POST", "/v1/adopt", json={"registers": registers})["registers"])
+
+    def desk_standing(self, since: int) -> dict[str, Any]:
+        return self._json("GET", "/v1/desk", params={"since": since})
 
     def reconciliation(self) -> list[dict[str, Any]]:
         return list(self._json("GET", "/v1/reconciliation")["items"])
@@ -154,6 +163,43 @@ class ServerClient:
             f"/v1/files/{sha256}",
             params={"size": size, "offset": offset},
             content=chunk,
+        )
+
+    # --- electronic exchange ----------------------------------------------------------------
+
+    def exchange_organs(self) -> dict[str, Any]:
+        return self._json("GET", "/v1/exchange/organs")
+
+    def send_package(self, raw: bytes, document_id: str) -> dict[str, Any]:
+        """One edXML package, whole; the server answers per recipient (a repeat: duplicate)."""
+        return self._json(
+            "POST",
+            p.EXCHANGE_SEND_PATH,
+            params={"document": document_id},
+            content=raw,
+            headers=self._headers() | {"Content-Type": "application/xml"},
+        )
+
+    def exchange_inbox(self) -> dict[str, Any]:
+        return self._json("GET", "/v1/exchange/inbox")
+
+    def set_item_status(
+        self, item_id: str, status: str, reason: str = "", document_id: str = ""
+    ) -> dict[str, Any]:
+        return self._json(
+            "POST",
+            f"/v1/exchange/items/{item_id}/status",
+            json={"status": status, "reason": reason, "document_id": document_id},
+        )
+
+    def exchange_sent(self, document_id: str) -> list[dict[str, Any]]:
+        return list(self._json("GET", f"/v1/exchange/sent/{document_id}")["recipients"])
+
+    def exchange_recall(self, document_id: str, reason: str) -> list[dict[str, Any]]:
+        return list(
+            self._json("POST", f"/v1/exchange/recall/{document_id}", json={"reason": reason})[
+                "recipients"
+            ]
         )
 
     def file_chunks(self, sha256: str, start: int = 0) -> Iterator[bytes]:

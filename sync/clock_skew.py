@@ -38,11 +38,11 @@ class ClockReading:
         return {"skew_s": self.skew_s, "measured_at": self.measured_at.isoformat()}
 
 
-def measure(client: ServerClient, clock: Clock) -> ClockReading | None:
+def measure(client: ServerClient, clock: Clock, *, once: bool = False) -> ClockReading | None:
     """Ask the server its time; the desk's time is taken at the middle of the round trip.
     None from a server that does not tell its time (older than the field)."""
     before = clock()
-    answer = client.hello()
+    answer = client.hello(once=once)
     after = clock()
     try:
         server_now = datetime.fromisoformat(str(answer["time"]))

@@ -113,9 +113,15 @@ def cmd_login(args: argparse.Namespace) -> Any:
 
 
 def cmd_sync(args: argparse.Namespace) -> Any:
+    from sync.delivery import ExchangeDesk
+
     with _desk(args) as desk:
         report = desk.sync()
-    data = report.as_json()
+        # What waits to be sent to other agencies goes too; the inbox fills.
+        with ExchangeDesk(desk.data_dir, desk.clock, desk=desk) as exchange:
+            exchange.refresh()
+            waiting = exchange.pending()
+    data = report.as_json() | {"exchange_waiting": waiting}
     return data, (
         f"Đã gửi {report.sent} thay đổi ({len(report.rejected)} bị từ chối hoặc chờ đối chiếu), "
         f"nhận {report.received} văn bản, {report.files_sent} tệp gửi, {report.files_received} tệp nhận."

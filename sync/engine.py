@@ -23,8 +23,8 @@ from clerk_app import errors
 from clerk_app.clock import Clock, system_clock
 from clerk_app.files.store import ContentStore
 from clerk_app.storage.database import DB_FILENAME, Database
-from clerk_app.storage.journal import append_outbox, canonical_json
-from clerk_app.storage.models import Agency, Register
+from clerk_app.storage.journal import append_audit, append_outbox, canonical_json
+from clerk_app.storage.models import Agency, DeskState, Register
 from clerk_app.storage.sync_models import (
     Outage,
     SyncAnswer,
@@ -56,6 +56,8 @@ class SyncReport:
     checkpoint: int = 0
     clock_skew_s: int | None = None  # this desk's clock minus the server's
     clock_flagged: int = 0  # mutations sent marked as dated by a wrong clock
+    # Files the desk's store lost: sent without their content, noted on their documents.
+    files_missing: list[dict[str, str]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +73,7 @@ class SyncReport:
             "files_received": self.files_received,
             "conflicts": self.conflicts,
             "checkpoint": self.checkpoint,
+            "files_missing": self.files_missing,
         }
 
 
@@ -183,7 +186,7 @@ class DeskSync:
         """Log in, bind this desk to the server's agency, cache an offline verifier."""
         with ServerClient(server_url) as client:
             answer = client.login(
-                username, password, self.desk_id, self.station, desk_credential(self.data_dir)
+                username, password, self.desk_id, self.station, self._credential()
             )
             with self.db.read() as s:
                 desk_code = s.get_one(Agency, self.agency_id).code
@@ -194,6 +197,10 @@ class DeskSync:
                     raise errors.ServerRefused("password_change_required")
                 client.change_password(password, new_password)
                 password = new_password
+            # Imported here: sync.adoption reads through this module's desk.
+            from sync import adoption
+
+            adoption.adopt_if_needed(self, client, server_url)
             now = self.clock()
             with self.db.write() as s:
                 row = desk_store.link(s)
@@ -210,6 +217,11 @@ class DeskSync:
                 row.token_expires_at = datetime.fromisoformat(answer["expires_at"])
                 row.verifier = PasswordHasher().hash(password)
                 row.last_success_at = now
+                pending = s.get(SyncLink, PENDING_CREDENTIAL_ROW)
+                if pending is not None:
+                    row.desk_credential = row.desk_credential or pending.desk_credential
+                    s.delete(pending)
+            self._credential()  # the wizard's file, if any, goes now that the row holds it
             return {
                 "server": server_url,
                 "username": answer["username"],
@@ -227,7 +239,7 @@ class DeskSync:
                     password,
                     self.desk_id,
                     self.station,
-                    desk_credential(self.data_dir),
+                    self._credential(),
                 )
         except errors.ServerUnreachable:
             return self.offline_login(row.username, password)
@@ -237,6 +249,46 @@ class DeskSync:
             link.token_expires_at = datetime.fromisoformat(answer["expires_at"])
             link.verifier = PasswordHasher().hash(password)
         return {"online": True, "username": row.username}
+
+    def _credential(self) -> str:
+        """The secret this desk proves itself with, kept on its sync_link row; made (and kept)
+        before it is first sent, so a login whose answer is lost does not lose it. Before the
+        desk is connected it waits on row 0; a file of an older desk, or of the first-run
+        wizard (which logs in before the database exists), is taken in once and renamed."""
+        legacy = self.data_dir / CREDENTIAL_FILE
+        with self.db.write() as s:
+            link = s.get(SyncLink, 1)
+            pending = s.get(SyncLink, PENDING_CREDENTIAL_ROW)
+            secret = link.desk_credential if link is not None else None
+            if secret is None and legacy.is_file():
+                secret = legacy.read_text("ascii").strip()
+            if secret is None and pending is not None:
+                secret = pending.desk_credential
+            secret = secret or secrets.token_urlsafe(32)
+            if link is not None:
+                link.desk_credential = secret
+                if pending is not None:
+                    s.delete(pending)
+            elif pending is None:
+                s.add(
+                    SyncLink(
+                        id=PENDING_CREDENTIAL_ROW,
+                        server_url="",
+                        username="",
+                        role="",
+                        server_agency_id="",
+                        checkpoint=0,
+                        connected_at=self.clock(),
+                        last_error="",
+                        desk_credential=secret,
+                    )
+                )
+            else:
+                pending.desk_credential = secret
+        if link is not None and legacy.is_file():
+            # Only once the desk is connected: until then the wizard may log in again with it.
+            legacy.replace(legacy.with_name(CREDENTIAL_FILE + ".migrated"))
+        return secret
 
     def offline_login(self, username: str, password: str) -> dict[str, Any]:
         row = self._link()
@@ -273,12 +325,22 @@ class DeskSync:
                     report.clock_skew_s = reading.skew_s
                     with self.db.read() as s:
                         self._clock_readings = (reading, clock_skew.last_reading(s))
+                # Imported here: sync.online builds on this module.
+                from sync import online, standing
+
+                demand = standing.catch_up(self, client)
+                online.cede_all(self, demand)
                 self._upload(client, report)
                 if reading is not None:
                     # Kept only once everything it flags went up, so a crash loses no flag.
                     with self.db.write() as s:
                         clock_skew.remember(s, reading)
                 self._download(client, report)
+                # The drafts that were waiting got their numbers from the first cede.
+                if online.cede_all(self, {k: (0, busy) for k, (_w, busy) in demand.items()}):
+                    # What the feed brought moved the server's counter: the holder tops up
+                    # its ceded numbers now, not a round later, so others keep numbering.
+                    self._upload(client, report)
                 self._fetch_files(client, report)
         except errors.ServerUnreachable as exc:
             self._went_offline(str(exc.detail))
@@ -294,6 +356,7 @@ class DeskSync:
                 return
             if self._clock_readings is not None:
                 report.clock_flagged += clock_skew.flag_batch(batch, *self._clock_readings)
+            self._leave_out_missing(batch, report)
             report.files_sent += self._send_files(client, desk_store.wanted_uploads(batch))
             answer = client.upload(batch)
             with self.db.write() as s:
@@ -308,6 +371,56 @@ class DeskSync:
                             k: a.get(k)
                             for k in ("seq", "mutation_id", "status", "reason", "document_id")
                         }
+                    )
+
+    def _leave_out_missing(self, batch: list[dict[str, Any]], report: SyncReport) -> None:
+        """A file the desk's store has lost goes up without its content, so the registration
+        and everything else in the batch still reach the server; the loss is written in the
+        document's history (once: the mutation is answered in this round)."""
+        lost = {
+            f["sha256"]
+            for m in batch
+            for f in m.get("files") or []
+            if not self.store.contains(f["sha256"])
+        }
+        if not lost:
+            return
+        now = self.clock()
+        noted: set[tuple[str, str]] = set()
+        with self.db.write() as s:
+            for m in batch:
+                files = m.get("files") or []
+                gone = [f for f in files if f["sha256"] in lost]
+                if not gone:
+                    continue
+                gone_ids = {f["id"] for f in gone}
+                # A file made from the lost one (its OCR text, a stamped copy) still goes up,
+                # standing alone: other desks could not store it under a parent they never get.
+                m["files"] = [
+                    f | {"parent_id": None} if f.get("parent_id") in gone_ids else f
+                    for f in files
+                    if f["sha256"] not in lost
+                ]
+                for f in gone:
+                    if (m["entity_id"], f["sha256"]) in noted:
+                        continue  # every mutation of a document carries its files
+                    noted.add((m["entity_id"], f["sha256"]))
+                    report.files_missing.append(
+                        {"document_id": m["entity_id"], "sha256": f["sha256"]}
+                    )
+                    append_audit(
+                        s,
+                        at=now,
+                        actor="sync",
+                        station=self.station,
+                        action="sync_file_missing",
+                        entity="document",
+                        entity_id=m["entity_id"],
+                        details={
+                            "sha256": f["sha256"],
+                            "filename": f.get("filename"),
+                            "file_id": f.get("id"),
+                        },
                     )
 
     def _send_files(self, client: ServerClient, wanted: list[dict[str, Any]]) -> int:
@@ -382,9 +495,13 @@ class DeskSync:
             f.seek(0)
             for block in iter(lambda: f.read(p.FILE_CHUNK), b""):
                 digest.update(block)
-            for chunk in client.file_chunks(sha, f.tell()):
-                digest.update(chunk)
-                f.write(chunk)
+            try:
+                for chunk in client.file_chunks(sha, f.tell()):
+                    digest.update(chunk)
+                    f.write(chunk)
+            except errors.ServerRefused:
+                # Not on the server (the desk that made it lost it): the other files still come.
+                return 0
             if digest.hexdigest() != sha:
                 f.close()
                 part.unlink()
@@ -509,8 +626,15 @@ class DeskSync:
     def release_lease(
         self, kind: str, year: int, series: str = "chung", force: bool = False
     ) -> dict[str, Any]:
+        """Give the lease back once everything queued here is on the server (a sync first);
+        `force` (an admin) revokes another desk's lease instead."""
+        last_seq = None
+        if not force:
+            self.sync()
+            with self.db.read() as s:
+                last_seq = s.execute(select(DeskState.last_outbox_seq)).scalar_one()
         with self._client() as client:
-            answer = client.release_lease(kind, series, year, force)
+            answer = client.release_lease(kind, series, year, force, last_seq)
         self._remember_lease(answer)
         return answer
 
@@ -542,14 +666,30 @@ class DeskSync:
         from clerk_app.registration import outgoing_fields
 
         now = self.clock()
+        from clerk_app.numbering import reserved_series_for
+
         fields = outgoing_fields(draft, vietnam_date(now))
         fields["has_paper"] = not fields["electronic_only"]
+        # QPPL documents and copies are numbered by the server in their own series too.
+        series = draft.series or reserved_series_for(fields["doc_type"], draft.qppl)
         return self._draft(
-            "outgoing", fields["issued_on"].year, fields, prepare_all(list(draft.files)), now
+            "outgoing",
+            fields["issued_on"].year,
+            fields,
+            prepare_all(list(draft.files)),
+            now,
+            series=series,
         )
 
     def _draft(
-        self, kind: str, year: int, fields: dict[str, Any], prepared: list[Any], now: datetime
+        self,
+        kind: str,
+        year: int,
+        fields: dict[str, Any],
+        prepared: list[Any],
+        now: datetime,
+        *,
+        series: str | None = None,
     ) -> str:
         from clerk_app.storage.models import new_id
 
@@ -591,7 +731,7 @@ class DeskSync:
                 entity="draft",
                 entity_id=draft_id,
                 op=p.DRAFT_OP,
-                payload={"direction": kind, "year": year, "fields": plain, "series": None},
+                payload={"direction": kind, "year": year, "fields": plain, "series": series},
             )
         return draft_id
 
@@ -667,14 +807,15 @@ class DeskSync:
 
 
 CREDENTIAL_FILE = "server-credential"
+PENDING_CREDENTIAL_ROW = 0  # the sync_link row of a secret sent before the desk is connected
 
 
 def desk_credential(data_dir: Path) -> str:
-    """The secret this desk proves itself with to the server, made at its first connection.
+    """The secret a desk not yet made proves itself with: the first-run wizard logs in before
+    the desk database exists. Kept beside where the database will be (mode 0600) and taken
+    into the database's sync_link row at the desk's first connection (DeskSync._credential).
 
-    The server binds the desk id to it, so no other account or copy can act as this desk.
-    Kept beside the database (mode 0600) until the desk database has a place for it; made and
-    kept before it is first sent, so a login whose answer is lost does not lose it."""
+    The server binds the desk id to it, so no other account or copy can act as this desk."""
     path = data_dir / CREDENTIAL_FILE
     if path.is_file():
         return path.read_text("ascii").strip()

@@ -42,11 +42,18 @@ DOCUMENT_OPS = (
     "file_signed",
 )
 DRAFT_OP = "submit_draft"
+# The lease holder gives up numbers up to `through` for the server to issue online, after raising
+# its own counter past them (DESIGN.md, «Numbering online and offline»).
+CEDE_OP = "cede_numbers"
+# How far ahead of the register's last number a holder online keeps numbers ceded: other desks
+# number online at once until they have used these; each one the holder leaves unused when it
+# numbers offline is recorded as a void.
+CEDE_BLOCK = 5
 DESK_ONLY_OPS = ("create_agency", "open_register", "add_unit", "add_person")
 # Who may send which mutation, by the account's role; an op not named here is open to every
 # role (it only adds files to a document, or stays on the desk that made it). A leader's or a
 # secretary's registration or draft is refused, never numbered.
-NUMBERING_OPS = (*REGISTER_OPS, DRAFT_OP)
+NUMBERING_OPS = (*REGISTER_OPS, DRAFT_OP, CEDE_OP)
 OP_ROLES: dict[str, tuple[str, ...]] = {
     **{op: NUMBERING_ROLES for op in NUMBERING_OPS},
     **{op: NUMBERING_ROLES for op in ("correct", "cancel", "open_register", "add_unit")},
@@ -63,3 +70,8 @@ OK = "ok"
 REJECTED = "rejected"
 RECONCILE = "reconcile"  # kept in the reconciliation queue for a person; never merged silently
 PROVISIONAL = "provisional"  # a draft waiting for its official number
+
+# Electronic exchange: a document package (edXML, base64 attachments inside) is sent whole in
+# one request, so its limit is the package's, not a JSON body's.
+EXCHANGE_SEND_PATH = "/v1/exchange/send"
+MAX_EDXML_BYTES = 64 * 1024 * 1024

@@ -103,6 +103,16 @@ class SyncRunner:
         with self._lock:
             self._state = replace(self._state, **changes)  # type: ignore[arg-type]
 
+    def _exchange(self, desk: DeskSync) -> None:
+        """Sends what the exchange queue holds and takes the agency's new electronic items, so
+        the inbox fills without the clerk asking. Its own failure never fails the sync round."""
+        from sync.delivery import ExchangeDesk
+
+        try:
+            ExchangeDesk(self.data_dir, self.clock, desk=desk).refresh()
+        except errors.ClerkError:
+            log.warning("electronic exchange round failed", exc_info=True)
+
     def _run(self) -> None:
         self._set(started=True)
         failures = 0
@@ -115,6 +125,7 @@ class SyncRunner:
                     desk = desk or DeskSync(self.data_dir, clock=self.clock)
                     try:
                         desk.sync()
+                        self._exchange(desk)
                     except (errors.ClerkError, OSError) as exc:
                         error = exc
                     self._snapshot(desk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 from datetime import date, datetime
 from typing import Any
 
@@ -23,7 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clerk_app.messages import field_name
+from clerk_app import lifecycle
+from clerk_app.instructions import document_state
+from clerk_app.messages import field_name, state_name
 from clerk_app.records import AuditRecord, DocumentDetail, FileInfo
 from ui import errors as presenter
 from ui import formatting as fmt
@@ -95,6 +98,8 @@ ACTION_LABELS = {
     "attach_files": "Đính kèm tệp",
     "file_stamped": "Đóng dấu đến lên bản quét",
     "file_signed": "Ký số",
+    "file_numbered": "Ghi số, ngày lên văn bản",
+    "file_issued": "Phát hành",
     "ocr_text_set": "Lưu chữ nhận dạng để tìm kiếm",
 }
 ROLE_LABELS = {
@@ -102,7 +107,10 @@ ROLE_LABELS = {
     "rendition": "bản PDF chuyển từ ảnh",
     "stamped": "bản đã đóng dấu đến",
     "signed": "bản đã ký số",
+    "numbered": "bản đã ghi số, ngày",
+    "issued": "bản phát hành",
 }
+log = logging.getLogger(__name__)
 # Files kept only to make the document searchable; the clerk has nothing to look at in them.
 HIDDEN_ROLES = {"ocr_text"}
 
@@ -202,6 +210,7 @@ class DetailPane(QWidget):
     attach_requested = Signal(str)
     cancel_requested = Signal(str)
     verify_file_requested = Signal(str, str)  # sha256, filename of the file shown
+    issue_requested = Signal(str)
 
     def __init__(self, workspace: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -219,6 +228,9 @@ class DetailPane(QWidget):
         self.subtitle.setStyleSheet("color: #495057;")
         self.badge = QLabel()
         self.badge.hide()
+        # Where the document is in its life cycle (clerk_app.lifecycle), read from the record.
+        self.state_label = QLabel()
+        self.state_label.setStyleSheet("color: #1f3a5f; font-weight: 600;")
 
         self.hand_over_button = QPushButton("Chuyển giao…")
         self.hand_over_button.setToolTip("Chuyển giao văn bản cho đơn vị, người xử lý (Ctrl+G)")
@@ -229,7 +241,11 @@ class DetailPane(QWidget):
         self.cancel_button = QPushButton("Hủy văn bản…")
         self.cancel_button.setToolTip("Hủy đăng ký; số vẫn giữ trong sổ, không cấp lại")
         self.cancel_button.clicked.connect(self._emit(self.cancel_requested))
+        self.issue_button = QPushButton("Phát hành…")
+        self.issue_button.setToolTip("Ghi số, ngày và ký số cơ quan (Ctrl+Shift+P)")
+        self.issue_button.clicked.connect(self._emit(self.issue_requested))
         actions = QHBoxLayout()
+        actions.addWidget(self.issue_button)
         actions.addWidget(self.hand_over_button)
         actions.addWidget(self.attach_button)
         actions.addWidget(self.cancel_button)
@@ -281,6 +297,7 @@ class DetailPane(QWidget):
         content_layout.addWidget(self.title)
         content_layout.addWidget(self.subtitle)
         content_layout.addWidget(self.badge)
+        content_layout.addWidget(self.state_label)
         content_layout.addLayout(actions)
         content_layout.addWidget(self.tabs, 1)
 
@@ -331,6 +348,8 @@ class DetailPane(QWidget):
             if generation == self._generation:
                 self.loading = False
                 self._fill(detail)
+                if detail.summary.direction == "incoming":
+                    self._refine_state(generation, document_id)
 
         def failed(error: BaseException) -> None:
             if generation == self._generation:
@@ -339,9 +358,34 @@ class DetailPane(QWidget):
 
         run_in_background(lambda: self.workspace.document(document_id), done, failed, owner=self)
 
+    def _refine_state(self, generation: int, document_id: str) -> None:
+        """An incoming document's state with its instructions (instructed, closed), read after
+        the detail is shown; the line above keeps what the detail alone says if this fails."""
+        workspace = self.workspace
+
+        def done(read: Any) -> None:
+            if generation == self._generation:
+                self._show_state(*read)
+
+        def failed(error: BaseException) -> None:
+            log.info("state not refined: %s", error)
+
+        run_in_background(
+            lambda: document_state.read(workspace, document_id), done, failed, owner=self
+        )
+
     def reload(self) -> None:
         if self.document_id is not None:
             self.show_document(self.document_id)
+
+    def _show_state(self, detail: DocumentDetail, facts: lifecycle.Facts) -> None:
+        state = lifecycle.state_of(facts)
+        self.state_label.setText(f"Trạng thái: {state_name(state)}")
+        # Offered on a numbered outgoing document, and on an issued one to show what went out.
+        self.issue_button.setVisible(
+            lifecycle.allows(facts, lifecycle.ISSUE) or state == lifecycle.ISSUED
+        )
+        self.issue_button.setText("Bản phát hành…" if state == lifecycle.ISSUED else "Phát hành…")
 
     def _fill(self, detail: DocumentDetail) -> None:
         keep_file = (
@@ -370,6 +414,7 @@ class DetailPane(QWidget):
             self.badge.show()
         else:
             self.badge.hide()
+        self._show_state(detail, lifecycle.facts_of(detail))
         self.hand_over_button.setEnabled(not cancelled)
         self.attach_button.setEnabled(not cancelled)
         self.cancel_button.setEnabled(not cancelled)
@@ -378,6 +423,8 @@ class DetailPane(QWidget):
             self.fields_form.removeRow(0)
         order = INCOMING_ORDER if s.direction == "incoming" else OUTGOING_ORDER
         for field in order:
+            if field == "status":
+                continue  # the life-cycle line above says it, cancellation included
             text = _show(field, detail.fields.get(field))
             if not text and field not in ("issuer", "reference", "subject", "recipients"):
                 continue

@@ -29,6 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clerk_app import lifecycle
+from clerk_app.errors import ClerkError
+from clerk_app.messages import describe
 from clerk_app.records import Change, Registered
 from ui import errors as presenter
 from ui import formatting as fmt
@@ -109,6 +112,7 @@ class MainWindow(QMainWindow):
         self.resize(1480, 900)
         self.setAcceptDrops(True)
         self.open_forms: list[RegistrationForm] = []
+        self.scan_window: Any = None
 
         self.incoming = RegisterPage(workspace, "incoming")
         self.outgoing = RegisterPage(workspace, "outgoing")
@@ -133,6 +137,8 @@ class MainWindow(QMainWindow):
         self.detail.attach_requested.connect(self.attach_files)
         self.detail.cancel_requested.connect(self.cancel_document)
         self.detail.verify_file_requested.connect(self.verify_file)
+        self.detail.issue_requested.connect(self.issue_document)
+        self.outgoing.issue_button.clicked.connect(self._issue_current)
 
         self.splitter = QSplitter()
         self.splitter.addWidget(self.stack)
@@ -248,7 +254,7 @@ class MainWindow(QMainWindow):
         )
         self.action_outgoing = self._action(
             documents,
-            "Đăng ký văn bản đ&i (cấp số)…",
+            "Đăng ký văn bản đi (cấp &số)…",
             "Ctrl+Shift+N",
             lambda: self.register("outgoing"),
         )
@@ -271,28 +277,31 @@ class MainWindow(QMainWindow):
             documents, "Nhập ý kiến chỉ đạo (&bút phê)…", "Ctrl+I", self.open_instructions
         )
         self.action_follow_up = self._action(
-            documents, "&Theo dõi, đôn đốc…", "Ctrl+T", self.open_follow_up
+            documents, "Th&eo dõi, đôn đốc…", "Ctrl+T", self.open_follow_up
         )
         self.action_paper_handover = self._action(
-            documents, "Chuyển giao &bản giấy, ký nhận…", "Ctrl+Shift+G", self.open_paper_handover
+            documents, "Chuyển giao bản &giấy, ký nhận…", "Ctrl+Shift+G", self.open_paper_handover
         )
         self.action_tasks = self._action(
-            documents, "Nhiệm vụ cấp trên &giao…", "Ctrl+Shift+T", self.open_tasks
+            documents, "Nhiệm vụ cấp t&rên giao…", "Ctrl+Shift+T", self.open_tasks
         )
         self.action_sign = self._action(
-            documents, "&Ký số cơ quan…", "Ctrl+Shift+K", self._sign_current
+            documents, "Ký số cơ q&uan…", "Ctrl+Shift+K", self._sign_current
         )
         self.action_stamp = self._action(
             documents, "Đóng &dấu đến lên bản quét", "Ctrl+D", self._stamp_current
         )
-        self.action_verify = self._action(documents, "Kiểm tra chữ &ký…", None, self.verify_pdf)
+        self.action_issue = self._action(
+            documents, "&Phát hành văn bản đi…", "Ctrl+Shift+P", self._issue_current
+        )
+        self.action_verify = self._action(documents, "Kiể&m tra chữ ký…", None, self.verify_pdf)
         documents.addSeparator()
         self.action_print = self._action(
             documents, "&In sổ đăng ký…", "Ctrl+P", self.print_register
         )
         self.action_report = self._action(documents, "&Thống kê…", None, self.write_report)
         documents.addSeparator()
-        self._action(documents, "&Thoát", "Ctrl+Q", self.close)
+        self._action(documents, "Th&oát", "Ctrl+Q", self.close)
 
         signatures = bar.addMenu("&Chữ ký số")
         signatures.addAction(self.action_sign)
@@ -319,6 +328,13 @@ class MainWindow(QMainWindow):
         self.action_conflicts = self._action(sync_menu, "&Xung đột…", None, self.open_conflicts)
         self.action_outage_report = self._action(
             sync_menu, "Biên bản &sự cố…", None, self.write_outage_report
+        )
+        sync_menu.addSeparator()
+        self.action_exchange_inbox = self._action(
+            sync_menu, "Văn bản đến đ&iện tử…", None, self.open_exchange_inbox
+        )
+        self.action_delivery = self._action(
+            sync_menu, "Trạng thái gửi &liên thông…", None, self.open_delivery
         )
         sync_menu.addSeparator()
         self._action(sync_menu, "&Giờ làm việc…", None, self.open_office_hours)
@@ -444,8 +460,14 @@ class MainWindow(QMainWindow):
 
     # --- registering ---------------------------------------------------------------------------
 
-    def register(self, kind: str, files: Sequence[Path] = ()) -> RegistrationForm | None:
-        """Ctrl+N / Ctrl+Shift+N (and dropped files): open the registration form."""
+    def register(
+        self, kind: str, files: Sequence[Path] = (), *, scanned: bool = False
+    ) -> RegistrationForm | None:
+        """Ctrl+N / Ctrl+Shift+N (and dropped files): open the registration form.
+
+        Dropped files are electronic ones and are read to fill the form; a scan of the desk
+        comes with its fields already read (`scanned`).
+        """
         form: RegistrationForm | None = None
 
         def make() -> None:
@@ -453,6 +475,8 @@ class MainWindow(QMainWindow):
             form = open_form(kind, self.workspace, self, self._registered, files)
             self.open_forms.append(form)
             form.destroyed.connect(lambda _o=None, f=form: self._forget_form(f))
+            if files and not scanned:
+                form.files_from_clerk(list(files))
 
         presenter.guarded(make, self)
         return form
@@ -477,7 +501,12 @@ class MainWindow(QMainWindow):
                 event.ignore()  # a number is being issued; let it finish and show
                 return
         for form in list(self.open_forms):
-            form.close()
+            form.discard()
+        if self.scan_window is not None:
+            import shiboken6
+
+            if shiboken6.isValid(self.scan_window):
+                self.scan_window.close_keeping()  # its pages stay to be offered next time
         if self.sync_runner is not None:
             self.sync_runner.stop(timeout=5.0)
         self.watched_folder.stop()
@@ -538,6 +567,20 @@ class MainWindow(QMainWindow):
 
         return self._sync_dialog(lambda: OfficeHoursDialog(self.workspace.data_dir, self))
 
+    def open_exchange_inbox(self) -> Any:
+        from ui.exchange_views import InboxDialog
+
+        return self._sync_dialog(lambda: InboxDialog(self.workspace.data_dir, self))
+
+    def open_delivery(self) -> Any:
+        """Per recipient, where the selected outgoing document is at (liên thông)."""
+        from ui.exchange_views import DeliveryDialog
+
+        doc_id = self._selected_id()
+        if doc_id is None:
+            return None
+        return self._sync_dialog(lambda: DeliveryDialog(self.workspace.data_dir, doc_id, self))
+
     def _sync_dialog(self, make: Any) -> Any:
         """Open a sync dialog (non-modal); a correction it writes refreshes the registers."""
         dialog = presenter.guarded_value(make, self)
@@ -584,16 +627,19 @@ class MainWindow(QMainWindow):
         self.hand_over(document_id)
 
     def hand_over(self, document_id: str) -> None:
-        choices = [u.name for u in self.workspace.units()] + [
-            f"{p.full_name}" for p in self.workspace.people()
-        ]
-        dialog = TextDialog(
+        """Ctrl+G: the picker, starting from the recipient named at registration."""
+        from ui.handover_picker import HandoverPicker, receivers_of
+
+        summary = presenter.guarded_value(
+            lambda: self.workspace.document(document_id).summary, self
+        )
+        if summary is None:
+            return
+        dialog = HandoverPicker(
             self,
-            "Chuyển giao văn bản",
-            "Chuyển cho:",
-            choices=choices,
-            explanation="Chọn hoặc gõ đơn vị, người nhận văn bản. Việc chuyển giao được ghi "
-            "vào lịch sử văn bản.",
+            receivers_of(self.workspace),
+            default=str(getattr(summary, "recipients", "") or ""),
+            what=f"{fmt.document_title(summary)}: {fmt.type_and_subject(summary)}",
         )
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
@@ -628,16 +674,25 @@ class MainWindow(QMainWindow):
         self.attach_files(document_id)
 
     def attach_files(self, document_id: str, paths: Sequence[Path] | None = None) -> None:
+        """Ctrl+O: the dialog and the result name the document the files go to."""
+        title = presenter.guarded_value(
+            lambda: fmt.document_title(self.workspace.document(document_id).summary), self
+        )
+        if title is None:
+            return
         if paths is None:
-            names, _ = QFileDialog.getOpenFileNames(self, "Đính kèm tệp", "", FILE_FILTER)
+            names, _ = QFileDialog.getOpenFileNames(
+                self, f"Đính kèm tệp vào {title}", "", FILE_FILTER
+            )
             paths = [Path(n) for n in names]
         if not paths:
+            self.statusBar().showMessage(f"Không đính kèm tệp nào vào {title}.", 5000)
             return
         chosen = list(paths)
         self._run_change(
             lambda: self.workspace.attach_files(document_id, chosen),
-            f"Đã đính kèm {len(chosen)} tệp.",
-            busy=f"Đang kiểm tra và lưu {len(chosen)} tệp…",
+            f"Đã đính kèm {len(chosen)} tệp vào {title}.",
+            busy=f"Đang kiểm tra và lưu {len(chosen)} tệp vào {title}…",
         )
 
     def _stamp_current(self) -> None:
@@ -645,33 +700,97 @@ class MainWindow(QMainWindow):
         if document_id is None:
             self.statusBar().showMessage("Chọn một văn bản đến để đóng dấu.", 5000)
             return
-        self.open_stamp_dialog(document_id)
+        if not self._refused(document_id, lifecycle.STAMP_ARRIVAL):
+            self.open_stamp_dialog(document_id)
 
     def _sign_current(self) -> None:
         document_id = self._selected_id()
         if document_id is None:
             self.statusBar().showMessage("Chọn một văn bản đã có chữ ký của lãnh đạo.", 5000)
             return
-        self.sign_as_agency(document_id)
+        if not self._refused(document_id, lifecycle.SIGN_AGENCY):
+            self.sign_as_agency(document_id)
+
+    def _issue_current(self) -> None:
+        document_id = self._selected_id()
+        if document_id is None:
+            self.statusBar().showMessage("Chọn một văn bản đi đã cấp số để phát hành.", 5000)
+            return
+        self.issue_document(document_id)
+
+    def _refused(self, document_id: str, action: str) -> bool:
+        """The core's life-cycle rule asked before any dialog or PIN: a refusal is the core's
+        Vietnamese message (a box, since the status bar may be below a small screen's edge,
+        and the same line in the status bar), and nothing else opens."""
+        try:
+            lifecycle.require(lifecycle.facts_of(self.workspace.document(document_id)), action)
+        except ClerkError as error:
+            self.statusBar().showMessage(describe(error).one_line(), 10000)
+            presenter.present(error, self)
+            return True
+        return False
+
+    def issue_document(self, document_id: str) -> Any:
+        """«Phát hành»: the page with its number and date, the PIN, the result (issued documents
+        show their issued version)."""
+        from ui.issue_dialog import IssueDialog
+
+        detail = presenter.guarded_value(lambda: self.workspace.document(document_id), self)
+        if detail is None:
+            return None
+        if detail.summary.direction != "outgoing":
+            return self._refused(document_id, lifecycle.ISSUE)
+        issued = lifecycle.state_of(lifecycle.facts_of(detail)) == lifecycle.ISSUED
+        settings = self._signing_settings(ask=not issued)
+        if settings is None:
+            return None
+        dialog = IssueDialog(self.workspace, document_id, settings, self)
+        dialog.issued.connect(self.apply_change)
+        dialog.issued.connect(
+            lambda _change: self.statusBar().showMessage(
+                "Đã phát hành; bản phát hành là một phiên bản mới của văn bản.", 6000
+            )
+        )
+        dialog.open()
+        return dialog
 
     def sign_as_agency(self, document_id: str) -> None:
         """The agency signature (NĐ 30 art. 32): token and seal from the desk's settings, asked
         once and saved; the PIN asked every time and never kept or retried."""
+        from clerk_app.signing.desk import sign_for_agency
+        from ui import signing_dialogs
+
+        settings = self._signing_settings()
+        if settings is None:
+            return
+        pin = signing_dialogs.ask_pin(settings.token_label or "USB ký số", parent=self)
+        if pin is None:
+            return
+        chosen = settings
+        self._run_change(
+            lambda: sign_for_agency(self.workspace, document_id, pin, chosen),
+            "Đã ký số cơ quan; bản đã ký là một phiên bản mới của văn bản.",
+            busy="Đang ký số bằng USB ký số…",
+        )
+
+    def _signing_settings(self, *, ask: bool = True) -> Any:
+        """The token and the seal image from the desk's settings, asked once (unless not
+        `ask`) and saved; None when the clerk gives up."""
         from dataclasses import replace
         from functools import partial
 
-        from clerk_app.signing.desk import load_settings, save_settings, sign_for_agency
+        from clerk_app.signing.desk import load_settings, save_settings
         from ui import signing_dialogs
 
         data_dir = self.workspace.data_dir
         settings = presenter.guarded_value(lambda: load_settings(data_dir), self)
-        if settings is None:
-            return
+        if settings is None or not ask:
+            return settings
         if not settings.pkcs11_module:
             chooser = signing_dialogs.TokenChooser(self)
             choice = chooser.choice() if chooser.exec() == QDialog.DialogCode.Accepted else None
             if choice is None:
-                return
+                return None
             settings = replace(
                 settings,
                 pkcs11_module=choice.module,
@@ -684,18 +803,10 @@ class MainWindow(QMainWindow):
                 self, "Chọn ảnh con dấu (PNG nền trong suốt, đúng kích thước thật)", "", "*.png"
             )
             if not path:
-                return
+                return None
             settings = replace(settings, seal_image=path)
             presenter.guarded(partial(save_settings, data_dir, settings), self)
-        pin = signing_dialogs.ask_pin(settings.token_label or "USB ký số", parent=self)
-        if pin is None:
-            return
-        chosen = settings
-        self._run_change(
-            lambda: sign_for_agency(self.workspace, document_id, pin, chosen),
-            "Đã ký số cơ quan; bản đã ký là một phiên bản mới của văn bản.",
-            busy="Đang ký số bằng USB ký số…",
-        )
+        return settings
 
     def _sign_scan_copy_current(self) -> None:
         document_id = self._selected_id()
@@ -746,20 +857,31 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_scanner(self, **screen_options: Any) -> Any:
+        """The scanning desk (Ctrl+Shift+S), its own window; an unfinished batch is offered."""
+        import shiboken6
+
         from ui.scan_window import ScanWindow
 
+        window_open = self.scan_window is not None and shiboken6.isValid(self.scan_window)
+        if window_open and self.scan_window.isVisible():
+            self.scan_window.raise_()
+            self.scan_window.activateWindow()
+            return self.scan_window
         window = ScanWindow(
             self.workspace.data_dir / "scan-recovery",
             self.register_scanned,
             self,
             **screen_options,
         )
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.scan_window = window
         window.show()
+        window.offer_interrupted()
         return window
 
     def register_scanned(self, files: list[Path], extraction: Any) -> RegistrationForm | None:
         """Open the incoming form with the scanned PDF and the fields read from page 1."""
-        form = self.register("incoming", files)
+        form = self.register("incoming", files, scanned=True)
         prefill = getattr(form, "prefill", None)
         if prefill is not None:
             prefill(extraction)

@@ -179,6 +179,11 @@ class RegisterPage(QWidget):
             bar.addWidget(self.series)
         bar.addWidget(self.year)
         bar.addWidget(self.goto)
+        # «Phát hành» of the selected numbered document (the main window wires it).
+        self.issue_button = QPushButton("Phát hành… (Ctrl+Shift+P)")
+        self.issue_button.setToolTip("Ghi số, ngày và ký số cơ quan văn bản đi đang chọn")
+        self.issue_button.setVisible(kind == "outgoing")
+        bar.addWidget(self.issue_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 6)
         layout.addLayout(bar)

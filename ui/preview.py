@@ -21,10 +21,15 @@ from clerk_app.messages import describe
 from ui.workers import run_in_background
 
 
-def _render(data: bytes, page_index: int, width_px: int) -> tuple[int, bytes]:
+def _render(data: bytes, page_index: int, width_px: int, name: str = "") -> tuple[int, bytes]:
     from clerk_app.files import intake  # the core's renderer (PyMuPDF); imported where it runs
 
     pages = int(intake.page_count(data))
+    if pages < 1:
+        from clerk_app import errors
+
+        # Said in Vietnamese, never as an IndexError of "page 0 of 0".
+        raise errors.FileCorrupt(name, detail="không có trang nào")
     index = max(0, min(page_index, pages - 1))
     return pages, bytes(intake.render_page_png(data, index, width_px))
 
@@ -126,12 +131,13 @@ class PagePreview(QWidget):
         self._page = max(0, index)
         width = max(480, int(self._scroll.viewport().width() * self.devicePixelRatioF()) - 8)
         loader, cached, page = self._loader, self._data, self._page
+        name = self._title.text()
         self.busy = True
         self._status.setText("…")
 
         def work() -> tuple[bytes, int, bytes]:
             data = cached if cached is not None else loader()
-            pages, png = _render(data, page, min(width, 1600))
+            pages, png = _render(data, page, min(width, 1600), name)
             return data, pages, png
 
         def done(result: Any) -> None:

@@ -349,7 +349,8 @@ class ReportDialog(QDialog):
         self.status.setWordWrap(True)
         self.save_button = QPushButton("Lưu thống kê…")
         self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save)
+        # clicked(bool) would hand its `checked` to save() as the path.
+        self.save_button.clicked.connect(lambda _checked=False: self.save())
         close = QPushButton("Đóng (Esc)")
         close.clicked.connect(self.reject)
         buttons = QHBoxLayout()

@@ -9,12 +9,22 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
+from PySide6.QtCore import (
+    QDate,
+    QDateTime,
+    QEvent,
+    QObject,
+    QStringListModel,
+    Qt,
+    QTime,
+    Signal,
+)
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
+    QDateTimeEdit,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -34,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clerk_app.clock import vietnam_date
+from clerk_app.clock import VIETNAM, vietnam_date
 from clerk_app.errors import (
     ClerkError,
     DuplicateDocument,
@@ -42,7 +52,8 @@ from clerk_app.errors import (
     SecretDocumentRefused,
 )
 from clerk_app.messages import describe
-from clerk_app.records import IncomingDraft, OutgoingDraft, Registered
+from clerk_app.numbering import QPPL_TYPES
+from clerk_app.records import Change, IncomingDraft, OutgoingDraft, Registered
 from clerk_app.vocabulary import (
     DOC_TYPES,
     NORMAL_URGENCY,
@@ -51,6 +62,7 @@ from clerk_app.vocabulary import (
     URGENCY_LEVELS,
     canonical_doc_type,
 )
+from sync.online import SavedAsDraft
 from ui import errors as presenter
 from ui import formatting as fmt
 from ui.preview import PagePreview
@@ -62,6 +74,7 @@ NO_SECRECY = "Không"
 SECRECY_CHOICES = (NO_SECRECY, "Mật", "Tối mật", "Tuyệt mật")
 FILE_FILTER = "Văn bản (*.pdf *.PDF *.jpg *.jpeg *.png *.tif *.tiff);;Mọi tệp (*)"
 CHANNELS_WITHOUT_PAPER = ("Hệ thống điện tử", "Thư điện tử")
+ELECTRONIC_CHANNEL = "Hệ thống điện tử"  # a file added by the clerk came electronically
 
 ERROR_STYLE = "color: #b42318;"
 INVALID_STYLE = "border: 1px solid #d92d20; border-radius: 3px; padding: 2px;"
@@ -213,6 +226,10 @@ class RegistrationForm(QDialog):
         super().__init__(parent)
         self.workspace = workspace
         self.state = "editing"
+        # Set by a scan batch: «Đăng ký văn bản tiếp» loads its next document (True) instead
+        # of a blank form (False: the batch has none left).
+        self.next_document: Callable[[], bool] | None = None
+        self._untouched: dict[str, object] = {}
         self.last_result: Registered | None = None
         self.drafts_saved = 0
         self.rows: dict[str, FieldRow] = {}
@@ -309,7 +326,7 @@ class RegistrationForm(QDialog):
         self.submit_button.setStyleSheet("font-weight: 600; padding: 6px 14px;")
         self.submit_button.clicked.connect(self.submit)
         self.close_button = QPushButton("Đóng (Esc)")
-        self.close_button.clicked.connect(self.reject)
+        self.close_button.clicked.connect(self.close_asking)
         for button in (
             self.submit_button,
             self.close_button,
@@ -343,6 +360,7 @@ class RegistrationForm(QDialog):
         self._chain_tab_order()
         self.secrecy.currentTextChanged.connect(self._secrecy_changed)
         self.add_files(files)
+        self.mark_untouched()
 
     # --- building ------------------------------------------------------------------------------
 
@@ -381,6 +399,28 @@ class RegistrationForm(QDialog):
         super().showEvent(event)
         self.first_editor.setFocus()
 
+    # --- typed content -------------------------------------------------------------------------
+
+    def _values(self) -> dict[str, object]:
+        values: dict[str, object] = {}
+        for name, row in self.rows.items():
+            editor = row.editor
+            if isinstance(editor, QCheckBox):
+                values[name] = editor.isChecked()
+            elif isinstance(editor, QSpinBox):
+                values[name] = editor.value()
+            else:
+                values[name] = _text_of(editor)
+        return values
+
+    def mark_untouched(self) -> None:
+        """What the form holds now is not the clerk's typing (blank, or filled from a scan)."""
+        self._untouched = self._values()
+
+    def has_typed_content(self) -> bool:
+        """The clerk changed a field since the form was opened, reset or filled."""
+        return self._values() != self._untouched
+
     # --- files ---------------------------------------------------------------------------------
 
     def files(self) -> list[Path]:
@@ -394,6 +434,11 @@ class RegistrationForm(QDialog):
             return
         names, _ = QFileDialog.getOpenFileNames(self, "Chọn tệp văn bản", "", FILE_FILTER)
         self.add_files([Path(n) for n in names])
+        if names:
+            self.files_from_clerk([Path(n) for n in names])
+
+    def files_from_clerk(self, paths: Sequence[Path]) -> None:
+        """Hook: files the clerk added (Ctrl+N, Ctrl+O, dropped), not a scan of the desk."""
 
     def add_files(self, paths: Sequence[Path]) -> None:
         known = {str(p) for p in self.files()}
@@ -466,7 +511,7 @@ class RegistrationForm(QDialog):
             self.preview.clear()
             return
         path = Path(item.data(Qt.ItemDataRole.UserRole))
-        self.preview.set_source(path.name, path.read_bytes)
+        self.preview.set_source(path.name, lambda: _checked_bytes(path))
 
     # --- secrecy -------------------------------------------------------------------------------
 
@@ -552,6 +597,9 @@ class RegistrationForm(QDialog):
                 else:
                     self.status.setText("Không đăng ký lại.")
                 return
+            if isinstance(error, SavedAsDraft):
+                self._draft_saved()
+                return
             if isinstance(error, NumberingLeaseNotHeld):
                 if self.confirm_draft(error):
                     self._save_draft(draft)
@@ -570,7 +618,28 @@ class RegistrationForm(QDialog):
                     return
             presenter.present(error, self)
 
-        run_in_background(lambda: self.call_core(draft), done, failed, owner=self)
+        run_in_background(lambda: self._register(draft), done, failed, owner=self)
+
+    def _register(self, draft: Any) -> Any:
+        """On a desk connected to the server, the number comes from the server inside the
+        registration (or from this desk as lease holder when the server cannot be reached);
+        a desk on its own numbers locally."""
+        from sync import online
+
+        got = online.register_connected(self.workspace.data_dir, draft)
+        if got is None:
+            return self.call_core(draft)
+        if got.number is None:
+            raise online.SavedAsDraft(got.document_id)
+        document = self.workspace.document(got.document_id)
+        return Registered(
+            document,
+            Change(
+                "register",
+                document_ids=(document.summary.id,),
+                register_ids=(document.summary.register_id,),
+            ),
+        )
 
     def confirm_draft(self, error: NumberingLeaseNotHeld) -> bool:
         """Another desk numbers this register: offer a draft that the server will number."""
@@ -598,18 +667,21 @@ class RegistrationForm(QDialog):
                 return desk.draft_outgoing(draft)
 
         def done(_draft_id: object) -> None:
-            self.drafts_saved += 1
-            self.status.setText(
-                "Đã lưu dự thảo, CHƯA CÓ SỐ: máy chủ sẽ cấp số khi đồng bộ. Không ghi số lên "
-                "văn bản giấy. Xem số được cấp ở Đồng bộ › Bản nháp…"
-            )
-            self.reset_fields()
+            self._draft_saved()
 
         def failed(error: BaseException) -> None:
             presenter.present(error, self)
 
         self.status.setText("Đang lưu dự thảo…")
         run_in_background(work, done, failed, owner=self)
+
+    def _draft_saved(self) -> None:
+        self.drafts_saved += 1
+        self.status.setText(
+            "Đã lưu dự thảo, CHƯA CÓ SỐ: máy chủ sẽ cấp số khi đồng bộ. Không ghi số lên "
+            "văn bản giấy. Xem số được cấp ở Đồng bộ › Bản nháp…"
+        )
+        self.reset_fields()
 
     def confirm_duplicate(self, error: DuplicateDocument) -> bool:
         box = QMessageBox(self)
@@ -651,7 +723,24 @@ class RegistrationForm(QDialog):
         return fmt.document_title(result.document.summary)
 
     def start_next(self) -> None:
-        """Clear the form for the next document, keeping what usually repeats."""
+        """Clear the form for the next document, keeping what usually repeats.
+
+        In a scan batch the next document of the batch comes instead of a blank form.
+        """
+        if self.next_document is not None and self.next_document():
+            return
+        self._clear_for_next()
+
+    def load_document(self, files: Sequence[Path], extraction: Any) -> None:
+        """The next document of a scan batch: its PDF, and page 1's fields when read."""
+        self._clear_for_next()
+        self.add_files(files)
+        prefill = getattr(self, "prefill", None)
+        if extraction is not None and prefill is not None:
+            prefill(extraction)
+        self.mark_untouched()
+
+    def _clear_for_next(self) -> None:
         self.reset_fields()
         self.file_list.clear()
         self._file_errors.clear()
@@ -664,6 +753,7 @@ class RegistrationForm(QDialog):
             "" if self.last_result is None else f"Vừa xong: {self.short_result(self.last_result)}"
         )
         self.first_editor.setFocus()
+        self.mark_untouched()
 
     def reset_fields(self) -> None:
         raise NotImplementedError
@@ -695,6 +785,57 @@ class RegistrationForm(QDialog):
         if self.state == "working":
             return  # the number is being issued; closing now would hide it
         super().reject()
+
+    def close_asking(self) -> None:
+        """Esc, «Đóng» or the window's ×: typed work is never thrown away without asking.
+
+        A close by the program (the desk shutting down) does not ask.
+        """
+        if self._may_close():
+            self.reject()
+
+    def _may_close(self) -> bool:
+        return not (
+            self.state == "editing" and self.has_typed_content() and not self.confirm_discard()
+        )
+
+    def keyPressEvent(self, event: Any) -> None:
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        ):
+            self.close_asking()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event: Any) -> None:
+        if event.spontaneous() and self.state != "working" and not self._may_close():
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+    def discard(self) -> None:
+        """Close without asking (the desk is closing)."""
+        self._untouched = self._values()
+        self.close()
+
+    def confirm_discard(self) -> bool:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Bỏ phiếu đang nhập?")
+        box.setText("Phiếu đăng ký có nội dung chưa đăng ký. Đóng phiếu và bỏ nội dung đã nhập?")
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.button(QMessageBox.StandardButton.Yes).setText("Bỏ nội dung, đóng phiếu")
+        box.button(QMessageBox.StandardButton.No).setText("Tiếp tục nhập")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def _checked_bytes(path: Path) -> bytes:
+    """The file's bytes after the core's checks: a broken file says what is wrong with it."""
+    from clerk_app.files import intake
+
+    return bytes(intake.prepare(path).data)
 
 
 def today() -> date:
@@ -765,6 +906,18 @@ class IncomingForm(RegistrationForm):
         if line is not None:
             line.setPlaceholderText("Chuyển cho ai (có thể để sau)")
         self.notes = self.add_row("notes", "Ghi chú", QLineEdit())
+        # A letter found in a pile, received before the last one registered: its real time of
+        # receipt and the reason, which the register's Ghi chú shows (NĐ 30 art. 22.2).
+        self.late = self.add_row(
+            "late", "Đăng ký muộn", QCheckBox("Văn bản đến trước văn bản đã đăng ký sau cùng")
+        )
+        self.received_at = self.add_row("received_at", "Thời điểm đến thực tế", QDateTimeEdit())
+        self.received_at.setDisplayFormat("HH:mm dd/MM/yyyy")
+        self.received_at.setCalendarPopup(True)
+        self.late_reason = self.add_row("late_reason", "Lý do đăng ký muộn", QLineEdit())
+        self.late_reason.setPlaceholderText("Ví dụ: thư để lẫn trong tập công văn khác")
+        self.late.toggled.connect(self._late_toggled)
+        self._late_toggled(False)
         arrival = QLabel("Ngày đến và số đến được cấp khi bấm Đăng ký.")
         arrival.setStyleSheet("color: #6c757d;")
         self.form.addRow("", arrival)
@@ -772,9 +925,55 @@ class IncomingForm(RegistrationForm):
     def _channel_changed(self, channel: str) -> None:
         self.has_paper.setChecked(channel not in CHANNELS_WITHOUT_PAPER)
 
+    def _late_toggled(self, late: bool) -> None:
+        if late and not self.received_at.isEnabled():
+            now = datetime.now(VIETNAM)
+            self.received_at.setDateTime(
+                QDateTime(QDate(now.year, now.month, now.day), QTime(now.hour, now.minute))
+            )
+        self.received_at.setEnabled(late)
+        self.late_reason.setEnabled(late)
+
+    def _late_values(self) -> tuple[datetime | None, str]:
+        if not self.late.isChecked():
+            return None, ""
+        moment: datetime = self.received_at.dateTime().toPython()  # type: ignore[assignment]
+        return moment.replace(tzinfo=VIETNAM), _text_of(self.late_reason)
+
+    def files_from_clerk(self, paths: Sequence[Path]) -> None:
+        """An electronic file: no paper original by default, and page 1 read like a scan."""
+        if not paths:
+            return
+        self.source_channel.setCurrentText(ELECTRONIC_CHANNEL)  # unticks «Có bản giấy gốc»
+        self.mark_untouched()
+        first = paths[0]
+        self.status.setText(f"Đang đọc {first.name}…")
+
+        def work() -> Any:
+            from scanner.electronic import read_electronic
+
+            return read_electronic(first)
+
+        def done(extraction: Any) -> None:
+            if self.state != "editing" or self.has_typed_content():
+                self.status.setText(f"Đã đọc {first.name}; các trường đã nhập giữ nguyên.")
+                return
+            to_check = self.prefill(extraction)
+            self.status.setText(
+                f"Đã điền từ {first.name}" + ("; kiểm tra các trường tô vàng." if to_check else ".")
+            )
+
+        def failed(error: BaseException) -> None:
+            # The file's own problem is already shown under the file list (the same check).
+            self.status.setText(f"Không đọc được {first.name}: " + describe(error).what)
+
+        run_in_background(work, done, failed, owner=self)
+
     def _suggest_pages(self) -> None:
         if self.pages.value() == 0 and self._file_pages:
             self.pages.setValue(sum(self._file_pages.values()))
+            if self._untouched.get("pages") == 0:
+                self._untouched["pages"] = self.pages.value()  # counted, not typed
 
     def validate(self) -> dict[str, str]:
         problems: dict[str, str] = {}
@@ -784,6 +983,8 @@ class IncomingForm(RegistrationForm):
         _required(problems, "subject", _text_of(self.subject), "trích yếu nội dung")
         if issued is not None and "issued_on" not in problems and issued.year < 1945:
             problems["issued_on"] = "Ngày văn bản quá xa; kiểm tra lại năm."
+        if self.late.isChecked():
+            _required(problems, "late_reason", _text_of(self.late_reason), "lý do đăng ký muộn")
         return problems
 
     def make_draft(self) -> IncomingDraft:
@@ -800,6 +1001,8 @@ class IncomingForm(RegistrationForm):
             source_channel=self.source_channel.currentText(),
             recipients=_text_of(self.recipients),
             notes=_text_of(self.notes),
+            received_at=self._late_values()[0],
+            late_reason=self._late_values()[1],
             files=tuple(self.files()),
         )
 
@@ -834,6 +1037,7 @@ class IncomingForm(RegistrationForm):
                 )
             else:
                 editor.setToolTip(f"Đọc từ bản quét, độ tin cậy {reading.confidence:.0%}.")
+        self.mark_untouched()
         return to_check
 
     def call_core(self, draft: Any) -> Registered:
@@ -869,6 +1073,8 @@ class IncomingForm(RegistrationForm):
         self.secrecy.setCurrentText(NO_SECRECY)
         self.pages.setValue(0)
         self._channel_changed(self.source_channel.currentText())
+        self.late.setChecked(False)
+        self.late_reason.clear()
 
 
 class OutgoingForm(RegistrationForm):
@@ -909,6 +1115,12 @@ class OutgoingForm(RegistrationForm):
         self.recipients.setPlaceholderText("Ví dụ: Sở Tài chính; UBND các huyện, thị xã")
         self.issued_on = self.add_row("issued_on", "Ngày tháng văn bản", DateField())
         self.issued_on.set_value(today())
+        self.qppl = self.add_row(
+            "qppl",
+            "Văn bản QPPL",
+            QCheckBox("Văn bản quy phạm pháp luật (sổ riêng, số có năm: 11/2026/QĐ-UBND)"),
+        )
+        self.qppl.setEnabled(False)
         self.series = self.add_row("series", "Sổ văn bản đi", QComboBox())
         self.series.addItem("Tự động theo loại văn bản", None)
         for register in self._outgoing_registers():
@@ -940,6 +1152,13 @@ class OutgoingForm(RegistrationForm):
         if row is None:
             return
         needs_unit = canonical_doc_type(text) in TYPES_WITHOUT_ABBREVIATION
+        qppl = getattr(self, "qppl", None)
+        if qppl is not None:
+            # Only Nghị quyết and Quyết định can be legal-normative (clerk_app/numbering.py).
+            can_be_qppl = canonical_doc_type(text) in QPPL_TYPES
+            qppl.setEnabled(can_be_qppl)
+            if not can_be_qppl:
+                qppl.setChecked(False)
         label = self.form.labelForField(row)
         if isinstance(label, QLabel):
             label.setText("Đơn vị soạn thảo *" if needs_unit else "Đơn vị soạn thảo")
@@ -977,6 +1196,7 @@ class OutgoingForm(RegistrationForm):
             file_copy_holder=_text_of(self.file_copy_holder),
             notes=_text_of(self.notes),
             series=self.series.currentData(),
+            qppl=self.qppl.isChecked(),
             files=tuple(self.files()),
         )
 
@@ -1000,6 +1220,7 @@ class OutgoingForm(RegistrationForm):
         self.urgency.setCurrentText(NORMAL_URGENCY)
         self.secrecy.setCurrentText(NO_SECRECY)
         self.electronic_only.setChecked(False)
+        self.qppl.setChecked(False)
         self.copies.setValue(1)
 
 

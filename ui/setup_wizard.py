@@ -74,7 +74,13 @@ class SetupWizard(QDialog):
         self.scanner = scanner_step or ScannerStep()
         self.token = token_step or TokenStep()
         self.finish = FinishStep()
-        self.steps: list[SetupStep] = [self.agency, self.staff, self.scanner, self.token, self.finish]
+        self.steps: list[SetupStep] = [
+            self.agency,
+            self.staff,
+            self.scanner,
+            self.token,
+            self.finish,
+        ]
         self.agency.desk_ready.connect(self._desk_ready)
 
         self.step_list = QListWidget()
@@ -120,7 +126,10 @@ class SetupWizard(QDialog):
         # The agency makes the desk: it cannot be skipped (closing the wizard leaves nothing).
         self.skip_button.setVisible(step is not self.agency and step is not self.finish)
         self.next_button.setText(
-            "Khởi tạo" if step is self.agency else "Bắt đầu làm việc" if step is self.finish
+            "Khởi tạo"
+            if step is self.agency
+            else "Bắt đầu làm việc"
+            if step is self.finish
             else "Tiếp tục"
         )
         # Enter moves on only where the step has nothing else to do with it.
@@ -201,7 +210,7 @@ def add_settings_menu(window: QMainWindow, workspace: Any) -> tuple[Any, list[An
 
     entries = (
         ("&Cơ quan…", lambda: AgencyView(workspace)),
-        ("Đơn vị và &cán bộ…", StaffStep),
+        ("Đơn vị và cán &bộ…", StaffStep),
         ("&Máy quét…", ScannerStep),
         ("&USB ký số…", TokenStep),
     )

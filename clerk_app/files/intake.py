@@ -31,6 +31,7 @@ from clerk_app.errors import (
     ImageTooLarge,
 )
 from clerk_app.files.mupdf import exclusive
+from clerk_app.reading.secrecy import refuse_secret_pdf
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
@@ -102,6 +103,9 @@ def prepare(
         pages = _check_pdf(data, where)
     else:
         pages, rendition = _image_to_pdf(data, media_type, where, max_pixels, sha256)
+    # A state secret never enters the desk, even with its secrecy field left empty: every page
+    # is looked at for the stamp (or a typed mark) before the file can be stored.
+    refuse_secret_pdf(rendition if rendition is not None else data)
     return PreparedFile(
         source_path=path,
         filename=unicodedata.normalize("NFC", path.name),

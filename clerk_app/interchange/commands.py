@@ -17,13 +17,12 @@ from clerk_app.interchange.edxml_write import write_document
 from clerk_app.interchange.exchange import write_atomically
 from clerk_app.interchange.mapping import (
     answer_ref,
-    files_to_send,
+    fields_json,
     organs_coded,
     organs_named,
-    outgoing_document,
+    package_of,
     recipient_names,
     registration_fields,
-    signer_position,
 )
 from clerk_app.interchange.safexml import DEFAULT_LIMITS
 from clerk_app.interchange.values import ExchangedDocument, Organ, StatusMessage
@@ -102,16 +101,12 @@ def cmd_export(args: argparse.Namespace) -> Any:
             if issuer is None:
                 raise errors.OrganNotInDirectory(incoming.summary.issuer, tables.organ_source)
             answers.append(answer_ref(incoming, issuer))
-        files = [(f, ws.file_bytes(f.sha256)) for f in files_to_send(detail)]
-        people = [(p.full_name, p.title) for p in ws.people()]
-        doc = outgoing_document(
+        doc = package_of(
+            ws,
             detail,
             sender=own,
             recipients=recipients,
-            files=files,
             tables=tables,
-            now=ws.now_in_vietnam(),
-            position=signer_position(detail.summary.signer, people),
             answers=answers,
             due_on=parse_date(args.due, "deadline") if args.due else None,
             place=args.place,
@@ -158,23 +153,7 @@ def _document_json(doc: ExchangedDocument, tables: CodeTables) -> dict[str, Any]
         "business_reason": doc.business.reason,
         "sender": _organ_json(doc.sender),
         "recipients": [_organ_json(o) for o in doc.recipients],
-        "fields": {
-            "issuer": f.issuer,
-            "issuer_organ_id": f.issuer_organ_id,
-            "reference": f.reference,
-            "issued_on": f.issued_on.isoformat() if f.issued_on else None,
-            "doc_type": f.doc_type,
-            "subject": f.subject,
-            "urgency": f.urgency,
-            "timed": f.timed,
-            "urgency_time": iso(f.urgency_time),
-            "signer": f.signer,
-            "signer_title": f.signer_title,
-            "deadline": f.deadline.isoformat() if f.deadline else None,
-            "pages": f.pages,
-            "has_paper": f.has_paper,
-            "in_reply_to": list(f.in_reply_to),
-        },
+        "fields": fields_json(f),
         "attachments": [
             {
                 "name": a.name,

@@ -11,9 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any, Protocol
 
 from clerk_app import errors, messages
-from clerk_app.clock import to_vietnam
+from clerk_app.clock import iso, to_vietnam
 from clerk_app.interchange.codes import CodeTables
 from clerk_app.interchange.values import (
     Attachment,
@@ -92,6 +93,56 @@ def registration_fields(doc: ExchangedDocument, tables: CodeTables) -> Registrat
         pages=doc.pages or None,  # 0 means "not given" to some senders
         has_paper=bool(doc.business.paper),
         in_reply_to=tuple(r.code for r in doc.responds_to if r.code),
+    )
+
+
+def fields_json(f: RegistrationFields) -> dict[str, Any]:
+    """The form's values as plain JSON (dates in ISO 8601): what the server keeps with an item
+    and the desk shows; `fields_from_json` reads it back."""
+    return {
+        "issuer": f.issuer,
+        "issuer_organ_id": f.issuer_organ_id,
+        "reference": f.reference,
+        "issued_on": f.issued_on.isoformat() if f.issued_on else None,
+        "doc_type": f.doc_type,
+        "subject": f.subject,
+        "urgency": f.urgency,
+        "timed": f.timed,
+        "urgency_time": iso(f.urgency_time),
+        "signer": f.signer,
+        "signer_title": f.signer_title,
+        "deadline": f.deadline.isoformat() if f.deadline else None,
+        "pages": f.pages,
+        "has_paper": f.has_paper,
+        "in_reply_to": list(f.in_reply_to),
+    }
+
+
+def fields_from_json(
+    data: dict[str, Any], document_id: str, business: BusinessKind = "new"
+) -> RegistrationFields:
+    def day(value: Any) -> date | None:
+        return date.fromisoformat(value) if value else None
+
+    timed_at = data.get("urgency_time")
+    return RegistrationFields(
+        document_id=document_id,
+        business=business,
+        issuer=data["issuer"],
+        issuer_organ_id=data["issuer_organ_id"],
+        reference=data["reference"],
+        issued_on=day(data.get("issued_on")),
+        doc_type=data["doc_type"],
+        subject=data["subject"],
+        urgency=data["urgency"],
+        timed=bool(data.get("timed")),
+        urgency_time=datetime.fromisoformat(timed_at) if timed_at else None,
+        signer=data.get("signer", ""),
+        signer_title=data.get("signer_title", ""),
+        deadline=day(data.get("deadline")),
+        pages=data.get("pages"),
+        has_paper=bool(data.get("has_paper")),
+        in_reply_to=tuple(data.get("in_reply_to") or ()),
     )
 
 
@@ -279,4 +330,44 @@ def outgoing_document(
             staff=staff,
         ),
         attachments=attachments,
+    )
+
+
+class DocumentSource(Protocol):
+    """What `package_of` reads of the workspace (an open Workspace is one)."""
+
+    def document(self, document_id: str) -> DocumentDetail: ...
+
+    def file_bytes(self, sha256: str) -> bytes: ...
+
+    def people(self) -> Sequence[Any]: ...
+
+    def now_in_vietnam(self) -> datetime: ...
+
+
+def package_of(
+    ws: DocumentSource,
+    detail: DocumentDetail,
+    *,
+    sender: Organ,
+    recipients: Sequence[Organ],
+    tables: CodeTables,
+    answers: Sequence[ResponseRef] = (),
+    due_on: date | None = None,
+    place: str = "",
+) -> ExchangedDocument:
+    """The package of a registered outgoing document, its newest files read from `ws`."""
+    files = [(f, ws.file_bytes(f.sha256)) for f in files_to_send(detail)]
+    people = [(p.full_name, p.title) for p in ws.people()]
+    return outgoing_document(
+        detail,
+        sender=sender,
+        recipients=recipients,
+        files=files,
+        tables=tables,
+        now=ws.now_in_vietnam(),
+        position=signer_position(detail.summary.signer, people),
+        answers=answers,
+        due_on=due_on,
+        place=place,
     )

@@ -14,8 +14,11 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from clerk_app.reading.issuers import IssuerMatcher
+from clerk_app.reading.issuers import matcher as issuer_matcher
 from clerk_app.reading.ocr import OcrPage, Word
 from clerk_app.text import fold, nfc
 from clerk_app.vocabulary import DOC_TYPE_ABBREVIATIONS, DOC_TYPES
@@ -24,12 +27,18 @@ FIELDS = ("issuer", "reference", "issued_on", "doc_type", "subject", "urgency")
 # Below these, what was read is more likely noise than text: say nothing rather than guess.
 MIN_PAGE_CONFIDENCE = 45.0
 MIN_FIELD_CONFIDENCE = 0.45
+# A date read outside the header's place-and-date line: offered, never near "sure".
+BODY_DATE_CONFIDENCE = 0.3
+UNKNOWN_ISSUER_CONFIDENCE = 0.6
 
 
 @dataclass(frozen=True)
 class FieldReading:
     value: Any  # str, date, or None when nothing trustworthy was read
     confidence: float  # 0–1
+
+
+_EMPTY = FieldReading(None, 0.0)
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,10 @@ class Extraction:
     text: str = ""
     page_confidence: float = 0.0  # mean Tesseract word confidence over the region read, 0–1
     lines: tuple[str, ...] = field(default=(), repr=False)
+    # «Hỏa tốc hẹn giờ 14:00 ngày 05/12/2026»: the moment the answer is due, ISO `YYYY-MM-DDTHH:MM`.
+    urgency_due: FieldReading = _EMPTY
+    # A secrecy mark (Mật, Tối mật, Tuyệt mật) read in the header: the document must be refused.
+    secrecy: FieldReading = _EMPTY
 
     def field(self, name: str) -> FieldReading:
         reading: FieldReading = getattr(self, name)
@@ -56,6 +69,8 @@ class Extraction:
             value = self.field(name).value
             out[name] = value.isoformat() if isinstance(value, date) else value
         out["confidence"] = {name: round(self.field(name).confidence, 3) for name in FIELDS}
+        out["urgency_due"] = self.urgency_due.value
+        out["secrecy"] = self.secrecy.value
         return out
 
     @classmethod
@@ -76,10 +91,12 @@ class Extraction:
             doc_type=reading("doc_type"),
             subject=reading("subject"),
             urgency=reading("urgency"),
+            urgency_due=FieldReading(
+                data.get("urgency_due"),
+                0.0 if data.get("urgency_due") is None else float(confidence.get("urgency", 0.0)),
+            ),
+            secrecy=FieldReading(data.get("secrecy"), 1.0 if data.get("secrecy") else 0.0),
         )
-
-
-_EMPTY = FieldReading(None, 0.0)
 
 
 @dataclass
@@ -168,6 +185,7 @@ def extract(
     page: OcrPage,
     *,
     known_issuers: Iterable[str] = (),
+    agencies_dir: Path | None = None,
     region_bottom: int | None = None,
     today: date | None = None,
 ) -> Extraction:
@@ -192,11 +210,20 @@ def extract(
         None,
     )
     reference = _read_reference(number_line, top_zone)
-    issuer = _read_issuer(top_zone, number_line, mid, known_issuers)
-    issued_on = _read_date(top_zone, today or date.today())
-    urgency, urgency_line = _read_urgency(top_zone, region_conf)
+    matcher = issuer_matcher(tuple(known_issuers), agencies_dir)
+    issuer, matched = _read_issuer(top_zone, number_line, mid, matcher)
+    if not matched and issuer.value is not None:
+        # An issuer nobody here knows stays as read, never shown as sure.
+        issuer = FieldReading(issuer.value, min(issuer.confidence, UNKNOWN_ISSUER_CONFIDENCE))
+    mark_lines: list[Line] = []
+    urgency, urgency_line, urgency_due = _read_urgency(top_zone, region_conf, mark_lines)
+    secrecy, secrecy_line = _read_secrecy(top_zone)
     doc_type, type_line = _read_doc_type(top_zone, number_line, width)
-    subject, vv_line = _read_subject(lines, number_line, type_line, urgency_line, mid, height)
+    issued_on, in_header = _read_date(
+        top_zone, number_line, type_line, mid, height, today or date.today()
+    )
+    marks = {id(ln) for ln in (urgency_line, secrecy_line, *mark_lines) if ln is not None}
+    subject, vv_line = _read_subject(lines, number_line, type_line, marks, mid, height)
     if doc_type.value is None and vv_line is not None:
         # A công văn has no type name: its `V/v …` subject under the number says what it is.
         doc_type = FieldReading("Công văn", round(min(vv_line.confidence, 0.95) * 0.95, 3))
@@ -204,13 +231,16 @@ def extract(
     return Extraction(
         issuer=_trust(issuer),
         reference=_trust(reference),
-        issued_on=_trust(issued_on),
+        # A date offered from outside the header keeps its value at its low confidence.
+        issued_on=_trust(issued_on) if in_header else issued_on,
         doc_type=_trust(doc_type),
         subject=_trust(subject),
         urgency=urgency,
         text=page.text,
         page_confidence=round(region_conf / 100, 3),
         lines=texts,
+        urgency_due=urgency_due,
+        secrecy=secrecy,
     )
 
 
@@ -279,8 +309,9 @@ def _agree(reference: FieldReading, doc_type: FieldReading) -> tuple[FieldReadin
 
 
 def _read_issuer(
-    top_zone: Sequence[Line], number_line: Line | None, mid: float, known: Iterable[str]
-) -> FieldReading:
+    top_zone: Sequence[Line], number_line: Line | None, mid: float, matcher: IssuerMatcher
+) -> tuple[FieldReading, bool]:
+    """The issuer as the desk spells it, and whether it matched a known name."""
     limit = number_line.top if number_line is not None else None
     block = [
         ln
@@ -292,7 +323,7 @@ def _read_issuer(
         and sum(ch.isalpha() for ch in ln.text) >= 3
     ]
     if not block:
-        return _EMPTY
+        return _EMPTY, False
     chosen = [block[-1]]
     # A name set on several lines (`ỦY BAN NHÂN DÂN` / `TỈNH PHÚ YÊN`, `BAN QUẢN LÝ DỰ ÁN ĐẦU TƯ`
     # / `XÂY DỰNG CÁC CÔNG TRÌNH`): a line that does not start a name of its own continues the
@@ -301,10 +332,18 @@ def _read_issuer(
         chosen.insert(0, block[-len(chosen) - 1])
     text = " ".join(ln.text for ln in chosen)
     value = issuer_case(text)
-    by_fold = {fold(k): nfc(k) for k in known}
-    value = by_fold.get(fold(value), value)
     conf = sum(ln.confidence for ln in chosen) / len(chosen)
-    return FieldReading(value, round(conf, 3))
+    # The desk's and the list's spelling wins over what OCR made of it; the last one, two or
+    # three lines of the block are tried, since a two-line name and its parent body look alike.
+    tails = [block[-k:] for k in (1, 2, 3) if k <= len(block)]
+    found = matcher.best([issuer_case(" ".join(ln.text for ln in t)) for t in tails])
+    if found is not None:
+        k, match = found
+        lines_conf = sum(ln.confidence for ln in tails[k]) / len(tails[k])
+        # Exact after folding accents: the name is known letter for letter; each edit costs.
+        quality = 1.0 - match.distance / max(len(match.name), 1) * 3
+        return FieldReading(match.name, round(max(lines_conf, 0.5) * quality, 3)), True
+    return FieldReading(value, round(conf, 3)), False
 
 
 _PLACE_LEVELS = ("tinh", "huyen", "thanh pho", "thi xa", "quan", "xa", "phuong", "thi tran")
@@ -385,32 +424,131 @@ def issuer_case(upper: str) -> str:
     return " ".join(out)
 
 
-def _read_date(top_zone: Sequence[Line], today: date) -> FieldReading:
-    for line in top_zone:
-        match = _DATE.search(line.folded)
-        if match is None:
+def _date_in(text: str) -> date | bool | None:
+    """The date of a `ngày … tháng … năm …` text; False when there is none, None when impossible."""
+    match = _DATE.search(text)
+    if match is None:
+        return False
+    try:
+        return date(_digits(match.group(3)), _digits(match.group(2)), _digits(match.group(1)))
+    except ValueError:
+        return None
+
+
+def _read_date(
+    top_zone: Sequence[Line],
+    number_line: Line | None,
+    type_line: Line | None,
+    mid: float,
+    height: int,
+    today: date,
+) -> tuple[FieldReading, bool]:
+    """The issued date from the header's place-and-date line (right column, beside the number).
+
+    Bodies cite other dates in the same words («Căn cứ Luật … ngày 29 tháng 11 năm 2005»); taking
+    one of those for the issued date is the error a clerk would not catch, so a date found only
+    outside the header is offered at BODY_DATE_CONFIDENCE, below anything shown as sure.
+    """
+    if type_line is not None:
+        bottom = float(type_line.top)
+    elif number_line is not None:
+        bottom = number_line.bottom + 4 * number_line.height
+    else:
+        bottom = height * 0.22
+    starts = [ln.top for ln in top_zone if any(ln.folded.startswith(b) for b in _BODY_STARTS)]
+    bottom = min([bottom, *starts])
+    header = [ln for ln in top_zone if ln.top < bottom and ln.centre_x > mid * 1.1]
+    for i, line in enumerate(header):
+        if "ngay" not in line.folded:
             continue
-        try:
-            value = date(_digits(match.group(3)), _digits(match.group(2)), _digits(match.group(1)))
-        except ValueError:
-            return FieldReading(None, 0.2)
+        used = [line]
+        value = _date_in(line.folded)
+        if value is False and i + 1 < len(header):
+            # The line broke before `năm …`: its end is the next line of the column.
+            used.append(header[i + 1])
+            value = _date_in(line.folded + " " + header[i + 1].folded)
+        if value is False:
+            continue
+        if value is None:
+            return FieldReading(None, 0.2), True
+        assert isinstance(value, date)
+        words = [w for ln in used for w in ln.words]
         # A misread digit is the usual error: judge by the weakest number, not the line.
-        digits = [w.conf / 100 for w in line.words if any(ch.isdigit() for ch in w.text)]
-        conf = min([line.confidence, *digits])
+        digits = [w.conf / 100 for w in words if any(ch.isdigit() for ch in w.text)]
+        conf = min([sum(w.conf for w in words) / len(words) / 100, *digits])
         # A letter that has arrived cannot be dated weeks ahead: 2025 read as 2035.
         plausible = value.year >= 1990 and (value - today).days <= 60
-        return FieldReading(value, round(conf * (1.0 if plausible else 0.3), 3))
-    return _EMPTY
-
-
-def _read_urgency(top_zone: Sequence[Line], region_conf: float) -> tuple[FieldReading, Line | None]:
+        # `Phú Yên, ngày …`: the place before the date says this is the header's line.
+        placed = "," in line.text.split("ngày")[0] if "ngày" in line.text else False
+        return FieldReading(
+            value, round(conf * (1.0 if plausible else 0.3) * (1.0 if placed else 0.97), 3)
+        ), True
     for line in top_zone:
+        value = _date_in(line.folded)
+        if isinstance(value, date) and value <= today:
+            reading = FieldReading(
+                value, round(min(line.confidence * 0.3, BODY_DATE_CONFIDENCE), 3)
+            )
+            return reading, False
+    return _EMPTY, True
+
+
+_TIME = re.compile(r"(\d{1,2})\s*(?:[:hg.]|gio)\s*(\d{2})")
+_SHORT_DATE = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
+_SECRECY = {"mat": "Mật", "toi mat": "Tối mật", "tuyet mat": "Tuyệt mật"}
+
+
+def _read_urgency(
+    top_zone: Sequence[Line], region_conf: float, extra: list[Line]
+) -> tuple[FieldReading, Line | None, FieldReading]:
+    """The urgency mark, its line, and the appointed time of a «Hỏa tốc hẹn giờ» (a second
+    line of the mark used for it goes into `extra`)."""
+    for i, line in enumerate(top_zone):
         letters = re.sub(r"[^a-z ]", " ", line.folded)
         key = " ".join(letters.split())
+        if key.startswith("hoa toc hen gio"):
+            # «HỎA TỐC HẸN GIỜ 14:00 NGÀY 05/12/2026», sometimes broken over two lines.
+            after = line.folded.split("hen gio", 1)[1]
+            due = _due(after, line)
+            nxt = top_zone[i + 1] if i + 1 < len(top_zone) else None
+            if due.value is None and nxt is not None and nxt.folded.startswith("ngay"):
+                due = _due(after + " " + nxt.folded, line)
+                extra.append(nxt)
+            return FieldReading("Hỏa tốc", round(line.confidence, 3)), line, due
         if key in _URGENCY:
-            return FieldReading(_URGENCY[key], round(line.confidence, 3)), line
+            return FieldReading(_URGENCY[key], round(line.confidence, 3)), line, _EMPTY
     # No mark: as sure as the page was legible.
-    return FieldReading(None, round(region_conf / 100, 3)), None
+    return FieldReading(None, round(region_conf / 100, 3)), None, _EMPTY
+
+
+def _due(text: str, line: Line) -> FieldReading:
+    time_match = _TIME.search(text)
+    if time_match is None:
+        return _EMPTY
+    rest = text[time_match.end() :]
+    day: date | None = None
+    short = _SHORT_DATE.search(rest)
+    try:
+        if short is not None:
+            day = date(int(short.group(3)), int(short.group(2)), int(short.group(1)))
+        else:
+            found = _date_in(rest)
+            day = found if isinstance(found, date) else None
+        hour, minute = int(time_match.group(1)), int(time_match.group(2))
+        if day is None or hour > 23 or minute > 59:
+            return FieldReading(None, 0.2)
+    except ValueError:
+        return FieldReading(None, 0.2)
+    return FieldReading(f"{day.isoformat()}T{hour:02d}:{minute:02d}", round(line.confidence, 3))
+
+
+def _read_secrecy(top_zone: Sequence[Line]) -> tuple[FieldReading, Line | None]:
+    """A line that is only a secrecy mark (`TỐI MẬT`), as the stamp prints it in the header."""
+    for line in top_zone:
+        letters = " ".join(re.sub(r"[^a-z ]", " ", line.folded).split())
+        if letters in _SECRECY and sum(ch.isupper() for ch in line.text) >= 2:
+            return FieldReading(_SECRECY[letters], round(line.confidence, 3)), line
+    return _EMPTY, None
 
 
 def _read_doc_type(
@@ -430,13 +568,15 @@ def _read_subject(
     lines: Sequence[Line],
     number_line: Line | None,
     type_line: Line | None,
-    urgency_line: Line | None,
+    marks: set[int],
     mid: float,
     height: int,
 ) -> tuple[FieldReading, Line | None]:
     if type_line is not None:
         picked = _follow(
-            lines, type_line, lambda ln: abs(ln.centre_x - type_line.centre_x) < mid * 0.35
+            lines,
+            type_line,
+            lambda ln: abs(ln.centre_x - type_line.centre_x) < mid * 0.35 and id(ln) not in marks,
         )
         if not picked:
             return _EMPTY, None
@@ -449,7 +589,7 @@ def _read_subject(
         if re.match(r"^v\s*/\s*v\b", line.folded):
             picked = [
                 line,
-                *_follow(lines, line, lambda ln: ln.centre_x < mid and ln is not urgency_line),
+                *_follow(lines, line, lambda ln: ln.centre_x < mid and id(ln) not in marks),
             ]
             return _joined(picked), line
     return _EMPTY, None

@@ -6,6 +6,7 @@ clean-up here (the scanner package deskews and flags pages before they come here
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,8 @@ from PIL import Image
 from clerk_app import errors
 from clerk_app.files.mupdf import exclusive
 from clerk_app.reading.extraction import Extraction, extract
-from clerk_app.reading.ocr import OcrPage, ocr_image, ocr_images
+from clerk_app.reading.ocr import OcrPage, Word, ocr_image, ocr_images
+from clerk_app.text import nfc
 
 # NĐ 30 puts every field the form needs in the top ~40% of page 1; reading only that first
 # gives the form its values in about half a second.
@@ -40,11 +42,17 @@ class FileReading:
         return "\n\n".join(p.text.strip() for p in self.pages)
 
 
-def read_header(image: Image.Image, dpi: int, *, known_issuers: Iterable[str] = ()) -> Extraction:
+def read_header(
+    image: Image.Image,
+    dpi: int,
+    *,
+    known_issuers: Iterable[str] = (),
+    agencies_dir: Path | None = None,
+) -> Extraction:
     """OCR the header region of a first page and read its fields."""
     bottom = int(image.height * HEADER_FRACTION)
     page = ocr_image(image, dpi=dpi, region=(0, 0, image.width, bottom))
-    return extract(page, known_issuers=known_issuers)
+    return extract(page, known_issuers=known_issuers, agencies_dir=agencies_dir)
 
 
 def read_pages(
@@ -139,6 +147,93 @@ def _pdf_page(page: object) -> PageImage:
             return PageImage(image, max(dpi, 72))
     pix = page.get_pixmap(dpi=RENDER_DPI, colorspace=pymupdf.csGRAY)
     return PageImage(Image.frombytes("L", (pix.width, pix.height), pix.samples), RENDER_DPI)
+
+
+# A page whose text layer has fewer words than this is a scan (or a stamp on a scan): OCR it.
+MIN_TEXT_WORDS = 12
+TEXT_DPI = 300  # text-layer boxes are given in pixels at this resolution, as a scan's would be
+
+
+def text_layer_page(pdf: bytes | Path, index: int = 0) -> OcrPage | None:
+    """A PDF page's own text as words with boxes (exact, confidence 100), or None for a scan."""
+    import pymupdf
+
+    from clerk_app.files.mupdf import LOCK
+
+    scale = TEXT_DPI / 72
+    with LOCK:
+        try:
+            doc = pymupdf.open(pdf) if isinstance(pdf, Path) else pymupdf.open(stream=pdf)
+        except Exception as exc:  # PyMuPDF raises its own types for damaged files
+            raise errors.FileCorrupt(str(pdf)[:80], str(exc)) from None
+        with doc:
+            if doc.needs_pass:
+                raise errors.FileEncrypted(str(pdf)[:80])
+            if index >= doc.page_count:
+                return None
+            page = doc[index]
+            raw = page.get_text("words", sort=False)
+            text = page.get_text()
+            width, height = page.rect.width, page.rect.height
+    words = [
+        Word(
+            text=_plain(w[4]),
+            conf=100.0,
+            left=round(w[0] * scale),
+            top=round(w[1] * scale),
+            width=max(round((w[2] - w[0]) * scale), 1),
+            height=max(round((w[3] - w[1]) * scale), 1),
+            block=int(w[5]) + 1,
+            par=1,
+            line=int(w[6]) + 1,
+        )
+        for w in raw
+        if _plain(w[4])
+    ]
+    if len(words) < MIN_TEXT_WORDS:
+        return None
+    return OcrPage(
+        round(width * scale),
+        round(height * scale),
+        TEXT_DPI,
+        tuple(words),
+        unicodedata.normalize("NFC", text.translate(_HYPHENS)),
+    )
+
+
+# Fonts map the hyphen of `12/QĐ-UBND` to a soft or non-breaking hyphen in the text layer.
+_HYPHENS = str.maketrans({"\u00ad": "-", "\u2010": "-", "\u2011": "-"})
+
+
+def _plain(text: str) -> str:
+    return nfc(text.translate(_HYPHENS))
+
+
+@dataclass(frozen=True)
+class DocumentReading:
+    extraction: Extraction
+    source: str  # "text": the PDF's own text layer; "ocr": page 1's image read by Tesseract
+
+
+def read_document(
+    path: Path, *, known_issuers: Iterable[str] = (), agencies_dir: Path | None = None
+) -> DocumentReading:
+    """Page 1's fields: from a PDF's text layer when it has one (fast, exact), else by OCR.
+
+    Both go through the same extraction; a scan arrives here already cleaned (deskewed, turned)
+    when it comes from the scanner, while an image file is read as it is.
+    """
+    if path.is_file() and path.read_bytes()[:1024].find(b"%PDF") >= 0:
+        page = text_layer_page(path)
+        if page is not None:
+            found = extract(page, known_issuers=known_issuers, agencies_dir=agencies_dir)
+            return DocumentReading(found, "text")
+    pages = page_images(path, first_only=True)
+    if not pages:
+        raise errors.FileEmpty(str(path))
+    image = pages[0].image
+    found = read_header(image, pages[0].dpi, known_issuers=known_issuers, agencies_dir=agencies_dir)
+    return DocumentReading(found, "ocr")
 
 
 def read_file(

@@ -222,6 +222,8 @@ def render_letter(
     reference_lines: int = 1,
     padded_date: bool = True,
     note_in_header: bool = False,
+    gap: float = 0.0,
+    marks: dict[str, float] | None = None,
 ) -> bytes:
     """One A4 page laid out as NĐ 30 appendix I prescribes, as PDF bytes."""
     import pymupdf
@@ -271,6 +273,10 @@ def render_letter(
         p.text(x0, y + 17, mark, 13, bold=True)
         y += 26
     y = max(y + 22, 170.0)
+    if marks is not None:
+        # Where a free band of `gap` points starts (a secrecy stamp goes there), in points.
+        marks["free_top"] = y
+    y += gap
     if layout == "cong_van":
         p.text(297, y, "Kính gửi: Các cơ quan, đơn vị có liên quan.", 13, centre=True)
         y += 30
@@ -416,8 +422,11 @@ def specimen(
     skew: float | None = None,
     layout: str | None = None,
     variant: str = "",
+    secret: tuple[str, float, bool] | None = None,
 ) -> Specimen:
     """A degraded scan of a first page; the same seed always gives the same page.
+
+    `secret` (level, angle, red) presses a secrecy stamp in a free band under the number.
 
     `variant` (one of VARIANTS) adds one difficulty; "" is the ordinary corpus.
     """
@@ -448,6 +457,7 @@ def specimen(
         issued_on = issued_on.replace(day=1 + issued_on.day % 9, month=1 + issued_on.month % 9)
     if variant == "reference_two_lines":
         reference = f"{number}/{reference.partition('/')[2]}-{rng.choice(['KHTC', 'TCCB', 'QLCL'])}"
+    marks: dict[str, float] = {}
     pdf = render_letter(
         rng,
         layout=layout,
@@ -462,6 +472,8 @@ def specimen(
         reference_lines=2 if variant == "reference_two_lines" else 1,
         padded_date=variant != "single_digits",
         note_in_header=variant == "note_in_header",
+        gap=130.0 if secret else 0.0,
+        marks=marks,
     )
     if variant == "noisy_200":
         dpi = 200
@@ -469,6 +481,13 @@ def specimen(
     angle = rng.uniform(-2.0, 2.0) if skew is None else skew
     noise = rng.uniform(18, 24) if variant == "noisy_200" else rng.uniform(4, 10)
     image = degrade(image, rng, skew=angle, noise=noise, blur=0.5 * dpi / 300)
+    # The born-digital PDF too: the same letter as an electronic file with its text layer.
+    notes: dict[str, Any] = {"skew": angle, "variant": variant, "pdf": pdf}
+    if secret is not None:
+        level, turn, red = secret
+        centre = (170 / 595 + rng.uniform(-0.03, 0.03), (marks["free_top"] + 65) / 842)
+        image = secrecy_stamp(image, dpi, level, angle=turn, red=red, at=centre)
+        notes["secrecy"] = level
     if variant == "upside_down":
         image = image.rotate(180)
     truth: dict[str, str | None] = {
@@ -480,7 +499,7 @@ def specimen(
         "urgency": urgency,
     }
     name = f"{layout}-{seed}-{dpi}" + (f"-{variant}" if variant else "")
-    return Specimen(name, image, dpi, truth, layout, {"skew": angle, "variant": variant})
+    return Specimen(name, image, dpi, truth, layout, notes)
 
 
 def unreadable(seed: int, dpi: int = 200) -> Specimen:
@@ -516,3 +535,50 @@ def hard_corpus(count: int, *, seed: int = 9000) -> list[Specimen]:
         layout = "cong_van" if variant == "long_subject" else None
         out.append(specimen(seed + i, dpi=dpi, colour=i % 3 == 0, layout=layout, variant=variant))
     return out
+
+
+SECRECY_LEVELS = ("Mật", "Tối mật", "Tuyệt mật")
+
+
+def secrecy_stamp(
+    image: Image.Image,
+    dpi: int,
+    level: str,
+    *,
+    angle: float,
+    red: bool,
+    at: tuple[float, float],
+) -> Image.Image:
+    """The page with a secrecy stamp pressed on it: the level in capitals in its frame.
+
+    Frame about 8 mm high, as long as the word needs (Thông tư 24/2020/TT-BCA's mark); `at` is
+    the stamp's centre as a share of the page's width and height; `angle` in degrees.
+    """
+    from PIL import ImageDraw, ImageFont
+
+    px = dpi / 25.4
+    font = ImageFont.truetype(_font(True, False), size=round(4.6 * px))
+    text = level.upper()
+    left, top, right, bottom = font.getbbox(text)
+    pad_x, pad_y, stroke = 3.0 * px, 1.8 * px, max(round(0.5 * px), 2)
+    w = int(right - left + 2 * pad_x)
+    h = int(bottom - top + 2 * pad_y)
+    stamp = Image.new("L", (w + 2 * stroke, h + 2 * stroke), 0)
+    draw = ImageDraw.Draw(stamp)
+    draw.rectangle((stroke, stroke, w + stroke, h + stroke), outline=235, width=stroke)
+    draw.text((stroke + pad_x - left, stroke + pad_y - top), text, font=font, fill=235)
+    stamp = stamp.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)
+    colour = (200, 30, 40) if red else (25, 25, 25)
+    page = image.convert("RGB")
+    ink = Image.new("RGB", stamp.size, colour)
+    x = int(at[0] * page.width - stamp.width / 2)
+    y = int(at[1] * page.height - stamp.height / 2)
+    page.paste(ink, (x, y), stamp)
+    return page if image.mode == "RGB" else page.convert(image.mode)
+
+
+def secret_specimen(
+    seed: int, *, level: str, angle: float, red: bool = True, dpi: int = 300
+) -> Specimen:
+    """A colour scan of a first page stamped with a secrecy mark at `angle` degrees."""
+    return specimen(seed, dpi=dpi, colour=True, secret=(level, angle, red))

@@ -1,10 +1,12 @@
-"""`clerk stamp-arrival`, `stamp-number`, `sign`, `verify`: argument parsing and files only, no logic.
+"""`clerk stamp-arrival`, `stamp-number`, `sign`, `issue` (a registered document's id), `verify` (a file).
 
-Loaded for every `clerk` command, so the PDF and signing libraries are imported inside the
-handlers. The token comes from CLERK_PKCS11_MODULE, CLERK_TOKEN_LABEL, CLERK_CERT_LABEL and
-CLERK_PIN (unattended use) or a PIN prompt; the trust store and the timestamp server from the
-desk's signing settings, overridden by CLERK_TRUST_DIR and CLERK_TSA_URL. The agency that signs
-is the desk's, or, with no desk, --agency-name / CLERK_AGENCY_NAME.
+Argument parsing and files only, no logic: every mark is made from the register's record by
+the core (the number, date, reference and agency are never typed here), on the document's own
+file, stored as a new version; `--out` also writes that version to a file. Loaded for every
+`clerk` command, so the PDF and signing libraries are imported inside the handlers. The token
+comes from the desk's signing settings, overridden by CLERK_PKCS11_MODULE, CLERK_TOKEN_LABEL,
+CLERK_CERT_LABEL, CLERK_SEAL_IMAGE, CLERK_TRUST_DIR, CLERK_TSA_URL; the PIN from CLERK_PIN
+(unattended use) or a prompt.
 """
 
 from __future__ import annotations
@@ -17,44 +19,46 @@ from pathlib import Path
 from typing import Any
 
 from clerk_app import errors
-from clerk_app.text import fold
 
 
 def add_commands(command: Any) -> None:
-    p = command("stamp-arrival", cmd_stamp_arrival, "Đóng dấu ĐẾN lên bản quét (tạo tệp mới)")
-    p.add_argument("file", type=Path)
-    p.add_argument("--number", type=int, required=True)
-    p.add_argument("--date", required=True)
-    p.add_argument("--agency-name", required=True)
-    p.add_argument("--forward-to", default="")
-    p.add_argument("--case-file", default="")
+    p = command("stamp-arrival", cmd_stamp_arrival, "Đóng dấu ĐẾN lên bản quét của văn bản đến")
+    p.add_argument("id", help="mã văn bản đến đã đăng ký")
     p.add_argument(
-        "--time", metavar="HH:MM", help="giờ đến ghi trên dấu (văn bản khẩn, hoặc khi cần)"
+        "--time",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="ghi giờ đến trên dấu (mặc định: chỉ với văn bản khẩn)",
     )
     p.add_argument("--at", help="vị trí góc trên trái của dấu, mm: X,Y (mặc định: tự tìm)")
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--out", type=Path, help="ghi thêm bản đã đóng dấu ra tệp này")
 
-    p = command("stamp-number", cmd_stamp_number, "Ghi số, ngày lên văn bản đi (tạo tệp mới)")
-    p.add_argument("file", type=Path)
-    p.add_argument("--reference", required=True)
-    p.add_argument("--date", required=True)
-    p.add_argument("--out", type=Path, required=True)
-    _agency_arguments(p)
+    p = command("stamp-number", cmd_stamp_number, "Ghi số, ngày trong sổ lên văn bản đi")
+    p.add_argument("id", help="mã văn bản đi đã cấp số")
+    p.add_argument("--out", type=Path, help="ghi thêm bản đã ghi số ra tệp này")
 
-    p = command("sign", cmd_sign, "Ký số cơ quan bằng USB ký số (tạo tệp mới)")
-    p.add_argument("file", type=Path)
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--seal-image", type=Path)
-    p.add_argument("--attachment-of", metavar="REFERENCE")
+    p = command("sign", cmd_sign, "Ký số cơ quan lên văn bản đã đăng ký bằng USB ký số")
+    p.add_argument("id", help="mã văn bản")
+    p.add_argument("--out", type=Path, help="ghi thêm bản đã ký ra tệp này")
+    p.add_argument("--seal-image", type=Path, help="ảnh dấu (mặc định: theo cài đặt ký số)")
     p.add_argument(
         "--copy",
         choices=COPY_FORM_CHOICES,
-        help="ký số bản sao điện tử: hình thức sao (sao-y, trich-sao, sao-luc)",
+        help="ký số bản sao điện tử của văn bản đến: hình thức sao (sao-y, trich-sao, sao-luc)",
+    )
+    p.add_argument(
+        "--attachment", metavar="TỆP", help="ký số phụ lục: tên hoặc mã tệp của văn bản đi"
     )
     p.add_argument(
         "--timestamp-url", default=None, help="máy chủ cấp dấu thời gian (mặc định: theo cài đặt)"
     )
-    _agency_arguments(p)
+    _override_argument(p)
+
+    p = command("issue", cmd_issue, "Phát hành văn bản đi: ghi số, ngày rồi ký số cơ quan")
+    p.add_argument("id", help="mã văn bản đi đã cấp số")
+    p.add_argument("--out", type=Path, help="ghi thêm bản phát hành ra tệp này")
+    p.add_argument("--seal-image", type=Path, help="ảnh dấu (mặc định: theo cài đặt ký số)")
+    _override_argument(p)
 
     p = command("verify", cmd_verify, "Kiểm tra các chữ ký số trong tệp PDF")
     p.add_argument("file", type=Path)
@@ -63,11 +67,7 @@ def add_commands(command: Any) -> None:
 COPY_FORM_CHOICES = {"sao-y": "Sao y", "trich-sao": "Trích sao", "sao-luc": "Sao lục"}
 
 
-def _agency_arguments(p: Any) -> None:
-    p.add_argument(
-        "--agency-name",
-        help="tên cơ quan ký, khi không có bàn văn thư (mặc định: CLERK_AGENCY_NAME)",
-    )
+def _override_argument(p: Any) -> None:
     p.add_argument(
         "--override-reason",
         metavar="LÝ DO",
@@ -87,10 +87,8 @@ def _read(path: Path) -> bytes:
         raise errors.FileUnreadable(str(path), exc.strerror or "") from exc
 
 
-def _write(source: Path, out: Path, data: bytes) -> None:
-    """All or nothing, and never over the original."""
-    if out.resolve() == source.resolve():
-        raise errors.InvalidValue("out", str(out), "một tệp mới, khác tệp gốc")
+def _write(out: Path, data: bytes) -> None:
+    """All or nothing: a copy of a stored version for the clerk to send or print."""
     tmp = out.with_name(f".{out.name}.part")
     try:
         tmp.write_bytes(data)
@@ -100,30 +98,31 @@ def _write(source: Path, out: Path, data: bytes) -> None:
         raise errors.StorageFailed(exc.strerror or str(exc)) from exc
 
 
-def _settings(args: argparse.Namespace) -> Any:
-    """The desk's signing settings (CLERK_* variables win); none saved outside a desk."""
-    from clerk_app.signing.desk import load_settings
+def _data_dir(args: argparse.Namespace) -> Path:
     from clerk_app.workspace import default_data_dir
 
-    data_dir = getattr(args, "data_dir", None) or default_data_dir()
-    return load_settings(data_dir if data_dir.is_dir() else None)
+    return Path(getattr(args, "data_dir", None) or default_data_dir())
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    """The desk's signing settings (CLERK_* variables win, then --seal-image)."""
+    from dataclasses import replace
+
+    from clerk_app.signing.desk import load_settings
+
+    data_dir = _data_dir(args)
+    settings = load_settings(data_dir if data_dir.is_dir() else None)
+    if getattr(args, "seal_image", None):
+        settings = replace(settings, seal_image=str(args.seal_image))
+    if getattr(args, "timestamp_url", None) is not None:
+        settings = replace(settings, timestamp_url=args.timestamp_url)
+    return settings
 
 
 def _trust_roots(args: argparse.Namespace) -> list[bytes]:
     from clerk_app.signing.verify import load_trust_roots
 
     return load_trust_roots([Path(p) for p in _settings(args).trust_dirs])
-
-
-def _token_choice() -> Any:
-    from clerk_app.signing.token import TokenChoice
-
-    module = os.environ.get("CLERK_PKCS11_MODULE", "")
-    if not module:
-        raise errors.MissingField("CLERK_PKCS11_MODULE")
-    return TokenChoice(
-        module, os.environ.get("CLERK_TOKEN_LABEL", ""), os.environ.get("CLERK_CERT_LABEL", "")
-    )
 
 
 def _pin() -> str:
@@ -135,213 +134,124 @@ def _pin() -> str:
     raise errors.MissingField("CLERK_PIN")
 
 
-class _Agency:
-    """Whose signature the command makes: the desk's agency (or --agency-name without a desk),
-    and the certificate check every agency signature passes before the PIN is sent."""
+def _override(args: argparse.Namespace, actor: str) -> Any:
+    from clerk_app.signing.identity import CertificateOverride
 
-    def __init__(self, args: argparse.Namespace) -> None:
-        from clerk_app.workspace import Workspace, default_data_dir
-
-        self.data_dir = getattr(args, "data_dir", None) or default_data_dir()
-        self.reason = (args.override_reason or "").strip()
-        self.name = (args.agency_name or os.environ.get("CLERK_AGENCY_NAME", "")).strip()
-        self.on_desk = False
-        self.actor = ""
-        try:
-            with Workspace.open(self.data_dir) as ws:
-                desk_agency = ws.agency().name
-                self.actor = ws.actor
-                self.on_desk = True
-            # On a desk, the desk's agency signs: a name typed on the command line cannot
-            # make another agency's certificate acceptable.
-            if self.name and fold(self.name) != fold(desk_agency):
-                raise errors.InvalidValue("agency_name", self.name, desk_agency)
-            self.name = desk_agency
-        except errors.NotInitialised:
-            pass
-        if not self.name:
-            raise errors.MissingField("agency_name")
-        if self.reason and not self.on_desk:
-            # An override is only ever allowed where the audit log can keep it.
-            raise errors.NotInitialised(str(self.data_dir))
-        self.checked: list[Any] = []
-
-    def vet(self, cert: Any) -> None:
-        from clerk_app.signing.identity import CertificateOverride, check_agency_certificate
-
-        override = CertificateOverride(self.actor, self.reason) if self.reason else None
-        self.checked.append(check_agency_certificate(cert.der, self.name, override))
-
-    def record(self, out: Path, data: bytes) -> None:
-        """Keep an override in the desk's audit log before the signed file is written."""
-        import hashlib
-
-        if not self.checked or self.checked[0].override is None:
-            return
-        from clerk_app.signing.desk import record_certificate_override
-        from clerk_app.workspace import Workspace
-
-        with Workspace.open(self.data_dir) as ws:
-            what = {"file": out.name, "file_sha256": hashlib.sha256(data).hexdigest()}
-            record_certificate_override(ws, self.checked[0], what)
+    reason = (getattr(args, "override_reason", None) or "").strip()
+    return CertificateOverride(actor, reason) if reason else None
 
 
-def _now() -> Any:
-    from datetime import datetime
+def _result(ws: Any, args: argparse.Namespace, role: str, said: str) -> Any:
+    """The new version (newest file of `role`), written to --out when asked, as JSON and text."""
+    from clerk_app import lifecycle
+    from clerk_app.cli import detail_json
+    from clerk_app.instructions import document_state
+    from clerk_app.messages import state_name
 
-    from clerk_app.clock import VIETNAM
+    detail, facts = document_state.read(ws, args.id)
+    made = [f for f in detail.files if f.role == role][-1]
+    if args.out is not None:
+        _write(args.out, ws.file_bytes(made.sha256))
+    state = lifecycle.state_of(facts)
+    data = detail_json(detail) | {
+        "state": state,
+        "file": {"id": made.id, "sha256": made.sha256, "filename": made.filename},
+        "out": str(args.out) if args.out is not None else None,
+    }
+    where = f" (tệp {args.out})" if args.out is not None else ""
+    return data, f"{said}{where}. Trạng thái: {state_name(state)}."
 
-    return datetime.now(VIETNAM).replace(microsecond=0)
+
+def _open(args: argparse.Namespace) -> Any:
+    from clerk_app.workspace import Workspace
+
+    return Workspace.open(_data_dir(args))
 
 
 # --- commands ------------------------------------------------------------------------------
 
 
 def cmd_stamp_arrival(args: argparse.Namespace) -> Any:
-    from clerk_app.registration import parse_date
-    from clerk_app.stamping.arrival import ArrivalStamp, Box, stamp_arrival, stamp_size
-    from clerk_app.stamping.pdf import MM
-
-    data = _read(args.file)
-    stamp = ArrivalStamp(
-        args.agency_name,
-        args.number,
-        parse_date(args.date, "date"),
-        args.forward_to,
-        args.case_file,
-        received_time=_clock_time(args.time) if args.time else None,
-    )
     place = None
     if args.at:
+        from clerk_app.stamping.arrival import Box, stamp_size
+        from clerk_app.stamping.pdf import MM
+
         try:
             x_mm, y_mm = (float(v) for v in args.at.split(","))
         except ValueError as exc:
             raise errors.InvalidValue("at", args.at, "X,Y tính bằng mm, ví dụ 20,40") from exc
         width, height = stamp_size()
         place = Box(x_mm * MM, y_mm * MM, x_mm * MM + width, y_mm * MM + height)
-    result = stamp_arrival(data, stamp, place, name=str(args.file))
-    _write(args.file, args.out, result.data)
-    box = {k: round(getattr(result.box, k) / MM, 1) for k in ("x0", "y0", "x1", "y1")}
-    return {"out": str(args.out), "box_mm": box, "size": len(result.data)}, (
-        f"Đã đóng dấu ĐẾN số {args.number} vào {args.out}."
-    )
-
-
-def _clock_time(text: str) -> Any:
-    from datetime import time
-
-    try:
-        hours, minutes = (int(v) for v in text.strip().split(":"))
-        return time(hours, minutes)
-    except ValueError as exc:
-        raise errors.InvalidValue("time", text, "giờ:phút, ví dụ 09:15") from exc
+    with _open(args) as ws:
+        ws.stamp_arrival(args.id, place, show_time=args.time)
+        summary = ws.document(args.id).summary
+        return _result(ws, args, "stamped", f"Đã đóng dấu ĐẾN số {summary.number_label}")
 
 
 def cmd_stamp_number(args: argparse.Namespace) -> Any:
-    from clerk_app.registration import parse_date
-    from clerk_app.stamping.marks import write_number_and_date
-    from clerk_app.stamping.pdf import open_pdf, signature_count
+    from clerk_app.signing import issuing
 
-    data = _read(args.file)
-    issued_on = parse_date(args.date, "date")
-    with open_pdf(data, str(args.file)) as doc:
-        signed = signature_count(doc)
-    if not signed:
-        out = write_number_and_date(data, args.reference, issued_on, name=str(args.file))
-        how = "content"
-    else:
-        from clerk_app.signing.sign import add_number_and_date
-        from clerk_app.signing.token import token_signer
-
-        at = _now()
-        agency = _Agency(args)
-        roots = _trust_roots(args)
-        with token_signer(_token_choice(), _pin(), at, trust_roots=roots, vet=agency.vet) as signer:
-            out = add_number_and_date(
-                data,
-                signer,
-                args.reference,
-                issued_on,
-                at,
-                trust_roots=roots,
-                name=str(args.file),
-            )
-        agency.record(args.out, out)
-        how = "signature_appearances"
-    _write(args.file, args.out, out)
-    return {"out": str(args.out), "method": how, "reference": args.reference}, (
-        f"Đã ghi số {args.reference} và ngày vào {args.out}."
-    )
+    with _open(args) as ws:
+        detail = ws.document(args.id)
+        # A leader-signed draft takes the marks as signature appearances: the token is asked
+        # for only then.
+        needs_token = detail.summary.direction == "outgoing" and issuing.is_signed(
+            ws, issuing.draft_of(detail)
+        )
+        if needs_token:
+            issuing.write_number(ws, args.id, _pin(), _settings(args))
+        else:
+            issuing.write_number(ws, args.id)
+        reference = ws.document(args.id).summary.reference
+        return _result(ws, args, "numbered", f"Đã ghi số {reference} và ngày lên văn bản")
 
 
 def cmd_sign(args: argparse.Namespace) -> Any:
-    from clerk_app.signing.sign import sign_as_agency, sign_attachment, sign_scan_copy
-    from clerk_app.signing.token import token_signer
+    from clerk_app.signing import desk
 
-    data = _read(args.file)
-    seal = _read(args.seal_image) if args.seal_image else None
-    if args.attachment_of and args.copy:
-        raise errors.InvalidValue("copy", args.copy, "bỏ --attachment-of khi ký bản sao")
-    if not args.attachment_of and not args.copy and seal is None:
-        raise errors.SealImageMissing()
-    choice = _token_choice()
-    agency = _Agency(args)
-    at = _now()
-    roots = _trust_roots(args)
-    tsa_url = _settings(args).timestamp_url if args.timestamp_url is None else args.timestamp_url
-    with token_signer(choice, _pin(), at, trust_roots=roots, vet=agency.vet) as signer:
+    with _open(args) as ws:
+        settings = _settings(args)
+        override = _override(args, ws.actor)
+        if args.copy and args.attachment:
+            raise errors.InvalidValue("copy", args.copy, "bỏ --attachment khi ký bản sao")
         if args.copy:
-            out = sign_scan_copy(
-                data,
-                signer,
-                at,
-                agency_name=agency.name,
+            desk.sign_scan_copy(
+                ws,
+                args.id,
+                _pin(),
+                settings,
                 copy_form=COPY_FORM_CHOICES[args.copy],
-                trust_roots=roots,
-                timestamp_url=tsa_url,
-                name=str(args.file),
+                override=override,
             )
-        elif args.attachment_of:
-            out = sign_attachment(
-                data,
-                signer,
-                args.attachment_of,
-                at,
-                trust_roots=roots,
-                timestamp_url=tsa_url,
-                agency_name=agency.name,
-                name=str(args.file),
+        elif args.attachment:
+            desk.sign_attachment_file(
+                ws, args.id, args.attachment, _pin(), settings, override=override
             )
         else:
-            out = sign_as_agency(
-                data,
-                signer,
-                seal,
-                at,
-                trust_roots=roots,
-                timestamp_url=tsa_url,
-                agency_name=agency.name,
-                name=str(args.file),
-            )
-    agency.record(args.out, out)
-    _write(args.file, args.out, out)
-    level = "B-T" if tsa_url else "B-B"
-    return {"out": str(args.out), "signed_at": at.isoformat(), "pades": level}, (
-        f"Đã ký số cơ quan (PAdES {level}) vào {args.out}."
-    )
+            if not settings.seal_image:
+                raise errors.SealImageMissing()
+            desk.sign_for_agency(ws, args.id, _pin(), settings, override=override)
+        level = "B-T" if settings.timestamp_url else "B-B"
+        data, text = _result(ws, args, "signed", f"Đã ký số cơ quan (PAdES {level})")
+        return data | {"pades": level, "signed_at": _signed_at(ws, args.id)}, text
 
 
-def _timestamp_json(stamp: Any) -> dict[str, Any] | None:
-    if stamp is None:
-        return None
-    return {
-        "authority": stamp.authority,
-        "time": stamp.time.isoformat(),
-        "intact": stamp.intact,
-        "imprint_matches": stamp.imprint_matches,
-        "valid": stamp.valid,
-        "trusted": stamp.trusted,
-    }
+def cmd_issue(args: argparse.Namespace) -> Any:
+    from clerk_app.signing import issuing
+
+    with _open(args) as ws:
+        settings = _settings(args)
+        if not settings.seal_image:
+            raise errors.SealImageMissing()
+        issuing.issue(ws, args.id, _pin(), settings, override=_override(args, ws.actor))
+        reference = ws.document(args.id).summary.reference
+        data, text = _result(ws, args, "issued", f"Đã phát hành văn bản {reference}")
+        return data | {"signed_at": _signed_at(ws, args.id)}, text
+
+
+def _signed_at(ws: Any, document_id: str) -> str:
+    return str(ws.document(document_id).history[-1].details.get("signed_at", ""))
 
 
 def _verdict(check: Any) -> str:
@@ -366,23 +276,9 @@ def _verdict(check: Any) -> str:
 
 
 def cmd_verify(args: argparse.Namespace) -> Any:
-    from clerk_app.signing.verify import check_signatures
+    from clerk_app.signing.verify import check_json, check_signatures
 
     checks = check_signatures(_read(args.file), _trust_roots(args), name=str(args.file))
-    rows = [
-        {
-            "field": c.field,
-            "kind": c.kind,
-            "signer": c.signer,
-            "signed_at": c.signed_at.isoformat() if c.signed_at else None,
-            "intact": c.intact,
-            "valid": c.valid,
-            "trusted": c.trusted,
-            "modification_level": c.modification_level,
-            "covers_whole_file": c.covers_whole_file,
-            "timestamp": _timestamp_json(c.timestamp),
-        }
-        for c in checks
-    ]
+    rows = [check_json(c) for c in checks]
     lines = [_verdict(c) for c in checks]
     return rows, "\n".join(lines) or "Tệp không có chữ ký số nào."

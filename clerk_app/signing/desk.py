@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from clerk_app import errors
+from clerk_app import errors, lifecycle
 from clerk_app.clock import VIETNAM
 from clerk_app.records import Change, DocumentDetail, FileInfo
 from clerk_app.signing.identity import (
@@ -28,11 +28,12 @@ from clerk_app.vocabulary import SAO_Y
 from clerk_app.workspace import Workspace
 
 SETTINGS_FILE = "signing.json"
-# Versions of a document's PDF the agency may sign over: the leader-signed original, or a
-# version that already carries the number and date as signature appearances.
-SIGNABLE_ROLES = ("signed", "original", "rendition")
+# Versions of a document's PDF the agency may sign over: the version that carries the number
+# and date (clerk_app.signing.issuing), else the leader-signed original.
+SIGNABLE_ROLES = ("numbered", "signed", "original", "rendition")
 # Versions of an incoming scan the agency vouches for: the scan, its PDF, or the stamped copy.
 SCAN_ROLES = ("stamped", "rendition", "original")
+PDF = "application/pdf"
 
 
 @dataclass(frozen=True)
@@ -93,20 +94,29 @@ def save_settings(data_dir: Path, settings: SigningSettings) -> None:
 
 def file_to_sign(detail: DocumentDetail) -> FileInfo:
     """The newest PDF version the agency signs over."""
-    return _newest_pdf(detail, SIGNABLE_ROLES)
+    return newest_pdf(detail, SIGNABLE_ROLES)
 
 
 def scan_to_sign(detail: DocumentDetail) -> FileInfo:
     """The newest PDF of the scan: the stamped version once there is one."""
-    return _newest_pdf(detail, SCAN_ROLES)
+    return newest_pdf(detail, SCAN_ROLES)
 
 
-def _newest_pdf(detail: DocumentDetail, roles: tuple[str, ...]) -> FileInfo:
+def newest_pdf(detail: DocumentDetail, roles: tuple[str, ...]) -> FileInfo:
     """Newest first; at the same moment, the role listed first wins."""
     pdfs = [f for f in detail.files if f.role in roles and f.media_type == "application/pdf"]
     if not pdfs:
         raise errors.NothingToStamp(detail.summary.id)
     return max(pdfs, key=lambda f: (f.added_at, -roles.index(f.role)))
+
+
+def seal_image(settings: SigningSettings) -> bytes:
+    if not settings.seal_image:
+        raise errors.SealImageMissing()
+    try:
+        return Path(settings.seal_image).read_bytes()
+    except OSError:
+        raise errors.FileMissing(settings.seal_image) from None
 
 
 def sign_for_agency(
@@ -123,14 +133,13 @@ def sign_for_agency(
     with the agency's own certificate, unless an administrator's `override` says otherwise)."""
     from clerk_app.signing.sign import sign_as_agency
 
-    source = file_to_sign(ws.document(document_id))
+    detail = ws.document(document_id)
+    # Not before the number and date are on the file (NĐ 30 art. 15: the seal goes on a
+    # numbered, dated document), and never over the agency's own seal again.
+    lifecycle.require(lifecycle.facts_of(detail), lifecycle.SIGN_AGENCY)
+    source = file_to_sign(detail)
     agency_name = ws.agency().name
-    if not settings.seal_image:
-        raise errors.SealImageMissing()
-    try:
-        seal = Path(settings.seal_image).read_bytes()
-    except OSError:
-        raise errors.FileMissing(settings.seal_image) from None
+    seal = seal_image(settings)
     return _sign_new_version(
         ws,
         document_id,
@@ -169,7 +178,9 @@ def sign_scan_copy(
     the scan itself stays as it was."""
     from clerk_app.signing.sign import sign_scan_copy as sign_copy
 
-    source = scan_to_sign(ws.document(document_id))
+    detail = ws.document(document_id)
+    lifecycle.require(lifecycle.facts_of(detail), lifecycle.SIGN_SCAN_COPY)
+    source = scan_to_sign(detail)
     agency_name = ws.agency().name
     return _sign_new_version(
         ws,
@@ -188,6 +199,51 @@ def sign_scan_copy(
             copy_form=copy_form,
             trust_roots=roots,
             timestamp_url=settings.timestamp_url,
+            name=source.filename,
+        ),
+        override,
+    )
+
+
+def sign_attachment_file(
+    ws: Workspace,
+    document_id: str,
+    which: str,
+    pin: str,
+    settings: SigningSettings,
+    at: datetime | None = None,
+    *,
+    override: CertificateOverride | None = None,
+) -> Change:
+    """The agency signature on one of an outgoing document's attachments (named by file id or
+    file name): its text is the reference from the register and the signing time."""
+    from clerk_app.signing.sign import sign_attachment
+
+    detail = ws.document(document_id)
+    lifecycle.require(lifecycle.facts_of(detail), lifecycle.SIGN_ATTACHMENT)
+    source = next(
+        (f for f in detail.files if which in (f.id, f.filename) and f.media_type == PDF), None
+    )
+    if source is None:
+        raise errors.UnknownFile(which, document_id)
+    reference, agency_name = detail.summary.reference, ws.agency().name
+    return _sign_new_version(
+        ws,
+        document_id,
+        source,
+        pin,
+        settings,
+        at,
+        "attachment",
+        "ky-so-phu-luc",
+        lambda data, signer, moment, roots: sign_attachment(
+            data,
+            signer,
+            reference,
+            moment,
+            trust_roots=roots,
+            timestamp_url=settings.timestamp_url,
+            agency_name=agency_name,
             name=source.filename,
         ),
         override,
@@ -236,14 +292,3 @@ def _sign_new_version(
         filename=f"{Path(source.filename).stem}-{suffix}.pdf",
         details=details,
     )
-
-
-def record_certificate_override(
-    ws: Workspace, checked: AgencyCertificate, what: dict[str, str]
-) -> None:
-    """The audit entry of an override used outside a document's versions (`clerk sign` on a
-    file): who allowed which certificate for which agency, why, and what was signed."""
-    agency = ws.agency()
-    details = checked.record(agency.name) | what
-    with ws._write() as s:
-        ws._log(s, "certificate_override", "agency", agency.id, details)

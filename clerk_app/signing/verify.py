@@ -262,3 +262,29 @@ def require_signer_signature(
         if require_trusted and not check.trusted:
             raise errors.SignatureInvalid(check.field, check.signer, "not_trusted")
     return next(c for c in checks if c.kind == SIGNATURE)
+
+
+def check_json(c: SignatureCheck) -> dict[str, Any]:
+    """One check as `clerk verify --json` prints it (and the electronic inbox keeps it)."""
+    stamp = c.timestamp
+    return {
+        "field": c.field,
+        "kind": c.kind,
+        "signer": c.signer,
+        "signed_at": c.signed_at.isoformat() if c.signed_at else None,
+        "intact": c.intact,
+        "valid": c.valid,
+        "trusted": c.trusted,
+        "modification_level": c.modification_level,
+        "covers_whole_file": c.covers_whole_file,
+        "timestamp": None
+        if stamp is None
+        else {
+            "authority": stamp.authority,
+            "time": stamp.time.isoformat(),
+            "intact": stamp.intact,
+            "imprint_matches": stamp.imprint_matches,
+            "valid": stamp.valid,
+            "trusted": stamp.trusted,
+        },
+    }

@@ -218,6 +218,15 @@ def signed_mark_layout(
     return [_number_layout(number, reference), _date_layout(dated, issued_on)]
 
 
+# Hyphens as fonts and typists give them (soft hyphen, non-breaking, dashes, minus sign).
+_HYPHENS = str.maketrans(dict.fromkeys("\u00ad\u2010\u2011\u2012\u2013\u2014\u2212", "-"))
+
+
+def _symbol_key(text: str) -> str:
+    """A symbol compared as the reader sees it: NFC, any hyphen look-alike, no spaces."""
+    return "".join(_nfc(text).translate(_HYPHENS).split()).upper()
+
+
 @lru_cache(maxsize=2)
 def _measure_font(style: str) -> pymupdf.Font:
     return pymupdf.Font(fontbuffer=vietnamese_font(style))
@@ -234,8 +243,12 @@ def _number_layout(line: TextLine, reference: str) -> MarkLayout:
     if not label.text.endswith(":"):  # "Số" and ":" printed apart
         label = next((w for w in line.words if w.text.endswith(":")), label)
     if after and after[0].text.startswith("/"):
-        # The symbol is printed: only the number goes in the blank before it.
-        text = reference.split("/", 1)[0]
+        # The symbol is printed: only the number goes in the blank before it, and only when
+        # the printed symbol is the register's, or the file would read a reference the
+        # register never issued.
+        text, _, symbol = reference.partition("/")
+        if _symbol_key(after[0].text) != _symbol_key(f"/{symbol}"):
+            raise errors.SymbolMismatch(after[0].text.translate(_HYPHENS), reference)
         left, right = label.x1 + 1.0, after[0].x0 - 0.5
     else:
         text = reference

@@ -149,3 +149,35 @@ def pending_outbox_count(session: Session) -> int:
     return int(
         session.execute(text("SELECT count(*) FROM outbox WHERE acked_at IS NULL")).scalar_one()
     )
+
+
+# Documents whose row says more than their audit entries do. The hash chain proves nothing
+# about entries cut off its end; the document rows, which the database never lets go, still
+# carry the traces: a row with no registration entry, or changed (updated_at) after its last
+# entry. Rows brought by sync carry the server's times and are checked for their entry only.
+_DOCUMENTS_WITHOUT_THEIR_ENTRIES = text(
+    """
+    SELECT d.id, d.number, d.year,
+           CASE WHEN a.entity_id IS NULL OR a.births = 0 THEN 'no_registration_entry'
+                ELSE 'changed_after_last_entry' END
+    FROM document d
+    LEFT JOIN (
+        SELECT entity_id, max(at) AS last_at,
+               sum(action IN ('register_incoming', 'register_outgoing', 'sync_received'))
+                   AS births,
+               sum(action LIKE 'sync_%') AS synced
+        FROM audit_entry WHERE entity = 'document' GROUP BY entity_id
+    ) a ON a.entity_id = d.id
+    WHERE a.entity_id IS NULL OR a.births = 0 OR (a.synced = 0 AND a.last_at < d.updated_at)
+    ORDER BY d.rowid
+    LIMIT :limit
+    """
+)
+
+
+def documents_missing_entries(
+    session: Session, limit: int = 100
+) -> list[tuple[str, int, int, str]]:
+    """(document id, number, year, problem) of documents their audit entries do not account for."""
+    rows = session.execute(_DOCUMENTS_WITHOUT_THEIR_ENTRIES, {"limit": limit}).all()
+    return [(str(r[0]), int(r[1]), int(r[2]), str(r[3])) for r in rows]

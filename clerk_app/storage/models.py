@@ -60,6 +60,13 @@ NAMING = {
 }
 
 
+# The rows the one-reference-per-year constraint covers (migration 0005 creates the same index).
+LIVE_OUTGOING_REFERENCE = (
+    "direction = 'outgoing' AND status != 'cancelled' AND reference_key != '' "
+    "AND reference_clash = 0"
+)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -125,6 +132,8 @@ class Register(Base):
     doc_types: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Closed at year end (the printed register bound): no number is issued in it afterwards.
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Document(Base):
@@ -138,6 +147,17 @@ class Document(Base):
         Index("ix_document_year", "year"),
         Index("ix_document_register_date", "register_date"),
         Index("ix_document_issuer_reference", "issuer_key", "reference_key"),
+        # Within a year no two live outgoing documents share a số và ký hiệu (NĐ 30 art. 15.1):
+        # the database's own last defence, whatever path writes the row. Rows the 0005
+        # migration found repeating an earlier reference carry reference_clash > 0 and are
+        # listed for the administrator instead (numbering.reference_clashes).
+        Index(
+            "uq_document_outgoing_reference",
+            "year",
+            "reference_key",
+            unique=True,
+            sqlite_where=text(LIVE_OUTGOING_REFERENCE),
+        ),
         # Cancelled registrations are few: a search filtered to them starts from this index.
         Index(
             "ix_document_cancelled",
@@ -190,6 +210,9 @@ class Document(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # 0, or the rank of this row among live outgoing rows that shared its reference before the
+    # constraint existed (set once by migration 0005; new rows are always 0).
+    reference_clash: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class DocumentFile(Base):
@@ -256,5 +279,6 @@ def include_object(
 
 # The secretary's and the sync tables share this metadata, so migrations and their check see
 # them (imported last: they import Base from here).
+import clerk_app.storage.exchange_models  # noqa: E402
 import clerk_app.storage.secretary_models  # noqa: E402
 import clerk_app.storage.sync_models  # noqa: E402,F401

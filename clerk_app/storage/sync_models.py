@@ -37,6 +37,9 @@ class SyncLink(Base):
     # The desk clock minus the server's at the last sync, and when (desk time) it was read.
     clock_skew_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
     clock_measured_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The secret this desk proves itself with to the server (sync.engine). Row 0, when present,
+    # holds only this: a secret sent in a login whose outcome is not known yet.
+    desk_credential: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class SyncLease(Base):

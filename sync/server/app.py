@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,8 +24,10 @@ from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
+from clerk_app.interchange.codes import CodeTables
+from clerk_app.interchange.exchange import FolderExchange
 from sync import protocol as p
-from sync.server import accounts, faults, ledger
+from sync.server import accounts, exchange, faults, ledger
 from sync.server.blobs import BlobStore
 from sync.server.database import ServerDatabase
 from sync.server.refusals import Refused
@@ -53,9 +56,12 @@ def create_app(
     files_dir: Path,
     clock: Clock = _utc_now,
     failed_logins_per_minute: int = PER_ADDRESS,
+    exchange_dir: Path | None = None,
 ) -> FastAPI:
     app = FastAPI(title="clerk-server", docs_url=None, redoc_url=None, openapi_url=None)
     blobs = BlobStore(files_dir)
+    tables = CodeTables.load(exchange_dir)
+    axis = axis_folders(exchange_dir) if exchange_dir is not None else None
     throttle = LoginThrottle(failed_logins_per_minute)
     hashing = anyio.CapacityLimiter(PASSWORD_WORKERS)
 
@@ -96,6 +102,8 @@ def create_app(
             limit = (
                 p.MAX_FILE_CHUNK + 4096
                 if request.url.path.startswith("/v1/files/")
+                else p.MAX_EDXML_BYTES
+                if request.url.path == p.EXCHANGE_SEND_PATH
                 else p.MAX_BODY_BYTES
             )
             length = request.headers.get("content-length", "")
@@ -283,14 +291,38 @@ def create_app(
         force = body.get("force", False)
         if not isinstance(force, bool):
             raise Refused(400, "malformed", field="force")
+        last_seq = int_field(body, "last_seq", 0, BIG) if "last_seq" in body else None
         token = token_of(request)
 
         def give_back() -> dict[str, Any]:
             with db.write() as s:
                 who = accounts.authenticate(s, token, clock())
-                return ledger.release_lease(s, who, *args, force=force)
+                return ledger.release_lease(s, who, *args, force=force, last_seq=last_seq)
 
         return await in_thread(give_back)
+
+    @app.post("/v1/adopt")
+    async def adopt(request: Request) -> dict[str, Any]:
+        body = await body_json(request)
+        wanted = field(body, "registers", list)
+        if len(wanted) > 200 or not all(isinstance(r, dict) for r in wanted):
+            raise Refused(400, "malformed", field="registers")
+        registers = [register_args(r) for r in wanted]
+        token = token_of(request)
+
+        def take() -> dict[str, Any]:
+            with db.write() as s:
+                who = accounts.authenticate(s, token, clock())
+                return {"registers": ledger.adopt_history(s, who, registers, clock())}
+
+        return await in_thread(take)
+
+    @app.get("/v1/desk")
+    def desk_standing(request: Request) -> dict[str, Any]:
+        since = query_int(request, "since", 0, 0, BIG)
+        who = caller(request)
+        with db.read() as s:
+            return ledger.desk_standing(s, who, since, 1000, clock())
 
     @app.get("/v1/reconciliation")
     def reconciliation(request: Request) -> dict[str, Any]:
@@ -359,7 +391,143 @@ def create_app(
             return Response(data, status_code=206, media_type="application/octet-stream")
         return FileResponse(path, media_type="application/octet-stream")
 
+    # --- electronic exchange (liên thông) -----------------------------------------------------
+
+    @app.get("/v1/exchange/organs")
+    def organs(request: Request) -> dict[str, Any]:
+        who = caller(request)
+        with db.read() as s:
+            return exchange.directory(s, who)
+
+    @app.post(p.EXCHANGE_SEND_PATH)
+    async def send(request: Request) -> dict[str, Any]:
+        source = request.query_params.get("document", "")
+        if not _name(source, 36):
+            raise Refused(400, "malformed", field="document")
+        raw = bytearray()
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > p.MAX_EDXML_BYTES:
+                raise Refused(413, "request_too_large", max_bytes=p.MAX_EDXML_BYTES)
+        token = token_of(request)
+
+        def deliver() -> dict[str, Any]:
+            with db.write() as s:
+                who = accounts.authenticate(s, token, clock())
+                return exchange.deliver_from_desk(
+                    s, blobs, who, bytes(raw), source, tables, clock(), axis
+                )
+
+        return await in_thread(deliver)
+
+    @app.get("/v1/exchange/inbox")
+    def exchange_inbox(request: Request) -> dict[str, Any]:
+        raw_since = request.query_params.get("since")
+        since = None
+        if raw_since:
+            try:
+                since = datetime.fromisoformat(raw_since)
+            except ValueError:
+                raise Refused(400, "malformed", field="since") from None
+        who = caller(request)
+        with db.read() as s:
+            return {"items": exchange.inbox(s, who, since), "now": clock().isoformat()}
+
+    @app.post("/v1/exchange/items/{delivery_id}/status")
+    async def item_status(request: Request, delivery_id: str) -> dict[str, Any]:
+        body = await body_json(request)
+        key = text_field(body, "status", 20)
+        reason = text_field(body, "reason", 500, empty=True) if "reason" in body else ""
+        registered = (
+            text_field(body, "document_id", 36, empty=True) if "document_id" in body else ""
+        )
+        token = token_of(request)
+
+        def store() -> dict[str, Any]:
+            with db.write() as s:
+                who = accounts.authenticate(s, token, clock())
+                return exchange.set_status(
+                    s, who, delivery_id, key, reason, registered, tables, clock(), axis
+                )
+
+        return await in_thread(store)
+
+    @app.get("/v1/exchange/sent/{document_id}")
+    def exchange_sent(request: Request, document_id: str) -> dict[str, Any]:
+        who = caller(request)
+        with db.read() as s:
+            return {"recipients": exchange.sent(s, who, document_id)}
+
+    @app.post("/v1/exchange/recall/{document_id}")
+    async def exchange_recall(request: Request, document_id: str) -> dict[str, Any]:
+        body = await body_json(request)
+        reason = text_field(body, "reason", 500)
+        token = token_of(request)
+
+        def take_back() -> dict[str, Any]:
+            with db.write() as s:
+                who = accounts.authenticate(s, token, clock())
+                return {"recipients": exchange.recall(s, who, document_id, reason, tables, clock())}
+
+        return await in_thread(take_back)
+
+    if axis is not None:
+        poller = AxisPoller(db, blobs, tables, axis, clock)
+        app.router.on_startup.append(poller.start)
+        app.router.on_shutdown.append(poller.stop)
+
     return app
+
+
+def axis_folders(root: Path) -> FolderExchange:
+    """The exchange folders a gateway to the government's axis works with."""
+    return FolderExchange(root / "outbox", root / "inbox", settle_seconds=0.5)
+
+
+class AxisPoller:
+    """Takes what the gateway drops in the inbox folder, every `every_s` seconds, in a thread
+    of its own (a package is parsed and stored off the event loop)."""
+
+    def __init__(
+        self,
+        db: ServerDatabase,
+        blobs: BlobStore,
+        tables: CodeTables,
+        axis: FolderExchange,
+        clock: Clock,
+        every_s: float = 1.0,
+    ) -> None:
+        self.db, self.blobs, self.tables, self.axis, self.clock = db, blobs, tables, axis, clock
+        self.every_s = every_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="axis-inbox", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            try:
+                poll_axis(self.db, self.blobs, self.tables, self.axis, self.clock)
+            except Exception:  # a bad file or an outage must not end the poller
+                log.exception("axis inbox")
+
+
+def poll_axis(
+    db: ServerDatabase, blobs: BlobStore, tables: CodeTables, axis: FolderExchange, clock: Clock
+) -> list[dict[str, Any]]:
+    """Everything complete in the inbox folder, each in its own transaction, then moved aside."""
+    done = []
+    for item in axis.incoming():
+        if item.data is not None and not item.seen_before:
+            with db.write() as s:
+                done.append(exchange.take_from_axis(s, blobs, item.data, tables, clock(), axis))
+        axis.acknowledge(item)
+    return done
 
 
 def parse_json(raw: bytes) -> dict[str, Any]:

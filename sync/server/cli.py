@@ -47,6 +47,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         db,
         _files_dir(args.db, args.files_dir),
         failed_logins_per_minute=args.failed_logins_per_minute,
+        exchange_dir=Path(args.exchange_dir) if args.exchange_dir else None,
     )
     tls = {}
     if args.tls_cert:
@@ -63,6 +64,20 @@ def cmd_create_agency(args: argparse.Namespace) -> int:
         agency = create_agency(s, args.code, args.name, datetime.now(UTC))
         out = {"id": agency.id, "code": agency.code, "name": agency.name}
     print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+def cmd_add_organ(args: argparse.Namespace) -> int:
+    from sync.server.exchange import add_organ
+
+    db = _open(args.db)
+    try:
+        with db.write() as s:
+            row = add_organ(s, args.organ_id, args.name, args.agency, args.in_charge)
+            where = "trên máy chủ" if row.agency_id else "bên ngoài (qua trục liên thông)"
+            print(f"{row.organ_id}: {row.name}, {where}")
+    finally:
+        db.close()
     return 0
 
 
@@ -188,7 +203,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=30,
         help="lần đăng nhập sai tối đa mỗi phút từ một địa chỉ",
     )
+    s.add_argument(
+        "--exchange-dir",
+        help="thư mục trao đổi với trục liên thông (outbox/ và inbox/ của cổng kết nối)",
+    )
     s.set_defaults(handler=cmd_serve)
+
+    o = sub.add_parser("add-organ", help="mã định danh liên thông của một cơ quan")
+    o.add_argument("--db", default=DEFAULT_DB)
+    o.add_argument("--organ-id", required=True)
+    o.add_argument("--name", required=True)
+    o.add_argument("--agency", help="mã cơ quan trên máy chủ này; bỏ trống: cơ quan bên ngoài")
+    o.add_argument("--in-charge", default="")
+    o.set_defaults(handler=cmd_add_organ)
 
     a = sub.add_parser("create-agency", help="tạo cơ quan")
     a.add_argument("--db", default=DEFAULT_DB)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
@@ -27,6 +27,7 @@ from sync.server.models import (
     Blob,
     Change,
     Desk,
+    NumberVoid,
     Reconciliation,
     RefusedMutation,
     RegisterCounter,
@@ -36,6 +37,10 @@ from sync.server.models import (
 from sync.server.refusals import Refused
 
 DEFAULT_SERIES = "chung"
+# Other desks registered in a leased register within this time (among its last numbers): they are
+# busy, so its holder keeps numbers ceded ahead for them (DESIGN.md, «Numbering online and offline»).
+RECENT_DEMAND = timedelta(minutes=15)
+RECENT_NUMBERS = 50
 EXCERPT_CHARS = 4000
 
 
@@ -125,6 +130,7 @@ def counter_data(c: RegisterCounter) -> dict[str, Any]:
         "lease_desk_id": c.lease_desk_id,
         "lease_station": holder.station if holder else "",
         "lease_epoch": c.lease_epoch,
+        "ceded_through": c.ceded_through,
     }
 
 
@@ -289,6 +295,8 @@ def _apply(s: Session, agency: Agency, caller: Caller, m: dict[str, Any], now: d
         return _register(s, agency, caller, m, payload, now)
     if op == p.DRAFT_OP:
         return _draft(s, agency, caller, m, payload, now)
+    if op == p.CEDE_OP:
+        return _cede(s, agency, caller, m, payload)
     if op in p.DOCUMENT_OPS:
         return _document_op(s, agency, caller, m, payload, now)
     if op == "add_unit":
@@ -369,7 +377,11 @@ def _register(
         reason = "no_lease"
     elif counter.lease_desk_id != caller.desk_id or int(epoch) != counter.lease_epoch:
         reason = "lease_revoked"
-    elif number != counter.last_number + 1:
+    elif counter.last_number < counter.ceded_through and number == counter.ceded_through + 1:
+        # The holder numbered offline past the numbers it had ceded: the ones nobody used
+        # were never given, and never will be (the holder is already past them).
+        _void_unused_ceded(s, agency, counter, now)
+    elif number != counter.last_number + 1 or number <= counter.ceded_through:
         reason = "number_out_of_sequence"
     if reason:
         _queue(s, caller, m, reason, now)
@@ -402,7 +414,12 @@ def _register(
 
 
 def _pick_series(s: Session, agency_id: str, kind: str, year: int, doc_type: str) -> str:
+    from clerk_app.numbering import RESERVED_SERIES, reserved_series_for
+
     if kind == "outgoing":
+        reserved = reserved_series_for(doc_type, False)  # copies: their own series
+        if reserved is not None:
+            return reserved
         rows = s.execute(
             select(RegisterCounter).where(
                 RegisterCounter.agency_id == agency_id,
@@ -411,7 +428,8 @@ def _pick_series(s: Session, agency_id: str, kind: str, year: int, doc_type: str
             )
         ).scalars()
         for c in rows:
-            if c.doc_types and doc_type in c.doc_types:
+            # The QPPL series takes documents by their property (the desk names it), never by type.
+            if c.series not in RESERVED_SERIES and c.doc_types and doc_type in c.doc_types:
                 return c.series
     return DEFAULT_SERIES
 
@@ -452,7 +470,7 @@ def _draft(
     )
     s.add(doc)
     s.flush()
-    if counter.lease_desk_id is not None and counter.lease_desk_id != caller.desk_id:
+    if not _may_number_online(counter):
         _emit_document(s, agency, doc)
         return Answer(p.PROVISIONAL, "register_leased", {"document_id": doc_id} | flag)
     _number(s, agency, counter, doc)
@@ -467,11 +485,16 @@ def _number(s: Session, agency: Agency, counter: RegisterCounter, doc: ServerDoc
     data = dict(doc.data)
     data["number"] = doc.number
     if counter.kind == "outgoing":
-        from clerk_app.registration import compose_reference
+        from clerk_app.numbering import QPPL_SERIES, compose_reference
         from clerk_app.text import reference_key
 
         data["reference"] = compose_reference(
-            doc.number, data["doc_type"], agency.code, data.get("unit_code") or ""
+            doc.number,
+            data["doc_type"],
+            agency.code,
+            data.get("unit_code") or "",
+            year=counter.year,
+            qppl=counter.series == QPPL_SERIES,
         )
         data["reference_key"] = reference_key(data["reference"])
         data["issuer"] = agency.name
@@ -481,7 +504,15 @@ def _number(s: Session, agency: Agency, counter: RegisterCounter, doc: ServerDoc
     emit(s, agency, "register", counter.id, counter_data(counter))
 
 
+def _may_number_online(counter: RegisterCounter) -> bool:
+    """Whether the server may issue the register's next number now: always while no desk holds
+    its lease; under a lease only a number the holder has ceded, since the holder may number
+    offline any number it has not (DESIGN.md, «Numbering online and offline»)."""
+    return counter.lease_desk_id is None or counter.last_number < counter.ceded_through
+
+
 def _number_waiting(s: Session, agency: Agency, counter: RegisterCounter) -> int:
+    """Number the register's waiting drafts in order of receipt, as far as it may be numbered."""
     waiting = (
         s.execute(
             select(ServerDocument)
@@ -491,9 +522,62 @@ def _number_waiting(s: Session, agency: Agency, counter: RegisterCounter) -> int
         .scalars()
         .all()
     )
+    numbered = 0
     for doc in waiting:
+        if not _may_number_online(counter):
+            break
         _number(s, agency, counter, doc)
-    return len(waiting)
+        numbered += 1
+    return numbered
+
+
+def _cede(
+    s: Session, agency: Agency, caller: Caller, m: dict[str, Any], payload: dict[str, Any]
+) -> Answer:
+    """The lease holder gives up numbers up to `through`: it raised its own counter past them
+    in the transaction that queued this mutation, so the server may issue them online. From
+    any desk but the current holder it changes nothing (a lease moved meanwhile)."""
+    counter = counter_for(
+        s, agency.id, payload["kind"], str(payload["series"]), int(payload["year"])
+    )
+    assert counter is not None
+    if counter.lease_desk_id != caller.desk_id or int(payload["epoch"]) != counter.lease_epoch:
+        return Answer(p.OK, "not_holder", {"ceded_through": counter.ceded_through})
+    through = int(payload["through"])
+    if through > counter.ceded_through:
+        counter.ceded_through = through
+        numbered = _number_waiting(s, agency, counter)
+        if not numbered:
+            emit(s, agency, "register", counter.id, counter_data(counter))
+    return Answer(p.OK, "", {"ceded_through": counter.ceded_through})
+
+
+def _void_unused_ceded(s: Session, agency: Agency, counter: RegisterCounter, now: datetime) -> None:
+    """Record the ceded numbers nobody used as voids and move the counter past them."""
+    for number in range(counter.last_number + 1, counter.ceded_through + 1):
+        s.add(
+            NumberVoid(
+                agency_id=agency.id,
+                counter_id=counter.id,
+                number=number,
+                reason="ceded_unused",
+                created_at=now,
+            )
+        )
+        emit(
+            s,
+            agency,
+            "void",
+            f"{counter.id[:24]}-{number}",
+            {
+                "kind": counter.kind,
+                "series": counter.series,
+                "year": counter.year,
+                "number": number,
+                "reason": "ceded_unused",
+            },
+        )
+    counter.last_number = counter.ceded_through
 
 
 _CORRECTABLE_LEGAL = ("reference", "issuer", "issued_on", "doc_type", "subject", "signer")
@@ -595,6 +679,9 @@ def acquire_lease(
         counter.lease_desk_id = caller.desk_id
         counter.lease_epoch += 1
         counter.lease_granted_at = now
+        # A desk whose counter is ahead of the server's raised it past numbers it ceded under
+        # an earlier lease (its own numbers all went up before this): those stay ceded.
+        counter.ceded_through = local_last
         emit(s, agency, "register", counter.id, counter_data(counter))
     following = _carry_into_next_year(s, agency, caller, counter, now)
     return counter_data(counter) | ({"next_year": following} if following else {})
@@ -619,15 +706,27 @@ def _carry_into_next_year(
     following.lease_desk_id = caller.desk_id
     following.lease_epoch += 1
     following.lease_granted_at = now
+    following.ceded_through = 0
     emit(s, agency, "register", following.id, counter_data(following))
     return counter_data(following)
 
 
 def release_lease(
-    s: Session, caller: Caller, kind: str, series: str, year: int, *, force: bool
+    s: Session,
+    caller: Caller,
+    kind: str,
+    series: str,
+    year: int,
+    *,
+    force: bool,
+    last_seq: int | None = None,
 ) -> dict[str, Any]:
     """Hand the lease back (its holder, online) or revoke it (an admin): the epoch moves on,
-    so uploads the old holder makes under it later go to the reconciliation queue."""
+    so uploads the old holder makes under it later go to the reconciliation queue.
+
+    The holder gives it back only once the server has applied everything up to `last_seq`,
+    the last mutation the desk has queued: a number still in its outbox would otherwise be
+    issued again by the server to someone else."""
     if force and caller.role != "admin":
         raise Refused(403, "admin_only")
     agency = lock_agency(s, caller.agency_id)
@@ -636,10 +735,16 @@ def release_lease(
         raise Refused(409, "no_lease")
     if not force and counter.lease_desk_id != caller.desk_id:
         raise Refused(409, "lease_held", station="")
+    if not force:
+        applied = s.get_one(Desk, caller.desk_id).last_applied_seq
+        if last_seq is None or applied < last_seq:
+            waiting = None if last_seq is None else last_seq - applied
+            raise Refused(409, "outbox_not_empty", waiting=waiting)
     holder = counter.lease_desk_id
     counter.lease_desk_id = None
     counter.lease_epoch += 1
     counter.lease_granted_at = None
+    counter.ceded_through = 0
     numbered = _number_waiting(s, agency, counter)
     emit(s, agency, "register", counter.id, counter_data(counter))
     answer = counter_data(counter) | {"drafts_numbered": numbered}
@@ -649,9 +754,94 @@ def release_lease(
         following.lease_desk_id = None
         following.lease_epoch += 1
         following.lease_granted_at = None
+        following.ceded_through = 0
         answer["drafts_numbered"] += _number_waiting(s, agency, following)
         emit(s, agency, "register", following.id, counter_data(following))
         answer["next_year"] = counter_data(following)
+    return answer
+
+
+def desk_standing(
+    s: Session, caller: Caller, since: int, limit: int, now: datetime
+) -> dict[str, Any]:
+    """Where the calling desk stands here: the last outbox sequence applied from it, the
+    mutation ids applied after `since` (so a desk restored from a backup can tell its own
+    mutations from new ones that reuse their sequence numbers), and every register's counter."""
+    desk = s.get_one(Desk, caller.desk_id)
+    applied = s.execute(
+        select(AppliedMutation.seq, AppliedMutation.mutation_id)
+        .where(AppliedMutation.desk_id == desk.id, AppliedMutation.seq > since)
+        .order_by(AppliedMutation.seq)
+        .limit(limit)
+    ).all()
+    counters = s.execute(
+        select(RegisterCounter).where(RegisterCounter.agency_id == caller.agency_id)
+    ).scalars()
+    registers = []
+    for c in counters:
+        data = counter_data(c)
+        if c.lease_desk_id == caller.desk_id:
+            data |= _demand(s, c, caller.desk_id, now)
+        registers.append(data)
+    return {
+        "last_applied_seq": desk.last_applied_seq,
+        "applied": [[seq, mutation_id] for seq, mutation_id in applied],
+        "more": len(applied) == limit,
+        "registers": registers,
+    }
+
+
+def _demand(s: Session, c: RegisterCounter, holder: str, now: datetime) -> dict[str, int]:
+    """What the holder needs to cede: drafts waiting for a number, and how many registrations
+    other desks made here lately (they go on numbering online while there are some)."""
+    waiting = s.execute(
+        select(func.count())
+        .select_from(ServerDocument)
+        .where(ServerDocument.counter_id == c.id, ServerDocument.number.is_(None))
+    ).scalar_one()
+    recent = s.execute(
+        select(func.count())
+        .select_from(ServerDocument)
+        .where(
+            ServerDocument.counter_id == c.id,
+            ServerDocument.number > c.last_number - RECENT_NUMBERS,
+            ServerDocument.origin_desk_id != holder,
+            ServerDocument.created_at > now - RECENT_DEMAND,
+        )
+    ).scalar_one()
+    return {"waiting": int(waiting), "others_recent": int(recent) + int(waiting)}
+
+
+def adopt_history(
+    s: Session, caller: Caller, registers: list[tuple[str, str, int]], now: datetime
+) -> list[dict[str, Any]]:
+    """A desk connecting with registrations of its own takes the leases of its registers, so
+    its outbox goes up with the numbers it gave, in order. Only while the agency's registers
+    here are empty and nobody else holds their leases; otherwise `history_on_server`."""
+    if caller.role not in p.NUMBERING_ROLES:
+        raise Refused(403, "role_cannot_number", role=caller.role)
+    agency = lock_agency(s, caller.agency_id)
+    numbered = s.execute(
+        select(func.count())
+        .select_from(ServerDocument)
+        .where(
+            ServerDocument.agency_id == agency.id, ServerDocument.origin_desk_id != caller.desk_id
+        )
+    ).scalar_one()
+    counters = [counter_for(s, agency.id, kind, series, year) for kind, series, year in registers]
+    taken = [c for c in counters if c is not None and c.lease_desk_id not in (None, caller.desk_id)]
+    if numbered or taken:
+        raise Refused(409, "history_on_server", documents=int(numbered), leases=len(taken))
+    answer = []
+    for c in counters:
+        assert c is not None
+        if c.lease_desk_id != caller.desk_id:
+            c.lease_desk_id = caller.desk_id
+            c.lease_epoch += 1
+            c.lease_granted_at = now
+            c.ceded_through = 0
+            emit(s, agency, "register", c.id, counter_data(c))
+        answer.append(counter_data(c))
     return answer
 
 

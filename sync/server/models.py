@@ -132,6 +132,10 @@ class RegisterCounter(Base):
     lease_desk_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     lease_epoch: Mapped[int] = mapped_column(Integer, default=0)
     lease_granted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Numbers up to here the lease holder has given up for the server to issue online: the
+    # holder raised its own counter past them before saying so (DESIGN.md, «Numbering online
+    # and offline»). Back to 0 whenever the lease moves.
+    ceded_through: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ServerDocument(Base):
@@ -153,6 +157,21 @@ class ServerDocument(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(BigInteger)
     received_seq: Mapped[int] = mapped_column(BigInteger)  # order of receipt for drafts
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class NumberVoid(Base):
+    """A number of a register that names no document, and why: the holder ceded it to the
+    server, then numbered offline past it before any desk used it. Recorded, never reused."""
+
+    __tablename__ = "number_void"
+    __table_args__ = (UniqueConstraint("counter_id", "number"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"), index=True)
+    counter_id: Mapped[str] = mapped_column(ForeignKey("register_counter.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -240,4 +259,64 @@ class AccountEvent(Base):
     kind: Mapped[str] = mapped_column(String(30))
     reason: Mapped[str] = mapped_column(String(60), default="")
     actor: Mapped[str] = mapped_column(String(80), default="")  # "server" or the admin's note
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ExchangeOrgan(Base):
+    """An agency of the exchange by its identifier (mã định danh): one of this server's agencies,
+    or, with no agency, an external one reached through the exchange folders (the axis)."""
+
+    __tablename__ = "exchange_organ"
+
+    organ_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    agency_id: Mapped[str | None] = mapped_column(
+        ForeignKey("agency.id"), nullable=True, unique=True
+    )
+    in_charge: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ExchangeDelivery(Base):
+    """One document package to one recipient: the recipient agency's electronic incoming item
+    (or, for an external recipient, the package handed to the axis) and its current status."""
+
+    __tablename__ = "exchange_delivery"
+    __table_args__ = (
+        # The same package twice to one recipient is a duplicate, never a second item.
+        UniqueConstraint("recipient_organ_id", "document_id"),
+        Index("ix_exchange_delivery_recipient", "recipient_agency_id", "arrived_at"),
+        Index("ix_exchange_delivery_source", "sender_agency_id", "source_document_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    document_id: Mapped[str] = mapped_column(String(300))  # edXML DocumentId
+    sender_organ_id: Mapped[str] = mapped_column(String(60))
+    sender_agency_id: Mapped[str | None] = mapped_column(ForeignKey("agency.id"), nullable=True)
+    source_document_id: Mapped[str] = mapped_column(String(36), default="")  # sender's row
+    recipient_organ_id: Mapped[str] = mapped_column(String(60))
+    recipient_agency_id: Mapped[str | None] = mapped_column(ForeignKey("agency.id"), nullable=True)
+    business: Mapped[str] = mapped_column(String(10), default="new")
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)  # the registration form's values
+    files: Mapped[list[Any]] = mapped_column(JSON)  # name, content_type, sha256, size
+    raw_sha256: Mapped[str] = mapped_column(String(64))  # the edXML message as received
+    raw_size: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    registered_document_id: Mapped[str] = mapped_column(String(36), default="")
+    arrived_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ExchangeStatus(Base):
+    """Every status a delivery went through (01 arrived … 06 done, recalls), oldest first."""
+
+    __tablename__ = "exchange_status"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(ForeignKey("exchange_delivery.id"), index=True)
+    key: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(4))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    by: Mapped[str] = mapped_column(String(80), default="")
     at: Mapped[datetime] = mapped_column(UtcDateTime)

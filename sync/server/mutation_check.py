@@ -149,6 +149,18 @@ def _payload(m: Mapping[str, Any], op: str, payload: Mapping[str, Any]) -> list[
             (f"fields.{name}", rule)
             for name, rule in document_problems(str(direction), payload.get("year"), fields)
         ]
+    if op == p.CEDE_OP:
+        problems = _expect(m, "entity", "register")
+        problems += _text(payload, "series", SERIES_MAX, required=True)
+        if payload.get("kind") not in DIRECTIONS:
+            problems.append(("kind", "not_in_list"))
+        if not _int_in(payload.get("year"), FIRST_YEAR, LAST_YEAR):
+            problems.append(("year", "out_of_range"))
+        if not _int_in(payload.get("through"), 1, NUMBER_MAX):
+            problems.append(("through", "out_of_range"))
+        if not _int_in(payload.get("epoch"), 1, EPOCH_MAX):
+            problems.append(("epoch", "out_of_range"))
+        return problems
     if op == "correct":
         # The changes' rules depend on the document's direction: the ledger checks them with
         # correction_problems once it has the document.

@@ -22,6 +22,14 @@ CODES = (
     "invalid_range",
     "file_hash_mismatch",
     "file_too_large",
+    # electronic exchange
+    "exchange_not_set_up",
+    "exchange_item_not_found",
+    "exchange_status_not_allowed",
+    "exchange_not_sent",
+    "edxml_invalid",
+    "edxml_not_document",
+    "wrong_sender",
 )
 
 
@@ -48,3 +56,17 @@ def test_a_failing_server_is_worded_apart_from_an_unreachable_one() -> None:
     failed = describe(errors.ServerFailed("http://may-chu", "HTTP 500", 500))
     down = describe(errors.ServerUnreachable("http://may-chu", "ConnectError"))
     assert "gặp lỗi" in failed.what and "Không kết nối được" in down.what
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        errors.ExchangeItemNotFound("abc"),
+        errors.ExchangeItemClosed("abc", "recalled"),
+        errors.ExchangeSignatureInvalid("abc", "qd.pdf"),
+        errors.ExchangeFilesMissing("abc"),
+    ],
+)
+def test_each_inbox_error_is_worded_with_what_to_do(error: errors.ClerkError) -> None:
+    message = describe(error)
+    assert type(error).__name__ not in message.what and message.todo

@@ -34,7 +34,14 @@ from clerk_app.storage.models import Document, OutboxEntry, Register
 from clerk_app.workspace import Workspace
 from sync.server import accounts
 from sync.server.database import ServerDatabase
-from sync.server.models import AppliedMutation, Base, RegisterCounter, ServerDocument
+from sync.server.models import (
+    Agency,
+    AppliedMutation,
+    Base,
+    NumberVoid,
+    RegisterCounter,
+    ServerDocument,
+)
 
 PASSWORD = "mat-khau-ban-dau"
 NEW_PASSWORD = "mat-khau-moi-2026"
@@ -317,11 +324,19 @@ def run_clerk(desk: Path, *args: str, check: bool = True) -> subprocess.Complete
 # --- invariants ------------------------------------------------------------------------------
 
 
-def check_server(server: RunningServer) -> dict[tuple[str, str, int], dict[int, str]]:
-    """No duplicate number, numbers contiguous from 1, mutations applied once; the registers."""
+def check_server(
+    server: RunningServer, agency_code: str | None = None
+) -> dict[tuple[str, str, int], dict[int, str]]:
+    """No duplicate number, numbers contiguous from 1 but for recorded voids, mutations applied
+    once; the registers (of one agency when the server holds several)."""
     registers: dict[tuple[str, str, int], dict[int, str]] = {}
+    query = select(RegisterCounter)
+    if agency_code is not None:
+        query = query.join(Agency, Agency.id == RegisterCounter.agency_id).where(
+            Agency.code == agency_code
+        )
     with server.db.read() as s:
-        for counter in s.execute(select(RegisterCounter)).scalars():
+        for counter in s.execute(query).scalars():
             numbers = list(
                 s.execute(
                     select(ServerDocument.number, ServerDocument.id)
@@ -333,7 +348,18 @@ def check_server(server: RunningServer) -> dict[tuple[str, str, int], dict[int, 
             )
             got = [n for n, _ in numbers]
             assert len(got) == len(set(got)), f"duplicate numbers in {counter.kind} {counter.year}"
-            assert got == list(range(1, counter.last_number + 1)), (counter.kind, got)
+            voids = set(
+                s.execute(
+                    select(NumberVoid.number).where(NumberVoid.counter_id == counter.id)
+                ).scalars()
+            )
+            assert not voids & set(got), (counter.kind, sorted(voids & set(got)))
+            # Gap-free but for the recorded voids.
+            assert sorted([*got, *voids]) == list(range(1, counter.last_number + 1)), (
+                counter.kind,
+                got,
+                sorted(voids),
+            )
             registers[(counter.kind, counter.series, counter.year)] = {n: i for n, i in numbers}
         dupes = s.execute(
             select(AppliedMutation.desk_id, AppliedMutation.seq, func.count())

@@ -12,6 +12,7 @@ from signing_pki import Pki
 
 from clerk_app.records import OutgoingDraft
 from clerk_app.signing.desk import SigningSettings, save_settings
+from clerk_app.signing.issuing import write_number
 from clerk_app.workspace import Workspace
 from ui import signing_dialogs
 from ui.main_window import MainWindow
@@ -40,15 +41,15 @@ def test_ctrl_shift_k_signs_as_the_agency_and_never_keeps_the_pin(
     ).document.summary
     seal = tmp_path / "dau.png"
     seal.write_bytes(seal_png)
-    save_settings(
-        workspace.data_dir,
-        SigningSettings(
-            pkcs11_module=pki.choice.module,
-            token_label=pki.choice.token_label,
-            certificate_label=pki.choice.certificate_label,
-            seal_image=str(seal),
-        ),
+    settings = SigningSettings(
+        pkcs11_module=pki.choice.module,
+        token_label=pki.choice.token_label,
+        certificate_label=pki.choice.certificate_label,
+        seal_image=str(seal),
     )
+    save_settings(workspace.data_dir, settings)
+    # The agency seals only once the number and date are on the file (clerk_app.lifecycle).
+    write_number(workspace, doc.id, pki.pin, settings)
     asked: list[str] = []
 
     def fake_ask(label: str, problem: object = None, parent: object = None) -> str:

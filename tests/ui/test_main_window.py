@@ -131,8 +131,15 @@ def test_hand_over_from_pending(
     window.refresh()
     window.show_page(mw.PAGE_PENDING)
     window.pending.table.selectRow(0)
-    monkeypatch.setattr(mw.TextDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
-    monkeypatch.setattr(mw.TextDialog, "value", lambda self: "Phòng Kinh tế")
+    from ui.handover_picker import HandoverPicker
+
+    def pick(self: HandoverPicker) -> QDialog.DialogCode:
+        self.field.setText("phong kinh")  # accent-free
+        self._filter(self.field.text())
+        self.accept()
+        return QDialog.DialogCode(self.result())
+
+    monkeypatch.setattr(HandoverPicker, "exec", pick)
     qtbot.keyClick(window, Qt.Key.Key_G, CTRL)
     qtbot.waitUntil(lambda: window.pending.total == 0, timeout=5_000)
     doc = workspace.document(result.document.summary.id)

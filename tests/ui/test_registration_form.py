@@ -266,7 +266,7 @@ def test_attached_pdf_is_previewed_and_stored(
     assert workspace.file_bytes(detail.files[0].sha256) == pdf.read_bytes()
 
 
-def test_connected_desk_without_the_lease_saves_a_draft_without_a_number(
+def test_connected_desk_without_the_lease_offline_saves_a_draft_without_a_number(
     qtbot: QtBot,
     app: QApplication,
     workspace: Workspace,
@@ -295,7 +295,7 @@ def test_connected_desk_without_the_lease_saves_a_draft_without_a_number(
     type_incoming(type_text, form, "Sở Tài chính", "7/STC", "02/03/2026", "Công văn", "Về việc B")
     ctrl_enter(qtbot, form)
     qtbot.waitUntil(lambda: form.drafts_saved == 1, timeout=10_000)
-    assert "không giữ quyền cấp số" in asked[0]
+    assert asked == []  # the server cannot be reached and another desk numbers: a draft at once
     assert "CHƯA CÓ SỐ" in form.status.text()
     assert incoming_count(workspace) == 0
     with workspace._db.read() as s:

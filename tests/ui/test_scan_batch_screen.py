@@ -109,9 +109,10 @@ def test_blank_page_is_flagged_and_read_fills_the_form(
     qtbot.waitUntil(lambda: screen.pages.count() == 2, timeout=60_000)
     assert screen.batch.pages[1].blank and "Trang trắng?" in screen.pages.item(1).text()
     screen.pages.setCurrentRow(0)
-    with qtbot.waitSignal(screen.extraction_ready, timeout=60_000) as signal:
+    with qtbot.waitSignal(screen.document_ready, timeout=120_000) as signal:
         screen.read_button.click()
-    extraction, pages = signal.args
+    pdf, extraction, pages = signal.args
+    assert pdf.suffix == ".pdf" and pdf.is_file()
     assert extraction.reference.value == spec.truth["reference"]
     assert len(pages) == 2  # one document until the clerk splits it
 

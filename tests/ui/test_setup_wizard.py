@@ -195,7 +195,7 @@ def test_settings_menu_opens_the_same_screens(
     qtbot.addWidget(window)
     titles = [a.text() for a in window.settings_actions]
     assert window.settings_menu.title() == "Cài &đặt"
-    assert titles == ["&Cơ quan…", "Đơn vị và &cán bộ…", "&Máy quét…", "&USB ký số…"]
+    assert titles == ["&Cơ quan…", "Đơn vị và cán &bộ…", "&Máy quét…", "&USB ký số…"]
     dialog = window.open_setting(StaffStep)
     qtbot.addWidget(dialog)
     assert isinstance(dialog, StepDialog) and dialog.windowTitle() == "Cài đặt — Đơn vị và cán bộ"

@@ -253,6 +253,9 @@ def test_sync_menu_and_status_click_open_the_dialogs(
             "&Xung đột…",
             "Biên bản &sự cố…",
             "",
+            "Văn bản đến đ&iện tử…",
+            "Trạng thái gửi &liên thông…",
+            "",
             "&Giờ làm việc…",
         ]
         drafts = window.open_drafts()

@@ -79,11 +79,11 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     n = 100
     for i in range(40):
         n += 1
-        _incoming(ws, date(2026, 1, 5 + i % 20), n)
+        _incoming(ws, date(2026, 1, 5 + i // 2), n)
         january.append(f"{n}/STC-NS")
     for i in range(40):
         n += 1
-        _incoming(ws, date(2026, 2, 2 + i % 20), n)
+        _incoming(ws, date(2026, 2, 2 + i // 2), n)
         february.append(f"{n}/STC-NS")
     n += 1
     _incoming(ws, date(2026, 3, 2), n, subject=LONG_SUBJECT)

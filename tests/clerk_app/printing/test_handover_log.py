@@ -67,7 +67,7 @@ def log(workspace: Workspace, clock: object) -> Iterator[Log]:
     february.append(handed(date(2026, 2, 10), 50, "KT"))
     february.append(handed(date(2026, 2, 11), 51, "VP"))
     for i in range(40):
-        march.append(handed(date(2026, 3, 2 + i % 25), 100 + i, "KT" if i % 2 else RECEIVER))
+        march.append(handed(date(2026, 3, 2 + i * 25 // 40), 100 + i, "KT" if i % 2 else RECEIVER))
     march.append(handed(date(2026, 3, 27), 200, "VP", subject=LONG_SUBJECT))
     march.append(handed(date(2026, 3, 28), 201, "VP", issuer=DIACRITIC_ISSUER, note="Bản chính"))
     march.append(handed(date(2026, 3, 30), 202, "KT", signed="Nguyễn Văn Đức"))

@@ -15,7 +15,7 @@ from signing_pki import NOW, Pki, pdfsig
 
 from clerk_app import errors
 from clerk_app.cli import main
-from clerk_app.records import IncomingDraft
+from clerk_app.records import OutgoingDraft
 from clerk_app.signing import sign
 from clerk_app.signing.chain import certificate_chain
 from clerk_app.signing.desk import SigningSettings, sign_for_agency
@@ -24,6 +24,7 @@ from clerk_app.signing.identity import (
     check_agency_certificate,
     names_agency,
 )
+from clerk_app.signing.issuing import write_number
 from clerk_app.signing.token import token_signer
 from clerk_app.signing.verify import check_signatures
 from clerk_app.workspace import Workspace
@@ -136,26 +137,30 @@ def seal_file(seal_png: bytes, tmp_path: Path) -> Path:
     return path
 
 
-def _signed_document(ws: Workspace, data: bytes, tmp_path: Path) -> str:
+def _signed_document(ws: Workspace, data: bytes, tmp_path: Path, pki: Pki, seal: Path) -> str:
+    """A leader-signed decision of the desk's agency, numbered, its number and date on the
+    file (the life cycle lets the agency seal only then)."""
     pdf = tmp_path / "qd.pdf"
     pdf.write_bytes(data)
-    return ws.register_incoming(
-        IncomingDraft(
-            issuer=UBND,
-            reference="05/QĐ-UBND",
-            issued_on=NOW.date(),
+    doc = ws.register_outgoing(
+        OutgoingDraft(
             doc_type="Quyết định",
             subject="Về việc thành lập Tổ công tác",
+            signer="Nguyễn Văn Hùng",
+            recipients="Như Điều 3",
+            issued_on=NOW.date(),
             files=[pdf],
         )
     ).document.summary.id
+    write_number(ws, doc, pki.pin, _settings(pki, seal, "other"), at=NOW)
+    return doc
 
 
 def test_a_desk_refuses_another_agencys_certificate_before_the_pin(
     pki: Pki, leader_signed: Callable[..., bytes], seal_file: Path, tmp_path: Path
 ) -> None:
     ws = _desk(tmp_path, SKHCN, "SKHCN")
-    doc = _signed_document(ws, leader_signed(), tmp_path)
+    doc = _signed_document(ws, leader_signed("/QĐ-SKHCN"), tmp_path, pki, seal_file)
     with pytest.raises(errors.CertificateNotOfAgency) as caught:
         # A wrong PIN: the check comes first, so no PIN try is spent on it.
         sign_for_agency(ws, doc, "000000", _settings(pki, seal_file), at=NOW)
@@ -165,8 +170,8 @@ def test_a_desk_refuses_another_agencys_certificate_before_the_pin(
     # The Sở's own certificate (CN «Sở Khoa học và Công nghệ», O «UBND tỉnh Phú Yên») seals.
     sign_for_agency(ws, doc, pki.pin, _settings(pki, seal_file, "other"), at=NOW)
     assert ws.document(doc).files[-1].role == "signed"
-    # … once: the sealed version is what the desk would sign next, and it is refused.
-    with pytest.raises(errors.AgencySealPresent):
+    # … once: a sealed document has moved on, and the life cycle refuses a second seal.
+    with pytest.raises(errors.WrongState):
         sign_for_agency(ws, doc, pki.pin, _settings(pki, seal_file, "other"), at=NOW)
     ws.close()
 
@@ -175,7 +180,7 @@ def test_an_administrators_override_signs_and_is_recorded(
     pki: Pki, leader_signed: Callable[..., bytes], seal_file: Path, tmp_path: Path
 ) -> None:
     ws = _desk(tmp_path, SKHCN, "SKHCN")
-    doc = _signed_document(ws, leader_signed(), tmp_path)
+    doc = _signed_document(ws, leader_signed("/QĐ-SKHCN"), tmp_path, pki, seal_file)
     with pytest.raises(errors.MissingField):
         check_agency_certificate(pki.agency.der, SKHCN, CertificateOverride("qtv.skhcn", " "))
     reason = "Chứng thư của Sở hết hạn, UBND tỉnh cho ký thay theo Công văn 12/UBND-VP"
@@ -205,6 +210,7 @@ def test_the_command_line_checks_the_agency_and_records_an_override(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ws = _desk(tmp_path, SKHCN, "SKHCN")
+    doc = _signed_document(ws, leader_signed("/QĐ-SKHCN"), tmp_path, pki, seal_file)
     ws.close()
     for name, value in (
         ("CLERK_PKCS11_MODULE", pki.choice.module),
@@ -213,16 +219,12 @@ def test_the_command_line_checks_the_agency_and_records_an_override(
         ("CLERK_PIN", pki.pin),
     ):
         monkeypatch.setenv(name, value)
-    signed = tmp_path / "qd.pdf"
-    signed.write_bytes(leader_signed())
     out = tmp_path / "qd-ky.pdf"
-    base = ["--data-dir", str(tmp_path / "SKHCN"), "sign", str(signed), "--out", str(out)]
+    base = ["--data-dir", str(tmp_path / "SKHCN"), "sign", doc, "--out", str(out)]
     base += ["--seal-image", str(seal_file), "--json"]
 
     assert main(base) == 2
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "CertificateNotOfAgency"
-    assert main([*base, "--agency-name", UBND]) == 2  # the desk's agency, not a typed one
-    assert json.loads(capsys.readouterr().out)["error"]["code"] == "InvalidValue"
     assert not out.exists()
 
     assert main([*base, "--override-reason", "Ký thay theo chỉ đạo"]) == 0
@@ -230,34 +232,11 @@ def test_the_command_line_checks_the_agency_and_records_an_override(
     assert "Signature is Valid." in pdfsig(out)
     with Workspace.open(tmp_path / "SKHCN") as desk:
         agency = desk.agency()
-        from sqlalchemy import select
+        entry = desk.document(doc).history[-1]
+    assert entry.action == "file_signed"
+    assert entry.details["override_reason"] == "Ký thay theo chỉ đạo"
+    assert entry.details["agency"] == agency.name
 
-        from clerk_app.storage.models import AuditEntry
-
-        with desk._db.read() as s:
-            (details,) = s.execute(
-                select(AuditEntry.details).where(AuditEntry.action == "certificate_override")
-            ).scalars()
-    recorded = json.loads(details)
-    assert recorded["override_reason"] == "Ký thay theo chỉ đạo"
-    assert recorded["agency"] == agency.name and recorded["file"] == "qd-ky.pdf"
-
-    # No desk, no record: the override is refused there.
-    code = main(
-        [
-            "--data-dir",
-            str(tmp_path / "khong-co"),
-            "sign",
-            str(signed),
-            "--out",
-            str(tmp_path / "x.pdf"),
-            "--seal-image",
-            str(seal_file),
-            "--agency-name",
-            SKHCN,
-            "--override-reason",
-            "x",
-            "--json",
-        ]
-    )
+    # No desk, no record: nothing is signed there.
+    code = main(["--data-dir", str(tmp_path / "khong-co"), "sign", doc, "--json"])
     assert code == 2 and json.loads(capsys.readouterr().out)["error"]["code"] == "NotInitialised"

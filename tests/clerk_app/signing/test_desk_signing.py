@@ -12,6 +12,7 @@ from signing_pki import NOW, Pki
 from clerk_app import errors
 from clerk_app.records import OutgoingDraft
 from clerk_app.signing.desk import SigningSettings, load_settings, save_settings, sign_for_agency
+from clerk_app.signing.issuing import write_number
 from clerk_app.workspace import Workspace
 
 
@@ -27,7 +28,7 @@ def _settings(pki: Pki, seal: Path, roots: Path) -> SigningSettings:
 
 @pytest.fixture
 def signed_outgoing(
-    workspace: Workspace, leader_signed: Callable[..., bytes], tmp_path: Path
+    workspace: Workspace, pki: Pki, leader_signed: Callable[..., bytes], tmp_path: Path
 ) -> str:
     pdf = tmp_path / "qd-lanh-dao-da-ky.pdf"
     pdf.write_bytes(leader_signed())
@@ -38,7 +39,15 @@ def signed_outgoing(
         recipients="Như Điều 3",
         files=[pdf],
     )
-    return workspace.register_outgoing(draft).document.summary.id
+    doc = workspace.register_outgoing(draft).document.summary.id
+    # The agency seals only once the number and date are on the file (clerk_app.lifecycle).
+    settings = SigningSettings(
+        pkcs11_module=pki.choice.module,
+        token_label=pki.choice.token_label,
+        certificate_label=pki.choice.certificate_label,
+    )
+    write_number(workspace, doc, pki.pin, settings, at=NOW)
+    return doc
 
 
 def test_agency_signs_a_registered_document_as_a_new_version(
@@ -52,18 +61,19 @@ def test_agency_signs_a_registered_document_as_a_new_version(
     save_settings(workspace.data_dir, _settings(pki, seal, roots))
     settings = load_settings(workspace.data_dir)
     assert "pin" not in (workspace.data_dir / "signing.json").read_text()
-    leader_version = workspace.document(signed_outgoing).files[0]
+    numbered = next(f for f in workspace.document(signed_outgoing).files if f.role == "numbered")
     change = sign_for_agency(workspace, signed_outgoing, pki.pin, settings, at=NOW)
     assert change.action == "file_signed"
     detail = workspace.document(signed_outgoing)
     agency = next(f for f in detail.files if f.role == "signed")
-    assert agency.parent_id == leader_version.id
+    assert agency.parent_id == numbered.id
     out = tmp_path / "out.pdf"
     out.write_bytes(workspace.file_bytes(agency.sha256))
     report = subprocess.run(
         ["pdfsig", str(out)], capture_output=True, text=True, check=False
     ).stdout
-    assert report.count("Signature Validation: Signature is Valid.") == 2
+    # leader, number, date, agency seal
+    assert report.count("Signature Validation: Signature is Valid.") == 4
     assert detail.history[-1].details["signature"] == "agency"
 
 

@@ -22,7 +22,8 @@ from clerk_app import errors
 from clerk_app.cli import main
 from clerk_app.messages import describe
 from clerk_app.records import OutgoingDraft
-from clerk_app.signing.desk import SigningSettings, sign_for_agency
+from clerk_app.signing.desk import SigningSettings
+from clerk_app.signing.issuing import issue
 from clerk_app.workspace import Workspace
 
 
@@ -40,6 +41,7 @@ def unplugged(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_token_removed_while_signing_from_the_cli_leaves_no_file(
+    workspace: Workspace,
     pki: Pki,
     leader_signed: Callable[..., bytes],
     seal_png: bytes,
@@ -57,7 +59,6 @@ def test_token_removed_while_signing_from_the_cli_leaves_no_file(
         ("CLERK_CERT_LABEL", "agency"),
         ("CLERK_PIN", pki.pin),
         ("CLERK_TRUST_DIR", str(trust)),
-        ("CLERK_AGENCY_NAME", "Ủy ban nhân dân tỉnh Phú Yên"),
     ):
         monkeypatch.setenv(name, value)
     signed = tmp_path / "signed.pdf"
@@ -65,8 +66,19 @@ def test_token_removed_while_signing_from_the_cli_leaves_no_file(
     seal = tmp_path / "seal.png"
     seal.write_bytes(seal_png)
     out = tmp_path / "sealed.pdf"
+    document = workspace.register_outgoing(
+        OutgoingDraft(
+            doc_type="Quyết định",
+            subject="Về việc thành lập Tổ công tác",
+            signer="Nguyễn Văn Hùng",
+            recipients="Như Điều 3",
+            files=[signed],
+        )
+    ).document.summary.id
+    before = workspace.document(document)
 
-    code = main(["sign", str(signed), "--seal-image", str(seal), "--out", str(out), "--json"])
+    argv = ["--data-dir", str(workspace.data_dir), "issue", document]
+    code = main([*argv, "--seal-image", str(seal), "--out", str(out), "--json"])
     stdout, err = capsys.readouterr()
 
     assert unplugged, "the token's signing call was reached"
@@ -74,7 +86,7 @@ def test_token_removed_while_signing_from_the_cli_leaves_no_file(
     assert json.loads(stdout)["error"]["code"] == "TokenRemoved"
     assert "USB ký số bị rút ra" in err
     assert not out.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["seal.png", "signed.pdf", "trust"]
+    assert workspace.document(document).files == before.files
 
 
 def test_token_removed_while_signing_at_the_desk_adds_no_version(
@@ -98,16 +110,17 @@ def test_token_removed_while_signing_at_the_desk_adds_no_version(
             files=[pdf],
         )
     ).document.summary.id
-    before = workspace.document(document)
     settings = SigningSettings(
         pkcs11_module=pki.choice.module,
         token_label=pki.choice.token_label,
         certificate_label="agency",
         seal_image=str(seal),
     )
+    before = workspace.document(document)
 
     with pytest.raises(errors.TokenRemoved) as caught:
-        sign_for_agency(workspace, document, pki.pin, settings, at=NOW)
+        # «Phát hành»: number, date and seal in one token session, stored only at the end.
+        issue(workspace, document, pki.pin, settings, at=NOW)
 
     assert unplugged, "the token's signing call was reached"
     assert caught.value.detail == "DeviceRemoved"

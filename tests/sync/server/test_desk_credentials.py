@@ -8,11 +8,13 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from sync.engine import CREDENTIAL_FILE, DeskSync
+from clerk_app.storage.sync_models import SyncLink
+from sync.engine import CREDENTIAL_FILE, PENDING_CREDENTIAL_ROW, DeskSync
 from tests.sync.conftest import (
     NEW_PASSWORD,
     PASSWORD,
@@ -48,8 +50,8 @@ def _cli(server: RunningServer, *args: str) -> Any:
 def test_no_account_can_act_as_another_desk(server: RunningServer, new_desk: Any) -> None:
     a = new_desk("a")
     connect(server, a, "nvan1.ubnd")
-    assert len((a / CREDENTIAL_FILE).read_text()) >= 40
-    assert (a / CREDENTIAL_FILE).stat().st_mode & 0o077 == 0
+    assert len(kept_credential(a)) >= 40  # in the desk database, no file beside it
+    assert not (a / CREDENTIAL_FILE).exists()
     with DeskSync(a) as d:
         d.sync()
         d.acquire_lease("incoming", YEAR)
@@ -125,4 +127,30 @@ def test_a_desk_reconnecting_after_a_lost_answer_keeps_its_secret(
     with DeskSync(a) as d:
         d.connect(server.url, "nvan1.ubnd", PASSWORD, NEW_PASSWORD)
         d.connect(server.url, "nvan1.ubnd", NEW_PASSWORD)
-    assert (a / CREDENTIAL_FILE).read_text() == secret
+    assert kept_credential(a) == secret  # the wizard's file, taken into the database once
+    assert not (a / CREDENTIAL_FILE).exists()
+    assert (a / (CREDENTIAL_FILE + ".migrated")).read_text() == secret
+    with DeskSync(a) as d:
+        d.login(NEW_PASSWORD)  # from the database now
+
+
+def kept_credential(desk: Path) -> str | None:
+    with DeskSync(desk) as d, d.db.read() as s:
+        assert s.get(SyncLink, PENDING_CREDENTIAL_ROW) is None
+        return s.get_one(SyncLink, 1).desk_credential
+
+
+def test_a_desk_of_before_the_column_takes_its_credential_file_in(
+    server: RunningServer, new_desk: Any
+) -> None:
+    a = new_desk("a")
+    connect(server, a, "nvan1.ubnd")
+    secret = kept_credential(a)
+    assert secret is not None
+    with DeskSync(a) as d, d.db.write() as s:
+        s.get_one(SyncLink, 1).desk_credential = None  # as migration 0005 leaves an old desk
+    (a / CREDENTIAL_FILE).write_text(secret)
+    with DeskSync(a) as d:
+        d.login(NEW_PASSWORD)
+        d.sync()
+    assert kept_credential(a) == secret and not (a / CREDENTIAL_FILE).exists()

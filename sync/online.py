@@ -1,0 +1,228 @@
+"""Registering on a connected desk: the server's number inside the registration while it answers,
+the lease holder's own number or a draft when it does not; the holder's ceded numbers. No Qt.
+
+See DESIGN.md, «Numbering online and offline», for why no interleaving issues a number twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clerk_app import errors
+from clerk_app.clock import vietnam_date
+from clerk_app.records import IncomingDraft, OutgoingDraft
+from clerk_app.storage.journal import append_outbox
+from clerk_app.storage.models import Register
+from clerk_app.storage.sync_models import SyncDraft, SyncLease
+from sync import clock_skew, desk_store, standing
+from sync import protocol as p
+from sync.engine import DeskSync, SyncReport
+
+# A desk clock further than this from the server's numbers nothing: a wrong year or day would be
+# written on the paper with the number.
+NUMBERING_SKEW_LIMIT_S = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """What a registration on a connected desk gave: a number, or a draft waiting for one."""
+
+    document_id: str
+    number: int | None  # None: a draft, no number may be written on the paper yet
+    online: bool  # the number came from the server (or the draft is on it already)
+    reference: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.document_id,
+            "number": self.number,
+            "online": self.online,
+            "reference": self.reference,
+            "draft": self.number is None,
+        }
+
+
+class SavedAsDraft(Exception):
+    """The registration was kept as a draft (no number yet): what the window says instead of a
+    number. Not an error of the clerk's; raised only to leave the numbering path."""
+
+    def __init__(self, draft_id: str) -> None:
+        super().__init__(draft_id)
+        self.draft_id = draft_id
+
+
+def register_connected(data_dir: Path, draft: IncomingDraft | OutgoingDraft) -> Numbered | None:
+    """`register` on the desk in `data_dir` when it is connected to a server; None when it is
+    a desk on its own (it numbers locally, as before)."""
+    with DeskSync(data_dir) as desk:
+        with desk.db.read() as s:
+            if desk_store.link(s) is None:
+                return None
+        return register(desk, draft)
+
+
+def register(desk: DeskSync, draft: IncomingDraft | OutgoingDraft) -> Numbered:
+    """Register on a connected desk: numbered by the server when it answers, whoever holds the
+    lease; when it does not, numbered here by the lease holder or kept as a draft elsewhere."""
+    kind = "incoming" if isinstance(draft, IncomingDraft) else "outgoing"
+    key = _register_key(desk, kind, draft)
+    with desk._client() as client:
+        try:
+            # One try: a clerk is waiting, and offline the holder numbers at once.
+            reading = clock_skew.measure(client, desk.clock, once=True)
+        except errors.ServerUnreachable as exc:
+            desk._went_offline(str(exc.detail))
+            # Offline, the last reading is all there is: a clock known wrong numbers nothing.
+            _refuse_if_clock_far(desk)
+            return _offline(desk, kind, key, draft)
+        if reading is not None and abs(reading.skew_s) > NUMBERING_SKEW_LIMIT_S:
+            with desk.db.write() as s:
+                clock_skew.remember(s, reading)  # so the desk offline refuses too
+            raise errors.ClockTooFarToNumber(reading.skew_s)
+        try:
+            # A desk restored from a backup learns where it stood here, before numbering.
+            demand = standing.catch_up(desk, client)
+        except errors.ServerUnreachable as exc:
+            desk._went_offline(str(exc.detail))  # gone since the hello: nothing queued yet
+            return _offline(desk, kind, key, draft)
+        cede_ahead(desk, key, demand)
+        draft_id = desk.draft_incoming(draft) if kind == "incoming" else desk.draft_outgoing(draft)
+        report = SyncReport()
+        try:
+            desk._upload(client, report)
+            desk._download(client, report)
+        except errors.ServerUnreachable as exc:
+            # The draft is in the outbox and goes up at the next round: never numbered twice.
+            desk._went_offline(str(exc.detail))
+            return Numbered(draft_id, None, online=False)
+    with desk.db.read() as s:
+        row = s.get_one(SyncDraft, draft_id)
+        number = row.number if row.status == "numbered" else None
+        was_offline = desk._link().offline_since is not None
+    if was_offline:
+        desk._came_back()
+    reference = ""
+    if number is not None and kind == "outgoing":
+        from clerk_app.storage.models import Document
+
+        with desk.db.read() as s:
+            doc = s.get(Document, draft_id)
+            reference = doc.reference or "" if doc else ""
+    return Numbered(draft_id, number, online=True, reference=reference)
+
+
+def cede_ahead(desk: DeskSync, key: tuple[str, str, int], demand: standing.Demand) -> int | None:
+    """On the lease holder, before its own online registration: cede its number too."""
+    with desk.db.write() as s:
+        return _cede(s, desk.desk_id, key, desk.clock(), _need(key, demand) + 1)
+
+
+def cede_all(desk: DeskSync, demand: standing.Demand) -> int:
+    """On the lease holder, each sync round: cede what other desks are waiting for, and
+    CEDE_BLOCK ahead while they have been registering lately; returns how many registers."""
+    with desk.db.write() as s:
+        held = list(
+            s.execute(select(SyncLease).where(SyncLease.holder_desk_id == desk.desk_id)).scalars()
+        )
+        now = desk.clock()
+        ceded = 0
+        for lease in held:
+            key = (lease.kind, lease.series, lease.year)
+            ceded += _cede(s, desk.desk_id, key, now, _need(key, demand)) is not None
+        return ceded
+
+
+def _need(key: tuple[str, str, int], demand: standing.Demand) -> int:
+    waiting, recent = demand.get(key, (0, 0))
+    # A quiet register gets nothing ahead: numbers ceded and then left unused when the holder
+    # numbers offline are voids, so they are ceded only while other desks are busy.
+    return waiting + (p.CEDE_BLOCK if recent else 0)
+
+
+def _cede(s: Session, desk_id: str, key: tuple[str, str, int], now: Any, need: int) -> int | None:
+    """Cede numbers up to the server's last one + `need`: the desk's own counter is raised to
+    that bound in the transaction that queues the cede, so it never numbers them offline."""
+    kind, series, year = key
+    lease = s.get(SyncLease, key)
+    if need <= 0 or lease is None or lease.holder_desk_id != desk_id or lease.epoch < 1:
+        return None
+    reg = s.execute(
+        select(Register).where(
+            Register.kind == kind, Register.series == series, Register.year == year
+        )
+    ).scalar_one_or_none()
+    if reg is None:
+        return None
+    target = lease.server_last_number + need
+    if target <= reg.last_number:
+        return None
+    reg.last_number = target
+    append_outbox(
+        s,
+        at=now,
+        entity="register",
+        entity_id=reg.id,
+        op=p.CEDE_OP,
+        payload={
+            "kind": kind,
+            "series": series,
+            "year": year,
+            "through": target,
+            "epoch": lease.epoch,
+        },
+    )
+    return target
+
+
+def _offline(
+    desk: DeskSync, kind: str, key: tuple[str, str, int], draft: IncomingDraft | OutgoingDraft
+) -> Numbered:
+    """The server does not answer: the lease holder numbers on its own, any other desk keeps a
+    draft the server numbers later."""
+    with desk.db.read() as s:
+        lease = s.get(SyncLease, key)
+        holder = lease is not None and lease.holder_desk_id == desk.desk_id
+    if not holder:
+        draft_id = desk.draft_incoming(draft) if kind == "incoming" else desk.draft_outgoing(draft)
+        return Numbered(draft_id, None, online=False)
+    from clerk_app.workspace import Workspace
+
+    with Workspace.open(desk.data_dir, clock=desk.clock) as ws:
+        done = ws.register_incoming(draft) if isinstance(draft, IncomingDraft) else None
+        if isinstance(draft, OutgoingDraft):
+            done = ws.register_outgoing(draft)
+    assert done is not None
+    summary = done.document.summary
+    return Numbered(summary.id, summary.number, online=False, reference=summary.reference or "")
+
+
+def _register_key(
+    desk: DeskSync, kind: str, draft: IncomingDraft | OutgoingDraft
+) -> tuple[str, str, int]:
+    """The register the server will number the draft in (the same choice as its own)."""
+    now = desk.clock()
+    if isinstance(draft, IncomingDraft):
+        when = draft.received_at or now
+        return kind, "chung", vietnam_date(when).year
+    year = vietnam_date(now).year
+    if draft.series:
+        return kind, draft.series, year
+    with desk.db.read() as s:
+        for reg in s.execute(
+            select(Register).where(Register.kind == kind, Register.year == year)
+        ).scalars():
+            if reg.doc_types and draft.doc_type in reg.doc_types:
+                return kind, reg.series, year
+    return kind, "chung", year
+
+
+def _refuse_if_clock_far(desk: DeskSync) -> None:
+    with desk.db.read() as s:
+        reading = clock_skew.last_reading(s)
+    if reading is not None and abs(reading.skew_s) > NUMBERING_SKEW_LIMIT_S:
+        raise errors.ClockTooFarToNumber(reading.skew_s)

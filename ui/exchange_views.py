@@ -1,0 +1,302 @@
+"""The electronic exchange screens: «Văn bản đến điện tử» (the agency's electronic inbox, with
+the 08-working-hour clock and the signatures' verdict; receive or refuse) and the per-recipient
+status of a document this agency sent.
+
+A thin shell over `sync.delivery.ExchangeDesk`: it lists what it returns and passes the clerk's
+choice back; talking to the server runs off the GUI thread. No business rule is decided here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clerk_app import errors
+from clerk_app.messages import EXCHANGE_STATUS_LABELS, describe
+from sync.delivery import ExchangeDesk
+from ui.errors import present
+from ui.formatting import moment
+from ui.sync_views import TABLE_STYLE, _cell, _table
+from ui.workers import run_in_background
+
+REFUSALS = {
+    "Gửi nhầm đơn vị nhận": "wrong-recipient",
+    "Văn bản không có giá trị pháp lý": "not-valid",
+}
+STATUS_COLOURS = {
+    "arrived": "#0d47a1",
+    "registered": "#1b5e20",
+    "assigned": "#1b5e20",
+    "in_progress": "#1b5e20",
+    "done": "#1b5e20",
+    "refused": "#b71c1c",
+    "recalled": "#6c757d",
+    "replaced": "#6c757d",
+    "queued": "#8a6d00",
+    "sent": "#6c757d",
+}
+LATE = "#b71c1c"
+
+
+def signature_text(item: dict[str, Any]) -> tuple[str, str | None]:
+    """The signatures' verdict as the clerk reads it, and its colour."""
+    if item["flag"] == "signature_invalid":
+        return "KHÔNG hợp lệ", LATE
+    if item["flag"]:
+        return "Tệp hỏng", LATE
+    checks = item["signatures"]
+    if checks is None:
+        return "Chưa kiểm tra", "#6c757d"
+    if not checks:
+        return "Không có chữ ký số", "#8a6d00"
+    signers = ", ".join(dict.fromkeys(c["signer"] for c in checks if c.get("signer")))
+    return f"Hợp lệ ({signers})" if signers else "Hợp lệ", "#1b5e20"
+
+
+def _when(iso: str) -> str:
+    return moment(datetime.fromisoformat(iso))
+
+
+class InboxDialog(QDialog):
+    """«Văn bản đến điện tử»: what other agencies sent this one, oldest first."""
+
+    HEADERS = (
+        "Đến lúc",
+        "Chuyển trước (08 giờ)",
+        "Nơi gửi",
+        "Số, ký hiệu",
+        "Tên loại",
+        "Trích yếu",
+        "Độ khẩn",
+        "Chữ ký số",
+    )
+    SUBJECT = 5
+    LOADING = "Đang lấy văn bản đến điện tử từ máy chủ…"
+
+    def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data_dir = data_dir
+        self.items: list[dict[str, Any]] = []
+        self.busy = False
+        self.setWindowTitle("Văn bản đến điện tử")
+        intro = QLabel(
+            "Văn bản các cơ quan gửi qua hệ thống. Tiếp nhận và chuyển trong 08 giờ làm việc kể từ "
+            "lúc đến; chỉ từ chối khi gửi nhầm đơn vị nhận hoặc văn bản không có giá trị pháp lý."
+        )
+        intro.setWordWrap(True)
+        self.summary = QLabel()
+        self.table = _table(self.HEADERS)
+        self.table.setStyleSheet(TABLE_STYLE)
+        header = self.table.horizontalHeader()
+        for col in range(len(self.HEADERS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(self.SUBJECT, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._enable)
+        self.receive_button = QPushButton("&Tiếp nhận")
+        self.receive_button.clicked.connect(self.receive)
+        self.refuse_button = QPushButton("Từ &chối…")
+        self.refuse_button.clicked.connect(self.refuse)
+        self.refresh_button = QPushButton("Làm &mới")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.status = QLabel()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        for b in (self.receive_button, self.refuse_button, self.refresh_button):
+            buttons.addButton(b, QDialogButtonBox.ButtonRole.ActionRole)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(buttons)
+        self.resize(1300, 520)
+        self._enable()
+        self.refresh()
+
+    def selected(self) -> dict[str, Any] | None:
+        rows = {i.row() for i in self.table.selectedItems()}
+        return self.items[rows.pop()] if len(rows) == 1 else None
+
+    def _enable(self) -> None:
+        item = self.selected()
+        self.receive_button.setEnabled(not self.busy and item is not None and not item["flag"])
+        self.refuse_button.setEnabled(not self.busy and item is not None)
+        self.refresh_button.setEnabled(not self.busy)
+
+    def refresh(self) -> None:
+        data_dir = self.data_dir
+
+        def work() -> dict[str, Any]:
+            with ExchangeDesk(data_dir) as desk:
+                return desk.inbox()
+
+        self._run(work, self.show_items, self.LOADING)
+
+    def show_items(self, data: dict[str, Any]) -> None:
+        if self.status.text() == self.LOADING:
+            self.status.setText("")
+        self.items = list(data["items"])
+        self.table.setRowCount(len(self.items))
+        for i, it in enumerate(self.items):
+            f = it["fields"]
+            verdict, colour = signature_text(it)
+            urgent = f["urgency"] != "Thường"
+            cells = [
+                _cell(_when(it["arrived_at"])),
+                _cell(_when(it["handle_by"]), LATE if it["overdue"] else None, it["overdue"]),
+                _cell(it["sender"]["name"] or f["issuer"]),
+                _cell(f["reference"]),
+                _cell(f["doc_type"]),
+                _cell(f["subject"]),
+                _cell(f["urgency"], LATE if urgent else None, urgent),
+                _cell(verdict, colour, bool(it["flag"])),
+            ]
+            for col, cell in enumerate(cells):
+                self.table.setItem(i, col, cell)
+        self.table.resizeRowsToContents()
+        late = sum(1 for it in self.items if it["overdue"])
+        where = "" if data["online"] else " (ngoại tuyến: danh sách đã nhận trước đó)"
+        self.summary.setText(
+            (
+                f"{len(self.items)} văn bản chờ tiếp nhận"
+                + (f", {late} quá hạn 08 giờ" if late else "")
+                + where
+                + "."
+            )
+            if self.items
+            else "Không có văn bản đến điện tử nào chờ tiếp nhận" + where + "."
+        )
+        self._enable()
+
+    def receive(self) -> None:
+        item = self.selected()
+        if item is None:
+            return
+        data_dir, item_id = self.data_dir, item["id"]
+
+        def work() -> dict[str, Any]:
+            with ExchangeDesk(data_dir) as desk:
+                return desk.receive(item_id)
+
+        def done(answer: dict[str, Any]) -> None:
+            doc = answer.get("document")
+            self.refresh()
+            self.status.setText(
+                f"Đã tiếp nhận: số đến {doc['arrival_number']}."
+                if doc
+                else "Đã tiếp nhận; chờ bàn giữ quyền cấp số cấp số đến."
+            )
+
+        self._run(work, done, "Đang tiếp nhận…")
+
+    def refuse(self) -> None:
+        item = self.selected()
+        if item is None:
+            return
+        choice, ok = QInputDialog.getItem(
+            self, "Từ chối tiếp nhận", "Lý do:", list(REFUSALS), 0, False
+        )
+        if not ok:
+            return
+        data_dir, item_id, reason = self.data_dir, item["id"], REFUSALS[choice]
+
+        def work() -> dict[str, Any]:
+            with ExchangeDesk(data_dir) as desk:
+                return desk.refuse(item_id, reason)
+
+        def done(_answer: object) -> None:
+            self.refresh()
+            self.status.setText(f"Đã từ chối tiếp nhận: {choice.lower()}.")
+
+        self._run(work, done, "Đang từ chối…")
+
+    def _run(self, work: Any, done: Any, doing: str) -> None:
+        if self.busy:
+            return
+
+        def finished(answer: Any) -> None:
+            self.busy = False
+            done(answer)
+            self._enable()
+
+        def failed(error: BaseException) -> None:
+            self.busy = False
+            self.status.setText(
+                describe(error).one_line() if isinstance(error, errors.ClerkError) else ""
+            )
+            self._enable()
+            present(error, self)
+
+        self.busy = True
+        self._enable()
+        self.status.setText(doing)
+        run_in_background(work, finished, failed, owner=self)
+
+
+class DeliveryDialog(QDialog):
+    """Where a sent document is at each recipient: arrived, refused (why), registered, …"""
+
+    HEADERS = ("Nơi nhận", "Mã định danh", "Trạng thái", "Lý do", "Cập nhật")
+
+    def __init__(self, data_dir: Path, document_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data_dir = data_dir
+        self.document_id = document_id
+        self.setWindowTitle("Trạng thái gửi liên thông")
+        self.summary = QLabel()
+        self.table = _table(self.HEADERS)
+        self.table.setStyleSheet(TABLE_STYLE)
+        header = self.table.horizontalHeader()
+        for col in range(len(self.HEADERS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
+        self.resize(900, 320)
+        data_dir_, doc = data_dir, document_id
+
+        def work() -> dict[str, Any]:
+            with ExchangeDesk(data_dir_) as desk:
+                return desk.delivery_status(doc)
+
+        run_in_background(work, self.show_status, lambda e: present(e, self), owner=self)
+
+    def show_status(self, data: dict[str, Any]) -> None:
+        rows = data["recipients"]
+        self.table.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            last = r["history"][-1]["at"] if r["history"] else ""
+            reason = {"wrong-recipient": "Gửi nhầm đơn vị nhận", "not-valid": "Không có giá trị "
+                      "pháp lý"}.get(r["reason"], r["reason"])  # fmt: skip
+            cells = [
+                _cell(r["name"] or r["organ_id"]),
+                _cell(r["organ_id"]),
+                _cell(
+                    EXCHANGE_STATUS_LABELS.get(r["status"], r["status"]),
+                    STATUS_COLOURS.get(r["status"]),
+                    True,
+                ),
+                _cell(reason),
+                _cell(_when(last) if last else ""),
+            ]
+            for col, cell in enumerate(cells):
+                self.table.setItem(i, col, cell)
+        self.summary.setText(
+            f"{len(rows)} nơi nhận" + ("" if data["online"] else " (ngoại tuyến: lần xem trước)")
+        )
