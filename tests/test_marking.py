@@ -1,4 +1,5 @@
-"""The fast subset (scripts/test-fast) still holds the core's registering, numbering and storage."""
+"""The fast subset (scripts/test-fast) still holds the core's registering, numbering and storage;
+the lists of tests/marking.py name tests that exist."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.marking import OCR, SLOW
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,3 +45,12 @@ def test_the_fast_subset_keeps_the_core_and_leaves_out_the_marked() -> None:
     assert not [t for t in fast if t.startswith("tests/ui/")]
     server = _collected("-m", "server", "tests/sync/test_engine.py")
     assert server and not set(server) & set(fast)
+
+
+def test_every_listed_module_and_test_exists() -> None:
+    names = set()
+    for line in _collected("tests", "--ignore=tests/installer"):
+        module, test = line.split("::")[:2]
+        module = module.removeprefix("tests/")
+        names |= {module, f"{module}::{test.split('[')[0]}"}
+    assert sorted((OCR | SLOW) - names) == []
