@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from sync.delivery import send_document
 from tests.sync.conftest import RunningServer
+from tests.sync.conftest import module_sqlite_server as module_sqlite_server  # one per module
 from tests.sync.conftest import sqlite_server as sqlite_server  # the real server, over SQLite
 from tests.sync.exchange_fixtures import STC, UBND, agency_desk, issue, set_up_agencies
 from ui.exchange_views import DeliveryDialog, InboxDialog

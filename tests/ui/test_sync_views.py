@@ -18,6 +18,7 @@ from clerk_app.workspace import Workspace
 from sync.conflicts import DESK
 from sync.engine import DeskSync
 from tests.sync.conftest import RunningServer, connect
+from tests.sync.conftest import module_sqlite_server as module_sqlite_server  # one per module
 from tests.sync.conftest import sqlite_server as sqlite_server  # the real server, over SQLite
 from tests.sync.test_desk_views import corrected_on_both_desks, draft, holder_and_other
 from tests.sync.test_engine import YEAR, register, sync
