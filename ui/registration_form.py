@@ -411,6 +411,8 @@ class RegistrationForm(QDialog):
                 values[name] = editor.isChecked()
             elif isinstance(editor, QSpinBox):
                 values[name] = editor.value()
+            elif isinstance(editor, QDateTimeEdit):  # the late registration's real arrival
+                values[name] = editor.dateTime().toString("yyyy-MM-ddTHH:mm")
             else:
                 values[name] = _text_of(editor)
         return values
