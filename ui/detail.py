@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -256,12 +257,14 @@ class DetailPane(QWidget):
         self.issue_button = QPushButton("Phát hành…")
         self.issue_button.setToolTip("Ghi số, ngày và ký số cơ quan (Ctrl+Shift+P)")
         self.issue_button.clicked.connect(self._emit(self.issue_requested))
-        actions = QHBoxLayout()
-        actions.addWidget(self.issue_button)
-        actions.addWidget(self.hand_over_button)
-        actions.addWidget(self.attach_button)
-        actions.addWidget(self.cancel_button)
-        actions.addStretch(1)
+        # Two rows of two: four buttons in one row made the pane (and so the window) wider
+        # than a 1366-pixel screen once «Phát hành» joined them.
+        actions = QGridLayout()
+        actions.addWidget(self.issue_button, 0, 0)
+        actions.addWidget(self.hand_over_button, 0, 1)
+        actions.addWidget(self.attach_button, 1, 0)
+        actions.addWidget(self.cancel_button, 1, 1)
+        actions.setColumnStretch(2, 1)
 
         # Fields.
         self.fields_form = QFormLayout()

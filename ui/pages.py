@@ -180,8 +180,11 @@ class RegisterPage(QWidget):
         bar.addWidget(self.year)
         bar.addWidget(self.goto)
         # «Phát hành» of the selected numbered document (the main window wires it).
-        self.issue_button = QPushButton("Phát hành… (Ctrl+Shift+P)")
-        self.issue_button.setToolTip("Ghi số, ngày và ký số cơ quan văn bản đi đang chọn")
+        # The shortcut lives in the tooltip: with it in the label the bar outgrew a 1366-pixel screen.
+        self.issue_button = QPushButton("Phát hành…")
+        self.issue_button.setToolTip(
+            "Ghi số, ngày và ký số cơ quan văn bản đi đang chọn (Ctrl+Shift+P)"
+        )
         self.issue_button.setVisible(kind == "outgoing")
         bar.addWidget(self.issue_button)
         layout = QVBoxLayout(self)
