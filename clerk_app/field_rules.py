@@ -39,6 +39,8 @@ COPIES_MAX = 10_000
 # The first and last years any register may carry; a year outside is a wrong clock or a forgery.
 FIRST_YEAR, LAST_YEAR = 1990, 2200
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+# The role of the text kept for a file: a PDF's own text layer, or what OCR read from a scan.
+TEXT_ROLE = "ocr_text"
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,39 @@ FILE_RULES: dict[str, FieldRule] = {
     "parent_id": FieldRule("text", 36),
     "added_at": FieldRule("moment", required=BOTH),
 }
+
+# Every field of a document row that desks keep, show and send (the derived keys and ranks
+# are made from these); one list, so a new field is added here and nowhere else.
+DOCUMENT_FIELDS = (
+    "direction",
+    "year",
+    "number",
+    "status",
+    "received_at",
+    "issuer",
+    "reference",
+    "issued_on",
+    "doc_type",
+    "subject",
+    "urgency",
+    "pages",
+    "has_paper",
+    "source_channel",
+    "recipients",
+    "notes",
+    "signer",
+    "unit_code",
+    "electronic_only",
+    "copies",
+    "file_copy_holder",
+    "handed_over_at",
+    "handed_over_to",
+    "cancelled_at",
+    "cancel_reason",
+    "revision",
+)
+# The fields a document is found by, besides the text of its files.
+SEARCHED_FIELDS = ("reference", "issuer", "doc_type", "subject", "notes", "recipients", "signer")
 
 Problem = tuple[str, str]  # (field, rule): e.g. ("subject", "too_long")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import socket
 import unicodedata
@@ -19,8 +18,12 @@ from sqlalchemy.orm import Session
 
 from clerk_app import errors
 from clerk_app.clock import Clock, iso, system_clock, to_vietnam, vietnam_date
+from clerk_app.field_rules import DOCUMENT_FIELDS, TEXT_ROLE
 from clerk_app.files.intake import PreparedFile, prepare_all
 from clerk_app.files.store import ContentStore, StoredBlob
+from clerk_app.kernel import DeskContext, Transaction
+from clerk_app.kernel.context import current_user
+from clerk_app.kernel.transaction import unit_id_of
 from clerk_app.records import (
     AgencyInfo,
     AuditCheck,
@@ -46,7 +49,7 @@ from clerk_app.registration import (
 )
 from clerk_app.storage import search_index
 from clerk_app.storage.database import DB_FILENAME, Database, Maintenance, refuse_network_share
-from clerk_app.storage.journal import append_audit, append_outbox, canonical_json, verify_chain
+from clerk_app.storage.journal import canonical_json, verify_chain
 from clerk_app.storage.models import (
     Agency,
     AuditEntry,
@@ -63,39 +66,9 @@ from clerk_app.text import fold, nfc
 APP_NAME = "clerk-desk"
 # Roles of files made from another file of the document, and the audit action of each.
 DERIVED_ROLES = {"stamped": "file_stamped", "signed": "file_signed"}
-# Text read from a scan: kept as a file of its own so the scan stays untouched.
-OCR_ROLE = "ocr_text"
 TEXT_LAYER_LIMIT = 200_000  # characters of a PDF's own text indexed; enough for any letter
 DEFAULT_SERIES = "chung"
 REGISTER_NAMES = {"incoming": "Sổ đăng ký văn bản đến", "outgoing": "Sổ đăng ký văn bản đi"}
-DOCUMENT_FIELDS = (
-    "direction",
-    "year",
-    "number",
-    "status",
-    "received_at",
-    "issuer",
-    "reference",
-    "issued_on",
-    "doc_type",
-    "subject",
-    "urgency",
-    "pages",
-    "has_paper",
-    "source_channel",
-    "recipients",
-    "notes",
-    "signer",
-    "unit_code",
-    "electronic_only",
-    "copies",
-    "file_copy_holder",
-    "handed_over_at",
-    "handed_over_to",
-    "cancelled_at",
-    "cancel_reason",
-    "revision",
-)
 
 
 def default_data_dir() -> Path:
@@ -125,17 +98,19 @@ class Workspace:
 
     def __init__(self, data_dir: Path, db: Database, actor: str, clock: Clock) -> None:
         self.data_dir = data_dir
+        self._ctx = DeskContext.load(db, ContentStore(data_dir / "files"), clock, actor)
         self._db = db
-        self._store = ContentStore(data_dir / "files")
+        self._store = self._ctx.store
         self._clock = clock
         self.actor = actor
-        with db.read() as s:
-            state = s.execute(select(DeskState)).scalar_one_or_none()
-            if state is None:
-                raise errors.NotInitialised(str(data_dir))
-            self.desk_id = state.desk_id
-            self.station = state.station
-            self._agency_id = state.agency_id
+        self.desk_id = self._ctx.desk_id
+        self.station = self._ctx.station
+        self._agency_id = self._ctx.agency_id
+
+    @property
+    def context(self) -> DeskContext:
+        """The desk as the kernel sees it; the feature services write through it."""
+        return self._ctx
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -182,28 +157,33 @@ class Workspace:
                 )
                 s.add(agency)
                 s.flush()
-                s.add(
-                    DeskState(
-                        desk_id=desk_id or new_id(),
-                        station=socket.gethostname(),
-                        agency_id=agency.id,
-                        last_outbox_seq=0,
-                        is_demo=demo,
-                    )
+                state = DeskState(
+                    desk_id=desk_id or new_id(),
+                    station=socket.gethostname(),
+                    agency_id=agency.id,
+                    last_outbox_seq=0,
+                    is_demo=demo,
                 )
+                s.add(state)
                 s.flush()
-                who = actor or _current_user()
-                _record(
-                    s,
-                    now,
-                    who,
-                    socket.gethostname(),
+                ctx = DeskContext(
+                    db,
+                    ContentStore(path / "files"),
+                    clock,
+                    actor or current_user(),
+                    state.station,
+                    state.desk_id,
+                    agency.id,
+                )
+                tx = Transaction(ctx, s)
+                tx.record(
                     "create_agency",
                     "agency",
                     agency.id,
                     {"name": name, "code": code, "parent_name": agency.parent_name},
+                    at=now,
                 )
-                _open_registers(s, agency.id, year or vietnam_date(now).year, now, who)
+                _open_registers(tx, year or vietnam_date(now).year, now)
         except BaseException:
             db.close()
             raise
@@ -222,7 +202,7 @@ class Workspace:
         db = Database(db_path)
         try:
             db.migrate()
-            return cls(path, db, actor or _current_user(), clock or system_clock)
+            return cls(path, db, actor or current_user(), clock or system_clock)
         except BaseException:
             db.close()
             raise
@@ -258,7 +238,8 @@ class Workspace:
             raise errors.InvalidValue("code", code, "chữ viết tắt không dấu cách, ví dụ VP")
         if not unit_name:
             raise errors.MissingField("name")
-        with self._write() as s:
+        with self._ctx.write() as tx:
+            s = tx.session
             if s.execute(select(Unit).where(Unit.code == unit_code)).first():
                 raise errors.DuplicateUnit(unit_code)
             unit = Unit(
@@ -271,7 +252,7 @@ class Workspace:
             )
             s.add(unit)
             s.flush()
-            self._log(s, "add_unit", "unit", unit.id, {"code": unit_code, "name": unit_name})
+            tx.record("add_unit", "unit", unit.id, {"code": unit_code, "name": unit_name})
         return Change("add_unit", other=("units",))
 
     def units(self) -> list[UnitInfo]:
@@ -283,8 +264,9 @@ class Workspace:
         name = nfc(full_name)
         if not name:
             raise errors.MissingField("name")
-        with self._write() as s:
-            unit_id = self._unit_id(s, unit_code) if unit_code else None
+        with self._ctx.write() as tx:
+            s = tx.session
+            unit_id = tx.unit_id(unit_code) if unit_code else None
             person = Person(
                 id=new_id(),
                 agency_id=self._agency_id,
@@ -296,8 +278,7 @@ class Workspace:
             )
             s.add(person)
             s.flush()
-            self._log(
-                s,
+            tx.record(
                 "add_person",
                 "person",
                 person.id,
@@ -340,8 +321,8 @@ class Workspace:
             return _register_info(reg)
 
     def open_year(self, year: int) -> Change:
-        with self._write() as s:
-            opened = _open_registers(s, self._agency_id, year, self._clock(), self.actor)
+        with self._ctx.write() as tx:
+            opened = _open_registers(tx, year, self._clock())
         return Change("open_year", register_ids=tuple(opened))
 
     def add_series(self, year: int, code: str, name: str, doc_types: Sequence[str]) -> Change:
@@ -357,8 +338,9 @@ class Workspace:
             if canonical is None:
                 raise errors.InvalidValue("doc_type", t, "tên loại văn bản theo Nghị định 30")
             types.append(canonical)
-        with self._write() as s:
-            _open_registers(s, self._agency_id, year, self._clock(), self.actor)
+        with self._ctx.write() as tx:
+            s = tx.session
+            _open_registers(tx, year, self._clock())
             reg = Register(
                 id=new_id(),
                 agency_id=self._agency_id,
@@ -375,7 +357,7 @@ class Workspace:
                 s.flush()
             except IntegrityError:
                 raise errors.InvalidValue("series", code, "mã sổ chưa dùng trong năm") from None
-            self._log(s, "open_register", "register", reg.id, _register_details(reg))
+            tx.record("open_register", "register", reg.id, _register_details(reg))
         return Change("add_series", register_ids=(reg.id,))
 
     # --- registration ----------------------------------------------------------------------
@@ -406,7 +388,7 @@ class Workspace:
         prepared = prepare_all(list(draft.files))
         if fields["unit_code"]:
             with self._db.read() as s:
-                self._unit_id(s, fields["unit_code"])
+                unit_id_of(s, fields["unit_code"])
         if prepared:
             fields["pages"] = sum(p.pages for p in prepared)
         fields["has_paper"] = not fields["electronic_only"]
@@ -432,10 +414,9 @@ class Workspace:
             raise
         blobs += text_blobs
         try:
-            with self._write() as s:
-                reg = _pick_register(
-                    s, self._agency_id, kind, year, series, fields["doc_type"], now, self.actor
-                )
+            with self._ctx.write() as tx:
+                s = tx.session
+                reg = _pick_register(tx, kind, year, series, fields["doc_type"], now)
                 _require_numbering_right(s, self.desk_id, reg)
                 number = s.execute(
                     update(Register)
@@ -472,7 +453,7 @@ class Workspace:
                 s.flush()
                 files = self._add_file_rows(s, doc.id, prepared, now)
                 details = document_fields(doc) | {"register": reg.series, "files": files}
-                self._log(s, f"register_{kind}", "document", doc.id, details, at=now)
+                tx.record(f"register_{kind}", "document", doc.id, details, at=now)
                 # The text already inside attached PDFs (typed, or a scan's OCR layer) is kept
                 # and indexed in the same transaction: one commit, one index row.
                 for (p, body), blob in zip(texts, text_blobs, strict=True):
@@ -488,11 +469,11 @@ class Workspace:
                         .first()
                     )
                     if parent is not None:
-                        self._ocr_row(s, doc, parent, blob.sha256, body, now)
-                ocr_text = " ".join(body for _p, body in texts)
-                search_index.index_document(
-                    s, doc.id, search_index.search_body(fields | {"ocr_text": ocr_text})
-                )
+                        self._ocr_row(tx, doc, parent, blob.sha256, body, now)
+                known = {
+                    blob.sha256: body for (_p, body), blob in zip(texts, text_blobs, strict=False)
+                }
+                tx.index(doc, known)
                 doc_id = doc.id
         except BaseException:
             self._discard_unreferenced(blobs)
@@ -539,8 +520,9 @@ class Workspace:
         why = nfc(reason)
         if not why:
             raise errors.MissingField("reason")
-        with self._write() as s:
-            doc = self._live_document(s, document_id)
+        with self._ctx.write() as tx:
+            s = tx.session
+            doc = tx.live_document(document_id)
             new_values = correction_fields(doc.direction, dict(changes))
             diff = {}
             for name, value in new_values.items():
@@ -553,8 +535,8 @@ class Workspace:
             doc.revision += 1
             doc.updated_at = self._clock()
             s.flush()
-            self._log(s, "correct", "document", doc.id, {"reason": why, "changes": diff})
-            self._reindex(s, doc)
+            tx.record("correct", "document", doc.id, {"reason": why, "changes": diff})
+            tx.index(doc)
             register_id = doc.register_id
         return Change("correct", document_ids=(document_id,), register_ids=(register_id,))
 
@@ -563,8 +545,9 @@ class Workspace:
         why = nfc(reason)
         if not why:
             raise errors.MissingField("reason")
-        with self._write() as s:
-            doc = self._live_document(s, document_id)
+        with self._ctx.write() as tx:
+            s = tx.session
+            doc = tx.live_document(document_id)
             now = self._clock()
             doc.status = "cancelled"
             doc.cancelled_at = now
@@ -572,7 +555,7 @@ class Workspace:
             doc.revision += 1
             doc.updated_at = now
             s.flush()
-            self._log(s, "cancel", "document", doc.id, {"reason": why, "number": doc.number})
+            tx.record("cancel", "document", doc.id, {"reason": why, "number": doc.number})
             register_id = doc.register_id
         return Change("cancel", document_ids=(document_id,), register_ids=(register_id,))
 
@@ -594,12 +577,13 @@ class Workspace:
             return Change("attach_files")
         blobs = self._put_files(prepared)
         try:
-            with self._write() as s:
-                doc = self._live_document(s, document_id)
+            with self._ctx.write() as tx:
+                s = tx.session
+                doc = tx.live_document(document_id)
                 now = self._clock()
                 files = self._add_file_rows(s, doc.id, prepared, now)
                 doc.updated_at = now
-                self._log(s, "attach_files", "document", doc.id, {"files": files})
+                tx.record("attach_files", "document", doc.id, {"files": files})
         except BaseException:
             self._discard_unreferenced(blobs)
             raise
@@ -649,10 +633,10 @@ class Workspace:
         body = unicodedata.normalize("NFC", text).strip()
         blob = self._store.put(body.encode("utf-8"))
         try:
-            with self._write() as s:
-                doc, parent = self._parent_file(s, document_id, file_id)
-                self._ocr_row(s, doc, parent, blob.sha256, body, self._clock())
-                self._reindex(s, doc)
+            with self._ctx.write() as tx:
+                doc, parent = self._parent_file(tx, document_id, file_id)
+                self._ocr_row(tx, doc, parent, blob.sha256, body, self._clock())
+                tx.index(doc, {blob.sha256: body})
         except BaseException:
             self._discard_unreferenced([blob])
             raise
@@ -674,10 +658,10 @@ class Workspace:
         """One audited file row made from another file of the same document."""
         blob = self._store.put(data)
         try:
-            with self._write() as s:
-                doc, parent = self._parent_file(s, document_id, parent_file_id)
+            with self._ctx.write() as tx:
+                doc, parent = self._parent_file(tx, document_id, parent_file_id)
                 self._derived_row(
-                    s,
+                    tx,
                     doc,
                     parent,
                     blob.sha256,
@@ -695,17 +679,17 @@ class Workspace:
             raise
 
     def _parent_file(
-        self, s: Session, document_id: str, file_id: str
+        self, tx: Transaction, document_id: str, file_id: str
     ) -> tuple[Document, DocumentFile]:
-        doc = self._live_document(s, document_id)
-        parent = s.get(DocumentFile, file_id)
+        doc = tx.live_document(document_id)
+        parent = tx.session.get(DocumentFile, file_id)
         if parent is None or parent.document_id != doc.id:
             raise errors.UnknownFile(file_id, document_id)
         return doc, parent
 
     def _ocr_row(
         self,
-        s: Session,
+        tx: Transaction,
         doc: Document,
         parent: DocumentFile,
         sha256: str,
@@ -713,13 +697,13 @@ class Workspace:
         now: datetime,
     ) -> None:
         self._derived_row(
-            s,
+            tx,
             doc,
             parent,
             sha256,
             len(body.encode("utf-8")),
             now,
-            role=OCR_ROLE,
+            role=TEXT_ROLE,
             action="ocr_text_set",
             media_type="text/plain; charset=utf-8",
             filename=f"{Path(parent.filename).stem}.txt",
@@ -729,7 +713,7 @@ class Workspace:
 
     def _derived_row(
         self,
-        s: Session,
+        tx: Transaction,
         doc: Document,
         parent: DocumentFile,
         sha256: str,
@@ -755,30 +739,16 @@ class Workspace:
             parent_id=parent.id,
             added_at=now,
         )
-        s.add(row)
+        tx.session.add(row)
         doc.updated_at = now
-        s.flush()
-        self._log(
-            s,
+        tx.session.flush()
+        tx.record(
             action,
             "document",
             doc.id,
             {"file_id": row.id, "parent_id": parent.id, "sha256": sha256} | details,
             at=now,
         )
-
-    def _reindex(self, s: Session, doc: Document) -> None:
-        """Rebuild the document's search row from its fields and every OCR text it has."""
-        texts = [
-            self._store.read(sha).decode("utf-8")
-            for sha in s.execute(
-                select(DocumentFile.sha256)
-                .where(DocumentFile.document_id == doc.id, DocumentFile.role == OCR_ROLE)
-                .order_by(DocumentFile.added_at)
-            ).scalars()
-        ]
-        fields = _field_map(doc) | {"ocr_text": " ".join(texts)}
-        search_index.index_document(s, doc.id, search_index.search_body(fields))
 
     def arrival_stamp_plan(self, document_id: str) -> tuple[FileInfo, Any, tuple[float, float]]:
         """What the stamp preview shows: the scan to stamp, where the stamp would go (a Box in
@@ -1011,59 +981,8 @@ class Workspace:
 
     # --- internals -------------------------------------------------------------------------
 
-    def _write(self) -> Any:
-        return _guarded(self._db)
-
-    def _log(
-        self,
-        s: Session,
-        action: str,
-        entity: str,
-        entity_id: str,
-        details: dict[str, Any],
-        at: datetime | None = None,
-    ) -> None:
-        _record(
-            s, at or self._clock(), self.actor, self.station, action, entity, entity_id, details
-        )
-
-    def _unit_id(self, s: Session, code: str) -> str:
-        unit_id = s.execute(
-            select(Unit.id).where(Unit.code == nfc(code).upper())
-        ).scalar_one_or_none()
-        if unit_id is None:
-            raise errors.UnknownUnit(code)
-        return unit_id
-
-    def _live_document(self, s: Session, document_id: str) -> Document:
-        doc = s.get(Document, document_id)
-        if doc is None:
-            raise errors.UnknownDocument(document_id)
-        if doc.status == "cancelled":
-            raise errors.DocumentCancelled(document_id, doc.number)
-        return doc
-
 
 # --- module helpers ------------------------------------------------------------------------
-
-
-class _guarded:
-    """A write transaction whose disk failures surface as StorageFailed, never half-written."""
-
-    def __init__(self, db: Database) -> None:
-        self._cm = db.write()
-
-    def __enter__(self) -> Session:
-        try:
-            return self._cm.__enter__()
-        except OperationalError as exc:
-            raise errors.StorageFailed(str(exc.orig)) from exc
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool | None:
-        try:
-            return self._cm.__exit__(exc_type, exc, tb)
-        except OperationalError as err:
-            raise errors.StorageFailed(str(err.orig)) from err
 
 
 def _text_layers(prepared: Sequence[PreparedFile]) -> list[tuple[PreparedFile, str]]:
@@ -1112,37 +1031,6 @@ def _expanding(name: str) -> Any:
     return bindparam(name, expanding=True)
 
 
-def _current_user() -> str:
-    try:
-        return os.environ.get("CLERK_USER") or getpass.getuser()
-    except OSError:
-        return "clerk"
-
-
-def _record(
-    s: Session,
-    at: datetime,
-    actor: str,
-    station: str,
-    action: str,
-    entity: str,
-    entity_id: str,
-    details: dict[str, Any],
-) -> None:
-    """Every change writes its audit entry and its outbox entry in the same transaction."""
-    append_audit(
-        s,
-        at=at,
-        actor=actor,
-        station=station,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        details=details,
-    )
-    append_outbox(s, at=at, entity=entity, entity_id=entity_id, op=action, payload=details)
-
-
 def _register_details(reg: Register) -> dict[str, Any]:
     return {
         "kind": reg.kind,
@@ -1153,8 +1041,9 @@ def _register_details(reg: Register) -> dict[str, Any]:
     }
 
 
-def _open_registers(s: Session, agency_id: str, year: int, now: datetime, actor: str) -> list[str]:
+def _open_registers(tx: Transaction, year: int, now: datetime) -> list[str]:
     """Open the year's incoming register and outgoing series (as last year's) if not open yet."""
+    s, agency_id = tx.session, tx.ctx.agency_id
     existing = (
         s.execute(select(Register).where(Register.agency_id == agency_id, Register.year == year))
         .scalars()
@@ -1181,7 +1070,6 @@ def _open_registers(s: Session, agency_id: str, year: int, now: datetime, actor:
             )
         ).scalars():
             templates.append(("outgoing", old.series, old.name, old.doc_types))
-    station = s.execute(select(DeskState.station)).scalar_one()
     opened = []
     for kind, series, name, doc_types in templates:
         reg = Register(
@@ -1197,22 +1085,16 @@ def _open_registers(s: Session, agency_id: str, year: int, now: datetime, actor:
         )
         s.add(reg)
         s.flush()
-        _record(s, now, actor, station, "open_register", "register", reg.id, _register_details(reg))
+        tx.record("open_register", "register", reg.id, _register_details(reg), at=now)
         opened.append(reg.id)
     return opened
 
 
 def _pick_register(
-    s: Session,
-    agency_id: str,
-    kind: str,
-    year: int,
-    series: str | None,
-    doc_type: str,
-    now: datetime,
-    actor: str,
+    tx: Transaction, kind: str, year: int, series: str | None, doc_type: str, now: datetime
 ) -> Register:
-    _open_registers(s, agency_id, year, now, actor)
+    s, agency_id = tx.session, tx.ctx.agency_id
+    _open_registers(tx, year, now)
     candidates = (
         s.execute(
             select(Register).where(
@@ -1239,13 +1121,6 @@ def _pick_register(
 
 def _register_info(reg: Register) -> RegisterInfo:
     return RegisterInfo(reg.id, reg.kind, reg.year, reg.series, reg.name, reg.last_number)  # type: ignore[arg-type]
-
-
-def _field_map(doc: Document) -> dict[str, Any]:
-    return {
-        name: getattr(doc, name)
-        for name in ("reference", "issuer", "doc_type", "subject", "notes", "recipients", "signer")
-    }
 
 
 def _audit_record(a: AuditEntry) -> AuditRecord:

@@ -22,8 +22,11 @@ from sqlalchemy import func, select
 from clerk_app import errors
 from clerk_app.clock import Clock, system_clock
 from clerk_app.files.store import ContentStore
+from clerk_app.kernel import DeskContext
+from clerk_app.kernel.context import current_user
+from clerk_app.kernel.indexing import reindex_for_contents
 from clerk_app.storage.database import DB_FILENAME, Database
-from clerk_app.storage.journal import append_outbox, canonical_json
+from clerk_app.storage.journal import canonical_json
 from clerk_app.storage.models import Agency, Register
 from clerk_app.storage.sync_models import (
     Outage,
@@ -38,6 +41,8 @@ from sync import protocol as p
 from sync.client import ServerClient
 
 PAGE = 500
+# The acting person of what the server's feed writes into the desk.
+SYNC_ACTOR = "sync"
 # Files in flight at once: one file's request waits on the server's fsync and commit while the
 # next one's bytes travel; more than a few only queue on a 2-core server.
 FILE_STREAMS = 3
@@ -147,7 +152,9 @@ class SyncState:
 class DeskSync:
     """One desk's data directory seen by the sync engine."""
 
-    def __init__(self, data_dir: Path, clock: Clock = system_clock) -> None:
+    def __init__(
+        self, data_dir: Path, clock: Clock = system_clock, actor: str | None = None
+    ) -> None:
         db_path = data_dir / DB_FILENAME
         if not db_path.is_file():
             raise errors.NotInitialised(str(data_dir))
@@ -156,6 +163,9 @@ class DeskSync:
         self.db.migrate()
         self.store = ContentStore(data_dir / "files")
         self.clock = clock
+        # What the feed brings is written as "sync"; drafts as the clerk who saves them.
+        self._ctx = DeskContext.load(self.db, self.store, clock, SYNC_ACTOR)
+        self.actor = actor or current_user()
         self._clock_readings: tuple[clock_skew.ClockReading, clock_skew.ClockReading | None] | None
         self._clock_readings = None
         with self.db.read() as s:
@@ -352,9 +362,9 @@ class DeskSync:
         received: set[str] = set()
         while True:
             page = client.changes(since, PAGE)
-            with self.db.write() as s:
+            with self._ctx.write() as tx:
                 received |= desk_store.apply_page(
-                    s, page["changes"], int(page["next"]), self.clock()
+                    tx, page["changes"], int(page["next"]), self.clock()
                 )
             report.received = len(received)
             since = int(page["next"])
@@ -373,6 +383,11 @@ class DeskSync:
         shas = list(dict.fromkeys(sha for sha, _size in missing))
         got = _in_parallel(lambda sha: self._fetch_file(client, partial_dir / sha, sha), shas)
         report.files_received += sum(got)
+        # Texts of files (a PDF's own, a scan's OCR) come after their rows: search them now.
+        arrived = {sha for sha, ok in zip(shas, got, strict=True) if ok}
+        if arrived:
+            with self._ctx.write() as tx:
+                reindex_for_contents(tx.session, self.store, arrived)
 
     def _fetch_file(self, client: ServerClient, part: Path, sha: str) -> int:
         # Hashed as the bytes arrive (what an earlier, cut download left is hashed first),
@@ -571,7 +586,8 @@ class DeskSync:
             )
         plain = {k: _jsonable(v) for k, v in fields.items()}
         draft_id = new_id()
-        with self.db.write() as s:
+        with self._ctx.as_actor(self.actor).write() as tx:
+            s = tx.session
             s.add(
                 SyncDraft(
                     id=draft_id,
@@ -585,13 +601,14 @@ class DeskSync:
                     created_at=now,
                 )
             )
-            append_outbox(
-                s,
+            # Saved like a registration: audited here, sent to the server to be numbered.
+            tx.audit(f"draft_{kind}", "draft", draft_id, {"fields": plain, "files": files}, at=now)
+            tx.outbox(
+                "draft",
+                draft_id,
+                p.DRAFT_OP,
+                {"direction": kind, "year": year, "fields": plain, "series": None},
                 at=now,
-                entity="draft",
-                entity_id=draft_id,
-                op=p.DRAFT_OP,
-                payload={"direction": kind, "year": year, "fields": plain, "series": None},
             )
         return draft_id
 

@@ -245,5 +245,5 @@ def record_certificate_override(
     file): who allowed which certificate for which agency, why, and what was signed."""
     agency = ws.agency()
     details = checked.record(agency.name) | what
-    with ws._write() as s:
-        ws._log(s, "certificate_override", "agency", agency.id, details)
+    with ws.context.write() as tx:
+        tx.record("certificate_override", "agency", agency.id, details)

@@ -23,26 +23,9 @@ SUMMARY_COLUMNS = (
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
-def search_body(fields: dict[str, Any]) -> str:
-    """The folded text a document is found by."""
-    parts = (
-        fields.get(name) or ""
-        for name in (
-            "reference",
-            "issuer",
-            "doc_type",
-            "subject",
-            "notes",
-            "recipients",
-            "signer",
-            "ocr_text",
-        )
-    )
-    return fold(" ".join(str(p) for p in parts))
-
-
 def index_document(session: Session, document_id: str, body: str) -> None:
-    """(Re)index one document in the caller's transaction."""
+    """Write one document's search row in the caller's transaction; the body comes from
+    clerk_app.kernel.indexing, the one place that knows what a document is found by."""
     rowid = session.execute(
         text("SELECT rowid FROM document WHERE id = :id"), {"id": document_id}
     ).scalar_one()
