@@ -18,7 +18,7 @@ from clerk_app.records import IncomingDraft
 from clerk_app.registration import compose_reference
 from clerk_app.storage.database import DB_FILENAME, Database
 from clerk_app.text import fold, reference_key
-from clerk_app.vocabulary import DOC_TYPE_ABBREVIATIONS, URGENCY_RANK
+from clerk_app.vocabulary import DOC_TYPE_ABBREVIATIONS, urgency_rank
 from clerk_app.workspace import Workspace, default_data_dir
 
 AGENCY = ("Sở Khoa học và Công nghệ tỉnh Phú Yên", "SKHCN", "Ủy ban nhân dân tỉnh Phú Yên")
@@ -318,7 +318,7 @@ def _rows(
             "number": number,
             "status": "registered",
             "urgency": urgency,
-            "urgency_rank": URGENCY_RANK[urgency],
+            "urgency_rank": urgency_rank(urgency),
             "subject": _subject(rng, year),
             "created_at": at.astimezone(UTC),
             "updated_at": at.astimezone(UTC),

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from clerk_app import errors
 from clerk_app.clock import Clock, iso, system_clock, to_vietnam, vietnam_date
-from clerk_app.field_rules import DOCUMENT_FIELDS, TEXT_ROLE
+from clerk_app.field_rules import DEFAULT_SERIES, DOCUMENT_FIELDS, TEXT_ROLE
 from clerk_app.files.intake import PreparedFile, prepare_all
 from clerk_app.files.store import ContentStore, StoredBlob
 from clerk_app.kernel import DeskContext, Transaction
@@ -67,7 +67,6 @@ APP_NAME = "clerk-desk"
 # Roles of files made from another file of the document, and the audit action of each.
 DERIVED_ROLES = {"stamped": "file_stamped", "signed": "file_signed"}
 TEXT_LAYER_LIMIT = 200_000  # characters of a PDF's own text indexed; enough for any letter
-DEFAULT_SERIES = "chung"
 REGISTER_NAMES = {"incoming": "Sổ đăng ký văn bản đến", "outgoing": "Sổ đăng ký văn bản đi"}
 
 

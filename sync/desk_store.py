@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from clerk_app.clock import to_vietnam
-from clerk_app.field_rules import DOCUMENT_FIELDS
+from clerk_app.field_rules import DAY_FIELDS, DOCUMENT_FIELDS, MOMENT_FIELDS
 from clerk_app.kernel import Transaction
 from clerk_app.storage.journal import canonical_json
 from clerk_app.storage.models import (
@@ -30,11 +30,10 @@ from clerk_app.storage.models import (
 )
 from clerk_app.storage.sync_models import SyncAnswer, SyncConflict, SyncDraft, SyncLease, SyncLink
 from clerk_app.text import fold, reference_key
-from clerk_app.vocabulary import URGENCY_RANK
+from clerk_app.vocabulary import urgency_rank
 from clerk_app.workspace import REGISTER_NAMES
 from sync import protocol as p
 
-_DATETIMES = ("received_at", "handed_over_at", "cancelled_at")
 # Every field of a document row but the ones that say which number it is.
 _MUTABLE = tuple(f for f in DOCUMENT_FIELDS if f not in ("direction", "year", "number"))
 
@@ -198,9 +197,9 @@ def _local_register(s: Session, agency_id: str, data: dict[str, Any], now: datet
 def _value(name: str, value: Any) -> Any:
     if value is None:
         return None
-    if name in _DATETIMES:
+    if name in MOMENT_FIELDS:
         return datetime.fromisoformat(value)
-    if name == "issued_on":
+    if name in DAY_FIELDS:
         return date.fromisoformat(value)
     return value
 
@@ -208,7 +207,7 @@ def _value(name: str, value: Any) -> Any:
 def _derived(doc: Document) -> None:
     doc.issuer_key = fold(doc.issuer or "")
     doc.reference_key = reference_key(doc.reference) if doc.reference else ""
-    doc.urgency_rank = URGENCY_RANK.get(doc.urgency, len(URGENCY_RANK))
+    doc.urgency_rank = urgency_rank(doc.urgency)
     if doc.direction == "incoming" and doc.received_at is not None:
         doc.register_date = to_vietnam(doc.received_at).date()
     elif doc.issued_on is not None:

@@ -21,10 +21,12 @@ from sqlalchemy import func, select
 
 from clerk_app import errors
 from clerk_app.clock import Clock, system_clock
+from clerk_app.field_rules import DEFAULT_SERIES
 from clerk_app.files.store import ContentStore
 from clerk_app.kernel import DeskContext
 from clerk_app.kernel.context import current_user
 from clerk_app.kernel.indexing import reindex_for_contents
+from clerk_app.refusals import Refusal
 from clerk_app.storage.database import DB_FILENAME, Database
 from clerk_app.storage.journal import canonical_json
 from clerk_app.storage.models import Agency, Register
@@ -201,7 +203,7 @@ class DeskSync:
                 raise errors.AgencyMismatch(desk_code, answer["agency"]["code"])
             if answer["must_change_password"]:
                 if not new_password:
-                    raise errors.ServerRefused("password_change_required")
+                    raise errors.ServerRefused(Refusal.PASSWORD_CHANGE_REQUIRED)
                 client.change_password(password, new_password)
                 password = new_password
             now = self.clock()
@@ -341,7 +343,7 @@ class DeskSync:
                 try:
                     got = client.put_chunk(sha, size, offset, chunk)
                 except errors.ServerRefused as exc:
-                    if exc.reason != "wrong_offset":
+                    if exc.reason != Refusal.WRONG_OFFSET:
                         raise
                     # The server holds a different amount (a chunk landed after we lost
                     # its answer): resume from what it has.
@@ -435,7 +437,7 @@ class DeskSync:
 
     # --- leases ----------------------------------------------------------------------------
 
-    def acquire_lease(self, kind: str, year: int, series: str = "chung") -> dict[str, Any]:
+    def acquire_lease(self, kind: str, year: int, series: str = DEFAULT_SERIES) -> dict[str, Any]:
         """Take the register's offline numbering lease (online only; sync first)."""
         with self.db.read() as s:
             reg = s.execute(
@@ -448,14 +450,14 @@ class DeskSync:
             try:
                 answer = client.acquire_lease(kind, series, year, local_last)
             except errors.ServerRefused as exc:
-                if exc.reason == "lease_held":
+                if exc.reason == Refusal.LEASE_HELD:
                     self._remember_holder(kind, series, year, str(exc.details.get("station", "")))
                 raise
         self._remember_lease(answer)
         return answer
 
     def take_lease(
-        self, kind: str, year: int, series: str = "chung", force: bool = False
+        self, kind: str, year: int, series: str = DEFAULT_SERIES, force: bool = False
     ) -> dict[str, Any]:
         """Sync, then take the lease; `force` (an admin) first revokes another desk's lease.
 
@@ -465,7 +467,7 @@ class DeskSync:
             try:
                 self.release_lease(kind, year, series, force=True)
             except errors.ServerRefused as exc:
-                if exc.reason != "no_lease":
+                if exc.reason != Refusal.NO_LEASE:
                     raise
         self.sync()
         return self.acquire_lease(kind, year, series)
@@ -522,7 +524,7 @@ class DeskSync:
                 lease.holder_station = station
 
     def release_lease(
-        self, kind: str, year: int, series: str = "chung", force: bool = False
+        self, kind: str, year: int, series: str = DEFAULT_SERIES, force: bool = False
     ) -> dict[str, Any]:
         with self._client() as client:
             answer = client.release_lease(kind, series, year, force)

@@ -33,7 +33,7 @@ from clerk_app.storage.secretary_models import (
     Instruction,
 )
 from clerk_app.text import fold, nfc
-from clerk_app.vocabulary import NORMAL_URGENCY, SOURCE_CHANNELS
+from clerk_app.vocabulary import NORMAL_URGENCY, SOURCE_CHANNELS, is_urgent
 from clerk_app.workdays.calendar import Override, OverrideKind, WorkCalendar
 from clerk_app.workdays.limits import LimitFlag, TimeLimit, assess, deadline_end
 from clerk_app.workdays.office_hours import OfficeHours, load_office_hours
@@ -870,7 +870,7 @@ def handover_rule(direction: str, channel: str, urgency: str = NORMAL_URGENCY) -
     """The time limit for passing a document on: incoming only, by urgency, then by channel."""
     if direction != "incoming":
         return None
-    if urgency not in ("", NORMAL_URGENCY):
+    if is_urgent(urgency):
         return TimeLimit.IMMEDIATELY  # Phú Yên art. 5.3: registered and passed on at once
     if channel == SYSTEM_CHANNEL:
         return TimeLimit.EIGHT_WORKING_HOURS

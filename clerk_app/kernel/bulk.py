@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from clerk_app.field_rules import DOCUMENT_FIELDS
+from clerk_app.field_rules import DOCUMENT_FIELDS, MOMENT_FIELDS
 from clerk_app.kernel.indexing import search_text
 from clerk_app.kernel.transaction import Transaction
 from clerk_app.storage.journal import canonical_json, entry_hash, last_hash
@@ -65,7 +65,7 @@ def bulk_register(
         record = {c: row.get(c) for c in _DOC_COLUMNS}
         doc_id = str(record["id"] or new_id())
         record["id"] = doc_id
-        for key in ("received_at", "handed_over_at", "cancelled_at", "created_at", "updated_at"):
+        for key in (*MOMENT_FIELDS, "created_at", "updated_at"):
             record[key] = _db_time(record[key])
         for key in ("issued_on", "register_date"):
             day = record[key]
