@@ -83,6 +83,10 @@ class SetupStep(QWidget):
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.done_text = ""  # what this step did, for the wizard's last page
 
+    def first_field(self) -> QWidget | None:
+        """Where the cursor goes when the step opens: the clerk types at once."""
+        return None
+
     def finish_layout(self) -> None:
         self.layout_.addStretch(1)
         self.layout_.addWidget(self.status)
@@ -172,6 +176,11 @@ class AgencyStep(SetupStep):
         self.layout_.addWidget(self.forms)
         self.finish_layout()
 
+
+    def first_field(self) -> QWidget | None:
+        if self.demo.isChecked():
+            return None
+        return self.url_edit if self.server.isChecked() else self.name_edit
     def _show_choice(self) -> None:
         index = 0 if self.typed.isChecked() else 1 if self.server.isChecked() else 2
         self.forms.setCurrentIndex(index)
@@ -333,6 +342,9 @@ class StaffStep(SetupStep):
         self.layout_.addLayout(tables, 1)
         self.layout_.addWidget(self.status)
 
+
+    def first_field(self) -> QWidget | None:
+        return self.unit_code
     def bind(self, workspace: Any) -> None:
         self.workspace = workspace
         self.refresh()

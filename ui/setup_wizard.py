@@ -11,7 +11,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -127,6 +127,10 @@ class SetupWizard(QDialog):
         self.next_button.setDefault(step is self.agency or step is self.finish)
         if step is self.finish:
             self.finish.show_summary(self.steps[:-1])
+        field = step.first_field()
+        if field is not None:
+            # After the stack has shown the page: focus on a hidden widget is lost.
+            QTimer.singleShot(0, field.setFocus)
 
     def advance(self) -> None:
         step = self.current()

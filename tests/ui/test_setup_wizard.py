@@ -202,3 +202,13 @@ def test_settings_menu_opens_the_same_screens(
     staff = dialog.step
     assert isinstance(staff, StaffStep) and staff.units_table.rowCount() == 2
     _shot(dialog, tmp_path, "settings-staff.png")
+
+
+def test_each_step_opens_with_the_cursor_in_its_first_field(
+    wizard: SetupWizard, qtbot: QtBot, type_text: object
+) -> None:
+    # A clerk types the agency's name at once, without first tabbing past the three choices.
+    wizard.activateWindow()
+    qtbot.waitUntil(lambda: wizard.agency.name_edit.hasFocus(), timeout=5_000)
+    _make_desk(qtbot, wizard, type_text)
+    qtbot.waitUntil(lambda: wizard.staff.unit_code.hasFocus(), timeout=5_000)
