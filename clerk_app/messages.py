@@ -821,3 +821,5 @@ _RULES.update(
         ),
     }
 )
+
+e.set_wording(lambda error: describe(error).one_line())

@@ -6,7 +6,6 @@ import os
 import socket
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +20,8 @@ from clerk_app.clock import Clock, iso, system_clock, to_vietnam, vietnam_date
 from clerk_app.field_rules import DEFAULT_SERIES, DOCUMENT_FIELDS, TEXT_ROLE
 from clerk_app.files.intake import PreparedFile, prepare_all
 from clerk_app.files.store import ContentStore, StoredBlob
+from clerk_app.instructions.handover import hand_over_to
+from clerk_app.instructions.secretary import Secretary
 from clerk_app.kernel import DeskContext, Transaction
 from clerk_app.kernel.context import current_user
 from clerk_app.kernel.transaction import unit_id_of
@@ -49,7 +50,7 @@ from clerk_app.registration import (
 )
 from clerk_app.storage import search_index
 from clerk_app.storage.database import DB_FILENAME, Database, Maintenance, refuse_network_share
-from clerk_app.storage.journal import canonical_json, verify_chain
+from clerk_app.storage.journal import verify_chain
 from clerk_app.storage.models import (
     Agency,
     AuditEntry,
@@ -516,28 +517,31 @@ class Workspace:
 
     def correct(self, document_id: str, changes: dict[str, object], reason: str) -> Change:
         """A correction is a new audited entry with the old and new values; the number stays."""
+        with self._ctx.write() as tx:
+            return self.correct_within(tx, document_id, changes, reason)
+
+    def correct_within(
+        self, tx: Transaction, document_id: str, changes: dict[str, object], reason: str
+    ) -> Change:
+        """`correct` inside a caller's transaction (a sync conflict settled with its decision)."""
         why = nfc(reason)
         if not why:
             raise errors.MissingField("reason")
-        with self._ctx.write() as tx:
-            s = tx.session
-            doc = tx.live_document(document_id)
-            new_values = correction_fields(doc.direction, dict(changes))
-            diff = {}
-            for name, value in new_values.items():
-                old = getattr(doc, name)
-                if old != value:
-                    diff[name] = [_jsonable(old), _jsonable(value)]
-                    setattr(doc, name, value)
-            if not diff:
-                return Change("correct")
-            doc.revision += 1
-            doc.updated_at = self._clock()
-            s.flush()
-            tx.record("correct", "document", doc.id, {"reason": why, "changes": diff})
-            tx.index(doc)
-            register_id = doc.register_id
-        return Change("correct", document_ids=(document_id,), register_ids=(register_id,))
+        doc = tx.live_document(document_id)
+        new_values = correction_fields(doc.direction, dict(changes))
+        diff = {}
+        for name, value in new_values.items():
+            old = getattr(doc, name)
+            if old != value:
+                diff[name] = [_jsonable(old), _jsonable(value)]
+                setattr(doc, name, value)
+        if not diff:
+            return Change("correct")
+        doc.revision += 1
+        doc.updated_at = tx.now()
+        tx.record("correct", "document", doc.id, {"reason": why, "changes": diff})
+        tx.index(doc)
+        return Change("correct", document_ids=(document_id,), register_ids=(doc.register_id,))
 
     def cancel(self, document_id: str, reason: str) -> Change:
         """Cancel a registration; its number stays consumed and is never issued again."""
@@ -560,11 +564,8 @@ class Workspace:
 
     def hand_over(self, document_id: str, to: str) -> Change:
         """Paper handed over: a line in the handover log and the register's handover columns."""
-        # The handover log belongs to the secretary's module (it also prints slips and takes
-        # signed receipts); imported here, not at the top, because it imports this module.
-        from clerk_app.instructions.handover import hand_over_to
-        from clerk_app.instructions.secretary import Secretary
-
+        # The handover log belongs to the secretary's desk (it also prints slips and takes
+        # signed receipts); the register's columns are filled in the same transaction.
         hand_over_to(Secretary(self), document_id, to)
         with self._db.read() as s:
             register_id = s.get_one(Document, document_id).register_id
@@ -1138,4 +1139,4 @@ def _audit_record(a: AuditEntry) -> AuditRecord:
     )
 
 
-__all__ = ["Workspace", "canonical_json", "default_data_dir", "replace"]
+__all__ = ["Workspace", "default_data_dir", "document_fields"]

@@ -398,3 +398,29 @@ def missing_contents(s: Session, have: Any) -> list[tuple[str, int]]:
 
 def integrity_ok(s: Session) -> bool:
     return s.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+
+
+# --- conflicts -----------------------------------------------------------------------------
+
+# Where an older desk kept the choices made, keyed by conflict key; read once into the
+# resolved_* columns of sync_conflict / sync_answer, then renamed (sync.side_files).
+RESOLVED_FILE = "sync-conflicts-resolved.json"
+RESOLVE_ACTION = "resolve_conflict"
+
+
+def conflict_row(s: Session, key: str) -> SyncAnswer | SyncConflict | None:
+    """The row a conflict key names: `answer:<mutation id>` or `conflict:<id>`."""
+    kind, _, ident = key.partition(":")
+    if kind == "answer":
+        return s.get(SyncAnswer, ident)
+    if kind == "conflict" and ident.isdigit():
+        return s.get(SyncConflict, int(ident))
+    return None
+
+
+def mark_resolved(
+    target: SyncAnswer | SyncConflict, at: datetime, by: str, decision: dict[str, Any]
+) -> None:
+    target.resolved_at = at
+    target.resolved_by = by[:80]
+    target.resolution = canonical_json(decision)

@@ -38,7 +38,7 @@ from clerk_app.storage.sync_models import (
     SyncLease,
     SyncLink,
 )
-from sync import clock_skew, desk_store
+from sync import clock_skew, desk_store, side_files
 from sync import protocol as p
 from sync.client import ServerClient
 
@@ -172,10 +172,6 @@ class DeskSync:
         self._clock_readings = None
         with self.db.read() as s:
             self.desk_id, self.station, self.agency_id = desk_store.desk_identity(s)
-        # Imported here, not at the top: side_files reads through sync.conflicts, which
-        # imports this module.
-        from sync import side_files
-
         side_files.adopt(self.db, data_dir, self.station, clock)
 
     def close(self) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, Literal, cast
+from pathlib import Path
+from typing import Any, Literal, Protocol, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -25,6 +26,7 @@ from clerk_app.instructions.records import (
 )
 from clerk_app.kernel import DeskContext, Transaction
 from clerk_app.kernel.transaction import unit_id_of
+from clerk_app.records import AgencyInfo, Change, DocumentDetail
 from clerk_app.storage.models import AuditEntry, Document, DocumentFile, Person, Unit, new_id
 from clerk_app.storage.secretary_models import (
     Assignment,
@@ -37,7 +39,6 @@ from clerk_app.vocabulary import NORMAL_URGENCY, SOURCE_CHANNELS, is_urgent
 from clerk_app.workdays.calendar import Override, OverrideKind, WorkCalendar
 from clerk_app.workdays.limits import LimitFlag, TimeLimit, assess, deadline_end
 from clerk_app.workdays.office_hours import OfficeHours, load_office_hours
-from clerk_app.workspace import Workspace
 
 # Instructions a leader writes again and again; offered before the desk has its own history.
 COMMON_INSTRUCTIONS = (
@@ -63,10 +64,33 @@ def agency_calendar(s: Session, hours: OfficeHours) -> WorkCalendar:
     )
 
 
+class DeskDocuments(Protocol):
+    """What the secretary's desk uses of the documents' side of the desk (the Workspace): typed
+    here so this module never imports the facade that builds it."""
+
+    data_dir: Path
+    actor: str
+
+    @property
+    def context(self) -> DeskContext: ...
+
+    def agency(self) -> AgencyInfo: ...
+
+    def now_in_vietnam(self) -> datetime: ...
+
+    def document(self, document_id: str) -> DocumentDetail: ...
+
+    def stamp_arrival(
+        self, document_id: str, place: Any = None, *, show_time: bool | None = None
+    ) -> Change: ...
+
+    def attach_files(self, document_id: str, paths: Sequence[Path]) -> Change: ...
+
+
 class Secretary:
     """Use cases of the secretary's desk on one open Workspace, sharing its database and journal."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: DeskDocuments) -> None:
         self.ws = workspace
         self._ctx = workspace.context
         self._db = self._ctx.db
