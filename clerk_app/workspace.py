@@ -470,10 +470,8 @@ class Workspace:
                     )
                     if parent is not None:
                         self._ocr_row(tx, doc, parent, blob.sha256, body, now)
-                known = {
-                    blob.sha256: body for (_p, body), blob in zip(texts, text_blobs, strict=False)
-                }
-                tx.index(doc, known)
+                # Every text of the new document is in hand: no need to read its rows back.
+                tx.index(doc, texts=[body for _p, body in texts])
                 doc_id = doc.id
         except BaseException:
             self._discard_unreferenced(blobs)

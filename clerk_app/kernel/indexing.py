@@ -46,11 +46,18 @@ def search_text(fields: Mapping[str, object], texts: Sequence[str] = ()) -> str:
 
 
 def index_document(
-    session: Session, store: ContentStore, doc: Document, known: Mapping[str, str] = {}
+    session: Session,
+    store: ContentStore,
+    doc: Document,
+    known: Mapping[str, str] = {},
+    texts: Sequence[str] | None = None,
 ) -> None:
-    """(Re)build the document's search row in the caller's transaction."""
+    """(Re)build the document's search row in the caller's transaction; `texts`: every text of
+    its files, when the caller wrote them all in this transaction (a registration)."""
     fields = {name: getattr(doc, name) for name in SEARCHED_FIELDS}
-    body = search_text(fields, document_texts(session, store, doc.id, known))
+    if texts is None:
+        texts = document_texts(session, store, doc.id, known)
+    body = search_text(fields, texts)
     search_index.index_document(session, doc.id, body)
 
 

@@ -3,7 +3,7 @@ live-document lookup; what one change writes lands together or not at all."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -104,10 +104,12 @@ class Transaction:
             raise errors.DocumentCancelled(document_id, doc.number)
         return doc
 
-    def index(self, doc: Document, known: Mapping[str, str] = {}) -> None:
+    def index(
+        self, doc: Document, known: Mapping[str, str] = {}, *, texts: Sequence[str] | None = None
+    ) -> None:
         """The document's search row from its fields and every text kept for its files."""
         self.session.flush()
-        indexing.index_document(self.session, self.ctx.store, doc, known)
+        indexing.index_document(self.session, self.ctx.store, doc, known, texts)
 
     def unit_id(self, code: str) -> str:
         return unit_id_of(self.session, code)
