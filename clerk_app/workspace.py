@@ -7,6 +7,7 @@ import socket
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -111,6 +112,11 @@ class Workspace:
     def context(self) -> DeskContext:
         """The desk as the kernel sees it; the feature services write through it."""
         return self._ctx
+
+    @cached_property
+    def secretary(self) -> Secretary:
+        """The secretary's desk on this workspace, built once."""
+        return Secretary(self)
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -564,7 +570,7 @@ class Workspace:
         """Paper handed over: a line in the handover log and the register's handover columns."""
         # The handover log belongs to the secretary's desk (it also prints slips and takes
         # signed receipts); the register's columns are filled in the same transaction.
-        hand_over_to(Secretary(self), document_id, to)
+        hand_over_to(self.secretary, document_id, to)
         with self._db.read() as s:
             register_id = s.get_one(Document, document_id).register_id
         return Change("hand_over", document_ids=(document_id,), register_ids=(register_id,))

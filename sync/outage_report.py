@@ -201,11 +201,10 @@ def outage_facts(
 def _handovers_during(desk: DeskSync, start: datetime, end: datetime) -> list[HandoverInfo]:
     """Lines of the desk's paper handover log written between `start` and `end`."""
     from clerk_app.instructions.handover import handover_log
-    from clerk_app.instructions.secretary import Secretary
     from clerk_app.workspace import Workspace
 
     with Workspace.open(desk.data_dir, actor="sync") as ws:
-        lines = handover_log(Secretary(ws), vietnam_date(start), vietnam_date(end))
+        lines = handover_log(ws.secretary, vietnam_date(start), vietnam_date(end))
     return [h for h in lines if start <= h.handed_at <= end]
 
 
