@@ -259,6 +259,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tuned", type=int, default=120, help="pages of the tuned part")
     parser.add_argument("--held-out", type=int, default=42, help="pages of the held-out part")
+    parser.add_argument(
+        "--held-out-2", type=int, default=45, help="pages of the fresh held-out part"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--fit", action="store_true", help="refit the shipped calibration")
     parser.add_argument("--no-baseline", action="store_true")
@@ -276,6 +279,7 @@ def main() -> int:
     folder = None if args.no_baseline else tmp.name
     jobs = [("tuned", i, None) for i in range(args.tuned)]
     jobs += [("held_out", i, folder) for i in range(args.held_out)]
+    jobs += [("held_out_2", i, None) for i in range(args.held_out_2)]
     with multiprocessing.Pool(args.workers) as pool:
         pages = pool.map(one, jobs, chunksize=1)
     ocr: dict[str, list[tuple[Any, Extraction]]] = {p: [] for p in specimens.PARTS}
@@ -307,7 +311,13 @@ def main() -> int:
     for part in parts:
         results[f"ocr_{part}"] = score([(s, as_data(e)) for s, e in ocr[part]])
         results[f"text_{part}"] = score([(s, as_data(e)) for s, e in text[part]])
-    held = [s for spec, e in ocr["held_out"] + text["held_out"] for s in samples_of(e, spec)]
+    held = [
+        s
+        for part in parts
+        if part != "tuned"
+        for spec, e in ocr[part] + text[part]
+        for s in samples_of(e, spec)
+    ]
     reliability = []
     for name, bins in fitted.items():
         for b in bins:
@@ -343,7 +353,7 @@ def main() -> int:
         "cpu_affinity": sorted(os.sched_getaffinity(0)),
         "load_before": load_before,
         "load_after": load_after,
-        "pages": {"tuned": args.tuned, "held_out": args.held_out},
+        "pages": {"tuned": args.tuned, "held_out": args.held_out, "held_out_2": args.held_out_2},
         **results,
         "seconds": {
             k: {
@@ -365,7 +375,7 @@ def main() -> int:
     }
     write_json("reading", payload)
     rows = []
-    for key in ("ocr_tuned", "ocr_held_out", "text_tuned", "text_held_out"):
+    for key in results:
         r = results[key]
         rows.append(
             [
@@ -411,7 +421,7 @@ def main() -> int:
             reliability,
         )
     )
-    for key in ("ocr_tuned", "ocr_held_out", "text_tuned", "text_held_out"):
+    for key in results:
         for miss in results[key]["misses"]:
             print(f"miss {key}: {miss}")
     return 0

@@ -76,6 +76,7 @@ class Extraction:
         out["confidence"] = {name: round(self.field(name).confidence, 3) for name in FIELDS}
         out["urgency_due"] = self.urgency_due.value
         out["secrecy"] = self.secrecy.value
+        out["source"] = self.source
         return out
 
     @classmethod
@@ -101,6 +102,7 @@ class Extraction:
                 0.0 if data.get("urgency_due") is None else float(confidence.get("urgency", 0.0)),
             ),
             secrecy=FieldReading(data.get("secrecy"), 1.0 if data.get("secrecy") else 0.0),
+            source=str(data.get("source") or "ocr"),
         )
 
 
