@@ -31,6 +31,7 @@ OCR = frozenset(
         "clerk_app/reading/test_ocr_library.py",
         "clerk_app/reading/test_reading_extraction.py",
         "clerk_app/reading/test_reading_desk.py::test_a_born_digital_pdf_dropped_in_the_watched_folder_is_read_from_its_text",
+        "clerk_app/reading/test_reading_desk.py::test_a_secret_page_dropped_in_the_watched_folder_is_refused_before_it_is_kept",
         "clerk_app/reading/test_reading_desk.py::test_page_one_of_an_imported_pdf_keeps_its_file_and_is_read_from_its_text",
         "scanner/test_scanner_pages.py::test_bilevel_300_dpi_page_is_g4_small_and_searchable",
         "scanner/test_scanner_pages.py::test_clerk_extract_json",

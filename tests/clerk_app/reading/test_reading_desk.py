@@ -164,3 +164,22 @@ def test_follow_up_lists_show_the_time_of_a_timed_hoa_toc(
     lists = sec.follow_up()
     shown = [i for key in ("overdue", "due_soon", "open") for i in getattr(lists, key)]
     assert any(i.urgency_shown.endswith("hẹn 14:00 11/03/2026") for i in shown)
+
+
+def test_a_secret_page_dropped_in_the_watched_folder_is_refused_before_it_is_kept(
+    tmp_path: Path,
+) -> None:
+    from clerk_app import errors
+    from scanner.watch import WaitingFiles, WatchedFolder
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    spec = specimens.secret_specimen(20003, level="Tối mật", angle=35.0)
+    spec.image.save(inbox / "scan.png", dpi=(spec.dpi, spec.dpi))
+    store = WaitingFiles(tmp_path / "waiting")
+    watch = WatchedFolder(inbox, tmp_path / "pages", clean=False, store=store)
+    watch.poll()
+    (picked,) = watch.poll()
+    assert isinstance(picked.refused, errors.SecretDocumentRefused)
+    assert picked.moved_to == inbox / "rejected" / "scan.png"
+    assert store.waiting() == [] and not any((tmp_path / "waiting").rglob("*.pdf"))
