@@ -2,12 +2,16 @@
 corpus, wrong among sure, seconds per page on one core, the calibration table, and main's
 reader on the same pages as the baseline measured in the same run.
 
-    taskset -c 0 nice .venv/bin/python bench/reading.py [--pages 26] [--fit] [--no-baseline]
+    nice .venv/bin/python bench/reading.py [--tuned 60 --held-out 28 --held-out-2 45] [--fit]
+        [--no-baseline]
 
 The corpus is `specimens.reading_corpus` (issue 14's difficulties in turn: cited dates, slipped
 two-line issuers, secrecy stamps at angles, Hỏa tốc hẹn giờ, 200 dpi colour with a seal over the
-header, phone photos; and the earlier ones). `--fit` refits `clerk_app/reading/data/
-calibration.json` on the tuned part only; the held-out part is read only for the figures. A field
+header, phone photos, a seal and the «ĐẾN» stamp over the text under the header; and the
+earlier ones). `--fit` refits `clerk_app/reading/data/calibration.json` on the tuned part only;
+the held-out parts are read only for the figures. "held_out" is the first held-out part, whose
+misses were looked at once (page images) to find what the reader got wrong; "held_out_2" is a
+fresh one nobody has looked at. A field
 counts when it equals the truth exactly (issuer case-insensitively: headers print capitals).
 The desk is taken to know the issuers it registered before, all but one of the corpus's (the
 project-management board stays unknown, to show an unknown issuer is never sure). Pages go
