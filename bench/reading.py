@@ -281,7 +281,7 @@ def main() -> int:
     machine = machine_info(Path(tempfile.gettempdir()))
     tmp = tempfile.TemporaryDirectory(prefix="clerk-bench-reading-")
     folder = None if args.no_baseline else tmp.name
-    jobs = [("tuned", i, None) for i in range(args.tuned)]
+    jobs: list[tuple[str, int, str | None]] = [("tuned", i, None) for i in range(args.tuned)]
     jobs += [("held_out", i, folder) for i in range(args.held_out)]
     jobs += [("held_out_2", i, None) for i in range(args.held_out_2)]
     with multiprocessing.Pool(args.workers) as pool:
