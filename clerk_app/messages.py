@@ -157,6 +157,8 @@ ACTION_NAMES = {
     "sign_agency": "ký số cơ quan",
     "issue": "phát hành",
     "sign_attachment": "ký số phụ lục",
+    "hand_over": "chuyển giao bản giấy",
+    "instruct": "ghi ý kiến chỉ đạo (bút phê)",
 }
 
 

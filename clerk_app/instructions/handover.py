@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from clerk_app import errors
+from clerk_app import errors, lifecycle
 from clerk_app.clock import VIETNAM, iso, to_vietnam
 from clerk_app.instructions.records import Handler, HandoverInfo, PaperToHand
 from clerk_app.instructions.secretary import Secretary, document_limit
@@ -81,6 +81,7 @@ def _hand_over(
     note: str,
 ) -> HandoverInfo:
     """One log line and the register's handover columns, in the caller's transaction."""
+    tx.require(doc, lifecycle.HAND_OVER)
     entry = HandoverEntry(
         id=new_id(),
         document_id=doc.id,

@@ -11,7 +11,7 @@ from typing import Any, Literal, Protocol, cast
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from clerk_app import errors
+from clerk_app import errors, lifecycle
 from clerk_app.clock import to_vietnam, vietnam_date
 from clerk_app.instructions.records import (
     AssignmentInfo,
@@ -372,6 +372,7 @@ class Secretary:
         with self._ctx.write() as tx:
             s = tx.session
             doc = tx.live_document(document_id)
+            tx.require(doc, lifecycle.INSTRUCT)
             lead, co = self._handlers_of(s, draft.lead, draft.co)
             delegation = self._delegation_for(s, leader, draft.on_behalf)
             self._check_handwriting(s, document_id, draft.handwriting_file_id)

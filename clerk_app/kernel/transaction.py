@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clerk_app import errors
+from clerk_app import errors, lifecycle
 from clerk_app.kernel import indexing
 from clerk_app.storage.journal import append_audit, append_outbox
-from clerk_app.storage.models import Document, Unit
+from clerk_app.storage.models import Document, DocumentFile, Unit
 from clerk_app.text import nfc
 
 if TYPE_CHECKING:
@@ -103,6 +103,20 @@ class Transaction:
         if doc.status == "cancelled":
             raise errors.DocumentCancelled(document_id, doc.number)
         return doc
+
+    def require(self, doc: Document, action: str) -> str:
+        """The document's state if `action` fits it (clerk_app.lifecycle), read in this
+        transaction; otherwise the typed refusal before anything is written."""
+        roles = self.session.execute(
+            select(DocumentFile.role).where(DocumentFile.document_id == doc.id)
+        ).scalars()
+        facts = lifecycle.Facts(
+            direction=doc.direction,  # type: ignore[arg-type]
+            cancelled=doc.status == "cancelled",
+            file_roles=frozenset(roles),
+            handed_over=doc.handed_over_at is not None,
+        )
+        return lifecycle.require(facts, action)
 
     def index(
         self, doc: Document, known: Mapping[str, str] = {}, *, texts: Sequence[str] | None = None
