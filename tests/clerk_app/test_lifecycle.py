@@ -155,7 +155,6 @@ def test_arrival_stamp_on_an_outgoing_document_is_refused(
 def test_hand_over_and_instructions_on_an_outgoing_document_are_refused(
     workspace: Workspace, tmp_path: Path
 ) -> None:
-    workspace.add_unit("VP", "Văn phòng")
     doc = _outgoing(workspace, tmp_path, outgoing_draft())
     before = workspace.document(doc)
     with pytest.raises(errors.WrongDirection) as refused:
