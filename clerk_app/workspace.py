@@ -7,19 +7,20 @@ import socket
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import literal_column, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from clerk_app import errors, lifecycle, numbering
-from clerk_app.clock import Clock, iso, system_clock, to_vietnam, vietnam_date
-from clerk_app.field_rules import DEFAULT_SERIES, DOCUMENT_FIELDS, TEXT_ROLE
+from clerk_app.clock import Clock, system_clock, to_vietnam, vietnam_date
+from clerk_app.document_reads import DocumentReads, document_fields, jsonable
+from clerk_app.field_rules import TEXT_ROLE
 from clerk_app.files import pending
 from clerk_app.files.intake import PreparedFile, prepare_all
 from clerk_app.files.store import ContentStore, StoredBlob
@@ -32,7 +33,6 @@ from clerk_app.numbering import compose_reference
 from clerk_app.records import (
     AgencyInfo,
     AuditCheck,
-    AuditRecord,
     Change,
     Direction,
     DocumentDetail,
@@ -45,6 +45,11 @@ from clerk_app.records import (
     RegisterInfo,
     SearchFilters,
     UnitInfo,
+)
+from clerk_app.reference_data import (
+    ReferenceData,
+    open_registers,
+    pick_register,
 )
 from clerk_app.registration import (
     correction_fields,
@@ -64,13 +69,10 @@ from clerk_app.storage.database import (
 from clerk_app.storage.journal import documents_missing_entries, verify_chain
 from clerk_app.storage.models import (
     Agency,
-    AuditEntry,
     DeskState,
     Document,
     DocumentFile,
-    Person,
     Register,
-    Unit,
     new_id,
 )
 from clerk_app.text import fold, nfc
@@ -85,7 +87,6 @@ DERIVED_ROLES = {
 }
 PENDING_DIR = "pending"  # notes of registrations whose transaction has not ended
 TEXT_LAYER_LIMIT = 200_000  # characters of a PDF's own text indexed; enough for any letter
-REGISTER_NAMES = {"incoming": "Sổ đăng ký văn bản đến", "outgoing": "Sổ đăng ký văn bản đi"}
 
 
 def default_data_dir() -> Path:
@@ -96,18 +97,6 @@ def default_data_dir() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME, appauthor=False))
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def document_fields(doc: Document) -> dict[str, Any]:
-    return {name: _jsonable(getattr(doc, name)) for name in DOCUMENT_FIELDS}
 
 
 class Workspace:
@@ -206,7 +195,7 @@ class Workspace:
                     {"name": name, "code": code, "parent_name": agency.parent_name},
                     at=now,
                 )
-                _open_registers(tx, year or vietnam_date(now).year, now)
+                open_registers(tx, year or vietnam_date(now).year, now)
         except BaseException:
             db.close()
             raise
@@ -251,169 +240,46 @@ class Workspace:
     def now_in_vietnam(self) -> datetime:
         return to_vietnam(self._clock())
 
-    # --- agency, units, people, registers --------------------------------------------------
+    # --- agency, units, people, registers (clerk_app.reference_data) -----------------------
+
+    @cached_property
+    def reference(self) -> ReferenceData:
+        """The agency's units, people and registers, built once."""
+        return ReferenceData(self._ctx)
 
     def agency(self) -> AgencyInfo:
-        with self._db.read() as s:
-            a = s.get_one(Agency, self._agency_id)
-            return AgencyInfo(a.id, a.name, a.code, a.parent_name)
+        return self.reference.agency()
 
     def add_unit(self, code: str, name: str) -> Change:
-        unit_code = registration_text(code, "code").upper()
-        unit_name = registration_text(name, "name")
-        if not unit_code or " " in unit_code:
-            raise errors.InvalidValue("code", code, "chữ viết tắt không dấu cách, ví dụ VP")
-        if not unit_name:
-            raise errors.MissingField("name")
-        with self._ctx.write() as tx:
-            s = tx.session
-            if s.execute(select(Unit).where(Unit.code == unit_code)).first():
-                raise errors.DuplicateUnit(unit_code)
-            unit = Unit(
-                id=new_id(),
-                agency_id=self._agency_id,
-                code=unit_code,
-                name=unit_name,
-                name_folded=fold(unit_name),
-                created_at=self._clock(),
-            )
-            s.add(unit)
-            s.flush()
-            tx.record("add_unit", "unit", unit.id, {"code": unit_code, "name": unit_name})
-        return Change("add_unit", other=("units",))
+        return self.reference.add_unit(code, name)
 
     def units(self) -> list[UnitInfo]:
-        with self._db.read() as s:
-            rows = s.execute(select(Unit).order_by(Unit.code)).scalars()
-            return [UnitInfo(u.id, u.code, u.name) for u in rows]
+        return self.reference.units()
 
     def add_person(self, full_name: str, unit_code: str | None, title: str = "") -> Change:
-        name = registration_text(full_name, "name")
-        if not name:
-            raise errors.MissingField("name")
-        with self._ctx.write() as tx:
-            s = tx.session
-            unit_id = tx.unit_id(unit_code) if unit_code else None
-            person = Person(
-                id=new_id(),
-                agency_id=self._agency_id,
-                unit_id=unit_id,
-                full_name=name,
-                name_folded=fold(name),
-                title=nfc(title),
-                created_at=self._clock(),
-            )
-            s.add(person)
-            s.flush()
-            tx.record(
-                "add_person",
-                "person",
-                person.id,
-                {"full_name": name, "unit": unit_code, "title": person.title},
-            )
-        return Change("add_person", other=("people",))
+        return self.reference.add_person(full_name, unit_code, title)
 
     def people(self) -> list[PersonInfo]:
-        with self._db.read() as s:
-            rows = s.execute(
-                select(Person, Unit.code)
-                .outerjoin(Unit, Person.unit_id == Unit.id)
-                .order_by(Person.name_folded)
-            ).all()
-            return [PersonInfo(p.id, p.full_name, code, p.title) for p, code in rows]
+        return self.reference.people()
 
     def registers(self, year: int | None = None) -> list[RegisterInfo]:
-        with self._db.read() as s:
-            query = select(Register)
-            if year is not None:
-                query = query.where(Register.year == year)
-            rows = s.execute(query).scalars().all()
-        infos = [_register_info(r) for r in rows]
-        return sorted(
-            infos,
-            key=lambda r: (-r.year, r.kind != "incoming", r.series != DEFAULT_SERIES, r.series),
-        )
+        return self.reference.registers(year)
 
     def register_for(self, kind: Direction, year: int, series: str | None = None) -> RegisterInfo:
-        with self._db.read() as s:
-            reg = s.execute(
-                select(Register).where(
-                    Register.kind == kind,
-                    Register.year == year,
-                    Register.series == (series or DEFAULT_SERIES),
-                )
-            ).scalar_one_or_none()
-            if reg is None:
-                raise errors.NoRegister(kind, year)
-            return _register_info(reg)
+        return self.reference.register_for(kind, year, series)
 
     def open_year(self, year: int) -> Change:
-        with self._ctx.write() as tx:
-            opened = _open_registers(tx, year, self._clock())
-        return Change("open_year", register_ids=tuple(opened))
+        return self.reference.open_year(year)
 
     def close_year(self, year: int) -> Change:
         """Close the year's registers (bound at year end): no number is issued in them again."""
-        with self._ctx.write() as tx:
-            s = tx.session
-            year_regs = (
-                s.execute(
-                    select(Register).where(
-                        Register.agency_id == self._agency_id, Register.year == year
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            if not year_regs:
-                raise errors.NoRegister("outgoing", year)
-            regs = [r for r in year_regs if r.closed_at is None]
-            now = self._clock()
-            for reg in regs:
-                reg.closed_at = now
-                tx.record("close_register", "register", reg.id, _register_details(reg))
-        return Change("close_year", register_ids=tuple(r.id for r in regs))
+        return self.reference.close_year(year)
 
     def reference_clashes(self) -> list[numbering_queries.ReferenceClash]:
-        """References held by more than one live outgoing document (found by migration 0005)."""
-        with self._db.read() as s:
-            return numbering_queries.reference_clashes(s)
+        return self.reference.reference_clashes()
 
     def add_series(self, year: int, code: str, name: str, doc_types: Sequence[str]) -> Change:
-        """An extra outgoing series (e.g. legal-normative documents), chosen by document type."""
-        from clerk_app.vocabulary import canonical_doc_type
-
-        series = nfc(code)
-        if not series or series == DEFAULT_SERIES:
-            raise errors.InvalidValue("series", code, "một mã sổ mới")
-        types = []
-        for t in doc_types:
-            canonical = canonical_doc_type(t)
-            if canonical is None:
-                raise errors.InvalidValue("doc_type", t, "tên loại văn bản theo Nghị định 30")
-            types.append(canonical)
-        numbering.check_series_types(series, types)
-        with self._ctx.write() as tx:
-            s = tx.session
-            _open_registers(tx, year, self._clock())
-            reg = Register(
-                id=new_id(),
-                agency_id=self._agency_id,
-                kind="outgoing",
-                year=year,
-                series=series,
-                name=nfc(name) or f"{REGISTER_NAMES['outgoing']} ({series})",
-                doc_types=types,
-                last_number=0,
-                opened_at=self._clock(),
-            )
-            s.add(reg)
-            try:
-                s.flush()
-            except IntegrityError:
-                raise errors.InvalidValue("series", code, "mã sổ chưa dùng trong năm") from None
-            tx.record("open_register", "register", reg.id, _register_details(reg))
-        return Change("add_series", register_ids=(reg.id,))
+        return self.reference.add_series(year, code, name, doc_types)
 
     # --- registration ----------------------------------------------------------------------
 
@@ -527,7 +393,7 @@ class Workspace:
             with self._ctx.write() as tx:
                 s = tx.session
                 numbering_queries.refuse_closed_year(s, self._agency_id, kind, year)
-                reg = _pick_register(tx, kind, year, series, fields["doc_type"], now, qppl=qppl)
+                reg = pick_register(tx, kind, year, series, fields["doc_type"], now, qppl=qppl)
                 _require_numbering_right(s, self.desk_id, reg)
                 late = False
                 if kind == "incoming":
@@ -663,7 +529,7 @@ class Workspace:
         for name, value in new_values.items():
             old = getattr(doc, name)
             if old != value:
-                diff[name] = [_jsonable(old), _jsonable(value)]
+                diff[name] = [jsonable(old), jsonable(value)]
                 setattr(doc, name, value)
         if not diff:
             return Change("correct")
@@ -1009,55 +875,15 @@ class Workspace:
         s.flush()
         return added
 
-    # --- reading ---------------------------------------------------------------------------
+    # --- reading (clerk_app.document_reads) --------------------------------------------------
+
+    @cached_property
+    def reads(self) -> DocumentReads:
+        """What the records say, built once."""
+        return DocumentReads(self._ctx)
 
     def document(self, document_id: str) -> DocumentDetail:
-        with self._db.read() as s:
-            doc = s.get(Document, document_id)
-            if doc is None:
-                raise errors.UnknownDocument(document_id)
-            files = (
-                s.execute(
-                    select(DocumentFile)
-                    .where(DocumentFile.document_id == document_id)
-                    .order_by(
-                        DocumentFile.added_at, literal_column("document_file.rowid")
-                    )  # parents first
-                )
-                .scalars()
-                .all()
-            )
-            history = (
-                s.execute(
-                    select(AuditEntry)
-                    .where(AuditEntry.entity == "document", AuditEntry.entity_id == document_id)
-                    .order_by(AuditEntry.seq)
-                )
-                .scalars()
-                .all()
-            )
-            summary = search_index.register_rows(s, doc.register_id, doc.number - 1, 1)[0]
-            reg = s.get_one(Register, doc.register_id)
-            fields = document_fields(doc) | {"register": reg.name, "series": reg.series}
-            return DocumentDetail(
-                summary=summary,
-                fields=fields,
-                files=[
-                    FileInfo(
-                        f.id,
-                        f.sha256,
-                        f.role,
-                        f.filename,
-                        f.media_type,
-                        f.size,
-                        f.pages,
-                        f.parent_id,
-                        f.added_at,
-                    )
-                    for f in files
-                ],
-                history=[_audit_record(a) for a in history],
-            )
+        return self.reads.document(document_id)
 
     def search(
         self,
@@ -1068,42 +894,29 @@ class Workspace:
         prefix: bool = False,
     ) -> list[DocumentSummary]:
         """Newest first; `prefix` lets the last word be unfinished (search as you type)."""
-        with self._db.read() as s:
-            return search_index.search(s, query, filters, limit, prefix)
+        return self.reads.search(query, filters, limit, prefix=prefix)
 
     def register_rows(self, register_id: str, start: int, count: int) -> list[DocumentSummary]:
-        with self._db.read() as s:
-            return search_index.register_rows(s, register_id, start, count)
+        return self.reads.register_rows(register_id, start, count)
 
     def iter_register(self, register_id: str, batch: int = 1000) -> Iterator[DocumentSummary]:
         """Every entry of a register in number order, fetched in batches."""
-        start = 0
-        while True:
-            rows = self.register_rows(register_id, start, batch)
-            yield from rows
-            if len(rows) < batch:
-                last = self.register_info(register_id).last_number
-                if start + batch >= last:
-                    return
-            start += batch
+        return self.reads.iter_register(register_id, batch)
 
     def register_info(self, register_id: str) -> RegisterInfo:
-        with self._db.read() as s:
-            return _register_info(s.get_one(Register, register_id))
+        return self.reads.register_info(register_id)
 
     def pending_handover(self, limit: int = 200) -> list[DocumentSummary]:
-        with self._db.read() as s:
-            return search_index.pending_handover(s, limit)
+        return self.reads.pending_handover(limit)
 
     def pending_handover_count(self) -> int:
-        with self._db.read() as s:
-            return search_index.pending_handover_count(s)
+        return self.reads.pending_handover_count()
 
     def file_bytes(self, sha256: str) -> bytes:
-        return self._store.read(sha256)
+        return self.reads.file_bytes(sha256)
 
     def file_path(self, sha256: str) -> Path:
-        return self._store.path(sha256)
+        return self.reads.file_path(sha256)
 
     def verify_audit(self) -> AuditCheck:
         # The full page check a large database skips at opening (Database.check).
@@ -1210,161 +1023,6 @@ def _expanding(name: str) -> Any:
     from sqlalchemy import bindparam
 
     return bindparam(name, expanding=True)
-
-
-def _register_details(reg: Register) -> dict[str, Any]:
-    return {
-        "kind": reg.kind,
-        "year": reg.year,
-        "series": reg.series,
-        "name": reg.name,
-        "doc_types": reg.doc_types,
-    }
-
-
-def _open_registers(tx: Transaction, year: int, now: datetime) -> list[str]:
-    """Open the year's incoming register and outgoing series (as last year's) if not open yet."""
-    s, agency_id = tx.session, tx.ctx.agency_id
-    existing = (
-        s.execute(select(Register).where(Register.agency_id == agency_id, Register.year == year))
-        .scalars()
-        .all()
-    )
-    if existing:
-        return []
-    previous_year = s.execute(
-        select(Register.year)
-        .where(Register.agency_id == agency_id, Register.year < year)
-        .order_by(Register.year.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    templates: list[tuple[str, str, str, list[str] | None]] = [
-        ("incoming", DEFAULT_SERIES, REGISTER_NAMES["incoming"], None),
-        ("outgoing", DEFAULT_SERIES, REGISTER_NAMES["outgoing"], None),
-    ]
-    if previous_year is not None:
-        for old in s.execute(
-            select(Register).where(
-                Register.year == previous_year,
-                Register.kind == "outgoing",
-                Register.series != DEFAULT_SERIES,
-            )
-        ).scalars():
-            templates.append(("outgoing", old.series, old.name, old.doc_types))
-    opened = []
-    for kind, series, name, doc_types in templates:
-        reg = Register(
-            id=new_id(),
-            agency_id=agency_id,
-            kind=kind,
-            year=year,
-            series=series,
-            name=name,
-            doc_types=doc_types,
-            last_number=0,
-            opened_at=now,
-        )
-        s.add(reg)
-        s.flush()
-        tx.record("open_register", "register", reg.id, _register_details(reg), at=now)
-        opened.append(reg.id)
-    return opened
-
-
-def _pick_register(
-    tx: Transaction,
-    kind: str,
-    year: int,
-    series: str | None,
-    doc_type: str,
-    now: datetime,
-    *,
-    qppl: bool = False,
-) -> Register:
-    s, agency_id = tx.session, tx.ctx.agency_id
-    _open_registers(tx, year, now)
-    # Choosing the QPPL register by name says the document is legal-normative.
-    qppl = qppl or series == numbering.QPPL_SERIES
-    reserved = numbering.reserved_series_for(doc_type, qppl) if kind == "outgoing" else None
-    if series and kind == "outgoing":
-        numbering.check_series_choice(series, doc_type, qppl)
-    if reserved is not None:
-        return _reserved_register(tx, year, reserved, now)
-    candidates = (
-        s.execute(
-            select(Register).where(
-                Register.agency_id == agency_id, Register.kind == kind, Register.year == year
-            )
-        )
-        .scalars()
-        .all()
-    )
-    if series:
-        for reg in candidates:
-            if reg.series == series:
-                return reg
-        raise errors.InvalidValue("series", series, "một sổ văn bản đi đã mở trong năm")
-    if kind == "outgoing":
-        for reg in candidates:
-            # The QPPL and copy series take documents by their property, never by type alone.
-            if reg.series in numbering.RESERVED_SERIES:
-                continue
-            if reg.doc_types and doc_type in reg.doc_types:
-                return reg
-    for reg in candidates:
-        if reg.series == DEFAULT_SERIES:
-            return reg
-    raise errors.NoRegister(kind, year)
-
-
-def _reserved_register(tx: Transaction, year: int, series: str, now: datetime) -> Register:
-    """The year's QPPL or copy series, opened (and audited) the first time it numbers."""
-    s = tx.session
-    reg = s.execute(
-        select(Register).where(
-            Register.agency_id == tx.ctx.agency_id,
-            Register.kind == "outgoing",
-            Register.year == year,
-            Register.series == series,
-        )
-    ).scalar_one_or_none()
-    if reg is not None:
-        return reg
-    reg = Register(
-        id=new_id(),
-        agency_id=tx.ctx.agency_id,
-        kind="outgoing",
-        year=year,
-        series=series,
-        name=numbering.SERIES_NAMES[series],
-        doc_types=None,
-        last_number=0,
-        opened_at=now,
-    )
-    s.add(reg)
-    s.flush()
-    tx.record("open_register", "register", reg.id, _register_details(reg), at=now)
-    return reg
-
-
-def _register_info(reg: Register) -> RegisterInfo:
-    return RegisterInfo(reg.id, reg.kind, reg.year, reg.series, reg.name, reg.last_number)  # type: ignore[arg-type]
-
-
-def _audit_record(a: AuditEntry) -> AuditRecord:
-    import json
-
-    return AuditRecord(
-        seq=a.seq,
-        at=to_vietnam(a.at),
-        actor=a.actor,
-        station=a.station,
-        action=a.action,
-        entity=a.entity,
-        entity_id=a.entity_id,
-        details=json.loads(a.details),
-        hash=a.hash,
-    )
 
 
 __all__ = ["Workspace", "default_data_dir", "document_fields"]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from clerk_app.clock import to_vietnam
 from clerk_app.field_rules import DAY_FIELDS, DOCUMENT_FIELDS, MOMENT_FIELDS
 from clerk_app.kernel import Transaction
+from clerk_app.reference_data import REGISTER_NAMES
 from clerk_app.storage.journal import canonical_json
 from clerk_app.storage.models import (
     DeskState,
@@ -31,7 +32,6 @@ from clerk_app.storage.models import (
 from clerk_app.storage.sync_models import SyncAnswer, SyncConflict, SyncDraft, SyncLease, SyncLink
 from clerk_app.text import fold, reference_key
 from clerk_app.vocabulary import urgency_rank
-from clerk_app.workspace import REGISTER_NAMES
 from sync import protocol as p
 
 # Every field of a document row but the ones that say which number it is.
