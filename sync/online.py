@@ -73,8 +73,12 @@ def register(desk: DeskSync, draft: IncomingDraft | OutgoingDraft) -> Numbered:
     key = _register_key(desk, kind, draft)
     with desk._client() as client:
         try:
-            # One try: a clerk is waiting, and offline the holder numbers at once.
-            reading = clock_skew.measure(client, desk.clock, once=True)
+            # One question, one try (a clerk is waiting, and offline the holder numbers at
+            # once): where this desk stands (a desk restored from a backup learns it here,
+            # before numbering) and the server's time, to read the desk's clock against.
+            demand, reading = standing.catch_up(desk, client, once=True)
+            if reading is None:  # a server that tells its time only in its hello
+                reading = clock_skew.measure(client, desk.clock, once=True)
         except errors.ServerUnreachable as exc:
             desk._went_offline(str(exc.detail))
             # Offline, the last reading is all there is: a clock known wrong numbers nothing.
@@ -84,12 +88,6 @@ def register(desk: DeskSync, draft: IncomingDraft | OutgoingDraft) -> Numbered:
             with desk.db.write() as s:
                 clock_skew.remember(s, reading)  # so the desk offline refuses too
             raise errors.ClockTooFarToNumber(reading.skew_s)
-        try:
-            # A desk restored from a backup learns where it stood here, before numbering.
-            demand = standing.catch_up(desk, client)
-        except errors.ServerUnreachable as exc:
-            desk._went_offline(str(exc.detail))  # gone since the hello: nothing queued yet
-            return _offline(desk, kind, key, draft)
         cede_ahead(desk, key, demand)
         draft_id = desk.draft_incoming(draft) if kind == "incoming" else desk.draft_outgoing(draft)
         report = SyncReport()
