@@ -443,16 +443,20 @@ def apply_page(
     ident = desk_identity(s)
     pending = _pending_entities(s)
     applied: set[str] = set()
-    # A document's change carries its whole row: within a page only its last one counts (a
-    # registration and its OCR text arrive as two changes of one document).
-    last = {c["entity_id"]: i for i, c in enumerate(changes) if c["entity"] == "document"}
+    # A document's or a register's change carries its whole row: within a page only its last
+    # one counts (a registration, its OCR text and the register's counter arrive as three).
+    last = {
+        (c["entity"], c["entity_id"]): i
+        for i, c in enumerate(changes)
+        if c["entity"] in ("document", "register")
+    }
     seen: dict[tuple[str, str, int], Register] = {}
     tops: dict[str, int] = {}
     for i, c in enumerate(changes):
+        if last.get((c["entity"], c["entity_id"]), i) != i:
+            continue
         if c["entity"] == "document":
-            if last[c["entity_id"]] == i and _apply_document(
-                s, c["data"], c["entity_id"], ident, pending, now, seen, tops
-            ):
+            if _apply_document(s, c["data"], c["entity_id"], ident, pending, now, seen, tops):
                 applied.add(c["entity_id"])
         elif c["entity"] == "register":
             _apply_register(s, c["data"], ident, now, seen)

@@ -517,10 +517,14 @@ class DeskSync:
         partial_dir.mkdir(exist_ok=True)
         sizes = dict(missing)
         shas = list(sizes)
+        # Small contents come several to a request; a large one, or one whose download was
+        # cut (a partial file is there), comes on its own and resumes from what it has.
         small = [
             {"sha256": sha, "size": sizes[sha]}
             for sha in shas
-            if client.files_batch and sizes[sha] <= p.BATCH_FILE_MAX
+            if client.files_batch
+            and sizes[sha] <= p.BATCH_FILE_MAX
+            and not (partial_dir / sha).exists()
         ]
         taken = {item["sha256"] for item in small}
         work: list[Callable[[], int]] = [
@@ -709,8 +713,9 @@ class DeskSync:
 
     # --- provisional drafts ----------------------------------------------------------------
 
-    def draft_incoming(self, draft: Any) -> str:
-        """A registration without a number, for a desk that does not hold the lease."""
+    def draft_incoming(self, draft: Any, prepared: list[Any] | None = None) -> str:
+        """A registration without a number, for a desk that does not hold the lease;
+        `prepared`: its files already read and checked (`intake.prepare_all`)."""
         from clerk_app.clock import vietnam_date
         from clerk_app.files.intake import prepare_all
         from clerk_app.registration import incoming_fields
@@ -718,9 +723,11 @@ class DeskSync:
         now = self.clock()
         fields = incoming_fields(draft, now)
         year = vietnam_date(fields["received_at"]).year
-        return self._draft("incoming", year, fields, prepare_all(list(draft.files)), now)
+        if prepared is None:
+            prepared = prepare_all(list(draft.files))
+        return self._draft("incoming", year, fields, prepared, now)
 
-    def draft_outgoing(self, draft: Any) -> str:
+    def draft_outgoing(self, draft: Any, prepared: list[Any] | None = None) -> str:
         from clerk_app.clock import vietnam_date
         from clerk_app.files.intake import prepare_all
         from clerk_app.registration import outgoing_fields
@@ -736,7 +743,7 @@ class DeskSync:
             "outgoing",
             fields["issued_on"].year,
             fields,
-            prepare_all(list(draft.files)),
+            prepare_all(list(draft.files)) if prepared is None else prepared,
             now,
             series=series,
         )
