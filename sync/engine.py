@@ -444,11 +444,16 @@ class DeskSync:
             and int(item["size"]) <= p.BATCH_FILE_MAX
         ]
         chunked = [item for item in missing if item not in whole]
-        work: list[Callable[[], int]] = [
-            partial(self._send_batch, client, batch) for batch in _batches(whole)
+        # Largest first: a 50-page dossier's chunks go one after another, so it starts while
+        # the small scans share the other streams instead of starting last.
+        jobs = [(sum(int(i["size"]) for i in b), partial(self._send_batch, client, b))
+                for b in _batches(whole)]  # fmt: skip
+        jobs += [
+            (int(item["size"]) - int(item["offset"]), partial(self._send_file, client, item))
+            for item in chunked
         ]
-        work += [partial(self._send_file, client, item) for item in chunked]
-        return sum(_in_parallel(lambda job: job(), work))
+        jobs.sort(key=lambda job: -job[0])
+        return sum(_in_parallel(lambda job: job(), [job for _size, job in jobs]))
 
     def _send_batch(self, client: ServerClient, items: list[dict[str, Any]]) -> int:
         files = [(item["sha256"], self.store.path(item["sha256"]).read_bytes()) for item in items]
