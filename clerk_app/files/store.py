@@ -86,7 +86,7 @@ class ContentStore:
                     os.replace(path, final)
                 directories.add(final.parent)
             for directory in sorted(directories, key=lambda d: len(d.parts), reverse=True):
-                _fsync_dir(directory)
+                fsync_dir(directory)
         except OSError as exc:
             raise StorageFailed(detail=exc.strerror or str(exc)) from exc
 
@@ -151,7 +151,7 @@ class ContentStore:
             # A new name is durable only once its directory (and any directory just made for it)
             # reaches the disk; the file's own fsync does not cover that.
             for directory in (final.parent, final.parent.parent, self._root):
-                _fsync_dir(directory)
+                fsync_dir(directory)
         except BaseException:
             # After the rename the blob is whole and correct; only the temp file can be partial.
             with contextlib.suppress(OSError):
@@ -183,7 +183,8 @@ def _unlink_read_only(path: Path) -> None:
         path.unlink()
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a rename in `directory` durable (the file's own fsync does not cover its name)."""
     if os.name == "nt":
         return  # directories cannot be opened for fsync on Windows; NTFS journals the rename
     fd = os.open(directory, os.O_RDONLY)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clerk_app.files.store import fsync_dir
 from clerk_app.refusals import Refusal
 from sync.protocol import MAX_FILE_BYTES
 from sync.server import faults
@@ -187,7 +188,7 @@ class BlobStore:
                 directories.add(final.parent)
                 done[sha] = len(data)
             for directory in directories:
-                _fsync_dir(directory)
+                fsync_dir(directory)
             faults.reached("batch_files_synced")
             if done:
                 with db.write() as s:
@@ -226,7 +227,7 @@ class BlobStore:
         final = self.path(sha)
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(part, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         blob = s.get(Blob, (agency_id, sha))
         if blob is None:
             s.add(Blob(agency_id=agency_id, sha256=sha, size=size, received=size, complete=True))
@@ -284,14 +285,3 @@ def _check_sha(value: str) -> str:
     if not SHA256.match(value):
         raise Refused(400, Refusal.MALFORMED, field="sha256")
     return value
-
-
-def _fsync_dir(directory: Path) -> None:
-    """A rename is durable once its directory reaches the disk (before the row says complete)."""
-    if os.name == "nt":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
