@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.open_forms: list[RegistrationForm] = []
         self.scan_window: Any = None
+        self.last_slip: Path | None = None  # the newest hand-over slip written from here
 
         self.incoming = RegisterPage(workspace, "incoming")
         self.outgoing = RegisterPage(workspace, "outgoing")
@@ -251,6 +252,8 @@ class MainWindow(QMainWindow):
         screen = self.screen()
         available = screen.availableGeometry().size() if screen is not None else FULL_SIZE
         self.fit_to(available)
+        # Forms left unfinished by a crash, a kill or Ctrl+Q come back once the window shows.
+        QTimer.singleShot(0, self.offer_unfinished_forms)
 
     # --- structure -----------------------------------------------------------------------------
 
@@ -522,6 +525,62 @@ class MainWindow(QMainWindow):
         presenter.guarded(make, self)
         return form
 
+    def offer_unfinished_forms(self) -> QMessageBox | None:
+        """The registration forms a previous session left (crash, kill, Ctrl+Q with typing in
+        them): a question that does not block the window; «Mở lại» reopens each one filled."""
+        from clerk_app.unfinished import UnfinishedForms
+
+        store = UnfinishedForms(Path(self.workspace.data_dir))
+        left = store.left()
+        if not left:
+            return None
+        lines = []
+        for saved in left:
+            what = "Văn bản đến" if saved.kind == "incoming" else "Văn bản đi"
+            gist = " — ".join(
+                str(saved.values.get(k) or "")
+                for k in ("issuer", "doc_type", "subject")
+                if saved.values.get(k)
+            )
+            lines.append(
+                f"• {what}: {html.escape(gist[:90]) or '(chưa nhập trích yếu)'}"
+                f" (lưu lúc {fmt.moment(saved.saved_at)})"
+            )
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Phiếu đăng ký chưa xong")
+        box.setText(
+            f"Lần làm việc trước còn {len(left)} phiếu đăng ký chưa xong (phần mềm bị đóng "
+            "hoặc máy tắt khi đang nhập):<br>" + "<br>".join(lines)
+        )
+        box.setInformativeText("Mở lại để nhập tiếp và đăng ký?")
+        reopen = box.addButton("Mở lại", QMessageBox.ButtonRole.AcceptRole)
+        drop = box.addButton("Bỏ các phiếu này", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Để sau", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(reopen)
+
+        def answered() -> None:
+            chosen = box.clickedButton()
+            if chosen is reopen:
+                self.reopen_unfinished(left)
+            elif chosen is drop:
+                for saved in left:
+                    store.discard(saved.id)
+
+        box.finished.connect(lambda _result: answered())
+        box.open()  # window-modal, not a nested event loop
+        self.unfinished_offer = box
+        return box
+
+    def reopen_unfinished(self, left: Sequence[Any]) -> list[RegistrationForm]:
+        opened = []
+        for saved in left:
+            form = self.register(saved.kind)
+            if form is not None:
+                form.restore(saved)
+                opened.append(form)
+        return opened
+
     def _forget_form(self, form: RegistrationForm) -> None:
         if form in self.open_forms:
             self.open_forms.remove(form)
@@ -661,11 +720,59 @@ class MainWindow(QMainWindow):
     # --- document actions ----------------------------------------------------------------------
 
     def _hand_over_current(self) -> None:
+        chosen = self.current_table().selected_summaries()
+        if len(chosen) > 1:
+            self.hand_over_several([s.id for s in chosen])
+            return
         document_id = self._selected_id()
         if document_id is None:
             self.statusBar().showMessage("Chọn một văn bản trước khi chuyển giao.", 5000)
             return
         self.hand_over(document_id)
+
+    def hand_over_several(self, document_ids: Sequence[str]) -> None:
+        """Ctrl+G on several selected rows: one picker, one line each in the handover log, and
+        one slip listing them for the receiver to sign."""
+        from clerk_app.instructions.handover import hand_over_several
+        from clerk_app.instructions.secretary import Secretary
+        from ui.handover_picker import HandoverPicker, receivers_of
+
+        summaries = presenter.guarded_value(
+            lambda: [self.workspace.document(d).summary for d in document_ids], self
+        )
+        if not summaries:
+            return
+        named = {str(getattr(s, "recipients", "") or "") for s in summaries}
+        numbers = ", ".join(fmt.document_title(s) for s in summaries[:6])
+        more = f" và {len(summaries) - 6} văn bản khác" if len(summaries) > 6 else ""
+        dialog = HandoverPicker(
+            self,
+            receivers_of(self.workspace),
+            # The registration's recipient when all of them name the same one.
+            default=named.pop() if len(named) == 1 else "",
+            what=f"Chuyển giao {len(summaries)} văn bản cho cùng một nơi nhận: {numbers}{more}",
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        to = dialog.value()
+        workspace = self.workspace
+        ids = [s.id for s in summaries]
+
+        def done(handed: Any) -> None:
+            self.apply_change(handed.change)
+            self.last_slip = handed.slip
+            self.statusBar().showMessage(
+                f"Đã chuyển giao {len(handed.entries)} văn bản cho {to}; "
+                f"phiếu chuyển giao để ký nhận: {handed.slip}",
+                15000,
+            )
+
+        run_in_background(
+            lambda: hand_over_several(Secretary(workspace), ids, to),
+            done,
+            lambda error: presenter.present(error, self),
+            owner=self,
+        )
 
     def hand_over(self, document_id: str) -> None:
         """Ctrl+G: the picker, starting from the recipient named at registration."""
