@@ -54,13 +54,13 @@ TITLE_BAR = 32
 NARROW_SIDE = 190  # «Chưa chuyển giao (12)» still fits
 NARROW_DETAIL = 320
 NARROW_COLUMNS = {
-    "Ngày đến": 80,
+    "Ngày đến": 88,  # «07/12/2026» whole, not «07/12/20…»
     "Số đến": 56,
-    "Tác giả": 112,
+    "Tác giả": 104,
     "Số và ký hiệu": 100,
-    "Ngày tháng VB": 80,
+    "Ngày tháng VB": 88,
     "Tên loại và trích yếu nội dung": 120,
-    "Đơn vị hoặc người nhận": 120,
+    "Đơn vị hoặc người nhận": 104,
     "Người ký": 110,
     "Nơi nhận": 120,
     "Ngày chuyển": 84,
@@ -71,6 +71,8 @@ NAV_STYLE = """
 QListWidget#nav { background: #1f3a5f; color: #e9eef5; border: none; font-size: 14px;
                   outline: 0; padding-top: 8px; }
 QListWidget#nav::item { padding: 10px 14px; border-left: 4px solid transparent; }
+QListWidget#nav[narrow="true"] { font-size: 13px; }
+QListWidget#nav[narrow="true"]::item { padding: 10px 2px 10px 10px; }
 QListWidget#nav::item:selected { background: #2d5286; color: #ffffff;
                                  border-left: 4px solid #ffc107; }
 QListWidget#nav::item:hover:!selected { background: #27476f; }
@@ -148,6 +150,10 @@ class MainWindow(QMainWindow):
         self.nav.setStyleSheet(NAV_STYLE)
         self.nav.setFixedWidth(210)
         self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # The labels fit the narrow side bar; the items' padding must not bring a scroll bar.
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.nav.setTextElideMode(Qt.TextElideMode.ElideRight)
         for label in NAV_LABELS:
             QListWidgetItem(label, self.nav)
         self.nav.currentRowChanged.connect(self.show_page)
@@ -253,7 +259,7 @@ class MainWindow(QMainWindow):
         available = screen.availableGeometry().size() if screen is not None else FULL_SIZE
         self.fit_to(available)
         # Forms left unfinished by a crash, a kill or Ctrl+Q come back once the window shows.
-        QTimer.singleShot(0, self.offer_unfinished_forms)
+        QTimer.singleShot(0, self, self.offer_unfinished_forms)
 
     # --- structure -----------------------------------------------------------------------------
 
@@ -271,6 +277,8 @@ class MainWindow(QMainWindow):
         if width < FULL_SIZE.width():
             self.side.setFixedWidth(NARROW_SIDE)
             self.nav.setFixedWidth(NARROW_SIDE)
+            self.nav.setProperty("narrow", True)  # «Chưa chuyển giao (35)» whole
+            self.nav.setStyleSheet(NAV_STYLE)
             self.detail.setMinimumWidth(NARROW_DETAIL)
             for page in (self.incoming, self.outgoing):
                 model = page.table.model()
@@ -586,6 +594,10 @@ class MainWindow(QMainWindow):
             self.open_forms.remove(form)
 
     def _registered(self, result: Registered) -> None:
+        import shiboken6
+
+        if not shiboken6.isValid(self):
+            return  # the window closed while the number was being issued: nothing to show
         self.apply_change(result.change)
         if self.sync_runner is not None:
             self.sync_runner.sync_now()  # send the new registration without waiting
