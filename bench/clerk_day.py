@@ -282,6 +282,9 @@ def outgoing_day(
     issue_wait: list[float] = []
     typed: list[int] = []
     issued_ids: list[str] = []
+    from ui.main_window import PAGE_OUTGOING
+
+    window.show_page(PAGE_OUTGOING)  # Ctrl+2 once: the outgoing register, where Ctrl+Shift+P acts
     t_day = time.perf_counter()
     for i, draft in enumerate(drafts):
         window.action_outgoing.trigger()  # Ctrl+Shift+N
@@ -302,8 +305,10 @@ def outgoing_day(
         QTest.keyClick(form, Qt.Key.Key_Escape)
         wait(app, lambda f=form: f not in window.open_forms)
         t0 = time.perf_counter()
+        # The register has moved to the new number; its detail follows (a short debounce).
+        wait(app, lambda d=document_id: window.detail.document_id == d)
         window.action_issue.trigger()  # Ctrl+Shift+P on the row just numbered
-        dialog = wait_for(app, lambda: _newest(window, IssueDialog))
+        dialog = wait_for(app, lambda: _newest(window, IssueDialog), 60.0)
         assert dialog.document_id == document_id, "the register selected another row"
         wait(app, lambda d=dialog: d.page.pixmap() is not None and not d.page.pixmap().isNull())
         preview_wait.append(time.perf_counter() - t0)
@@ -362,7 +367,10 @@ def _newest(window: Any, kind: type) -> Any:
 
 def wait_for(app: Any, get: Any, timeout: float = 600.0) -> Any:
     found: list[Any] = []
-    wait(app, lambda: bool(found.append(get()) or found[-1] is not None), timeout)
+    try:
+        wait(app, lambda: bool(found.append(get()) or found[-1] is not None), timeout)
+    except TimeoutError:
+        raise SystemExit(f"nothing came; status bar: {app.activeWindow()}") from None
     return found[-1]
 
 
