@@ -322,6 +322,31 @@ def outgoing_day(
         dialog.deleteLater()
         issued_ids.append(document_id)
     day = time.perf_counter() - t_day
+    # Baseline in the same run: the core alone (what `clerk register-outgoing` + `clerk issue`
+    # do), no window, on three more drafts: the window's own share of the waits is the rest.
+    from clerk_app.records import OutgoingDraft
+    from clerk_app.signing import issuing
+
+    settings = SigningSettings(tp.SOFTHSM_MODULE, tp.TOKEN_LABEL, "agency", seal_image=str(seal))
+    core_register: list[float] = []
+    core_issue: list[float] = []
+    for i in range(3):
+        path = root / f"du-thao-core-{i}.pdf"
+        path.write_bytes(drafts[i].read_bytes())
+        t0 = time.perf_counter()
+        done = ws.register_outgoing(
+            OutgoingDraft(
+                doc_type=OUT_FIELDS[0],
+                subject=f"V/v lõi {i}",
+                signer=OUT_FIELDS[1],
+                recipients=OUT_FIELDS[2],
+                files=[path],
+            )
+        )
+        core_register.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        issuing.issue(ws, done.document.summary.id, PIN, settings)
+        core_issue.append(time.perf_counter() - t0)
     roles = [[f.role for f in ws.document(d).files] for d in issued_ids]
     assert all("issued" in r for r in roles), roles
     issued = [f for f in ws.document(issued_ids[-1]).files if f.role == "issued"][-1]
@@ -333,6 +358,8 @@ def outgoing_day(
         ["Ctrl+Enter → number shown", *_fmt(summarise(sorted(register_wait)))],
         ["Ctrl+Shift+P → preview shown", *_fmt(summarise(sorted(preview_wait)))],
         ["PIN, Enter → issued and stored", *_fmt(summarise(sorted(issue_wait)))],
+        ["baseline, core alone: register_outgoing (3)", *_fmt(summarise(sorted(core_register)))],
+        ["baseline, core alone: issuing.issue (3)", *_fmt(summarise(sorted(core_issue)))],
     ]
     print(table(["machine wait per outgoing document", "median s", "p95 s", "max s"], rows))
     total_wait = [
@@ -356,6 +383,8 @@ def outgoing_day(
             "keys_per_document": OUT_KEYS,
             "typed_characters_per_document": typed[0],
             "pdfsig_valid_signatures": pdfsig.count("Signature is Valid"),
+            "baseline_core_register_s": core_register,
+            "baseline_core_issue_s": core_issue,
         }
     }
 
