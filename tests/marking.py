@@ -29,6 +29,7 @@ SERVER_FIXTURES = frozenset({"server", "sqlite_server"})
 OCR = frozenset(
     {
         "clerk_app/reading/test_ocr_library.py",
+        "clerk_app/reading/test_reading_corpus.py",
         "clerk_app/reading/test_reading_extraction.py",
         "clerk_app/reading/test_reading_desk.py::test_a_born_digital_pdf_dropped_in_the_watched_folder_is_read_from_its_text",
         "clerk_app/reading/test_reading_desk.py::test_a_secret_page_dropped_in_the_watched_folder_is_refused_before_it_is_kept",
