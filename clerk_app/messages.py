@@ -30,6 +30,23 @@ EXCHANGE_REFUSALS = {
 # What the register's Ghi chú says of an arrival registered after one received later.
 LATE_REGISTRATION_NOTE = "Đăng ký muộn: {}"
 
+# A void number in the register (a number with no document): the register view's and the
+# printed register's one wording (the printed register's list is "số bỏ trống").
+VOID_LABEL = "Số bỏ trống"
+VOID_REASONS = {
+    "ceded_unused": "số đã dành cho máy chủ cấp nhưng không dùng đến",
+}
+UNRECORDED_VOID = "không có văn bản đăng ký"
+
+
+def void_text(reason: str | None, recorded_on: str = "") -> str:
+    """«Số bỏ trống: why» for a recorded void (`reason`), or for a gap nobody recorded (None)."""
+    if reason is None:
+        return f"{VOID_LABEL}: {UNRECORDED_VOID}"
+    why = VOID_REASONS.get(reason, reason)
+    return f"{VOID_LABEL}: {why}" + (f" (ghi nhận ngày {recorded_on})" if recorded_on else "")
+
+
 FIELD_NAMES = {
     "issuer": "Tác giả (cơ quan ban hành)",
     "reference": "Số và ký hiệu",

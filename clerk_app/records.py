@@ -103,6 +103,25 @@ class RegisterInfo:
 
 
 @dataclass(frozen=True)
+class ClerkLogin:
+    """Who works at a desk, as the window shows it."""
+
+    name: str
+    # "server": the account the desk is connected with; "desk": the login chosen at setup;
+    # "computer": neither, the computer's own account.
+    source: str
+
+
+@dataclass(frozen=True)
+class RecordedVoid:
+    """A number of a register recorded as never used: printed and shown as a void line."""
+
+    number: int
+    reason: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
 class DocumentSummary:
     """One row of a register or a search result."""
 

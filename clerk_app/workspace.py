@@ -28,6 +28,7 @@ from clerk_app.records import (
     AuditCheck,
     AuditRecord,
     Change,
+    ClerkLogin,
     Direction,
     DocumentDetail,
     DocumentSummary,
@@ -35,6 +36,7 @@ from clerk_app.records import (
     IncomingDraft,
     OutgoingDraft,
     PersonInfo,
+    RecordedVoid,
     Registered,
     RegisterInfo,
     SearchFilters,
@@ -68,11 +70,13 @@ from clerk_app.storage.models import (
     DeskState,
     Document,
     DocumentFile,
+    NumberVoid,
     Person,
     Register,
     Unit,
     new_id,
 )
+from clerk_app.storage.sync_models import SyncLink
 from clerk_app.text import fold, nfc
 
 APP_NAME = "clerk-desk"
@@ -144,12 +148,12 @@ def document_fields(doc: Document) -> dict[str, Any]:
 class Workspace:
     """A desk's data directory opened for work. Every use case returns what it changed."""
 
-    def __init__(self, data_dir: Path, db: Database, actor: str, clock: Clock) -> None:
+    def __init__(self, data_dir: Path, db: Database, actor: str | None, clock: Clock) -> None:
         self.data_dir = data_dir
         self._db = db
         self._store = ContentStore(data_dir / "files")
         self._clock = clock
-        self.actor = actor
+        self._actor_given = actor
         with db.read() as s:
             state = s.execute(select(DeskState)).scalar_one_or_none()
             if state is None:
@@ -157,6 +161,26 @@ class Workspace:
             self.desk_id = state.desk_id
             self.station = state.station
             self._agency_id = state.agency_id
+            self.actor = actor or _clerk_login(s, state) or _current_user()
+
+    def clerk_login(self) -> ClerkLogin:
+        """Who works at this desk, as the window shows it: the server account a connected
+        desk uses, else the login chosen at setup (the computer's account when neither)."""
+        with self._db.read() as s:
+            state = s.execute(select(DeskState)).scalar_one()
+            link = s.get(SyncLink, 1)
+            if link is not None and link.username:
+                return ClerkLogin(link.username, "server")
+            if state.clerk_login:
+                return ClerkLogin(state.clerk_login, "desk")
+        return ClerkLogin(_current_user(), "computer")
+
+    def reload_actor(self) -> str:
+        """After the desk connected to a server: its account is who works here from now on
+        (an actor given when opening stays)."""
+        if self._actor_given is None:
+            self.actor = self.clerk_login().name
+        return self.actor
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -173,15 +197,18 @@ class Workspace:
         clock: Clock | None = None,
         demo: bool = False,
         desk_id: str | None = None,
+        clerk_login: str = "",
     ) -> Workspace:
         """Create a desk's data directory with its agency and the year's registers.
 
         `desk_id`: the id this desk already used to log in to the agency's server (the first-run
         wizard reads the agency from there before the desk exists); a new one otherwise.
+        `clerk_login`: the clerk's name on this desk while it is not connected to a server.
         """
         path = (data_dir or default_data_dir()).expanduser()
         name = nfc(agency_name)
         code = nfc(agency_code).upper()
+        login = _checked_login(clerk_login)
         if not name:
             raise errors.MissingField("agency_name")
         if not code or " " in code or "/" in code:
@@ -211,10 +238,11 @@ class Workspace:
                         agency_id=agency.id,
                         last_outbox_seq=0,
                         is_demo=demo,
+                        clerk_login=login,
                     )
                 )
                 s.flush()
-                who = actor or _current_user()
+                who = actor or login or _current_user()
                 _record(
                     s,
                     now,
@@ -246,7 +274,7 @@ class Workspace:
             try:
                 db.check()
                 db.migrate()
-                return cls(path, db, actor or _current_user(), clock or system_clock)
+                return cls(path, db, actor, clock or system_clock)
             except DBAPIError as exc:
                 raise storage_error(exc, db_path) from exc
         except BaseException:
@@ -1112,6 +1140,21 @@ class Workspace:
         with self._db.read() as s:
             return search_index.register_rows(s, register_id, start, count)
 
+    def register_voids(
+        self, register_id: str, after: int = 0, through: int | None = None
+    ) -> dict[int, RecordedVoid]:
+        """The register's recorded voids numbered after `after` (through `through`), by number."""
+        query = select(NumberVoid).where(
+            NumberVoid.register_id == register_id, NumberVoid.number > after
+        )
+        if through is not None:
+            query = query.where(NumberVoid.number <= through)
+        with self._db.read() as s:
+            return {
+                v.number: RecordedVoid(v.number, v.reason, v.recorded_at)
+                for v in s.execute(query).scalars()
+            }
+
     def iter_register(self, register_id: str, batch: int = 1000) -> Iterator[DocumentSummary]:
         """Every entry of a register in number order, fetched in batches."""
         start = 0
@@ -1277,7 +1320,7 @@ def _require_numbering_right(s: Session, desk_id: str, reg: Register) -> None:
     """A desk connected to a central server numbers a register only while it holds that
     register's lease; the others make provisional drafts the server numbers. Two desks
     numbering the same register locally would print the same number twice."""
-    from clerk_app.storage.sync_models import SyncLease, SyncLink
+    from clerk_app.storage.sync_models import SyncLease
 
     if s.get(SyncLink, 1) is None:
         return  # a desk on its own is the numbering authority for its registers
@@ -1299,6 +1342,24 @@ def _expanding(name: str) -> Any:
     from sqlalchemy import bindparam
 
     return bindparam(name, expanding=True)
+
+
+def _clerk_login(s: Session, state: DeskState) -> str:
+    link = s.get(SyncLink, 1)
+    return link.username if link is not None and link.username else state.clerk_login
+
+
+CLERK_LOGIN_MAX = 80
+
+
+def _checked_login(value: str) -> str:
+    """A clerk's login typed at setup: one line, no control characters, at most 80 letters."""
+    login = nfc(value or "").strip()
+    if len(login) > CLERK_LOGIN_MAX or any(unicodedata.category(c)[0] == "C" for c in login):
+        raise errors.InvalidValue(
+            "clerk_login", value, f"một dòng, tối đa {CLERK_LOGIN_MAX} ký tự, ví dụ nvan"
+        )
+    return login
 
 
 def _current_user() -> str:

@@ -136,9 +136,14 @@ class AgencyStep(SetupStep):
         self.code_edit.setPlaceholderText("Ví dụ: UBND (dùng trong số và ký hiệu văn bản)")
         self.parent_edit = QLineEdit()
         self.parent_edit.setPlaceholderText("Không bắt buộc; ví dụ: Ủy ban nhân dân tỉnh Phú Yên")
+        self.login_edit = QLineEdit()
+        self.login_edit.setPlaceholderText(
+            "Tên của người làm văn thư trên máy này, ví dụ nvan (ghi vào nhật ký)"
+        )
         typed_form.addRow("Tên cơ quan:", self.name_edit)
         typed_form.addRow("Chữ viết tắt:", self.code_edit)
         typed_form.addRow("Cơ quan chủ quản:", self.parent_edit)
+        typed_form.addRow("Tên đăng nhập văn thư:", self.login_edit)
         self.forms.addWidget(typed_box)
 
         server_box = QGroupBox("Máy chủ văn thư của cơ quan")
@@ -155,6 +160,9 @@ class AgencyStep(SetupStep):
         server_form.addRow("Tài khoản:", self.user_edit)
         server_form.addRow("Mật khẩu:", self.password_edit)
         server_form.addRow("Mật khẩu mới:", self.new_password_edit)
+        # Asked for only when the server requires it (a new account's first login).
+        self.server_form = server_form
+        server_form.setRowVisible(self.new_password_edit, False)
         note = QLabel(
             "Tên và chữ viết tắt của cơ quan lấy từ máy chủ; mật khẩu không được lưu trên máy."
         )
@@ -175,11 +183,11 @@ class AgencyStep(SetupStep):
         self.layout_.addWidget(self.forms)
         self.finish_layout()
 
-
     def first_field(self) -> QWidget | None:
         if self.demo.isChecked():
             return None
         return self.url_edit if self.server.isChecked() else self.name_edit
+
     def _show_choice(self) -> None:
         index = 0 if self.typed.isChecked() else 1 if self.server.isChecked() else 2
         self.forms.setCurrentIndex(index)
@@ -192,13 +200,17 @@ class AgencyStep(SetupStep):
         data_dir = self.data_dir
         if self.typed.isChecked():
             name, code = self.name_edit.text(), self.code_edit.text()
-            parent = self.parent_edit.text()
+            parent, login = self.parent_edit.text(), self.login_edit.text()
 
             def work() -> str:
                 from clerk_app.workspace import Workspace
 
                 with Workspace.init(
-                    data_dir, agency_name=name, agency_code=code, parent_name=parent
+                    data_dir,
+                    agency_name=name,
+                    agency_code=code,
+                    parent_name=parent,
+                    clerk_login=login,
                 ) as ws:
                     agency = ws.agency()
                 return f"{agency.name} ({agency.code})"
@@ -238,6 +250,7 @@ class AgencyStep(SetupStep):
             self.busy = False
             self.password_edit.clear()
             if isinstance(error, ServerRefused) and error.reason == "password_change_required":
+                self.server_form.setRowVisible(self.new_password_edit, True)
                 self.say(
                     "Tài khoản mới phải đổi mật khẩu lần đầu: nhập lại mật khẩu, gõ mật khẩu mới "
                     "vào ô «Mật khẩu mới» rồi bấm «Khởi tạo».",
@@ -341,9 +354,9 @@ class StaffStep(SetupStep):
         self.layout_.addLayout(tables, 1)
         self.layout_.addWidget(self.status)
 
-
     def first_field(self) -> QWidget | None:
         return self.unit_code
+
     def bind(self, workspace: Any) -> None:
         self.workspace = workspace
         self.refresh()
@@ -591,7 +604,9 @@ class ScannerStep(SetupStep):
         # One page is enough to know the scanner works: stop the feeder after it.
         cancel = CancelFlag()
         run_in_background(
-            lambda: self.driver.scan(settings, batch, on_page=lambda _p: cancel.set(), cancel=cancel),
+            lambda: self.driver.scan(
+                settings, batch, on_page=lambda _p: cancel.set(), cancel=cancel
+            ),
             done,
             failed,
             owner=self,
@@ -699,10 +714,14 @@ class TokenStep(SetupStep):
             self.fail(exc)
             return
         for info in found:
-            self.token_box.addItem(f"{info.label} ({info.manufacturer}, số {info.serial})", info.label)
+            self.token_box.addItem(
+                f"{info.label} ({info.manufacturer}, số {info.serial})", info.label
+            )
         if not found:
-            self.say("Không thấy USB ký số trong máy. Cắm USB ký số, đợi đèn sáng rồi chọn lại.",
-                     problem=True)
+            self.say(
+                "Không thấy USB ký số trong máy. Cắm USB ký số, đợi đèn sáng rồi chọn lại.",
+                problem=True,
+            )
             return
         self.say(f"Tìm thấy {len(found)} USB ký số.")
         self.refresh_certificates()
@@ -718,15 +737,15 @@ class TokenStep(SetupStep):
             self.fail(exc)
             return
         for cert in certificates:
-            self.cert_box.addItem(
-                f"{cert.subject} (hết hạn {cert.not_after:%d/%m/%Y})", cert.label
-            )
+            self.cert_box.addItem(f"{cert.subject} (hết hạn {cert.not_after:%d/%m/%Y})", cert.label)
 
     def choice(self) -> tokens.TokenChoice | None:
         label = self.token_box.currentData()
         if not label:
             return None
-        return tokens.TokenChoice(self.driver_path(), str(label), str(self.cert_box.currentData() or ""))
+        return tokens.TokenChoice(
+            self.driver_path(), str(label), str(self.cert_box.currentData() or "")
+        )
 
     def test_login(self) -> None:
         choice = self.choice()
@@ -763,6 +782,8 @@ class TokenStep(SetupStep):
         except ClerkError as exc:
             self.fail(exc)
             return
-        self.done_text = f"{choice.token_label}, chứng thư «{choice.certificate_label or 'đầu tiên'}»"
+        self.done_text = (
+            f"{choice.token_label}, chứng thư «{choice.certificate_label or 'đầu tiên'}»"
+        )
         self.say(f"Đã lưu: văn thư ký bằng USB ký số «{choice.token_label}».")
         self.changed.emit()

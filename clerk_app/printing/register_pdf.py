@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from clerk_app import errors
+from clerk_app.clock import to_vietnam
+from clerk_app.messages import void_text
 from clerk_app.printing import layout as L
 from clerk_app.printing.binding import Binding
 from clerk_app.printing.entries import (
@@ -34,7 +36,7 @@ from clerk_app.printing.entries import (
     number_range,
 )
 from clerk_app.printing.fonts import register_fonts
-from clerk_app.records import AgencyInfo, Direction, RegisterInfo
+from clerk_app.records import AgencyInfo, Direction, RecordedVoid, RegisterInfo
 from clerk_app.vocabulary import number_label
 from clerk_app.workspace import Workspace
 
@@ -248,6 +250,9 @@ class _Tally:
     last_number: int = 0
     cancelled: list[RegisterEntry] = field(default_factory=list)
     voids: list[int] = field(default_factory=list)
+    # The voids the server recorded (a number ceded and passed over), with why; the others
+    # are gaps nobody explained.
+    recorded: dict[int, RecordedVoid] = field(default_factory=dict)
 
 
 def print_register(
@@ -333,7 +338,10 @@ def print_register(
             ).encode()
             + b"\n"
         )
-        tally = _Tally(last_number=numbers.before)
+        tally = _Tally(
+            last_number=numbers.before,
+            recorded=ws.register_voids(register.id, numbers.before, numbers.through),
+        )
         previous = numbers.before
         for entry in entries(ws, register, numbers.before, numbers.through):
             tally.voids.extend(range(tally.last_number + 1, entry.number))
@@ -534,6 +542,12 @@ VOID_COLUMNS = (
 )
 
 
+def _void_cell(recorded: RecordedVoid | None) -> str:
+    if recorded is None:
+        return void_text(None)
+    return void_text(recorded.reason, _dmy(to_vietnam(recorded.recorded_at).date()))
+
+
 def _voids_list(
     binding: Binding,
     fonts: tuple[str, str],
@@ -562,9 +576,7 @@ def _voids_list(
     )
     label = _number_label(kind)
     rows: list[list[str]] = [[col.cell(e) for col in VOID_COLUMNS] for e in tally.cancelled]
-    rows += [
-        [label(n), "", "", "", "", "Số bỏ trống: không có văn bản đăng ký"] for n in tally.voids
-    ]
+    rows += [[label(n), "", "", "", "", _void_cell(tally.recorded.get(n))] for n in tally.voids]
     rows.sort(key=lambda r: int(r[0]))
     if not rows:
         rows = [["", "", "", "Không có số nào bị hủy hoặc bỏ trống trong kỳ.", "", ""]]

@@ -249,6 +249,8 @@ def test_sync_menu_and_status_click_open_the_dialogs(
         window.show()
         texts = [act.text() for act in window.sync_menu.actions()]
         assert texts == [
+            "&Kết nối máy chủ…",
+            "",
             "&Quyền cấp số…",
             "&Bản nháp…",
             "&Xung đột…",
