@@ -720,7 +720,8 @@ SERVER_REASONS: dict[str, Message] = {
     ),
     "lease_held": Message(
         "Một bàn làm việc khác đang giữ quyền cấp số của sổ này.",
-        "Đề nghị bàn đó bàn giao quyền cấp số khi đang trực tuyến, hoặc tạo văn bản dự thảo chờ cấp số.",
+        "Khi có kết nối, máy chủ vẫn cấp số ngay cho bàn này; quyền cấp số chỉ dùng khi mất kết "
+        "nối. Muốn nhận quyền, đề nghị bàn đó bàn giao khi đang trực tuyến.",
     ),
     "desk_behind": Message(
         "Bàn làm việc chưa nhận đủ các văn bản đã cấp số trên máy chủ.",

@@ -100,6 +100,12 @@ class RegisterInfo:
     series: str
     name: str
     last_number: int  # numbers 1..last_number are issued (cancelled ones included)
+    voids: int = 0  # of which recorded as never used (no document): shown as void lines
+
+    @property
+    def documents(self) -> int:
+        """How many documents the register holds (its numbers, less the recorded voids)."""
+        return self.last_number - self.voids
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import literal_column, select, text, update
+from sqlalchemy import func, literal_column, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -374,7 +374,7 @@ class Workspace:
             if year is not None:
                 query = query.where(Register.year == year)
             rows = s.execute(query).scalars().all()
-        infos = [_register_info(r) for r in rows]
+            infos = [_register_info(r, s, self.desk_id) for r in rows]
         return sorted(
             infos,
             key=lambda r: (-r.year, r.kind != "incoming", r.series != DEFAULT_SERIES, r.series),
@@ -391,7 +391,7 @@ class Workspace:
             ).scalar_one_or_none()
             if reg is None:
                 raise errors.NoRegister(kind, year)
-            return _register_info(reg)
+            return _register_info(reg, s, self.desk_id)
 
     def open_year(self, year: int) -> Change:
         with self._write() as s:
@@ -1169,7 +1169,7 @@ class Workspace:
 
     def register_info(self, register_id: str) -> RegisterInfo:
         with self._db.read() as s:
-            return _register_info(s.get_one(Register, register_id))
+            return _register_info(s.get_one(Register, register_id), s, self.desk_id)
 
     def pending_handover(self, limit: int = 200) -> list[DocumentSummary]:
         with self._db.read() as s:
@@ -1531,8 +1531,35 @@ def _reserved_register(
     return reg
 
 
-def _register_info(reg: Register) -> RegisterInfo:
-    return RegisterInfo(reg.id, reg.kind, reg.year, reg.series, reg.name, reg.last_number)  # type: ignore[arg-type]
+def _register_info(reg: Register, s: Session, desk_id: str) -> RegisterInfo:
+    issued = _issued_through(s, reg, desk_id)
+    voids = s.execute(
+        select(func.count())
+        .select_from(NumberVoid)
+        .where(NumberVoid.register_id == reg.id, NumberVoid.number <= issued)
+    ).scalar_one()
+    return RegisterInfo(reg.id, reg.kind, reg.year, reg.series, reg.name, issued, int(voids))  # type: ignore[arg-type]
+
+
+def _issued_through(s: Session, reg: Register, desk_id: str) -> int:
+    """The register's last issued number. On the desk holding a register's lease, the counter
+    also covers the numbers it ceded to the server (so it never gives them itself) that nobody
+    has used yet: they are not in the register, neither documents nor voids, until the server
+    gives them or records them as voids."""
+    from clerk_app.storage.sync_models import SyncLease
+
+    lease = s.get(SyncLease, (reg.kind, reg.series, reg.year))
+    if lease is None or lease.holder_desk_id != desk_id:
+        return reg.last_number
+    if reg.last_number <= lease.server_last_number:
+        return reg.last_number
+    top_document = s.execute(
+        select(func.max(Document.number)).where(Document.register_id == reg.id)
+    ).scalar_one()
+    top_void = s.execute(
+        select(func.max(NumberVoid.number)).where(NumberVoid.register_id == reg.id)
+    ).scalar_one()
+    return max(lease.server_last_number, top_document or 0, top_void or 0)
 
 
 def _field_map(doc: Document) -> dict[str, Any]:

@@ -78,6 +78,7 @@ class ConnectDialog(QDialog):
         self.pages = QStackedWidget()
         login = QWidget()
         form = QFormLayout(login)
+        form.setContentsMargins(0, 0, 0, 0)
         intro = QLabel(
             "Nhập địa chỉ máy chủ văn thư của cơ quan và tài khoản quản trị hệ thống đã cấp cho "
             "bạn. Mật khẩu không được lưu trên máy; bàn làm việc này được gắn với máy chủ bằng "
@@ -98,6 +99,7 @@ class ConnectDialog(QDialog):
 
         change = QWidget()
         change_form = QFormLayout(change)
+        change_form.setContentsMargins(0, 0, 0, 0)
         self.change_intro = QLabel()
         self.change_intro.setWordWrap(True)
         self.change_intro.setTextFormat(Qt.TextFormat.PlainText)

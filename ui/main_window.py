@@ -45,9 +45,9 @@ NAV_LABELS = ("Văn bản đến", "Văn bản đi", "Chưa chuyển giao", "Tì
 DETAIL_DELAY_MS = 120
 # Where the clerk's login shown in the window comes from (ClerkLogin.source).
 CLERK_SOURCES = {
-    "server": "Tài khoản máy chủ văn thư",
-    "desk": "Tên đăng nhập trên máy này",
-    "computer": "Tài khoản của máy tính (chưa đặt tên đăng nhập)",
+    "server": "tài khoản máy chủ văn thư",
+    "desk": "tên đăng nhập trên máy này",
+    "computer": "tài khoản của máy tính",
 }
 MAINTENANCE_TICK_MS = 30_000
 log = logging.getLogger(__name__)
@@ -466,8 +466,7 @@ class MainWindow(QMainWindow):
                 self.register_count.setText("Chưa mở sổ")
             else:
                 self.register_count.setText(
-                    f"{register.name} năm {register.year}: {fmt.count(register.last_number)} "
-                    "văn bản"
+                    f"{register.name} năm {register.year}: {fmt.count(register.documents)} văn bản"
                 )
         elif page == PAGE_SEARCH:
             self.register_count.setText(f"Kết quả: {fmt.count(self.search.model.rowCount())}")
@@ -596,7 +595,21 @@ class MainWindow(QMainWindow):
         self.recovery_watch = RecoveryWatch(runner.state, self)
         self.recovery_watch.recovered.connect(self.outage_notice.show_recovery)
         self.outage_notice.state = runner.state
+        # Documents another desk registered (or the server numbered) appear without F5.
+        self._received_seen = 0
+        self.received_timer = QTimer(self)
+        self.received_timer.setInterval(1000)
+        self.received_timer.timeout.connect(self._refresh_when_received)
+        self.received_timer.start()
         return runner
+
+    def _refresh_when_received(self) -> None:
+        if self.sync_runner is None:
+            return
+        received = self.sync_runner.state().received
+        if received != self._received_seen:
+            self._received_seen = received
+            self.refresh()
 
     def show_clerk(self) -> None:
         """The clerk's login in the side panel and the status bar (one reading, one name)."""
@@ -606,10 +619,12 @@ class MainWindow(QMainWindow):
         source = CLERK_SOURCES.get(login.source, "")
         station = html.escape(str(getattr(self.workspace, "station", "")))
         self.who.setText(
-            f"Người dùng: <b>{html.escape(login.name)}</b><br>"
-            + (f"<span style='font-size:11px'>{html.escape(source)}</span><br>" if source else "")
-            + f"Máy: {station}"
+            "Người dùng"
+            f"<div style='color:#ffffff; font-weight:700'>{html.escape(login.name)}</div>"
+            f"<div style='font-size:11px'>{html.escape(source)}</div>"
+            f"<div style='margin-top:4px'>Máy: {station}</div>"
         )
+        self.who.setToolTip(source)
         self.clerk_label.setText(f"Người dùng: {login.name}")
         self.clerk_label.setToolTip(source)
 

@@ -143,6 +143,8 @@ class _SummaryModel(QAbstractTableModel):
         self._strike.setStrikeOut(True)
         self._bold = QFont()
         self._bold.setBold(True)
+        self._italic = QFont()
+        self._italic.setItalic(True)
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -319,13 +321,19 @@ class RegisterModel(_SummaryModel):
     def _gap_data(self, index: _Index, role: int) -> Any:
         if self._register is None:
             return None
-        header = self._columns[index.column()].header
+        column = self._columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            if header in ("Số đến", "Số và ký hiệu"):
-                return f"{number_label(self._register.kind, index.row() + 1)} (bỏ trống)"
-            if header == "Tên loại và trích yếu nội dung":
+            # The number where the register's number is (the column with the urgency mark),
+            # why it is empty where the subject is: one void line, like the printed list's.
+            if column.marks_urgency:
+                return number_label(self._register.kind, index.row() + 1)
+            if column.header == "Tên loại và trích yếu nội dung":
                 return self.void_text(index.row())
             return None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(column.align | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole:
+            return self._italic
         if role == Qt.ItemDataRole.ToolTipRole:
             return self.void_text(index.row())
         if role == Qt.ItemDataRole.ForegroundRole:

@@ -132,8 +132,9 @@ def test_recorded_voids_reach_every_desk_and_the_printed_register(
     for desk in (a, b):
         with Workspace.open(desk) as ws:
             reg = ws.register_for("incoming", YEAR)
-            # The holder has ceded numbers ahead again (B is busy): its counter is past 7.
-            assert reg.last_number == 7 if desk == b else reg.last_number > 7
+            # The holder has ceded numbers ahead again (B is busy), but those are not in its
+            # register until the server gives them: both registers end at 7.
+            assert reg.last_number == 7
             voids = ws.register_voids(reg.id)
             assert sorted(voids) == [3, 4, 5, 6]
             assert {v.reason for v in voids.values()} == {"ceded_unused"}

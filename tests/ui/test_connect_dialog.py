@@ -63,7 +63,8 @@ def test_an_unconnected_desk_shows_the_login_chosen_at_setup(
     window = open_window(qtbot, ws)
     try:
         assert ws.actor == "Lan"
-        assert "Người dùng: <b>Lan</b>" in window.who.text()
+        assert ">Lan</div>" in window.who.text()
+        assert "tên đăng nhập trên máy này" in window.who.text()
         assert window.clerk_label.text() == "Người dùng: Lan"
         ws.add_unit("VP", "Văn phòng")
         with DeskSync(ws.data_dir) as d, d.db.read() as s:
@@ -130,8 +131,8 @@ def test_connecting_from_the_window_changes_the_first_password_and_shows_the_acc
         assert state.connected and state.username == "nvan1.ubnd"
         # The window now names the account, in both places, and records it in the audit.
         assert ws.actor == "nvan1.ubnd"
-        assert "Người dùng: <b>nvan1.ubnd</b>" in window.who.text()
-        assert "Tài khoản máy chủ văn thư" in window.who.text()
+        assert ">nvan1.ubnd</div>" in window.who.text()
+        assert "tài khoản máy chủ văn thư" in window.who.text()
         assert window.clerk_label.text() == "Người dùng: nvan1.ubnd"
         assert window.sync_runner is not None
         ws.add_unit("KT", "Phòng Kinh tế")
@@ -163,10 +164,18 @@ def test_a_connected_desk_opens_with_its_account_and_logs_in_again_from_the_menu
         # The address and the account are the desk's; only the password is asked for again.
         assert dialog.url_edit.text() == sqlite_server.url
         assert dialog.user_edit.text() == "ttbinh1.ubnd"
+        assert window.incoming.model.rowCount() == 0
+        # Another desk registers meanwhile; no desk holds the lease, so the server numbers it.
+        other = tmp_path / "other"
+        Workspace.init(other, agency_name="Ủy ban nhân dân tỉnh Phú Yên", agency_code="UBND")
+        connect(sqlite_server, other, "nvan1.ubnd")
+        assert online_register(other, "Của bàn khác").number == 1
         dialog.password_edit.setText(NEW_PASSWORD)
         with qtbot.waitSignal(dialog.connected, timeout=30_000):
             dialog.go_button.click()
         assert window.clerk_label.text() == "Người dùng: ttbinh1.ubnd"
+        # The sync round the connection starts brings it into the register without F5.
+        qtbot.waitUntil(lambda: window.incoming.model.rowCount() == 1, timeout=30_000)
     finally:
         close_window(window, ws)
 
@@ -194,8 +203,11 @@ def test_the_register_view_shows_a_recorded_void_with_its_reason(
         subject = headers.index("Tên loại và trích yếu nội dung")
         number = headers.index("Số đến")
         assert model.summary(2) is None
-        assert model.index(2, number).data() == "3 (bỏ trống)"
+        assert model.index(2, number).data() == "3"
+        assert model.index(2, headers.index("Tác giả")).data() is None
         text = model.index(2, subject).data()
         assert text.startswith("Số bỏ trống: số đã dành cho máy chủ cấp nhưng không dùng đến")
+        info = ws.register_for("incoming", YEAR)
+        assert (info.last_number, info.voids, info.documents) == (7, 5, 2)
         last = model.summary(6)
         assert last is not None and last.subject == "A ngoại tuyến"
