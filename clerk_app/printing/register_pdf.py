@@ -88,6 +88,48 @@ def canonical_entry(entry: RegisterEntry, cells: Sequence[str]) -> bytes:
     ).encode()
 
 
+def canonical_void(number: int, cells: Sequence[str]) -> bytes:
+    """The fingerprint's bytes for a void line: the number and what the page says of it."""
+    record = {"void": number, "cells": list(cells)}
+    return (
+        json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+    ).encode()
+
+
+# The columns a void line fills: the number where the register's number is, why it is empty
+# where the subject is (the rest stays blank, as on the clerk's paper register).
+_NUMBER_TITLES = ("Số đến", "Số, ký hiệu văn bản")
+_SUBJECT_TITLE = "Tên loại và trích yếu nội dung"
+
+
+def _body_lines(
+    ws: Workspace,
+    register: RegisterInfo,
+    after: int,
+    through: int,
+    columns: Sequence[L.Column],
+    recorded: dict[int, RecordedVoid],
+) -> Iterator[tuple[int, list[str], RegisterEntry | None]]:
+    """The body's lines numbered `after < n <= through` in number order: each entry, and a void
+    line (entry None) for each number without one, so the body has no silent gap."""
+    label = _number_label(register.kind)
+    last = after
+    for entry in entries(ws, register, after, through):
+        for number in range(last + 1, entry.number):
+            why = _void_cell(recorded.get(number))
+            texts = [
+                label(number)
+                if col.title in _NUMBER_TITLES
+                else why
+                if col.title == _SUBJECT_TITLE
+                else ""
+                for col in columns
+            ]
+            yield number, texts, None
+        yield entry.number, [col.cell(entry) for col in columns], entry
+        last = entry.number
+
+
 class Sheets:
     """Draws table pages (title, repeated header, rows, footer) of one book into a `Binding`.
 
@@ -343,18 +385,21 @@ def print_register(
             recorded=ws.register_voids(register.id, numbers.before, numbers.through),
         )
         previous = numbers.before
-        for entry in entries(ws, register, numbers.before, numbers.through):
-            tally.voids.extend(range(tally.last_number + 1, entry.number))
-            tally.last_number = entry.number
-            tally.entries += 1
-            if entry.cancelled:
-                tally.cancelled.append(entry)
-            texts = [col.cell(entry) for col in columns]
-            hasher.update(canonical_entry(entry, texts))
+        lines = _body_lines(ws, register, numbers.before, numbers.through, columns, tally.recorded)
+        for number, texts, entry in lines:
+            if entry is None:
+                tally.voids.append(number)
+                hasher.update(canonical_void(number, texts))
+            else:
+                tally.entries += 1
+                if entry.cancelled:
+                    tally.cancelled.append(entry)
+                hasher.update(canonical_entry(entry, texts))
+            tally.last_number = number
             sheets.add_row(texts, previous in numbers.month_ends)
-            previous = entry.number
-            if tally.entries % 50 == 0:
-                report(entry.number, "Đang in")
+            previous = number
+            if entry is not None and tally.entries % 50 == 0:
+                report(number, "Đang in")
         body_pages = sheets.finish()
         list_pages = _voids_list(
             binding, fonts, wrapper, header_wrapper, tally, footer_left, kind, period
@@ -428,12 +473,14 @@ def _pages_before(
 
     def rows() -> Iterator[tuple[int, bool]]:
         previous = 0
-        for i, entry in enumerate(entries(ws, register, 0, numbers.before), 1):
-            cells = L.wrap_cells(columns, [col.cell(entry) for col in columns], wrapper)
+        recorded = ws.register_voids(register.id, 0, numbers.before)
+        lines = _body_lines(ws, register, 0, numbers.before, columns, recorded)
+        for i, (number, texts, _entry) in enumerate(lines, 1):
+            cells = L.wrap_cells(columns, texts, wrapper)
             yield max(len(c) for c in cells), previous in numbers.month_ends
-            previous = entry.number
+            previous = number
             if i % 500 == 0:
-                report(entry.number, "Đang tính số trang")
+                report(number, "Đang tính số trang")
 
     return L.pages_taken(rows(), capacity)
 
