@@ -691,10 +691,12 @@ SERVER_REASONS: dict[str, Message] = {
     ),
     "password_change_required": Message(
         "Tài khoản mới phải đổi mật khẩu trong lần đăng nhập đầu tiên.",
-        "Đổi mật khẩu («clerk connect … --new-password-env BIẾN») rồi làm tiếp.",
+        "Đổi mật khẩu khi kết nối (Đồng bộ › Kết nối máy chủ…, hoặc «clerk connect … "
+        "--new-password-env BIẾN») rồi làm tiếp.",
     ),
     "session_expired": Message(
-        "Phiên làm việc với máy chủ đã hết hạn.", "Đăng nhập lại («clerk connect …»)."
+        "Phiên làm việc với máy chủ đã hết hạn.",
+        "Đăng nhập lại (Đồng bộ › Kết nối máy chủ…, hoặc «clerk connect …»).",
     ),
     "not_logged_in": Message("Bàn làm việc chưa đăng nhập máy chủ.", "Chạy «clerk connect …»."),
     "protocol_too_old": Message(
@@ -889,7 +891,8 @@ _RULES.update(
         ),
         e.DeskNotConnected: lambda x: Message(
             "Bàn làm việc này chưa kết nối máy chủ trung tâm.",
-            "Chạy «clerk connect --server URL --username TÊN --password-env BIẾN».",
+            "Trong cửa sổ chọn Đồng bộ › Kết nối máy chủ…, hoặc chạy «clerk connect --server "
+            "URL --username TÊN --password-env BIẾN».",
         ),
         e.AgencyMismatch: lambda x: Message(
             f"Dữ liệu trên bàn thuộc cơ quan «{x.desk_code}», tài khoản thuộc «{x.server_code}».",
