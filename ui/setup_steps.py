@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from clerk_app.errors import ClerkError, ScanCancelled, ServerRefused
 from clerk_app.messages import describe
+from clerk_app.refusals import Refusal
 from clerk_app.signing import token as tokens
 from clerk_app.signing import token_drivers
 from clerk_app.signing.desk import load_settings, save_settings
@@ -249,7 +250,10 @@ class AgencyStep(SetupStep):
         def failed(error: BaseException) -> None:
             self.busy = False
             self.password_edit.clear()
-            if isinstance(error, ServerRefused) and error.reason == "password_change_required":
+            if (
+                isinstance(error, ServerRefused)
+                and error.reason == Refusal.PASSWORD_CHANGE_REQUIRED
+            ):
                 self.server_form.setRowVisible(self.new_password_edit, True)
                 self.say(
                     "Tài khoản mới phải đổi mật khẩu lần đầu: nhập lại mật khẩu, gõ mật khẩu mới "

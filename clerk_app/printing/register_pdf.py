@@ -23,6 +23,7 @@ from typing import Any
 
 from clerk_app import errors
 from clerk_app.clock import to_vietnam
+from clerk_app.field_rules import DEFAULT_SERIES
 from clerk_app.messages import void_text
 from clerk_app.printing import layout as L
 from clerk_app.printing.binding import Binding
@@ -345,7 +346,7 @@ def print_register(
             fonts,
             agency,
             BOOK_TITLES[kind],
-            register.name if register.series != "chung" else "",
+            register.name if register.series != DEFAULT_SERIES else "",
             year,
             [
                 f"Từ ngày {_dmy(period.first)} đến ngày {_dmy(period.last)}",
@@ -359,7 +360,7 @@ def print_register(
             f"từ {_dmy(period.first)} đến {_dmy(period.last)}"
         )
         title = f"{BOOK_TITLES[kind]} NĂM {year}" + (
-            f" — {register.name}" if register.series != "chung" else ""
+            f" — {register.name}" if register.series != DEFAULT_SERIES else ""
         )
         sheets = Sheets(
             binding,
