@@ -150,11 +150,11 @@ def test_recorded_voids_reach_every_desk_and_the_printed_register(
         assert text.count("Số bỏ trống: số đã dành cho máy chủ cấp") == 8
         assert "không có văn bản đăng ký" not in text  # no gap left unexplained
     # A void applied twice (the feed page replayed) is one void.
-    with DeskSync(b) as d, d.db.write() as s:
+    with DeskSync(b) as d, d._ctx.write() as tx:
         from sync import desk_store
 
         desk_store.apply_page(
-            s,
+            tx,
             [
                 {
                     "version": 0,
@@ -169,7 +169,7 @@ def test_recorded_voids_reach_every_desk_and_the_printed_register(
                     },
                 }
             ],
-            desk_store.link(s).checkpoint,  # type: ignore[union-attr]
+            desk_store.link(tx.session).checkpoint,  # type: ignore[union-attr]
             d.clock(),
         )
     with Workspace.open(b) as ws:
