@@ -448,9 +448,10 @@ class Run:
         shutil.copytree(self.desks[i], target)
         self.backups[i] = target
 
-    def do_restore(self, i: int) -> None:
-        if i not in self.backups:
+    def do_restore(self, _i: int) -> None:
+        if not self.backups:
             return
+        i = self.rng.choice(sorted(self.backups))  # a desk that has a copy to put back
         behind = _last_outbox(self.backups[i]) < _last_outbox(self.desks[i])
         shutil.rmtree(self.desks[i])
         shutil.copytree(self.backups[i], self.desks[i])
