@@ -83,7 +83,7 @@ def test_a_run_makes_every_fault_and_the_checker_catches_planted_breaks(
     run.check()
     told = dict(run.paper)
     with pytest.raises(fc.Violation, match="told to two clerks"):
-        run.wrote(first_no, second_id)
+        run.wrote(first_no, second_id, 0)
     run.paper[first_no] = second_id
     broken("is not the server's")
     run.paper = told
