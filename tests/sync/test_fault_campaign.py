@@ -132,3 +132,30 @@ def test_a_run_makes_every_fault_and_the_checker_catches_planted_breaks(
         conn.execute("DROP TRIGGER document_number_fixed")
         conn.execute("UPDATE document SET number = number + 1000 WHERE id = ?", (first_id,))
     broken("differs from the server|numbers the server lacks")
+
+
+def test_a_restore_loses_only_what_was_never_sent_and_the_campaign_says_so(
+    module_server: RunningServer, tmp_path: Path
+) -> None:
+    """Seeds 3002, 101009 and 103005, reduced: the holder copies its folder, numbers offline,
+    and the copy is put back before any round sent that number. The server never heard of it:
+    the document is on the clerk's paper only, and the desk gives the number again. The campaign
+    counts that loss instead of failing on it; everything else still holds."""
+    server = module_server
+    server.reset()
+    year = datetime.now(VIETNAM).year
+    run = fc.Run(server, tmp_path, "RKHOIPHUC", random.Random(3), year)
+    run.do_offline(0)  # 1, sent below
+    run.do_sync(0)
+    run.do_backup(0)
+    run.do_offline(0)  # 2, never sent
+    assert sorted(run.paper) == [1, 2]
+    run.do_restore(0)
+    assert run.faults["restore:lost_unsent"] == 1 and sorted(run.paper) == [1]
+    assert 2 in run.lost_to_restore
+    run.do_sync(0)  # the restored desk reaches the server before it numbers again
+    run.do_offline(0)
+    assert run.faults["restore:number_issued_again"] == 1
+    assert run.paper[2] != run.lost_to_restore[2]
+    run.settle()
+    run.check()
