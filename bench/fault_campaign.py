@@ -5,6 +5,14 @@ kill -9 of the server and of desks, lost answers, replays, lease moves, restores
         --out bench/out/faults-sqlite.jsonl [--steps 12] [--minutes M] [--wipe-every 100]
     .venv/bin/python bench/fault_campaign.py --summary bench/out/faults-*.jsonl [--append]
 
+On two shared cores, run several drivers at once, each its own seed range, output file and
+server, at the lowest priority (what RESULTS.md's figures came from: five to eight a backend):
+    source DIR/env   # scripts/start-postgres.sh start DIR
+    for k in 0 1 2 3 4; do nohup nice -n 19 .venv/bin/python bench/fault_campaign.py \
+        --backend postgresql --seeds $((100000+k*1000)):$((101000+k*1000)) --minutes 60 \
+        --out bench/out/faults-postgresql-$k.jsonl & done
+Progress is in OUT.progress; a run whose invariants broke keeps its folder under --data-dir.
+
 Each run is its seed: a fresh agency on one long-lived server (its database is emptied every
 `--wipe-every` runs), three connected desks, `--steps` random steps, then every desk synced until
 quiet and the invariants checked. One line of JSON per run is appended to `--out`; a campaign
