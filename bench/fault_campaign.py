@@ -743,7 +743,7 @@ def campaign(args: argparse.Namespace) -> None:
     progress = Path(str(out) + ".progress")
     with open(out, "a", encoding="utf-8") as f:
         f.write(json.dumps({"start": datetime.now(UTC).isoformat(), "backend": args.backend,
-                            "seeds": args.seeds, "steps": args.steps,
+                            "seeds": args.seeds, "steps": args.steps, "commit": _commit(),
                             "load": os.getloadavg()[0]}) + "\n")  # fmt: skip
     tally: Counter[str] = Counter()
     since_wipe = 0
@@ -776,6 +776,15 @@ def campaign(args: argparse.Namespace) -> None:
     finally:
         server.stop()
     shutil.rmtree(root / "server-files", ignore_errors=True)
+
+
+def _commit() -> str:
+    import subprocess
+
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
+    return done.stdout.strip()
 
 
 def summary(paths: list[Path], append: bool) -> None:
