@@ -788,8 +788,8 @@ def _commit() -> str:
 
 
 def summary(paths: list[Path], append: bool) -> None:
-    """The counts of every JSON lines file given, per backend, as a RESULTS.md section. Wall
-    time is from the first driver's start to the last file's last write, per backend."""
+    """The counts of every JSON lines file given, per backend and commit, as a RESULTS.md
+    section. Wall time is from the first driver's start to the end of the last run recorded."""
     per: dict[str, Counter[str]] = {}
     faults: dict[str, Counter[str]] = {}
     steps: dict[str, Counter[str]] = {}
@@ -800,19 +800,21 @@ def summary(paths: list[Path], append: bool) -> None:
     last: dict[str, datetime] = {}
     drivers: Counter[str] = Counter()
     for path in paths:
+        col, at = "", datetime.now(UTC)
         for line in path.read_text("utf-8").splitlines():
             if not line.strip():
                 continue
             row = json.loads(line)
-            if "start" in row:
-                b = row["backend"]
-                drivers[b] += 1
+            if "start" in row:  # a driver (re)started: its runs follow, one after another
+                col = f"{row['backend']} @{row.get('commit') or 'earlier'}"
+                drivers[col] += 1
                 at = datetime.fromisoformat(row["start"])
-                first[b] = min(first.get(b, at), at)
-                ended = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-                last[b] = max(last.get(b, ended), ended)
+                first[col] = min(first.get(col, at), at)
+                last[col] = max(last.get(col, at), at)
                 continue
-            b = row["backend"]
+            b = col
+            at += timedelta(seconds=row["seconds"])
+            last[b] = max(last[b], at)
             per.setdefault(b, Counter())["runs"] += 1
             kind = "ok" if row["ok"] else ("violation" if "violation" in row else "crash")
             per[b][kind] += 1
