@@ -9,6 +9,7 @@ never changed: a server row that would need that is kept as a conflict for a per
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -85,6 +86,12 @@ def pending_mutations(s: Session, desk_id: str, limit: int) -> list[dict[str, An
         .scalars()
         .all()
     )
+    return as_mutations(s, desk_id, rows)
+
+
+def as_mutations(s: Session, desk_id: str, rows: Sequence[OutboxEntry]) -> list[dict[str, Any]]:
+    """Outbox entries in the form the server takes them (also to send answered ones again, as
+    the fault campaign's replays do)."""
     doc_ids = sorted({row.entity_id for row in rows if row.entity == "document"})
     files: dict[str, list[dict[str, Any]]] = {}
     keys: dict[str, tuple[str, str, int]] = {}
