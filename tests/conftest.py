@@ -17,7 +17,7 @@ from clerk_app.workspace import Workspace
 # The test PKI on SoftHSM2 is one session-wide token: the core's and the UI's signing tests
 # must share it (a second SoftHSM initialisation in the same process would clash).
 sys.path.insert(0, str(Path(__file__).parent / "clerk_app" / "signing"))
-pytest_plugins = ["signing_pki", "tests.marking"]
+pytest_plugins = ["signing_pki", "tests.marking", "tests.modal_guard"]
 
 
 class SteppingClock:

@@ -52,11 +52,26 @@ class Task(QRunnable):
         try:
             result = self.fn()
         except BaseException as error:  # handed to the presenter on the GUI thread
-            _hub().delivered.emit(self.task_id, False, error)
+            _report(self.task_id, False, error)
         else:
-            _hub().delivered.emit(self.task_id, True, result)
+            _report(self.task_id, True, result)
         # Drop the work (and what it captured) here, before the pool deletes the runnable.
         self.fn = _nothing
+
+
+def _report(task_id: int, ok: bool, outcome: object) -> None:
+    """Hand the outcome to the hub, unless the hub is gone: the process is ending (the window
+    was closed, or a test run finished) while this work was still running, so nobody is left
+    to tell. Emitting on the deleted hub raised «Signal source has been deleted» in the pool."""
+    hub = _hub_instance[0] if _hub_instance else None
+    if hub is None or not shiboken6.isValid(hub):
+        return
+    try:
+        hub.delivered.emit(task_id, ok, outcome)
+    except RuntimeError:
+        if shiboken6.isValid(hub):
+            raise
+        # Deleted between the check and the emit: the same ending process, the same nobody.
 
 
 def _nothing() -> None:
@@ -105,7 +120,7 @@ _next_id = itertools.count(1)
 
 def _hub() -> _Hub:
     # Created by the first run_in_background call, which is on the GUI thread, so the hub
-    # (and its queued slot) lives there; workers only read the list.
+    # (and its queued slot) lives there; workers only read the list (see _report).
     return _hub_instance[0]
 
 

@@ -496,6 +496,21 @@ def degrade(
     return out
 
 
+@dataclass
+class _Letter:
+    """A first page as drawn, before it is scanned: the scan goes on with the same `rng`."""
+
+    rng: random.Random
+    pdf: bytes
+    truth: dict[str, str | None]
+    notes: dict[str, Any]
+    marks: dict[str, float]
+    layout: str
+    dpi: int
+    colour: bool
+    secret: tuple[str, float, bool] | None
+
+
 def specimen(
     seed: int,
     *,
@@ -512,6 +527,50 @@ def specimen(
 
     `variant` (one of VARIANTS) adds one difficulty; "" is the ordinary corpus.
     """
+    letter = _letter(seed, dpi=dpi, colour=colour, layout=layout, variant=variant, secret=secret)
+    rng, notes, marks, dpi = letter.rng, letter.notes, letter.marks, letter.dpi
+    image = rasterise(letter.pdf, dpi, colour=letter.colour)
+    angle = rng.uniform(-2.0, 2.0) if skew is None else skew
+    noise = rng.uniform(18, 24) if variant == "noisy_200" else rng.uniform(4, 10)
+    if variant == "phone_photo":
+        image = phone_photo(image, rng, notes)
+        angle = 0.0
+    else:
+        image = degrade(image, rng, skew=angle, noise=noise, blur=0.5 * dpi / 300)
+    # The born-digital PDF too: the same letter as an electronic file with its text layer.
+    notes.update(skew=angle, pdf=letter.pdf)
+    if letter.secret is not None:
+        level, turn, red = letter.secret
+        centre = (170 / 595 + rng.uniform(-0.03, 0.03), (marks["free_top"] + 65) / 842)
+        image = secrecy_stamp(image, dpi, level, angle=turn, red=red, at=centre)
+        notes["secrecy"] = level
+    if variant == "upside_down":
+        image = image.rotate(180)
+    name = f"{letter.layout}-{seed}-{dpi}" + (f"-{variant}" if variant else "")
+    if variant == "phone_photo":
+        dpi = 72  # what a phone writes in its JPEG: the reader works the page's size out itself
+    return Specimen(name, image, dpi, letter.truth, letter.layout, notes)
+
+
+def born_digital(
+    seed: int, *, layout: str | None = None, variant: str = ""
+) -> tuple[bytes, dict[str, str | None]]:
+    """The electronic file of `specimen(seed, ...)`'s letter (its PDF with a text layer) and its
+    fields, without rasterising and degrading a scan nobody looks at (most of the cost)."""
+    letter = _letter(seed, dpi=300, colour=False, layout=layout, variant=variant, secret=None)
+    return letter.pdf, letter.truth
+
+
+def _letter(
+    seed: int,
+    *,
+    dpi: int,
+    colour: bool,
+    layout: str | None,
+    variant: str,
+    secret: tuple[str, float, bool] | None,
+) -> _Letter:
+    """Everything of a specimen that comes before its scan, drawn from the seed's generator."""
     if variant and variant not in VARIANTS + READING_VARIANTS + BODY_STAMP_VARIANTS:
         raise ValueError(variant)
     rng = random.Random(seed)
@@ -600,23 +659,6 @@ def specimen(
     )
     if variant == "noisy_200":
         dpi = 200
-    image = rasterise(pdf, dpi, colour=colour)
-    angle = rng.uniform(-2.0, 2.0) if skew is None else skew
-    noise = rng.uniform(18, 24) if variant == "noisy_200" else rng.uniform(4, 10)
-    if variant == "phone_photo":
-        image = phone_photo(image, rng, notes)
-        angle = 0.0
-    else:
-        image = degrade(image, rng, skew=angle, noise=noise, blur=0.5 * dpi / 300)
-    # The born-digital PDF too: the same letter as an electronic file with its text layer.
-    notes.update(skew=angle, pdf=pdf)
-    if secret is not None:
-        level, turn, red = secret
-        centre = (170 / 595 + rng.uniform(-0.03, 0.03), (marks["free_top"] + 65) / 842)
-        image = secrecy_stamp(image, dpi, level, angle=turn, red=red, at=centre)
-        notes["secrecy"] = level
-    if variant == "upside_down":
-        image = image.rotate(180)
     truth: dict[str, str | None] = {
         "issuer": issuer,
         "reference": reference,
@@ -625,10 +667,7 @@ def specimen(
         "subject": subject,
         "urgency": urgency,
     }
-    name = f"{layout}-{seed}-{dpi}" + (f"-{variant}" if variant else "")
-    if variant == "phone_photo":
-        dpi = 72  # what a phone writes in its JPEG: the reader works the page's size out itself
-    return Specimen(name, image, dpi, truth, layout, notes)
+    return _Letter(rng, pdf, truth, notes, marks, layout, dpi, colour, secret)
 
 
 def phone_photo(

@@ -20,14 +20,16 @@ def _fields(reading) -> dict[str, object]:
 @pytest.mark.parametrize("seed", [4004, 4016, 9000, 9003])
 def test_a_born_digital_pdf_is_read_from_its_text_exactly(seed: int, tmp_path: Path) -> None:
     variant = {9000: "issuer_two_lines", 9003: "long_subject"}.get(seed, "")
-    spec = specimens.specimen(seed, variant=variant, layout="cong_van" if seed == 9003 else None)
+    pdf, truth = specimens.born_digital(
+        seed, variant=variant, layout="cong_van" if seed == 9003 else None
+    )
     path = tmp_path / "letter.pdf"
-    path.write_bytes(spec.notes["pdf"])
+    path.write_bytes(pdf)
     reading = read_document(path)
     assert reading.source == "text"
     got = _fields(reading)
     got["issuer"] = str(got["issuer"]).casefold()
-    assert got == {**spec.truth, "issuer": str(spec.truth["issuer"]).casefold()}
+    assert got == {**truth, "issuer": str(truth["issuer"]).casefold()}
 
 
 def test_a_scanned_pdf_has_no_text_layer_and_is_read_by_ocr(tmp_path: Path) -> None:
@@ -41,9 +43,9 @@ def test_a_scanned_pdf_has_no_text_layer_and_is_read_by_ocr(tmp_path: Path) -> N
 
 
 def test_soft_hyphens_of_the_text_layer_read_as_hyphens(tmp_path: Path) -> None:
-    spec = specimens.specimen(4016, dpi=200)
+    pdf, _ = specimens.born_digital(4016)
     path = tmp_path / "letter.pdf"
-    path.write_bytes(spec.notes["pdf"])
+    path.write_bytes(pdf)
     page = text_layer_page(path)
     assert page is not None and "\u00ad" not in page.text
     assert any("-" in w.text for w in page.words if "/" in w.text)
@@ -59,12 +61,12 @@ def test_clerk_extract_reads_the_text_layer_and_refuses_a_secret(
     from clerk_app import cli
 
     monkeypatch.setenv("CLERK_DATA_DIR", str(tmp_path / "desk"))
-    spec = specimens.specimen(4004)
+    pdf, truth = specimens.born_digital(4004)
     letter = tmp_path / "letter.pdf"
-    letter.write_bytes(spec.notes["pdf"])
+    letter.write_bytes(pdf)
     assert cli.main(["extract", str(letter), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["reference"] == spec.truth["reference"] and data["secrecy"] is None
+    assert data["reference"] == truth["reference"] and data["secrecy"] is None
     # The same letter with «TỐI MẬT» typed under the number: refused, nothing printed of it.
     doc = pymupdf.open(letter)
     doc[0].insert_text(
@@ -79,7 +81,7 @@ def test_clerk_extract_reads_the_text_layer_and_refuses_a_secret(
     doc.close()
     assert cli.main(["extract", str(secret), "--json"]) == 2
     out = capsys.readouterr()
-    assert "Tối mật" in out.err and spec.truth["reference"] not in out.out
+    assert "Tối mật" in out.err and truth["reference"] not in out.out
 
 
 @pytest.mark.parametrize("seed", [20029, 20044])
