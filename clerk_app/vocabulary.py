@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 from clerk_app.text import fold
 
 # NĐ 30/2020 appendix III: type name → abbreviation used in the reference.
@@ -106,6 +109,32 @@ def canonical_urgency(value: str) -> str | None:
     if folded in ("", "thuong", "binh thuong"):
         return NORMAL_URGENCY if folded else None
     return _lookup(value, URGENCY_LEVELS)
+
+
+def timed_note(due: datetime) -> str:
+    """The register's note for «Hỏa tốc hẹn giờ»: `Hỏa tốc hẹn giờ 14:00 ngày 05/12/2026`."""
+    return f"Hỏa tốc hẹn giờ {due:%H:%M} ngày {due:%d/%m/%Y}"
+
+
+# The note as `timed_note` writes it, or as a received package's (`Hỏa tốc hẹn giờ: 14:00
+# 05/12/2026`), or typed by hand (`hẹn giờ 9h30 ngày 5/12/2026`).
+_TIMED = re.compile(
+    r"hoa toc hen gio\s*:?\s*(\d{1,2})\s*[:hg]\s*(\d{2})?\s*(?:ngay\s*)?"
+    r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})"
+)
+
+
+def timed_due(notes: str) -> datetime | None:
+    """When a «Hỏa tốc hẹn giờ» document's answer is due (Vietnam's wall clock), from its notes;
+    None when the notes give no such time. The follow-up lists show it beside the urgency."""
+    match = _TIMED.search(fold(notes or ""))
+    if match is None:
+        return None
+    hour, minute, day, month, year = (int(g) if g else 0 for g in match.groups())
+    try:
+        return datetime(year, month, day, hour, minute)
+    except ValueError:
+        return None
 
 
 def canonical_secrecy(value: str) -> str | None:

@@ -18,7 +18,7 @@ from PIL import Image
 
 from clerk_app.reading.extraction import Extraction
 from clerk_app.reading.ocr import ocr_images
-from clerk_app.reading.reader import page_images, read_header
+from clerk_app.reading.reader import PageImage, is_pdf, page_images, read_document, read_header
 from scanner.cleanup import check_page
 from scanner.compact_pdf import Encoding, PdfPage, PdfReport, write_pdf
 from scanner.separator import separator_text
@@ -36,6 +36,8 @@ class BatchPage:
     starts_document: bool = False  # the clerk (or a separator sheet) starts a new document here
     encoding: Encoding | None = None  # the clerk's override of the automatic choice
     separator: str | None = None  # a QR separator sheet's label ("" when it has none)
+    # Page 1 of an imported PDF: the file, whose own text layer is read instead of OCR.
+    origin: Path | None = None
 
     def image(self) -> Image.Image:
         with Image.open(self.source) as img:
@@ -390,8 +392,15 @@ def _batch_index(
 
 
 def read_first_page(pages: Sequence[BatchPage], known_issuers: Iterable[str] = ()) -> Extraction:
-    """The registration fields from the header of a document's first page."""
+    """The registration fields from the header of a document's first page.
+
+    Page 1 of an imported born-digital PDF is read from the file's text layer; a scan (or a
+    PDF without one) by OCR of the cleaned page. The choice is the core's `read_document`.
+    """
     first = pages[0]
+    if first.origin is not None and first.origin.is_file():
+        page = PageImage(first.image(), first.dpi)
+        return read_document(first.origin, known_issuers=known_issuers, first_page=page).extraction
     return read_header(first.image(), first.dpi, known_issuers=known_issuers)
 
 
@@ -403,7 +412,11 @@ def pages_from_import(path: Path, folder: Path, *, clean: bool = True) -> list[B
         target = folder / f"import-{uuid.uuid4().hex[:8]}-{i:04d}.png"
         page.image.save(target, dpi=(page.dpi, page.dpi))
         items.append((target, page.dpi))
-    return clean_pages(items, clean=clean)
+    pages = clean_pages(items, clean=clean)
+    if pages and is_pdf(path) and pages[0].separator is None:
+        # Page 1 keeps its file: a born-digital PDF is read from its own text, not its image.
+        pages[0] = replace(pages[0], origin=path)
+    return pages
 
 
 def batch_state(batch: ScanBatch) -> dict[str, object]:
@@ -420,6 +433,7 @@ def batch_state(batch: ScanBatch) -> dict[str, object]:
                 "upside_down": p.upside_down,
                 "starts_document": p.starts_document,
                 "encoding": p.encoding,
+                "origin": str(p.origin) if p.origin is not None else None,
             }
             for p in batch.pages
         ],
@@ -446,6 +460,7 @@ def batch_from_state(state: dict[str, object]) -> ScanBatch:
                 upside_down=bool(raw.get("upside_down", False)),
                 starts_document=bool(raw.get("starts_document", False)),
                 encoding=raw.get("encoding"),
+                origin=Path(str(raw["origin"])) if raw.get("origin") else None,
             )
         )
     batch = ScanBatch(pages)

@@ -20,34 +20,43 @@ def _recovery_root(args: argparse.Namespace) -> Path:
     return (getattr(args, "data_dir", None) or default_data_dir()) / "scan-recovery"
 
 
+def _known_issuers(data_dir: Path) -> tuple[str, ...]:
+    """The issuers the desk in `data_dir` has registered; none when there is no desk there yet."""
+    from clerk_app.workspace import Workspace
+
+    try:
+        with Workspace.open(data_dir) as ws:
+            return ws.known_issuers()
+    except errors.NotInitialised:
+        return ()  # reading a page needs no desk: the shipped agency list still applies
+
+
 def cmd_extract(args: argparse.Namespace) -> Any:
-    from clerk_app.reading.extraction import extract
-    from clerk_app.reading.reader import page_images, read_header, text_layer_page
-    from clerk_app.reading.secrecy import image_level
+    from PIL import Image
+
+    from clerk_app.reading.reader import read_document
     from scanner.cleanup import check_page
 
     path = Path(args.file)
-    agencies = getattr(args, "data_dir", None) or default_data_dir()
-    # A PDF with its own text layer is read from it (exact, fast); a scan or image by OCR.
-    text_page = (
-        text_layer_page(path) if path.is_file() and path.read_bytes()[:5] == b"%PDF-" else None
+    data_dir = getattr(args, "data_dir", None) or default_data_dir()
+
+    def clean(image: Image.Image, dpi: int) -> tuple[Image.Image, bool]:
+        cleaned, check = check_page(image, dpi, turn=not args.no_turn)
+        return cleaned, check.blank
+
+    # The core chooses text layer or OCR and looks for a secrecy mark on page 1; the desk's
+    # registered issuers respell what the header's OCR slipped on, as in the form.
+    reading = read_document(
+        path,
+        known_issuers=_known_issuers(data_dir),
+        agencies_dir=data_dir,
+        clean=clean,
+        secrecy=True,
     )
-    blank = False
-    if text_page is not None:
-        extraction = extract(text_page, agencies_dir=agencies, source="text")
-        level = extraction.secrecy.value
-    else:
-        pages = page_images(path, first_only=True)
-        if not pages:
-            raise errors.FileEmpty(str(path))
-        level = image_level(pages[0].image, pages[0].dpi)
-        image, check = check_page(pages[0].image, pages[0].dpi, turn=not args.no_turn)
-        blank = check.blank
-        extraction = read_header(image, pages[0].dpi, agencies_dir=agencies)
-        level = level or extraction.secrecy.value
-    if level:
+    if reading.secrecy:
         # A state secret: nothing of it is copied anywhere, not even into a pre-filled form.
-        raise errors.SecretDocumentRefused(str(level))
+        raise errors.SecretDocumentRefused(str(reading.secrecy))
+    extraction, blank = reading.extraction, reading.blank
     data = extraction.to_json()
     labels = {
         "issuer": "Tác giả",

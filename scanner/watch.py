@@ -206,6 +206,12 @@ class WatchedFolder:
             pages = tuple(pages_from_import(path, target, clean=self.clean))
             if not pages:
                 raise errors.FileEmpty(str(path))
+            # A state secret is refused before anything of it is kept for the clerk: the
+            # core's intake looks at every page for the stamp (or a typed mark), as for a file
+            # added to a registration. Imported here: numpy and OCR load with the first file.
+            from clerk_app.files import intake
+
+            intake.prepare(path)
             if self.store is not None:
                 waiting = self.store.prepare(path, pages)
         except errors.OcrUnavailable:

@@ -33,9 +33,15 @@ class DocumentPreparer(QObject):
 
     changed = Signal()  # a reading or a PDF was finished (the screen shows it)
 
-    def __init__(self, folder: Path, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        parent: QObject | None = None,
+        known_issuers: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(parent)
         self.folder = folder
+        self.known_issuers = known_issuers  # the desk's registered issuers, for the matcher
         self.readings: dict[Key, Any] = {}  # first page's key → Extraction (None: unreadable)
         self.files: dict[Key, Path | BaseException] = {}
         self.busy = False
@@ -108,7 +114,7 @@ class DocumentPreparer(QObject):
             key = document_key(pages[:1])
 
             def read() -> Any:
-                return read_first_page(pages)
+                return read_first_page(pages, self.known_issuers)
 
             def read_done(extraction: Any) -> None:
                 self._finish(self.readings, key, extraction)

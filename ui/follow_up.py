@@ -134,7 +134,7 @@ class FollowUpScreen(QWidget):
             kind = "Hồi báo" if item.kind == "reply" else ROLE.get(item.role, item.role)
             values = (
                 f"{item.number}/{item.year}",
-                item.urgency,
+                item.urgency_shown,
                 item.subject,
                 item.handler,
                 kind,

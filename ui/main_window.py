@@ -264,7 +264,9 @@ class MainWindow(QMainWindow):
         self.sync_runner = self._start_sync()
         from ui.watch_panel import WatchedFolderDesk
 
-        self.watched_folder = WatchedFolderDesk(self, workspace.data_dir, self.register_scanned)
+        self.watched_folder = WatchedFolderDesk(
+            self, workspace.data_dir, self.register_scanned, workspace.known_issuers()
+        )
         self.refresh()
         self.nav.setCurrentRow(PAGE_INCOMING)
         screen = self.screen()
@@ -1104,6 +1106,7 @@ class MainWindow(QMainWindow):
             self.workspace.data_dir / "scan-recovery",
             self.register_scanned,
             self,
+            known_issuers=self.workspace.known_issuers(),
             **screen_options,
         )
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

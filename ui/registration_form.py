@@ -66,6 +66,7 @@ from clerk_app.vocabulary import (
     URGENCY_LEVELS,
     canonical_doc_type,
     is_urgent,
+    timed_note,
 )
 from sync.online import SavedAsDraft
 from ui import errors as presenter
@@ -1055,11 +1056,13 @@ class IncomingForm(RegistrationForm):
         self.mark_untouched()
         first = paths[0]
         self.status.setText(f"Đang đọc {first.name}…")
+        # Read here, on the thread that owns the desk's database; the reading runs in the back.
+        known = self.workspace.known_issuers()
 
         def work() -> Any:
             from scanner.electronic import read_electronic
 
-            return read_electronic(first)
+            return read_electronic(first, known_issuers=known)
 
         def done(extraction: Any) -> None:
             if self.state != "editing" or self.has_typed_content():
@@ -1147,9 +1150,7 @@ class IncomingForm(RegistrationForm):
         due = getattr(extraction, "urgency_due", None)
         if due is not None and due.value and not _text_of(self.notes):
             # «Hỏa tốc hẹn giờ»: the appointed time goes into the register's notes.
-            day, _, hour = str(due.value).partition("T")
-            shown = date.fromisoformat(day).strftime("%d/%m/%Y")
-            self.notes.setText(f"Hỏa tốc hẹn giờ {hour} ngày {shown}")
+            self.notes.setText(timed_note(datetime.fromisoformat(str(due.value))))
             to_check.append("notes")
         self.mark_untouched()
         return to_check

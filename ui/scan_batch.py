@@ -87,6 +87,7 @@ class ScanBatchScreen(QWidget):
         preferred: ScannerChoice | None = None,
         remember: Callable[[ScannerChoice], None] | None = None,
         clean: bool = True,
+        known_issuers: tuple[str, ...] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -101,7 +102,7 @@ class ScanBatchScreen(QWidget):
         self.home: Path | None = None  # this batch's folder in the recovery root
         self.batch = ScanBatch()
         self.batch.listeners.append(self._refresh)
-        self.preparer = DocumentPreparer(recovery_root / "documents", self)
+        self.preparer = DocumentPreparer(recovery_root / "documents", self, known_issuers)
         self.preparer.changed.connect(self._refresh_labels)
         self.cancel_flag: CancelFlag | None = None
         self.scanning = False

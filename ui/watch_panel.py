@@ -142,11 +142,18 @@ def _row_text(item: WaitingFile) -> str:
 class WatchedFolderDesk(QObject):
     """The desk's watched folder: setting, poll thread, and the dock with the waiting list."""
 
-    def __init__(self, window: QMainWindow, data_dir: Path, open_form: OpenForm) -> None:
+    def __init__(
+        self,
+        window: QMainWindow,
+        data_dir: Path,
+        open_form: OpenForm,
+        known_issuers: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(window)
         self.window = window
         self.data_dir = data_dir
-        self.store = WaitingFiles(data_dir / WAITING_DIR)
+        # The desk's registered issuers respell what a dropped page's OCR slipped on.
+        self.store = WaitingFiles(data_dir / WAITING_DIR, known_issuers)
         self.panel = WaitingFilesPanel(self.store, open_form)
         self.dock = QDockWidget(TITLE, window)
         self.dock.setObjectName("waiting-files")

@@ -218,6 +218,7 @@ def cmd_due(args: argparse.Namespace) -> Any:
     text = "\n".join(
         f"{STATE_NAMES[i.state]:>12}  {i.deadline.strftime('%d/%m/%Y') if i.deadline else '':10}  "
         f"số {i.number}/{i.year}  {i.handler}  {i.subject}{_limit_mark(i)}"
+        + (f"  [{i.urgency_shown}]" if i.due_at is not None else "")
         for i in items
     )
     return [due_json(i) for i in items], text or "Không có việc nào đang chờ xử lý."

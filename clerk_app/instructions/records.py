@@ -114,6 +114,15 @@ class DueItem:
     version: int
     # The regulation's time limit for receiving and passing the document on, where one applies.
     limit: LimitFlag | None = None
+    # «Hỏa tốc hẹn giờ»: when the answer is due, Vietnam's wall clock (from the register's notes).
+    due_at: datetime | None = None
+
+    @property
+    def urgency_shown(self) -> str:
+        """The urgency as the lists show it: `Hỏa tốc · hẹn 14:00 05/12/2026` when timed."""
+        if self.due_at is None:
+            return self.urgency
+        return f"{self.urgency} · hẹn {self.due_at:%H:%M %d/%m/%Y}"
 
     @property
     def flags(self) -> list[str]:

@@ -35,7 +35,13 @@ from clerk_app.storage.secretary_models import (
     Instruction,
 )
 from clerk_app.text import fold, nfc
-from clerk_app.vocabulary import NORMAL_URGENCY, SOURCE_CHANNELS, is_urgent
+from clerk_app.vocabulary import (
+    NORMAL_URGENCY,
+    SOURCE_CHANNELS,
+    canonical_urgency,
+    is_urgent,
+    timed_due,
+)
 from clerk_app.workdays.calendar import Override, OverrideKind, WorkCalendar
 from clerk_app.workdays.limits import LimitFlag, TimeLimit, assess, deadline_end
 from clerk_app.workdays.office_hours import OfficeHours, load_office_hours
@@ -973,6 +979,7 @@ def _due_item(
         a.done_on,
         a.version,
         limit,
+        timed_due(d.notes) if canonical_urgency(d.urgency) == "Hỏa tốc" else None,
     )
 
 

@@ -31,6 +31,8 @@ MIN_FIELD_CONFIDENCE = 0.45
 # A date read outside the header's place-and-date line: offered, never near "sure".
 BODY_DATE_CONFIDENCE = 0.3
 UNKNOWN_ISSUER_CONFIDENCE = 0.6
+# A line under the subject printed this much smaller than the subject's is not part of it.
+SMALL_PRINT = 0.6
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Extraction:
         out["confidence"] = {name: round(self.field(name).confidence, 3) for name in FIELDS}
         out["urgency_due"] = self.urgency_due.value
         out["secrecy"] = self.secrecy.value
+        out["source"] = self.source
         return out
 
     @classmethod
@@ -101,6 +104,7 @@ class Extraction:
                 0.0 if data.get("urgency_due") is None else float(confidence.get("urgency", 0.0)),
             ),
             secrecy=FieldReading(data.get("secrecy"), 1.0 if data.get("secrecy") else 0.0),
+            source=str(data.get("source") or "ocr"),
         )
 
 
@@ -657,6 +661,10 @@ def _follow(lines: Sequence[Line], start: Line, same_column: Any) -> list[Line]:
     for line in lines:
         if line.top <= last.top or not same_column(line) or _is_motto(line):
             continue
+        if line.height < SMALL_PRINT * start.height:
+            # Not the subject's own print: a seal's ring letters pressed over it (text in a
+            # born-digital PDF, specks in a scan), a stamp's small capitals.
+            continue
         if line.top - last.bottom > 1.2 * max(last.height, line.height):
             break
         if any(line.folded.startswith(b) for b in _BODY_STARTS) or re.match(
@@ -671,5 +679,7 @@ def _follow(lines: Sequence[Line], start: Line, same_column: Any) -> list[Line]:
 def _joined(picked: Sequence[Line]) -> FieldReading:
     text = nfc(" ".join(ln.text for ln in picked))
     text = re.sub(r"\s+([,.;:])", r"\1", text)
+    # NĐ 30 writes `V/v`; a scan's small v reads as a capital as often as not.
+    text = re.sub(r"^V\s*/\s*[vV]\b", "V/v", text)
     conf = sum(ln.confidence for ln in picked) / len(picked)
     return FieldReading(text, round(conf, 3))

@@ -15,7 +15,7 @@ from PIL import Image
 
 from clerk_app import errors
 from clerk_app.files.mupdf import exclusive
-from clerk_app.reading.extraction import Extraction, extract
+from clerk_app.reading.extraction import FIELDS, Extraction, extract
 from clerk_app.reading.ocr import OcrPage, Word, ocr_image, ocr_images
 from clerk_app.reading.photo import straighten
 from clerk_app.text import nfc
@@ -59,10 +59,31 @@ def read_header(
     straight = straighten(image, dpi)
     image, dpi = straight.image, straight.dpi
     bottom = int(image.height * HEADER_FRACTION)
-    page = ocr_image(image, dpi=dpi, region=(0, 0, image.width, bottom))
-    return extract(
+    region = (0, 0, image.width, bottom)
+    page = ocr_image(image, dpi=dpi, region=region)
+    found = extract(
         page, known_issuers=known_issuers, agencies_dir=agencies_dir, calibrated=calibrated
     )
+    if found.reference.value is not None and found.issued_on.value is not None:
+        return found
+    # Every NĐ 30 letter has its number and its date. When the layout analysis lost one (a
+    # note scribbled beside the number pulled into its line, an italic digit misread into an
+    # impossible date), the header is read again as sparse text, each word on its own, and
+    # the reading with more fields wins. Only such pages pay for the second pass.
+    again = extract(
+        ocr_image(image, dpi=dpi, region=region, psm=SPARSE_PSM),
+        known_issuers=known_issuers,
+        agencies_dir=agencies_dir,
+        calibrated=calibrated,
+    )
+    return again if _fields_read(again) > _fields_read(found) else found
+
+
+SPARSE_PSM = 11  # Tesseract's "sparse text": no columns or blocks assumed
+
+
+def _fields_read(found: Extraction) -> int:
+    return sum(found.field(n).value is not None for n in FIELDS if n != "urgency")
 
 
 def read_pages(
@@ -223,29 +244,68 @@ def _plain(text: str) -> str:
 class DocumentReading:
     extraction: Extraction
     source: str  # "text": the PDF's own text layer; "ocr": page 1's image read by Tesseract
+    # The secrecy mark on page 1 (a stamp on its image, or a typed mark line), when looked for.
+    secrecy: str | None = None
+    blank: bool = False  # page 1 looked blank to the clean-up
+
+
+# The scanning desk's clean-up of a page image (deskew, turn upright): the cleaned image and
+# whether it looked blank. Passed in by the caller: the core does not know the scanner package.
+PageCleaner = Callable[[Image.Image, int], tuple[Image.Image, bool]]
+
+
+def is_pdf(path: Path) -> bool:
+    """Whether the file is a PDF (its signature within the first kilobyte, as readers allow)."""
+    with path.open("rb") as f:
+        return f.read(1024).find(b"%PDF") >= 0
 
 
 def read_document(
-    path: Path, *, known_issuers: Iterable[str] = (), agencies_dir: Path | None = None
+    path: Path,
+    *,
+    known_issuers: Iterable[str] = (),
+    agencies_dir: Path | None = None,
+    clean: PageCleaner | None = None,
+    secrecy: bool = False,
+    first_page: PageImage | None = None,
 ) -> DocumentReading:
     """Page 1's fields: from a PDF's text layer when it has one (fast, exact), else by OCR.
 
-    Both go through the same extraction; a scan arrives here already cleaned (deskewed, turned)
-    when it comes from the scanner, while an image file is read as it is.
+    The one place that chooses between the two; both go through the same extraction. A scan
+    that comes from the scanner arrives already cleaned; a file read here is cleaned by
+    `clean` when given (deskew, turn). With `secrecy`, page 1 is also looked at for a secrecy
+    mark (the stamp on its image before clean-up, or a typed mark line) and the level returned;
+    the caller refuses the document. `first_page` is page 1 as the desk already holds it (an
+    imported file's cleaned page): OCR reads it when the file has no text layer.
     """
-    if path.is_file() and path.read_bytes()[:1024].find(b"%PDF") >= 0:
+    if path.is_file() and is_pdf(path):
         page = text_layer_page(path)
         if page is not None:
             found = extract(
                 page, known_issuers=known_issuers, agencies_dir=agencies_dir, source="text"
             )
-            return DocumentReading(found, "text")
-    pages = page_images(path, first_only=True)
+            level = None
+            if secrecy:
+                from clerk_app.reading.secrecy import text_level
+
+                level = found.secrecy.value or text_level(page.text)
+            return DocumentReading(found, "text", level)
+    pages = [first_page] if first_page is not None else page_images(path, first_only=True)
     if not pages:
         raise errors.FileEmpty(str(path))
-    image = pages[0].image
-    found = read_header(image, pages[0].dpi, known_issuers=known_issuers, agencies_dir=agencies_dir)
-    return DocumentReading(found, "ocr")
+    image, dpi = pages[0].image, pages[0].dpi
+    level = None
+    if secrecy:
+        from clerk_app.reading.secrecy import image_level
+
+        level = image_level(image, dpi)
+    blank = False
+    if clean is not None:
+        image, blank = clean(image, dpi)
+    found = read_header(image, dpi, known_issuers=known_issuers, agencies_dir=agencies_dir)
+    if secrecy:
+        level = level or found.secrecy.value
+    return DocumentReading(found, "ocr", level, blank)
 
 
 def read_file(

@@ -186,3 +186,31 @@ def test_follow_up_lists_urgent_first_and_mark_done(
     screen.tables["due_soon"].setCurrentCell(0, 0)
     assert screen.mark_done() is False
     assert "vừa được" in screen.banner.text()
+
+
+def test_follow_up_shows_the_time_of_a_timed_hoa_toc(
+    qtbot: QtBot, app: object, workspace: Workspace, tmp_path: Path
+) -> None:
+    from datetime import datetime
+
+    from clerk_app.vocabulary import timed_note
+
+    due = datetime(2026, 3, 11, 14, 0)
+    doc_id = workspace.register_incoming(
+        IncomingDraft(
+            issuer="Sở Tài chính",
+            reference="15/STC-NS",
+            issued_on=None,
+            doc_type="Công văn",
+            subject="Về phòng chống bão số 3",
+            urgency="Hỏa tốc",
+            notes=timed_note(due),  # as the form writes it from «Hỏa tốc hẹn giờ» on the page
+            files=[_pdf(tmp_path, "d.pdf", "Về phòng chống bão số 3")],
+        )
+    ).document.summary.id
+    Secretary(workspace).instruct(doc_id, InstructionDraft("Chủ tịch", "Xử lý", "KT"))
+    screen = FollowUpScreen(workspace)
+    qtbot.addWidget(screen)
+    screen.show()
+    key = next(k for k, rows in screen.items.items() if rows)
+    assert screen.tables[key].item(0, 1).text() == "Hỏa tốc · hẹn 14:00 11/03/2026"

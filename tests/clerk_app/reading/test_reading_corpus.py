@@ -36,6 +36,8 @@ def _truth(spec: specimens.Specimen) -> dict[str, object]:
         (100, "issuer_slip"),  # «TÍNH PHÚ YÊN» under «ỦY BAN NHÂN DÂN»
         (100, "seal_over_header"),  # «dấu treo» over the issuer, 200 dpi colour
         (100, "phone_photo"),  # perspective, shadow, desk around the page, JPEG
+        (100, "seal_over_body"),  # a seal over the type and subject, «ĐẾN» over the body
+        (101, "seal_over_body"),
     ],
 )
 def test_each_difficulty_is_read_exactly(seed: int, variant: str) -> None:
@@ -56,9 +58,21 @@ def test_a_stamped_page_is_read_and_its_stamp_found() -> None:
     assert secrecy.image_level(spec.image, spec.dpi) == spec.notes["secrecy"]
 
 
-def test_the_held_out_part_is_other_pages_than_the_tuned_one() -> None:
+def test_seals_and_the_den_stamp_over_the_body_are_no_secrecy_mark() -> None:
+    # The «ĐẾN» stamp is a framed box of capitals like a secrecy mark's: it must not read as one.
+    for seed in (100, 101):
+        spec = specimens.specimen(seed, dpi=300, colour=True, variant="seal_over_body")
+        assert secrecy.image_level(spec.image, spec.dpi) is None
+
+
+def test_the_held_out_parts_are_other_pages_than_the_tuned_one() -> None:
     tuned = specimens.reading_specimen(0, part="tuned")
     held = specimens.reading_specimen(0, part="held_out")
-    assert tuned.name != held.name and tuned.truth != held.truth
-    mix = {specimens.reading_specimen(i, part="tuned").notes["variant"] for i in range(14)}
-    assert set(specimens.READING_VARIANTS) <= mix
+    fresh = specimens.reading_specimen(0, part="held_out_2")
+    assert len({tuned.name, held.name, fresh.name}) == 3 and tuned.truth != held.truth
+    mix = {specimens.reading_specimen(i, part="tuned").notes["variant"] for i in range(15)}
+    assert {*specimens.READING_VARIANTS, *specimens.BODY_STAMP_VARIANTS} <= mix
+    fresh_mix = {
+        specimens.reading_specimen(i, part="held_out_2").notes["variant"] for i in range(15)
+    }
+    assert fresh_mix == mix

@@ -82,3 +82,16 @@ def test_clerk_extract_reads_the_text_layer_and_refuses_a_secret(
     assert cli.main(["extract", str(secret), "--json"]) == 2
     out = capsys.readouterr()
     assert "Tối mật" in out.err and truth["reference"] not in out.out
+
+
+@pytest.mark.parametrize("seed", [20029, 20044])
+def test_a_seals_ring_letters_in_the_text_layer_stay_out_of_the_subject(
+    seed: int, tmp_path: Path
+) -> None:
+    # A seal drawn over the subject leaves its letters (`N Ê Y … Ú H P`) in the file's text.
+    spec = specimens.specimen(seed, variant="seal_over_body")
+    path = tmp_path / "sealed.pdf"
+    path.write_bytes(spec.notes["pdf"])
+    reading = read_document(path)
+    assert reading.source == "text"
+    assert reading.extraction.subject.value == spec.truth["subject"]
