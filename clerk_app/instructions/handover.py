@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from clerk_app import errors
 from clerk_app.clock import VIETNAM, iso, to_vietnam
+from clerk_app.interchange import progress
 from clerk_app.instructions.records import Handler, HandoverInfo, PaperToHand
 from clerk_app.instructions.secretary import Secretary, document_limit
 from clerk_app.storage.models import Document, DocumentFile, new_id
@@ -106,6 +107,7 @@ def _hand_over(
         doc.recipients = handler.label
     doc.updated_at = now
     s.flush()
+    progress.after_action(s, doc.id, "hand_over", now, to_unit=bool(entry.unit_id))
     details = {"document_id": doc.id, "receiver": handler.label, "copies": copies}
     sec._log(s, "hand_over_paper", "handover_entry", entry.id, details)
     sec._log(s, "hand_over", "document", doc.id, {"to": handler.label, "at": iso(now)})

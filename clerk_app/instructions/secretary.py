@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from clerk_app import errors
 from clerk_app.clock import to_vietnam, vietnam_date
+from clerk_app.interchange import progress
 from clerk_app.instructions.records import (
     AssignmentInfo,
     DueItem,
@@ -508,6 +509,7 @@ class Secretary:
             s.add(a)
             made.append({"id": a.id, "role": role, "handler": h.label, "code": h.code})
         s.flush()
+        progress.after_action(s, doc.id, "instruct", now)
         return made
 
     def _details(
@@ -694,6 +696,7 @@ class Secretary:
             a.updated_at = self._clock()
             a.version += 1
             s.flush()
+            progress.after_action(s, a.document_id, "complete", a.updated_at)
             late = follow_state(a.deadline, day, day, cal)[0] == "done_late"
             self._log(
                 s,
