@@ -205,7 +205,9 @@ class ServerClient:
         self, document_id: str, reason: str, *, at: str | None = None
     ) -> list[dict[str, Any]]:
         body = {"reason": reason} | ({"at": at} if at else {})
-        return list(self._json("POST", f"/v1/exchange/recall/{document_id}", json=body)["recipients"])
+        return list(
+            self._json("POST", f"/v1/exchange/recall/{document_id}", json=body)["recipients"]
+        )
 
     def file_chunks(self, sha256: str, start: int = 0) -> Iterator[bytes]:
         """The file's bytes from `start` on (a resumed download asks only for the rest)."""

@@ -25,6 +25,7 @@ from clerk_app.interchange import progress
 from clerk_app.interchange.assessment import Previously, assess_incoming, revoked_document
 from clerk_app.interchange.codes import CodeTables
 from clerk_app.interchange.edxml_write import write_document
+from clerk_app.interchange.exchange import write_atomically
 from clerk_app.interchange.mapping import (
     answer_ref,
     fields_from_json,
@@ -56,6 +57,8 @@ from sync.engine import DeskSync
 
 # Received "through the system": passed on within 08 working hours (Phú Yên art. 5.2).
 HANDLE_WITHIN_HOURS = 8
+# The server's exchange directory as last seen, so recipients can be chosen offline.
+DIRECTORY_FILE = "exchange-directory.json"
 OPEN = "arrived"
 REFUSAL_REASONS = ("wrong-recipient", "not-valid")
 # Refusals about the session, not the row: the row waits for the clerk to log in again.
@@ -284,7 +287,9 @@ class ExchangeDesk:
                     at=payload.get("at") or progress.moment(created_at),
                 )
             else:
-                recalled = client.exchange_recall(target, payload["reason"], at=progress.moment(created_at))
+                recalled = client.exchange_recall(
+                    target, payload["reason"], at=progress.moment(created_at)
+                )
                 answer = {"recipients": recalled}
         except (errors.ServerUnreachable, errors.ServerFailed):
             raise  # not an answer about this row: it stays queued
@@ -346,6 +351,43 @@ class ExchangeDesk:
                     ).scalars()
                 )
             )
+
+    # --- choosing recipients ----------------------------------------------------------------
+
+    def directory(self, document_id: str | None = None) -> dict[str, Any]:
+        """Every agency this one may send to (the server's directory: its agencies and the ones
+        outside reached over the axis), this agency left out, the ones the document's «Nơi
+        nhận» names marked `suggested`. Offline: the list last seen, kept in the data folder."""
+        cache = self.data_dir / DIRECTORY_FILE
+        try:
+            self.sync._link()
+        except errors.DeskNotConnected:
+            return {"connected": False, "online": False, "organs": []}
+        fresh = self._online(lambda c: c.exchange_organs())
+        if fresh is not None:
+            write_atomically(cache, json.dumps(fresh, ensure_ascii=False).encode("utf-8"))
+            known = fresh
+        elif cache.is_file():
+            known = json.loads(cache.read_text(encoding="utf-8"))
+        else:
+            known = {"own": {"organ_id": ""}, "organs": []}
+        own = known["own"]["organ_id"].upper()
+        named = ""
+        if document_id is not None:
+            with Workspace.open(self.data_dir) as ws:
+                named = ws.document(document_id).summary.recipients
+        organs = [
+            {
+                "organ_id": o["organ_id"],
+                "name": o["name"],
+                "agency_code": o.get("agency_code", ""),
+                "external": bool(o.get("external")),
+                "suggested": names_organ(named, o["name"]),
+            }
+            for o in known["organs"]
+            if o["organ_id"].upper() != own
+        ]
+        return {"connected": True, "online": fresh is not None, "organs": organs}
 
     # --- the sender's view -----------------------------------------------------------------
 
@@ -643,7 +685,12 @@ class ExchangeDesk:
     ) -> bool:
         """Queues the status for the sender, dated `at`, and sends it now when the server
         answers."""
-        payload = {"status": status, "reason": reason, "document": document, "at": progress.moment(at)}
+        payload = {
+            "status": status,
+            "reason": reason,
+            "document": document,
+            "at": progress.moment(at),
+        }
         row_id = self._queue("status", item_id, payload, at)
         return self._online(lambda c: self._push_one(c, row_id)) is not None
 
@@ -790,6 +837,20 @@ class ExchangeDesk:
         if found is None:
             raise errors.OrganNotInDirectory(name, self.tables.organ_source)
         return found
+
+
+def names_organ(recipients: str, name: str) -> bool:
+    """Whether a document's «Nơi nhận» text names the agency `name` (one of its lines or
+    ;-separated parts, accents and case aside, either way round: "Sở Tài chính" names "Sở Tài
+    chính tỉnh Phú Yên")."""
+    whole = fold(name).strip()
+    if not whole:
+        return False
+    for part in recipients.replace("\n", ";").split(";"):
+        p = fold(part).strip(" -+.,:")
+        if len(p) >= 4 and (p in whole or whole in p):
+            return True
+    return False
 
 
 def handle_by(arrived_at: datetime, data_dir: Path) -> datetime:

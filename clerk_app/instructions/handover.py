@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from clerk_app import errors
 from clerk_app.clock import VIETNAM, iso, to_vietnam
-from clerk_app.interchange import progress
 from clerk_app.instructions.records import Handler, HandoverInfo, PaperToHand
 from clerk_app.instructions.secretary import Secretary, document_limit
+from clerk_app.interchange import progress
 from clerk_app.storage.models import Document, DocumentFile, new_id
 from clerk_app.storage.secretary_models import Assignment, HandoverEntry
 from clerk_app.text import fold, nfc

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, aliased
 
 from clerk_app import errors
 from clerk_app.clock import to_vietnam, vietnam_date
-from clerk_app.interchange import progress
 from clerk_app.instructions.records import (
     AssignmentInfo,
     DueItem,
@@ -24,6 +23,7 @@ from clerk_app.instructions.records import (
     InstructionInfo,
     Notification,
 )
+from clerk_app.interchange import progress
 from clerk_app.storage.journal import append_audit, append_outbox
 from clerk_app.storage.models import AuditEntry, Document, DocumentFile, Person, Unit, new_id
 from clerk_app.storage.secretary_models import (

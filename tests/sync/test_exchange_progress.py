@@ -7,20 +7,33 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from clerk_app.clock import VIETNAM
 from clerk_app.instructions.records import InstructionDraft
 from clerk_app.instructions.secretary import Secretary
+from clerk_app.interchange.edxml_read import read_message
+from clerk_app.interchange.edxml_write import write_document
 from clerk_app.interchange.progress import is_forward, status_for
+from clerk_app.interchange.values import Business, ExchangedDocument
 from clerk_app.storage.exchange_models import ExchangeInboxItem, ExchangeQueued
 from clerk_app.workspace import Workspace
-from sync.delivery import ExchangeDesk
+from sync.delivery import ExchangeDesk, send_document
 from tests.sync.conftest import RunningServer
-from tests.sync.exchange_fixtures import STC, UBND, agency_desk, clerk_json, issue, set_up_agencies
+from tests.sync.exchange_fixtures import (
+    STC,
+    UBND,
+    agency_desk,
+    clerk_json,
+    issue,
+    package,
+    set_up_agencies,
+)
 
 
 @pytest.mark.parametrize(
@@ -117,3 +130,63 @@ def _history(desk: Path, doc_id: str) -> list[dict[str, str]]:
 
 def _codes(desk: Path, doc_id: str) -> list[str]:
     return [h["code"] for h in _history(desk, doc_id)]
+
+
+def test_a_package_carries_the_moment_send_was_pressed_not_when_it_was_written(
+    server: RunningServer, tmp_path: Path, make_pdf: Callable[..., Path]
+) -> None:
+    """An offline desk writes the package when the server answers again: its TraceHeader still
+    says when the clerk pressed «Phát hành»."""
+    set_up_agencies(server, STC)
+    ubnd = agency_desk(server, tmp_path, UBND, "vthu1.ubnd", leases=("outgoing",))
+    stc = agency_desk(server, tmp_path, STC, "vthu1.stc", leases=("incoming",))
+    doc_id = issue(ubnd, make_pdf("Quyết định"))
+    pressed = datetime.now(VIETNAM) - timedelta(minutes=7)
+    send_document(ubnd, doc_id, ["STC"], at=pressed)
+    (item,) = clerk_json(stc, "inbox")["items"]
+    with ExchangeDesk(stc) as desk, desk.db.read() as s:
+        raw_sha = s.get_one(ExchangeInboxItem, item["id"]).raw_sha256
+    with Workspace.open(stc) as ws:
+        sent = read_message(ws.file_bytes(raw_sha))
+    assert isinstance(sent, ExchangedDocument)
+    assert [t.at for t in sent.traces] == [pressed.replace(microsecond=0)]
+
+
+def test_a_revoke_from_a_file_takes_the_item_back_unless_registered(
+    tmp_path: Path, make_pdf: Callable[..., Path]
+) -> None:
+    desk = tmp_path / "stc"
+    Workspace.init(desk, agency_name=STC.name, agency_code=STC.code, actor="vthu1.stc").close()
+    (desk / "interchange").mkdir()
+    (desk / "interchange" / "organs.csv").write_text(
+        f"organ_id,name,in_charge,email\n{STC.organ_id},{STC.name},,\n", encoding="utf-8"
+    )
+    pdf = make_pdf("Quyết định").read_bytes()
+    kept, taken = package(UBND, STC, number="12", pdf=pdf), package(UBND, STC, number="13", pdf=pdf)
+    paths = {}
+    for name, raw in (("kept", kept), ("taken", taken)):
+        paths[name] = tmp_path / f"{name}.edxml"
+        paths[name].write_bytes(raw)
+        doc = read_message(raw)
+        assert isinstance(doc, ExchangedDocument)
+        revoke = replace(
+            doc,
+            attachments=(),
+            business=Business(kind="revoke", reason="Gửi nhầm", document_id=doc.document_id),
+        )
+        paths[f"revoke-{name}"] = tmp_path / f"revoke-{name}.edxml"
+        paths[f"revoke-{name}"].write_bytes(write_document(revoke))
+    kept_item = clerk_json(desk, "edxml-import", str(paths["kept"]))["item"]
+    clerk_json(desk, "edxml-import", str(paths["taken"]))
+    clerk_json(desk, "receive", kept_item)
+
+    taken_back = clerk_json(desk, "edxml-import", str(paths["revoke-taken"]))
+    assert taken_back["revoked"] and taken_back["reply"] == {"code": "15"}
+    refused = clerk_json(desk, "edxml-import", str(paths["revoke-kept"]))
+    assert not refused["revoked"] and refused["status"] == "registered"
+    assert refused["reply"] == {"code": "16"}
+    assert clerk_json(desk, "inbox")["items"] == []
+    statuses = {
+        i["fields"]["reference"]: i["status"] for i in clerk_json(desk, "inbox", "--all")["items"]
+    }
+    assert statuses == {"12/QĐ-UBND": "registered", "13/QĐ-UBND": "recalled"}

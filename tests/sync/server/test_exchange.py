@@ -268,7 +268,9 @@ def test_revoke_goes_to_external_agencies_and_an_external_revoke_is_answered(
         "bo-15.edxml",
         write_status(
             StatusMessage(
-                ResponseRef(UBND.organ_id, revoke.reference, revoke.promulgated_on, revoke.document_id),
+                ResponseRef(
+                    UBND.organ_id, revoke.reference, revoke.promulgated_on, revoke.document_id
+                ),
                 organ(BO),
                 "15",
                 datetime.now(VIETNAM),
@@ -284,7 +286,9 @@ def test_revoke_goes_to_external_agencies_and_an_external_revoke_is_answered(
 
     def stc_items() -> dict[str, Any]:
         items = httpx.get(f"{server.url}/v1/exchange/inbox", headers=stc).json()["items"]
-        return {i["fields"]["reference"]: i for i in items if i["sender"]["organ_id"] == BO.organ_id}
+        return {
+            i["fields"]["reference"]: i for i in items if i["sender"]["organ_id"] == BO.organ_id
+        }
 
     _wait_for(lambda: len(stc_items()) == 2, "both packages in STC's inbox")
     kept = stc_items()["8/QĐ-UBND"]
