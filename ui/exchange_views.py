@@ -327,6 +327,7 @@ class RecipientsPanel(QWidget):
         self.status_title = QLabel("Trạng thái tại từng nơi nhận")
         self.status_title.setStyleSheet("font-weight: 700;")
         self.table = _table(("Nơi nhận", "Trạng thái", "Lúc"))
+        self.table.setWordWrap(False)  # one line a recipient; the full name in the tooltip
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in (1, 2):
@@ -357,6 +358,7 @@ class RecipientsPanel(QWidget):
             self.show_directory(answer[0])
             if answer[1] is not None:
                 self.show_status(answer[1])
+                self.mark_sent(answer[1])
 
         run_in_background(work, done, self._failed, owner=self)
 
@@ -393,6 +395,25 @@ class RecipientsPanel(QWidget):
         self.organs.setEnabled(self.connected)
         self.changed()
 
+    def mark_sent(self, data: dict[str, Any]) -> None:
+        """Agencies the document went to already: shown, not ticked, not offered again."""
+        sent = {r["organ_id"].upper() for r in data["recipients"]}
+        self.organs.blockSignals(True)
+        for i in range(self.organs.count()):
+            item = self.organs.item(i)
+            if str(item.data(Qt.ItemDataRole.UserRole)).upper() in sent:
+                item.setCheckState(Qt.CheckState.Unchecked)
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+                item.setText(item.text() + " · đã gửi")
+        self.organs.blockSignals(False)
+        if sent:
+            left = len(self.chosen())
+            self.note.setText(
+                f"Đã gửi tới {len(sent)} nơi"
+                + (f"; chọn thêm {left} nơi theo «Nơi nhận»." if left else ".")
+            )
+        self.changed()
+
     def chosen(self) -> list[str]:
         return [
             str(self.organs.item(i).data(Qt.ItemDataRole.UserRole))
@@ -407,7 +428,11 @@ class RecipientsPanel(QWidget):
             with ExchangeDesk(data_dir) as desk:
                 return desk.delivery_status(doc)
 
-        run_in_background(work, self.show_status, self._failed, owner=self)
+        def done(data: dict[str, Any]) -> None:
+            self.show_status(data)
+            self.mark_sent(data)
+
+        run_in_background(work, done, self._failed, owner=self)
 
     def show_status(self, data: dict[str, Any]) -> None:
         rows = data["recipients"]
