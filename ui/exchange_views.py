@@ -8,6 +8,7 @@ choice back; talking to the server runs off the GUI thread. No business rule is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -315,6 +316,7 @@ class RecipientsPanel(QWidget):
         self.data_dir = data_dir
         self.document_id = document_id
         self.connected = False
+        self.changed: Callable[[], None] = lambda: None  # the dialog's hook: ticks changed
         title = QLabel("Gửi liên thông tới")
         title.setStyleSheet("font-weight: 700;")
         self.note = QLabel("Đang lấy danh bạ liên thông…")
@@ -341,7 +343,6 @@ class RecipientsPanel(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.status_title)
         layout.addWidget(self.table, 2)
-        self.changed = lambda: None  # the dialog's hook: the ticks changed
 
     def load(self) -> None:
         """The directory, and the statuses of what was sent already (a numbered document may
