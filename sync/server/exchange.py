@@ -267,10 +267,10 @@ def deliver(
         s.flush()
         if row.agency_id is not None:
             _record(s, d, "arrived", tables, now, by="server")
-        else:
-            _record(s, d, SENT_OUT, tables, now, by="server")  # its time, until 01 comes back
             if doc.business.kind in ("replace", "update") and doc.business.document_id:
                 _replace_earlier(s, d, doc.business.document_id, tables, now)
+        else:
+            _record(s, d, SENT_OUT, tables, now, by="server")  # its time, until 01 comes back
         results.append(
             {
                 "organ_id": row.organ_id,
