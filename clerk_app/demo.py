@@ -12,13 +12,13 @@ from typing import Any
 
 from clerk_app import errors
 from clerk_app.clock import VIETNAM, system_clock
+from clerk_app.files.store import ContentStore
+from clerk_app.kernel import DeskContext, bulk
 from clerk_app.numbering import compose_reference
 from clerk_app.records import IncomingDraft
-from clerk_app.storage import bulk
 from clerk_app.storage.database import DB_FILENAME, Database
-from clerk_app.storage.search_index import search_body
 from clerk_app.text import fold, reference_key
-from clerk_app.vocabulary import DOC_TYPE_ABBREVIATIONS, URGENCY_RANK
+from clerk_app.vocabulary import DOC_TYPE_ABBREVIATIONS, urgency_rank
 from clerk_app.workspace import Workspace, default_data_dir
 
 AGENCY = ("Sở Khoa học và Công nghệ tỉnh Phú Yên", "SKHCN", "Ủy ban nhân dân tỉnh Phú Yên")
@@ -186,12 +186,13 @@ def _build(
         now = clock()
         year = now.astimezone(VIETNAM).year
         registers: dict[str, Any] = {r.kind: r for r in ws.registers(year)}
-        station, actor = ws.station, ws.actor
+        actor = ws.actor
     rng = random.Random(seed)
     start = datetime.combine(date(year, 1, 1), time(7, 30), VIETNAM)
     span = max((now - start).total_seconds() - 3600, 60.0)
     # A fresh demo has nothing to lose on power failure; FULL sync would only slow it down.
     db = Database(path / DB_FILENAME, synchronous="OFF")
+    ctx = DeskContext.load(db, ContentStore(path / "files"), clock, actor)
     numbers = {"incoming": 0, "outgoing": 0}
     done = 0
     try:
@@ -200,19 +201,16 @@ def _build(
             rows = list(
                 _rows(rng, done, size, documents, start, span, year, registers, numbers, code, now)
             )
-            with db.write() as s:
+            with ctx.write() as tx:
                 bulk.bulk_register(
-                    s,
+                    tx,
                     rows,
-                    actor=actor,
-                    station=station,
-                    bodies=(search_body(r) for r in rows),
                     details=(
                         {k: _plain(v) for k, v in r.items() if k not in ("id",)} for r in rows
                     ),
                 )
                 for kind, reg in registers.items():
-                    bulk.set_last_number(s, reg.id, numbers[kind])
+                    bulk.set_last_number(tx, reg.id, numbers[kind])
             done += size
             if progress:
                 progress(done, documents)
@@ -320,7 +318,7 @@ def _rows(
             "number": number,
             "status": "registered",
             "urgency": urgency,
-            "urgency_rank": URGENCY_RANK[urgency],
+            "urgency_rank": urgency_rank(urgency),
             "subject": _subject(rng, year),
             "created_at": at.astimezone(UTC),
             "updated_at": at.astimezone(UTC),

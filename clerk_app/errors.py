@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+
+# How an error reads for people: clerk_app.messages sets it when imported (clerk_app's package
+# does so first); this module never imports the wording, which imports it.
+_wording: Callable[[ClerkError], str] | None = None
+
+
+def set_wording(wording: Callable[[ClerkError], str]) -> None:
+    global _wording
+    _wording = wording
 
 
 @dataclass(eq=False)
@@ -13,10 +23,10 @@ class ClerkError(Exception):
         Exception.__init__(self, self.__class__.__name__)
 
     def __str__(self) -> str:
-        # Deferred import: messages imports this module.
-        from clerk_app.messages import describe
-
-        return describe(self).one_line()
+        if _wording is not None:
+            return _wording(self)
+        values = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
+        return f"{self.code}({values})"
 
     @property
     def code(self) -> str:

@@ -20,7 +20,7 @@ from clerk_app.vocabulary import (
     DOC_TYPES,
     TYPES_WITHOUT_ABBREVIATION,
     URGENCY_LEVELS,
-    URGENCY_RANK,
+    urgency_rank,
 )
 
 LINE_MAX = 300
@@ -30,6 +30,8 @@ BOTH = frozenset(DIRECTIONS)
 INCOMING = frozenset({"incoming"})
 OUTGOING = frozenset({"outgoing"})
 STATUSES = ("registered", "cancelled")
+# The series every register of a year has; others (legal-normative documents, say) are added.
+DEFAULT_SERIES = "chung"
 # Roles of a document's files: the original as received or drafted, the PDF made from an image
 # original, the stamped and signed versions, and the text read from a scan.
 FILE_ROLES = ("original", "rendition", "stamped", "signed", "ocr_text")
@@ -40,6 +42,8 @@ COPIES_MAX = 10_000
 # The first and last years any register may carry; a year outside is a wrong clock or a forgery.
 FIRST_YEAR, LAST_YEAR = 1990, 2200
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+# The role of the text kept for a file: a PDF's own text layer, or what OCR read from a scan.
+TEXT_ROLE = "ocr_text"
 
 
 @dataclass(frozen=True)
@@ -53,31 +57,34 @@ class FieldRule:
     choices: tuple[str, ...] = ()
     choices_in: frozenset[str] = BOTH  # the directions whose values must be one of `choices`
     required: frozenset[str] = frozenset()  # the directions that need a value (text: non-empty)
+    correctable: frozenset[str] = frozenset()  # the directions where a correction may change it
 
 
 DOCUMENT_RULES: dict[str, FieldRule] = {
     "status": FieldRule("text", 12, choices=STATUSES),
     "received_at": FieldRule("moment", required=INCOMING),
     "register_date": FieldRule("date"),
-    "issuer": FieldRule("text", LINE_MAX, required=INCOMING),
+    "issuer": FieldRule("text", LINE_MAX, required=INCOMING, correctable=INCOMING),
     "issuer_key": FieldRule("text", LINE_MAX),
-    "reference": FieldRule("text", 120),
+    "reference": FieldRule("text", 120, correctable=INCOMING),
     "reference_key": FieldRule("text", 120),
-    "issued_on": FieldRule("date", required=OUTGOING),
-    "doc_type": FieldRule("text", 80, choices=DOC_TYPES, choices_in=OUTGOING, required=BOTH),
-    "subject": FieldRule("text", SUBJECT_MAX, required=BOTH),
-    "urgency": FieldRule("text", 20, choices=URGENCY_LEVELS, required=BOTH),
+    "issued_on": FieldRule("date", required=OUTGOING, correctable=BOTH),
+    "doc_type": FieldRule(
+        "text", 80, choices=DOC_TYPES, choices_in=OUTGOING, required=BOTH, correctable=INCOMING
+    ),
+    "subject": FieldRule("text", SUBJECT_MAX, required=BOTH, correctable=BOTH),
+    "urgency": FieldRule("text", 20, choices=URGENCY_LEVELS, required=BOTH, correctable=BOTH),
     "urgency_rank": FieldRule("int", len(URGENCY_LEVELS) - 1),
-    "pages": FieldRule("int", PAGES_MAX, minimum=1),
-    "has_paper": FieldRule("bool"),
-    "source_channel": FieldRule("text", 40),
-    "recipients": FieldRule("text", SUBJECT_MAX, required=OUTGOING),
-    "notes": FieldRule("text", SUBJECT_MAX),
-    "signer": FieldRule("text", 200, required=OUTGOING),
+    "pages": FieldRule("int", PAGES_MAX, minimum=1, correctable=INCOMING),
+    "has_paper": FieldRule("bool", correctable=INCOMING),
+    "source_channel": FieldRule("text", 40, correctable=INCOMING),
+    "recipients": FieldRule("text", SUBJECT_MAX, required=OUTGOING, correctable=BOTH),
+    "notes": FieldRule("text", SUBJECT_MAX, correctable=BOTH),
+    "signer": FieldRule("text", 200, required=OUTGOING, correctable=OUTGOING),
     "unit_code": FieldRule("text", 40),
-    "electronic_only": FieldRule("bool"),
-    "copies": FieldRule("int", COPIES_MAX, minimum=1),
-    "file_copy_holder": FieldRule("text", 200),
+    "electronic_only": FieldRule("bool", correctable=OUTGOING),
+    "copies": FieldRule("int", COPIES_MAX, minimum=1, correctable=OUTGOING),
+    "file_copy_holder": FieldRule("text", 200, correctable=OUTGOING),
     "handed_over_at": FieldRule("moment"),
     "handed_over_to": FieldRule("text", LINE_MAX),
     "cancelled_at": FieldRule("moment"),
@@ -96,6 +103,50 @@ FILE_RULES: dict[str, FieldRule] = {
     "parent_id": FieldRule("text", 36),
     "added_at": FieldRule("moment", required=BOTH),
 }
+
+# Every field of a document row that desks keep, show and send (the derived keys and ranks
+# are made from these); one list, so a new field is added here and nowhere else.
+DOCUMENT_FIELDS = (
+    "direction",
+    "year",
+    "number",
+    "status",
+    "received_at",
+    "issuer",
+    "reference",
+    "issued_on",
+    "doc_type",
+    "subject",
+    "urgency",
+    "pages",
+    "has_paper",
+    "source_channel",
+    "recipients",
+    "notes",
+    "signer",
+    "unit_code",
+    "electronic_only",
+    "copies",
+    "file_copy_holder",
+    "handed_over_at",
+    "handed_over_to",
+    "cancelled_at",
+    "cancel_reason",
+    "revision",
+)
+# The fields a document is found by, besides the text of its files.
+SEARCHED_FIELDS = ("reference", "issuer", "doc_type", "subject", "notes", "recipients", "signer")
+
+
+def correctable_fields(direction: str) -> frozenset[str]:
+    """The fields a correction may change on a document of this direction; the others (its
+    number, dates of record, derived keys) never change once registered."""
+    return frozenset(n for n, r in DOCUMENT_RULES.items() if direction in r.correctable)
+
+
+# The fields that hold a moment (an ISO time with its offset) and a day.
+MOMENT_FIELDS = tuple(n for n, r in DOCUMENT_RULES.items() if r.kind == "moment")
+DAY_FIELDS = tuple(n for n, r in DOCUMENT_RULES.items() if r.kind == "date")
 
 Problem = tuple[str, str]  # (field, rule): e.g. ("subject", "too_long")
 
@@ -177,7 +228,7 @@ def document_problems(
     if not isinstance(year, int) or isinstance(year, bool) or not FIRST_YEAR <= year <= LAST_YEAR:
         return [("year", "out_of_range")]
     urgency = fields.get("urgency")
-    if "urgency_rank" in fields and fields["urgency_rank"] != URGENCY_RANK.get(str(urgency)):
+    if "urgency_rank" in fields and fields["urgency_rank"] != urgency_rank(str(urgency)):
         problems.append(("urgency_rank", "does_not_match"))
     issued_on = parse_day(fields.get("issued_on"))
     if direction == "incoming":

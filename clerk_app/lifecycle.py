@@ -59,6 +59,8 @@ SIGN_AGENCY = "sign_agency"
 ISSUE = "issue"
 SIGN_SCAN_COPY = "sign_scan_copy"
 SIGN_ATTACHMENT = "sign_attachment"
+HAND_OVER = "hand_over"
+INSTRUCT = "instruct"
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,10 @@ NEEDS: dict[str, Need] = {
     SIGN_AGENCY: Need("outgoing", frozenset({NUMBER_ON_FILE})),
     # Issuing does what is left of number and date → agency signature → issued.
     ISSUE: Need("outgoing", frozenset({NUMBERED, NUMBER_ON_FILE, SIGNED})),
+    # The paper goes to its handlers, and a leader's instruction is written on it, once it is
+    # in the incoming register; again later too (a second handler, a new instruction).
+    HAND_OVER: Need("incoming", frozenset(CYCLES["incoming"][1:])),
+    INSTRUCT: Need("incoming", frozenset(CYCLES["incoming"][1:])),
     # An attachment carries the parent's reference, issued at registration, so at any state.
     SIGN_ATTACHMENT: Need("outgoing", frozenset(CYCLES["outgoing"])),
 }

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from clerk_app import errors as e
+from clerk_app.refusals import Refusal
 
 # Printed on the separator sheets the clerk puts between documents in the feeder.
 SEPARATOR_SHEET_TITLE = "TỜ PHÂN CÁCH VĂN BẢN"
@@ -156,6 +157,8 @@ ACTION_NAMES = {
     "sign_agency": "ký số cơ quan",
     "issue": "phát hành",
     "sign_attachment": "ký số phụ lục",
+    "hand_over": "chuyển giao bản giấy",
+    "instruct": "ghi ý kiến chỉ đạo (bút phê)",
 }
 
 
@@ -665,159 +668,163 @@ _RULES: dict[type[e.ClerkError], Callable[..., Message]] = {
 
 # Codes of the central server's refusals (sync/server/refusals.py), worded for the clerk.
 SERVER_REASONS: dict[str, Message] = {
-    "login_failed": Message(
+    Refusal.LOGIN_FAILED: Message(
         "Tên đăng nhập hoặc mật khẩu không đúng.", "Kiểm tra lại; chữ hoa, chữ thường là khác nhau."
     ),
-    "account_locked": Message(
+    Refusal.ACCOUNT_LOCKED: Message(
         "Tài khoản đã bị khóa (không dùng quá 30 ngày sau khi cấp, hoặc 60 ngày không đăng nhập).",
         "Đề nghị quản trị hệ thống của cơ quan mở khóa tài khoản.",
     ),
-    "password_change_required": Message(
+    Refusal.PASSWORD_CHANGE_REQUIRED: Message(
         "Tài khoản mới phải đổi mật khẩu trong lần đăng nhập đầu tiên.",
         "Đổi mật khẩu («clerk connect … --new-password-env BIẾN») rồi làm tiếp.",
     ),
-    "session_expired": Message(
+    Refusal.SESSION_EXPIRED: Message(
         "Phiên làm việc với máy chủ đã hết hạn.", "Đăng nhập lại («clerk connect …»)."
     ),
-    "not_logged_in": Message("Bàn làm việc chưa đăng nhập máy chủ.", "Chạy «clerk connect …»."),
-    "protocol_too_old": Message(
+    Refusal.NOT_LOGGED_IN: Message(
+        "Bàn làm việc chưa đăng nhập máy chủ.", "Chạy «clerk connect …»."
+    ),
+    Refusal.PROTOCOL_TOO_OLD: Message(
         "Phần mềm trên bàn làm việc này đã cũ, máy chủ không nhận dữ liệu từ phiên bản này.",
         "Cập nhật phần mềm rồi đồng bộ lại; dữ liệu trên máy vẫn được giữ nguyên.",
     ),
-    "server_too_old": Message(
+    Refusal.SERVER_TOO_OLD: Message(
         "Máy chủ chạy phiên bản cũ hơn phần mềm trên bàn làm việc.",
         "Báo quản trị hệ thống cập nhật máy chủ; tiếp tục làm việc, dữ liệu chờ gửi sau.",
     ),
-    "request_too_large": Message(
+    Refusal.REQUEST_TOO_LARGE: Message(
         "Gói dữ liệu gửi lên quá lớn.", "Đồng bộ lại; phần mềm sẽ gửi thành nhiều phần nhỏ hơn."
     ),
-    "batch_too_large": Message(
+    Refusal.BATCH_TOO_LARGE: Message(
         "Gói dữ liệu gửi lên quá lớn.", "Đồng bộ lại; phần mềm sẽ gửi thành nhiều phần nhỏ hơn."
     ),
-    "malformed": Message(
+    Refusal.MALFORMED: Message(
         "Máy chủ không đọc được dữ liệu gửi lên.", "Báo bộ phận hỗ trợ kèm chi tiết lỗi."
     ),
-    "desk_of_other_agency": Message(
+    Refusal.DESK_OF_OTHER_AGENCY: Message(
         "Bàn làm việc này đã gắn với một cơ quan khác trên máy chủ.",
         "Dùng tài khoản của đúng cơ quan, hoặc một thư mục dữ liệu khác.",
     ),
-    "lease_held": Message(
+    Refusal.LEASE_HELD: Message(
         "Một bàn làm việc khác đang giữ quyền cấp số của sổ này.",
         "Đề nghị bàn đó bàn giao quyền cấp số khi đang trực tuyến, hoặc tạo văn bản dự thảo chờ cấp số.",
     ),
-    "desk_behind": Message(
+    Refusal.DESK_BEHIND: Message(
         "Bàn làm việc chưa nhận đủ các văn bản đã cấp số trên máy chủ.",
         "Đồng bộ («clerk sync») rồi nhận quyền cấp số lại.",
     ),
-    "no_lease": Message("Sổ này không có bàn nào giữ quyền cấp số.", "Không cần làm gì thêm."),
-    "admin_only": Message(
+    Refusal.NO_LEASE: Message(
+        "Sổ này không có bàn nào giữ quyền cấp số.", "Không cần làm gì thêm."
+    ),
+    Refusal.ADMIN_ONLY: Message(
         "Chỉ quản trị hệ thống được thu hồi quyền cấp số.", "Đề nghị quản trị hệ thống thực hiện."
     ),
-    "role_cannot_number": Message(
+    Refusal.ROLE_CANNOT_NUMBER: Message(
         "Vai trò của tài khoản này không được cấp số văn bản.",
         "Tạo văn bản dự thảo; văn thư sẽ cấp số.",
     ),
-    "sequence_gap": Message(
+    Refusal.SEQUENCE_GAP: Message(
         "Máy chủ thiếu một phần thay đổi của bàn làm việc này (dữ liệu có thể đã được khôi phục từ bản sao).",
         "Không đăng ký thêm; báo quản trị hệ thống để đối chiếu.",
     ),
-    "exchange_not_set_up": Message(
+    Refusal.EXCHANGE_NOT_SET_UP: Message(
         "Cơ quan này chưa có mã định danh liên thông trên máy chủ.",
         "Báo quản trị máy chủ: «clerk-server add-organ --agency MÃ --organ-id … --name …».",
     ),
-    "exchange_item_not_found": Message(
+    Refusal.EXCHANGE_ITEM_NOT_FOUND: Message(
         "Máy chủ không có văn bản đến điện tử này cho cơ quan.", "Mở lại hộp văn bản đến điện tử."
     ),
-    "exchange_status_not_allowed": Message(
+    Refusal.EXCHANGE_STATUS_NOT_ALLOWED: Message(
         "Văn bản đến điện tử đã chuyển sang trạng thái khác (bàn khác đã xử lý, hoặc nơi gửi đã "
         "lấy lại).",
         "Mở lại hộp văn bản đến điện tử để xem trạng thái mới.",
     ),
-    "exchange_not_sent": Message(
+    Refusal.EXCHANGE_NOT_SENT: Message(
         "Văn bản này chưa được gửi liên thông.", "Gửi bằng «clerk send ID --to MÃ»."
     ),
-    "exchange_no_gateway": Message(
+    Refusal.EXCHANGE_NO_GATEWAY: Message(
         "Máy chủ chưa nối với trục liên thông: không gửi được yêu cầu thu hồi tới cơ quan ngoài.",
         "Báo quản trị máy chủ cấu hình thư mục trao đổi (--exchange-dir) rồi lấy lại lần nữa.",
     ),
-    "exchange_package_missing": Message(
+    Refusal.EXCHANGE_PACKAGE_MISSING: Message(
         "Máy chủ không còn gói tin đã gửi nên không lập được gói tin thu hồi.",
         "Báo quản trị máy chủ kiểm tra kho tệp.",
     ),
-    "edxml_invalid": Message(
+    Refusal.EDXML_INVALID: Message(
         "Máy chủ không nhận gói tin edXML: gói tin không đúng chuẩn.",
         "Kiểm tra văn bản (số, ngày, tệp) rồi gửi lại.",
     ),
-    "edxml_not_document": Message(
+    Refusal.EDXML_NOT_DOCUMENT: Message(
         "Máy chủ chỉ nhận gói tin văn bản ở đây, không nhận gói tin trạng thái.",
         "Gửi văn bản bằng «clerk send»; trạng thái đi kèm việc tiếp nhận, từ chối.",
     ),
-    "wrong_sender": Message(
+    Refusal.WRONG_SENDER: Message(
         "Gói tin ghi nơi gửi không phải cơ quan của tài khoản này.",
         "Kiểm tra mã định danh của cơ quan trong danh bạ liên thông.",
     ),
-    "file_not_found": Message(
+    Refusal.FILE_NOT_FOUND: Message(
         "Máy chủ không có tệp này cho cơ quan của bạn.", "Đồng bộ lại sau khi bàn gửi tệp lên xong."
     ),
-    "desk_credential_wrong": Message(
+    Refusal.DESK_CREDENTIAL_WRONG: Message(
         "Máy chủ không nhận ra bàn làm việc này: mã xác thực của bàn không khớp với mã máy chủ đã ghi "
         "khi bàn kết nối lần đầu (có thể thư mục dữ liệu đã bị sao chép sang máy khác).",
         "Báo quản trị hệ thống kiểm tra («clerk-server reset-desk») rồi kết nối lại.",
     ),
-    "login_throttled": Message(
+    Refusal.LOGIN_THROTTLED: Message(
         "Đăng nhập sai quá nhiều lần liên tiếp; máy chủ tạm chưa nhận lần thử tiếp theo.",
         "Chờ một lát rồi thử lại; nếu quên mật khẩu, đề nghị quản trị hệ thống cấp lại.",
     ),
-    "weak_password": Message(
+    Refusal.WEAK_PASSWORD: Message(
         "Mật khẩu mới quá dễ đoán: cần ít nhất 8 ký tự, không thuộc danh sách mật khẩu phổ biến "
         "và không chứa tên đăng nhập.",
         "Chọn mật khẩu khác, dài hơn, gồm chữ, số và ký tự khác.",
     ),
-    "password_unchanged": Message(
+    Refusal.PASSWORD_UNCHANGED: Message(
         "Mật khẩu mới trùng mật khẩu cũ.", "Chọn một mật khẩu khác với mật khẩu đang dùng."
     ),
-    "password_changed_meanwhile": Message(
+    Refusal.PASSWORD_CHANGED_MEANWHILE: Message(
         "Mật khẩu của tài khoản vừa được đổi ở nơi khác.", "Đăng nhập lại bằng mật khẩu mới."
     ),
-    "invalid_mutation": Message(
+    Refusal.INVALID_MUTATION: Message(
         "Máy chủ từ chối một thay đổi gửi từ bàn này vì dữ liệu không hợp lệ; các thay đổi khác "
         "vẫn được nhận.",
         "Báo quản trị hệ thống; thay đổi bị từ chối được ghi lại trên máy chủ («clerk-server refused»).",
     ),
-    "role_not_allowed": Message(
+    Refusal.ROLE_NOT_ALLOWED: Message(
         "Vai trò của tài khoản này không được làm thay đổi này trên sổ đăng ký.",
         "Đề nghị văn thư của cơ quan thực hiện.",
     ),
-    "file_missing": Message(
+    Refusal.FILE_MISSING: Message(
         "Máy chủ chưa có đủ tệp đính kèm của thay đổi này nên chưa nhận nó.",
         "Đồng bộ lại; nếu vẫn bị từ chối, kiểm tra tệp gốc trên bàn và báo quản trị hệ thống.",
     ),
-    "history_on_server": Message(
+    Refusal.HISTORY_ON_SERVER: Message(
         "Máy chủ đã có sổ đăng ký của cơ quan, bàn này cũng có văn bản đã cấp số: nối vào sẽ "
         "cấp trùng số.",
         "Kết nối bằng một thư mục dữ liệu mới (dữ liệu của bàn này giữ nguyên để tra cứu), hoặc "
         "báo quản trị hệ thống đối chiếu và nhập sổ của bàn này.",
     ),
-    "history_sent_elsewhere": Message(
+    Refusal.HISTORY_SENT_ELSEWHERE: Message(
         "Văn bản của bàn này đã gửi lên một máy chủ khác, không nối sang máy chủ này được.",
         "Kết nối lại máy chủ cũ, hoặc dùng một thư mục dữ liệu mới cho máy chủ này.",
     ),
-    "outbox_not_empty": Message(
+    Refusal.OUTBOX_NOT_EMPTY: Message(
         "Bàn này còn văn bản đã cấp số chưa gửi lên máy chủ nên chưa bàn giao quyền cấp số được.",
         "Đồng bộ cho hết hàng chờ rồi bàn giao lại.",
     ),
-    "server_busy": Message(
+    Refusal.SERVER_BUSY: Message(
         "Máy chủ đang bận hoặc cơ sở dữ liệu tạm thời không trả lời.",
         "Tiếp tục làm việc; thay đổi được giữ lại và gửi ở lần đồng bộ sau.",
     ),
-    "file_hash_mismatch": Message(
+    Refusal.FILE_HASH_MISMATCH: Message(
         "Tệp gửi lên máy chủ không khớp mã băm của nó (tệp trên bàn có thể đã hỏng).",
         "Báo bộ phận hỗ trợ kiểm tra tệp gốc trên bàn, rồi đồng bộ lại.",
     ),
-    "file_too_large": Message(
+    Refusal.FILE_TOO_LARGE: Message(
         "Tệp quá lớn để gửi lên máy chủ.", "Chia văn bản thành nhiều tệp nhỏ hơn rồi đính kèm lại."
     ),
-    "invalid_range": Message(
+    Refusal.INVALID_RANGE: Message(
         "Yêu cầu tải tệp không hợp lệ.", "Đồng bộ lại; phần mềm sẽ tải lại tệp từ đầu."
     ),
 }
@@ -832,20 +839,20 @@ LOCK_REASONS = {
 
 
 def _server_refused(x: e.ServerRefused) -> Message:
-    if x.reason == "account_locked":
+    if x.reason == Refusal.ACCOUNT_LOCKED:
         why = LOCK_REASONS.get(str(x.details.get("reason")), "quản trị hệ thống đã khóa")
-        return Message(f"Tài khoản đã bị khóa: {why}.", SERVER_REASONS["account_locked"].todo)
-    if x.reason == "protocol_too_old" and x.details.get("reason") == "desk_credential":
+        return Message(f"Tài khoản đã bị khóa: {why}.", SERVER_REASONS[Refusal.ACCOUNT_LOCKED].todo)
+    if x.reason == Refusal.PROTOCOL_TOO_OLD and x.details.get("reason") == "desk_credential":
         return Message(
             "Bàn làm việc này đã được gắn mã xác thực trên máy chủ, nhưng phần mềm trên máy này "
             "là phiên bản cũ, không gửi được mã đó.",
-            SERVER_REASONS["protocol_too_old"].todo,
+            SERVER_REASONS[Refusal.PROTOCOL_TOO_OLD].todo,
         )
-    station = x.details.get("station") if x.reason == "lease_held" else None
+    station = x.details.get("station") if x.reason == Refusal.LEASE_HELD else None
     if station:
         return Message(
             f"Bàn làm việc «{station}» đang giữ quyền cấp số của sổ này.",
-            SERVER_REASONS["lease_held"].todo,
+            SERVER_REASONS[Refusal.LEASE_HELD].todo,
         )
     return SERVER_REASONS.get(
         x.reason,
@@ -1037,3 +1044,4 @@ _RULES.update(
         ),
     }
 )
+e.set_wording(lambda error: describe(error).one_line())

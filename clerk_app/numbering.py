@@ -9,7 +9,6 @@ from clerk_app import errors
 from clerk_app.clock import to_vietnam
 from clerk_app.vocabulary import DOC_TYPE_ABBREVIATIONS, TYPES_WITHOUT_ABBREVIATION, number_label
 
-DEFAULT_SERIES = "chung"
 # Legal-normative documents (văn bản quy phạm pháp luật) are numbered in a yearly series of
 # their own and carry the year in their reference (`11/2026/QĐ-UBND`).
 QPPL_SERIES = "QPPL"

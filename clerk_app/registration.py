@@ -7,51 +7,25 @@ from typing import Any
 
 from clerk_app import errors
 from clerk_app.clock import to_vietnam
-from clerk_app.field_rules import COPIES_MAX, PAGES_MAX, limit
+from clerk_app.field_rules import COPIES_MAX, PAGES_MAX, correctable_fields, limit
 from clerk_app.input_rules import refuse_early_date, refuse_hidden_characters
 from clerk_app.numbering import check_qppl
 from clerk_app.records import IncomingDraft, OutgoingDraft
 from clerk_app.text import fold, nfc, reference_key
 from clerk_app.vocabulary import (
     TYPES_WITHOUT_ABBREVIATION,
-    URGENCY_RANK,
     canonical_channel,
     canonical_doc_type,
     canonical_secrecy,
     canonical_urgency,
+    urgency_rank,
 )
 
 # A scanner clock or a clerk's watch may run a little ahead of the desk's.
 CLOCK_TOLERANCE = timedelta(minutes=10)
 
-INCOMING_CORRECTABLE = frozenset(
-    {
-        "issuer",
-        "reference",
-        "issued_on",
-        "doc_type",
-        "subject",
-        "urgency",
-        "pages",
-        "has_paper",
-        "source_channel",
-        "recipients",
-        "notes",
-    }
-)
-OUTGOING_CORRECTABLE = frozenset(
-    {
-        "subject",
-        "signer",
-        "recipients",
-        "urgency",
-        "electronic_only",
-        "copies",
-        "file_copy_holder",
-        "notes",
-        "issued_on",
-    }
-)
+INCOMING_CORRECTABLE = correctable_fields("incoming")
+OUTGOING_CORRECTABLE = correctable_fields("outgoing")
 
 
 def refuse_secret(secrecy: str | None) -> None:
@@ -141,7 +115,7 @@ def incoming_fields(draft: IncomingDraft, now: datetime) -> dict[str, Any]:
         "doc_type": canonical_doc_type(doc_type_raw) or doc_type_raw,
         "subject": _text(draft.subject, "subject", required=True),
         "urgency": urgency,
-        "urgency_rank": URGENCY_RANK[urgency],
+        "urgency_rank": urgency_rank(urgency),
         "pages": draft.pages,
         "has_paper": bool(draft.has_paper),
         "source_channel": channel,
@@ -182,7 +156,7 @@ def outgoing_fields(draft: OutgoingDraft, today: date) -> dict[str, Any]:
         "register_date": issued_on,
         "unit_code": unit_code,
         "urgency": urgency,
-        "urgency_rank": URGENCY_RANK[urgency],
+        "urgency_rank": urgency_rank(urgency),
         "electronic_only": bool(draft.electronic_only),
         "copies": draft.copies,
         "file_copy_holder": _text(draft.file_copy_holder, "file_copy_holder", required=False),
@@ -211,7 +185,7 @@ def correction_fields(direction: str, changes: dict[str, Any]) -> dict[str, Any]
             refuse_early_date(result[field], field)
         elif field == "urgency":
             result["urgency"] = _urgency(str(value))
-            result["urgency_rank"] = URGENCY_RANK[result["urgency"]]
+            result["urgency_rank"] = urgency_rank(result["urgency"])
         elif field == "doc_type":
             raw = _text(str(value), field, required=True)
             result[field] = canonical_doc_type(raw) or raw

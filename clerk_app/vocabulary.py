@@ -47,6 +47,18 @@ URGENCY_LEVELS: tuple[str, ...] = ("Hỏa tốc", "Thượng khẩn", "Khẩn", 
 URGENCY_RANK = {name: rank for rank, name in enumerate(URGENCY_LEVELS)}
 NORMAL_URGENCY = "Thường"
 
+
+def urgency_rank(urgency: str) -> int:
+    """The sort rank of an urgency level, most urgent first; one not in the law's list last."""
+    return URGENCY_RANK.get(urgency, len(URGENCY_RANK))
+
+
+def is_urgent(urgency: str) -> bool:
+    """Above Thường: registered and passed on at once, the arrival hour on its stamp (Phú Yên
+    art. 5.3). The one urgency rule of the desk; an empty level is Thường."""
+    return urgency_rank(urgency or NORMAL_URGENCY) < URGENCY_RANK[NORMAL_URGENCY]
+
+
 SECRECY_LEVELS: tuple[str, ...] = ("Tuyệt mật", "Tối mật", "Mật")
 
 # NĐ 30 art. 25: the forms of a copy (hình thức sao), as the copy's signature mark names them.

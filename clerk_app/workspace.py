@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import socket
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import literal_column, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from clerk_app import errors, lifecycle, numbering
-from clerk_app.clock import Clock, iso, system_clock, to_vietnam, vietnam_date
+from clerk_app.clock import Clock, system_clock, to_vietnam, vietnam_date
+from clerk_app.document_reads import DocumentReads, document_fields, jsonable
+from clerk_app.field_rules import TEXT_ROLE
 from clerk_app.files import pending
 from clerk_app.files.intake import PreparedFile, prepare_all
 from clerk_app.files.store import ContentStore, StoredBlob
+from clerk_app.instructions.handover import hand_over_to
+from clerk_app.instructions.secretary import Secretary
+from clerk_app.kernel import DeskContext, Transaction
+from clerk_app.kernel.context import current_user
+from clerk_app.kernel.transaction import unit_id_of
 from clerk_app.numbering import compose_reference
 from clerk_app.records import (
     AgencyInfo,
     AuditCheck,
-    AuditRecord,
     Change,
     Direction,
     DocumentDetail,
@@ -39,6 +45,11 @@ from clerk_app.records import (
     RegisterInfo,
     SearchFilters,
     UnitInfo,
+)
+from clerk_app.reference_data import (
+    ReferenceData,
+    open_registers,
+    pick_register,
 )
 from clerk_app.registration import (
     correction_fields,
@@ -55,22 +66,13 @@ from clerk_app.storage.database import (
     refuse_network_share,
     storage_error,
 )
-from clerk_app.storage.journal import (
-    append_audit,
-    append_outbox,
-    canonical_json,
-    documents_missing_entries,
-    verify_chain,
-)
+from clerk_app.storage.journal import documents_missing_entries, verify_chain
 from clerk_app.storage.models import (
     Agency,
-    AuditEntry,
     DeskState,
     Document,
     DocumentFile,
-    Person,
     Register,
-    Unit,
     new_id,
 )
 from clerk_app.text import fold, nfc
@@ -83,40 +85,8 @@ DERIVED_ROLES = {
     "numbered": "file_numbered",  # number and date from the register on an outgoing draft
     "issued": "file_issued",  # the version «Phát hành» sent out (clerk_app.lifecycle)
 }
-# Text read from a scan: kept as a file of its own so the scan stays untouched.
-OCR_ROLE = "ocr_text"
 PENDING_DIR = "pending"  # notes of registrations whose transaction has not ended
 TEXT_LAYER_LIMIT = 200_000  # characters of a PDF's own text indexed; enough for any letter
-DEFAULT_SERIES = numbering.DEFAULT_SERIES
-REGISTER_NAMES = {"incoming": "Sổ đăng ký văn bản đến", "outgoing": "Sổ đăng ký văn bản đi"}
-DOCUMENT_FIELDS = (
-    "direction",
-    "year",
-    "number",
-    "status",
-    "received_at",
-    "issuer",
-    "reference",
-    "issued_on",
-    "doc_type",
-    "subject",
-    "urgency",
-    "pages",
-    "has_paper",
-    "source_channel",
-    "recipients",
-    "notes",
-    "signer",
-    "unit_code",
-    "electronic_only",
-    "copies",
-    "file_copy_holder",
-    "handed_over_at",
-    "handed_over_to",
-    "cancelled_at",
-    "cancel_reason",
-    "revision",
-)
 
 
 def default_data_dir() -> Path:
@@ -129,34 +99,29 @@ def default_data_dir() -> Path:
     return Path(user_data_dir(APP_NAME, appauthor=False))
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def document_fields(doc: Document) -> dict[str, Any]:
-    return {name: _jsonable(getattr(doc, name)) for name in DOCUMENT_FIELDS}
-
-
 class Workspace:
     """A desk's data directory opened for work. Every use case returns what it changed."""
 
     def __init__(self, data_dir: Path, db: Database, actor: str, clock: Clock) -> None:
         self.data_dir = data_dir
+        self._ctx = DeskContext.load(db, ContentStore(data_dir / "files"), clock, actor)
         self._db = db
-        self._store = ContentStore(data_dir / "files")
+        self._store = self._ctx.store
         self._clock = clock
         self.actor = actor
-        with db.read() as s:
-            state = s.execute(select(DeskState)).scalar_one_or_none()
-            if state is None:
-                raise errors.NotInitialised(str(data_dir))
-            self.desk_id = state.desk_id
-            self.station = state.station
-            self._agency_id = state.agency_id
+        self.desk_id = self._ctx.desk_id
+        self.station = self._ctx.station
+        self._agency_id = self._ctx.agency_id
+
+    @property
+    def context(self) -> DeskContext:
+        """The desk as the kernel sees it; the feature services write through it."""
+        return self._ctx
+
+    @cached_property
+    def secretary(self) -> Secretary:
+        """The secretary's desk on this workspace, built once."""
+        return Secretary(self)
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -204,28 +169,33 @@ class Workspace:
                 )
                 s.add(agency)
                 s.flush()
-                s.add(
-                    DeskState(
-                        desk_id=desk_id or new_id(),
-                        station=socket.gethostname(),
-                        agency_id=agency.id,
-                        last_outbox_seq=0,
-                        is_demo=demo,
-                    )
+                state = DeskState(
+                    desk_id=desk_id or new_id(),
+                    station=socket.gethostname(),
+                    agency_id=agency.id,
+                    last_outbox_seq=0,
+                    is_demo=demo,
                 )
+                s.add(state)
                 s.flush()
-                who = actor or _current_user()
-                _record(
-                    s,
-                    now,
-                    who,
-                    socket.gethostname(),
+                ctx = DeskContext(
+                    db,
+                    ContentStore(path / "files"),
+                    clock,
+                    actor or current_user(),
+                    state.station,
+                    state.desk_id,
+                    agency.id,
+                )
+                tx = Transaction(ctx, s)
+                tx.record(
                     "create_agency",
                     "agency",
                     agency.id,
                     {"name": name, "code": code, "parent_name": agency.parent_name},
+                    at=now,
                 )
-                _open_registers(s, agency.id, year or vietnam_date(now).year, now, who)
+                open_registers(tx, year or vietnam_date(now).year, now)
         except BaseException:
             db.close()
             raise
@@ -246,7 +216,7 @@ class Workspace:
             try:
                 db.check()
                 db.migrate()
-                return cls(path, db, actor or _current_user(), clock or system_clock)
+                return cls(path, db, actor or current_user(), clock or system_clock)
             except DBAPIError as exc:
                 raise storage_error(exc, db_path) from exc
         except BaseException:
@@ -270,166 +240,46 @@ class Workspace:
     def now_in_vietnam(self) -> datetime:
         return to_vietnam(self._clock())
 
-    # --- agency, units, people, registers --------------------------------------------------
+    # --- agency, units, people, registers (clerk_app.reference_data) -----------------------
+
+    @cached_property
+    def reference(self) -> ReferenceData:
+        """The agency's units, people and registers, built once."""
+        return ReferenceData(self._ctx)
 
     def agency(self) -> AgencyInfo:
-        with self._db.read() as s:
-            a = s.get_one(Agency, self._agency_id)
-            return AgencyInfo(a.id, a.name, a.code, a.parent_name)
+        return self.reference.agency()
 
     def add_unit(self, code: str, name: str) -> Change:
-        unit_code = registration_text(code, "code").upper()
-        unit_name = registration_text(name, "name")
-        if not unit_code or " " in unit_code:
-            raise errors.InvalidValue("code", code, "chữ viết tắt không dấu cách, ví dụ VP")
-        if not unit_name:
-            raise errors.MissingField("name")
-        with self._write() as s:
-            if s.execute(select(Unit).where(Unit.code == unit_code)).first():
-                raise errors.DuplicateUnit(unit_code)
-            unit = Unit(
-                id=new_id(),
-                agency_id=self._agency_id,
-                code=unit_code,
-                name=unit_name,
-                name_folded=fold(unit_name),
-                created_at=self._clock(),
-            )
-            s.add(unit)
-            s.flush()
-            self._log(s, "add_unit", "unit", unit.id, {"code": unit_code, "name": unit_name})
-        return Change("add_unit", other=("units",))
+        return self.reference.add_unit(code, name)
 
     def units(self) -> list[UnitInfo]:
-        with self._db.read() as s:
-            rows = s.execute(select(Unit).order_by(Unit.code)).scalars()
-            return [UnitInfo(u.id, u.code, u.name) for u in rows]
+        return self.reference.units()
 
     def add_person(self, full_name: str, unit_code: str | None, title: str = "") -> Change:
-        name = registration_text(full_name, "name")
-        if not name:
-            raise errors.MissingField("name")
-        with self._write() as s:
-            unit_id = self._unit_id(s, unit_code) if unit_code else None
-            person = Person(
-                id=new_id(),
-                agency_id=self._agency_id,
-                unit_id=unit_id,
-                full_name=name,
-                name_folded=fold(name),
-                title=nfc(title),
-                created_at=self._clock(),
-            )
-            s.add(person)
-            s.flush()
-            self._log(
-                s,
-                "add_person",
-                "person",
-                person.id,
-                {"full_name": name, "unit": unit_code, "title": person.title},
-            )
-        return Change("add_person", other=("people",))
+        return self.reference.add_person(full_name, unit_code, title)
 
     def people(self) -> list[PersonInfo]:
-        with self._db.read() as s:
-            rows = s.execute(
-                select(Person, Unit.code)
-                .outerjoin(Unit, Person.unit_id == Unit.id)
-                .order_by(Person.name_folded)
-            ).all()
-            return [PersonInfo(p.id, p.full_name, code, p.title) for p, code in rows]
+        return self.reference.people()
 
     def registers(self, year: int | None = None) -> list[RegisterInfo]:
-        with self._db.read() as s:
-            query = select(Register)
-            if year is not None:
-                query = query.where(Register.year == year)
-            rows = s.execute(query).scalars().all()
-        infos = [_register_info(r) for r in rows]
-        return sorted(
-            infos,
-            key=lambda r: (-r.year, r.kind != "incoming", r.series != DEFAULT_SERIES, r.series),
-        )
+        return self.reference.registers(year)
 
     def register_for(self, kind: Direction, year: int, series: str | None = None) -> RegisterInfo:
-        with self._db.read() as s:
-            reg = s.execute(
-                select(Register).where(
-                    Register.kind == kind,
-                    Register.year == year,
-                    Register.series == (series or DEFAULT_SERIES),
-                )
-            ).scalar_one_or_none()
-            if reg is None:
-                raise errors.NoRegister(kind, year)
-            return _register_info(reg)
+        return self.reference.register_for(kind, year, series)
 
     def open_year(self, year: int) -> Change:
-        with self._write() as s:
-            opened = _open_registers(s, self._agency_id, year, self._clock(), self.actor)
-        return Change("open_year", register_ids=tuple(opened))
+        return self.reference.open_year(year)
 
     def close_year(self, year: int) -> Change:
         """Close the year's registers (bound at year end): no number is issued in them again."""
-        with self._write() as s:
-            year_regs = (
-                s.execute(
-                    select(Register).where(
-                        Register.agency_id == self._agency_id, Register.year == year
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            if not year_regs:
-                raise errors.NoRegister("outgoing", year)
-            regs = [r for r in year_regs if r.closed_at is None]
-            now = self._clock()
-            for reg in regs:
-                reg.closed_at = now
-                self._log(s, "close_register", "register", reg.id, _register_details(reg))
-        return Change("close_year", register_ids=tuple(r.id for r in regs))
+        return self.reference.close_year(year)
 
     def reference_clashes(self) -> list[numbering_queries.ReferenceClash]:
-        """References held by more than one live outgoing document (found by migration 0005)."""
-        with self._db.read() as s:
-            return numbering_queries.reference_clashes(s)
+        return self.reference.reference_clashes()
 
     def add_series(self, year: int, code: str, name: str, doc_types: Sequence[str]) -> Change:
-        """An extra outgoing series (e.g. legal-normative documents), chosen by document type."""
-        from clerk_app.vocabulary import canonical_doc_type
-
-        series = nfc(code)
-        if not series or series == DEFAULT_SERIES:
-            raise errors.InvalidValue("series", code, "một mã sổ mới")
-        types = []
-        for t in doc_types:
-            canonical = canonical_doc_type(t)
-            if canonical is None:
-                raise errors.InvalidValue("doc_type", t, "tên loại văn bản theo Nghị định 30")
-            types.append(canonical)
-        numbering.check_series_types(series, types)
-        with self._write() as s:
-            _open_registers(s, self._agency_id, year, self._clock(), self.actor)
-            reg = Register(
-                id=new_id(),
-                agency_id=self._agency_id,
-                kind="outgoing",
-                year=year,
-                series=series,
-                name=nfc(name) or f"{REGISTER_NAMES['outgoing']} ({series})",
-                doc_types=types,
-                last_number=0,
-                opened_at=self._clock(),
-            )
-            s.add(reg)
-            try:
-                s.flush()
-            except IntegrityError:
-                raise errors.InvalidValue("series", code, "mã sổ chưa dùng trong năm") from None
-            self._log(s, "open_register", "register", reg.id, _register_details(reg))
-        return Change("add_series", register_ids=(reg.id,))
+        return self.reference.add_series(year, code, name, doc_types)
 
     # --- registration ----------------------------------------------------------------------
 
@@ -469,7 +319,7 @@ class Workspace:
         prepared = prepare_all(list(draft.files))
         if fields["unit_code"]:
             with self._db.read() as s:
-                self._unit_id(s, fields["unit_code"])
+                unit_id_of(s, fields["unit_code"])
         if prepared:
             fields["pages"] = sum(p.pages for p in prepared)
         fields["has_paper"] = not fields["electronic_only"]
@@ -540,19 +390,10 @@ class Workspace:
             raise
         blobs += text_blobs
         try:
-            with self._write() as s:
+            with self._ctx.write() as tx:
+                s = tx.session
                 numbering_queries.refuse_closed_year(s, self._agency_id, kind, year)
-                reg = _pick_register(
-                    s,
-                    self._agency_id,
-                    kind,
-                    year,
-                    series,
-                    fields["doc_type"],
-                    now,
-                    self.actor,
-                    qppl=qppl,
-                )
+                reg = pick_register(tx, kind, year, series, fields["doc_type"], now, qppl=qppl)
                 _require_numbering_right(s, self.desk_id, reg)
                 late = False
                 if kind == "incoming":
@@ -610,7 +451,7 @@ class Workspace:
                 details = document_fields(doc) | {"register": reg.series, "files": files}
                 if late:
                     details["late_reason"] = late_reason
-                self._log(s, f"register_{kind}", "document", doc.id, details, at=now)
+                tx.record(f"register_{kind}", "document", doc.id, details, at=now)
                 # The text already inside attached PDFs (typed, or a scan's OCR layer) is kept
                 # and indexed in the same transaction: one commit, one index row.
                 for (p, body), blob in zip(texts, text_blobs, strict=True):
@@ -626,11 +467,9 @@ class Workspace:
                         .first()
                     )
                     if parent is not None:
-                        self._ocr_row(s, doc, parent, blob.sha256, body, now)
-                ocr_text = " ".join(body for _p, body in texts)
-                search_index.index_document(
-                    s, doc.id, search_index.search_body(fields | {"ocr_text": ocr_text})
-                )
+                        self._ocr_row(tx, doc, parent, blob.sha256, body, now)
+                # Every text of the new document is in hand: no need to read its rows back.
+                tx.index(doc, texts=[body for _p, body in texts])
                 doc_id = doc.id
         except BaseException:
             self._discard_unreferenced(blobs)
@@ -674,35 +513,40 @@ class Workspace:
 
     def correct(self, document_id: str, changes: dict[str, object], reason: str) -> Change:
         """A correction is a new audited entry with the old and new values; the number stays."""
+        with self._ctx.write() as tx:
+            return self.correct_within(tx, document_id, changes, reason)
+
+    def correct_within(
+        self, tx: Transaction, document_id: str, changes: dict[str, object], reason: str
+    ) -> Change:
+        """`correct` inside a caller's transaction (a sync conflict settled with its decision)."""
         why = registration_text(reason, "reason")
         if not why:
             raise errors.MissingField("reason")
-        with self._write() as s:
-            doc = self._live_document(s, document_id)
-            new_values = correction_fields(doc.direction, dict(changes))
-            diff = {}
-            for name, value in new_values.items():
-                old = getattr(doc, name)
-                if old != value:
-                    diff[name] = [_jsonable(old), _jsonable(value)]
-                    setattr(doc, name, value)
-            if not diff:
-                return Change("correct")
-            doc.revision += 1
-            doc.updated_at = self._clock()
-            s.flush()
-            self._log(s, "correct", "document", doc.id, {"reason": why, "changes": diff})
-            self._reindex(s, doc)
-            register_id = doc.register_id
-        return Change("correct", document_ids=(document_id,), register_ids=(register_id,))
+        doc = tx.live_document(document_id)
+        new_values = correction_fields(doc.direction, dict(changes))
+        diff = {}
+        for name, value in new_values.items():
+            old = getattr(doc, name)
+            if old != value:
+                diff[name] = [jsonable(old), jsonable(value)]
+                setattr(doc, name, value)
+        if not diff:
+            return Change("correct")
+        doc.revision += 1
+        doc.updated_at = tx.now()
+        tx.record("correct", "document", doc.id, {"reason": why, "changes": diff})
+        tx.index(doc)
+        return Change("correct", document_ids=(document_id,), register_ids=(doc.register_id,))
 
     def cancel(self, document_id: str, reason: str) -> Change:
         """Cancel a registration; its number stays consumed and is never issued again."""
         why = registration_text(reason, "reason")
         if not why:
             raise errors.MissingField("reason")
-        with self._write() as s:
-            doc = self._live_document(s, document_id)
+        with self._ctx.write() as tx:
+            s = tx.session
+            doc = tx.live_document(document_id)
             now = self._clock()
             doc.status = "cancelled"
             doc.cancelled_at = now
@@ -710,18 +554,15 @@ class Workspace:
             doc.revision += 1
             doc.updated_at = now
             s.flush()
-            self._log(s, "cancel", "document", doc.id, {"reason": why, "number": doc.number})
+            tx.record("cancel", "document", doc.id, {"reason": why, "number": doc.number})
             register_id = doc.register_id
         return Change("cancel", document_ids=(document_id,), register_ids=(register_id,))
 
     def hand_over(self, document_id: str, to: str) -> Change:
         """Paper handed over: a line in the handover log and the register's handover columns."""
-        # The handover log belongs to the secretary's module (it also prints slips and takes
-        # signed receipts); imported here, not at the top, because it imports this module.
-        from clerk_app.instructions.handover import hand_over_to
-        from clerk_app.instructions.secretary import Secretary
-
-        hand_over_to(Secretary(self), document_id, to)
+        # The handover log belongs to the secretary's desk (it also prints slips and takes
+        # signed receipts); the register's columns are filled in the same transaction.
+        hand_over_to(self.secretary, document_id, to)
         with self._db.read() as s:
             register_id = s.get_one(Document, document_id).register_id
         return Change("hand_over", document_ids=(document_id,), register_ids=(register_id,))
@@ -732,12 +573,13 @@ class Workspace:
             return Change("attach_files")
         blobs = self._put_files(prepared)
         try:
-            with self._write() as s:
-                doc = self._live_document(s, document_id)
+            with self._ctx.write() as tx:
+                s = tx.session
+                doc = tx.live_document(document_id)
                 now = self._clock()
                 files = self._add_file_rows(s, doc.id, prepared, now)
                 doc.updated_at = now
-                self._log(s, "attach_files", "document", doc.id, {"files": files})
+                tx.record("attach_files", "document", doc.id, {"files": files})
         except BaseException:
             self._discard_unreferenced(blobs)
             raise
@@ -787,10 +629,10 @@ class Workspace:
         body = unicodedata.normalize("NFC", text).strip()
         blob = self._store.put(body.encode("utf-8"))
         try:
-            with self._write() as s:
-                doc, parent = self._parent_file(s, document_id, file_id)
-                self._ocr_row(s, doc, parent, blob.sha256, body, self._clock())
-                self._reindex(s, doc)
+            with self._ctx.write() as tx:
+                doc, parent = self._parent_file(tx, document_id, file_id)
+                self._ocr_row(tx, doc, parent, blob.sha256, body, self._clock())
+                tx.index(doc, {blob.sha256: body})
         except BaseException:
             self._discard_unreferenced([blob])
             raise
@@ -812,15 +654,16 @@ class Workspace:
         """One audited file row made from another file of the same document."""
         blob = self._store.put(data)
         try:
-            with self._write() as s:
-                doc, parent = self._parent_file(s, document_id, parent_file_id)
+            with self._ctx.write() as tx:
+                s = tx.session
+                doc, parent = self._parent_file(tx, document_id, parent_file_id)
                 # Checked again under the write lock: two desk processes that both passed the
                 # life-cycle check before a slow signature cannot both number or issue.
                 once = lifecycle.ONCE_ROLES.get(role)
                 if once is not None and self._has_role(s, doc.id, role):
                     raise errors.WrongState(*once)
                 self._derived_row(
-                    s,
+                    tx,
                     doc,
                     parent,
                     blob.sha256,
@@ -847,17 +690,17 @@ class Workspace:
         return found is not None
 
     def _parent_file(
-        self, s: Session, document_id: str, file_id: str
+        self, tx: Transaction, document_id: str, file_id: str
     ) -> tuple[Document, DocumentFile]:
-        doc = self._live_document(s, document_id)
-        parent = s.get(DocumentFile, file_id)
+        doc = tx.live_document(document_id)
+        parent = tx.session.get(DocumentFile, file_id)
         if parent is None or parent.document_id != doc.id:
             raise errors.UnknownFile(file_id, document_id)
         return doc, parent
 
     def _ocr_row(
         self,
-        s: Session,
+        tx: Transaction,
         doc: Document,
         parent: DocumentFile,
         sha256: str,
@@ -865,13 +708,13 @@ class Workspace:
         now: datetime,
     ) -> None:
         self._derived_row(
-            s,
+            tx,
             doc,
             parent,
             sha256,
             len(body.encode("utf-8")),
             now,
-            role=OCR_ROLE,
+            role=TEXT_ROLE,
             action="ocr_text_set",
             media_type="text/plain; charset=utf-8",
             filename=f"{Path(parent.filename).stem}.txt",
@@ -881,7 +724,7 @@ class Workspace:
 
     def _derived_row(
         self,
-        s: Session,
+        tx: Transaction,
         doc: Document,
         parent: DocumentFile,
         sha256: str,
@@ -907,30 +750,16 @@ class Workspace:
             parent_id=parent.id,
             added_at=now,
         )
-        s.add(row)
+        tx.session.add(row)
         doc.updated_at = now
-        s.flush()
-        self._log(
-            s,
+        tx.session.flush()
+        tx.record(
             action,
             "document",
             doc.id,
             {"file_id": row.id, "parent_id": parent.id, "sha256": sha256} | details,
             at=now,
         )
-
-    def _reindex(self, s: Session, doc: Document) -> None:
-        """Rebuild the document's search row from its fields and every OCR text it has."""
-        texts = [
-            self._store.read(sha).decode("utf-8")
-            for sha in s.execute(
-                select(DocumentFile.sha256)
-                .where(DocumentFile.document_id == doc.id, DocumentFile.role == OCR_ROLE)
-                .order_by(DocumentFile.added_at)
-            ).scalars()
-        ]
-        fields = _field_map(doc) | {"ocr_text": " ".join(texts)}
-        search_index.index_document(s, doc.id, search_index.search_body(fields))
 
     def arrival_stamp_plan(self, document_id: str) -> tuple[FileInfo, Any, tuple[float, float]]:
         """What the stamp preview shows: the scan to stamp, where the stamp would go (a Box in
@@ -1046,55 +875,15 @@ class Workspace:
         s.flush()
         return added
 
-    # --- reading ---------------------------------------------------------------------------
+    # --- reading (clerk_app.document_reads) --------------------------------------------------
+
+    @cached_property
+    def reads(self) -> DocumentReads:
+        """What the records say, built once."""
+        return DocumentReads(self._ctx)
 
     def document(self, document_id: str) -> DocumentDetail:
-        with self._db.read() as s:
-            doc = s.get(Document, document_id)
-            if doc is None:
-                raise errors.UnknownDocument(document_id)
-            files = (
-                s.execute(
-                    select(DocumentFile)
-                    .where(DocumentFile.document_id == document_id)
-                    .order_by(
-                        DocumentFile.added_at, literal_column("document_file.rowid")
-                    )  # parents first
-                )
-                .scalars()
-                .all()
-            )
-            history = (
-                s.execute(
-                    select(AuditEntry)
-                    .where(AuditEntry.entity == "document", AuditEntry.entity_id == document_id)
-                    .order_by(AuditEntry.seq)
-                )
-                .scalars()
-                .all()
-            )
-            summary = search_index.register_rows(s, doc.register_id, doc.number - 1, 1)[0]
-            reg = s.get_one(Register, doc.register_id)
-            fields = document_fields(doc) | {"register": reg.name, "series": reg.series}
-            return DocumentDetail(
-                summary=summary,
-                fields=fields,
-                files=[
-                    FileInfo(
-                        f.id,
-                        f.sha256,
-                        f.role,
-                        f.filename,
-                        f.media_type,
-                        f.size,
-                        f.pages,
-                        f.parent_id,
-                        f.added_at,
-                    )
-                    for f in files
-                ],
-                history=[_audit_record(a) for a in history],
-            )
+        return self.reads.document(document_id)
 
     def search(
         self,
@@ -1105,42 +894,29 @@ class Workspace:
         prefix: bool = False,
     ) -> list[DocumentSummary]:
         """Newest first; `prefix` lets the last word be unfinished (search as you type)."""
-        with self._db.read() as s:
-            return search_index.search(s, query, filters, limit, prefix)
+        return self.reads.search(query, filters, limit, prefix=prefix)
 
     def register_rows(self, register_id: str, start: int, count: int) -> list[DocumentSummary]:
-        with self._db.read() as s:
-            return search_index.register_rows(s, register_id, start, count)
+        return self.reads.register_rows(register_id, start, count)
 
     def iter_register(self, register_id: str, batch: int = 1000) -> Iterator[DocumentSummary]:
         """Every entry of a register in number order, fetched in batches."""
-        start = 0
-        while True:
-            rows = self.register_rows(register_id, start, batch)
-            yield from rows
-            if len(rows) < batch:
-                last = self.register_info(register_id).last_number
-                if start + batch >= last:
-                    return
-            start += batch
+        return self.reads.iter_register(register_id, batch)
 
     def register_info(self, register_id: str) -> RegisterInfo:
-        with self._db.read() as s:
-            return _register_info(s.get_one(Register, register_id))
+        return self.reads.register_info(register_id)
 
     def pending_handover(self, limit: int = 200) -> list[DocumentSummary]:
-        with self._db.read() as s:
-            return search_index.pending_handover(s, limit)
+        return self.reads.pending_handover(limit)
 
     def pending_handover_count(self) -> int:
-        with self._db.read() as s:
-            return search_index.pending_handover_count(s)
+        return self.reads.pending_handover_count()
 
     def file_bytes(self, sha256: str) -> bytes:
-        return self._store.read(sha256)
+        return self.reads.file_bytes(sha256)
 
     def file_path(self, sha256: str) -> Path:
-        return self._store.path(sha256)
+        return self.reads.file_path(sha256)
 
     def verify_audit(self) -> AuditCheck:
         # The full page check a large database skips at opening (Database.check).
@@ -1187,60 +963,8 @@ class Workspace:
 
     # --- internals -------------------------------------------------------------------------
 
-    def _write(self) -> Any:
-        return _guarded(self._db)
-
-    def _log(
-        self,
-        s: Session,
-        action: str,
-        entity: str,
-        entity_id: str,
-        details: dict[str, Any],
-        at: datetime | None = None,
-    ) -> None:
-        _record(
-            s, at or self._clock(), self.actor, self.station, action, entity, entity_id, details
-        )
-
-    def _unit_id(self, s: Session, code: str) -> str:
-        unit_id = s.execute(
-            select(Unit.id).where(Unit.code == nfc(code).upper())
-        ).scalar_one_or_none()
-        if unit_id is None:
-            raise errors.UnknownUnit(code)
-        return unit_id
-
-    def _live_document(self, s: Session, document_id: str) -> Document:
-        doc = s.get(Document, document_id)
-        if doc is None:
-            raise errors.UnknownDocument(document_id)
-        if doc.status == "cancelled":
-            raise errors.DocumentCancelled(document_id, doc.number)
-        return doc
-
 
 # --- module helpers ------------------------------------------------------------------------
-
-
-class _guarded:
-    """A write transaction whose disk failures surface as StorageFailed, never half-written."""
-
-    def __init__(self, db: Database) -> None:
-        self._cm = db.write()
-        self._path = db.path
-
-    def __enter__(self) -> Session:
-        try:
-            return self._cm.__enter__()
-        except OperationalError as exc:
-            raise storage_error(exc, self._path) from exc
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool | None:
-        try:
-            return self._cm.__exit__(exc_type, exc, tb)
-        except OperationalError as err:
-            raise storage_error(err, self._path) from err
 
 
 def _text_layers(prepared: Sequence[PreparedFile]) -> list[tuple[PreparedFile, str]]:
@@ -1301,200 +1025,4 @@ def _expanding(name: str) -> Any:
     return bindparam(name, expanding=True)
 
 
-def _current_user() -> str:
-    try:
-        return os.environ.get("CLERK_USER") or getpass.getuser()
-    except OSError:
-        return "clerk"
-
-
-def _record(
-    s: Session,
-    at: datetime,
-    actor: str,
-    station: str,
-    action: str,
-    entity: str,
-    entity_id: str,
-    details: dict[str, Any],
-) -> None:
-    """Every change writes its audit entry and its outbox entry in the same transaction."""
-    append_audit(
-        s,
-        at=at,
-        actor=actor,
-        station=station,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        details=details,
-    )
-    append_outbox(s, at=at, entity=entity, entity_id=entity_id, op=action, payload=details)
-
-
-def _register_details(reg: Register) -> dict[str, Any]:
-    return {
-        "kind": reg.kind,
-        "year": reg.year,
-        "series": reg.series,
-        "name": reg.name,
-        "doc_types": reg.doc_types,
-    }
-
-
-def _open_registers(s: Session, agency_id: str, year: int, now: datetime, actor: str) -> list[str]:
-    """Open the year's incoming register and outgoing series (as last year's) if not open yet."""
-    existing = (
-        s.execute(select(Register).where(Register.agency_id == agency_id, Register.year == year))
-        .scalars()
-        .all()
-    )
-    if existing:
-        return []
-    previous_year = s.execute(
-        select(Register.year)
-        .where(Register.agency_id == agency_id, Register.year < year)
-        .order_by(Register.year.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    templates: list[tuple[str, str, str, list[str] | None]] = [
-        ("incoming", DEFAULT_SERIES, REGISTER_NAMES["incoming"], None),
-        ("outgoing", DEFAULT_SERIES, REGISTER_NAMES["outgoing"], None),
-    ]
-    if previous_year is not None:
-        for old in s.execute(
-            select(Register).where(
-                Register.year == previous_year,
-                Register.kind == "outgoing",
-                Register.series != DEFAULT_SERIES,
-            )
-        ).scalars():
-            templates.append(("outgoing", old.series, old.name, old.doc_types))
-    station = s.execute(select(DeskState.station)).scalar_one()
-    opened = []
-    for kind, series, name, doc_types in templates:
-        reg = Register(
-            id=new_id(),
-            agency_id=agency_id,
-            kind=kind,
-            year=year,
-            series=series,
-            name=name,
-            doc_types=doc_types,
-            last_number=0,
-            opened_at=now,
-        )
-        s.add(reg)
-        s.flush()
-        _record(s, now, actor, station, "open_register", "register", reg.id, _register_details(reg))
-        opened.append(reg.id)
-    return opened
-
-
-def _pick_register(
-    s: Session,
-    agency_id: str,
-    kind: str,
-    year: int,
-    series: str | None,
-    doc_type: str,
-    now: datetime,
-    actor: str,
-    *,
-    qppl: bool = False,
-) -> Register:
-    _open_registers(s, agency_id, year, now, actor)
-    # Choosing the QPPL register by name says the document is legal-normative.
-    qppl = qppl or series == numbering.QPPL_SERIES
-    reserved = numbering.reserved_series_for(doc_type, qppl) if kind == "outgoing" else None
-    if series and kind == "outgoing":
-        numbering.check_series_choice(series, doc_type, qppl)
-    if reserved is not None:
-        return _reserved_register(s, agency_id, year, reserved, now, actor)
-    candidates = (
-        s.execute(
-            select(Register).where(
-                Register.agency_id == agency_id, Register.kind == kind, Register.year == year
-            )
-        )
-        .scalars()
-        .all()
-    )
-    if series:
-        for reg in candidates:
-            if reg.series == series:
-                return reg
-        raise errors.InvalidValue("series", series, "một sổ văn bản đi đã mở trong năm")
-    if kind == "outgoing":
-        for reg in candidates:
-            # The QPPL and copy series take documents by their property, never by type alone.
-            if reg.series in numbering.RESERVED_SERIES:
-                continue
-            if reg.doc_types and doc_type in reg.doc_types:
-                return reg
-    for reg in candidates:
-        if reg.series == DEFAULT_SERIES:
-            return reg
-    raise errors.NoRegister(kind, year)
-
-
-def _reserved_register(
-    s: Session, agency_id: str, year: int, series: str, now: datetime, actor: str
-) -> Register:
-    """The year's QPPL or copy series, opened (and audited) the first time it numbers."""
-    reg = s.execute(
-        select(Register).where(
-            Register.agency_id == agency_id,
-            Register.kind == "outgoing",
-            Register.year == year,
-            Register.series == series,
-        )
-    ).scalar_one_or_none()
-    if reg is not None:
-        return reg
-    reg = Register(
-        id=new_id(),
-        agency_id=agency_id,
-        kind="outgoing",
-        year=year,
-        series=series,
-        name=numbering.SERIES_NAMES[series],
-        doc_types=None,
-        last_number=0,
-        opened_at=now,
-    )
-    s.add(reg)
-    s.flush()
-    station = s.execute(select(DeskState.station)).scalar_one()
-    _record(s, now, actor, station, "open_register", "register", reg.id, _register_details(reg))
-    return reg
-
-
-def _register_info(reg: Register) -> RegisterInfo:
-    return RegisterInfo(reg.id, reg.kind, reg.year, reg.series, reg.name, reg.last_number)  # type: ignore[arg-type]
-
-
-def _field_map(doc: Document) -> dict[str, Any]:
-    return {
-        name: getattr(doc, name)
-        for name in ("reference", "issuer", "doc_type", "subject", "notes", "recipients", "signer")
-    }
-
-
-def _audit_record(a: AuditEntry) -> AuditRecord:
-    import json
-
-    return AuditRecord(
-        seq=a.seq,
-        at=to_vietnam(a.at),
-        actor=a.actor,
-        station=a.station,
-        action=a.action,
-        entity=a.entity,
-        entity_id=a.entity_id,
-        details=json.loads(a.details),
-        hash=a.hash,
-    )
-
-
-__all__ = ["Workspace", "canonical_json", "default_data_dir", "replace"]
+__all__ = ["Workspace", "default_data_dir", "document_fields"]

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from clerk_app import errors
+from clerk_app.refusals import Refusal
 from clerk_app.storage.models import Document, OutboxEntry, Register
 from sync import desk_store
 from sync.client import ServerClient
@@ -36,7 +37,7 @@ def adopt_if_needed(desk: Any, client: ServerClient, server_url: str) -> int:
         ).scalar_one()
         if sent:
             # Its registrations were answered by another server: they cannot go up again here.
-            raise errors.ServerRefused("history_sent_elsewhere", {"documents": int(sent)})
+            raise errors.ServerRefused(Refusal.HISTORY_SENT_ELSEWHERE, {"documents": int(sent)})
         registers = [
             {"kind": r.kind, "series": r.series, "year": r.year}
             for r in s.execute(select(Register).where(Register.last_number > 0)).scalars()

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from clerk_app import errors
+from clerk_app.refusals import Refusal
 from sync import protocol as p
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -89,7 +90,7 @@ class ServerClient:
     def _json(self, method: str, path: str, *, once: bool = False, **kw: Any) -> dict[str, Any]:
         data = self._call(method, path, once=once, **kw).json()
         if not isinstance(data, dict):
-            raise errors.ServerRefused("malformed")
+            raise errors.ServerRefused(Refusal.MALFORMED)
         return data
 
     # --- calls -----------------------------------------------------------------------------

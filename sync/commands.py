@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from clerk_app.clock import iso
+from clerk_app.field_rules import DEFAULT_SERIES
 
 
 def _desk(args: argparse.Namespace) -> Any:
@@ -43,7 +44,7 @@ def add_commands(command: Any) -> None:
     )
     c.add_argument("--book", choices=("incoming", "outgoing"))
     c.add_argument("--year", type=int)
-    c.add_argument("--series", default="chung")
+    c.add_argument("--series", default=DEFAULT_SERIES)
 
     command("drafts", cmd_drafts, "Văn bản dự thảo chờ máy chủ cấp số")
     command("conflicts", cmd_conflicts, "Xung đột đồng bộ chờ người quyết định")

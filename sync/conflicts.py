@@ -1,9 +1,9 @@
 """Sync conflicts shown to a person: both values side by side, the choice made a correction.
 
 Reads the desk's answers and conflict rows; a choice is written only through the Workspace's
-audited correction (which the outbox uploads), never straight into the document tables; the
-decision itself is marked on the conflict row with its audit entry in one transaction, even when
-the server's value is kept and nothing is corrected. No Qt, no wording.
+audited correction (which the outbox uploads), never straight into the document tables. The
+correction and the decision (marked on the conflict row, with its audit entry) commit in one
+transaction, even when the server's value is kept and nothing is corrected. No Qt, no wording.
 """
 
 from __future__ import annotations
@@ -14,22 +14,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from clerk_app import errors
 from clerk_app.records import Change
 from clerk_app.registration import INCOMING_CORRECTABLE, OUTGOING_CORRECTABLE
-from clerk_app.storage.journal import append_audit, canonical_json
 from clerk_app.storage.models import Document, OutboxEntry
 from clerk_app.storage.sync_models import SyncAnswer, SyncConflict
 from clerk_app.workspace import Workspace, document_fields
 from sync import protocol as p
+from sync.desk_store import RESOLVE_ACTION, conflict_row, mark_resolved
 from sync.engine import DeskSync
 
-# Where an older desk kept the choices made, keyed by conflict key; read once into the
-# resolved_* columns of sync_conflict / sync_answer, then renamed (sync.side_files).
-RESOLVED_FILE = "sync-conflicts-resolved.json"
-RESOLVE_ACTION = "resolve_conflict"
 DESK, SERVER = "desk", "server"
 # Fields shown before the others: the ones that identify a document in law.
 LEGAL_FIRST = ("reference", "issuer", "issued_on", "doc_type", "subject", "signer")
@@ -183,39 +178,25 @@ def resolve(
         changes = {f.name: f.desk_value for f in row.fields if picked[f.name] == DESK}
     else:
         changes = {f.name: f.server_value for f in row.fields if picked[f.name] == SERVER}
-    change = ws.correct(row.document_id, changes, reason) if changes else Change("correct")
     decision = {"choices": picked, "corrected": sorted(changes), "reason": reason}
-    with desk.db.write() as s:
-        target = conflict_row(s, key)
+    # The correction and the decision land together: never a correction whose conflict still
+    # shows as open, nor a conflict marked settled without the value chosen.
+    with ws.context.write() as tx:
+        change = (
+            ws.correct_within(tx, row.document_id, changes, reason)
+            if changes
+            else Change("correct")
+        )
+        target = conflict_row(tx.session, key)
         if target is None or target.resolved_at is not None:
             raise errors.InvalidValue("conflict", key, "một xung đột chưa giải quyết")
         now = desk.clock()
-        mark_resolved(s, target, now, ws.actor, decision)
-        append_audit(
-            s,
+        mark_resolved(target, now, ws.actor, decision)
+        tx.audit(
+            RESOLVE_ACTION,
+            "document",
+            row.document_id,
+            {"conflict": key, "kind": row.kind} | decision,
             at=now,
-            actor=ws.actor,
-            station=ws.station,
-            action=RESOLVE_ACTION,
-            entity="document",
-            entity_id=row.document_id,
-            details={"conflict": key, "kind": row.kind} | decision,
         )
     return change
-
-
-def conflict_row(s: Session, key: str) -> SyncAnswer | SyncConflict | None:
-    kind, _, ident = key.partition(":")
-    if kind == "answer":
-        return s.get(SyncAnswer, ident)
-    if kind == "conflict" and ident.isdigit():
-        return s.get(SyncConflict, int(ident))
-    return None
-
-
-def mark_resolved(
-    s: Session, target: SyncAnswer | SyncConflict, at: datetime, by: str, decision: dict[str, Any]
-) -> None:
-    target.resolved_at = at
-    target.resolved_by = by[:80]
-    target.resolution = canonical_json(decision)

@@ -16,8 +16,10 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from clerk_app.clock import to_vietnam
-from clerk_app.storage import search_index
-from clerk_app.storage.journal import append_audit, canonical_json
+from clerk_app.field_rules import DAY_FIELDS, DOCUMENT_FIELDS, MOMENT_FIELDS
+from clerk_app.kernel import Transaction
+from clerk_app.reference_data import REGISTER_NAMES
+from clerk_app.storage.journal import canonical_json
 from clerk_app.storage.models import (
     DeskState,
     Document,
@@ -29,11 +31,9 @@ from clerk_app.storage.models import (
 )
 from clerk_app.storage.sync_models import SyncAnswer, SyncConflict, SyncDraft, SyncLease, SyncLink
 from clerk_app.text import fold, reference_key
-from clerk_app.vocabulary import URGENCY_RANK
-from clerk_app.workspace import DOCUMENT_FIELDS, REGISTER_NAMES
+from clerk_app.vocabulary import urgency_rank
 from sync import protocol as p
 
-_DATETIMES = ("received_at", "handed_over_at", "cancelled_at")
 # Every field of a document row but the ones that say which number it is.
 _MUTABLE = tuple(f for f in DOCUMENT_FIELDS if f not in ("direction", "year", "number"))
 
@@ -197,9 +197,9 @@ def _local_register(s: Session, agency_id: str, data: dict[str, Any], now: datet
 def _value(name: str, value: Any) -> Any:
     if value is None:
         return None
-    if name in _DATETIMES:
+    if name in MOMENT_FIELDS:
         return datetime.fromisoformat(value)
-    if name == "issued_on":
+    if name in DAY_FIELDS:
         return date.fromisoformat(value)
     return value
 
@@ -207,7 +207,7 @@ def _value(name: str, value: Any) -> Any:
 def _derived(doc: Document) -> None:
     doc.issuer_key = fold(doc.issuer or "")
     doc.reference_key = reference_key(doc.reference) if doc.reference else ""
-    doc.urgency_rank = URGENCY_RANK.get(doc.urgency, len(URGENCY_RANK))
+    doc.urgency_rank = urgency_rank(doc.urgency)
     if doc.direction == "incoming" and doc.received_at is not None:
         doc.register_date = to_vietnam(doc.received_at).date()
     elif doc.issued_on is not None:
@@ -247,14 +247,14 @@ def _apply_files(s: Session, document_id: str, files: list[dict[str, Any]]) -> N
 
 
 def _apply_document(
-    s: Session,
+    tx: Transaction,
     data: dict[str, Any],
     entity_id: str,
     ident: tuple[str, str, str],
     pending: set[str],
     now: datetime,
 ) -> bool:
-    _desk_id, station, agency_id = ident
+    s, agency_id = tx.session, ident[2]
     if data.get("number") is None:
         return False  # a draft still waiting for its number: nothing to show as registered
     if entity_id in pending:
@@ -294,16 +294,15 @@ def _apply_document(
     _apply_files(s, entity_id, list(data.get("files") or []))
     if reg.last_number < number:
         s.execute(update(Register).where(Register.id == reg.id).values(last_number=number))
-    search_index.index_document(s, entity_id, search_index.search_body(data))
-    append_audit(
-        s,
+    # The desk's one indexing path: the server's fields with the text of the document's files
+    # (a desk's own scans keep their words; another desk's arrive with their contents).
+    tx.index(doc)
+    tx.audit(
+        "sync_received" if fresh else "sync_updated",
+        "document",
+        entity_id,
+        {"number": number, "register": reg.series, "status": doc.status},
         at=now,
-        actor="sync",
-        station=station,
-        action="sync_received" if fresh else "sync_updated",
-        entity="document",
-        entity_id=entity_id,
-        details={"number": number, "register": reg.series, "status": doc.status},
     )
     draft = s.get(SyncDraft, entity_id)
     if draft is not None:
@@ -350,16 +349,17 @@ def _apply_unit(
 
 
 def apply_page(
-    s: Session, changes: list[dict[str, Any]], checkpoint: int, now: datetime
+    tx: Transaction, changes: list[dict[str, Any]], checkpoint: int, now: datetime
 ) -> set[str]:
     """Apply one page of the feed and move the checkpoint, in the caller's one transaction;
     returns the ids of the documents written."""
+    s = tx.session
     ident = desk_identity(s)
     pending = _pending_entities(s)
     applied: set[str] = set()
     for c in changes:
         if c["entity"] == "document":
-            if _apply_document(s, c["data"], c["entity_id"], ident, pending, now):
+            if _apply_document(tx, c["data"], c["entity_id"], ident, pending, now):
                 applied.add(c["entity_id"])
         elif c["entity"] == "register":
             _apply_register(s, c["data"], ident, now)
@@ -398,3 +398,29 @@ def missing_contents(s: Session, have: Any) -> list[tuple[str, int]]:
 
 def integrity_ok(s: Session) -> bool:
     return s.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+
+
+# --- conflicts -----------------------------------------------------------------------------
+
+# Where an older desk kept the choices made, keyed by conflict key; read once into the
+# resolved_* columns of sync_conflict / sync_answer, then renamed (sync.side_files).
+RESOLVED_FILE = "sync-conflicts-resolved.json"
+RESOLVE_ACTION = "resolve_conflict"
+
+
+def conflict_row(s: Session, key: str) -> SyncAnswer | SyncConflict | None:
+    """The row a conflict key names: `answer:<mutation id>` or `conflict:<id>`."""
+    kind, _, ident = key.partition(":")
+    if kind == "answer":
+        return s.get(SyncAnswer, ident)
+    if kind == "conflict" and ident.isdigit():
+        return s.get(SyncConflict, int(ident))
+    return None
+
+
+def mark_resolved(
+    target: SyncAnswer | SyncConflict, at: datetime, by: str, decision: dict[str, Any]
+) -> None:
+    target.resolved_at = at
+    target.resolved_by = by[:80]
+    target.resolution = canonical_json(decision)

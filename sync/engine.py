@@ -21,9 +21,14 @@ from sqlalchemy import func, select
 
 from clerk_app import errors
 from clerk_app.clock import Clock, system_clock
+from clerk_app.field_rules import DEFAULT_SERIES
 from clerk_app.files.store import ContentStore
+from clerk_app.kernel import DeskContext
+from clerk_app.kernel.context import current_user
+from clerk_app.kernel.indexing import reindex_for_contents
+from clerk_app.refusals import Refusal
 from clerk_app.storage.database import DB_FILENAME, Database
-from clerk_app.storage.journal import append_audit, append_outbox, canonical_json
+from clerk_app.storage.journal import canonical_json
 from clerk_app.storage.models import Agency, DeskState, Register
 from clerk_app.storage.sync_models import (
     Outage,
@@ -33,11 +38,13 @@ from clerk_app.storage.sync_models import (
     SyncLease,
     SyncLink,
 )
-from sync import clock_skew, desk_store
+from sync import clock_skew, desk_store, side_files
 from sync import protocol as p
 from sync.client import ServerClient
 
 PAGE = 500
+# The acting person of what the server's feed writes into the desk.
+SYNC_ACTOR = "sync"
 # Files in flight at once: one file's request waits on the server's fsync and commit while the
 # next one's bytes travel; more than a few only queue on a 2-core server.
 FILE_STREAMS = 3
@@ -150,7 +157,9 @@ class SyncState:
 class DeskSync:
     """One desk's data directory seen by the sync engine."""
 
-    def __init__(self, data_dir: Path, clock: Clock = system_clock) -> None:
+    def __init__(
+        self, data_dir: Path, clock: Clock = system_clock, actor: str | None = None
+    ) -> None:
         db_path = data_dir / DB_FILENAME
         if not db_path.is_file():
             raise errors.NotInitialised(str(data_dir))
@@ -159,14 +168,13 @@ class DeskSync:
         self.db.migrate()
         self.store = ContentStore(data_dir / "files")
         self.clock = clock
+        # What the feed brings is written as "sync"; drafts as the clerk who saves them.
+        self._ctx = DeskContext.load(self.db, self.store, clock, SYNC_ACTOR)
+        self.actor = actor or current_user()
         self._clock_readings: tuple[clock_skew.ClockReading, clock_skew.ClockReading | None] | None
         self._clock_readings = None
         with self.db.read() as s:
             self.desk_id, self.station, self.agency_id = desk_store.desk_identity(s)
-        # Imported here, not at the top: side_files reads through sync.conflicts, which
-        # imports this module.
-        from sync import side_files
-
         side_files.adopt(self.db, data_dir, self.station, clock)
 
     def close(self) -> None:
@@ -194,7 +202,7 @@ class DeskSync:
                 raise errors.AgencyMismatch(desk_code, answer["agency"]["code"])
             if answer["must_change_password"]:
                 if not new_password:
-                    raise errors.ServerRefused("password_change_required")
+                    raise errors.ServerRefused(Refusal.PASSWORD_CHANGE_REQUIRED)
                 client.change_password(password, new_password)
                 password = new_password
             # Imported here: sync.adoption reads through this module's desk.
@@ -387,7 +395,7 @@ class DeskSync:
             return
         now = self.clock()
         noted: set[tuple[str, str]] = set()
-        with self.db.write() as s:
+        with self._ctx.write() as tx:
             for m in batch:
                 files = m.get("files") or []
                 gone = [f for f in files if f["sha256"] in lost]
@@ -408,19 +416,16 @@ class DeskSync:
                     report.files_missing.append(
                         {"document_id": m["entity_id"], "sha256": f["sha256"]}
                     )
-                    append_audit(
-                        s,
-                        at=now,
-                        actor="sync",
-                        station=self.station,
-                        action="sync_file_missing",
-                        entity="document",
-                        entity_id=m["entity_id"],
-                        details={
+                    tx.audit(
+                        "sync_file_missing",
+                        "document",
+                        m["entity_id"],
+                        {
                             "sha256": f["sha256"],
                             "filename": f.get("filename"),
                             "file_id": f.get("id"),
                         },
+                        at=now,
                     )
 
     def _send_files(self, client: ServerClient, wanted: list[dict[str, Any]]) -> int:
@@ -444,7 +449,7 @@ class DeskSync:
                 try:
                     got = client.put_chunk(sha, size, offset, chunk)
                 except errors.ServerRefused as exc:
-                    if exc.reason != "wrong_offset":
+                    if exc.reason != Refusal.WRONG_OFFSET:
                         raise
                     # The server holds a different amount (a chunk landed after we lost
                     # its answer): resume from what it has.
@@ -465,9 +470,9 @@ class DeskSync:
         received: set[str] = set()
         while True:
             page = client.changes(since, PAGE)
-            with self.db.write() as s:
+            with self._ctx.write() as tx:
                 received |= desk_store.apply_page(
-                    s, page["changes"], int(page["next"]), self.clock()
+                    tx, page["changes"], int(page["next"]), self.clock()
                 )
             report.received = len(received)
             since = int(page["next"])
@@ -486,6 +491,11 @@ class DeskSync:
         shas = list(dict.fromkeys(sha for sha, _size in missing))
         got = _in_parallel(lambda sha: self._fetch_file(client, partial_dir / sha, sha), shas)
         report.files_received += sum(got)
+        # Texts of files (a PDF's own, a scan's OCR) come after their rows: search them now.
+        arrived = {sha for sha, ok in zip(shas, got, strict=True) if ok}
+        if arrived:
+            with self._ctx.write() as tx:
+                reindex_for_contents(tx.session, self.store, arrived)
 
     def _fetch_file(self, client: ServerClient, part: Path, sha: str) -> int:
         # Hashed as the bytes arrive (what an earlier, cut download left is hashed first),
@@ -537,7 +547,7 @@ class DeskSync:
 
     # --- leases ----------------------------------------------------------------------------
 
-    def acquire_lease(self, kind: str, year: int, series: str = "chung") -> dict[str, Any]:
+    def acquire_lease(self, kind: str, year: int, series: str = DEFAULT_SERIES) -> dict[str, Any]:
         """Take the register's offline numbering lease (online only; sync first)."""
         with self.db.read() as s:
             reg = s.execute(
@@ -550,14 +560,14 @@ class DeskSync:
             try:
                 answer = client.acquire_lease(kind, series, year, local_last)
             except errors.ServerRefused as exc:
-                if exc.reason == "lease_held":
+                if exc.reason == Refusal.LEASE_HELD:
                     self._remember_holder(kind, series, year, str(exc.details.get("station", "")))
                 raise
         self._remember_lease(answer)
         return answer
 
     def take_lease(
-        self, kind: str, year: int, series: str = "chung", force: bool = False
+        self, kind: str, year: int, series: str = DEFAULT_SERIES, force: bool = False
     ) -> dict[str, Any]:
         """Sync, then take the lease; `force` (an admin) first revokes another desk's lease.
 
@@ -567,7 +577,7 @@ class DeskSync:
             try:
                 self.release_lease(kind, year, series, force=True)
             except errors.ServerRefused as exc:
-                if exc.reason != "no_lease":
+                if exc.reason != Refusal.NO_LEASE:
                     raise
         self.sync()
         return self.acquire_lease(kind, year, series)
@@ -624,7 +634,7 @@ class DeskSync:
                 lease.holder_station = station
 
     def release_lease(
-        self, kind: str, year: int, series: str = "chung", force: bool = False
+        self, kind: str, year: int, series: str = DEFAULT_SERIES, force: bool = False
     ) -> dict[str, Any]:
         """Give the lease back once everything queued here is on the server (a sync first);
         `force` (an admin) revokes another desk's lease instead."""
@@ -711,7 +721,8 @@ class DeskSync:
             )
         plain = {k: _jsonable(v) for k, v in fields.items()}
         draft_id = new_id()
-        with self.db.write() as s:
+        with self._ctx.as_actor(self.actor).write() as tx:
+            s = tx.session
             s.add(
                 SyncDraft(
                     id=draft_id,
@@ -725,13 +736,14 @@ class DeskSync:
                     created_at=now,
                 )
             )
-            append_outbox(
-                s,
+            # Saved like a registration: audited here, sent to the server to be numbered.
+            tx.audit(f"draft_{kind}", "draft", draft_id, {"fields": plain, "files": files}, at=now)
+            tx.outbox(
+                "draft",
+                draft_id,
+                p.DRAFT_OP,
+                {"direction": kind, "year": year, "fields": plain, "series": series},
                 at=now,
-                entity="draft",
-                entity_id=draft_id,
-                op=p.DRAFT_OP,
-                payload={"direction": kind, "year": year, "fields": plain, "series": series},
             )
         return draft_id
 

@@ -22,7 +22,7 @@ from clerk_app.instructions.secretary import agency_calendar
 from clerk_app.printing.fonts import register_fonts
 from clerk_app.storage.models import Agency, Document, OutboxEntry
 from clerk_app.storage.sync_models import Outage, SyncDraft
-from clerk_app.vocabulary import NORMAL_URGENCY, URGENCY_RANK
+from clerk_app.vocabulary import NORMAL_URGENCY, is_urgent, urgency_rank
 from clerk_app.workdays.calendar import WorkCalendar
 from clerk_app.workdays.office_hours import OfficeHours, load_office_hours
 from sync import protocol as p
@@ -71,7 +71,7 @@ class HandledItem:
 
     @property
     def urgent(self) -> bool:
-        return URGENCY_RANK.get(self.urgency, len(URGENCY_RANK)) < URGENCY_RANK[NORMAL_URGENCY]
+        return is_urgent(self.urgency)
 
 
 @dataclass
@@ -178,7 +178,7 @@ def outage_facts(
                 )
             )
         # Urgent first (art. 5.1: reported to the competent person at once), then in time order.
-        items.sort(key=lambda i: (URGENCY_RANK.get(i.urgency, 9), i.at))
+        items.sort(key=lambda i: (urgency_rank(i.urgency), i.at))
         facts = OutageFacts(
             outage_id=outage.id,
             agency_name=agency.name,
@@ -201,11 +201,10 @@ def outage_facts(
 def _handovers_during(desk: DeskSync, start: datetime, end: datetime) -> list[HandoverInfo]:
     """Lines of the desk's paper handover log written between `start` and `end`."""
     from clerk_app.instructions.handover import handover_log
-    from clerk_app.instructions.secretary import Secretary
     from clerk_app.workspace import Workspace
 
     with Workspace.open(desk.data_dir, actor="sync") as ws:
-        lines = handover_log(Secretary(ws), vietnam_date(start), vietnam_date(end))
+        lines = handover_log(ws.secretary, vietnam_date(start), vietnam_date(end))
     return [h for h in lines if start <= h.handed_at <= end]
 
 

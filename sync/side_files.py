@@ -19,7 +19,7 @@ from clerk_app.clock import Clock
 from clerk_app.storage.database import Database
 from clerk_app.storage.journal import append_audit
 from clerk_app.storage.sync_models import SyncLease
-from sync import clock_skew, conflicts, desk_store
+from sync import clock_skew, desk_store
 
 LEASE_HOLDERS_FILE = "sync-lease-holders.json"
 MIGRATED = ".migrated"
@@ -31,7 +31,7 @@ def adopt(db: Database, data_dir: Path, station: str, clock: Clock) -> list[str]
     for name, apply in (
         (LEASE_HOLDERS_FILE, _lease_holders),
         (clock_skew.FILENAME, _clock),
-        (conflicts.RESOLVED_FILE, lambda s, raw: _resolutions(s, raw, station, clock())),
+        (desk_store.RESOLVED_FILE, lambda s, raw: _resolutions(s, raw, station, clock())),
     ):
         path = data_dir / name
         if not path.is_file():
@@ -82,7 +82,7 @@ def _clock(s: Session, raw: dict[str, Any]) -> None:
 
 def _resolutions(s: Session, raw: dict[str, Any], station: str, now: datetime) -> None:
     for key, choice in raw.items():
-        target = conflicts.conflict_row(s, str(key))
+        target = desk_store.conflict_row(s, str(key))
         if target is None or target.resolved_at is not None or not isinstance(choice, dict):
             continue
         try:
@@ -95,14 +95,14 @@ def _resolutions(s: Session, raw: dict[str, Any], station: str, now: datetime) -
             "corrected": choice.get("corrected") or [],
             "reason": str(choice.get("reason") or ""),
         }
-        conflicts.mark_resolved(s, target, at, by, decision)
+        desk_store.mark_resolved(target, at, by, decision)
         # The decision was made before it was audited; the entry says when, and from where.
         append_audit(
             s,
             at=now,
             actor=by or "sync",
             station=station,
-            action=conflicts.RESOLVE_ACTION,
+            action=desk_store.RESOLVE_ACTION,
             entity="document",
             entity_id=target.entity_id,
             details={"conflict": str(key), "decided_at": at.isoformat(), "imported": True}

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clerk_app import lifecycle
+from clerk_app import field_rules, lifecycle
 from clerk_app.instructions import document_state
 from clerk_app.messages import field_name, state_name
 from clerk_app.records import AuditRecord, DocumentDetail, FileInfo
@@ -86,7 +86,7 @@ OUTGOING_ORDER = (
     "cancelled_at",
     "cancel_reason",
 )
-MOMENT_FIELDS = {"received_at", "handed_over_at", "cancelled_at"}
+MOMENT_FIELDS = set(field_rules.MOMENT_FIELDS)
 DAY_FIELDS = {"issued_on"}
 
 ACTION_LABELS = {

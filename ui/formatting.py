@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from clerk_app.clock import to_vietnam
 from clerk_app.records import DocumentSummary
-from clerk_app.vocabulary import URGENCY_RANK
+from clerk_app.vocabulary import is_urgent as is_urgent  # the rule lives in the core
 
 DIRECTION_LABELS = {"incoming": "Đến", "outgoing": "Đi"}
 STATUS_LABELS = {"registered": "Đã đăng ký", "cancelled": "Đã hủy"}
@@ -33,10 +33,6 @@ def moment(value: datetime | None) -> str:
 def count(value: int) -> str:
     """Thousands grouped the Vietnamese way: 1.000.000."""
     return f"{value:,}".replace(",", ".")
-
-
-def is_urgent(urgency: str) -> bool:
-    return URGENCY_RANK.get(urgency, len(URGENCY_RANK)) < URGENCY_RANK["Thường"]
 
 
 def type_and_subject(summary: DocumentSummary) -> str:

@@ -214,7 +214,7 @@ class RegisterPage(QWidget):
         self.series.blockSignals(True)
         self.series.clear()
         for reg in registers:
-            self.series.addItem(reg.name if reg.series == "chung" else f"{reg.name}", reg.series)
+            self.series.addItem(reg.name, reg.series)
         index = max(0, self.series.findData(wanted)) if wanted else 0
         self.series.setCurrentIndex(index if registers else -1)
         self.series.blockSignals(False)

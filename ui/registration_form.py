@@ -62,6 +62,7 @@ from clerk_app.vocabulary import (
     TYPES_WITHOUT_ABBREVIATION,
     URGENCY_LEVELS,
     canonical_doc_type,
+    is_urgent,
 )
 from sync.online import SavedAsDraft
 from ui import errors as presenter
@@ -1063,7 +1064,7 @@ class IncomingForm(RegistrationForm):
             + (f" · {s.reference}" if s.reference else "")
             + f" · {fmt.type_and_subject(s)}"
         )
-        if s.urgency != NORMAL_URGENCY:
+        if is_urgent(s.urgency):
             detail += f" · Độ khẩn: {s.urgency} — chuyển giao ngay."
         if result.document.fields.get("has_paper"):
             detail += (

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from clerk_app.errors import ClerkError, ScanCancelled, ServerRefused
 from clerk_app.messages import describe
+from clerk_app.refusals import Refusal
 from clerk_app.signing import token as tokens
 from clerk_app.signing import token_drivers
 from clerk_app.signing.desk import load_settings, save_settings
@@ -175,11 +176,11 @@ class AgencyStep(SetupStep):
         self.layout_.addWidget(self.forms)
         self.finish_layout()
 
-
     def first_field(self) -> QWidget | None:
         if self.demo.isChecked():
             return None
         return self.url_edit if self.server.isChecked() else self.name_edit
+
     def _show_choice(self) -> None:
         index = 0 if self.typed.isChecked() else 1 if self.server.isChecked() else 2
         self.forms.setCurrentIndex(index)
@@ -237,7 +238,10 @@ class AgencyStep(SetupStep):
         def failed(error: BaseException) -> None:
             self.busy = False
             self.password_edit.clear()
-            if isinstance(error, ServerRefused) and error.reason == "password_change_required":
+            if (
+                isinstance(error, ServerRefused)
+                and error.reason == Refusal.PASSWORD_CHANGE_REQUIRED
+            ):
                 self.say(
                     "Tài khoản mới phải đổi mật khẩu lần đầu: nhập lại mật khẩu, gõ mật khẩu mới "
                     "vào ô «Mật khẩu mới» rồi bấm «Khởi tạo».",
@@ -341,9 +345,9 @@ class StaffStep(SetupStep):
         self.layout_.addLayout(tables, 1)
         self.layout_.addWidget(self.status)
 
-
     def first_field(self) -> QWidget | None:
         return self.unit_code
+
     def bind(self, workspace: Any) -> None:
         self.workspace = workspace
         self.refresh()
@@ -591,7 +595,9 @@ class ScannerStep(SetupStep):
         # One page is enough to know the scanner works: stop the feeder after it.
         cancel = CancelFlag()
         run_in_background(
-            lambda: self.driver.scan(settings, batch, on_page=lambda _p: cancel.set(), cancel=cancel),
+            lambda: self.driver.scan(
+                settings, batch, on_page=lambda _p: cancel.set(), cancel=cancel
+            ),
             done,
             failed,
             owner=self,
@@ -699,10 +705,14 @@ class TokenStep(SetupStep):
             self.fail(exc)
             return
         for info in found:
-            self.token_box.addItem(f"{info.label} ({info.manufacturer}, số {info.serial})", info.label)
+            self.token_box.addItem(
+                f"{info.label} ({info.manufacturer}, số {info.serial})", info.label
+            )
         if not found:
-            self.say("Không thấy USB ký số trong máy. Cắm USB ký số, đợi đèn sáng rồi chọn lại.",
-                     problem=True)
+            self.say(
+                "Không thấy USB ký số trong máy. Cắm USB ký số, đợi đèn sáng rồi chọn lại.",
+                problem=True,
+            )
             return
         self.say(f"Tìm thấy {len(found)} USB ký số.")
         self.refresh_certificates()
@@ -718,15 +728,15 @@ class TokenStep(SetupStep):
             self.fail(exc)
             return
         for cert in certificates:
-            self.cert_box.addItem(
-                f"{cert.subject} (hết hạn {cert.not_after:%d/%m/%Y})", cert.label
-            )
+            self.cert_box.addItem(f"{cert.subject} (hết hạn {cert.not_after:%d/%m/%Y})", cert.label)
 
     def choice(self) -> tokens.TokenChoice | None:
         label = self.token_box.currentData()
         if not label:
             return None
-        return tokens.TokenChoice(self.driver_path(), str(label), str(self.cert_box.currentData() or ""))
+        return tokens.TokenChoice(
+            self.driver_path(), str(label), str(self.cert_box.currentData() or "")
+        )
 
     def test_login(self) -> None:
         choice = self.choice()
@@ -763,6 +773,8 @@ class TokenStep(SetupStep):
         except ClerkError as exc:
             self.fail(exc)
             return
-        self.done_text = f"{choice.token_label}, chứng thư «{choice.certificate_label or 'đầu tiên'}»"
+        self.done_text = (
+            f"{choice.token_label}, chứng thư «{choice.certificate_label or 'đầu tiên'}»"
+        )
         self.say(f"Đã lưu: văn thư ký bằng USB ký số «{choice.token_label}».")
         self.changed.emit()

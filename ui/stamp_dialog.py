@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from clerk_app.files.intake import render_page_png
 from clerk_app.stamping.arrival import Box
-from clerk_app.vocabulary import NORMAL_URGENCY
+from clerk_app.vocabulary import is_urgent
 from clerk_app.workspace import Workspace
 from ui.errors import guarded
 
@@ -124,7 +124,7 @@ class StampDialog(QDialog):
         # Urgent documents carry their arrival time (Phú Yên art. 5.3); any other on request.
         self.with_time = QCheckBox("Ghi giờ đến")
         summary = workspace.document(document_id).summary
-        self.with_time.setChecked(summary.urgency not in ("", NORMAL_URGENCY))
+        self.with_time.setChecked(is_urgent(summary.urgency))
         buttons = QHBoxLayout()
         buttons.addWidget(self.where, 1)
         buttons.addWidget(self.with_time)

@@ -132,12 +132,6 @@ def _date(value: str | None, field: str) -> date | None:
     return parse_date(value, field) if value else None
 
 
-def _secretary(ws: Workspace) -> Any:
-    from clerk_app.instructions.secretary import Secretary
-
-    return Secretary(ws)
-
-
 def _jsonable(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
@@ -189,7 +183,7 @@ def task_json(task: TaskInfo) -> dict[str, Any]:
 
 def cmd_instruct(args: argparse.Namespace) -> Any:
     with Workspace.open(args.data_dir) as ws:
-        sec = _secretary(ws)
+        sec = ws.secretary
         handwriting = None
         if args.page is not None:
             files = [f for f in ws.document(args.id).files if f.role in ("original", "rendition")]
@@ -220,7 +214,7 @@ def cmd_instruct(args: argparse.Namespace) -> Any:
 
 def cmd_due(args: argparse.Namespace) -> Any:
     with Workspace.open(args.data_dir) as ws:
-        items = _secretary(ws).due(args.unit)
+        items = ws.secretary.due(args.unit)
     text = "\n".join(
         f"{STATE_NAMES[i.state]:>12}  {i.deadline.strftime('%d/%m/%Y') if i.deadline else '':10}  "
         f"số {i.number}/{i.year}  {i.handler}  {i.subject}{_limit_mark(i)}"
@@ -242,7 +236,7 @@ def cmd_workdays(args: argparse.Namespace) -> Any:
         cal = WorkCalendar()
     else:
         with ws:
-            cal = _secretary(ws).calendar()
+            cal = ws.secretary.calendar()
     day = cal.add_working_days(start, args.add)
     data = {"from": start.isoformat(), "add": args.add, "date": day.isoformat()}
     return data, day.isoformat()
@@ -251,7 +245,7 @@ def cmd_workdays(args: argparse.Namespace) -> Any:
 def cmd_calendar_day(args: argparse.Namespace) -> Any:
     day = parse_date(args.date, "date")
     with Workspace.open(args.data_dir) as ws:
-        sec = _secretary(ws)
+        sec = ws.secretary
         if args.kind == "clear":
             sec.clear_calendar_day(day)
         else:
@@ -263,7 +257,7 @@ def cmd_calendar_day(args: argparse.Namespace) -> Any:
 
 def cmd_delegate(args: argparse.Namespace) -> Any:
     with Workspace.open(args.data_dir) as ws:
-        delegation_id = _secretary(ws).add_delegation(
+        delegation_id = ws.secretary.add_delegation(
             args.leader,
             args.to,
             args.basis,
@@ -275,7 +269,7 @@ def cmd_delegate(args: argparse.Namespace) -> Any:
 
 def cmd_done(args: argparse.Namespace) -> Any:
     with Workspace.open(args.data_dir) as ws:
-        info = _secretary(ws).complete(
+        info = ws.secretary.complete(
             args.assignment, done_on=_date(args.on, "date"), result=args.result
         )
     return _jsonable(asdict(info)), f"Đã ghi hoàn thành: {info.handler}."
@@ -284,7 +278,7 @@ def cmd_done(args: argparse.Namespace) -> Any:
 def cmd_expect_reply(args: argparse.Namespace) -> Any:
     by = parse_date(args.by, "deadline")
     with Workspace.open(args.data_dir) as ws:
-        sec = _secretary(ws)
+        sec = ws.secretary
         info = sec.expect_reply(args.id, args.follower, by)
         warnings = warnings_out([sec.deadline_warning(by)])
     data = _jsonable(asdict(info)) | {"warnings": warnings}
@@ -295,9 +289,7 @@ def cmd_hand_over_paper(args: argparse.Namespace) -> Any:
     from clerk_app.instructions.handover import hand_over_paper
 
     with Workspace.open(args.data_dir) as ws:
-        entry = hand_over_paper(
-            _secretary(ws), args.id, args.to, copies=args.copies, note=args.note
-        )
+        entry = hand_over_paper(ws.secretary, args.id, args.to, copies=args.copies, note=args.note)
     data = _jsonable(asdict(entry)) | {"handed_at": entry.handed_at.isoformat()}
     return data, f"Đã ghi sổ chuyển giao: số {entry.number} cho {entry.receiver}."
 
@@ -306,7 +298,7 @@ def cmd_sign_receipt(args: argparse.Namespace) -> Any:
     from clerk_app.instructions.handover import sign_receipt
 
     with Workspace.open(args.data_dir) as ws:
-        entry = sign_receipt(_secretary(ws), args.entry, args.by)
+        entry = sign_receipt(ws.secretary, args.entry, args.by)
     data = _jsonable(asdict(entry)) | {
         "handed_at": entry.handed_at.isoformat(),
         "signed_at": entry.signed_at.isoformat() if entry.signed_at else None,
@@ -320,7 +312,7 @@ def cmd_handover_slip(args: argparse.Namespace) -> Any:
 
     first, last = parse_date(args.start, "date"), parse_date(args.end, "date")
     with Workspace.open(args.data_dir) as ws:
-        entries = handover_log(_secretary(ws), first, last, unsigned_only=args.unsigned)
+        entries = handover_log(ws.secretary, first, last, unsigned_only=args.unsigned)
         write_handover_slip(entries, ws.agency().name, args.out)
     return {
         "path": str(args.out),
@@ -333,7 +325,7 @@ def cmd_task_add(args: argparse.Namespace) -> Any:
     from clerk_app.instructions.tasks import add_task
 
     with Workspace.open(args.data_dir) as ws:
-        sec = _secretary(ws)
+        sec = ws.secretary
         task = add_task(
             sec,
             TaskDraft(
@@ -357,7 +349,7 @@ def cmd_task_report(args: argparse.Namespace) -> Any:
 
     with Workspace.open(args.data_dir) as ws:
         task = report_task(
-            _secretary(ws),
+            ws.secretary,
             args.task,
             done=args.done,
             reason=args.reason,
@@ -372,7 +364,7 @@ def cmd_task_return(args: argparse.Namespace) -> Any:
     from clerk_app.instructions.tasks import return_task
 
     with Workspace.open(args.data_dir) as ws:
-        task = return_task(_secretary(ws), args.task, args.reason)
+        task = return_task(ws.secretary, args.task, args.reason)
     limit = task.return_limit
     late = limit is not None and limit.state == "breached"
     text = "Đã trả lại nhiệm vụ" + (
@@ -386,7 +378,7 @@ def cmd_task_table(args: argparse.Namespace) -> Any:
     from clerk_app.instructions.tasks import monthly_table
 
     with Workspace.open(args.data_dir) as ws:
-        sec = _secretary(ws)
+        sec = ws.secretary
         as_of = _date(args.as_of, "date") or sec.today()
         rows = monthly_table(sec, as_of)
         write_task_table(rows, ws.agency().name, as_of, args.out)

@@ -7,13 +7,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from clerk_app import errors
+from clerk_app import errors, lifecycle
 from clerk_app.clock import VIETNAM, iso, to_vietnam
 from clerk_app.instructions.records import Handler, HandoverInfo, PaperToHand
 from clerk_app.instructions.secretary import Secretary, document_limit
 from clerk_app.interchange import progress
+from clerk_app.kernel import Transaction
 from clerk_app.storage.models import Document, DocumentFile, new_id
 from clerk_app.storage.secretary_models import Assignment, HandoverEntry
 from clerk_app.text import fold, nfc
@@ -59,7 +59,8 @@ def hand_over_papers(
     if not document_ids:
         raise errors.MissingField("document_id")
     now = sec._clock()
-    with sec.ws._write() as s:
+    with sec.context.write() as tx:
+        s = tx.session
         try:
             handler = sec._resolve(s, receiver)
         except (errors.UnknownUnit, errors.UnknownHandler):
@@ -68,14 +69,12 @@ def hand_over_papers(
             name = nfc(receiver)
             handler = Handler("unit", "", "", name, fold(name))
         return [
-            _hand_over(sec, s, sec.ws._live_document(s, d), handler, now, copies, note)
-            for d in document_ids
+            _hand_over(tx, tx.live_document(d), handler, now, copies, note) for d in document_ids
         ]
 
 
 def _hand_over(
-    sec: Secretary,
-    s: Session,
+    tx: Transaction,
     doc: Document,
     handler: Handler,
     now: datetime,
@@ -83,6 +82,7 @@ def _hand_over(
     note: str,
 ) -> HandoverInfo:
     """One log line and the register's handover columns, in the caller's transaction."""
+    tx.require(doc, lifecycle.HAND_OVER)
     entry = HandoverEntry(
         id=new_id(),
         document_id=doc.id,
@@ -100,17 +100,17 @@ def _hand_over(
         updated_at=now,
         version=1,
     )
-    s.add(entry)
+    tx.session.add(entry)
     doc.handed_over_at = now
     doc.handed_over_to = handler.label
     if not doc.recipients:
         doc.recipients = handler.label
     doc.updated_at = now
-    s.flush()
-    progress.after_action(s, doc.id, "hand_over", now, to_unit=bool(entry.unit_id))
+    tx.index(doc)  # the recipients it may have filled are searched
+    progress.after_action(tx.session, doc.id, "hand_over", now, to_unit=bool(entry.unit_id))
     details = {"document_id": doc.id, "receiver": handler.label, "copies": copies}
-    sec._log(s, "hand_over_paper", "handover_entry", entry.id, details)
-    sec._log(s, "hand_over", "document", doc.id, {"to": handler.label, "at": iso(now)})
+    tx.record("hand_over_paper", "handover_entry", entry.id, details)
+    tx.record("hand_over", "document", doc.id, {"to": handler.label, "at": iso(now)})
     return _info(entry, doc)
 
 
@@ -205,7 +205,8 @@ def sign_receipt(
     who = nfc(signed_by)
     if not who:
         raise errors.MissingField("signed_by")
-    with sec.ws._write() as s:
+    with sec.context.write() as tx:
+        s = tx.session
         entry = sec._get(s, HandoverEntry, "handover_entry", entry_id)
         sec._check_version(s, entry, "handover_entry", expected_version)
         if receipt_file_id is not None:
@@ -218,8 +219,7 @@ def sign_receipt(
         entry.updated_at = sec._clock()
         entry.version += 1
         s.flush()
-        sec._log(
-            s,
+        tx.record(
             "sign_receipt",
             "handover_entry",
             entry.id,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, Literal, cast
+from pathlib import Path
+from typing import Any, Literal, Protocol, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from clerk_app import errors
+from clerk_app import errors, lifecycle
 from clerk_app.clock import to_vietnam, vietnam_date
 from clerk_app.instructions.records import (
     AssignmentInfo,
@@ -24,7 +25,9 @@ from clerk_app.instructions.records import (
     Notification,
 )
 from clerk_app.interchange import progress
-from clerk_app.storage.journal import append_audit, append_outbox
+from clerk_app.kernel import DeskContext, Transaction
+from clerk_app.kernel.transaction import unit_id_of
+from clerk_app.records import AgencyInfo, Change, DocumentDetail
 from clerk_app.storage.models import AuditEntry, Document, DocumentFile, Person, Unit, new_id
 from clerk_app.storage.secretary_models import (
     Assignment,
@@ -33,11 +36,10 @@ from clerk_app.storage.secretary_models import (
     Instruction,
 )
 from clerk_app.text import fold, nfc
-from clerk_app.vocabulary import NORMAL_URGENCY, SOURCE_CHANNELS
+from clerk_app.vocabulary import NORMAL_URGENCY, SOURCE_CHANNELS, is_urgent
 from clerk_app.workdays.calendar import Override, OverrideKind, WorkCalendar
 from clerk_app.workdays.limits import LimitFlag, TimeLimit, assess, deadline_end
 from clerk_app.workdays.office_hours import OfficeHours, load_office_hours
-from clerk_app.workspace import Workspace
 
 # Instructions a leader writes again and again; offered before the desk has its own history.
 COMMON_INSTRUCTIONS = (
@@ -63,35 +65,46 @@ def agency_calendar(s: Session, hours: OfficeHours) -> WorkCalendar:
     )
 
 
+class DeskDocuments(Protocol):
+    """What the secretary's desk uses of the documents' side of the desk (the Workspace): typed
+    here so this module never imports the facade that builds it."""
+
+    data_dir: Path
+    actor: str
+
+    @property
+    def context(self) -> DeskContext: ...
+
+    def agency(self) -> AgencyInfo: ...
+
+    def now_in_vietnam(self) -> datetime: ...
+
+    def document(self, document_id: str) -> DocumentDetail: ...
+
+    def stamp_arrival(
+        self, document_id: str, place: Any = None, *, show_time: bool | None = None
+    ) -> Change: ...
+
+    def attach_files(self, document_id: str, paths: Sequence[Path]) -> Change: ...
+
+
 class Secretary:
     """Use cases of the secretary's desk on one open Workspace, sharing its database and journal."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: DeskDocuments) -> None:
         self.ws = workspace
-        self._db = workspace._db
-        self._clock = workspace._clock
+        self._ctx = workspace.context
+        self._db = self._ctx.db
+        self._clock = self._ctx.clock
+
+    @property
+    def context(self) -> DeskContext:
+        return self._ctx
 
     # --- shared plumbing -------------------------------------------------------------------
 
     def today(self) -> date:
         return vietnam_date(self._clock())
-
-    def _log(
-        self, s: Session, action: str, entity: str, entity_id: str, details: dict[str, Any]
-    ) -> None:
-        """Audit entry and outbox entry in the caller's transaction, like every core change."""
-        at = self._clock()
-        append_audit(
-            s,
-            at=at,
-            actor=self.ws.actor,
-            station=self.ws.station,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            details=details,
-        )
-        append_outbox(s, at=at, entity=entity, entity_id=entity_id, op=action, payload=details)
 
     def _check_version(self, s: Session, row: Any, entity: str, expected: int | None) -> None:
         """Refuse to save over a change someone else saved since `expected` was read."""
@@ -131,7 +144,8 @@ class Secretary:
             raise errors.InvalidValue("kind", kind, "workday hoặc day_off")
         why = nfc(reason)
         now = self._clock()
-        with self.ws._write() as s:
+        with self._ctx.write() as tx:
+            s = tx.session
             row = s.execute(
                 select(CalendarOverride).where(CalendarOverride.day == day)
             ).scalar_one_or_none()
@@ -152,10 +166,11 @@ class Secretary:
                 row.version += 1
             s.flush()
             details = {"day": day.isoformat(), "kind": kind, "reason": why}
-            self._log(s, "set_calendar_day", "calendar_override", row.id, details)
+            tx.record("set_calendar_day", "calendar_override", row.id, details)
 
     def clear_calendar_day(self, day: date) -> None:
-        with self.ws._write() as s:
+        with self._ctx.write() as tx:
+            s = tx.session
             row = s.execute(
                 select(CalendarOverride).where(CalendarOverride.day == day)
             ).scalar_one_or_none()
@@ -163,9 +178,7 @@ class Secretary:
                 raise errors.UnknownRecord("calendar_override", day.isoformat())
             s.delete(row)
             s.flush()
-            self._log(
-                s, "clear_calendar_day", "calendar_override", row.id, {"day": day.isoformat()}
-            )
+            tx.record("clear_calendar_day", "calendar_override", row.id, {"day": day.isoformat()})
 
     def calendar_days(self, year: int) -> list[Override]:
         with self._db.read() as s:
@@ -280,7 +293,8 @@ class Secretary:
         if not to:
             raise errors.MissingField("delegate")
         now = self._clock()
-        with self.ws._write() as s:
+        with self._ctx.write() as tx:
+            s = tx.session
             row = Delegation(
                 id=new_id(),
                 leader=who,
@@ -295,8 +309,7 @@ class Secretary:
             )
             s.add(row)
             s.flush()
-            self._log(
-                s,
+            tx.record(
                 "add_delegation",
                 "delegation",
                 row.id,
@@ -357,8 +370,10 @@ class Secretary:
             raise errors.MissingField("text")
         deadline = self.resolve_deadline(draft.deadline, draft.deadline_days)
         now = self._clock()
-        with self.ws._write() as s:
-            doc = self.ws._live_document(s, document_id)
+        with self._ctx.write() as tx:
+            s = tx.session
+            doc = tx.live_document(document_id)
+            tx.require(doc, lifecycle.INSTRUCT)
             lead, co = self._handlers_of(s, draft.lead, draft.co)
             delegation = self._delegation_for(s, leader, draft.on_behalf)
             self._check_handwriting(s, document_id, draft.handwriting_file_id)
@@ -381,10 +396,8 @@ class Secretary:
             s.add(row)
             s.flush()
             assigned = self._assign(s, doc, row, lead, co, deadline, now)
-            self._log(
-                s, "instruct", "instruction", row.id, self._details(row, delegation, assigned)
-            )
-            self._route(s, doc, lead, co, row.id, now)
+            tx.record("instruct", "instruction", row.id, self._details(row, delegation, assigned))
+            self._route(tx, doc, lead, co, row.id, now)
             instruction_id = row.id
         stamped, stamp_error = self.stamp_routing(document_id) if stamp else (None, None)
         return Instructed(
@@ -410,10 +423,11 @@ class Secretary:
         if not body:
             raise errors.MissingField("text")
         now = self._clock()
-        with self.ws._write() as s:
+        with self._ctx.write() as tx:
+            s = tx.session
             row = self._get(s, Instruction, "instruction", instruction_id)
             self._check_version(s, row, "instruction", expected_version)
-            doc = self.ws._live_document(s, row.document_id)
+            doc = tx.live_document(row.document_id)
             if draft.deadline == row.deadline and draft.deadline_days is None:
                 deadline = row.deadline  # an unchanged past deadline stays as it was
             else:
@@ -441,8 +455,8 @@ class Secretary:
             s.flush()
             assigned = self._assign(s, doc, row, lead, co, deadline, now)
             details = self._details(row, delegation, assigned) | {"before": before}
-            self._log(s, "revise_instruction", "instruction", row.id, details)
-            self._route(s, doc, lead, co, row.id, now)
+            tx.record("revise_instruction", "instruction", row.id, details)
+            self._route(tx, doc, lead, co, row.id, now)
             document_id = doc.id
         stamped, stamp_error = self.stamp_routing(document_id) if stamp else (None, None)
         return Instructed(
@@ -538,7 +552,7 @@ class Secretary:
 
     def _route(
         self,
-        s: Session,
+        tx: Transaction,
         doc: Document,
         lead: Handler,
         co: list[Handler],
@@ -553,15 +567,14 @@ class Secretary:
         doc.recipients = recipients
         doc.revision += 1
         doc.updated_at = now
-        s.flush()
-        self._log(
-            s,
+        tx.session.flush()
+        tx.record(
             "route",
             "document",
             doc.id,
             {"instruction_id": instruction_id, "changes": {"recipients": [old, recipients]}},
         )
-        self.ws._reindex(s, doc)  # fields and OCR text, as every other change does
+        tx.index(doc)  # fields and OCR text, as every other change does
 
     def stamp_routing(self, document_id: str) -> tuple[str | None, str | None]:
         """The arrival stamp with Chuyển filled, as a new version, when an incoming scan exists.
@@ -637,8 +650,9 @@ class Secretary:
         """Who follows up the reply an outgoing document asks for, and by when."""
         deadline = self.check_deadline(reply_by)
         now = self._clock()
-        with self.ws._write() as s:
-            doc = self.ws._live_document(s, document_id)
+        with self._ctx.write() as tx:
+            s = tx.session
+            doc = tx.live_document(document_id)
             if doc.direction != "outgoing":
                 raise errors.InvalidValue("document", str(doc.number), "một văn bản đi")
             h = self._resolve(s, follower)
@@ -661,8 +675,7 @@ class Secretary:
             )
             s.add(a)
             s.flush()
-            self._log(
-                s,
+            tx.record(
                 "expect_reply",
                 "assignment",
                 a.id,
@@ -687,7 +700,8 @@ class Secretary:
         """Mark an assignment done (a reply received, a task handled)."""
         day = done_on or self.today()
         cal = self.calendar()
-        with self.ws._write() as s:
+        with self._ctx.write() as tx:
+            s = tx.session
             a = self._get(s, Assignment, "assignment", assignment_id)
             self._check_version(s, a, "assignment", expected_version)
             if a.status == "withdrawn":
@@ -698,14 +712,13 @@ class Secretary:
             s.flush()
             progress.after_action(s, a.document_id, "complete", a.updated_at)
             late = follow_state(a.deadline, day, day, cal)[0] == "done_late"
-            self._log(
-                s,
+            tx.record(
                 "complete_assignment",
                 "assignment",
                 a.id,
                 {"done_on": day.isoformat(), "result": a.result, "late": late},
             )
-            code = s.get(Unit, a.unit_id).code if a.unit_id else None
+            code = s.get_one(Unit, a.unit_id).code if a.unit_id else None
             return _assignment_info(a, code)
 
     def due(self, unit_code: str | None = None, *, include_done: bool = False) -> list[DueItem]:
@@ -726,7 +739,7 @@ class Secretary:
             statuses = ("open", "done") if include_done else ("open",)
             query = query.where(Assignment.status.in_(statuses))
             if unit_code:
-                unit_id = self.ws._unit_id(s, unit_code)
+                unit_id = unit_id_of(s, unit_code)
                 person_ids = select(Person.id).where(Person.unit_id == unit_id)
                 query = query.where(
                     (Assignment.unit_id == unit_id) | Assignment.person_id.in_(person_ids)
@@ -790,7 +803,8 @@ class Secretary:
         due_states = {i.assignment_id: i for i in self.due() if i.state in ("due_soon", "overdue")}
         if not due_states:
             return []
-        with self.ws._write() as s:
+        with self._ctx.write() as tx:
+            s = tx.session
             rows = s.execute(
                 select(Assignment).where(Assignment.id.in_(list(due_states)))
             ).scalars()
@@ -801,9 +815,7 @@ class Secretary:
                 # The notification mark is bookkeeping, not an edit: the version stays.
                 a.notified = item.state
                 s.flush()
-                self._log(
-                    s, "notify_" + item.state, "assignment", a.id, {"deadline": _d(a.deadline)}
-                )
+                tx.record("notify_" + item.state, "assignment", a.id, {"deadline": _d(a.deadline)})
                 raised.append(
                     Notification(a.id, item.state, item.number, item.handler, item.deadline)
                 )
@@ -886,7 +898,7 @@ def handover_rule(direction: str, channel: str, urgency: str = NORMAL_URGENCY) -
     """The time limit for passing a document on: incoming only, by urgency, then by channel."""
     if direction != "incoming":
         return None
-    if urgency not in ("", NORMAL_URGENCY):
+    if is_urgent(urgency):
         return TimeLimit.IMMEDIATELY  # Phú Yên art. 5.3: registered and passed on at once
     if channel == SYSTEM_CHANNEL:
         return TimeLimit.EIGHT_WORKING_HOURS

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from clerk_app import errors
 from clerk_app.instructions.records import PERIODS, MonthlyRow, TaskDraft, TaskInfo
 from clerk_app.instructions.secretary import Secretary, agency_calendar
+from clerk_app.kernel.transaction import unit_id_of
 from clerk_app.storage.models import Unit, new_id
 from clerk_app.storage.secretary_models import AssignedTask, TaskStatusUpdate
 from clerk_app.text import nfc
@@ -66,7 +67,8 @@ def return_task(
     """
     why = nfc(reason)
     now = sec._clock()
-    with sec.ws._write() as s:
+    with sec.context.write() as tx:
+        s = tx.session
         task = sec._get(s, AssignedTask, "assigned_task", task_id)
         sec._check_version(s, task, "assigned_task", expected_version)
         if not why and not task.secret:
@@ -91,8 +93,7 @@ def return_task(
         task.updated_at = now
         task.version += 1
         s.flush()
-        sec._log(
-            s,
+        tx.record(
             "return_task",
             "assigned_task",
             task.id,
@@ -114,11 +115,12 @@ def add_task(sec: Secretary, draft: TaskDraft) -> TaskInfo:
     # A deadline on a day off is kept as the superior body wrote it, and the journal says so.
     day_off = sec.deadline_warning(draft.deadline)
     now = sec._clock()
-    with sec.ws._write() as s:
+    with sec.context.write() as tx:
+        s = tx.session
         if draft.source_document_id is not None:
-            sec.ws._live_document(s, draft.source_document_id)
-        lead = sec.ws._unit_id(s, draft.lead_unit)
-        co = [sec.ws._unit_id(s, c) for c in draft.co_units if nfc(c)]
+            tx.live_document(draft.source_document_id)
+        lead = unit_id_of(s, draft.lead_unit)
+        co = [unit_id_of(s, c) for c in draft.co_units if nfc(c)]
         task = AssignedTask(
             id=new_id(),
             source_document_id=draft.source_document_id,
@@ -139,8 +141,7 @@ def add_task(sec: Secretary, draft: TaskDraft) -> TaskInfo:
         )
         s.add(task)
         s.flush()
-        sec._log(
-            s,
+        tx.record(
             "add_task",
             "assigned_task",
             task.id,
@@ -177,7 +178,8 @@ def report_task(
         raise errors.DateInFuture("date", day.isoformat())
     why, text = nfc(reason), nfc(note)
     cal = sec.calendar()
-    with sec.ws._write() as s:
+    with sec.context.write() as tx:
+        s = tx.session
         task = sec._get(s, AssignedTask, "assigned_task", task_id)
         sec._check_version(s, task, "assigned_task", expected_version)
         if task.secret and text:
@@ -205,8 +207,7 @@ def report_task(
         task.updated_at = sec._clock()
         task.version += 1
         s.flush()
-        sec._log(
-            s,
+        tx.record(
             "report_task",
             "assigned_task",
             task.id,
@@ -225,7 +226,7 @@ def tasks(sec: Secretary, unit_code: str | None = None) -> list[TaskInfo]:
     with sec._db.read() as s:
         query = select(AssignedTask).order_by(AssignedTask.assigned_on, AssignedTask.created_at)
         if unit_code:
-            query = query.where(AssignedTask.lead_unit_id == sec.ws._unit_id(s, unit_code))
+            query = query.where(AssignedTask.lead_unit_id == unit_id_of(s, unit_code))
         listing = _Listing.read(sec, s)
         return [_info(sec, s, t, listing) for t in s.execute(query).scalars()]
 

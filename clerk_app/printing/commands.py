@@ -91,7 +91,6 @@ def cmd_print_register(args: argparse.Namespace) -> Any:
 def _print_handover_log(args: argparse.Namespace) -> Any:
     from datetime import date
 
-    from clerk_app.instructions.secretary import Secretary
     from clerk_app.printing.handover_pdf import print_handover_log
 
     first = _date(args.date_from, "date")
@@ -104,7 +103,7 @@ def _print_handover_log(args: argparse.Namespace) -> Any:
     if last is None:
         raise errors.MissingField("to")
     with Workspace.open(args.data_dir) as ws:
-        printed = print_handover_log(Secretary(ws), first, last, args.out, volume=args.volume)
+        printed = print_handover_log(ws.secretary, first, last, args.out, volume=args.volume)
     data = {
         "path": str(printed.path),
         "book": "handover",

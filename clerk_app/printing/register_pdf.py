@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from clerk_app import errors
+from clerk_app.field_rules import DEFAULT_SERIES
 from clerk_app.printing import layout as L
 from clerk_app.printing.binding import Binding
 from clerk_app.printing.entries import (
@@ -298,7 +299,7 @@ def print_register(
             fonts,
             agency,
             BOOK_TITLES[kind],
-            register.name if register.series != "chung" else "",
+            register.name if register.series != DEFAULT_SERIES else "",
             year,
             [
                 f"Từ ngày {_dmy(period.first)} đến ngày {_dmy(period.last)}",
@@ -312,7 +313,7 @@ def print_register(
             f"từ {_dmy(period.first)} đến {_dmy(period.last)}"
         )
         title = f"{BOOK_TITLES[kind]} NĂM {year}" + (
-            f" — {register.name}" if register.series != "chung" else ""
+            f" — {register.name}" if register.series != DEFAULT_SERIES else ""
         )
         sheets = Sheets(
             binding,

@@ -24,7 +24,6 @@ from clerk_app import errors
 from clerk_app.instructions.secretary import (
     RESOLUTION_STATES,
     ResolutionState,
-    Secretary,
     resolution_state,
 )
 from clerk_app.messages import TIME_LIMIT_NAMES
@@ -176,7 +175,7 @@ def report_period(first: date, last: date, today: date) -> tuple[date, date]:
 
 def collect(ws: Workspace, first: date, last: date) -> Statistics:
     """Count every registration filed in `first`..`last` (any number of years)."""
-    sec = Secretary(ws)
+    sec = ws.secretary
     now = ws.now_in_vietnam().replace(microsecond=0)
     first, last = report_period(first, last, now.date())
     stats = Statistics(first, last, now, load_office_hours(ws.data_dir).label())

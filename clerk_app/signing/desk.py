@@ -292,3 +292,14 @@ def _sign_new_version(
         filename=f"{Path(source.filename).stem}-{suffix}.pdf",
         details=details,
     )
+
+
+def record_certificate_override(
+    ws: Workspace, checked: AgencyCertificate, what: dict[str, str]
+) -> None:
+    """The audit entry of an override used outside a document's versions (`clerk sign` on a
+    file): who allowed which certificate for which agency, why, and what was signed."""
+    agency = ws.agency()
+    details = checked.record(agency.name) | what
+    with ws.context.write() as tx:
+        tx.record("certificate_override", "agency", agency.id, details)

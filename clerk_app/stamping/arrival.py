@@ -25,7 +25,7 @@ from clerk_app.files.mupdf import exclusive
 from clerk_app.records import AgencyInfo, DocumentSummary
 from clerk_app.stamping.fonts import font_for
 from clerk_app.stamping.pdf import MM, open_pdf, signature_count
-from clerk_app.vocabulary import NORMAL_URGENCY, number_label
+from clerk_app.vocabulary import is_urgent, number_label
 
 STAMP_WIDTH_MM = 50.0
 STAMP_HEIGHT_MM = 35.0
@@ -66,7 +66,7 @@ def stamp_from_record(
     """
     arrived = to_vietnam(summary.received_at) if summary.received_at else None
     if show_time is None:
-        show_time = summary.urgency not in ("", NORMAL_URGENCY)
+        show_time = is_urgent(summary.urgency)
     return ArrivalStamp(
         agency_name=agency.name,
         number=summary.number,

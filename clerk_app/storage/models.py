@@ -275,10 +275,3 @@ def include_object(
 ) -> bool:
     """Alembic filter: FTS5 tables and their shadow tables are made by raw SQL, not models."""
     return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))
-
-
-# The secretary's and the sync tables share this metadata, so migrations and their check see
-# them (imported last: they import Base from here).
-import clerk_app.storage.exchange_models  # noqa: E402
-import clerk_app.storage.secretary_models  # noqa: E402
-import clerk_app.storage.sync_models  # noqa: E402,F401

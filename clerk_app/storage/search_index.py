@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -13,36 +14,16 @@ from sqlalchemy.orm import Session
 from clerk_app.records import DocumentSummary, SearchFilters
 from clerk_app.text import fold, looks_like_reference, reference_key
 
-SUMMARY_COLUMNS = (
-    "d.id, d.direction, d.register_id, d.year, d.number, d.reference, d.issuer, d.subject, "
-    "d.doc_type, d.urgency, d.status, d.received_at, d.issued_on, d.recipients, d.signer, "
-    "d.handed_over_at, d.notes, d.handed_over_to, d.source_channel, d.unit_code, d.copies, "
-    "d.file_copy_holder, d.cancelled_at, d.cancel_reason"
-)
+# The columns of a DocumentSummary, in its order: a field added there is read here too.
+_SUMMARY_FIELDS = tuple((f.name, str(f.type)) for f in fields(DocumentSummary))
+SUMMARY_COLUMNS = ", ".join(f"d.{name}" for name, _type in _SUMMARY_FIELDS)
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
-def search_body(fields: dict[str, Any]) -> str:
-    """The folded text a document is found by."""
-    parts = (
-        fields.get(name) or ""
-        for name in (
-            "reference",
-            "issuer",
-            "doc_type",
-            "subject",
-            "notes",
-            "recipients",
-            "signer",
-            "ocr_text",
-        )
-    )
-    return fold(" ".join(str(p) for p in parts))
-
-
 def index_document(session: Session, document_id: str, body: str) -> None:
-    """(Re)index one document in the caller's transaction."""
+    """Write one document's search row in the caller's transaction; the body comes from
+    clerk_app.kernel.indexing, the one place that knows what a document is found by."""
     rowid = session.execute(
         text("SELECT rowid FROM document WHERE id = :id"), {"id": document_id}
     ).scalar_one()
@@ -238,29 +219,11 @@ def _as_date(value: Any) -> date | None:
 
 
 def summary_from_row(row: Sequence[Any]) -> DocumentSummary:
-    return DocumentSummary(
-        id=row[0],
-        direction=row[1],
-        register_id=row[2],
-        year=row[3],
-        number=row[4],
-        reference=row[5],
-        issuer=row[6],
-        subject=row[7],
-        doc_type=row[8],
-        urgency=row[9],
-        status=row[10],
-        received_at=_as_datetime(row[11]),
-        issued_on=_as_date(row[12]),
-        recipients=row[13],
-        signer=row[14],
-        handed_over_at=_as_datetime(row[15]),
-        notes=row[16],
-        handed_over_to=row[17],
-        source_channel=row[18],
-        unit_code=row[19],
-        copies=row[20],
-        file_copy_holder=row[21],
-        cancelled_at=_as_datetime(row[22]),
-        cancel_reason=row[23],
-    )
+    values = {}
+    for (name, kind), value in zip(_SUMMARY_FIELDS, row, strict=True):
+        if kind.startswith("datetime"):
+            value = _as_datetime(value)
+        elif kind.startswith("date"):
+            value = _as_date(value)
+        values[name] = value
+    return DocumentSummary(**values)

@@ -1,7 +1,7 @@
 """Desk-side tables of sync with the central server (link, leases, drafts, answers, outages).
 
-Definitions only; the sync engine (sync/) reads and writes them. Imported by nothing in the core
-except so that Alembic's metadata sees them.
+Definitions only; the sync engine (sync/) reads and writes them, the workspace reads the numbering
+lease, and storage.schema gathers them with the other tables for the migrations.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from clerk_app.refusals import Refusal
 from sync.protocol import ROLES
 from sync.server.models import Account, AccountEvent, Agency, Desk, SessionToken
 from sync.server.refusals import Refused
@@ -94,7 +95,11 @@ def check_new_password(password: str, username: str = "") -> None:
     problem = password_problem(password, username)
     if problem:
         raise Refused(
-            400, "weak_password", problem=problem, min_length=MIN_PASSWORD, max_length=MAX_PASSWORD
+            400,
+            Refusal.WEAK_PASSWORD,
+            problem=problem,
+            min_length=MIN_PASSWORD,
+            max_length=MAX_PASSWORD,
         )
 
 
@@ -108,11 +113,11 @@ def agency_suffix(code: str) -> str:
 def create_agency(s: Session, code: str, name: str, now: datetime) -> Agency:
     code = code.strip().upper()
     if not AGENCY_CODE.match(code):
-        raise Refused(400, "invalid_agency_code", code=code)
+        raise Refused(400, Refusal.INVALID_AGENCY_CODE, code=code)
     if not name.strip():
-        raise Refused(400, "missing_field", field="name")
+        raise Refused(400, Refusal.MISSING_FIELD, field="name")
     if s.execute(select(Agency).where(Agency.code == code)).first():
-        raise Refused(409, "agency_exists", code=code)
+        raise Refused(409, Refusal.AGENCY_EXISTS, code=code)
     agency = Agency(code=code, name=name.strip(), last_version=0, created_at=now)
     s.add(agency)
     s.flush()
@@ -126,15 +131,17 @@ def create_account(
         select(Agency).where(Agency.code == agency_code.strip().upper())
     ).scalar_one_or_none()
     if agency is None:
-        raise Refused(404, "unknown_agency", code=agency_code)
+        raise Refused(404, Refusal.UNKNOWN_AGENCY, code=agency_code)
     name = username.strip().lower()
     if not USERNAME.match(name) or name.split(".", 1)[1] != agency_suffix(agency.code):
-        raise Refused(400, "invalid_username", username=username, suffix=agency_suffix(agency.code))
+        raise Refused(
+            400, Refusal.INVALID_USERNAME, username=username, suffix=agency_suffix(agency.code)
+        )
     if role not in ROLES:
-        raise Refused(400, "invalid_role", role=role)
+        raise Refused(400, Refusal.INVALID_ROLE, role=role)
     check_new_password(password, name)
     if s.execute(select(Account).where(Account.username == name)).first():
-        raise Refused(409, "account_exists", username=name)
+        raise Refused(409, Refusal.ACCOUNT_EXISTS, username=name)
     account = Account(
         agency_id=agency.id,
         username=name,
@@ -210,7 +217,7 @@ def _by_name(s: Session, username: str) -> Account:
         select(Account).where(Account.username == username.strip().lower())
     ).scalar_one_or_none()
     if account is None:
-        raise Refused(404, "unknown_account", username=username)
+        raise Refused(404, Refusal.UNKNOWN_ACCOUNT, username=username)
     return account
 
 
@@ -266,12 +273,12 @@ def finish_login(
             account.last_failed_at = now
             if account.failed_logins >= LOCK_AFTER:
                 lock(s, account, "too_many_failures", now)
-        return Refused(401, "login_failed")
+        return Refused(401, Refusal.LOGIN_FAILED)
     reason = lock_reason(account, now)
     if reason:
         if account.locked_at is None:
             lock(s, account, reason, now)
-        return Refused(403, "account_locked", reason=reason)
+        return Refused(403, Refusal.ACCOUNT_LOCKED, reason=reason)
     agency = s.get_one(Agency, account.agency_id)
     refused = _bind_desk(s, account, agency, desk, now)
     if refused is not None:
@@ -316,16 +323,16 @@ def _bind_desk(
         s.flush()
         return None
     if desk.agency_id != agency.id:
-        return Refused(403, "desk_of_other_agency")
+        return Refused(403, Refusal.DESK_OF_OTHER_AGENCY)
     if desk.credential_hash is None:
         if presented is not None:
             desk.credential_hash, desk.bound_at = presented, now
         return None
     if presented is None:
-        return Refused(426, "protocol_too_old", reason="desk_credential")
+        return Refused(426, Refusal.PROTOCOL_TOO_OLD, reason="desk_credential")
     if not hmac.compare_digest(presented, desk.credential_hash):
         record(s, account, "desk_refused", now, f"desk {claim.desk_id}")
-        return Refused(403, "desk_credential_wrong", desk_id=claim.desk_id)
+        return Refused(403, Refusal.DESK_CREDENTIAL_WRONG, desk_id=claim.desk_id)
     desk.station = claim.station or desk.station
     return None
 
@@ -352,7 +359,7 @@ def reset_desk(s: Session, desk_id: str) -> None:
     """Forget a desk's secret (the desk lost it): the next login as that desk binds anew."""
     desk = s.get(Desk, desk_id)
     if desk is None:
-        raise Refused(404, "unknown_desk", desk_id=desk_id)
+        raise Refused(404, Refusal.UNKNOWN_DESK, desk_id=desk_id)
     desk.credential_hash, desk.bound_at = None, None
     s.execute(delete(SessionToken).where(SessionToken.desk_id == desk_id))
 
@@ -374,17 +381,17 @@ def authenticate(
 ) -> Caller:
     """The caller of a request, from its session token. Reads only: no write lock taken."""
     if not token or len(token) > CREDENTIAL_MAX:
-        raise Refused(401, "not_logged_in")
+        raise Refused(401, Refusal.NOT_LOGGED_IN)
     row = s.get(SessionToken, token_hash(token))
     if row is None:
-        raise Refused(401, "not_logged_in")
+        raise Refused(401, Refusal.NOT_LOGGED_IN)
     if row.expires_at <= now:
-        raise Refused(401, "session_expired")
+        raise Refused(401, Refusal.SESSION_EXPIRED)
     account = s.get_one(Account, row.account_id)
     if account.locked_at is not None:
-        raise Refused(403, "account_locked", reason=account.lock_reason)
+        raise Refused(403, Refusal.ACCOUNT_LOCKED, reason=account.lock_reason)
     if row.password_change_only and not for_password:
-        raise Refused(403, "password_change_required")
+        raise Refused(403, Refusal.PASSWORD_CHANGE_REQUIRED)
     return Caller(account.id, account.username, account.role, account.agency_id, row.desk_id)
 
 
@@ -399,7 +406,7 @@ def set_password(
     end every other session of the account: whoever knew the old password is out."""
     account = s.get_one(Account, caller.account_id)
     if account.password_hash != old_hash:
-        raise Refused(409, "password_changed_meanwhile")
+        raise Refused(409, Refusal.PASSWORD_CHANGED_MEANWHILE)
     account.password_hash = new_hash
     account.must_change_password = False
     account.password_changed_at = now
@@ -420,9 +427,9 @@ def change_password(
     """The whole change in one transaction (tests; the server hashes outside it)."""
     old_hash = stored_hash(s, caller)
     if not verify_password(old_hash, old):
-        raise Refused(401, "login_failed")
+        raise Refused(401, Refusal.LOGIN_FAILED)
     if new == old:
-        raise Refused(400, "password_unchanged")
+        raise Refused(400, Refusal.PASSWORD_UNCHANGED)
     check_new_password(new, caller.username)
     set_password(s, caller, old_hash, hash_password(new), token, now)
 

@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from clerk_app.interchange.codes import CodeTables
 from clerk_app.interchange.exchange import FolderExchange
+from clerk_app.refusals import Refusal
 from sync import protocol as p
 from sync.server import accounts, exchange, faults, ledger
 from sync.server.blobs import BlobStore
@@ -76,13 +77,13 @@ def create_app(
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         where = [str(x) for e in exc.errors()[:1] for x in e.get("loc", ())]
         return JSONResponse(
-            Refused(400, "malformed", field=".".join(where)[:80]).body(), status_code=400
+            Refused(400, Refusal.MALFORMED, field=".".join(where)[:80]).body(), status_code=400
         )
 
     @app.exception_handler(OperationalError)
     async def _busy(_request: Request, _exc: OperationalError) -> JSONResponse:
         # The database is down or locked: the desk retries later, as for any outage.
-        return JSONResponse(Refused(503, "server_busy").body(), status_code=503)
+        return JSONResponse(Refused(503, Refusal.SERVER_BUSY).body(), status_code=503)
 
     @app.middleware("http")
     async def _protocol_and_size(request: Request, call_next: Any) -> Response:
@@ -91,12 +92,16 @@ def create_app(
             version = int(raw) if raw.isdigit() and len(raw) < 6 else 0
             if version < p.MIN_DESK_PROTOCOL:
                 return JSONResponse(
-                    Refused(426, "protocol_too_old", desk=version, min=p.MIN_DESK_PROTOCOL).body(),
+                    Refused(
+                        426, Refusal.PROTOCOL_TOO_OLD, desk=version, min=p.MIN_DESK_PROTOCOL
+                    ).body(),
                     status_code=426,
                 )
             if version > p.PROTOCOL_VERSION:
                 return JSONResponse(
-                    Refused(409, "server_too_old", desk=version, server=p.PROTOCOL_VERSION).body(),
+                    Refused(
+                        409, Refusal.SERVER_TOO_OLD, desk=version, server=p.PROTOCOL_VERSION
+                    ).body(),
                     status_code=409,
                 )
             limit = (
@@ -109,13 +114,13 @@ def create_app(
             length = request.headers.get("content-length", "")
             if length and (not length.isdigit() or len(length) > 15 or int(length) > limit):
                 return JSONResponse(
-                    Refused(413, "request_too_large", max_bytes=limit).body(), status_code=413
+                    Refused(413, Refusal.REQUEST_TOO_LARGE, max_bytes=limit).body(), status_code=413
                 )
         try:
             response: Response = await call_next(request)
         except Exception:  # the last line: a coded 500 with its trace in the log
             log.exception("internal error on %s %s", request.method, request.url.path)
-            return JSONResponse(Refused(500, "internal").body(), status_code=500)
+            return JSONResponse(Refused(500, Refusal.INTERNAL).body(), status_code=500)
         return response
 
     async def body_json(request: Request) -> dict[str, Any]:
@@ -123,7 +128,7 @@ def create_app(
         async for chunk in request.stream():
             raw += chunk
             if len(raw) > p.MAX_BODY_BYTES:
-                raise Refused(413, "request_too_large", max_bytes=p.MAX_BODY_BYTES)
+                raise Refused(413, Refusal.REQUEST_TOO_LARGE, max_bytes=p.MAX_BODY_BYTES)
         return parse_json(bytes(raw))
 
     def token_of(request: Request) -> str | None:
@@ -139,7 +144,7 @@ def create_app(
 
     async def hashed(work: Callable[[], _T]) -> _T:
         if hashing.borrowed_tokens + hashing.statistics().tasks_waiting >= MAX_WAITING_LOGINS:
-            raise Refused(503, "server_busy", retry_after_s=5)
+            raise Refused(503, Refusal.SERVER_BUSY, retry_after_s=5)
         return await anyio.to_thread.run_sync(work, limiter=hashing)
 
     @app.get("/v1/hello")
@@ -170,7 +175,7 @@ def create_app(
         address = request.client.host if request.client else ""
         wait = throttle.wait(username, address, time.monotonic())
         if wait > 0:
-            raise Refused(429, "login_throttled", retry_after_s=int(wait) + 1)
+            raise Refused(429, Refusal.LOGIN_THROTTLED, retry_after_s=int(wait) + 1)
 
         def find() -> accounts.LoginAttempt:
             with db.read() as s:
@@ -223,9 +228,9 @@ def create_app(
 
         who, old_hash = await in_thread(current)
         if not await hashed(lambda: accounts.verify_password(old_hash, old)):
-            raise Refused(401, "login_failed")
+            raise Refused(401, Refusal.LOGIN_FAILED)
         if new == old:
-            raise Refused(400, "password_unchanged")
+            raise Refused(400, Refusal.PASSWORD_UNCHANGED)
         accounts.check_new_password(new, who.username)
         new_hash = await hashed(lambda: accounts.hash_password(new))
 
@@ -241,7 +246,7 @@ def create_app(
         body = await body_json(request)
         mutations = field(body, "mutations", list)
         if len(mutations) > p.MAX_BATCH:
-            raise Refused(413, "batch_too_large", max_mutations=p.MAX_BATCH)
+            raise Refused(413, Refusal.BATCH_TOO_LARGE, max_mutations=p.MAX_BATCH)
         for m in mutations:
             if (
                 not isinstance(m, dict)
@@ -249,7 +254,7 @@ def create_app(
                 or not _name(m.get("mutation_id"), 36)
                 or not _name(m.get("op"), 60)
             ):
-                raise Refused(400, "malformed", field="mutations")
+                raise Refused(400, Refusal.MALFORMED, field="mutations")
         token = token_of(request)
 
         def apply() -> dict[str, Any]:
@@ -290,7 +295,7 @@ def create_app(
         args = register_args(body)
         force = body.get("force", False)
         if not isinstance(force, bool):
-            raise Refused(400, "malformed", field="force")
+            raise Refused(400, Refusal.MALFORMED, field="force")
         last_seq = int_field(body, "last_seq", 0, BIG) if "last_seq" in body else None
         token = token_of(request)
 
@@ -306,7 +311,7 @@ def create_app(
         body = await body_json(request)
         wanted = field(body, "registers", list)
         if len(wanted) > 200 or not all(isinstance(r, dict) for r in wanted):
-            raise Refused(400, "malformed", field="registers")
+            raise Refused(400, Refusal.MALFORMED, field="registers")
         registers = [register_args(r) for r in wanted]
         token = token_of(request)
 
@@ -335,10 +340,10 @@ def create_app(
         body = await body_json(request)
         wanted = field(body, "files", list)
         if len(wanted) > 10 * p.MAX_BATCH or not all(isinstance(w, dict) for w in wanted):
-            raise Refused(400, "malformed", field="files")
+            raise Refused(400, Refusal.MALFORMED, field="files")
         for w in wanted:
             if not _int_in(w.get("size"), 0, p.MAX_FILE_BYTES):
-                raise Refused(400, "malformed", field="files.size")
+                raise Refused(400, Refusal.MALFORMED, field="files.size")
         token = token_of(request)
 
         def look() -> dict[str, Any]:
@@ -357,7 +362,7 @@ def create_app(
         async for part in request.stream():
             chunk += part
             if len(chunk) > p.MAX_FILE_CHUNK:
-                raise Refused(413, "request_too_large", max_bytes=p.MAX_FILE_CHUNK)
+                raise Refused(413, Refusal.REQUEST_TOO_LARGE, max_bytes=p.MAX_FILE_CHUNK)
         token = token_of(request)
 
         def store() -> dict[str, Any]:
@@ -379,11 +384,11 @@ def create_app(
         if wanted is not None:
             match = RANGE.match(wanted.strip())
             if match is None:
-                raise Refused(416, "invalid_range")
+                raise Refused(416, Refusal.INVALID_RANGE)
             start = int(match.group(1))
         size = path.stat().st_size
         if start > size:
-            raise Refused(416, "invalid_range", size=size)
+            raise Refused(416, Refusal.INVALID_RANGE, size=size)
         if start:
             with open(path, "rb") as f:
                 f.seek(start)
@@ -403,12 +408,12 @@ def create_app(
     async def send(request: Request) -> dict[str, Any]:
         source = request.query_params.get("document", "")
         if not _name(source, 36):
-            raise Refused(400, "malformed", field="document")
+            raise Refused(400, Refusal.MALFORMED, field="document")
         raw = bytearray()
         async for chunk in request.stream():
             raw += chunk
             if len(raw) > p.MAX_EDXML_BYTES:
-                raise Refused(413, "request_too_large", max_bytes=p.MAX_EDXML_BYTES)
+                raise Refused(413, Refusal.REQUEST_TOO_LARGE, max_bytes=p.MAX_EDXML_BYTES)
         token = token_of(request)
 
         def deliver() -> dict[str, Any]:
@@ -428,7 +433,7 @@ def create_app(
             try:
                 since = datetime.fromisoformat(raw_since)
             except ValueError:
-                raise Refused(400, "malformed", field="since") from None
+                raise Refused(400, Refusal.MALFORMED, field="since") from None
         who = caller(request)
         with db.read() as s:
             return {"items": exchange.inbox(s, who, since), "now": clock().isoformat()}
@@ -559,9 +564,9 @@ def _moment(body: dict[str, Any], name: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text_field(body, name, 40))
     except ValueError:
-        raise Refused(400, "malformed", field=name) from None
+        raise Refused(400, Refusal.MALFORMED, field=name) from None
     if moment.tzinfo is None:
-        raise Refused(400, "malformed", field=name)
+        raise Refused(400, Refusal.MALFORMED, field=name)
     return moment
 
 
@@ -575,9 +580,9 @@ def parse_json(raw: bytes) -> dict[str, Any]:
     try:
         value = json.loads(raw, parse_constant=no_constants)
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise Refused(400, "malformed") from None
+        raise Refused(400, Refusal.MALFORMED) from None
     if not isinstance(value, dict) or _too_deep(value):
-        raise Refused(400, "malformed")
+        raise Refused(400, Refusal.MALFORMED)
     return value
 
 
@@ -598,21 +603,21 @@ def _too_deep(value: Any) -> bool:
 def field(body: dict[str, Any], name: str, kind: type) -> Any:
     value = body.get(name)
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
-        raise Refused(400, "malformed", field=name)
+        raise Refused(400, Refusal.MALFORMED, field=name)
     return value
 
 
 def text_field(body: dict[str, Any], name: str, longest: int, *, empty: bool = False) -> str:
     value = field(body, name, str)
     if len(value) > longest or (not value and not empty) or "\x00" in value:
-        raise Refused(400, "malformed", field=name)
+        raise Refused(400, Refusal.MALFORMED, field=name)
     return str(value)
 
 
 def int_field(body: dict[str, Any], name: str, low: int, high: int) -> int:
     value = body.get(name)
     if not _int_in(value, low, high):
-        raise Refused(400, "malformed", field=name)
+        raise Refused(400, Refusal.MALFORMED, field=name)
     return int(value)  # type: ignore[arg-type]
 
 
@@ -620,17 +625,17 @@ def query_int(request: Request, name: str, default: int | None, low: int, high: 
     raw = request.query_params.get(name)
     if raw is None:
         if default is None:
-            raise Refused(400, "malformed", field=name)
+            raise Refused(400, Refusal.MALFORMED, field=name)
         return default
     if not raw.isdigit() or len(raw) > 19 or not low <= int(raw) <= high:
-        raise Refused(400, "malformed", field=name)
+        raise Refused(400, Refusal.MALFORMED, field=name)
     return int(raw)
 
 
 def register_args(body: dict[str, Any]) -> tuple[str, str, int]:
     kind = field(body, "kind", str)
     if kind not in ("incoming", "outgoing"):
-        raise Refused(400, "malformed", field="kind")
+        raise Refused(400, Refusal.MALFORMED, field="kind")
     return kind, text_field(body, "series", 40), int_field(body, "year", *YEAR_RANGE)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clerk_app.refusals import Refusal
 from sync.protocol import MAX_FILE_BYTES
 from sync.server import faults
 from sync.server.database import ServerDatabase
@@ -89,7 +90,7 @@ class BlobStore:
         chunk at the end finishes a content whose bytes all arrived before."""
         sha = _check_sha(sha)
         if size < 0 or size > MAX_FILE_BYTES:
-            raise Refused(413, "file_too_large", max_bytes=MAX_FILE_BYTES)
+            raise Refused(413, Refusal.FILE_TOO_LARGE, max_bytes=MAX_FILE_BYTES)
         with self._lock(agency_id, sha):
             blob = s.get(Blob, (agency_id, sha))
             if blob is not None and blob.complete:
@@ -98,9 +99,9 @@ class BlobStore:
             part.parent.mkdir(parents=True, exist_ok=True)
             have = part.stat().st_size if part.exists() else 0
             if offset != have:
-                raise Refused(409, "wrong_offset", offset=have)
+                raise Refused(409, Refusal.WRONG_OFFSET, offset=have)
             if have + len(chunk) > size:
-                raise Refused(400, "file_longer_than_declared", size=size)
+                raise Refused(400, Refusal.FILE_LONGER_THAN_DECLARED, size=size)
             if chunk or not part.exists():
                 with open(part, "ab") as f:
                     f.write(chunk)
@@ -121,7 +122,7 @@ class BlobStore:
         part = self._partial(agency_id, sha)
         if not part.exists() or part.stat().st_size != size or _digest(part) != sha:
             part.unlink(missing_ok=True)
-            raise Refused(400, "file_hash_mismatch", sha256=sha)
+            raise Refused(400, Refusal.FILE_HASH_MISMATCH, sha256=sha)
         final = self.path(sha)
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(part, final)
@@ -139,7 +140,7 @@ class BlobStore:
             select(Blob).where(Blob.agency_id == agency_id, Blob.sha256 == sha, Blob.complete)
         ).scalar_one_or_none()
         if blob is None or not self.path(sha).exists():
-            raise Refused(404, "file_not_found", sha256=sha)
+            raise Refused(404, Refusal.FILE_NOT_FOUND, sha256=sha)
         return self.path(sha)
 
 
@@ -153,5 +154,5 @@ def _digest(path: Path) -> str:
 
 def _check_sha(value: str) -> str:
     if not SHA256.match(value):
-        raise Refused(400, "malformed", field="sha256")
+        raise Refused(400, Refusal.MALFORMED, field="sha256")
     return value

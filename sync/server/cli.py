@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from clerk_app.refusals import Refusal
 from sync import protocol as p
 from sync.server.database import ServerDatabase
 from sync.server.refusals import Refused
@@ -86,7 +87,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
     password = os.environ.get(args.password_env)
     if not password:
-        raise Refused(400, "password_env_empty", variable=args.password_env)
+        raise Refused(400, Refusal.PASSWORD_ENV_EMPTY, variable=args.password_env)
     db = _open(args.db)
     with db.write() as s:
         account = create_account(
@@ -181,7 +182,7 @@ def _agency_id(s: Any, code: str | None) -> str | None:
         select(Agency).where(Agency.code == code.strip().upper())
     ).scalar_one_or_none()
     if agency is None:
-        raise Refused(404, "unknown_agency", code=code)
+        raise Refused(404, Refusal.UNKNOWN_AGENCY, code=code)
     return str(agency.id)
 
 

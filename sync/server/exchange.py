@@ -21,6 +21,7 @@ from clerk_app.interchange.edxml_write import write_status
 from clerk_app.interchange.exchange import ExchangeAdapter
 from clerk_app.interchange.mapping import RegistrationFields, fields_json, registration_fields
 from clerk_app.interchange.values import ExchangedDocument, Organ, StatusMessage
+from clerk_app.refusals import Refusal
 from sync.protocol import NUMBERING_ROLES
 from sync.server.accounts import Caller
 from sync.server.blobs import BlobStore
@@ -44,7 +45,7 @@ SENT_OUT = "sent"  # handed to the axis; no status from the recipient yet
 def _clerk_only(who: Caller) -> None:
     """Sending, recalling, receiving and refusing are the văn thư's (as numbering is)."""
     if who.role not in NUMBERING_ROLES:
-        raise Refused(403, "role_not_allowed", role=who.role)
+        raise Refused(403, Refusal.ROLE_NOT_ALLOWED, role=who.role)
 
 
 # --- the directory ---------------------------------------------------------------------------
@@ -56,14 +57,14 @@ def add_organ(
     """An agency's exchange identifier; with `agency_code`, one of this server's agencies."""
     organ_id = organ_id.strip()
     if not organ_id or len(organ_id) > 60 or not name.strip():
-        raise Refused(400, "missing_field", field="organ_id" if not organ_id else "name")
+        raise Refused(400, Refusal.MISSING_FIELD, field="organ_id" if not organ_id else "name")
     agency_id = None
     if agency_code:
         agency = s.execute(
             select(Agency).where(Agency.code == agency_code.strip().upper())
         ).scalar_one_or_none()
         if agency is None:
-            raise Refused(404, "agency_not_found", code=agency_code)
+            raise Refused(404, Refusal.AGENCY_NOT_FOUND, code=agency_code)
         agency_id = agency.id
     row = s.get(ExchangeOrgan, organ_id)
     if row is None:
@@ -79,7 +80,7 @@ def _organ_of_agency(s: Session, agency_id: str) -> ExchangeOrgan:
         select(ExchangeOrgan).where(ExchangeOrgan.agency_id == agency_id)
     ).scalar_one_or_none()
     if row is None:
-        raise Refused(409, "exchange_not_set_up")
+        raise Refused(409, Refusal.EXCHANGE_NOT_SET_UP)
     return row
 
 
@@ -144,10 +145,10 @@ def _read_package(raw: bytes, tables: CodeTables) -> tuple[ExchangedDocument, Re
     try:
         message = read_message(raw)
         if not isinstance(message, ExchangedDocument):
-            raise Refused(400, "edxml_not_document")
+            raise Refused(400, Refusal.EDXML_NOT_DOCUMENT)
         return message, registration_fields(message, tables)
     except errors.EdxmlProblem as problem:
-        raise Refused(400, "edxml_invalid", problem=type(problem).__name__) from None
+        raise Refused(400, Refusal.EDXML_INVALID, problem=type(problem).__name__) from None
 
 
 def deliver_from_desk(
@@ -166,7 +167,7 @@ def deliver_from_desk(
     doc, fields = _read_package(raw, tables)
     own = _organ_of_agency(s, who.agency_id)
     if doc.sender.organ_id.strip().upper() != own.organ_id.upper():
-        raise Refused(403, "wrong_sender", organ_id=doc.sender.organ_id)
+        raise Refused(403, Refusal.WRONG_SENDER, organ_id=doc.sender.organ_id)
     results = deliver(
         s,
         blobs,
@@ -351,7 +352,7 @@ def inbox(s: Session, who: Caller, since: datetime | None) -> list[dict[str, Any
 def _own_item(s: Session, who: Caller, delivery_id: str) -> ExchangeDelivery:
     d = s.get(ExchangeDelivery, delivery_id)
     if d is None or d.recipient_agency_id != who.agency_id:
-        raise Refused(404, "exchange_item_not_found", id=delivery_id)  # another's: not found
+        raise Refused(404, Refusal.EXCHANGE_ITEM_NOT_FOUND, id=delivery_id)  # another's: not found
     return d
 
 
@@ -374,16 +375,16 @@ def set_status(
     carries that moment, kept between the item's last change and now (a desk's clock ahead of
     the server's cannot date a status in the future, nor before what it follows)."""
     if key not in RECIPIENT_STEPS:
-        raise Refused(400, "malformed", field="status")
+        raise Refused(400, Refusal.MALFORMED, field="status")
     if key in ("registered", "refused"):
         _clerk_only(who)  # receiving is the văn thư's; any role reports the handling
     if key == "refused" and reason not in REFUSAL_REASONS:
-        raise Refused(400, "malformed", field="reason")
+        raise Refused(400, Refusal.MALFORMED, field="reason")
     d = _own_item(s, who, delivery_id)
     if d.status == key:
         return _delivery_json(s, d)
     if d.status not in RECIPIENT_STEPS[key]:
-        raise Refused(409, "exchange_status_not_allowed", status=d.status, wanted=key)
+        raise Refused(409, Refusal.EXCHANGE_STATUS_NOT_ALLOWED, status=d.status, wanted=key)
     at = now if acted_at is None else max(_last_status_at(s, d), min(acted_at, now))
     d.status, d.updated_at = key, now
     if key == "refused":
@@ -499,7 +500,7 @@ def recall(
         ).scalars()
     )
     if not rows:
-        raise Refused(404, "exchange_not_sent", id=source_document_id)
+        raise Refused(404, Refusal.EXCHANGE_NOT_SENT, id=source_document_id)
     out = []
     external: list[ExchangeDelivery] = []
     for d in rows:
@@ -516,7 +517,7 @@ def recall(
         out.append({"organ_id": d.recipient_organ_id, "status": d.status})
     if external:
         if outbox is None or blobs is None:
-            raise Refused(409, "exchange_no_gateway")
+            raise Refused(409, Refusal.EXCHANGE_NO_GATEWAY)
         outbox.send(_revoke_package(blobs, external, reason, at), "package")
     return out
 
@@ -535,7 +536,7 @@ def _revoke_package(
 
     sent = read_message(blobs.path(rows[0].raw_sha256).read_bytes())
     if not isinstance(sent, ExchangedDocument):  # stored by deliver(): always a document
-        raise Refused(500, "exchange_package_missing")
+        raise Refused(500, Refusal.EXCHANGE_PACKAGE_MISSING)
     wanted = {d.recipient_organ_id.upper() for d in rows}
     revoke = replace(
         sent,

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
-from clerk_app.field_rules import DOCUMENT_RULES, FILE_RULES
+from clerk_app.field_rules import DEFAULT_SERIES, DOCUMENT_RULES, FILE_RULES
+from clerk_app.refusals import Refusal
 from sync import protocol as p
 from sync.server import mutation_check
 from sync.server.accounts import Caller
@@ -36,7 +37,6 @@ from sync.server.models import (
 )
 from sync.server.refusals import Refused
 
-DEFAULT_SERIES = "chung"
 # Other desks registered in a leased register within this time (among its last numbers): they are
 # busy, so its holder keeps numbers ceded ahead for them (DESIGN.md, «Numbering online and offline»).
 RECENT_DEMAND = timedelta(minutes=15)
@@ -170,7 +170,9 @@ def upload(
                 )
             ).scalar_one_or_none()
             if old is None or old.mutation_id != mutation_id:
-                answers.append(Answer(p.REJECTED, "sequence_reused").as_dict(seq, mutation_id))
+                answers.append(
+                    Answer(p.REJECTED, Refusal.SEQUENCE_REUSED).as_dict(seq, mutation_id)
+                )
             else:
                 answers.append(
                     Answer(old.status, old.reason, dict(old.result) | {"repeated": True}).as_dict(
@@ -179,7 +181,7 @@ def upload(
                 )
             continue
         if seq != desk.last_applied_seq + 1:
-            raise Refused(409, "sequence_gap", expected=desk.last_applied_seq + 1, got=seq)
+            raise Refused(409, Refusal.SEQUENCE_GAP, expected=desk.last_applied_seq + 1, got=seq)
         verdict = mutation_check.check(m, caller.role) or _files_missing(s, agency.id, m)
         if verdict is None:
             try:
@@ -194,8 +196,8 @@ def upload(
                 )
             except IntegrityError:
                 # The unique constraint caught what the counter should have prevented.
-                answer = Answer(p.RECONCILE, "number_taken")
-                _queue(s, caller, m, "number_taken", now)
+                answer = Answer(p.RECONCILE, Refusal.NUMBER_TAKEN)
+                _queue(s, caller, m, Refusal.NUMBER_TAKEN, now)
         if verdict is not None:
             answer = Answer(p.REJECTED, verdict.reason, verdict.as_result())
             _record_refusal(s, caller, m, verdict, now)
@@ -318,7 +320,7 @@ def _apply(s: Session, agency: Agency, caller: Caller, m: dict[str, Any], now: d
         # of them is the document's files, which every document mutation carries.
         return _document_op(s, agency, caller, m, payload, now)
     # Records of areas the server does not hold yet stay on the desk that made them.
-    return Answer(p.OK, "kept_on_desk", {"op": str(op)[:60]})
+    return Answer(p.OK, Refusal.KEPT_ON_DESK, {"op": str(op)[:60]})
 
 
 def _files(m: dict[str, Any]) -> list[dict[str, Any]]:
@@ -368,21 +370,21 @@ def _register(
     series = str(payload.get("register") or DEFAULT_SERIES)
     doc_id = str(m["entity_id"])
     if s.get(ServerDocument, doc_id) is not None:
-        return Answer(p.REJECTED, "document_exists", {"document_id": doc_id})
+        return Answer(p.REJECTED, Refusal.DOCUMENT_EXISTS, {"document_id": doc_id})
     counter = counter_for(s, agency.id, kind, series, year)
     assert counter is not None
     epoch = m.get("lease_epoch")
     reason = ""
     if epoch is None:
-        reason = "no_lease"
+        reason = Refusal.NO_LEASE
     elif counter.lease_desk_id != caller.desk_id or int(epoch) != counter.lease_epoch:
-        reason = "lease_revoked"
+        reason = Refusal.LEASE_REVOKED
     elif counter.last_number < counter.ceded_through and number == counter.ceded_through + 1:
         # The holder numbered offline past the numbers it had ceded: the ones nobody used
         # were never given, and never will be (the holder is already past them).
         _void_unused_ceded(s, agency, counter, now)
     elif number != counter.last_number + 1 or number <= counter.ceded_through:
-        reason = "number_out_of_sequence"
+        reason = Refusal.NUMBER_OUT_OF_SEQUENCE
     if reason:
         _queue(s, caller, m, reason, now)
         return Answer(
@@ -451,7 +453,7 @@ def _draft(
     )
     doc_id = str(m["entity_id"])
     if s.get(ServerDocument, doc_id) is not None:
-        return Answer(p.REJECTED, "document_exists", {"document_id": doc_id})
+        return Answer(p.REJECTED, Refusal.DOCUMENT_EXISTS, {"document_id": doc_id})
     counter = counter_for(s, agency.id, kind, series, year)
     assert counter is not None
     flag = clock_flag(m, now)
@@ -472,7 +474,7 @@ def _draft(
     s.flush()
     if not _may_number_online(counter):
         _emit_document(s, agency, doc)
-        return Answer(p.PROVISIONAL, "register_leased", {"document_id": doc_id} | flag)
+        return Answer(p.PROVISIONAL, Refusal.REGISTER_LEASED, {"document_id": doc_id} | flag)
     _number(s, agency, counter, doc)
     return Answer(p.OK, "", {"document_id": doc_id, "number": doc.number} | flag)
 
@@ -593,12 +595,12 @@ def _document_op(
 ) -> Answer:
     doc = s.get(ServerDocument, str(m["entity_id"]))
     if doc is None or doc.agency_id != agency.id:
-        return Answer(p.REJECTED, "unknown_document", {"document_id": str(m["entity_id"])})
+        return Answer(p.REJECTED, Refusal.UNKNOWN_DOCUMENT, {"document_id": str(m["entity_id"])})
     data = dict(doc.data)
     op = m["op"]
     answer = Answer(p.OK, "", {"document_id": doc.id})
     if doc.status == "cancelled" and op in ("correct", "cancel", "hand_over"):
-        answer = Answer(p.REJECTED, "document_cancelled", {"document_id": doc.id})
+        answer = Answer(p.REJECTED, Refusal.DOCUMENT_CANCELLED, {"document_id": doc.id})
     elif op == "correct":
         changes = payload["changes"]
         problems = mutation_check.correction_problems(doc_direction(s, doc), changes)
@@ -611,8 +613,10 @@ def _document_op(
         ]
         if clashes:
             # Someone else changed a legal field meanwhile: a person decides, nothing merges.
-            _queue(s, caller, m, "conflict", now)
-            answer = Answer(p.RECONCILE, "conflict", {"document_id": doc.id, "fields": clashes})
+            _queue(s, caller, m, Refusal.CONFLICT, now)
+            answer = Answer(
+                p.RECONCILE, Refusal.CONFLICT, {"document_id": doc.id, "fields": clashes}
+            )
         else:
             for name, (_old, new) in changes.items():
                 data[name] = new
@@ -663,19 +667,23 @@ def acquire_lease(
     s: Session, caller: Caller, kind: str, series: str, year: int, local_last: int, now: datetime
 ) -> dict[str, Any]:
     if caller.role not in p.NUMBERING_ROLES:
-        raise Refused(403, "role_cannot_number", role=caller.role)
+        raise Refused(403, Refusal.ROLE_CANNOT_NUMBER, role=caller.role)
     agency = lock_agency(s, caller.agency_id)
     counter = counter_for(s, agency.id, kind, series, year)
     assert counter is not None
     if counter.lease_desk_id not in (None, caller.desk_id):
         holder = s.get(Desk, counter.lease_desk_id)
-        raise Refused(409, "lease_held", station=holder.station if holder else "")
+        raise Refused(409, Refusal.LEASE_HELD, station=holder.station if holder else "")
     if counter.last_number > local_last:
-        raise Refused(409, "desk_behind", server_last=counter.last_number, desk_last=local_last)
+        raise Refused(
+            409, Refusal.DESK_BEHIND, server_last=counter.last_number, desk_last=local_last
+        )
     if counter.lease_desk_id != caller.desk_id:
         _number_waiting(s, agency, counter)
         if counter.last_number > local_last:
-            raise Refused(409, "desk_behind", server_last=counter.last_number, desk_last=local_last)
+            raise Refused(
+                409, Refusal.DESK_BEHIND, server_last=counter.last_number, desk_last=local_last
+            )
         counter.lease_desk_id = caller.desk_id
         counter.lease_epoch += 1
         counter.lease_granted_at = now
@@ -728,18 +736,18 @@ def release_lease(
     the last mutation the desk has queued: a number still in its outbox would otherwise be
     issued again by the server to someone else."""
     if force and caller.role != "admin":
-        raise Refused(403, "admin_only")
+        raise Refused(403, Refusal.ADMIN_ONLY)
     agency = lock_agency(s, caller.agency_id)
     counter = counter_for(s, agency.id, kind, series, year, create=False)
     if counter is None or counter.lease_desk_id is None:
-        raise Refused(409, "no_lease")
+        raise Refused(409, Refusal.NO_LEASE)
     if not force and counter.lease_desk_id != caller.desk_id:
-        raise Refused(409, "lease_held", station="")
+        raise Refused(409, Refusal.LEASE_HELD, station="")
     if not force:
         applied = s.get_one(Desk, caller.desk_id).last_applied_seq
         if last_seq is None or applied < last_seq:
             waiting = None if last_seq is None else last_seq - applied
-            raise Refused(409, "outbox_not_empty", waiting=waiting)
+            raise Refused(409, Refusal.OUTBOX_NOT_EMPTY, waiting=waiting)
     holder = counter.lease_desk_id
     counter.lease_desk_id = None
     counter.lease_epoch += 1
@@ -819,7 +827,7 @@ def adopt_history(
     its outbox goes up with the numbers it gave, in order. Only while the agency's registers
     here are empty and nobody else holds their leases; otherwise `history_on_server`."""
     if caller.role not in p.NUMBERING_ROLES:
-        raise Refused(403, "role_cannot_number", role=caller.role)
+        raise Refused(403, Refusal.ROLE_CANNOT_NUMBER, role=caller.role)
     agency = lock_agency(s, caller.agency_id)
     numbered = s.execute(
         select(func.count())
@@ -831,7 +839,7 @@ def adopt_history(
     counters = [counter_for(s, agency.id, kind, series, year) for kind, series, year in registers]
     taken = [c for c in counters if c is not None and c.lease_desk_id not in (None, caller.desk_id)]
     if numbered or taken:
-        raise Refused(409, "history_on_server", documents=int(numbered), leases=len(taken))
+        raise Refused(409, Refusal.HISTORY_ON_SERVER, documents=int(numbered), leases=len(taken))
     answer = []
     for c in counters:
         assert c is not None

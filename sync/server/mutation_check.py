@@ -25,6 +25,7 @@ from clerk_app.field_rules import (
     parse_moment,
     value_problem,
 )
+from clerk_app.refusals import Refusal
 from clerk_app.registration import INCOMING_CORRECTABLE, OUTGOING_CORRECTABLE
 from clerk_app.vocabulary import DOC_TYPES
 from sync import protocol as p
@@ -41,10 +42,10 @@ DERIVED_FIELDS = frozenset({"urgency_rank", "issuer_key", "reference_key"})
 # Ops that name files the server must already hold.
 FILE_OPS = (*p.DOCUMENT_OPS, p.DRAFT_OP)
 
-INVALID = "invalid_mutation"
-ROLE_CANNOT_NUMBER = "role_cannot_number"
-ROLE_NOT_ALLOWED = "role_not_allowed"
-FILE_MISSING = "file_missing"
+INVALID = Refusal.INVALID_MUTATION
+ROLE_CANNOT_NUMBER = Refusal.ROLE_CANNOT_NUMBER
+ROLE_NOT_ALLOWED = Refusal.ROLE_NOT_ALLOWED
+FILE_MISSING = Refusal.FILE_MISSING
 
 
 @dataclass(frozen=True)

@@ -69,3 +69,17 @@ def test_problems_name_the_field_and_the_rule() -> None:
     assert file_problems(entry | {"sha256": "ab" * 32, "role": "x"}) == [
         ("files.role", "not_in_list")
     ]
+
+
+def test_one_list_of_fields_says_what_a_correction_may_change() -> None:
+    from clerk_app.field_rules import DOCUMENT_FIELDS, correctable_fields
+
+    incoming, outgoing = correctable_fields("incoming"), correctable_fields("outgoing")
+    assert incoming <= set(DOCUMENT_FIELDS) and outgoing <= set(DOCUMENT_FIELDS)
+    # What identifies the entry in the register never changes by correction.
+    for fixed in ("direction", "year", "number", "received_at", "status", "revision"):
+        assert fixed not in incoming | outgoing
+    assert "issuer" in incoming and "issuer" not in outgoing  # ours is the agency itself
+    assert "signer" in outgoing and "signer" not in incoming
+    with pytest.raises(errors.FieldNotCorrectable):
+        correction_fields("outgoing", {"issuer": "Sở Nội vụ"})

@@ -152,6 +152,24 @@ def test_arrival_stamp_on_an_outgoing_document_is_refused(
     assert "\n" not in line and "không đóng dấu ĐẾN" in line
 
 
+def test_hand_over_and_instructions_on_an_outgoing_document_are_refused(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    doc = _outgoing(workspace, tmp_path, outgoing_draft())
+    before = workspace.document(doc)
+    with pytest.raises(errors.WrongDirection) as refused:
+        workspace.hand_over(doc, "Văn phòng")
+    assert "chuyển giao bản giấy" in describe(refused.value).one_line()
+    with pytest.raises(errors.WrongDirection):
+        Secretary(workspace).instruct(
+            doc, InstructionDraft(leader="Chủ tịch", text="Giao VP xử lý", lead="VP")
+        )
+    after = workspace.document(doc)
+    assert after.summary.handed_over_at is None
+    assert after.summary.recipients == before.summary.recipients
+    assert len(after.history) == len(before.history)
+
+
 def test_agency_signature_before_the_number_is_refused_before_the_pin(
     workspace: Workspace,
     pki: Pki,

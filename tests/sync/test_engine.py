@@ -281,3 +281,31 @@ def test_old_desk_is_told_to_upgrade(server: RunningServer) -> None:
     assert r.status_code == 426 and r.json()["error"]["code"] == "protocol_too_old"
     with ServerClient(server.url) as client:
         assert client.hello()["protocol"] == 1
+
+
+def test_a_draft_saved_for_the_server_to_number_has_an_audit_entry(new_desk: Any) -> None:
+    from sqlalchemy import select
+
+    from clerk_app.storage.models import AuditEntry
+
+    a = new_desk("a")
+    with DeskSync(a, actor="ttbinh1.ubnd") as d:
+        draft_id = d.draft_incoming(
+            IncomingDraft(
+                issuer="Sở Nội vụ",
+                reference="3/SNV",
+                issued_on=None,
+                doc_type="Công văn",
+                subject="Dự thảo chờ số",
+            )
+        )
+        with d.db.read() as s:
+            entries = (
+                s.execute(select(AuditEntry).where(AuditEntry.entity_id == draft_id))
+                .scalars()
+                .all()
+            )
+            found = [(e.action, e.entity, e.actor) for e in entries]
+    assert found == [("draft_incoming", "draft", "ttbinh1.ubnd")]
+    with Workspace.open(a) as ws:
+        assert ws.verify_audit().ok

@@ -6,10 +6,10 @@ from typing import Any
 
 from alembic import context
 
-from clerk_app.storage.models import Base, include_object
+from clerk_app.storage.schema import METADATA, include_object
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = METADATA
 
 
 def run_migrations_online() -> None:

@@ -11,7 +11,8 @@ from sqlalchemy import inspect
 
 from clerk_app.storage import secretary_models
 from clerk_app.storage.database import Database, alembic_config
-from clerk_app.storage.models import Base, include_object
+from clerk_app.storage.models import Base
+from clerk_app.storage.schema import METADATA, include_object
 
 TABLES = {
     m.__tablename__
@@ -42,7 +43,7 @@ def test_0002_builds_the_secretary_tables_and_goes_down(tmp_path: Path) -> None:
     with db.engine.connect() as conn:
         # Later desks' migrations may not be applied here; only differences naming ours count.
         context = MigrationContext.configure(conn, opts={"include_object": include_object})
-        diffs = compare_metadata(context, Base.metadata)
+        diffs = compare_metadata(context, METADATA)
     assert [d for d in diffs if any(t in repr(d) for t in TABLES)] == []
     _move(db, "downgrade", "0001")
     with db.engine.connect() as conn:

@@ -1,4 +1,5 @@
-"""Fast bulk loading of many registrations (demo agency, benchmarks); same rows as the use cases."""
+"""Fast bulk loading of many registrations (demo agency, benchmarks); same rows, audit entries
+and search rows as the use cases, in one Transaction."""
 
 from __future__ import annotations
 
@@ -7,44 +8,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
+from clerk_app.field_rules import DOCUMENT_FIELDS, MOMENT_FIELDS
+from clerk_app.kernel.indexing import search_text
+from clerk_app.kernel.transaction import Transaction
 from clerk_app.storage.journal import canonical_json, entry_hash, last_hash
 from clerk_app.storage.models import new_id
 
+# Every field of the row, then what the use cases derive from them and the row's own times.
 _DOC_COLUMNS = (
     "id",
     "register_id",
-    "direction",
-    "year",
-    "number",
-    "status",
-    "received_at",
-    "issuer",
+    *DOCUMENT_FIELDS,
     "issuer_key",
-    "reference",
     "reference_key",
-    "issued_on",
     "register_date",
-    "doc_type",
-    "subject",
-    "urgency",
     "urgency_rank",
-    "pages",
-    "has_paper",
-    "source_channel",
-    "recipients",
-    "notes",
-    "signer",
-    "unit_code",
-    "electronic_only",
-    "copies",
-    "file_copy_holder",
-    "handed_over_at",
-    "handed_over_to",
-    "cancelled_at",
-    "cancel_reason",
-    "revision",
     "created_at",
     "updated_at",
 )
@@ -68,16 +47,12 @@ def _db_time(moment: datetime | None) -> str | None:
 
 
 def bulk_register(
-    session: Session,
-    rows: Iterable[dict[str, Any]],
-    *,
-    actor: str,
-    station: str,
-    bodies: Iterable[str],
-    details: Iterable[dict[str, Any]],
+    tx: Transaction, rows: Iterable[dict[str, Any]], details: Iterable[dict[str, Any]]
 ) -> int:
-    """Insert documents with their audit entries and search rows; registers' counters are the
-    caller's to set. Returns the number of rows inserted."""
+    """Insert documents (with no files) with their audit entries and search rows; registers'
+    counters are the caller's to set (`set_last_number`). Returns the number of rows inserted.
+    No outbox entries: a bulk-loaded desk is a demo, never connected to a server."""
+    session, actor, station = tx.session, tx.ctx.actor, tx.ctx.station
     next_rowid = (
         int(session.execute(text("SELECT coalesce(max(rowid), 0) FROM document")).scalar_one()) + 1
     )
@@ -85,12 +60,12 @@ def bulk_register(
     docs: list[dict[str, Any]] = []
     fts: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
-    for row, body, detail in zip(rows, bodies, details, strict=True):
+    for row, detail in zip(rows, details, strict=True):
         rowid = next_rowid + len(docs)
         record = {c: row.get(c) for c in _DOC_COLUMNS}
         doc_id = str(record["id"] or new_id())
         record["id"] = doc_id
-        for key in ("received_at", "handed_over_at", "cancelled_at", "created_at", "updated_at"):
+        for key in (*MOMENT_FIELDS, "created_at", "updated_at"):
             record[key] = _db_time(record[key])
         for key in ("issued_on", "register_date"):
             day = record[key]
@@ -98,7 +73,7 @@ def bulk_register(
                 record[key] = day.isoformat()
         record["rowid"] = rowid
         docs.append(record)
-        fts.append({"rowid": rowid, "body": body})
+        fts.append({"rowid": rowid, "body": search_text(row)})
         at: datetime = row["created_at"]
         payload = canonical_json(detail)
         action = f"register_{row['direction']}"
@@ -126,8 +101,8 @@ def bulk_register(
     return len(docs)
 
 
-def set_last_number(session: Session, register_id: str, last_number: int) -> None:
-    session.execute(
+def set_last_number(tx: Transaction, register_id: str, last_number: int) -> None:
+    tx.session.execute(
         text("UPDATE register SET last_number = :n WHERE id = :id"),
         {"n": last_number, "id": register_id},
     )

@@ -1,0 +1,156 @@
+"""What a desk's records say: a document with its files and history, the registers' rows,
+search, the files' bytes. Reads only; every write goes through the desk kernel elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import literal_column, select
+
+from clerk_app import errors
+from clerk_app.clock import iso, to_vietnam
+from clerk_app.field_rules import DOCUMENT_FIELDS
+from clerk_app.kernel import DeskContext
+from clerk_app.records import (
+    AuditRecord,
+    DocumentDetail,
+    DocumentSummary,
+    FileInfo,
+    RegisterInfo,
+    SearchFilters,
+)
+from clerk_app.reference_data import register_info as info_of_register
+from clerk_app.storage import search_index
+from clerk_app.storage.models import AuditEntry, Document, DocumentFile, Register
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def document_fields(doc: Document) -> dict[str, Any]:
+    return {name: jsonable(getattr(doc, name)) for name in DOCUMENT_FIELDS}
+
+
+class DocumentReads:
+    """The desk's records as the window, the CLI and printing read them."""
+
+    def __init__(self, ctx: DeskContext) -> None:
+        self._ctx = ctx
+
+    def document(self, document_id: str) -> DocumentDetail:
+        with self._ctx.read() as s:
+            doc = s.get(Document, document_id)
+            if doc is None:
+                raise errors.UnknownDocument(document_id)
+            files = (
+                s.execute(
+                    select(DocumentFile)
+                    .where(DocumentFile.document_id == document_id)
+                    .order_by(
+                        DocumentFile.added_at, literal_column("document_file.rowid")
+                    )  # parents first
+                )
+                .scalars()
+                .all()
+            )
+            history = (
+                s.execute(
+                    select(AuditEntry)
+                    .where(AuditEntry.entity == "document", AuditEntry.entity_id == document_id)
+                    .order_by(AuditEntry.seq)
+                )
+                .scalars()
+                .all()
+            )
+            summary = search_index.register_rows(s, doc.register_id, doc.number - 1, 1)[0]
+            reg = s.get_one(Register, doc.register_id)
+            fields = document_fields(doc) | {"register": reg.name, "series": reg.series}
+            return DocumentDetail(
+                summary=summary,
+                fields=fields,
+                files=[
+                    FileInfo(
+                        f.id,
+                        f.sha256,
+                        f.role,
+                        f.filename,
+                        f.media_type,
+                        f.size,
+                        f.pages,
+                        f.parent_id,
+                        f.added_at,
+                    )
+                    for f in files
+                ],
+                history=[audit_record(a) for a in history],
+            )
+
+    def search(
+        self,
+        query: str,
+        filters: SearchFilters | None = None,
+        limit: int = 50,
+        *,
+        prefix: bool = False,
+    ) -> list[DocumentSummary]:
+        """Newest first; `prefix` lets the last word be unfinished (search as you type)."""
+        with self._ctx.read() as s:
+            return search_index.search(s, query, filters, limit, prefix)
+
+    def register_rows(self, register_id: str, start: int, count: int) -> list[DocumentSummary]:
+        with self._ctx.read() as s:
+            return search_index.register_rows(s, register_id, start, count)
+
+    def iter_register(self, register_id: str, batch: int = 1000) -> Iterator[DocumentSummary]:
+        """Every entry of a register in number order, fetched in batches."""
+        start = 0
+        while True:
+            rows = self.register_rows(register_id, start, batch)
+            yield from rows
+            if len(rows) < batch:
+                last = self.register_info(register_id).last_number
+                if start + batch >= last:
+                    return
+            start += batch
+
+    def register_info(self, register_id: str) -> RegisterInfo:
+        with self._ctx.read() as s:
+            return info_of_register(s.get_one(Register, register_id))
+
+    def pending_handover(self, limit: int = 200) -> list[DocumentSummary]:
+        with self._ctx.read() as s:
+            return search_index.pending_handover(s, limit)
+
+    def pending_handover_count(self) -> int:
+        with self._ctx.read() as s:
+            return search_index.pending_handover_count(s)
+
+    def file_bytes(self, sha256: str) -> bytes:
+        return self._ctx.store.read(sha256)
+
+    def file_path(self, sha256: str) -> Path:
+        return self._ctx.store.path(sha256)
+
+
+def audit_record(a: AuditEntry) -> AuditRecord:
+    import json
+
+    return AuditRecord(
+        seq=a.seq,
+        at=to_vietnam(a.at),
+        actor=a.actor,
+        station=a.station,
+        action=a.action,
+        entity=a.entity,
+        entity_id=a.entity_id,
+        details=json.loads(a.details),
+        hash=a.hash,
+    )
