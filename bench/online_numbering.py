@@ -6,7 +6,8 @@ Two connected desks of one agency against `clerk-server serve` over SQLite (a ch
 in the tests). Desk A holds the incoming register's lease, desk B does not; they take turns
 registering an incoming document with a 1-page scan through `sync.online.register`, and A runs
 a sync round (its runner) after every fourth of its own. Timed: each registration from the
-call to the number on the desk (a hello, the scan's upload, the mutation, the feed page).
+call to the number on the desk (where the desk stands and the server's time, the scan, the
+mutations, the feed page: four requests).
 Baseline, same run: the same registration on a standalone desk (local number, no server).
 """
 

@@ -315,9 +315,21 @@ def cmd_cancel(args: argparse.Namespace) -> Any:
 
 
 def cmd_hand_over(args: argparse.Namespace) -> Any:
+    if len(args.id) > 1:  # several to one receiver: one log line each and one slip
+        from clerk_app.instructions.handover import hand_over_several
+        from clerk_app.instructions.secretary import Secretary
+
+        with _open(args) as ws:
+            handed = hand_over_several(Secretary(ws), args.id, args.to)
+            details = [detail_json(ws.document(d)) for d in args.id]
+        return (
+            {"documents": details, "slip": str(handed.slip)},
+            f"Đã ghi chuyển giao {len(handed.entries)} văn bản cho {args.to}; "
+            f"phiếu ký nhận: {handed.slip}",
+        )
     with _open(args) as ws:
-        ws.hand_over(args.id, args.to)
-        detail = ws.document(args.id)
+        ws.hand_over(args.id[0], args.to)
+        detail = ws.document(args.id[0])
     return detail_json(detail), f"Đã ghi chuyển giao cho {args.to}."
 
 
@@ -533,8 +545,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("--reason", required=True)
 
-    p = command("hand-over", cmd_hand_over, "Ghi chuyển giao văn bản")
-    p.add_argument("id")
+    p = command("hand-over", cmd_hand_over, "Ghi chuyển giao văn bản (một hay nhiều văn bản)")
+    p.add_argument("id", nargs="+")
     p.add_argument("--to", required=True)
 
     p = command("attach", cmd_attach, "Đính kèm tệp vào văn bản")

@@ -728,6 +728,17 @@ SERVER_REASONS: dict[str, Message] = {
         "Máy chủ thiếu một phần thay đổi của bàn làm việc này (dữ liệu có thể đã được khôi phục từ bản sao).",
         "Không đăng ký thêm; báo quản trị hệ thống để đối chiếu.",
     ),
+    # Answers to one mutation (a registration), not to the whole request.
+    Refusal.NUMBER_OUT_OF_SEQUENCE: Message(
+        "Số bàn này cấp khi mất kết nối không liền sau số cuối trên máy chủ, nên máy chủ chưa ghi "
+        "vào sổ mà đưa vào hàng chờ đối chiếu.",
+        "Báo quản trị hệ thống đối chiếu số; chưa phát hành văn bản mang số này.",
+    ),
+    Refusal.SEQUENCE_REUSED: Message(
+        "Máy chủ đã nhận một thay đổi khác cùng thứ tự gửi của bàn này (bàn có thể vừa được khôi "
+        "phục từ bản sao), nên không nhận thay đổi này.",
+        "Đồng bộ lại để bàn tự xếp lại thứ tự gửi; nếu vẫn bị từ chối, báo quản trị hệ thống.",
+    ),
     Refusal.EXCHANGE_NOT_SET_UP: Message(
         "Cơ quan này chưa có mã định danh liên thông trên máy chủ.",
         "Báo quản trị máy chủ: «clerk-server add-organ --agency MÃ --organ-id … --name …».",

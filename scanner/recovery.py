@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from clerk_app.unfinished import process_alive as _alive
+
 MANIFEST = "batch.json"
 STATE = "state.json"  # the clerk's edits and registration marks, rewritten after each change
 
@@ -25,18 +27,6 @@ class RecoveredBatch:
     started_at: str
     device: str
     pages: tuple[Path, ...]
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class RecoveryFolder:

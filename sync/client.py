@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import ssl
 import time
 from collections.abc import Iterator
@@ -35,8 +36,10 @@ class ServerClient:
     def __init__(self, base_url: str, token: str = "", timeout: httpx.Timeout = TIMEOUT) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
-        # What this server accepts per file chunk; raised by hello() when the server says more.
+        # What this server accepts per file chunk, and whether it takes and gives several small
+        # files a request; learnt from its hello or its desk standing.
         self.file_chunk = p.FILE_CHUNK
+        self.files_batch = False
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=timeout,
@@ -99,11 +102,16 @@ class ServerClient:
         """The server's protocol, time and limits; `once`: no second try, for a clerk waiting
         to know whether the server answers at all."""
         answer = self._json("GET", "/v1/hello", once=once)
+        self._learn(answer)
+        return answer
+
+    def _learn(self, answer: dict[str, Any]) -> None:
+        """What the server says it takes (in its hello, and in its desk standing)."""
         offered = answer.get(p.HELLO_FILE_CHUNK)
         if isinstance(offered, int) and not isinstance(offered, bool):
             # Never below what every server takes, never above what this desk will send.
             self.file_chunk = max(p.FILE_CHUNK, min(offered, p.MAX_FILE_CHUNK))
-        return answer
+        self.files_batch = answer.get(p.HELLO_FILES_BATCH) is True
 
     def login(
         self, username: str, password: str, desk_id: str, station: str, desk_credential: str
@@ -149,8 +157,13 @@ class ServerClient:
     def adopt(self, registers: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return list(self._json("POST", "/v1/adopt", json={"registers": registers})["registers"])
 
-    def desk_standing(self, since: int) -> dict[str, Any]:
-        return self._json("GET", "/v1/desk", params={"since": since})
+    def desk_standing(self, since: int, *, once: bool = False) -> dict[str, Any]:
+        """Where this desk stands on the server; a server that tells its time and limits here
+        too spares the desk its hello (`time`, `file_chunk`, `files_batch`)."""
+        answer = self._json("GET", "/v1/desk", params={"since": since}, once=once)
+        if "time" in answer:
+            self._learn(answer)
+        return answer
 
     def reconciliation(self) -> list[dict[str, Any]]:
         return list(self._json("GET", "/v1/reconciliation")["items"])
@@ -209,6 +222,36 @@ class ServerClient:
         return list(
             self._json("POST", f"/v1/exchange/recall/{document_id}", json=body)["recipients"]
         )
+
+    def put_files(self, files: list[tuple[str, bytes]]) -> dict[str, Any]:
+        """Whole small contents in one request (the server said `files_batch`)."""
+        manifest = json.dumps({"files": [{"sha256": sha, "size": len(b)} for sha, b in files]})
+        body = b"".join([manifest.encode(), b"\n", *(b for _sha, b in files)])
+        return self._json(
+            "POST",
+            p.FILES_BATCH_PATH,
+            content=body,
+            headers=self._headers() | {"Content-Type": "application/octet-stream"},
+        )
+
+    def fetch_files(self, shas: list[str]) -> list[tuple[str, bytes | None]]:
+        """Several contents in one answer, in the order asked; None for one the agency lacks."""
+        raw = self._call("POST", p.FILES_FETCH_PATH, json={"files": shas}).content
+        end = raw.find(b"\n")
+        try:
+            manifest = json.loads(raw[:end])["files"]
+        except (ValueError, KeyError, TypeError):
+            raise errors.ServerRefused("malformed") from None
+        out: list[tuple[str, bytes | None]] = []
+        at = end + 1
+        for item in manifest:
+            if item.get("missing"):
+                out.append((str(item["sha256"]), None))
+                continue
+            size = int(item["size"])
+            out.append((str(item["sha256"]), raw[at : at + size]))
+            at += size
+        return out
 
     def file_chunks(self, sha256: str, start: int = 0) -> Iterator[bytes]:
         """The file's bytes from `start` on (a resumed download asks only for the rest)."""

@@ -43,7 +43,12 @@ def measure(client: ServerClient, clock: Clock, *, once: bool = False) -> ClockR
     None from a server that does not tell its time (older than the field)."""
     before = clock()
     answer = client.hello(once=once)
-    after = clock()
+    return read(answer, before, clock())
+
+
+def read(answer: dict[str, Any], before: datetime, after: datetime) -> ClockReading | None:
+    """The reading of an answer carrying the server's `time` (its hello, its desk standing),
+    asked at `before` and answered at `after` (desk time); None when it does not carry it."""
     try:
         server_now = datetime.fromisoformat(str(answer["time"]))
     except (KeyError, ValueError):

@@ -50,40 +50,30 @@ def link(s: Session) -> SyncLink | None:
 # --- upload --------------------------------------------------------------------------------
 
 
+def _file_row(f: DocumentFile) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "sha256": f.sha256,
+        "role": f.role,
+        "filename": f.filename,
+        "media_type": f.media_type,
+        "size": f.size,
+        "pages": f.pages,
+        "parent_id": f.parent_id,
+        "added_at": f.added_at.isoformat(),
+    }
+
+
 def file_rows(s: Session, document_id: str) -> list[dict[str, Any]]:
     rows = s.execute(select(DocumentFile).where(DocumentFile.document_id == document_id)).scalars()
-    return [
-        {
-            "id": f.id,
-            "sha256": f.sha256,
-            "role": f.role,
-            "filename": f.filename,
-            "media_type": f.media_type,
-            "size": f.size,
-            "pages": f.pages,
-            "parent_id": f.parent_id,
-            "added_at": f.added_at.isoformat(),
-        }
-        for f in rows
-    ]
-
-
-def _lease_epoch(s: Session, desk_id: str, document_id: str) -> int | None:
-    row = s.execute(
-        select(Register.kind, Register.series, Register.year)
-        .join(Document, Document.register_id == Register.id)
-        .where(Document.id == document_id)
-    ).first()
-    if row is None:
-        return None
-    lease = s.get(SyncLease, (row.kind, row.series, row.year))
-    if lease is None or lease.holder_desk_id != desk_id:
-        return None
-    return lease.epoch
+    return [_file_row(f) for f in rows]
 
 
 def pending_mutations(s: Session, desk_id: str, limit: int) -> list[dict[str, Any]]:
-    """The next unacknowledged outbox entries in sequence order, as the server wants them."""
+    """The next unacknowledged outbox entries in sequence order, as the server wants them.
+
+    A batch's files, registers and leases are read in a few queries for the whole batch, not
+    per mutation: after an outage a batch is 500 registrations."""
     rows = (
         s.execute(
             select(OutboxEntry)
@@ -94,6 +84,26 @@ def pending_mutations(s: Session, desk_id: str, limit: int) -> list[dict[str, An
         .scalars()
         .all()
     )
+    doc_ids = sorted({row.entity_id for row in rows if row.entity == "document"})
+    files: dict[str, list[dict[str, Any]]] = {}
+    keys: dict[str, tuple[str, str, int]] = {}
+    for part in (doc_ids[i : i + 500] for i in range(0, len(doc_ids), 500)):
+        for f in s.execute(
+            select(DocumentFile).where(DocumentFile.document_id.in_(part))
+        ).scalars():
+            files.setdefault(f.document_id, []).append(_file_row(f))
+        for doc_id, kind, series, year in s.execute(
+            select(Document.id, Register.kind, Register.series, Register.year)
+            .join(Register, Document.register_id == Register.id)
+            .where(Document.id.in_(part))
+        ):
+            keys[doc_id] = (kind, series, year)
+    epochs = {
+        (lease.kind, lease.series, lease.year): lease.epoch
+        for lease in s.execute(
+            select(SyncLease).where(SyncLease.holder_desk_id == desk_id)
+        ).scalars()
+    }
     out = []
     for row in rows:
         m: dict[str, Any] = {
@@ -106,9 +116,10 @@ def pending_mutations(s: Session, desk_id: str, limit: int) -> list[dict[str, An
             "payload": json.loads(row.payload),
         }
         if row.entity == "document":
-            m["files"] = file_rows(s, row.entity_id)
+            m["files"] = files.get(row.entity_id, [])
             if row.op in p.REGISTER_OPS:
-                m["lease_epoch"] = _lease_epoch(s, desk_id, row.entity_id)
+                key = keys.get(row.entity_id)
+                m["lease_epoch"] = epochs.get(key) if key is not None else None
         elif row.op == p.DRAFT_OP:
             draft = s.get(SyncDraft, row.entity_id)
             m["files"] = json.loads(draft.files) if draft else []
@@ -118,10 +129,14 @@ def pending_mutations(s: Session, desk_id: str, limit: int) -> list[dict[str, An
 
 def record_answers(s: Session, answers: list[dict[str, Any]], now: datetime) -> None:
     """Acknowledge answered mutations; keep the ones not simply accepted for people to see."""
+    ids = [str(a["mutation_id"]) for a in answers]
+    entries = {
+        e.mutation_id: e
+        for part in (ids[i : i + 500] for i in range(0, len(ids), 500))
+        for e in s.execute(select(OutboxEntry).where(OutboxEntry.mutation_id.in_(part))).scalars()
+    }
     for a in answers:
-        entry = s.execute(
-            select(OutboxEntry).where(OutboxEntry.mutation_id == a["mutation_id"])
-        ).scalar_one_or_none()
+        entry = entries.get(str(a["mutation_id"]))
         if entry is None or entry.acked_at is not None:
             continue
         entry.acked_at = now
@@ -166,12 +181,23 @@ def _pending_entities(s: Session) -> set[str]:
     )
 
 
-def _local_register(s: Session, agency_id: str, data: dict[str, Any], now: datetime) -> Register:
-    kind, series, year = (
+def _local_register(
+    s: Session,
+    agency_id: str,
+    data: dict[str, Any],
+    now: datetime,
+    seen: dict[tuple[str, str, int], Register] | None = None,
+) -> Register:
+    """The desk's register of the server row `data`, made when missing; `seen` keeps the ones
+    a page already looked up (a page of 500 documents names one or two registers)."""
+    key = (
         data["direction"] if "direction" in data else data["kind"],
         data["series"],
         int(data["year"]),
     )
+    if seen is not None and key in seen:
+        return seen[key]
+    kind, series, year = key
     reg = s.execute(
         select(Register).where(
             Register.kind == kind, Register.series == series, Register.year == year
@@ -191,6 +217,8 @@ def _local_register(s: Session, agency_id: str, data: dict[str, Any], now: datet
         )
         s.add(reg)
         s.flush()
+    if seen is not None:
+        seen[key] = reg
     return reg
 
 
@@ -220,11 +248,20 @@ def _conflict(s: Session, entity_id: str, reason: str, data: dict[str, Any], now
     )
 
 
-def _apply_files(s: Session, document_id: str, files: list[dict[str, Any]]) -> None:
-    known = set(
-        s.execute(select(DocumentFile.id).where(DocumentFile.document_id == document_id)).scalars()
+def _apply_files(
+    s: Session, document_id: str, files: list[dict[str, Any]], *, fresh: bool = False
+) -> None:
+    known = (
+        set()
+        if fresh  # a document just made has no files yet: nothing to look up
+        else set(
+            s.execute(
+                select(DocumentFile.id).where(DocumentFile.document_id == document_id)
+            ).scalars()
+        )
     )
-    # Parents before the files made from them (a rendition, a stamped or signed version).
+    # Parents before the files made from them (a rendition, a stamped or signed version): the
+    # rows are inserted in the order they are added, so one flush keeps the parent first.
     for f in sorted(files, key=lambda f: (f.get("parent_id") is not None, f.get("added_at") or "")):
         if f["id"] in known:
             continue
@@ -242,8 +279,36 @@ def _apply_files(s: Session, document_id: str, files: list[dict[str, Any]]) -> N
                 added_at=datetime.fromisoformat(f["added_at"]),
             )
         )
-        s.flush()
         known.add(f["id"])
+    s.flush()
+
+
+def _same(mine: Any, theirs: Any) -> bool:
+    """A field of the desk's row against the server's. Times to the second: the desk keeps the
+    microseconds of its own registration, its outbox (and so the server) whole seconds."""
+    if isinstance(mine, datetime) and isinstance(theirs, datetime):
+        return mine.replace(microsecond=0) == theirs.replace(microsecond=0)
+    return bool(mine == theirs)
+
+
+def _unchanged(s: Session, doc: Document, data: dict[str, Any]) -> bool:
+    """The server's row says nothing the desk's row does not already say (the desk's own
+    registration coming back in the feed): applying it would only rewrite the same values."""
+    if doc.revision != int(data.get("revision") or doc.revision or 1):
+        return False
+    if doc.status != str(data.get("status") or "registered"):
+        return False
+    for name in _MUTABLE:
+        if name in data and not _same(getattr(doc, name), _value(name, data[name])):
+            return False
+    ids = {f["id"] for f in data.get("files") or []}
+    if ids:
+        have = set(
+            s.execute(select(DocumentFile.id).where(DocumentFile.document_id == doc.id)).scalars()
+        )
+        if not ids <= have:
+            return False
+    return True
 
 
 def _apply_document(
@@ -253,24 +318,35 @@ def _apply_document(
     ident: tuple[str, str, str],
     pending: set[str],
     now: datetime,
+    seen: dict[tuple[str, str, int], Register] | None = None,
+    tops: dict[str, int] | None = None,
 ) -> bool:
+    """Write one server document into the desk; True when the desk's row changed. `tops`
+    collects each register's highest number, raised once per page by the caller."""
     s, agency_id = tx.session, ident[2]
     if data.get("number") is None:
         return False  # a draft still waiting for its number: nothing to show as registered
     if entity_id in pending:
         return False  # local changes not yet acknowledged win until the server has them
-    reg = _local_register(s, agency_id, data, now)
+    reg = _local_register(s, agency_id, data, now, seen)
     number = int(data["number"])
     doc = s.get(Document, entity_id)
     if doc is not None and (doc.register_id != reg.id or doc.number != number):
         _conflict(s, entity_id, "number_differs", data, now)
         return False
-    occupant = s.execute(
-        select(Document.id).where(Document.register_id == reg.id, Document.number == number)
-    ).scalar_one_or_none()
-    if doc is None and occupant is not None:
-        _conflict(s, entity_id, "number_taken_locally", data, now)
+    if doc is not None and _unchanged(s, doc, data):
+        _raise_top(s, reg, number, tops)
+        draft = s.get(SyncDraft, entity_id)
+        if draft is not None and (draft.status, draft.number) != ("numbered", number):
+            draft.status, draft.number = "numbered", number
         return False
+    if doc is None:
+        occupant = s.execute(
+            select(Document.id).where(Document.register_id == reg.id, Document.number == number)
+        ).scalar_one_or_none()
+        if occupant is not None:
+            _conflict(s, entity_id, "number_taken_locally", data, now)
+            return False
     fresh = doc is None
     if doc is None:
         doc = Document(
@@ -291,9 +367,8 @@ def _apply_document(
     if fresh:
         s.add(doc)
     s.flush()
-    _apply_files(s, entity_id, list(data.get("files") or []))
-    if reg.last_number < number:
-        s.execute(update(Register).where(Register.id == reg.id).values(last_number=number))
+    _apply_files(s, entity_id, list(data.get("files") or []), fresh=fresh)
+    _raise_top(s, reg, number, tops)
     # The desk's one indexing path: the server's fields with the text of the document's files
     # (a desk's own scans keep their words; another desk's arrive with their contents).
     tx.index(doc)
@@ -310,10 +385,21 @@ def _apply_document(
     return True
 
 
+def _raise_top(s: Session, reg: Register, number: int, tops: dict[str, int] | None) -> None:
+    if tops is not None:
+        tops[reg.id] = max(tops.get(reg.id, 0), number)
+    elif reg.last_number < number:
+        s.execute(update(Register).where(Register.id == reg.id).values(last_number=number))
+
+
 def _apply_register(
-    s: Session, data: dict[str, Any], ident: tuple[str, str, str], now: datetime
+    s: Session,
+    data: dict[str, Any],
+    ident: tuple[str, str, str],
+    now: datetime,
+    seen: dict[tuple[str, str, int], Register] | None = None,
 ) -> None:
-    reg = _local_register(s, ident[2], data, now)
+    reg = _local_register(s, ident[2], data, now, seen)
     if data.get("doc_types") and not reg.doc_types:
         reg.doc_types = data["doc_types"]
     key = (data["kind"], data["series"], int(data["year"]))
@@ -357,14 +443,31 @@ def apply_page(
     ident = desk_identity(s)
     pending = _pending_entities(s)
     applied: set[str] = set()
-    for c in changes:
+    # A document's or a register's change carries its whole row: within a page only its last
+    # one counts (a registration, its OCR text and the register's counter arrive as three).
+    last = {
+        (c["entity"], c["entity_id"]): i
+        for i, c in enumerate(changes)
+        if c["entity"] in ("document", "register")
+    }
+    seen: dict[tuple[str, str, int], Register] = {}
+    tops: dict[str, int] = {}
+    for i, c in enumerate(changes):
+        if last.get((c["entity"], c["entity_id"]), i) != i:
+            continue
         if c["entity"] == "document":
-            if _apply_document(tx, c["data"], c["entity_id"], ident, pending, now):
+            if _apply_document(tx, c["data"], c["entity_id"], ident, pending, now, seen, tops):
                 applied.add(c["entity_id"])
         elif c["entity"] == "register":
-            _apply_register(s, c["data"], ident, now)
+            _apply_register(s, c["data"], ident, now, seen)
         elif c["entity"] == "unit":
             _apply_unit(s, c["data"], ident, now)
+    for register_id, top in tops.items():
+        s.execute(
+            update(Register)
+            .where(Register.id == register_id, Register.last_number < top)
+            .values(last_number=top)
+        )
     row = s.get_one(SyncLink, 1)
     row.checkpoint = checkpoint
     return applied

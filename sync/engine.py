@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -328,15 +329,17 @@ class DeskSync:
         report = SyncReport()
         try:
             with self._client() as client:
-                reading = clock_skew.measure(client, self.clock)
+                # Imported here: sync.online builds on this module.
+                from sync import online, standing
+
+                # Where the desk stands, and the server's time in the same answer.
+                demand, reading = standing.catch_up(self, client)
+                if reading is None:  # a server that tells its time only in its hello
+                    reading = clock_skew.measure(client, self.clock)
                 if reading is not None:
                     report.clock_skew_s = reading.skew_s
                     with self.db.read() as s:
                         self._clock_readings = (reading, clock_skew.last_reading(s))
-                # Imported here: sync.online builds on this module.
-                from sync import online, standing
-
-                demand = standing.catch_up(self, client)
                 online.cede_all(self, demand)
                 self._upload(client, report)
                 if reading is not None:
@@ -431,9 +434,43 @@ class DeskSync:
     def _send_files(self, client: ServerClient, wanted: list[dict[str, Any]]) -> int:
         if not wanted:
             return 0
-        # One stream per content: two documents sharing a scan must not race on one file.
-        missing = list({item["sha256"]: item for item in client.missing_files(wanted)}.values())
-        return sum(_in_parallel(lambda item: self._send_file(client, item), missing))
+        if client.files_batch and _one_batch(wanted):
+            # Sending what fits in one request costs less than asking what is missing first
+            # (a registration online, its scan): the server skips what it already has.
+            missing = [item | {"offset": 0} for item in wanted]
+        else:
+            # One stream per content: two documents sharing a scan must not race on one file.
+            missing = list({item["sha256"]: item for item in client.missing_files(wanted)}.values())
+        whole = [
+            item
+            for item in missing
+            if client.files_batch
+            and int(item["offset"]) == 0
+            and int(item["size"]) <= p.BATCH_FILE_MAX
+        ]
+        chunked = [item for item in missing if item not in whole]
+        # Largest first: a 50-page dossier's chunks go one after another, so it starts while
+        # the small scans share the other streams instead of starting last.
+        jobs = [(sum(int(i["size"]) for i in b), partial(self._send_batch, client, b))
+                for b in _batches(whole)]  # fmt: skip
+        jobs += [
+            (int(item["size"]) - int(item["offset"]), partial(self._send_file, client, item))
+            for item in chunked
+        ]
+        jobs.sort(key=lambda job: -job[0])
+        return sum(_in_parallel(lambda job: job(), [job for _size, job in jobs]))
+
+    def _send_batch(self, client: ServerClient, items: list[dict[str, Any]]) -> int:
+        files = [(item["sha256"], self.store.path(item["sha256"]).read_bytes()) for item in items]
+        for sha, data in files:
+            if len(data) != int(next(i["size"] for i in items if i["sha256"] == sha)):
+                raise errors.StoredFileDamaged(sha256=sha, reason="mismatch")
+        answer = client.put_files(files)
+        if answer.get("mismatched"):
+            raise errors.ServerRefused(
+                "file_hash_mismatch", {"sha256": str(answer["mismatched"][0])}
+            )
+        return len(files)
 
     def _send_file(self, client: ServerClient, item: dict[str, Any]) -> int:
         sha, size, offset = item["sha256"], int(item["size"]), int(item["offset"])
@@ -488,14 +525,49 @@ class DeskSync:
             missing = desk_store.missing_contents(s, self.store.contains)
         partial_dir = self.data_dir / "sync-partial"
         partial_dir.mkdir(exist_ok=True)
-        shas = list(dict.fromkeys(sha for sha, _size in missing))
-        got = _in_parallel(lambda sha: self._fetch_file(client, partial_dir / sha, sha), shas)
-        report.files_received += sum(got)
+        sizes = dict(missing)
+        shas = list(sizes)
+        # Small contents come several to a request; a large one, or one whose download was
+        # cut (a partial file is there), comes on its own and resumes from what it has.
+        small = [
+            {"sha256": sha, "size": sizes[sha]}
+            for sha in shas
+            if client.files_batch
+            and sizes[sha] <= p.BATCH_FILE_MAX
+            and not (partial_dir / sha).exists()
+        ]
+        taken = {item["sha256"] for item in small}
+        work: list[Callable[[], int]] = [
+            partial(self._fetch_batch, client, partial_dir, batch) for batch in _batches(small)
+        ]
+        work += [
+            partial(self._fetch_file, client, partial_dir / sha, sha)
+            for sha in shas
+            if sha not in taken
+        ]
+        report.files_received += sum(_in_parallel(lambda job: job(), work))
         # Texts of files (a PDF's own, a scan's OCR) come after their rows: search them now.
-        arrived = {sha for sha, ok in zip(shas, got, strict=True) if ok}
+        arrived = {sha for sha in shas if self.store.contains(sha)}
         if arrived:
             with self._ctx.write() as tx:
                 reindex_for_contents(tx.session, self.store, arrived)
+
+    def _fetch_batch(
+        self, client: ServerClient, partial_dir: Path, items: list[dict[str, Any]]
+    ) -> int:
+        """Small contents several to a request; each checked against its hash, written once
+        and taken into the store by rename (one directory fsync for the batch)."""
+        got = client.fetch_files([item["sha256"] for item in items])
+        written: list[tuple[Path, str]] = []
+        for sha, data in got:
+            if data is None or hashlib.sha256(data).hexdigest() != sha:
+                continue  # not on the server, or damaged on the way: the others still come
+            part = partial_dir / (sha + ".whole")
+            with open(part, "wb") as f:
+                f.write(data)
+            written.append((part, sha))
+        self.store.adopt(written)
+        return len(written)
 
     def _fetch_file(self, client: ServerClient, part: Path, sha: str) -> int:
         # Hashed as the bytes arrive (what an earlier, cut download left is hashed first),
@@ -512,14 +584,11 @@ class DeskSync:
             except errors.ServerRefused:
                 # Not on the server (the desk that made it lost it): the other files still come.
                 return 0
-            if digest.hexdigest() != sha:
-                f.close()
-                part.unlink()
-                return 0  # fetched again, whole, at the next sync
-            f.seek(0)
-            data = f.read()
-        self.store.put(data)
-        part.unlink()
+        if digest.hexdigest() != sha:
+            part.unlink()
+            return 0  # fetched again, whole, at the next sync
+        # Verified as it arrived: taken into the store by rename, not written a second time.
+        self.store.adopt([(part, sha)])
         return 1
 
     def _went_offline(self, cause: str) -> None:
@@ -659,8 +728,9 @@ class DeskSync:
 
     # --- provisional drafts ----------------------------------------------------------------
 
-    def draft_incoming(self, draft: Any) -> str:
-        """A registration without a number, for a desk that does not hold the lease."""
+    def draft_incoming(self, draft: Any, prepared: list[Any] | None = None) -> str:
+        """A registration without a number, for a desk that does not hold the lease;
+        `prepared`: its files already read and checked (`intake.prepare_all`)."""
         from clerk_app.clock import vietnam_date
         from clerk_app.files.intake import prepare_all
         from clerk_app.registration import incoming_fields
@@ -668,9 +738,11 @@ class DeskSync:
         now = self.clock()
         fields = incoming_fields(draft, now)
         year = vietnam_date(fields["received_at"]).year
-        return self._draft("incoming", year, fields, prepare_all(list(draft.files)), now)
+        if prepared is None:
+            prepared = prepare_all(list(draft.files))
+        return self._draft("incoming", year, fields, prepared, now)
 
-    def draft_outgoing(self, draft: Any) -> str:
+    def draft_outgoing(self, draft: Any, prepared: list[Any] | None = None) -> str:
         from clerk_app.clock import vietnam_date
         from clerk_app.files.intake import prepare_all
         from clerk_app.registration import outgoing_fields
@@ -686,7 +758,7 @@ class DeskSync:
             "outgoing",
             fields["issued_on"].year,
             fields,
-            prepare_all(list(draft.files)),
+            prepare_all(list(draft.files)) if prepared is None else prepared,
             now,
             series=series,
         )
@@ -840,6 +912,30 @@ def desk_credential(data_dir: Path) -> str:
         os.fsync(f.fileno())
     os.replace(fresh, path)
     return secret
+
+
+def _one_batch(items: list[dict[str, Any]]) -> bool:
+    """Whether every content fits whole in one files batch."""
+    return (
+        len(items) <= p.MAX_BATCH_FILES
+        and all(int(i["size"]) <= p.BATCH_FILE_MAX for i in items)
+        and sum(int(i["size"]) for i in items) <= p.MAX_FILE_CHUNK
+    )
+
+
+def _batches(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Small whole contents grouped into requests of at most MAX_FILE_CHUNK bytes and
+    MAX_BATCH_FILES contents, in order."""
+    out: list[list[dict[str, Any]]] = []
+    size = 0
+    for item in items:
+        n = int(item["size"])
+        if not out or len(out[-1]) >= p.MAX_BATCH_FILES or size + n > p.MAX_FILE_CHUNK:
+            out.append([])
+            size = 0
+        out[-1].append(item)
+        size += n
+    return out
 
 
 def _in_parallel(work: Callable[[_T], int], items: list[_T]) -> list[int]:

@@ -6,6 +6,7 @@ See DESIGN.md, «Numbering online and offline», for why no interleaving issues 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from clerk_app import errors
 from clerk_app.clock import vietnam_date
+from clerk_app.files.intake import prepare_all
 from clerk_app.records import IncomingDraft, OutgoingDraft
 from clerk_app.storage.journal import append_outbox
 from clerk_app.storage.models import Register
@@ -71,10 +73,21 @@ def register(desk: DeskSync, draft: IncomingDraft | OutgoingDraft) -> Numbered:
     lease; when it does not, numbered here by the lease holder or kept as a draft elsewhere."""
     kind = "incoming" if isinstance(draft, IncomingDraft) else "outgoing"
     key = _register_key(desk, kind, draft)
-    with desk._client() as client:
+    with desk._client() as client, ThreadPoolExecutor(max_workers=1) as asking:
+        # One question, one try (a clerk is waiting, and offline the holder numbers at once):
+        # where this desk stands (a desk restored from a backup learns it here, before
+        # numbering) and the server's time, to read the desk's clock against. It travels
+        # while the scans are read and checked here (the secrecy check looks at every page):
+        # neither waits for the other, and nothing is numbered before both are done.
+        asked = asking.submit(standing.catch_up, desk, client, once=True)
         try:
-            # One try: a clerk is waiting, and offline the holder numbers at once.
-            reading = clock_skew.measure(client, desk.clock, once=True)
+            prepared = prepare_all(list(draft.files))
+        finally:
+            wait([asked])
+        try:
+            demand, reading = asked.result()
+            if reading is None:  # a server that tells its time only in its hello
+                reading = clock_skew.measure(client, desk.clock, once=True)
         except errors.ServerUnreachable as exc:
             desk._went_offline(str(exc.detail))
             # Offline, the last reading is all there is: a clock known wrong numbers nothing.
@@ -84,14 +97,11 @@ def register(desk: DeskSync, draft: IncomingDraft | OutgoingDraft) -> Numbered:
             with desk.db.write() as s:
                 clock_skew.remember(s, reading)  # so the desk offline refuses too
             raise errors.ClockTooFarToNumber(reading.skew_s)
-        try:
-            # A desk restored from a backup learns where it stood here, before numbering.
-            demand = standing.catch_up(desk, client)
-        except errors.ServerUnreachable as exc:
-            desk._went_offline(str(exc.detail))  # gone since the hello: nothing queued yet
-            return _offline(desk, kind, key, draft)
         cede_ahead(desk, key, demand)
-        draft_id = desk.draft_incoming(draft) if kind == "incoming" else desk.draft_outgoing(draft)
+        if kind == "incoming":
+            draft_id = desk.draft_incoming(draft, prepared)
+        else:
+            draft_id = desk.draft_outgoing(draft, prepared)
         report = SyncReport()
         try:
             desk._upload(client, report)

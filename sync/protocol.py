@@ -20,6 +20,18 @@ FILE_CHUNK = 1024 * 1024
 MAX_FILE_CHUNK = 8 * 1024 * 1024
 HELLO_FILE_CHUNK = "file_chunk"
 MAX_FILE_BYTES = 512 * 1024 * 1024
+# Whole small contents travel several to a request (a day's 1-page scans after an outage: a
+# dozen requests, not a thousand), each way, on a server that says "files_batch" in its hello
+# and its desk standing: up to MAX_FILE_CHUNK bytes and MAX_BATCH_FILES contents a request,
+# each at most BATCH_FILE_MAX (larger ones go in resumable chunks). A batch is a JSON line
+# `{"files": [{"sha256", "size"}…]}` then the bytes one after the other; a fetch answers
+# the same way (a content the agency lacks is listed `missing`, without bytes).
+FILES_BATCH_PATH = "/v1/files/batch"
+FILES_FETCH_PATH = "/v1/files/fetch"
+HELLO_FILES_BATCH = "files_batch"
+BATCH_FILE_MAX = 4 * 1024 * 1024
+MAX_BATCH_FILES = 256
+MAX_BATCH_MANIFEST = 64 * 1024
 
 # A desk clock further than this from the server's is shown as wrong, and what it records meanwhile
 # is flagged (the recorded time is kept: it is what the clerk wrote, and the law wants it intact).

@@ -1,7 +1,9 @@
 """A desk learning from the server where it stood before it numbers: its outbox sequence (a desk
 restored from a backup reuses numbers the server already applied) and the register counters.
 
-Asked at the start of every sync round and of every online registration; no wording.
+Asked at the start of every sync round and of every online registration; the same answer
+carries the server's time, so the desk's clock is read there without a hello of its own. No
+wording.
 """
 
 from __future__ import annotations
@@ -12,16 +14,20 @@ from sqlalchemy import select, update
 
 from clerk_app.storage.journal import append_audit
 from clerk_app.storage.models import DeskState, OutboxEntry, Register
-from sync import desk_store
+from sync import clock_skew, desk_store
 from sync.client import ServerClient
 
 Demand = dict[tuple[str, str, int], tuple[int, int]]
 
 
-def catch_up(desk: Any, client: ServerClient) -> Demand:
+def catch_up(
+    desk: Any, client: ServerClient, *, once: bool = False
+) -> tuple[Demand, clock_skew.ClockReading | None]:
     """Move this desk's new mutations past the sequence the server already applied from it and
     raise its register counters to the server's. Returns, for the registers it holds the lease
-    of, what other desks want numbered: (drafts waiting, registrations made lately)."""
+    of, what other desks want numbered: (drafts waiting, registrations made lately); and the
+    desk's clock read against the server's time in the same answer (None from a server that
+    does not tell it there: ask its hello). `once`: no second try (a clerk is waiting)."""
     with desk.db.read() as s:
         pending = list(
             s.execute(
@@ -32,7 +38,9 @@ def catch_up(desk: Any, client: ServerClient) -> Demand:
         )
         last_outbox = s.execute(select(DeskState.last_outbox_seq)).scalar_one()
     since = pending[0][0] - 1 if pending else last_outbox
-    answer = client.desk_standing(since)
+    before = desk.clock()
+    answer = client.desk_standing(since, once=once)
+    reading = clock_skew.read(answer, before, desk.clock())
     server_seq = int(answer["last_applied_seq"])
     applied = {int(seq): str(mid) for seq, mid in answer["applied"]}
     while answer.get("more") and applied and max(applied) < server_seq:
@@ -46,11 +54,12 @@ def catch_up(desk: Any, client: ServerClient) -> Demand:
         if behind:
             _move_past(s, newcomers, server_seq, desk)
         _raise_counters(s, answer["registers"], desk)
-    return {
+    demand = {
         (r["kind"], r["series"], int(r["year"])): (int(r["waiting"]), int(r["others_recent"]))
         for r in answer["registers"]
         if "waiting" in r
     }
+    return demand, reading
 
 
 def _move_past(s: Any, newcomers: list[int], server_seq: int, desk: Any) -> int:

@@ -33,6 +33,11 @@ OCR = frozenset(
         "scanner/test_scanner_pages.py::test_bilevel_300_dpi_page_is_g4_small_and_searchable",
         "scanner/test_scanner_pages.py::test_clerk_extract_json",
         "scanner/test_scanner_pages.py::test_ocr_progress_counts_pages_across_chunks",
+        # The scan window reads each document's first page in the background as it arrives.
+        "ui/test_scan_loop.py::test_ten_pages_three_documents_registered_by_keyboard_none_twice",
+        "ui/test_scan_loop.py::test_closing_with_pages_left_asks_and_the_batch_comes_back",
+        "ui/test_scan_loop.py::test_esc_on_a_typed_form_asks",
+        "ui/test_scan_to_registration.py::test_scanned_letter_opens_a_prefilled_form_and_registers",
     }
 )
 

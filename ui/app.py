@@ -117,6 +117,11 @@ def main(argv: list[str] | None = None) -> int:
         window.show()
         return int(app.exec())
     finally:
+        # Work still running on the pool (a preview, a search) finishes before the database it
+        # reads is closed and before the interpreter tears down the objects it holds.
+        from ui.workers import pool
+
+        pool().waitForDone(10_000)
         workspace.close()
 
 

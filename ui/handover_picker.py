@@ -3,6 +3,8 @@
 The recipient named at registration comes first; typing filters the list without accents and
 by unit code («kt», «phong kinh te», «Kinh tế» all find Phòng Kinh tế); Enter takes the
 highlighted line. A name that is no unit or person is taken only after the clerk confirms it.
+The registration form's «Đơn vị hoặc người nhận» completes by the same rule
+(`ReceiverCompleter`), so a name found in one is found in the other.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -36,15 +40,44 @@ class Receiver:
     detail: str = ""  # shown after the name: «Phòng Kinh tế» or «Chủ tịch, VP»
 
     def matches(self, typed: str) -> bool:
+        """Accent-free, in any case: every typed word in the name («phong tai chinh», «tai
+        chinh ke»), or the start of the unit's code («tckh», «TC-KH»), or the start of the
+        initials of the name's words after «Phòng», «Sở»… («tckh» for Tài chính - Kế hoạch)."""
         key = fold(typed).strip()
         if not key:
             return True
-        return key in fold(self.name) or (bool(self.code) and fold(self.code).startswith(key))
+        name = fold(self.name)
+        if all(word in name for word in key.split()):
+            return True
+        squeezed = _squeeze(key)
+        if not squeezed:
+            return False
+        if self.code and _squeeze(fold(self.code)).startswith(squeezed):
+            return True
+        return _initials(name).startswith(squeezed)
 
     @property
     def label(self) -> str:
         code = f"{self.code} – " if self.code and not self.detail else ""
         return f"{code}{self.name}" + (f"  ({self.detail})" if self.detail else "")
+
+
+# The kind of body a unit's name starts with; its initial is not part of what clerks call it.
+_KIND_WORDS = ("phong", "so", "ban", "van phong", "trung tam", "chi cuc", "cuc", "vu")
+
+
+def _squeeze(folded: str) -> str:
+    """Letters and digits only: «TC-KH», «tc kh» and «tckh» are one code."""
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def _initials(folded_name: str) -> str:
+    words = folded_name.replace("-", " ").replace("&", " ").split()
+    for kind in sorted(_KIND_WORDS, key=len, reverse=True):
+        if folded_name.startswith(kind + " "):
+            words = words[len(kind.split()) :]
+            break
+    return "".join(w[0] for w in words if w[0].isalnum())
 
 
 def receivers_of(workspace: Any) -> list[Receiver]:
@@ -55,6 +88,55 @@ def receivers_of(workspace: Any) -> list[Receiver]:
         where = ", ".join(x for x in (person.title, person.unit_code or "") if x)
         out.append(Receiver(person.full_name, person.unit_code or "", where))
     return out
+
+
+NAME_ROLE = Qt.ItemDataRole.UserRole
+
+
+class ReceiverCompleter(QCompleter):
+    """The popup under a recipient field: the units and people `Receiver.matches` finds for
+    what is typed, shown with their code or title; Enter or a click puts the plain name in.
+
+    Driven here rather than through QLineEdit.setCompleter: the line edit would match the
+    typed text against the labels by prefix itself and overwrite the field while the clerk
+    moves in the list.
+    """
+
+    def __init__(self, receivers: Sequence[Receiver], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.choices = list(receivers)
+        self.field: QLineEdit | None = None
+        self.found = QStandardItemModel(self)
+        self.setModel(self.found)
+        self.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.setMaxVisibleItems(10)
+        self.activated[QModelIndex].connect(self._take)  # type: ignore[index]
+
+    def attach(self, field: QLineEdit) -> None:
+        self.field = field
+        self.setWidget(field)
+        field.textEdited.connect(self.update_for)
+
+    def update_for(self, typed: str) -> None:
+        self.found.clear()
+        popup = self.popup()
+        assert popup is not None
+        if typed.strip():
+            for receiver in self.choices:
+                if receiver.matches(typed):
+                    item = QStandardItem(receiver.label)
+                    item.setData(receiver.name, NAME_ROLE)
+                    item.setEditable(False)
+                    self.found.appendRow(item)
+        if not self.found.rowCount():
+            popup.hide()
+            return
+        self.complete()
+        popup.setCurrentIndex(self.found.index(0, 0))  # the first match: Enter takes it
+
+    def _take(self, index: QModelIndex) -> None:
+        if self.field is not None and index.isValid():
+            self.field.setText(str(index.data(NAME_ROLE)))
 
 
 class HandoverPicker(QDialog):

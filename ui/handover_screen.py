@@ -32,10 +32,12 @@ from PySide6.QtWidgets import (
 from clerk_app import errors
 from clerk_app.clock import VIETNAM
 from clerk_app.instructions.handover import (
+    SLIP_FOLDER,
     hand_over_papers,
     handover_log,
     pending_paper,
     sign_receipts,
+    slip_path,
 )
 from clerk_app.instructions.printing import write_handover_slip
 from clerk_app.instructions.records import HandoverInfo, PaperToHand
@@ -68,7 +70,7 @@ class HandoverScreen(QWidget):
         self.setWindowTitle("Chuyển giao văn bản giấy")
         self.ws = workspace
         self.sec = Secretary(workspace)
-        self.slip_dir = slip_dir or workspace.data_dir / "phieu-chuyen-giao"
+        self.slip_dir = slip_dir or workspace.data_dir / SLIP_FOLDER
         self.pending: list[PaperToHand] = []
         self.unsigned: list[HandoverInfo] = []
         self.last_slip: Path | None = None
@@ -235,10 +237,10 @@ class HandoverScreen(QWidget):
                 copies=self.copies.value() or None,
                 note=self.note.text(),
             )
-            self.slip_dir.mkdir(parents=True, exist_ok=True)
-            stamp = entries[0].handed_at.strftime("%Y%m%d-%H%M%S")
             slip = write_handover_slip(
-                entries, self.ws.agency().name, self.slip_dir / f"phieu-chuyen-giao-{stamp}.pdf"
+                entries,
+                self.ws.agency().name,
+                slip_path(self.ws.data_dir, entries[0].handed_at, self.slip_dir),
             )
         except errors.ClerkError as exc:
             return self.status.fail(exc)

@@ -54,13 +54,13 @@ TITLE_BAR = 32
 NARROW_SIDE = 190  # «Chưa chuyển giao (12)» still fits
 NARROW_DETAIL = 320
 NARROW_COLUMNS = {
-    "Ngày đến": 80,
+    "Ngày đến": 88,  # «07/12/2026» whole, not «07/12/20…»
     "Số đến": 56,
-    "Tác giả": 112,
+    "Tác giả": 104,
     "Số và ký hiệu": 100,
-    "Ngày tháng VB": 80,
+    "Ngày tháng VB": 88,
     "Tên loại và trích yếu nội dung": 120,
-    "Đơn vị hoặc người nhận": 120,
+    "Đơn vị hoặc người nhận": 104,
     "Người ký": 110,
     "Nơi nhận": 120,
     "Ngày chuyển": 84,
@@ -71,6 +71,8 @@ NAV_STYLE = """
 QListWidget#nav { background: #1f3a5f; color: #e9eef5; border: none; font-size: 14px;
                   outline: 0; padding-top: 8px; }
 QListWidget#nav::item { padding: 10px 14px; border-left: 4px solid transparent; }
+QListWidget#nav[narrow="true"] { font-size: 13px; }
+QListWidget#nav[narrow="true"]::item { padding: 10px 2px 10px 10px; }
 QListWidget#nav::item:selected { background: #2d5286; color: #ffffff;
                                  border-left: 4px solid #ffc107; }
 QListWidget#nav::item:hover:!selected { background: #27476f; }
@@ -132,6 +134,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.open_forms: list[RegistrationForm] = []
         self.scan_window: Any = None
+        self.last_slip: Path | None = None  # the newest hand-over slip written from here
 
         self.incoming = RegisterPage(workspace, "incoming")
         self.outgoing = RegisterPage(workspace, "outgoing")
@@ -147,6 +150,10 @@ class MainWindow(QMainWindow):
         self.nav.setStyleSheet(NAV_STYLE)
         self.nav.setFixedWidth(210)
         self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # The labels fit the narrow side bar; the items' padding must not bring a scroll bar.
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.nav.setTextElideMode(Qt.TextElideMode.ElideRight)
         for label in NAV_LABELS:
             QListWidgetItem(label, self.nav)
         self.nav.currentRowChanged.connect(self.show_page)
@@ -251,6 +258,8 @@ class MainWindow(QMainWindow):
         screen = self.screen()
         available = screen.availableGeometry().size() if screen is not None else FULL_SIZE
         self.fit_to(available)
+        # Forms left unfinished by a crash, a kill or Ctrl+Q come back once the window shows.
+        QTimer.singleShot(0, self, self.offer_unfinished_forms)
 
     # --- structure -----------------------------------------------------------------------------
 
@@ -268,6 +277,8 @@ class MainWindow(QMainWindow):
         if width < FULL_SIZE.width():
             self.side.setFixedWidth(NARROW_SIDE)
             self.nav.setFixedWidth(NARROW_SIDE)
+            self.nav.setProperty("narrow", True)  # «Chưa chuyển giao (35)» whole
+            self.nav.setStyleSheet(NAV_STYLE)
             self.detail.setMinimumWidth(NARROW_DETAIL)
             for page in (self.incoming, self.outgoing):
                 model = page.table.model()
@@ -522,11 +533,71 @@ class MainWindow(QMainWindow):
         presenter.guarded(make, self)
         return form
 
+    def offer_unfinished_forms(self) -> QMessageBox | None:
+        """The registration forms a previous session left (crash, kill, Ctrl+Q with typing in
+        them): a question that does not block the window; «Mở lại» reopens each one filled."""
+        from clerk_app.unfinished import UnfinishedForms
+
+        store = UnfinishedForms(Path(self.workspace.data_dir))
+        left = store.left()
+        if not left:
+            return None
+        lines = []
+        for saved in left:
+            what = "Văn bản đến" if saved.kind == "incoming" else "Văn bản đi"
+            gist = " — ".join(
+                str(saved.values.get(k) or "")
+                for k in ("issuer", "doc_type", "subject")
+                if saved.values.get(k)
+            )
+            lines.append(
+                f"• {what}: {html.escape(gist[:90]) or '(chưa nhập trích yếu)'}"
+                f" (lưu lúc {fmt.moment(saved.saved_at)})"
+            )
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Phiếu đăng ký chưa xong")
+        box.setText(
+            f"Lần làm việc trước còn {len(left)} phiếu đăng ký chưa xong (phần mềm bị đóng "
+            "hoặc máy tắt khi đang nhập):<br>" + "<br>".join(lines)
+        )
+        box.setInformativeText("Mở lại để nhập tiếp và đăng ký?")
+        reopen = box.addButton("Mở lại", QMessageBox.ButtonRole.AcceptRole)
+        drop = box.addButton("Bỏ các phiếu này", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Để sau", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(reopen)
+
+        def answered() -> None:
+            chosen = box.clickedButton()
+            if chosen is reopen:
+                self.reopen_unfinished(left)
+            elif chosen is drop:
+                for saved in left:
+                    store.discard(saved.id)
+
+        box.finished.connect(lambda _result: answered())
+        box.open()  # window-modal, not a nested event loop
+        self.unfinished_offer = box
+        return box
+
+    def reopen_unfinished(self, left: Sequence[Any]) -> list[RegistrationForm]:
+        opened = []
+        for saved in left:
+            form = self.register(saved.kind)
+            if form is not None:
+                form.restore(saved)
+                opened.append(form)
+        return opened
+
     def _forget_form(self, form: RegistrationForm) -> None:
         if form in self.open_forms:
             self.open_forms.remove(form)
 
     def _registered(self, result: Registered) -> None:
+        import shiboken6
+
+        if not shiboken6.isValid(self):
+            return  # the window closed while the number was being issued: nothing to show
         self.apply_change(result.change)
         if self.sync_runner is not None:
             self.sync_runner.sync_now()  # send the new registration without waiting
@@ -661,11 +732,59 @@ class MainWindow(QMainWindow):
     # --- document actions ----------------------------------------------------------------------
 
     def _hand_over_current(self) -> None:
+        chosen = self.current_table().selected_summaries()
+        if len(chosen) > 1:
+            self.hand_over_several([s.id for s in chosen])
+            return
         document_id = self._selected_id()
         if document_id is None:
             self.statusBar().showMessage("Chọn một văn bản trước khi chuyển giao.", 5000)
             return
         self.hand_over(document_id)
+
+    def hand_over_several(self, document_ids: Sequence[str]) -> None:
+        """Ctrl+G on several selected rows: one picker, one line each in the handover log, and
+        one slip listing them for the receiver to sign."""
+        from clerk_app.instructions.handover import hand_over_several
+        from clerk_app.instructions.secretary import Secretary
+        from ui.handover_picker import HandoverPicker, receivers_of
+
+        summaries = presenter.guarded_value(
+            lambda: [self.workspace.document(d).summary for d in document_ids], self
+        )
+        if not summaries:
+            return
+        named = {str(getattr(s, "recipients", "") or "") for s in summaries}
+        numbers = ", ".join(fmt.document_title(s) for s in summaries[:6])
+        more = f" và {len(summaries) - 6} văn bản khác" if len(summaries) > 6 else ""
+        dialog = HandoverPicker(
+            self,
+            receivers_of(self.workspace),
+            # The registration's recipient when all of them name the same one.
+            default=named.pop() if len(named) == 1 else "",
+            what=f"Chuyển giao {len(summaries)} văn bản cho cùng một nơi nhận: {numbers}{more}",
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        to = dialog.value()
+        workspace = self.workspace
+        ids = [s.id for s in summaries]
+
+        def done(handed: Any) -> None:
+            self.apply_change(handed.change)
+            self.last_slip = handed.slip
+            self.statusBar().showMessage(
+                f"Đã chuyển giao {len(handed.entries)} văn bản cho {to}; "
+                f"phiếu chuyển giao để ký nhận: {handed.slip}",
+                15000,
+            )
+
+        run_in_background(
+            lambda: hand_over_several(Secretary(workspace), ids, to),
+            done,
+            lambda error: presenter.present(error, self),
+            owner=self,
+        )
 
     def hand_over(self, document_id: str) -> None:
         """Ctrl+G: the picker, starting from the recipient named at registration."""

@@ -58,7 +58,8 @@ class DocumentTable(QTableView):
         super().__init__(parent)
         self.setModel(model)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Shift+↑↓ and Ctrl+click select several rows: handed over together with one Ctrl+G.
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -110,6 +111,14 @@ class DocumentTable(QTableView):
     def current_summary(self) -> DocumentSummary | None:
         index = self.currentIndex()
         return self.model_().summary(index.row()) if index.isValid() else None
+
+    def selected_summaries(self) -> list[DocumentSummary]:
+        """The selected rows' documents, top to bottom (the current one when none is)."""
+        rows = sorted({i.row() for i in self.selectionModel().selectedRows()})
+        found = [s for s in (self.model_().summary(r) for r in rows) if s is not None]
+        if not found and (current := self.current_summary()) is not None:
+            found = [current]
+        return found
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

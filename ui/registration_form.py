@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -17,6 +18,7 @@ from PySide6.QtCore import (
     QStringListModel,
     Qt,
     QTime,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -55,6 +57,7 @@ from clerk_app.messages import describe
 from clerk_app.numbering import QPPL_TYPES
 from clerk_app.reading.calibration import SURE
 from clerk_app.records import Change, IncomingDraft, OutgoingDraft, Registered
+from clerk_app.unfinished import UnfinishedForms, new_form_id
 from clerk_app.vocabulary import (
     DOC_TYPES,
     NORMAL_URGENCY,
@@ -67,6 +70,7 @@ from clerk_app.vocabulary import (
 from sync.online import SavedAsDraft
 from ui import errors as presenter
 from ui import formatting as fmt
+from ui.handover_picker import ReceiverCompleter, receivers_of
 from ui.preview import PagePreview
 from ui.workers import run_in_background
 
@@ -161,6 +165,11 @@ def _combo(items: Sequence[str], *, editable: bool = False, current: str = "") -
 # calibrated "sure", wrong less than 1 time in 100 on its corpus (clerk_app/reading/calibration).
 CHECK_BELOW = SURE
 CHECK_STYLE = "background: #fff3cd;"
+# An unfinished form is written to disk this long after the clerk's last change.
+JOURNAL_DELAY_MS = 400
+log = logging.getLogger(__name__)
+# The late-arrival field's value while the registration is not late; shown blank.
+NO_LATE_TIME = QDateTime(QDate(1945, 1, 1), QTime(0, 0))
 
 
 def _set_editor(editor: QWidget, value: Any) -> None:
@@ -220,6 +229,7 @@ class RegistrationForm(QDialog):
     registered = Signal(object)  # Registered
 
     TITLE = ""
+    KIND = ""  # "incoming" | "outgoing": what the unfinished-form file says to reopen
     SUBMIT_TEXT = "Đăng ký"
     secrecy: QComboBox  # made by build_fields
 
@@ -364,6 +374,16 @@ class RegistrationForm(QDialog):
         self.secrecy.currentTextChanged.connect(self._secrecy_changed)
         self.add_files(files)
         self.mark_untouched()
+        # What the clerk types is written to disk a moment after each change, so a crash, a
+        # kill or Ctrl+Q loses none of it (clerk_app.unfinished); the window offers it back.
+        self.form_id = new_form_id()
+        self.unfinished = UnfinishedForms(Path(workspace.data_dir))
+        self._keep_unfinished = False
+        self._journal_timer = QTimer(self)
+        self._journal_timer.setSingleShot(True)
+        self._journal_timer.setInterval(JOURNAL_DELAY_MS)
+        self._journal_timer.timeout.connect(self.journal_now)
+        self._watch_changes()
 
     # --- building ------------------------------------------------------------------------------
 
@@ -401,6 +421,69 @@ class RegistrationForm(QDialog):
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         self.first_editor.setFocus()
+
+    # --- unfinished forms on disk ---------------------------------------------------------------
+
+    def _watch_changes(self) -> None:
+        later = self._journal_timer.start
+        for row in self.rows.values():
+            editor = row.editor
+            if isinstance(editor, QCheckBox):
+                editor.toggled.connect(later)
+            elif isinstance(editor, QSpinBox):
+                editor.valueChanged.connect(later)
+            elif isinstance(editor, QDateTimeEdit):
+                editor.dateTimeChanged.connect(later)
+            elif isinstance(editor, QComboBox):
+                editor.currentTextChanged.connect(later)
+                if editor.isEditable():
+                    editor.editTextChanged.connect(later)
+            elif isinstance(editor, QPlainTextEdit | QLineEdit):
+                editor.textChanged.connect(later)
+        model = self.file_list.model()
+        model.rowsInserted.connect(later)
+        model.rowsRemoved.connect(later)
+
+    def journal_now(self) -> None:
+        """Keep the form on disk while it holds the clerk's work; remove it when it does not.
+
+        A form in a scan batch is not kept: its pages are the batch's, and the batch comes
+        back by itself (ui.scan_window); reopening its document alone could register it twice.
+        """
+        self._journal_timer.stop()
+        if self.state == "editing" and self.next_document is None and self.has_typed_content():
+            try:
+                self.unfinished.save(self.form_id, self.KIND, self._values(), self.files())
+            except OSError:
+                log.warning("could not keep the unfinished form on disk", exc_info=True)
+        else:
+            self.unfinished.discard(self.form_id)
+
+    def restore(self, saved: Any) -> None:
+        """Refill the form from an `UnfinishedForm`; it counts as typed (Esc asks)."""
+        self.form_id = saved.id
+        for name, value in saved.values.items():
+            row = self.rows.get(name)
+            if row is None:
+                continue
+            editor = row.editor
+            if isinstance(editor, QCheckBox):
+                editor.setChecked(bool(value))
+            elif isinstance(editor, QSpinBox):
+                editor.setValue(int(value))
+            elif isinstance(editor, QDateTimeEdit):
+                editor.setDateTime(QDateTime.fromString(str(value), "yyyy-MM-ddTHH:mm"))
+            elif isinstance(editor, QComboBox) and not editor.isEditable():
+                editor.setCurrentText(str(value))
+            elif isinstance(editor, QComboBox):
+                editor.setEditText(str(value))
+            elif isinstance(editor, QPlainTextEdit):
+                editor.setPlainText(str(value))
+            elif isinstance(editor, QLineEdit):
+                editor.setText(str(value))
+        self.add_files(list(saved.files))
+        self.status.setText("Phiếu chưa xong từ lần làm việc trước: kiểm tra rồi Ctrl+Enter.")
+        self.journal_now()
 
     # --- typed content -------------------------------------------------------------------------
 
@@ -714,6 +797,7 @@ class RegistrationForm(QDialog):
     def _finished(self, result: Registered) -> None:
         self.last_result = result
         self._set_state("done")
+        self.journal_now()  # registered: nothing unfinished is left
         headline, detail = self.describe_result(result)
         self.banner_number.setText(headline)
         self.banner_detail.setText(detail)
@@ -789,6 +873,9 @@ class RegistrationForm(QDialog):
     def reject(self) -> None:
         if self.state == "working":
             return  # the number is being issued; closing now would hide it
+        self._journal_timer.stop()
+        if not self._keep_unfinished:  # the desk closing keeps it (written by `discard`)
+            self.unfinished.discard(self.form_id)  # the clerk closed it (and said so)
         super().reject()
 
     def close_asking(self) -> None:
@@ -820,7 +907,10 @@ class RegistrationForm(QDialog):
         super().closeEvent(event)
 
     def discard(self) -> None:
-        """Close without asking (the desk is closing)."""
+        """Close without asking (the desk is closing); typed work stays on disk and is
+        offered back at the next start."""
+        self._keep_unfinished = True
+        self.journal_now()
         self._untouched = self._values()
         self.close()
 
@@ -870,6 +960,7 @@ class IncomingForm(RegistrationForm):
     """Registers an incoming document (văn bản đến) and shows its arrival number."""
 
     TITLE = "Đăng ký văn bản đến"
+    KIND = "incoming"
     SUBMIT_TEXT = "Đăng ký, cấp số đến"
 
     def build_fields(self) -> None:
@@ -901,15 +992,20 @@ class IncomingForm(RegistrationForm):
         self.pages.setMaximumWidth(120)
         self.has_paper = self.add_row("has_paper", "Bản giấy", QCheckBox("Có bản giấy gốc"))
         self.has_paper.setChecked(True)
-        names = [u.name for u in self.workspace.units()] + [
-            p.full_name for p in self.workspace.people()
-        ]
+        receivers = receivers_of(self.workspace)
         self.recipients = self.add_row(
-            "recipients", "Đơn vị hoặc người nhận", _combo(names, editable=True)
+            "recipients", "Đơn vị hoặc người nhận", _combo([r.name for r in receivers])
         )
+        self.recipients.setEditable(True)
+        self.recipients.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.recipients.setCurrentIndex(-1)
         line = self.recipients.lineEdit()
         if line is not None:
-            line.setPlaceholderText("Chuyển cho ai (có thể để sau)")
+            line.installEventFilter(self._enter_filter)
+            line.setPlaceholderText("Chuyển cho ai (có thể để sau): tên, mã đơn vị, không cần dấu")
+            # The hand-over picker's rule: «phong tai chinh» or «TCKH» finds the unit.
+            self.recipient_completer = ReceiverCompleter(receivers, self.recipients)
+            self.recipient_completer.attach(line)
         self.notes = self.add_row("notes", "Ghi chú", QLineEdit())
         # A letter found in a pile, received before the last one registered: its real time of
         # receipt and the reason, which the register's Ghi chú shows (NĐ 30 art. 22.2).
@@ -919,6 +1015,10 @@ class IncomingForm(RegistrationForm):
         self.received_at = self.add_row("received_at", "Thời điểm đến thực tế", QDateTimeEdit())
         self.received_at.setDisplayFormat("HH:mm dd/MM/yyyy")
         self.received_at.setCalendarPopup(True)
+        # Until «Đăng ký muộn» is ticked the field holds its minimum, shown blank: no made-up
+        # moment (Qt's default is 00:00 01/01/2000) stands in a form the clerk reads.
+        self.received_at.setMinimumDateTime(NO_LATE_TIME)
+        self.received_at.setSpecialValueText(" ")
         self.late_reason = self.add_row("late_reason", "Lý do đăng ký muộn", QLineEdit())
         self.late_reason.setPlaceholderText("Ví dụ: thư để lẫn trong tập công văn khác")
         self.late.toggled.connect(self._late_toggled)
@@ -936,6 +1036,8 @@ class IncomingForm(RegistrationForm):
             self.received_at.setDateTime(
                 QDateTime(QDate(now.year, now.month, now.day), QTime(now.hour, now.minute))
             )
+        elif not late:
+            self.received_at.setDateTime(NO_LATE_TIME)  # blank
         self.received_at.setEnabled(late)
         self.late_reason.setEnabled(late)
 
@@ -1093,6 +1195,7 @@ class OutgoingForm(RegistrationForm):
     """Numbers an outgoing document (văn bản đi) and shows its number and symbol."""
 
     TITLE = "Đăng ký văn bản đi (cấp số)"
+    KIND = "outgoing"
     SUBMIT_TEXT = "Cấp số văn bản đi"
 
     def build_fields(self) -> None:

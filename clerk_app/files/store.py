@@ -61,6 +61,35 @@ class ContentStore:
             ) from exc
         return StoredBlob(digest, len(data), final, created=created)
 
+    def adopt(self, files: list[tuple[Path, str]]) -> None:
+        """Take in files the caller has written and hashed as they arrived (a verified
+        download), by rename instead of writing their bytes a second time: each is fsynced,
+        made read-only and renamed into place; each directory touched is fsynced once for the
+        whole list. `files`: (path on the same file system, its SHA-256)."""
+        directories: set[Path] = set()
+        try:
+            for path, digest in files:
+                final = self.path(digest)
+                if not final.parent.exists():
+                    directories |= {final.parent.parent, self._root}
+                    final.parent.mkdir(parents=True, exist_ok=True)
+                if _holds(final, digest, path.stat().st_size):
+                    _unlink_read_only(path)
+                    continue
+                with open(path, "rb") as fh:
+                    os.fsync(fh.fileno())
+                os.chmod(path, _READ_ONLY)
+                try:
+                    os.replace(path, final)
+                except PermissionError:  # Windows: a read-only file is there, and damaged
+                    os.chmod(final, stat.S_IRUSR | stat.S_IWUSR)
+                    os.replace(path, final)
+                directories.add(final.parent)
+            for directory in sorted(directories, key=lambda d: len(d.parts), reverse=True):
+                fsync_dir(directory)
+        except OSError as exc:
+            raise StorageFailed(detail=exc.strerror or str(exc)) from exc
+
     def read(self, sha256: str) -> bytes:
         """The blob's bytes; StoredFileDamaged (a StorageFailed) when missing or tampered with."""
         path = self.path(sha256)
@@ -122,7 +151,7 @@ class ContentStore:
             # A new name is durable only once its directory (and any directory just made for it)
             # reaches the disk; the file's own fsync does not cover that.
             for directory in (final.parent, final.parent.parent, self._root):
-                _fsync_dir(directory)
+                fsync_dir(directory)
         except BaseException:
             # After the rename the blob is whole and correct; only the temp file can be partial.
             with contextlib.suppress(OSError):
@@ -154,7 +183,8 @@ def _unlink_read_only(path: Path) -> None:
         path.unlink()
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a rename in `directory` durable (the file's own fsync does not cover its name)."""
     if os.name == "nt":
         return  # directories cannot be opened for fsync on Windows; NTFS journals the rename
     fd = os.open(directory, os.O_RDONLY)

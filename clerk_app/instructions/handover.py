@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from clerk_app.instructions.records import Handler, HandoverInfo, PaperToHand
 from clerk_app.instructions.secretary import Secretary, document_limit
 from clerk_app.interchange import progress
 from clerk_app.kernel import Transaction
+from clerk_app.records import Change
 from clerk_app.storage.models import Document, DocumentFile, new_id
 from clerk_app.storage.secretary_models import Assignment, HandoverEntry
 from clerk_app.text import fold, nfc
@@ -41,6 +43,47 @@ def hand_over_to(sec: Secretary, document_id: str, receiver: str) -> HandoverInf
     if not nfc(receiver):
         raise errors.MissingField("to")
     return hand_over_papers(sec, [document_id], receiver, outside_lists=True)[0]
+
+
+@dataclass(frozen=True)
+class HandedOver:
+    """Several documents handed to one receiver: their log lines, the slip, what changed."""
+
+    entries: list[HandoverInfo]
+    slip: Path
+    change: Change
+
+
+SLIP_FOLDER = "phieu-chuyen-giao"  # under the data directory: the slips the desk printed
+
+
+def slip_path(data_dir: Path, handed_at: datetime, folder: Path | None = None) -> Path:
+    """Where the slip of a hand-over made at `handed_at` is written (one name rule)."""
+    where = folder or data_dir / SLIP_FOLDER
+    where.mkdir(parents=True, exist_ok=True)
+    return where / f"phieu-chuyen-giao-{to_vietnam(handed_at):%Y%m%d-%H%M%S}.pdf"
+
+
+def hand_over_several(
+    sec: Secretary, document_ids: Sequence[str], receiver: str, slip_folder: Path | None = None
+) -> HandedOver:
+    """Ctrl+G on several documents of the register (`clerk hand-over ID ID …`): one receiver,
+    one line per document in the handover log, all or none, and one slip to sign listing them.
+
+    The receiver is taken as `hand_over_to` takes it: a unit or person when the name is one,
+    otherwise the name as typed.
+    """
+    from clerk_app.instructions.printing import write_handover_slip
+
+    if not nfc(receiver):
+        raise errors.MissingField("to")
+    unique = list(dict.fromkeys(document_ids))
+    entries = hand_over_papers(sec, unique, receiver, outside_lists=True)
+    slip = write_handover_slip(
+        entries, sec.ws.agency().name, slip_path(sec.ws.data_dir, entries[0].handed_at, slip_folder)
+    )
+    registers = tuple(dict.fromkeys(sec.ws.document(d).summary.register_id for d in unique))
+    return HandedOver(entries, slip, Change("hand_over", tuple(unique), registers))
 
 
 def hand_over_papers(

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import anyio
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
@@ -29,7 +29,7 @@ from clerk_app.interchange.exchange import FolderExchange
 from clerk_app.refusals import Refusal
 from sync import protocol as p
 from sync.server import accounts, exchange, faults, ledger
-from sync.server.blobs import BlobStore
+from sync.server.blobs import SHA256, BlobStore
 from sync.server.database import ServerDatabase
 from sync.server.refusals import Refused
 from sync.server.throttle import PER_ADDRESS, LoginThrottle
@@ -105,7 +105,7 @@ def create_app(
                     status_code=409,
                 )
             limit = (
-                p.MAX_FILE_CHUNK + 4096
+                p.MAX_FILE_CHUNK + p.MAX_BATCH_MANIFEST
                 if request.url.path.startswith("/v1/files/")
                 else p.MAX_EDXML_BYTES
                 if request.url.path == p.EXCHANGE_SEND_PATH
@@ -156,6 +156,7 @@ def create_app(
             "min": p.MIN_DESK_PROTOCOL,
             "time": clock().isoformat(),
             p.HELLO_FILE_CHUNK: p.MAX_FILE_CHUNK,
+            p.HELLO_FILES_BATCH: True,
             p.LOGIN_DESK_CREDENTIAL: True,
         }
 
@@ -327,7 +328,13 @@ def create_app(
         since = query_int(request, "since", 0, 0, BIG)
         who = caller(request)
         with db.read() as s:
-            return ledger.desk_standing(s, who, since, 1000, clock())
+            answer = ledger.desk_standing(s, who, since, 1000, clock())
+        # What the hello says, so a registration online asks one question, not two.
+        return answer | {
+            "time": clock().isoformat(),
+            p.HELLO_FILE_CHUNK: p.MAX_FILE_CHUNK,
+            p.HELLO_FILES_BATCH: True,
+        }
 
     @app.get("/v1/reconciliation")
     def reconciliation(request: Request) -> dict[str, Any]:
@@ -366,13 +373,58 @@ def create_app(
         token = token_of(request)
 
         def store() -> dict[str, Any]:
-            # The token is checked in the chunk's own transaction: one per chunk, not two.
-            with db.write() as s:
+            # The token is checked by reading; the append and its fsync take no write lock.
+            with db.read() as s:
                 who = accounts.authenticate(s, token, clock())
-                return blobs.receive(s, who.agency_id, sha256, size, offset, chunk)
+            return blobs.receive(db, who.agency_id, sha256, size, offset, chunk)
 
         # Off the event loop: the fsync and commit would otherwise stall every other request.
         return await in_thread(store)
+
+    @app.post(p.FILES_BATCH_PATH)
+    async def put_files(request: Request) -> dict[str, Any]:
+        """Whole small contents in one request: a JSON line naming them (sha256, size), then
+        their bytes one after the other (protocol.FILES_BATCH_PATH)."""
+        raw = bytearray()
+        async for part in request.stream():
+            raw += part
+            if len(raw) > p.MAX_FILE_CHUNK + p.MAX_BATCH_MANIFEST:
+                raise Refused(413, "request_too_large", max_bytes=p.MAX_FILE_CHUNK)
+        files = split_batch(raw)
+        token = token_of(request)
+
+        def store() -> dict[str, Any]:
+            with db.read() as s:
+                who = accounts.authenticate(s, token, clock())
+            return blobs.receive_whole(db, who.agency_id, files)
+
+        return await in_thread(store)
+
+    @app.post(p.FILES_FETCH_PATH)
+    async def get_files(request: Request) -> Response:
+        """Several contents in one answer: a JSON line (each sha256 with its size, or missing),
+        then the bytes of those present, in that order."""
+        body = await body_json(request)
+        wanted = field(body, "files", list)
+        if len(wanted) > p.MAX_BATCH_FILES or not all(isinstance(w, str) for w in wanted):
+            raise Refused(400, "malformed", field="files")
+        token = token_of(request)
+
+        def look() -> tuple[list[dict[str, object]], list[Path]]:
+            with db.read() as s:
+                who = accounts.authenticate(s, token, clock())
+            return blobs.read_many(db, who.agency_id, wanted)
+
+        manifest, paths = await in_thread(look)
+        if sum(int(str(m.get("size", 0))) for m in manifest) > p.MAX_FILE_CHUNK:
+            raise Refused(413, "request_too_large", max_bytes=p.MAX_FILE_CHUNK)
+
+        def stream() -> Any:
+            yield json.dumps({"files": manifest}).encode() + b"\n"
+            for path in paths:
+                yield path.read_bytes()
+
+        return StreamingResponse(stream(), media_type="application/octet-stream")
 
     @app.get("/v1/files/{sha256}")
     def get_file(request: Request, sha256: str) -> Response:
@@ -568,6 +620,30 @@ def _moment(body: dict[str, Any], name: str) -> datetime | None:
     if moment.tzinfo is None:
         raise Refused(400, Refusal.MALFORMED, field=name)
     return moment
+
+
+def split_batch(raw: bytearray) -> list[tuple[str, memoryview]]:
+    """The contents of a files batch: its JSON line, then the bytes it announces, exactly."""
+    end = raw.find(b"\n", 0, p.MAX_BATCH_MANIFEST)
+    if end < 0:
+        raise Refused(400, "malformed", field="manifest")
+    listed = field(parse_json(bytes(raw[:end])), "files", list)
+    if len(listed) > p.MAX_BATCH_FILES:
+        raise Refused(400, "malformed", field="files")
+    body = memoryview(raw)[end + 1 :]
+    files, at = [], 0
+    for item in listed:
+        if not isinstance(item, dict) or not _int_in(item.get("size"), 0, p.MAX_FILE_CHUNK):
+            raise Refused(400, "malformed", field="files.size")
+        sha = item.get("sha256")
+        if not isinstance(sha, str) or not SHA256.match(sha):
+            raise Refused(400, "malformed", field="files.sha256")
+        size = int(item["size"])
+        files.append((sha, body[at : at + size]))
+        at += size
+    if at != len(body):
+        raise Refused(400, "malformed", field="files.size")
+    return files
 
 
 def parse_json(raw: bytes) -> dict[str, Any]:

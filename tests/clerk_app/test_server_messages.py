@@ -22,6 +22,9 @@ CODES = (
     "invalid_range",
     "file_hash_mismatch",
     "file_too_large",
+    # answers to one registration
+    "number_out_of_sequence",
+    "sequence_reused",
     # electronic exchange
     "exchange_not_set_up",
     "exchange_item_not_found",
@@ -70,3 +73,14 @@ def test_a_failing_server_is_worded_apart_from_an_unreachable_one() -> None:
 def test_each_inbox_error_is_worded_with_what_to_do(error: errors.ClerkError) -> None:
     message = describe(error)
     assert type(error).__name__ not in message.what and message.todo
+
+
+def test_registration_answers_say_what_happened_and_what_to_do_in_one_line() -> None:
+    # Offline number not following the server's: it waits for the administrator's check.
+    gap = describe(errors.ServerRefused("number_out_of_sequence"))
+    assert "hàng chờ đối chiếu" in gap.what and "quản trị hệ thống" in gap.todo
+    # A sequence the server already applied (a desk restored from a backup): sync again.
+    reused = describe(errors.ServerRefused("sequence_reused"))
+    assert "khôi phục" in reused.what and reused.todo.startswith("Đồng bộ lại")
+    for message in (gap, reused):
+        assert "\n" not in message.one_line() and len(message.one_line()) < 260

@@ -7,9 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from clerk_app.workspace import Workspace
+from sync import protocol as p
 from sync.engine import DeskSync
 from sync.server.models import Agency, Blob
 from tests.sync.conftest import RunningServer, check_all, connect
@@ -17,8 +19,15 @@ from tests.sync.test_engine import YEAR, file_hashes, register, sync
 
 
 def test_server_killed_after_the_last_chunk_is_synced_completes_the_file_next_round(
-    server: RunningServer, new_desk: Any, make_pdf: Any, tmp_path: Path
+    server: RunningServer,
+    new_desk: Any,
+    make_pdf: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Small scans now travel whole, several to a request (test_sync_speed): this desk sends
+    # them in chunks, the way a large scan goes.
+    monkeypatch.setattr(p, "BATCH_FILE_MAX", 0)
     a, b = new_desk("a"), new_desk("b")
     connect(server, a, "nvan1.ubnd")
     connect(server, b, "ttbinh1.ubnd")

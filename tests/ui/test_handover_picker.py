@@ -112,3 +112,56 @@ def test_the_recipient_named_at_registration_is_the_default(
         ),
         timeout=10_000,
     )
+
+
+def test_tai_chinh_ke_hoach_is_found_by_words_code_and_initials(
+    app: QApplication, qtbot: QtBot, workspace: Workspace
+) -> None:
+    workspace.add_unit("TCKH", "Phòng Tài chính - Kế hoạch")
+    workspace.add_unit("TP", "Phòng Tư pháp")
+    picker = _picker(qtbot, workspace)
+    for typed in ("phong tai chinh", "TCKH", "tc-kh", "tai chinh ke hoach"):
+        _type(qtbot, picker, typed)
+        assert _shown(picker) == ["TCKH – Phòng Tài chính - Kế hoạch"], typed
+    picker.field.setText("Tài chính")  # typed with its marks (QTest types ASCII only)
+    picker.field.textEdited.emit("Tài chính")
+    assert _shown(picker) == ["TCKH – Phòng Tài chính - Kế hoạch"]
+    _type(qtbot, picker, "phong")
+    assert _shown(picker) == [
+        "KT – Phòng Kinh tế",
+        "TCKH – Phòng Tài chính - Kế hoạch",
+        "TP – Phòng Tư pháp",
+        "VP – Văn phòng",
+    ]
+
+
+def test_the_registration_form_completes_the_recipient_by_the_same_rule(
+    app: QApplication, qtbot: QtBot, workspace: Workspace
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from ui.registration_form import IncomingForm
+
+    workspace.add_unit("TCKH", "Phòng Tài chính - Kế hoạch")
+    form = IncomingForm(workspace)
+    qtbot.addWidget(form)
+    form.show()
+    line = form.recipients.lineEdit()
+    assert line is not None
+    completer = form.recipient_completer
+    for typed in ("phong tai chinh", "TCKH"):
+        line.clear()
+        line.setFocus()
+        qtbot.keyClicks(line, typed)
+        shown = [completer.found.item(r).text() for r in range(completer.found.rowCount())]
+        assert shown == ["TCKH – Phòng Tài chính - Kế hoạch"], typed
+        assert completer.popup().isVisible() and completer.popup().currentIndex().row() == 0
+        assert line.text() == typed  # nothing overwritten while typing
+        qtbot.keyClick(completer.popup(), Qt.Key.Key_Return)  # Enter takes the highlighted line
+        assert form.recipients.currentText() == "Phòng Tài chính - Kế hoạch"
+    # A name of no unit stays as typed (it may be someone outside the lists).
+    line.clear()
+    qtbot.keyClicks(line, "So Y te")
+    assert not completer.popup().isVisible()
+    assert form.recipients.currentText() == "So Y te"
+    form.discard()

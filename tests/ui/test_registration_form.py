@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from clerk_app.clock import vietnam_date
+from clerk_app.clock import VIETNAM, vietnam_date
 from clerk_app.records import IncomingDraft
 from clerk_app.workspace import Workspace
 from ui.registration_form import IncomingForm, OutgoingForm
@@ -301,3 +301,18 @@ def test_connected_desk_without_the_lease_offline_saves_a_draft_without_a_number
     with workspace._db.read() as s:
         drafts = s.query(SyncDraft).all()
         assert [(d.direction, d.number) for d in drafts] == [("incoming", None)]
+
+
+def test_the_late_arrival_time_is_blank_until_late_registration_is_ticked(
+    qtbot: QtBot, app: QApplication, workspace: Workspace
+) -> None:
+    form = open_form(qtbot, workspace)
+    assert not form.received_at.isEnabled()
+    assert form.received_at.text().strip() == ""  # not «00:00 01/01/2000»
+    form.late.setChecked(True)
+    shown = form.received_at.text()
+    now = datetime.now(UTC).astimezone(VIETNAM)
+    assert shown.endswith(now.strftime("%d/%m/%Y")) and form.received_at.isEnabled()
+    form.late.setChecked(False)
+    assert form.received_at.text().strip() == "" and not form.has_typed_content()
+    form.discard()
