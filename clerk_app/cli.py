@@ -124,6 +124,7 @@ def cmd_init(args: argparse.Namespace) -> Any:
         agency_name=args.agency_name,
         agency_code=args.agency_code,
         parent_name=args.parent_name or "",
+        clerk_login=args.user or "",
     ) as ws:
         agency = ws.agency()
         regs = ws.registers()
@@ -247,12 +248,47 @@ def cmd_register_incoming(args: argparse.Namespace) -> Any:
         allow_duplicate=args.allow_duplicate,
         late_reason=args.late_reason or "",
     )
-    with _open(args) as ws:
-        detail = ws.register_incoming(draft).document
-    data = detail_json(detail)
+    registered = _register(args, draft)
+    if isinstance(registered, dict):
+        return registered, _draft_text(registered["id"])
     return (
-        data,
-        f"Đã đăng ký văn bản đến số {detail.summary.number}/{detail.summary.year} (mã {detail.summary.id}).",
+        detail_json(registered),
+        f"Đã đăng ký văn bản đến số {registered.summary.number}/{registered.summary.year} "
+        f"(mã {registered.summary.id}).",
+    )
+
+
+# On a desk connected to a server a registration goes through the same path as the window's:
+# the server's number while it answers (whoever holds the lease), the lease holder's own when
+# it does not, a draft elsewhere; numbering locally here would leave the numbers the holder
+# ceded to the server unused. Named, not imported: the core does not import sync (its commands
+# are loaded the same way, see COMMAND_MODULES).
+CONNECTED_REGISTRATION = "sync.online"
+
+
+def _register(
+    args: argparse.Namespace, draft: IncomingDraft | OutgoingDraft
+) -> DocumentDetail | dict[str, Any]:
+    """The registered document, or (a draft waiting for the server's number) its JSON."""
+    from clerk_app.workspace import default_data_dir
+
+    data_dir = (args.data_dir or default_data_dir()).expanduser()
+    online = importlib.import_module(CONNECTED_REGISTRATION)
+    got = online.register_connected(data_dir, draft)
+    with _open(args) as ws:
+        if got is None:  # a desk on its own numbers here
+            if isinstance(draft, IncomingDraft):
+                return ws.register_incoming(draft).document
+            return ws.register_outgoing(draft).document
+        if got.number is None:
+            return {"id": got.document_id, "draft": True, "number": None, "online": got.online}
+        return ws.document(got.document_id)
+
+
+def _draft_text(draft_id: str) -> str:
+    return (
+        "Đã lưu DỰ THẢO, chưa có số: máy chủ cấp số khi đồng bộ (xem «clerk drafts»); "
+        f"không ghi số lên văn bản. Mã {draft_id}."
     )
 
 
@@ -285,10 +321,14 @@ def cmd_register_outgoing(args: argparse.Namespace) -> Any:
         qppl=args.qppl,
         files=[Path(f) for f in args.files],
     )
-    with _open(args) as ws:
-        detail = ws.register_outgoing(draft).document
-    data = detail_json(detail)
-    return data, f"Đã cấp số {detail.summary.reference} ngày {detail.summary.issued_on:%d/%m/%Y}."
+    registered = _register(args, draft)
+    if isinstance(registered, dict):
+        return registered, _draft_text(registered["id"])
+    summary = registered.summary
+    return (
+        detail_json(registered),
+        f"Đã cấp số {summary.reference} ngày {summary.issued_on:%d/%m/%Y}.",
+    )
 
 
 def cmd_correct(args: argparse.Namespace) -> Any:
@@ -460,6 +500,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--agency-name", required=True)
     p.add_argument("--agency-code", required=True)
     p.add_argument("--parent-name")
+    p.add_argument(
+        "--user",
+        metavar="TÊN",
+        help="tên đăng nhập của văn thư trên bàn này (khi chưa kết nối máy chủ)",
+    )
 
     p = command("add-unit", cmd_add_unit, "Thêm đơn vị (phòng ban)")
     p.add_argument("--code", required=True)

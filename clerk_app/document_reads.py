@@ -19,12 +19,13 @@ from clerk_app.records import (
     DocumentDetail,
     DocumentSummary,
     FileInfo,
+    RecordedVoid,
     RegisterInfo,
     SearchFilters,
 )
 from clerk_app.reference_data import register_info as info_of_register
 from clerk_app.storage import search_index
-from clerk_app.storage.models import AuditEntry, Document, DocumentFile, Register
+from clerk_app.storage.models import AuditEntry, Document, DocumentFile, NumberVoid, Register
 
 
 def jsonable(value: Any) -> Any:
@@ -123,7 +124,22 @@ class DocumentReads:
 
     def register_info(self, register_id: str) -> RegisterInfo:
         with self._ctx.read() as s:
-            return info_of_register(s.get_one(Register, register_id))
+            return info_of_register(s.get_one(Register, register_id), s, self._ctx.desk_id)
+
+    def register_voids(
+        self, register_id: str, after: int = 0, through: int | None = None
+    ) -> dict[int, RecordedVoid]:
+        """The register's recorded voids numbered after `after` (through `through`), by number."""
+        query = select(NumberVoid).where(
+            NumberVoid.register_id == register_id, NumberVoid.number > after
+        )
+        if through is not None:
+            query = query.where(NumberVoid.number <= through)
+        with self._ctx.read() as s:
+            return {
+                v.number: RecordedVoid(v.number, v.reason, v.recorded_at)
+                for v in s.execute(query).scalars()
+            }
 
     def pending_handover(self, limit: int = 200) -> list[DocumentSummary]:
         with self._ctx.read() as s:

@@ -31,6 +31,23 @@ EXCHANGE_REFUSALS = {
 # What the register's Ghi chú says of an arrival registered after one received later.
 LATE_REGISTRATION_NOTE = "Đăng ký muộn: {}"
 
+# A void number in the register (a number with no document): the register view's and the
+# printed register's one wording (the printed register's list is "số bỏ trống").
+VOID_LABEL = "Số bỏ trống"
+VOID_REASONS = {
+    "ceded_unused": "số đã dành cho máy chủ cấp nhưng không dùng đến",
+}
+UNRECORDED_VOID = "không có văn bản đăng ký"
+
+
+def void_text(reason: str | None, recorded_on: str = "") -> str:
+    """«Số bỏ trống: why» for a recorded void (`reason`), or for a gap nobody recorded (None)."""
+    if reason is None:
+        return f"{VOID_LABEL}: {UNRECORDED_VOID}"
+    why = VOID_REASONS.get(reason, reason)
+    return f"{VOID_LABEL}: {why}" + (f" (ghi nhận ngày {recorded_on})" if recorded_on else "")
+
+
 FIELD_NAMES = {
     "issuer": "Tác giả (cơ quan ban hành)",
     "reference": "Số và ký hiệu",
@@ -677,10 +694,12 @@ SERVER_REASONS: dict[str, Message] = {
     ),
     Refusal.PASSWORD_CHANGE_REQUIRED: Message(
         "Tài khoản mới phải đổi mật khẩu trong lần đăng nhập đầu tiên.",
-        "Đổi mật khẩu («clerk connect … --new-password-env BIẾN») rồi làm tiếp.",
+        "Đổi mật khẩu khi kết nối (Đồng bộ › Kết nối máy chủ…, hoặc «clerk connect … "
+        "--new-password-env BIẾN») rồi làm tiếp.",
     ),
     Refusal.SESSION_EXPIRED: Message(
-        "Phiên làm việc với máy chủ đã hết hạn.", "Đăng nhập lại («clerk connect …»)."
+        "Phiên làm việc với máy chủ đã hết hạn.",
+        "Đăng nhập lại (Đồng bộ › Kết nối máy chủ…, hoặc «clerk connect …»).",
     ),
     Refusal.NOT_LOGGED_IN: Message(
         "Bàn làm việc chưa đăng nhập máy chủ.", "Chạy «clerk connect …»."
@@ -708,7 +727,8 @@ SERVER_REASONS: dict[str, Message] = {
     ),
     Refusal.LEASE_HELD: Message(
         "Một bàn làm việc khác đang giữ quyền cấp số của sổ này.",
-        "Đề nghị bàn đó bàn giao quyền cấp số khi đang trực tuyến, hoặc tạo văn bản dự thảo chờ cấp số.",
+        "Khi có kết nối, máy chủ vẫn cấp số ngay cho bàn này; quyền cấp số chỉ dùng khi mất kết "
+        "nối. Muốn nhận quyền, đề nghị bàn đó bàn giao khi đang trực tuyến.",
     ),
     Refusal.DESK_BEHIND: Message(
         "Bàn làm việc chưa nhận đủ các văn bản đã cấp số trên máy chủ.",
@@ -897,7 +917,8 @@ _RULES.update(
         ),
         e.DeskNotConnected: lambda x: Message(
             "Bàn làm việc này chưa kết nối máy chủ trung tâm.",
-            "Chạy «clerk connect --server URL --username TÊN --password-env BIẾN».",
+            "Trong cửa sổ chọn Đồng bộ › Kết nối máy chủ…, hoặc chạy «clerk connect --server "
+            "URL --username TÊN --password-env BIẾN».",
         ),
         e.AgencyMismatch: lambda x: Message(
             f"Dữ liệu trên bàn thuộc cơ quan «{x.desk_code}», tài khoản thuộc «{x.server_code}».",

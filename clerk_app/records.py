@@ -100,6 +100,31 @@ class RegisterInfo:
     series: str
     name: str
     last_number: int  # numbers 1..last_number are issued (cancelled ones included)
+    voids: int = 0  # of which recorded as never used (no document): shown as void lines
+
+    @property
+    def documents(self) -> int:
+        """How many documents the register holds (its numbers, less the recorded voids)."""
+        return self.last_number - self.voids
+
+
+@dataclass(frozen=True)
+class ClerkLogin:
+    """Who works at a desk, as the window shows it."""
+
+    name: str
+    # "server": the account the desk is connected with; "desk": the login chosen at setup;
+    # "computer": neither, the computer's own account.
+    source: str
+
+
+@dataclass(frozen=True)
+class RecordedVoid:
+    """A number of a register recorded as never used: printed and shown as a void line."""
+
+    number: int
+    reason: str
+    recorded_at: datetime
 
 
 @dataclass(frozen=True)

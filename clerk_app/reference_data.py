@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from clerk_app import errors, numbering
 from clerk_app.field_rules import DEFAULT_SERIES
@@ -19,7 +20,16 @@ from clerk_app.kernel import DeskContext, Transaction
 from clerk_app.records import AgencyInfo, Change, Direction, PersonInfo, RegisterInfo, UnitInfo
 from clerk_app.registration import free_text
 from clerk_app.storage import numbering_queries
-from clerk_app.storage.models import Agency, Person, Register, Unit, new_id
+from clerk_app.storage.models import (
+    Agency,
+    Document,
+    NumberVoid,
+    Person,
+    Register,
+    Unit,
+    new_id,
+)
+from clerk_app.storage.sync_models import SyncLease
 from clerk_app.text import fold, nfc
 
 REGISTER_NAMES = {"incoming": "Sổ đăng ký văn bản đến", "outgoing": "Sổ đăng ký văn bản đi"}
@@ -106,7 +116,7 @@ class ReferenceData:
             if year is not None:
                 query = query.where(Register.year == year)
             rows = s.execute(query).scalars().all()
-        infos = [register_info(r) for r in rows]
+            infos = [register_info(r, s, self._ctx.desk_id) for r in rows]
         return sorted(
             infos,
             key=lambda r: (-r.year, r.kind != "incoming", r.series != DEFAULT_SERIES, r.series),
@@ -123,7 +133,7 @@ class ReferenceData:
             ).scalar_one_or_none()
             if reg is None:
                 raise errors.NoRegister(kind, year)
-            return register_info(reg)
+            return register_info(reg, s, self._ctx.desk_id)
 
     def open_year(self, year: int) -> Change:
         with self._ctx.write() as tx:
@@ -329,5 +339,30 @@ def _reserved_register(tx: Transaction, year: int, series: str, now: datetime) -
     return reg
 
 
-def register_info(reg: Register) -> RegisterInfo:
-    return RegisterInfo(reg.id, reg.kind, reg.year, reg.series, reg.name, reg.last_number)  # type: ignore[arg-type]
+def register_info(reg: Register, s: Session, desk_id: str) -> RegisterInfo:
+    issued = issued_through(s, reg, desk_id)
+    voids = s.execute(
+        select(func.count())
+        .select_from(NumberVoid)
+        .where(NumberVoid.register_id == reg.id, NumberVoid.number <= issued)
+    ).scalar_one()
+    return RegisterInfo(reg.id, reg.kind, reg.year, reg.series, reg.name, issued, int(voids))  # type: ignore[arg-type]
+
+
+def issued_through(s: Session, reg: Register, desk_id: str) -> int:
+    """The register's last issued number. On the desk holding a register's lease, the counter
+    also covers the numbers it ceded to the server (so it never gives them itself) that nobody
+    has used yet: they are not in the register, neither documents nor voids, until the server
+    gives them or records them as voids."""
+    lease = s.get(SyncLease, (reg.kind, reg.series, reg.year))
+    if lease is None or lease.holder_desk_id != desk_id:
+        return reg.last_number
+    if reg.last_number <= lease.server_last_number:
+        return reg.last_number
+    top_document = s.execute(
+        select(func.max(Document.number)).where(Document.register_id == reg.id)
+    ).scalar_one()
+    top_void = s.execute(
+        select(func.max(NumberVoid.number)).where(NumberVoid.register_id == reg.id)
+    ).scalar_one()
+    return max(lease.server_last_number, top_document or 0, top_void or 0)

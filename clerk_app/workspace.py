@@ -34,6 +34,7 @@ from clerk_app.records import (
     AgencyInfo,
     AuditCheck,
     Change,
+    ClerkLogin,
     Direction,
     DocumentDetail,
     DocumentSummary,
@@ -41,6 +42,7 @@ from clerk_app.records import (
     IncomingDraft,
     OutgoingDraft,
     PersonInfo,
+    RecordedVoid,
     Registered,
     RegisterInfo,
     SearchFilters,
@@ -75,6 +77,7 @@ from clerk_app.storage.models import (
     Register,
     new_id,
 )
+from clerk_app.storage.sync_models import SyncLink
 from clerk_app.text import fold, nfc
 
 APP_NAME = "clerk-desk"
@@ -102,16 +105,43 @@ def default_data_dir() -> Path:
 class Workspace:
     """A desk's data directory opened for work. Every use case returns what it changed."""
 
-    def __init__(self, data_dir: Path, db: Database, actor: str, clock: Clock) -> None:
+    def __init__(self, data_dir: Path, db: Database, actor: str | None, clock: Clock) -> None:
         self.data_dir = data_dir
-        self._ctx = DeskContext.load(db, ContentStore(data_dir / "files"), clock, actor)
+        self._actor_given = actor
+        with db.read() as s:
+            state = s.execute(select(DeskState)).scalar_one_or_none()
+            known = _clerk_login(s, state) if state is not None else ""
+        who = actor or known or current_user()
+        self._ctx = DeskContext.load(db, ContentStore(data_dir / "files"), clock, who)
         self._db = db
         self._store = self._ctx.store
         self._clock = clock
-        self.actor = actor
+        self.actor = who
         self.desk_id = self._ctx.desk_id
         self.station = self._ctx.station
         self._agency_id = self._ctx.agency_id
+
+    def clerk_login(self) -> ClerkLogin:
+        """Who works at this desk, as the window shows it: the server account a connected
+        desk uses, else the login chosen at setup (the computer's account when neither)."""
+        with self._db.read() as s:
+            state = s.execute(select(DeskState)).scalar_one()
+            link = s.get(SyncLink, 1)
+            if link is not None and link.username:
+                return ClerkLogin(link.username, "server")
+            if state.clerk_login:
+                return ClerkLogin(state.clerk_login, "desk")
+        return ClerkLogin(current_user(), "computer")
+
+    def reload_actor(self) -> str:
+        """After the desk connected to a server: its account is who works here from now on
+        (an actor given when opening stays). The services built on the old context go."""
+        if self._actor_given is None:
+            self.actor = self.clerk_login().name
+            self._ctx = self._ctx.as_actor(self.actor)
+            for name in ("secretary", "reference", "reads"):
+                self.__dict__.pop(name, None)
+        return self.actor
 
     @property
     def context(self) -> DeskContext:
@@ -138,15 +168,18 @@ class Workspace:
         clock: Clock | None = None,
         demo: bool = False,
         desk_id: str | None = None,
+        clerk_login: str = "",
     ) -> Workspace:
         """Create a desk's data directory with its agency and the year's registers.
 
         `desk_id`: the id this desk already used to log in to the agency's server (the first-run
         wizard reads the agency from there before the desk exists); a new one otherwise.
+        `clerk_login`: the clerk's name on this desk while it is not connected to a server.
         """
         path = (data_dir or default_data_dir()).expanduser()
         name = nfc(agency_name)
         code = nfc(agency_code).upper()
+        login = _checked_login(clerk_login)
         if not name:
             raise errors.MissingField("agency_name")
         if not code or " " in code or "/" in code:
@@ -175,6 +208,7 @@ class Workspace:
                     agency_id=agency.id,
                     last_outbox_seq=0,
                     is_demo=demo,
+                    clerk_login=login,
                 )
                 s.add(state)
                 s.flush()
@@ -182,7 +216,7 @@ class Workspace:
                     db,
                     ContentStore(path / "files"),
                     clock,
-                    actor or current_user(),
+                    actor or login or current_user(),
                     state.station,
                     state.desk_id,
                     agency.id,
@@ -216,7 +250,7 @@ class Workspace:
             try:
                 db.check()
                 db.migrate()
-                return cls(path, db, actor or current_user(), clock or system_clock)
+                return cls(path, db, actor, clock or system_clock)
             except DBAPIError as exc:
                 raise storage_error(exc, db_path) from exc
         except BaseException:
@@ -906,6 +940,12 @@ class Workspace:
     def register_info(self, register_id: str) -> RegisterInfo:
         return self.reads.register_info(register_id)
 
+    def register_voids(
+        self, register_id: str, after: int = 0, through: int | None = None
+    ) -> dict[int, RecordedVoid]:
+        """The register's recorded voids numbered after `after` (through `through`), by number."""
+        return self.reads.register_voids(register_id, after, through)
+
     def pending_handover(self, limit: int = 200) -> list[DocumentSummary]:
         return self.reads.pending_handover(limit)
 
@@ -997,11 +1037,29 @@ def _blob_hashes(
     return found
 
 
+def _clerk_login(s: Session, state: DeskState) -> str:
+    link = s.get(SyncLink, 1)
+    return link.username if link is not None and link.username else state.clerk_login
+
+
+CLERK_LOGIN_MAX = 80
+
+
+def _checked_login(value: str) -> str:
+    """A clerk's login typed at setup: one line, no control characters, at most 80 letters."""
+    login = nfc(value or "").strip()
+    if len(login) > CLERK_LOGIN_MAX or any(unicodedata.category(c)[0] == "C" for c in login):
+        raise errors.InvalidValue(
+            "clerk_login", value, f"một dòng, tối đa {CLERK_LOGIN_MAX} ký tự, ví dụ nvan"
+        )
+    return login
+
+
 def _require_numbering_right(s: Session, desk_id: str, reg: Register) -> None:
     """A desk connected to a central server numbers a register only while it holds that
     register's lease; the others make provisional drafts the server numbers. Two desks
     numbering the same register locally would print the same number twice."""
-    from clerk_app.storage.sync_models import SyncLease, SyncLink
+    from clerk_app.storage.sync_models import SyncLease
 
     if s.get(SyncLink, 1) is None:
         return  # a desk on its own is the numbering authority for its registers

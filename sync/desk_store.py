@@ -24,6 +24,7 @@ from clerk_app.storage.models import (
     DeskState,
     Document,
     DocumentFile,
+    NumberVoid,
     OutboxEntry,
     Register,
     Unit,
@@ -418,6 +419,26 @@ def _apply_register(
     lease.server_last_number = int(data.get("last_number") or 0)
 
 
+def _apply_void(
+    s: Session, data: dict[str, Any], ident: tuple[str, str, str], now: datetime
+) -> None:
+    """A number the server recorded as never used: kept so the register shows it as a void.
+    The server's counter is past it, so the desk's register is too."""
+    reg = _local_register(s, ident[2], data, now)
+    number = int(data["number"])
+    if s.get(NumberVoid, (reg.id, number)) is None:
+        at = data.get("recorded_at")
+        s.add(
+            NumberVoid(
+                register_id=reg.id,
+                number=number,
+                reason=str(data.get("reason") or "")[:40],
+                recorded_at=datetime.fromisoformat(at) if at else now,
+            )
+        )
+    reg.last_number = max(reg.last_number, number)
+
+
 def _apply_unit(
     s: Session, data: dict[str, Any], ident: tuple[str, str, str], now: datetime
 ) -> None:
@@ -462,6 +483,8 @@ def apply_page(
             _apply_register(s, c["data"], ident, now, seen)
         elif c["entity"] == "unit":
             _apply_unit(s, c["data"], ident, now)
+        elif c["entity"] == "void":
+            _apply_void(s, c["data"], ident, now)
     for register_id, top in tops.items():
         s.execute(
             update(Register)

@@ -37,6 +37,9 @@ class RunnerState:
     conflicts: int = 0  # conflicts waiting for a person
     clock_skew_s: int | None = None  # the desk clock minus the server's, when known
     clock_wrong: bool = False
+    # Documents written here by sync rounds since the runner started (other desks' and the
+    # server's numbers): the window re-reads its registers when this grows.
+    received: int = 0
 
 
 _INITIAL = RunnerState(False, False, False, None, 0, None, None, 0, 0.0, 0)
@@ -124,7 +127,9 @@ class SyncRunner:
                     # Opened once, in this thread, and reused: opening checks migrations.
                     desk = desk or DeskSync(self.data_dir, clock=self.clock)
                     try:
-                        desk.sync()
+                        report = desk.sync()
+                        if report.received:
+                            self._set(received=self.state().received + report.received)
                         self._exchange(desk)
                     except (errors.ClerkError, OSError) as exc:
                         error = exc

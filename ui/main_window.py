@@ -43,6 +43,12 @@ from ui.workers import run_in_background
 PAGE_INCOMING, PAGE_OUTGOING, PAGE_PENDING, PAGE_SEARCH = range(4)
 NAV_LABELS = ("Văn bản đến", "Văn bản đi", "Chưa chuyển giao", "Tìm kiếm")
 DETAIL_DELAY_MS = 120
+# Where the clerk's login shown in the window comes from (ClerkLogin.source).
+CLERK_SOURCES = {
+    "server": "tài khoản máy chủ văn thư",
+    "desk": "tên đăng nhập trên máy này",
+    "computer": "tài khoản của máy tính",
+}
 MAINTENANCE_TICK_MS = 30_000
 log = logging.getLogger(__name__)
 ACCEPTED_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff"}
@@ -196,12 +202,13 @@ class MainWindow(QMainWindow):
         side_layout.setSpacing(0)
         side_layout.addWidget(agency_box)
         side_layout.addWidget(self.nav, 1)
-        who = QLabel(
-            f"Người dùng: {html.escape(str(getattr(workspace, 'actor', '')))}<br>"
-            f"Máy: {html.escape(str(getattr(workspace, 'station', '')))}"
-        )
-        who.setStyleSheet("color: #b8c7db; padding: 10px 14px;")
-        side_layout.addWidget(who)
+        # Who works here: the clerk's own login (the server account of a connected desk), the
+        # same name in the side panel and the status bar; never the computer's account alone.
+        self.who = QLabel()
+        self.who.setObjectName("clerkLogin")
+        self.who.setWordWrap(True)
+        self.who.setStyleSheet("color: #b8c7db; padding: 10px 14px;")
+        side_layout.addWidget(self.who)
 
         central = QSplitter()
         central.addWidget(side)
@@ -218,7 +225,12 @@ class MainWindow(QMainWindow):
         self.data_dir_label = QLabel(f"Dữ liệu: {shown}")
         self.data_dir_label.setStyleSheet("color: #6c757d;")
         self.data_dir_label.setToolTip(folder)
+        self.clerk_label = QLabel()
+        self.clerk_label.setObjectName("statusClerk")
+        self.show_clerk()
         bar = self.statusBar()
+        bar.addWidget(self.clerk_label)
+        bar.addWidget(QLabel("·"))
         bar.addWidget(self.register_count)
         bar.addWidget(QLabel("·"))
         bar.addWidget(self.pending_count)
@@ -375,6 +387,8 @@ class MainWindow(QMainWindow):
 
         sync_menu = bar.addMenu("Đồng &bộ")
         self.sync_menu = sync_menu
+        self.action_connect = self._action(sync_menu, "&Kết nối máy chủ…", None, self.open_connect)
+        sync_menu.addSeparator()
         self.action_leases = self._action(sync_menu, "&Quyền cấp số…", None, self.open_leases)
         self.action_drafts = self._action(sync_menu, "&Bản nháp…", None, self.open_drafts)
         self.action_conflicts = self._action(sync_menu, "&Xung đột…", None, self.open_conflicts)
@@ -463,8 +477,7 @@ class MainWindow(QMainWindow):
                 self.register_count.setText("Chưa mở sổ")
             else:
                 self.register_count.setText(
-                    f"{register.name} năm {register.year}: {fmt.count(register.last_number)} "
-                    "văn bản"
+                    f"{register.name} năm {register.year}: {fmt.count(register.documents)} văn bản"
                 )
         elif page == PAGE_SEARCH:
             self.register_count.setText(f"Kết quả: {fmt.count(self.search.model.rowCount())}")
@@ -653,7 +666,67 @@ class MainWindow(QMainWindow):
         self.recovery_watch = RecoveryWatch(runner.state, self)
         self.recovery_watch.recovered.connect(self.outage_notice.show_recovery)
         self.outage_notice.state = runner.state
+        # Documents another desk registered (or the server numbered) appear without F5.
+        self._received_seen = 0
+        self.received_timer = QTimer(self)
+        self.received_timer.setInterval(1000)
+        self.received_timer.timeout.connect(self._refresh_when_received)
+        self.received_timer.start()
         return runner
+
+    def _refresh_when_received(self) -> None:
+        if self.sync_runner is None:
+            return
+        received = self.sync_runner.state().received
+        if received != self._received_seen:
+            self._received_seen = received
+            self.refresh()
+
+    def show_clerk(self) -> None:
+        """The clerk's login in the side panel and the status bar (one reading, one name)."""
+        login = presenter.guarded_value(self.workspace.clerk_login, self)
+        if login is None:
+            return
+        source = CLERK_SOURCES.get(login.source, "")
+        station = html.escape(str(getattr(self.workspace, "station", "")))
+        self.who.setText(
+            "Người dùng"
+            f"<div style='color:#ffffff; font-weight:700'>{html.escape(login.name)}</div>"
+            f"<div style='font-size:11px'>{html.escape(source)}</div>"
+            f"<div style='margin-top:4px'>Máy: {station}</div>"
+        )
+        self.who.setToolTip(source)
+        self.clerk_label.setText(f"Người dùng: {login.name}")
+        self.clerk_label.setToolTip(source)
+
+    def open_connect(self) -> Any:
+        """Connect this desk to the agency's server (or log in again) from the window."""
+        from sync.engine import DeskSync
+        from ui.connect_dialog import ConnectDialog
+
+        data_dir = self.workspace.data_dir
+
+        def make() -> ConnectDialog:
+            with DeskSync(data_dir) as desk:
+                state = desk.state()
+            return ConnectDialog(
+                data_dir, self, server_url=state.server_url, username=state.username
+            )
+
+        dialog = self._sync_dialog(make)
+        if dialog is not None:
+            dialog.connected.connect(self._desk_connected)
+        return dialog
+
+    def _desk_connected(self, _account: str) -> None:
+        """The desk is connected: its account is who works here now, and sync starts."""
+        self.workspace.reload_actor()
+        self.show_clerk()
+        if self.sync_runner is None:
+            self.sync_runner = self._start_sync()
+        else:
+            self.sync_runner.sync_now()
+        self.refresh()
 
     def write_outage_report(self, out: Path | None = None) -> None:
         """The incident report of the last outage this desk recorded, as PDF."""

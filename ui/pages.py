@@ -255,7 +255,11 @@ class RegisterPage(QWidget):
         n = register.last_number
         if n == 0:
             return f"Năm {register.year}: chưa có văn bản nào."
-        return f"Năm {register.year}: {fmt.count(n)} văn bản (số 1 – {fmt.count(n)})"
+        voids = f"; {fmt.count(register.voids)} số bỏ trống" if register.voids else ""
+        return (
+            f"Năm {register.year}: {fmt.count(register.documents)} văn bản "
+            f"(số 1 – {fmt.count(n)}{voids})"
+        )
 
     def _goto_number(self) -> None:
         text = self.goto.text().strip()

@@ -15,7 +15,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
 
-from clerk_app.records import DocumentSummary, RegisterInfo
+from clerk_app.messages import void_text
+from clerk_app.records import DocumentSummary, RecordedVoid, RegisterInfo
 from clerk_app.vocabulary import number_label
 from ui import formatting as fmt
 
@@ -55,6 +56,10 @@ class RowSource(Protocol):
     """The part of the Workspace this model reads."""
 
     def register_rows(self, register_id: str, start: int, count: int) -> list[DocumentSummary]: ...
+
+    def register_voids(
+        self, register_id: str, after: int = 0, through: int | None = None
+    ) -> dict[int, RecordedVoid]: ...
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,8 @@ class _SummaryModel(QAbstractTableModel):
         self._strike.setStrikeOut(True)
         self._bold = QFont()
         self._bold.setBold(True)
+        self._italic = QFont()
+        self._italic.setItalic(True)
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -227,6 +234,8 @@ class RegisterModel(_SummaryModel):
         self._source = source
         self._register = register
         self._pages: OrderedDict[int, dict[int, DocumentSummary]] = OrderedDict()
+        # The recorded voids of the pages read (number -> why), read with each page.
+        self._voids: dict[int, RecordedVoid] = {}
         self.fetches = 0  # how many pages were read, for tests and the curious
 
     # --- what the model shows ---------------------------------------------------------------
@@ -242,6 +251,7 @@ class RegisterModel(_SummaryModel):
         if register is not None:
             self._columns = columns_for(register.kind)
         self._pages.clear()
+        self._voids.clear()
         self.endResetModel()
 
     def update_register(self, register: RegisterInfo) -> None:
@@ -251,6 +261,7 @@ class RegisterModel(_SummaryModel):
             self.set_register(register)
             return
         self._pages.clear()
+        self._voids.clear()
         grown = register.last_number - old.last_number
         if grown > 0:
             self.beginInsertRows(QModelIndex(), old.last_number, register.last_number - 1)
@@ -263,6 +274,7 @@ class RegisterModel(_SummaryModel):
     def invalidate(self) -> None:
         """Forget the cached pages (a document was corrected, cancelled or handed over)."""
         self._pages.clear()
+        self._voids.clear()
         rows = self.rowCount()
         if rows:
             self.dataChanged.emit(self.index(0, 0), self.index(rows - 1, self.columnCount() - 1))
@@ -290,6 +302,7 @@ class RegisterModel(_SummaryModel):
         start = page_no * self.PAGE_SIZE
         count = min(self.PAGE_SIZE, self._register.last_number - start)
         rows = self._source.register_rows(self._register.id, start, count)
+        self._voids.update(self._source.register_voids(self._register.id, start, start + count))
         self.fetches += 1
         page = {s.number: s for s in rows}
         self._pages[page_no] = page
@@ -297,14 +310,32 @@ class RegisterModel(_SummaryModel):
             self._pages.popitem(last=False)
         return page
 
+    def void_text(self, row: int) -> str:
+        """What the register says of a number with no document: a recorded void with its
+        reason, or a gap nobody recorded."""
+        void = self._voids.get(row + 1)
+        if void is None:
+            return void_text(None)
+        return void_text(void.reason, fmt.day(void.recorded_at))
+
     def _gap_data(self, index: _Index, role: int) -> Any:
         if self._register is None:
             return None
-        if role == Qt.ItemDataRole.DisplayRole and self._columns[index.column()].header in (
-            "Số đến",
-            "Số và ký hiệu",
-        ):
-            return f"{number_label(self._register.kind, index.row() + 1)} (bỏ trống)"
+        column = self._columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            # The number where the register's number is (the column with the urgency mark),
+            # why it is empty where the subject is: one void line, like the printed list's.
+            if column.marks_urgency:
+                return number_label(self._register.kind, index.row() + 1)
+            if column.header == "Tên loại và trích yếu nội dung":
+                return self.void_text(index.row())
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(column.align | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole:
+            return self._italic
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.void_text(index.row())
         if role == Qt.ItemDataRole.ForegroundRole:
             return QBrush(GAP_TEXT)
         return None

@@ -137,9 +137,14 @@ class AgencyStep(SetupStep):
         self.code_edit.setPlaceholderText("Ví dụ: UBND (dùng trong số và ký hiệu văn bản)")
         self.parent_edit = QLineEdit()
         self.parent_edit.setPlaceholderText("Không bắt buộc; ví dụ: Ủy ban nhân dân tỉnh Phú Yên")
+        self.login_edit = QLineEdit()
+        self.login_edit.setPlaceholderText(
+            "Tên của người làm văn thư trên máy này, ví dụ nvan (ghi vào nhật ký)"
+        )
         typed_form.addRow("Tên cơ quan:", self.name_edit)
         typed_form.addRow("Chữ viết tắt:", self.code_edit)
         typed_form.addRow("Cơ quan chủ quản:", self.parent_edit)
+        typed_form.addRow("Tên đăng nhập văn thư:", self.login_edit)
         self.forms.addWidget(typed_box)
 
         server_box = QGroupBox("Máy chủ văn thư của cơ quan")
@@ -156,6 +161,9 @@ class AgencyStep(SetupStep):
         server_form.addRow("Tài khoản:", self.user_edit)
         server_form.addRow("Mật khẩu:", self.password_edit)
         server_form.addRow("Mật khẩu mới:", self.new_password_edit)
+        # Asked for only when the server requires it (a new account's first login).
+        self.server_form = server_form
+        server_form.setRowVisible(self.new_password_edit, False)
         note = QLabel(
             "Tên và chữ viết tắt của cơ quan lấy từ máy chủ; mật khẩu không được lưu trên máy."
         )
@@ -193,13 +201,17 @@ class AgencyStep(SetupStep):
         data_dir = self.data_dir
         if self.typed.isChecked():
             name, code = self.name_edit.text(), self.code_edit.text()
-            parent = self.parent_edit.text()
+            parent, login = self.parent_edit.text(), self.login_edit.text()
 
             def work() -> str:
                 from clerk_app.workspace import Workspace
 
                 with Workspace.init(
-                    data_dir, agency_name=name, agency_code=code, parent_name=parent
+                    data_dir,
+                    agency_name=name,
+                    agency_code=code,
+                    parent_name=parent,
+                    clerk_login=login,
                 ) as ws:
                     agency = ws.agency()
                 return f"{agency.name} ({agency.code})"
@@ -242,6 +254,7 @@ class AgencyStep(SetupStep):
                 isinstance(error, ServerRefused)
                 and error.reason == Refusal.PASSWORD_CHANGE_REQUIRED
             ):
+                self.server_form.setRowVisible(self.new_password_edit, True)
                 self.say(
                     "Tài khoản mới phải đổi mật khẩu lần đầu: nhập lại mật khẩu, gõ mật khẩu mới "
                     "vào ô «Mật khẩu mới» rồi bấm «Khởi tạo».",

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from clerk_app import errors
+from clerk_app.clock import system_clock, vietnam_date
 from clerk_app.messages import describe, field_name
 from clerk_app.workdays.office_hours import (
     load_office_hours,
@@ -191,6 +192,17 @@ def holder_text(row: LeaseRow) -> str:
     return "Chưa rõ — chưa đồng bộ"
 
 
+def held_elsewhere_text(row: LeaseRow) -> str:
+    """What the clerk does about a lease another desk holds ("" for any other row)."""
+    if row.holder != "other":
+        return ""
+    return (
+        f"{holder_text(row)} đang giữ quyền cấp số của sổ này (theo lần đồng bộ gần nhất). Khi có "
+        "kết nối, máy chủ vẫn cấp số ngay cho bàn này; muốn nhận quyền cấp số, đề nghị bàn đó bàn "
+        "giao khi đang trực tuyến."
+    )
+
+
 class LeaseDialog(QDialog):
     """The "Quyền cấp số" dialog: which desk numbers each register offline; take it or hand it over."""
 
@@ -226,6 +238,8 @@ class LeaseDialog(QDialog):
         self.release_button = QPushButton("&Bàn giao quyền cấp số")
         self.force_button = QPushButton("&Thu hồi và nhận về bàn này…")
         self.force_button.setVisible(self.role == "admin")
+        self.sync_button = QPushButton("Làm &mới từ máy chủ")
+        self.sync_button.clicked.connect(lambda: self._act("sync"))
         self.take_button.clicked.connect(lambda: self._act("take"))
         self.release_button.clicked.connect(lambda: self._act("release"))
         self.force_button.clicked.connect(lambda: self._act("force"))
@@ -236,6 +250,7 @@ class LeaseDialog(QDialog):
         for b in (self.take_button, self.release_button, self.force_button):
             actions.addWidget(b)
         actions.addStretch(1)
+        actions.addWidget(self.sync_button)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -268,7 +283,11 @@ class LeaseDialog(QDialog):
         if selected is not None and (selected.kind, selected.series, selected.year) in keys:
             self.table.selectRow(keys.index((selected.kind, selected.series, selected.year)))
         elif self.rows:
-            self.table.selectRow(0)
+            # This year's registers first: next year's (carried with a lease late in the year)
+            # sort above them but are not what the clerk came for.
+            this_year = vietnam_date(system_clock()).year
+            current = [i for i, r in enumerate(self.rows) if r.year == this_year]
+            self.table.selectRow(current[0] if current else 0)
         self._enable()
 
     def selected(self) -> LeaseRow | None:
@@ -280,9 +299,14 @@ class LeaseDialog(QDialog):
     def _enable(self) -> None:
         row = self.selected()
         free = not self.busy and row is not None
+        # Another desk's lease stays takeable: what is shown may be stale, and taking syncs
+        # first, so a lease handed over meanwhile is taken; one still held is refused.
         self.take_button.setEnabled(free and row is not None and row.holder != "mine")
         self.release_button.setEnabled(free and row is not None and row.holder == "mine")
         self.force_button.setEnabled(free and row is not None and row.holder == "other")
+        self.sync_button.setEnabled(not self.busy)
+        if not self.busy:
+            self.status.setText(held_elsewhere_text(row) if row is not None else "")
 
     def _ask(self, title: str, text: str) -> bool:
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=self)
@@ -292,6 +316,9 @@ class LeaseDialog(QDialog):
         return box.clickedButton() is yes
 
     def _act(self, what: str) -> None:
+        if what == "sync":
+            self._sync()
+            return
         row = self.selected()
         if row is None or self.busy:
             return
@@ -313,21 +340,48 @@ class LeaseDialog(QDialog):
 
         def done(_answer: object) -> None:
             self.busy = False
+            self.refresh()  # before the outcome: the row's own note would replace it
             self.status.setText(
                 f"Đã bàn giao quyền cấp số «{label}»."
                 if what == "release"
                 else f"Bàn này đã nhận quyền cấp số «{label}»."
             )
-            self.refresh()
             self.changed.emit()
 
         def failed(error: BaseException) -> None:
             self.busy = False
+            self.refresh()
             self.status.setText(
                 describe(error).one_line() if isinstance(error, errors.ClerkError) else ""
             )
-            self.refresh()
             present(error, self)
+
+        self.busy = True
+        self._enable()
+        self.status.setText("Đang làm việc với máy chủ…")
+        run_in_background(work, done, failed, owner=self)
+
+    def _sync(self) -> None:
+        """Who holds what as the server says now (the list is as of the last sync round)."""
+        if self.busy:
+            return
+        data_dir = self.data_dir
+
+        def work() -> object:
+            with DeskSync(data_dir) as desk:
+                return desk.sync()
+
+        def done(_report: object) -> None:
+            self.busy = False
+            self.refresh()
+            self.status.setText(self.status.text() or "Đã cập nhật từ máy chủ.")
+
+        def failed(error: BaseException) -> None:
+            self.busy = False
+            self.refresh()
+            self.status.setText(
+                describe(error).one_line() if isinstance(error, errors.ClerkError) else ""
+            )
 
         self.busy = True
         self._enable()

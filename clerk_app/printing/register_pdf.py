@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from clerk_app import errors
+from clerk_app.clock import to_vietnam
 from clerk_app.field_rules import DEFAULT_SERIES
+from clerk_app.messages import void_text
 from clerk_app.printing import layout as L
 from clerk_app.printing.binding import Binding
 from clerk_app.printing.entries import (
@@ -35,7 +37,7 @@ from clerk_app.printing.entries import (
     number_range,
 )
 from clerk_app.printing.fonts import register_fonts
-from clerk_app.records import AgencyInfo, Direction, RegisterInfo
+from clerk_app.records import AgencyInfo, Direction, RecordedVoid, RegisterInfo
 from clerk_app.vocabulary import number_label
 from clerk_app.workspace import Workspace
 
@@ -85,6 +87,48 @@ def canonical_entry(entry: RegisterEntry, cells: Sequence[str]) -> bytes:
     return (
         json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
     ).encode()
+
+
+def canonical_void(number: int, cells: Sequence[str]) -> bytes:
+    """The fingerprint's bytes for a void line: the number and what the page says of it."""
+    record = {"void": number, "cells": list(cells)}
+    return (
+        json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+    ).encode()
+
+
+# The columns a void line fills: the number where the register's number is, why it is empty
+# where the subject is (the rest stays blank, as on the clerk's paper register).
+_NUMBER_TITLES = ("Số đến", "Số, ký hiệu văn bản")
+_SUBJECT_TITLE = "Tên loại và trích yếu nội dung"
+
+
+def _body_lines(
+    ws: Workspace,
+    register: RegisterInfo,
+    after: int,
+    through: int,
+    columns: Sequence[L.Column],
+    recorded: dict[int, RecordedVoid],
+) -> Iterator[tuple[int, list[str], RegisterEntry | None]]:
+    """The body's lines numbered `after < n <= through` in number order: each entry, and a void
+    line (entry None) for each number without one, so the body has no silent gap."""
+    label = _number_label(register.kind)
+    last = after
+    for entry in entries(ws, register, after, through):
+        for number in range(last + 1, entry.number):
+            why = _void_cell(recorded.get(number))
+            texts = [
+                label(number)
+                if col.title in _NUMBER_TITLES
+                else why
+                if col.title == _SUBJECT_TITLE
+                else ""
+                for col in columns
+            ]
+            yield number, texts, None
+        yield entry.number, [col.cell(entry) for col in columns], entry
+        last = entry.number
 
 
 class Sheets:
@@ -249,6 +293,9 @@ class _Tally:
     last_number: int = 0
     cancelled: list[RegisterEntry] = field(default_factory=list)
     voids: list[int] = field(default_factory=list)
+    # The voids the server recorded (a number ceded and passed over), with why; the others
+    # are gaps nobody explained.
+    recorded: dict[int, RecordedVoid] = field(default_factory=dict)
 
 
 def print_register(
@@ -334,20 +381,26 @@ def print_register(
             ).encode()
             + b"\n"
         )
-        tally = _Tally(last_number=numbers.before)
+        tally = _Tally(
+            last_number=numbers.before,
+            recorded=ws.register_voids(register.id, numbers.before, numbers.through),
+        )
         previous = numbers.before
-        for entry in entries(ws, register, numbers.before, numbers.through):
-            tally.voids.extend(range(tally.last_number + 1, entry.number))
-            tally.last_number = entry.number
-            tally.entries += 1
-            if entry.cancelled:
-                tally.cancelled.append(entry)
-            texts = [col.cell(entry) for col in columns]
-            hasher.update(canonical_entry(entry, texts))
+        lines = _body_lines(ws, register, numbers.before, numbers.through, columns, tally.recorded)
+        for number, texts, entry in lines:
+            if entry is None:
+                tally.voids.append(number)
+                hasher.update(canonical_void(number, texts))
+            else:
+                tally.entries += 1
+                if entry.cancelled:
+                    tally.cancelled.append(entry)
+                hasher.update(canonical_entry(entry, texts))
+            tally.last_number = number
             sheets.add_row(texts, previous in numbers.month_ends)
-            previous = entry.number
-            if tally.entries % 50 == 0:
-                report(entry.number, "Đang in")
+            previous = number
+            if entry is not None and tally.entries % 50 == 0:
+                report(number, "Đang in")
         body_pages = sheets.finish()
         list_pages = _voids_list(
             binding, fonts, wrapper, header_wrapper, tally, footer_left, kind, period
@@ -421,12 +474,14 @@ def _pages_before(
 
     def rows() -> Iterator[tuple[int, bool]]:
         previous = 0
-        for i, entry in enumerate(entries(ws, register, 0, numbers.before), 1):
-            cells = L.wrap_cells(columns, [col.cell(entry) for col in columns], wrapper)
+        recorded = ws.register_voids(register.id, 0, numbers.before)
+        lines = _body_lines(ws, register, 0, numbers.before, columns, recorded)
+        for i, (number, texts, _entry) in enumerate(lines, 1):
+            cells = L.wrap_cells(columns, texts, wrapper)
             yield max(len(c) for c in cells), previous in numbers.month_ends
-            previous = entry.number
+            previous = number
             if i % 500 == 0:
-                report(entry.number, "Đang tính số trang")
+                report(number, "Đang tính số trang")
 
     return L.pages_taken(rows(), capacity)
 
@@ -535,6 +590,12 @@ VOID_COLUMNS = (
 )
 
 
+def _void_cell(recorded: RecordedVoid | None) -> str:
+    if recorded is None:
+        return void_text(None)
+    return void_text(recorded.reason, _dmy(to_vietnam(recorded.recorded_at).date()))
+
+
 def _voids_list(
     binding: Binding,
     fonts: tuple[str, str],
@@ -563,9 +624,7 @@ def _voids_list(
     )
     label = _number_label(kind)
     rows: list[list[str]] = [[col.cell(e) for col in VOID_COLUMNS] for e in tally.cancelled]
-    rows += [
-        [label(n), "", "", "", "", "Số bỏ trống: không có văn bản đăng ký"] for n in tally.voids
-    ]
+    rows += [[label(n), "", "", "", "", _void_cell(tally.recorded.get(n))] for n in tally.voids]
     rows.sort(key=lambda r: int(r[0]))
     if not rows:
         rows = [["", "", "", "Không có số nào bị hủy hoặc bỏ trống trong kỳ.", "", ""]]

@@ -91,6 +91,9 @@ class DeskState(Base):
     agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"))
     last_outbox_seq: Mapped[int] = mapped_column(Integer, default=0)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The clerk's login chosen at setup: who the window shows and the audit records while the
+    # desk is not connected to a server (a connected desk's clerk is its server account).
+    clerk_login: Mapped[str] = mapped_column(String(80), default="", server_default="")
 
 
 class Unit(Base):
@@ -134,6 +137,18 @@ class Register(Base):
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Closed at year end (the printed register bound): no number is issued in it afterwards.
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class NumberVoid(Base):
+    """A number of a register recorded as never used (the server's record, brought by the
+    feed): the register shows it as a void line, not as an unexplained gap."""
+
+    __tablename__ = "number_void"
+
+    register_id: Mapped[str] = mapped_column(ForeignKey("register.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Document(Base):

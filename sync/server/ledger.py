@@ -577,6 +577,7 @@ def _void_unused_ceded(s: Session, agency: Agency, counter: RegisterCounter, now
                 "year": counter.year,
                 "number": number,
                 "reason": "ceded_unused",
+                "recorded_at": now.isoformat(),
             },
         )
     counter.last_number = counter.ceded_through

@@ -55,9 +55,12 @@ def test_step_1_agency_typed_makes_the_desk(
     assert wizard.windowTitle() == "Thiết lập bàn làm việc văn thư"
     assert not wizard.skip_button.isVisible()  # the agency is what makes the desk
     _shot(wizard, tmp_path, "wizard-1-agency.png")
+    type_text(wizard.agency.login_edit, "Nguyễn Thị Lan")  # type: ignore[operator]
     _make_desk(qtbot, wizard, type_text)
     with Workspace.open(tmp_path / "desk") as ws:
         assert (ws.agency().name, ws.agency().code) == ("Ủy ban nhân dân tỉnh Phú Yên", "UBND")
+        # The clerk's login chosen here is who the window shows and the audit records.
+        assert ws.clerk_login().name == ws.actor == "Nguyễn Thị Lan"
     assert wizard.desk_made and "UBND" in wizard.agency.done_text
 
 

@@ -151,6 +151,9 @@ def test_lease_dialog_takes_hands_over_and_an_admin_revokes_with_confirmation(
     on_b = open_dialog(b)
     pick(on_b)
     assert holder(on_b) == "Bàn «MÁY-VĂN-THƯ-1»"  # named by the change feed
+    assert on_b.status.text().startswith(
+        "Bàn «MÁY-VĂN-THƯ-1» đang giữ quyền cấp số của sổ này (theo lần đồng bộ gần nhất)."
+    )
     on_b.take_button.click()
     qtbot.waitUntil(lambda: not on_b.busy, timeout=30_000)
     assert (
@@ -163,6 +166,10 @@ def test_lease_dialog_takes_hands_over_and_an_admin_revokes_with_confirmation(
     on_a.release_button.click()
     qtbot.waitUntil(lambda: not on_a.busy, timeout=30_000)
     assert holder(on_a) == "Chưa bàn nào — máy chủ cấp số"
+    assert holder(on_b) == "Bàn «MÁY-VĂN-THƯ-1»"  # as of B's last sync
+    on_b.sync_button.click()
+    qtbot.waitUntil(lambda: not on_b.busy, timeout=30_000)
+    assert holder(on_b) == "Chưa bàn nào — máy chủ cấp số"  # the hand-over, seen from B
     pick(on_b)
     on_b.take_button.click()
     qtbot.waitUntil(lambda: not on_b.busy, timeout=30_000)
@@ -249,6 +256,8 @@ def test_sync_menu_and_status_click_open_the_dialogs(
         window.show()
         texts = [act.text() for act in window.sync_menu.actions()]
         assert texts == [
+            "&Kết nối máy chủ…",
+            "",
             "&Quyền cấp số…",
             "&Bản nháp…",
             "&Xung đột…",
