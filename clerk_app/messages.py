@@ -774,6 +774,14 @@ SERVER_REASONS: dict[str, Message] = {
     Refusal.EXCHANGE_NOT_SENT: Message(
         "Văn bản này chưa được gửi liên thông.", "Gửi bằng «clerk send ID --to MÃ»."
     ),
+    Refusal.EXCHANGE_NO_GATEWAY: Message(
+        "Máy chủ chưa nối với trục liên thông: không gửi được yêu cầu thu hồi tới cơ quan ngoài.",
+        "Báo quản trị máy chủ cấu hình thư mục trao đổi (--exchange-dir) rồi lấy lại lần nữa.",
+    ),
+    Refusal.EXCHANGE_PACKAGE_MISSING: Message(
+        "Máy chủ không còn gói tin đã gửi nên không lập được gói tin thu hồi.",
+        "Báo quản trị máy chủ kiểm tra kho tệp.",
+    ),
     Refusal.EDXML_INVALID: Message(
         "Máy chủ không nhận gói tin edXML: gói tin không đúng chuẩn.",
         "Kiểm tra văn bản (số, ngày, tệp) rồi gửi lại.",

@@ -87,6 +87,8 @@ class Refusal(StrEnum):
     EXCHANGE_ITEM_NOT_FOUND = "exchange_item_not_found"
     EXCHANGE_STATUS_NOT_ALLOWED = "exchange_status_not_allowed"
     EXCHANGE_NOT_SENT = "exchange_not_sent"
+    EXCHANGE_NO_GATEWAY = "exchange_no_gateway"
+    EXCHANGE_PACKAGE_MISSING = "exchange_package_missing"
     EDXML_INVALID = "edxml_invalid"
     EDXML_NOT_DOCUMENT = "edxml_not_document"
     WRONG_SENDER = "wrong_sender"

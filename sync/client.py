@@ -198,22 +198,29 @@ class ServerClient:
         return self._json("GET", "/v1/exchange/inbox")
 
     def set_item_status(
-        self, item_id: str, status: str, reason: str = "", document_id: str = ""
+        self,
+        item_id: str,
+        status: str,
+        reason: str = "",
+        document_id: str = "",
+        *,
+        at: str | None = None,
     ) -> dict[str, Any]:
-        return self._json(
-            "POST",
-            f"/v1/exchange/items/{item_id}/status",
-            json={"status": status, "reason": reason, "document_id": document_id},
-        )
+        """`at`: when the clerk acted (ISO 8601), which the status carries, not when it went."""
+        body = {"status": status, "reason": reason, "document_id": document_id}
+        if at:
+            body["at"] = at
+        return self._json("POST", f"/v1/exchange/items/{item_id}/status", json=body)
 
     def exchange_sent(self, document_id: str) -> list[dict[str, Any]]:
         return list(self._json("GET", f"/v1/exchange/sent/{document_id}")["recipients"])
 
-    def exchange_recall(self, document_id: str, reason: str) -> list[dict[str, Any]]:
+    def exchange_recall(
+        self, document_id: str, reason: str, *, at: str | None = None
+    ) -> list[dict[str, Any]]:
+        body = {"reason": reason} | ({"at": at} if at else {})
         return list(
-            self._json("POST", f"/v1/exchange/recall/{document_id}", json={"reason": reason})[
-                "recipients"
-            ]
+            self._json("POST", f"/v1/exchange/recall/{document_id}", json=body)["recipients"]
         )
 
     def put_files(self, files: list[tuple[str, bytes]]) -> dict[str, Any]:

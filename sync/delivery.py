@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session
 
 from clerk_app import errors
 from clerk_app.clock import Clock, system_clock
-from clerk_app.interchange.assessment import Previously, assess_incoming
+from clerk_app.interchange import progress
+from clerk_app.interchange.assessment import Previously, assess_incoming, revoked_document
 from clerk_app.interchange.codes import CodeTables
 from clerk_app.interchange.edxml_write import write_document
+from clerk_app.interchange.exchange import write_atomically
 from clerk_app.interchange.mapping import (
     answer_ref,
     fields_from_json,
@@ -33,7 +35,13 @@ from clerk_app.interchange.mapping import (
     outgoing_document,
     package_of,
 )
-from clerk_app.interchange.values import Business, Organ, document_id_for
+from clerk_app.interchange.values import (
+    Business,
+    ExchangedDocument,
+    Organ,
+    StatusMessage,
+    document_id_for,
+)
 from clerk_app.storage.exchange_models import (
     ExchangeInboxItem,
     ExchangeQueued,
@@ -49,9 +57,10 @@ from sync.engine import DeskSync
 
 # Received "through the system": passed on within 08 working hours (Phú Yên art. 5.2).
 HANDLE_WITHIN_HOURS = 8
+# The server's exchange directory as last seen, so recipients can be chosen offline.
+DIRECTORY_FILE = "exchange-directory.json"
 OPEN = "arrived"
 REFUSAL_REASONS = ("wrong-recipient", "not-valid")
-LATER_STATUSES = ("assigned", "in_progress", "done")
 # Refusals about the session, not the row: the row waits for the clerk to log in again.
 KEEP_QUEUED = frozenset(
     {"not_logged_in", "session_expired", "account_locked", "password_change_required"}
@@ -80,11 +89,13 @@ def send_document(
     replaces: str | None = None,
     answers: Sequence[str] = (),
     clock: Clock = system_clock,
+    at: datetime | None = None,
 ) -> SendOutcome:
     """Send a numbered outgoing document to the agencies named by `to` (exchange identifiers or
-    the server's agency codes). Offline, the send waits in the desk's queue."""
+    the server's agency codes). Offline, the send waits in the desk's queue. `at`: when the
+    clerk pressed «Phát hành» (the package's TraceHeader time); now when not given."""
     with ExchangeDesk(data_dir, clock) as desk:
-        return desk.send(document_id, to, replaces=replaces, answers=answers)
+        return desk.send(document_id, to, replaces=replaces, answers=answers, at=at)
 
 
 def _loads(text: str | None) -> Any:
@@ -142,7 +153,9 @@ class ExchangeDesk:
         *,
         replaces: str | None = None,
         answers: Sequence[str] = (),
+        at: datetime | None = None,
     ) -> SendOutcome:
+        pressed = at or self.clock()
         codes = [c.strip() for c in to if c.strip()]
         if not codes:
             raise errors.MissingField("recipients")
@@ -154,7 +167,7 @@ class ExchangeDesk:
             "replaces": replaces,
             "answers": list(answers),
         }
-        row_id = self._queue("send", document_id, payload)
+        row_id = self._queue("send", document_id, payload, pressed)
 
         def push(client: ServerClient) -> dict[str, Any]:
             return self._push_one(client, row_id, drop_on_refusal=True)
@@ -188,7 +201,8 @@ class ExchangeDesk:
                 if ws.document(incoming_id).summary.direction != "incoming":
                     raise errors.InvalidValue("answers", incoming_id, "một văn bản đến")
 
-    def _package(self, client: ServerClient, payload: dict[str, Any]) -> bytes:
+    def _package(self, client: ServerClient, payload: dict[str, Any], at: datetime) -> bytes:
+        """The package as it was when the clerk sent it at `at` (its TraceHeader's time)."""
         directory = client.exchange_organs()
         own_row = directory["own"]
         own = Organ(own_row["organ_id"], own_row["name"], in_charge=own_row.get("in_charge", ""))
@@ -214,7 +228,13 @@ class ExchangeDesk:
                     raise errors.OrganNotInDirectory(incoming.summary.issuer, "máy chủ")
                 answers.append(answer_ref(incoming, Organ(o["organ_id"], o["name"])))
             doc = package_of(
-                ws, detail, sender=own, recipients=recipients, tables=self.tables, answers=answers
+                ws,
+                detail,
+                sender=own,
+                recipients=recipients,
+                tables=self.tables,
+                answers=answers,
+                now=at,
             )
             if payload.get("replaces"):
                 old = ws.document(payload["replaces"]).summary
@@ -230,13 +250,16 @@ class ExchangeDesk:
                 )
         return write_document(doc)
 
-    def _queue(self, kind: str, target: str, payload: dict[str, Any]) -> int:
+    def _queue(
+        self, kind: str, target: str, payload: dict[str, Any], at: datetime | None = None
+    ) -> int:
+        """`at`: when the clerk pressed the button (the row's time, which the message carries)."""
         with self.db.write() as s:
             row = ExchangeQueued(
                 kind=kind,
                 target=target,
                 payload=canonical_json(payload),
-                created_at=self.clock(),
+                created_at=at or self.clock(),
                 answer="",
             )
             s.add(row)
@@ -250,18 +273,24 @@ class ExchangeDesk:
         with self.db.read() as s:
             row = s.get_one(ExchangeQueued, row_id)
             kind, target, payload = row.kind, row.target, json.loads(row.payload)
+            created_at = row.created_at
         try:
             if kind == "send":
-                answer = client.send_package(self._package(client, payload), target)
+                raw = self._package(client, payload, created_at)
+                answer = client.send_package(raw, target)
             elif kind == "status":
                 answer = client.set_item_status(
                     target,
                     payload["status"],
                     payload.get("reason", ""),
                     payload.get("document", ""),
+                    at=payload.get("at") or progress.moment(created_at),
                 )
             else:
-                answer = {"recipients": client.exchange_recall(target, payload["reason"])}
+                recalled = client.exchange_recall(
+                    target, payload["reason"], at=progress.moment(created_at)
+                )
+                answer = {"recipients": recalled}
         except (errors.ServerUnreachable, errors.ServerFailed):
             raise  # not an answer about this row: it stays queued
         except errors.ServerRefused as exc:
@@ -322,6 +351,43 @@ class ExchangeDesk:
                     ).scalars()
                 )
             )
+
+    # --- choosing recipients ----------------------------------------------------------------
+
+    def directory(self, document_id: str | None = None) -> dict[str, Any]:
+        """Every agency this one may send to (the server's directory: its agencies and the ones
+        outside reached over the axis), this agency left out, the ones the document's «Nơi
+        nhận» names marked `suggested`. Offline: the list last seen, kept in the data folder."""
+        cache = self.data_dir / DIRECTORY_FILE
+        try:
+            self.sync._link()
+        except errors.DeskNotConnected:
+            return {"connected": False, "online": False, "organs": []}
+        fresh = self._online(lambda c: c.exchange_organs())
+        if fresh is not None:
+            write_atomically(cache, json.dumps(fresh, ensure_ascii=False).encode("utf-8"))
+            known = fresh
+        elif cache.is_file():
+            known = json.loads(cache.read_text(encoding="utf-8"))
+        else:
+            known = {"own": {"organ_id": ""}, "organs": []}
+        own = known["own"]["organ_id"].upper()
+        named = ""
+        if document_id is not None:
+            with Workspace.open(self.data_dir) as ws:
+                named = ws.document(document_id).summary.recipients
+        organs = [
+            {
+                "organ_id": o["organ_id"],
+                "name": o["name"],
+                "agency_code": o.get("agency_code", ""),
+                "external": bool(o.get("external")),
+                "suggested": names_organ(named, o["name"]),
+            }
+            for o in known["organs"]
+            if o["organ_id"].upper() != own
+        ]
+        return {"connected": True, "online": fresh is not None, "organs": organs}
 
     # --- the sender's view -----------------------------------------------------------------
 
@@ -556,6 +622,7 @@ class ExchangeDesk:
     def receive(self, item_id: str) -> dict[str, Any]:
         """Registers an item as an incoming document from its metadata (the arrival time is
         the item's), then tells the sender (03). Nothing is registered when anything is wrong."""
+        pressed = self.clock()
         self.refresh()
         with self.db.read() as s:
             row = self._item(s, item_id)
@@ -597,7 +664,7 @@ class ExchangeDesk:
                 self.clock(),
             )
         if row.source == "server":
-            self._tell(item_id, "registered", document=local_id)
+            self._tell(item_id, "registered", pressed, document=local_id)
         return {"item": item_id, **registered}
 
     def _register(self, draft: Any) -> dict[str, Any]:
@@ -613,38 +680,52 @@ class ExchangeDesk:
         draft_id = self.sync.draft_incoming(draft)
         return {"draft_id": draft_id, "provisional": True}
 
-    def _tell(self, item_id: str, status: str, reason: str = "", document: str = "") -> bool:
-        """Queues the status for the sender and sends it now when the server answers."""
-        row_id = self._queue(
-            "status", item_id, {"status": status, "reason": reason, "document": document}
-        )
+    def _tell(
+        self, item_id: str, status: str, at: datetime, reason: str = "", document: str = ""
+    ) -> bool:
+        """Queues the status for the sender, dated `at`, and sends it now when the server
+        answers."""
+        payload = {
+            "status": status,
+            "reason": reason,
+            "document": document,
+            "at": progress.moment(at),
+        }
+        row_id = self._queue("status", item_id, payload, at)
         return self._online(lambda c: self._push_one(c, row_id)) is not None
 
     def refuse(self, item_id: str, reason: str) -> dict[str, Any]:
         """Refuses an item for one of the two reasons the rules allow (status 02 back)."""
         if reason not in REFUSAL_REASONS:
             raise errors.InvalidValue("reason", reason, " hoặc ".join(REFUSAL_REASONS))
+        pressed = self.clock()
         self.refresh()
         with self.db.write() as s:
             row = self._item(s, item_id)
             if row.status != OPEN:
                 raise errors.ExchangeItemClosed(item_id, row.status)
-            row.status, row.reason, row.updated_at = "refused", reason, self.clock()
+            row.status, row.reason, row.updated_at = "refused", reason, pressed
             source = row.source
-        told = self._tell(item_id, "refused", reason=reason) if source == "server" else False
+        told = False
+        if source == "server":
+            told = self._tell(item_id, "refused", pressed, reason=reason)
         return {"item": item_id, "status": "refused", "reason": reason, "sent": told}
 
     def progress(self, item_id: str, status: str) -> dict[str, Any]:
-        """Assigned, in progress, done: what happened to a registered item, told to the sender."""
-        if status not in LATER_STATUSES:
-            raise errors.InvalidValue("status", status, ", ".join(LATER_STATUSES))
+        """Assigned, in progress, done told by hand (`clerk exchange-progress`); the desk's own
+        actions tell them by themselves (clerk_app.interchange.progress). A status the sender
+        already has, or an earlier one, tells nothing."""
+        if status not in progress.LATER_STATUSES:
+            raise errors.InvalidValue("status", status, ", ".join(progress.LATER_STATUSES))
         with self.db.write() as s:
             row = self._item(s, item_id)
             if row.status in ("arrived", "refused", "recalled", "replaced"):
                 raise errors.ExchangeItemClosed(item_id, row.status)
-            row.status, row.updated_at = status, self.clock()
+            moved = progress.record(s, row, status, self.clock())
             source = row.source
-        told = self._tell(item_id, status) if source == "server" else False
+        told = False
+        if moved is not None and source == "server":
+            told = self._online(lambda c: self.flush(c)) is not None
         return {"item": item_id, "status": status, "sent": told}
 
     # --- a package from a file -------------------------------------------------------------
@@ -662,12 +743,15 @@ class ExchangeDesk:
                 ).scalar_one_or_none()
             if row is None:
                 return None
-            last = row.status if row.status in ("arrived", "refused", "registered") else None
+            known = ("refused", *progress.FORWARD)
+            last = row.status if row.status in known else None
             return Previously(last_status=last)  # type: ignore[arg-type]
 
         verdict = assess_incoming(
             data, receiver=own, tables=self.tables, now=arrived, previously=previously
         )
+        if verdict.outcome == "revoke" and verdict.document is not None:
+            return self._revoked(verdict.document, verdict.reply, arrived)
         if verdict.outcome != "accepted" or verdict.document is None or verdict.fields is None:
             if verdict.problem is not None:
                 raise verdict.problem
@@ -709,6 +793,29 @@ class ExchangeDesk:
             "reply": None if reply is None else {"code": reply.code},
         }
 
+    def _revoked(
+        self, doc: ExchangedDocument, reply: StatusMessage | None, at: datetime
+    ) -> dict[str, Any]:
+        """A revoke from a file: the item it names leaves the inbox while not registered; a
+        registered one stays (the reply, 15 or 16, says which, for the sender)."""
+        target = revoked_document(doc)
+        with self.db.write() as s:
+            row = s.execute(
+                select(ExchangeInboxItem).where(ExchangeInboxItem.document_id == target)
+            ).scalar_one_or_none()
+            item_id = row.id if row is not None else None
+            status = row.status if row is not None else None
+            if row is not None and row.status == OPEN:
+                row.status, row.reason, row.updated_at = "recalled", doc.business.reason, at
+                status = row.status
+        return {
+            "item": item_id,
+            "document_id": target,
+            "revoked": status == "recalled",
+            "status": status,
+            "reply": None if reply is None else {"code": reply.code},
+        }
+
     def _own_organ(self) -> Organ:
         """This agency as the exchange knows it: from the server's directory when connected,
         else from the desk's organ directory by the agency's name."""
@@ -730,6 +837,20 @@ class ExchangeDesk:
         if found is None:
             raise errors.OrganNotInDirectory(name, self.tables.organ_source)
         return found
+
+
+def names_organ(recipients: str, name: str) -> bool:
+    """Whether a document's «Nơi nhận» text names the agency `name` (one of its lines or
+    ;-separated parts, accents and case aside, either way round: "Sở Tài chính" names "Sở Tài
+    chính tỉnh Phú Yên")."""
+    whole = fold(name).strip()
+    if not whole:
+        return False
+    for part in recipients.replace("\n", ";").split(";"):
+        p = fold(part).strip(" -+.,:")
+        if len(p) >= 4 and (p in whole or whole in p):
+            return True
+    return False
 
 
 def handle_by(arrived_at: datetime, data_dir: Path) -> datetime:

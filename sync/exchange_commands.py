@@ -166,4 +166,13 @@ def cmd_import(args: argparse.Namespace) -> Any:
     data = _read_file(args.file)
     with _desk(args) as desk:
         result = desk.import_file(data)
+    if "revoked" in result:
+        if result["revoked"]:
+            return result, "Nơi gửi thu hồi văn bản: đã lấy ra khỏi hộp văn bản đến điện tử."
+        if result["item"] is None:
+            return result, "Nơi gửi thu hồi một văn bản chưa đến: không có gì để lấy ra."
+        return result, (
+            f"Nơi gửi thu hồi văn bản, nhưng văn bản đã {_label(result['status']).lower()}: "
+            "giữ lại (trả lời nơi gửi: từ chối thu hồi)."
+        )
     return result, f"Đã đưa vào hộp văn bản đến điện tử: {result['item']}."

@@ -8,16 +8,20 @@ choice back; talking to the server runs off the GUI thread. No business rule is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
     QInputDialog,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -48,6 +52,7 @@ STATUS_COLOURS = {
     "sent": "#6c757d",
 }
 LATE = "#b71c1c"
+REFUSAL_WORDS = {v: k for k, v in REFUSALS.items()}
 
 
 def signature_text(item: dict[str, Any]) -> tuple[str, str | None]:
@@ -282,8 +287,7 @@ class DeliveryDialog(QDialog):
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
             last = r["history"][-1]["at"] if r["history"] else ""
-            reason = {"wrong-recipient": "Gửi nhầm đơn vị nhận", "not-valid": "Không có giá trị "
-                      "pháp lý"}.get(r["reason"], r["reason"])  # fmt: skip
+            reason = REFUSAL_WORDS.get(r["reason"], r["reason"])
             cells = [
                 _cell(r["name"] or r["organ_id"]),
                 _cell(r["organ_id"]),
@@ -300,3 +304,154 @@ class DeliveryDialog(QDialog):
         self.summary.setText(
             f"{len(rows)} nơi nhận" + ("" if data["online"] else " (ngoại tuyến: lần xem trước)")
         )
+
+
+class RecipientsPanel(QWidget):
+    """«Gửi liên thông» inside «Phát hành»: the agencies this one may send to (on the server and
+    outside it, from the server's directory), the ones the document's «Nơi nhận» names ticked;
+    after sending, where the document is at each of them."""
+
+    def __init__(self, data_dir: Path, document_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data_dir = data_dir
+        self.document_id = document_id
+        self.connected = False
+        self.changed: Callable[[], None] = lambda: None  # the dialog's hook: ticks changed
+        title = QLabel("Gửi liên thông tới")
+        title.setStyleSheet("font-weight: 700;")
+        self.note = QLabel("Đang lấy danh bạ liên thông…")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #495057;")
+        self.organs = QListWidget()
+        self.organs.setAlternatingRowColors(True)
+        self.organs.setMinimumWidth(340)
+        self.organs.itemChanged.connect(lambda _item: self.changed())
+        self.status_title = QLabel("Trạng thái tại từng nơi nhận")
+        self.status_title.setStyleSheet("font-weight: 700;")
+        self.table = _table(("Nơi nhận", "Trạng thái", "Lúc"))
+        self.table.setWordWrap(False)  # one line a recipient; the full name in the tooltip
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        for widget in (self.status_title, self.table):
+            widget.setVisible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(title)
+        layout.addWidget(self.organs, 3)
+        layout.addWidget(self.note)
+        layout.addWidget(self.status_title)
+        layout.addWidget(self.table, 2)
+
+    def load(self) -> None:
+        """The directory, and the statuses of what was sent already (a numbered document may
+        have been sent before it was issued, by `clerk send`)."""
+        data_dir, doc = self.data_dir, self.document_id
+
+        def work() -> tuple[dict[str, Any], dict[str, Any] | None]:
+            with ExchangeDesk(data_dir) as desk:
+                found = desk.directory(doc)
+                status = desk.delivery_status(doc) if found["connected"] else None
+            return found, status
+
+        def done(answer: tuple[dict[str, Any], dict[str, Any] | None]) -> None:
+            self.show_directory(answer[0])
+            if answer[1] is not None:
+                self.show_status(answer[1])
+                self.mark_sent(answer[1])
+
+        run_in_background(work, done, self._failed, owner=self)
+
+    def _failed(self, error: BaseException) -> None:
+        self.note.setText(describe(error).one_line())
+        self.note.setStyleSheet("color: #a4161a;")
+
+    def show_directory(self, data: dict[str, Any]) -> None:
+        self.connected = bool(data["connected"])
+        self.organs.blockSignals(True)
+        self.organs.clear()
+        for o in sorted(data["organs"], key=lambda o: (o["external"], not o["suggested"])):
+            where = "ngoài hệ thống, qua trục liên thông" if o["external"] else "trên máy chủ"
+            item = QListWidgetItem(f"{o['name']}\n{o['organ_id']} · {where}")
+            item.setData(Qt.ItemDataRole.UserRole, o["organ_id"])
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if o["suggested"] else Qt.CheckState.Unchecked)
+            self.organs.addItem(item)
+        self.organs.blockSignals(False)
+        if not self.connected:
+            self.note.setText("Bàn chưa kết nối máy chủ: chỉ phát hành, không gửi liên thông.")
+        elif not data["organs"]:
+            self.note.setText("Danh bạ liên thông chưa có cơ quan nào để gửi.")
+        else:
+            ticked = len(self.chosen())
+            self.note.setText(
+                f"Đã chọn sẵn {ticked} nơi theo «Nơi nhận» của văn bản."
+                + (
+                    ""
+                    if data["online"]
+                    else " (Mất kết nối: danh bạ lần trước; sẽ gửi khi có mạng.)"
+                )
+            )
+        self.organs.setEnabled(self.connected)
+        self.changed()
+
+    def mark_sent(self, data: dict[str, Any]) -> None:
+        """Agencies the document went to already: shown, not ticked, not offered again."""
+        sent = {r["organ_id"].upper() for r in data["recipients"]}
+        self.organs.blockSignals(True)
+        for i in range(self.organs.count()):
+            item = self.organs.item(i)
+            if str(item.data(Qt.ItemDataRole.UserRole)).upper() in sent:
+                item.setCheckState(Qt.CheckState.Unchecked)
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+                item.setText(item.text() + " · đã gửi")
+        self.organs.blockSignals(False)
+        if sent:
+            left = len(self.chosen())
+            self.note.setText(
+                f"Đã gửi tới {len(sent)} nơi"
+                + (f"; chọn thêm {left} nơi theo «Nơi nhận»." if left else ".")
+            )
+        self.changed()
+
+    def chosen(self) -> list[str]:
+        return [
+            str(self.organs.item(i).data(Qt.ItemDataRole.UserRole))
+            for i in range(self.organs.count())
+            if self.organs.item(i).checkState() == Qt.CheckState.Checked
+        ]
+
+    def refresh_status(self) -> None:
+        data_dir, doc = self.data_dir, self.document_id
+
+        def work() -> dict[str, Any]:
+            with ExchangeDesk(data_dir) as desk:
+                return desk.delivery_status(doc)
+
+        def done(data: dict[str, Any]) -> None:
+            self.show_status(data)
+            self.mark_sent(data)
+
+        run_in_background(work, done, self._failed, owner=self)
+
+    def show_status(self, data: dict[str, Any]) -> None:
+        rows = data["recipients"]
+        for widget in (self.status_title, self.table):
+            widget.setVisible(bool(rows))
+        self.table.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            last = r["history"][-1]["at"] if r["history"] else ""
+            label = EXCHANGE_STATUS_LABELS.get(r["status"], r["status"])
+            if r["reason"]:
+                label += f" ({REFUSAL_WORDS.get(r['reason'], r['reason'])})"
+            cells = [
+                _cell(r["name"] or r["organ_id"]),
+                _cell(label, STATUS_COLOURS.get(r["status"]), True),
+                _cell(_when(last) if last else ""),
+            ]
+            for col, cell in enumerate(cells):
+                self.table.setItem(i, col, cell)
+        self.table.resizeRowsToContents()
+        if rows and not data["online"]:
+            self.status_title.setText("Trạng thái tại từng nơi nhận (ngoại tuyến: lần xem trước)")

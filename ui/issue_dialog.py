@@ -1,8 +1,11 @@
-"""«Phát hành»: the page with the register's number and date in place, the PIN, the result.
+"""«Phát hành»: the page with the register's number and date in place, the recipients it goes
+to electronically, the PIN, the result and then where it is at each recipient.
 
-A thin shell over clerk_app.signing.issuing: the preview, the issuing (off the GUI thread,
-one PIN for number, date and agency seal) and the states come from the core. The PIN lives
-only in the field and is cleared as soon as it has been handed over; it is never retried.
+A thin shell over clerk_app.signing.issuing and sync.delivery.send_document: the preview, the
+issuing (off the GUI thread, one PIN for number, date and agency seal), the sending and the
+states come from the core. Issuing and sending are one press: the document goes to the ticked
+agencies as soon as it is issued, the package dated when the clerk pressed. The PIN lives only
+in the field and is cleared as soon as it has been handed over; it is never retried.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ from clerk_app.messages import describe, state_name
 from clerk_app.records import Change, DocumentDetail
 from clerk_app.signing import issuing
 from clerk_app.signing.desk import SigningSettings
+from sync.delivery import send_document
 from ui import formatting as fmt
+from ui.exchange_views import RecipientsPanel
 from ui.workers import run_in_background
 
 PREVIEW_ZOOM = 1.25  # an A4 page 744 px wide: the 13 pt number and date read at a glance
@@ -89,6 +94,11 @@ class IssueDialog(QDialog):
             "Số và ngày (tô vàng) lấy từ sổ đăng ký, đặt vào chỗ trống của dự thảo như trên."
         )
         self.preview_note.setStyleSheet("color: #495057;")
+        self.recipients_panel = RecipientsPanel(workspace.data_dir, document_id, self)
+        self.recipients_panel.changed = self._label_buttons
+        self.send_button = QPushButton("&Gửi liên thông")
+        self.send_button.setToolTip("Gửi bản đã phát hành tới các nơi đã chọn")
+        self.send_button.clicked.connect(self.send)
 
         self.pin = QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
@@ -110,19 +120,26 @@ class IssueDialog(QDialog):
         pin_row.addWidget(self.pin_label)
         pin_row.addWidget(self.pin, 1)
         pin_row.addWidget(self.issue_button)
+        pin_row.addWidget(self.send_button)
         pin_row.addStretch(0)
         pin_row.addWidget(close)
 
+        page = QVBoxLayout()
+        page.addWidget(scroll, 1)
+        page.addWidget(self.preview_note)
+        middle = QHBoxLayout()
+        middle.addLayout(page, 5)
+        middle.addWidget(self.recipients_panel, 4)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(facts)
-        layout.addWidget(scroll, 1)
-        layout.addWidget(self.preview_note)
+        layout.addLayout(middle, 1)
         layout.addWidget(self.outcome)
         layout.addLayout(pin_row)
-        self.resize(820, 680)  # fits a 1366×768 screen with the taskbar
+        self.resize(1240, 690)  # fits a 1366×768 screen with the taskbar
         self._show_state(detail)
         self._load_preview()
+        self.recipients_panel.load()
 
     # --- showing -------------------------------------------------------------------------------
 
@@ -134,6 +151,7 @@ class IssueDialog(QDialog):
         for widget in (self.pin, self.pin_label, self.issue_button):
             widget.setVisible(can_issue)
         self.issued_shown = state == lifecycle.ISSUED
+        self.send_button.setVisible(self.issued_shown)
         if state == lifecycle.ISSUED:
             issued = [f for f in detail.files if f.role == "issued"][-1]
             self.preview_note.setText("Trên đây là bản đã phát hành, có chữ ký số cơ quan.")
@@ -178,6 +196,12 @@ class IssueDialog(QDialog):
             owner=self,
         )
 
+    def _label_buttons(self) -> None:
+        """The press says what it will do: issue, or issue and send to N agencies."""
+        n = len(self.recipients_panel.chosen())
+        self.issue_button.setText(f"&Phát hành và gửi ({n} nơi)" if n else "&Phát hành")
+        self.send_button.setEnabled(n > 0 and not self.busy)
+
     # --- issuing -------------------------------------------------------------------------------
 
     def issue(self) -> None:
@@ -189,27 +213,86 @@ class IssueDialog(QDialog):
             self._say("Chưa nhập mã PIN của USB ký số.")
             self.pin.setFocus()
             return
+        pressed = self.workspace.now_in_vietnam()  # the package's time: now, not when written
+        to = self.recipients_panel.chosen()
         self.busy = True
         self.issue_button.setEnabled(False)
         self._say("Đang ghi số, ngày và ký số cơ quan…", "color: #495057;")
         workspace, document_id, settings = self.workspace, self.document_id, self.settings
+        data_dir = workspace.data_dir
+
+        def work() -> tuple[Change, Any, ClerkError | None]:
+            change = issuing.issue(workspace, document_id, pin, settings)
+            return (change, *_send(data_dir, document_id, to, pressed))
+
+        run_in_background(work, self._issued, self._failed, owner=self)
+
+    def send(self) -> None:
+        """An issued document sent (again) to the ticked agencies; a repeat reaches no one twice."""
+        to = self.recipients_panel.chosen()
+        if self.busy or not to:
+            return
+        pressed = self.workspace.now_in_vietnam()
+        self.busy = True
+        self.send_button.setEnabled(False)
+        self._say("Đang gửi liên thông…", "color: #495057;")
+        data_dir, document_id = self.workspace.data_dir, self.document_id
+
+        def done(answer: tuple[Any, ClerkError | None]) -> None:
+            self.busy = False
+            self._label_buttons()
+            self._show_sent(*answer)
+
         run_in_background(
-            lambda: issuing.issue(workspace, document_id, pin, settings),
-            self._issued,
-            self._failed,
-            owner=self,
+            lambda: _send(data_dir, document_id, to, pressed), done, self._failed, owner=self
         )
 
-    def _issued(self, change: Any) -> None:
+    def _issued(self, answer: tuple[Change, Any, ClerkError | None]) -> None:
+        change, outcome, send_error = answer
         self.busy = False
         self.issue_button.setEnabled(True)
         self.change = change
         self._show_state(self.workspace.document(self.document_id))
         self._load_preview()
         self.issued.emit(change)
+        self._show_sent(outcome, send_error, issued=True)
+
+    def _show_sent(self, outcome: Any, error: ClerkError | None, *, issued: bool = False) -> None:
+        """What the send did, in one line under the issuing's, and the per-recipient table."""
+        head = self.outcome.text() + "\n" if issued else ""
+        if error is not None:
+            # Issued all the same: the document is kept; the clerk sends again from here.
+            self._say(head + "Chưa gửi liên thông được: " + describe(error).one_line())
+            return
+        if outcome is None:
+            return
+        if outcome.queued:
+            self._say(head + "Mất kết nối máy chủ: văn bản chờ gửi, sẽ tự gửi khi có mạng.")
+        else:
+            delivered = [
+                r for r in outcome.recipients if r["outcome"] in ("delivered", "duplicate")
+            ]
+            self._say(
+                head + f"Đã gửi liên thông tới {len(delivered)}/{len(outcome.recipients)} nơi.",
+                OK_STYLE,
+            )
+        self.recipients_panel.refresh_status()
 
     def _failed(self, error: BaseException) -> None:
         self.busy = False
         self.issue_button.setEnabled(True)
+        self._label_buttons()
         self._say(describe(error).one_line())
         self.pin.setFocus()
+
+
+def _send(
+    data_dir: Any, document_id: str, to: list[str], pressed: Any
+) -> tuple[Any, ClerkError | None]:
+    """The send after issuing: its outcome, or the refusal (the issuing stands either way)."""
+    if not to:
+        return None, None
+    try:
+        return send_document(data_dir, document_id, to, at=pressed), None
+    except ClerkError as error:
+        return None, error

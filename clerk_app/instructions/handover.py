@@ -13,6 +13,7 @@ from clerk_app import errors, lifecycle
 from clerk_app.clock import VIETNAM, iso, to_vietnam
 from clerk_app.instructions.records import Handler, HandoverInfo, PaperToHand
 from clerk_app.instructions.secretary import Secretary, document_limit
+from clerk_app.interchange import progress
 from clerk_app.kernel import Transaction
 from clerk_app.records import Change
 from clerk_app.storage.models import Document, DocumentFile, new_id
@@ -149,6 +150,7 @@ def _hand_over(
         doc.recipients = handler.label
     doc.updated_at = now
     tx.index(doc)  # the recipients it may have filled are searched
+    progress.after_action(tx.session, doc.id, "hand_over", now, to_unit=bool(entry.unit_id))
     details = {"document_id": doc.id, "receiver": handler.label, "copies": copies}
     tx.record("hand_over_paper", "handover_entry", entry.id, details)
     tx.record("hand_over", "document", doc.id, {"to": handler.label, "at": iso(now)})

@@ -24,6 +24,7 @@ from clerk_app.instructions.records import (
     InstructionInfo,
     Notification,
 )
+from clerk_app.interchange import progress
 from clerk_app.kernel import DeskContext, Transaction
 from clerk_app.kernel.transaction import unit_id_of
 from clerk_app.records import AgencyInfo, Change, DocumentDetail
@@ -528,6 +529,7 @@ class Secretary:
             s.add(a)
             made.append({"id": a.id, "role": role, "handler": h.label, "code": h.code})
         s.flush()
+        progress.after_action(s, doc.id, "instruct", now)
         return made
 
     def _details(
@@ -714,6 +716,7 @@ class Secretary:
             a.updated_at = self._clock()
             a.version += 1
             s.flush()
+            progress.after_action(s, a.document_id, "complete", a.updated_at)
             late = follow_state(a.deadline, day, day, cal)[0] == "done_late"
             tx.record(
                 "complete_assignment",

@@ -22,7 +22,10 @@ from clerk_app.interchange.values import (
 )
 from clerk_app.messages import describe
 
-Outcome = Literal["accepted", "refused", "duplicate"]
+# "revoke": a package taking back a document sent earlier (Bussiness doc type 1).
+Outcome = Literal["accepted", "refused", "duplicate", "revoke"]
+# Statuses after which the recipient keeps the document: a revoke is answered 16, not 15.
+KEPT = frozenset({"registered", "assigned", "in_progress", "done"})
 RefusalReason = Literal["wrong-recipient", "not-valid"]
 
 
@@ -91,6 +94,11 @@ def recall_reply(registered: bool) -> StatusKey:
     return "recall_refused" if registered else "recall_accepted"
 
 
+def revoked_document(doc: ExchangedDocument) -> str:
+    """The DocumentId a revoke takes back: its Bussiness's, else its own (the same header)."""
+    return doc.business.document_id.strip() or doc.document_id
+
+
 def _addressed_to(doc: ExchangedDocument, organ_id: str) -> bool:
     wanted = organ_id.strip().upper()
     return any(o.organ_id.strip().upper() == wanted for o in doc.recipients)
@@ -137,6 +145,8 @@ def assess_incoming(
         return Assessment("accepted", status=message)
 
     doc = message
+    if doc.business.kind == "revoke":
+        return _assess_revoke(doc, fields, receiver, tables, now, previously, staff)
     seen = previously(doc.document_id)
     if seen is not None:
         reply = None
@@ -171,3 +181,38 @@ def assess_incoming(
         about(doc), "arrived", receiver=receiver, tables=tables, now=now, staff=staff
     )
     return Assessment("accepted", document=doc, fields=fields, reply=reply)
+
+
+def _assess_revoke(
+    doc: ExchangedDocument,
+    fields: RegistrationFields | None,
+    receiver: Organ,
+    tables: CodeTables,
+    now: datetime,
+    previously: Callable[[str], Previously | None],
+    staff: StaffInfo | None,
+) -> Assessment:
+    """A revoke is answered 15 (taken back: the item leaves the inbox, or never arrived) or 16
+    (registered already: the recipient keeps it, QĐ 28/2018 allows taking back only before)."""
+    if not _addressed_to(doc, receiver.organ_id):
+        wrong = errors.EdxmlWrongRecipient(
+            receiver.organ_id, tuple(o.organ_id for o in doc.recipients)
+        )
+        reply = refusal(
+            about(doc), "wrong-recipient", receiver=receiver, tables=tables, now=now, staff=staff
+        )
+        return Assessment(
+            "refused", document=doc, problem=wrong, reason="wrong-recipient", reply=reply
+        )
+    seen = previously(revoked_document(doc))
+    kept = seen is not None and seen.last_status in KEPT
+    reply = status_reply(
+        about(doc),
+        recall_reply(kept),
+        receiver=receiver,
+        tables=tables,
+        now=now,
+        description=doc.business.reason,
+        staff=staff,
+    )
+    return Assessment("revoke", document=doc, fields=fields, reply=reply)

@@ -355,8 +355,12 @@ def package_of(
     answers: Sequence[ResponseRef] = (),
     due_on: date | None = None,
     place: str = "",
+    now: datetime | None = None,
 ) -> ExchangedDocument:
-    """The package of a registered outgoing document, its newest files read from `ws`."""
+    """The package of a registered outgoing document, its newest files read from `ws`.
+
+    `now`: the moment the clerk sent it (its TraceHeader's time); a package written later,
+    from an offline desk's queue, still says when it was sent, not when it was written."""
     files = [(f, ws.file_bytes(f.sha256)) for f in files_to_send(detail)]
     people = [(p.full_name, p.title) for p in ws.people()]
     return outgoing_document(
@@ -365,7 +369,7 @@ def package_of(
         recipients=recipients,
         files=files,
         tables=tables,
-        now=ws.now_in_vietnam(),
+        now=ws.now_in_vietnam() if now is None else to_vietnam(now),
         position=signer_position(detail.summary.signer, people),
         answers=answers,
         due_on=due_on,

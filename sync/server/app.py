@@ -498,13 +498,23 @@ def create_app(
         registered = (
             text_field(body, "document_id", 36, empty=True) if "document_id" in body else ""
         )
+        acted_at = _moment(body, "at")
         token = token_of(request)
 
         def store() -> dict[str, Any]:
             with db.write() as s:
                 who = accounts.authenticate(s, token, clock())
                 return exchange.set_status(
-                    s, who, delivery_id, key, reason, registered, tables, clock(), axis
+                    s,
+                    who,
+                    delivery_id,
+                    key,
+                    reason,
+                    registered,
+                    tables,
+                    clock(),
+                    axis,
+                    acted_at=acted_at,
                 )
 
         return await in_thread(store)
@@ -519,12 +529,24 @@ def create_app(
     async def exchange_recall(request: Request, document_id: str) -> dict[str, Any]:
         body = await body_json(request)
         reason = text_field(body, "reason", 500)
+        acted_at = _moment(body, "at")
         token = token_of(request)
 
         def take_back() -> dict[str, Any]:
             with db.write() as s:
                 who = accounts.authenticate(s, token, clock())
-                return {"recipients": exchange.recall(s, who, document_id, reason, tables, clock())}
+                recipients = exchange.recall(
+                    s,
+                    who,
+                    document_id,
+                    reason,
+                    tables,
+                    clock(),
+                    blobs=blobs,
+                    outbox=axis,
+                    acted_at=acted_at,
+                )
+                return {"recipients": recipients}
 
         return await in_thread(take_back)
 
@@ -585,6 +607,19 @@ def poll_axis(
                 done.append(exchange.take_from_axis(s, blobs, item.data, tables, clock(), axis))
         axis.acknowledge(item)
     return done
+
+
+def _moment(body: dict[str, Any], name: str) -> datetime | None:
+    """An optional aware ISO 8601 moment: when a desk's clerk acted (it may arrive later)."""
+    if name not in body:
+        return None
+    try:
+        moment = datetime.fromisoformat(text_field(body, name, 40))
+    except ValueError:
+        raise Refused(400, Refusal.MALFORMED, field=name) from None
+    if moment.tzinfo is None:
+        raise Refused(400, Refusal.MALFORMED, field=name)
+    return moment
 
 
 def split_batch(raw: bytearray) -> list[tuple[str, memoryview]]:

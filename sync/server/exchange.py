@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -270,6 +270,8 @@ def deliver(
             _record(s, d, "arrived", tables, now, by="server")
             if doc.business.kind in ("replace", "update") and doc.business.document_id:
                 _replace_earlier(s, d, doc.business.document_id, tables, now)
+        else:
+            _record(s, d, SENT_OUT, tables, now, by="server")  # its time, until 01 comes back
         results.append(
             {
                 "organ_id": row.organ_id,
@@ -364,8 +366,14 @@ def set_status(
     tables: CodeTables,
     now: datetime,
     outbox: ExchangeAdapter | None,
+    *,
+    acted_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """A recipient's status on one item; repeating the current status is answered the same."""
+    """A recipient's status on one item; repeating the current status is answered the same.
+
+    `acted_at`: when the recipient's clerk acted (an offline desk sends it later); the status
+    carries that moment, kept between the item's last change and now (a desk's clock ahead of
+    the server's cannot date a status in the future, nor before what it follows)."""
     if key not in RECIPIENT_STEPS:
         raise Refused(400, Refusal.MALFORMED, field="status")
     if key in ("registered", "refused"):
@@ -377,15 +385,28 @@ def set_status(
         return _delivery_json(s, d)
     if d.status not in RECIPIENT_STEPS[key]:
         raise Refused(409, Refusal.EXCHANGE_STATUS_NOT_ALLOWED, status=d.status, wanted=key)
+    at = now if acted_at is None else max(_last_status_at(s, d), min(acted_at, now))
     d.status, d.updated_at = key, now
     if key == "refused":
         d.reason = reason
     if key == "registered" and registered_document_id:
         d.registered_document_id = registered_document_id
-    _record(s, d, key, tables, now, reason=reason, by=who.username)
+    _record(s, d, key, tables, at, reason=reason, by=who.username)
     if d.sender_agency_id is None and outbox is not None:
-        outbox.send(_status_message(s, d, key, reason, tables, now), "status")
+        outbox.send(_status_message(s, d, key, reason, tables, at), "status")
     return _delivery_json(s, d)
+
+
+def _last_status_at(s: Session, d: ExchangeDelivery) -> datetime:
+    """When the delivery's last status was recorded: a later one is never dated before it."""
+    last = s.execute(
+        select(ExchangeStatus.at)
+        .where(ExchangeStatus.delivery_id == d.id)
+        .order_by(ExchangeStatus.at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    moment = last or d.arrived_at
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _status_message(
@@ -453,11 +474,23 @@ def sent(s: Session, who: Caller, source_document_id: str) -> list[dict[str, Any
 
 
 def recall(
-    s: Session, who: Caller, source_document_id: str, reason: str, tables: CodeTables, now: datetime
+    s: Session,
+    who: Caller,
+    source_document_id: str,
+    reason: str,
+    tables: CodeTables,
+    now: datetime,
+    *,
+    blobs: BlobStore | None = None,
+    outbox: ExchangeAdapter | None = None,
+    acted_at: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Takes a document back from every recipient that has not registered it (status 15 there);
-    a recipient that registered it keeps it (16)."""
+    a recipient that registered it keeps it (16). Agencies outside the server are sent a revoke
+    package (Bussiness doc type 1) through the axis, and the request is recorded (13) until
+    their answer comes back through the inbox folder. `acted_at`: when the clerk asked."""
     _clerk_only(who)
+    at = now if acted_at is None else min(acted_at, now)
     rows = list(
         s.execute(
             select(ExchangeDelivery).where(
@@ -469,14 +502,50 @@ def recall(
     if not rows:
         raise Refused(404, Refusal.EXCHANGE_NOT_SENT, id=source_document_id)
     out = []
+    external: list[ExchangeDelivery] = []
     for d in rows:
-        if d.status == OPEN:
+        if d.recipient_agency_id is None:
+            if d.status not in ("recalled", "replaced", "refused"):
+                external.append(d)
+                _record(s, d, "recall_requested", tables, at, reason=reason, by=who.username)
+                d.updated_at = now
+        elif d.status == OPEN:
             d.status, d.reason, d.updated_at = "recalled", reason, now
-            _record(s, d, "recall_accepted", tables, now, reason=reason, by=who.username)
+            _record(s, d, "recall_accepted", tables, at, reason=reason, by=who.username)
         elif d.status not in ("recalled", "replaced"):
-            _record(s, d, "recall_refused", tables, now, reason=reason, by=who.username)
+            _record(s, d, "recall_refused", tables, at, reason=reason, by=who.username)
         out.append({"organ_id": d.recipient_organ_id, "status": d.status})
+    if external:
+        if outbox is None or blobs is None:
+            raise Refused(409, Refusal.EXCHANGE_NO_GATEWAY)
+        outbox.send(_revoke_package(blobs, external, reason, at), "package")
     return out
+
+
+def _revoke_package(
+    blobs: BlobStore, rows: Sequence[ExchangeDelivery], reason: str, at: datetime
+) -> bytes:
+    """The revoke of a package sent to agencies outside the server: its header as sent (the
+    same DocumentId), addressed to those still holding it, no attachments, Bussiness doc type
+    1 naming the document taken back and why, traced at the moment the clerk asked."""
+    from dataclasses import replace
+
+    from clerk_app.clock import to_vietnam
+    from clerk_app.interchange.edxml_write import write_document
+    from clerk_app.interchange.values import Business, Trace
+
+    sent = read_message(blobs.path(rows[0].raw_sha256).read_bytes())
+    if not isinstance(sent, ExchangedDocument):  # stored by deliver(): always a document
+        raise Refused(500, Refusal.EXCHANGE_PACKAGE_MISSING)
+    wanted = {d.recipient_organ_id.upper() for d in rows}
+    revoke = replace(
+        sent,
+        recipients=tuple(o for o in sent.recipients if o.organ_id.strip().upper() in wanted),
+        attachments=(),
+        traces=(Trace(sent.sender.organ_id, to_vietnam(at).replace(microsecond=0)),),
+        business=Business(kind="revoke", reason=reason, document_id=sent.document_id),
+    )
+    return write_document(revoke)
 
 
 # --- the axis's inbox folder -----------------------------------------------------------------
@@ -528,6 +597,8 @@ def take_from_axis(
         )
         if verdict.reply is not None:
             outbox.send(write_status(verdict.reply), "status")
+        if verdict.outcome == "revoke" and verdict.document is not None:
+            _revoke_from_axis(s, row.organ_id, verdict.document, tables, now)
         if verdict.outcome == "accepted" and verdict.document and verdict.fields:
             deliver(
                 s,
@@ -551,6 +622,29 @@ def take_from_axis(
     return {"kind": "document", "recipients": results}
 
 
+def _revoke_from_axis(
+    s: Session, organ_id: str, doc: ExchangedDocument, tables: CodeTables, now: datetime
+) -> None:
+    """An outside sender takes its document back: out of the inbox while not registered (15,
+    as the reply already says), kept once registered (16)."""
+    from clerk_app.interchange.assessment import revoked_document
+
+    d = s.execute(
+        select(ExchangeDelivery).where(
+            ExchangeDelivery.recipient_organ_id == organ_id,
+            ExchangeDelivery.document_id == revoked_document(doc),
+        )
+    ).scalar_one_or_none()
+    if d is None:
+        return  # never arrived: nothing to take back (the reply said 15)
+    by = doc.sender.organ_id
+    if d.status == OPEN:
+        d.status, d.reason, d.updated_at = "recalled", doc.business.reason, now
+        _record(s, d, "recall_accepted", tables, now, reason=doc.business.reason, by=by)
+    elif d.status not in ("recalled", "replaced", "refused"):
+        _record(s, d, "recall_refused", tables, now, reason=doc.business.reason, by=by)
+
+
 def _status_from_axis(
     s: Session, status: StatusMessage, tables: CodeTables, now: datetime
 ) -> dict[str, Any]:
@@ -566,6 +660,8 @@ def _status_from_axis(
     key: StatusKey = code.key
     if key in RECIPIENT_STEPS or key == "arrived":
         d.status = key
+    if key == "recall_accepted":
+        d.status = "recalled"  # the outside agency took it out of its inbox
     if key == "refused":
         d.reason = status.description
     d.updated_at = now

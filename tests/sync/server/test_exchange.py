@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,9 @@ from sqlalchemy import func, select
 
 from clerk_app.clock import VIETNAM
 from clerk_app.interchange.edxml_read import read_message
-from clerk_app.interchange.edxml_write import write_status
+from clerk_app.interchange.edxml_write import write_document, write_status
 from clerk_app.interchange.values import (
+    Business,
     ExchangedDocument,
     Organ,
     ResponseRef,
@@ -210,3 +212,107 @@ def test_external_agencies_are_reached_through_the_exchange_folders(
     assert len(replies("02")) == 1
     assert len(list((inbox / "received").iterdir())) == 4
     assert len(stc_items()) == 1
+
+
+def test_revoke_goes_to_external_agencies_and_an_external_revoke_is_answered(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    """Recall of a package sent over the axis: a revoke (Bussiness doc type 1) traced at the
+    moment the clerk asked; the outside agency's 15 marks it taken back. A revoke from outside:
+    the item leaves STC's inbox (15), or stays once registered (16)."""
+    axis = tmp_path / "axis"
+    server.kill()
+    server.args = ["--exchange-dir", str(axis)]
+    server.start()
+    set_up_agencies(server, STC, external=True)
+    ubnd = raw_session(server, "vthu1.ubnd")
+    stc = raw_session(server, "vthu1.stc", agency="STC")
+    outbox, inbox = axis / "outbox", axis / "inbox"
+    source = "d0c1d0c1-0000-4000-8000-000000000001"
+    send(server, ubnd, package(UBND, BO, STC)).raise_for_status()
+
+    asked = datetime.now(VIETNAM).replace(microsecond=0) - timedelta(seconds=30)
+    r = httpx.post(
+        f"{server.url}/v1/exchange/recall/{source}",
+        headers=ubnd,
+        json={"reason": "Ban hành nhầm", "at": asked.isoformat()},
+    )
+    r.raise_for_status()
+    assert {x["organ_id"]: x["status"] for x in r.json()["recipients"]} == {
+        BO.organ_id: "sent",  # until BO answers
+        STC.organ_id: "recalled",
+    }
+    (revoke,) = [
+        m
+        for m in _messages(outbox)
+        if isinstance(m, ExchangedDocument) and m.business.kind == "revoke"
+    ]
+    (original,) = [
+        m
+        for m in _messages(outbox)
+        if isinstance(m, ExchangedDocument) and m.business.kind == "new"
+    ]
+    assert [o.organ_id for o in revoke.recipients] == [BO.organ_id]  # STC is on the server
+    assert revoke.attachments == () and revoke.business.reason == "Ban hành nhầm"
+    assert revoke.business.document_id == original.document_id == revoke.document_id
+    assert [t.at for t in revoke.traces] == [asked]  # when the clerk asked, not when written
+
+    def bo_row() -> dict[str, Any]:
+        rows = httpx.get(f"{server.url}/v1/exchange/sent/{source}", headers=ubnd).json()
+        return next(x for x in rows["recipients"] if x["organ_id"] == BO.organ_id)
+
+    last = bo_row()["history"][-1]
+    assert last["code"] == "13" and datetime.fromisoformat(last["at"]) == asked
+    _drop(
+        inbox,
+        "bo-15.edxml",
+        write_status(
+            StatusMessage(
+                ResponseRef(
+                    UBND.organ_id, revoke.reference, revoke.promulgated_on, revoke.document_id
+                ),
+                organ(BO),
+                "15",
+                datetime.now(VIETNAM),
+            )
+        ),
+    )
+    _wait_for(lambda: bo_row()["status"] == "recalled", "BO's 15 recorded")
+
+    # From outside: two packages to STC; one is registered, then both are revoked.
+    bo = Agency("", BO.name, BO.organ_id)
+    _drop(inbox, "bo-7.edxml", package(bo, STC, number="7"))
+    _drop(inbox, "bo-8.edxml", package(bo, STC, number="8"))
+
+    def stc_items() -> dict[str, Any]:
+        items = httpx.get(f"{server.url}/v1/exchange/inbox", headers=stc).json()["items"]
+        return {
+            i["fields"]["reference"]: i for i in items if i["sender"]["organ_id"] == BO.organ_id
+        }
+
+    _wait_for(lambda: len(stc_items()) == 2, "both packages in STC's inbox")
+    kept = stc_items()["8/QĐ-UBND"]
+    httpx.post(
+        f"{server.url}/v1/exchange/items/{kept['id']}/status",
+        headers=stc,
+        json={"status": "registered"},
+    ).raise_for_status()
+    for number in ("7", "8"):
+        sent = read_message(package(bo, STC, number=number))
+        assert isinstance(sent, ExchangedDocument)
+        revoke_in = replace(
+            sent,
+            attachments=(),
+            business=Business(kind="revoke", reason="Gửi nhầm", document_id=sent.document_id),
+        )
+        _drop(inbox, f"bo-revoke-{number}.edxml", write_document(revoke_in))
+    _wait_for(lambda: stc_items()["7/QĐ-UBND"]["status"] == "recalled", "7 taken back")
+    _wait_for(lambda: not list(inbox.glob("*.edxml")), "the inbox emptied")
+    assert stc_items()["8/QĐ-UBND"]["status"] == "registered"  # registered: kept
+    answers = {
+        (m.responds_to.code, m.code)
+        for m in _messages(outbox)
+        if isinstance(m, StatusMessage) and m.responds_to.organ_id == BO.organ_id
+    }
+    assert {("7/QĐ-UBND", "15"), ("8/QĐ-UBND", "16")} <= answers
+    assert ("7/QĐ-UBND", "16") not in answers and ("8/QĐ-UBND", "15") not in answers
