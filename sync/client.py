@@ -241,7 +241,7 @@ class ServerClient:
         try:
             manifest = json.loads(raw[:end])["files"]
         except (ValueError, KeyError, TypeError):
-            raise errors.ServerRefused("malformed") from None
+            raise errors.ServerRefused(Refusal.MALFORMED) from None
         out: list[tuple[str, bytes | None]] = []
         at = end + 1
         for item in manifest:

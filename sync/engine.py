@@ -468,7 +468,7 @@ class DeskSync:
         answer = client.put_files(files)
         if answer.get("mismatched"):
             raise errors.ServerRefused(
-                "file_hash_mismatch", {"sha256": str(answer["mismatched"][0])}
+                Refusal.FILE_HASH_MISMATCH, {"sha256": str(answer["mismatched"][0])}
             )
         return len(files)
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from clerk_app import errors
 from clerk_app.messages import describe
+from clerk_app.refusals import Refusal
 from ui.workers import run_in_background
 
 PROBLEM_STYLE = "color: #a00000;"
@@ -193,7 +194,7 @@ class ConnectDialog(QDialog):
             self.busy = False
             self._enable()
             if isinstance(error, errors.ServerRefused):
-                if error.reason == "password_change_required":
+                if error.reason == Refusal.PASSWORD_CHANGE_REQUIRED:
                     self._ask_new_password(user, password)
                     return
                 if error.reason in ("weak_password", "password_unchanged"):

@@ -389,7 +389,7 @@ def create_app(
         async for part in request.stream():
             raw += part
             if len(raw) > p.MAX_FILE_CHUNK + p.MAX_BATCH_MANIFEST:
-                raise Refused(413, "request_too_large", max_bytes=p.MAX_FILE_CHUNK)
+                raise Refused(413, Refusal.REQUEST_TOO_LARGE, max_bytes=p.MAX_FILE_CHUNK)
         files = split_batch(raw)
         token = token_of(request)
 
@@ -407,7 +407,7 @@ def create_app(
         body = await body_json(request)
         wanted = field(body, "files", list)
         if len(wanted) > p.MAX_BATCH_FILES or not all(isinstance(w, str) for w in wanted):
-            raise Refused(400, "malformed", field="files")
+            raise Refused(400, Refusal.MALFORMED, field="files")
         token = token_of(request)
 
         def look() -> tuple[list[dict[str, object]], list[Path]]:
@@ -417,7 +417,7 @@ def create_app(
 
         manifest, paths = await in_thread(look)
         if sum(int(str(m.get("size", 0))) for m in manifest) > p.MAX_FILE_CHUNK:
-            raise Refused(413, "request_too_large", max_bytes=p.MAX_FILE_CHUNK)
+            raise Refused(413, Refusal.REQUEST_TOO_LARGE, max_bytes=p.MAX_FILE_CHUNK)
 
         def stream() -> Any:
             yield json.dumps({"files": manifest}).encode() + b"\n"
@@ -626,23 +626,23 @@ def split_batch(raw: bytearray) -> list[tuple[str, memoryview]]:
     """The contents of a files batch: its JSON line, then the bytes it announces, exactly."""
     end = raw.find(b"\n", 0, p.MAX_BATCH_MANIFEST)
     if end < 0:
-        raise Refused(400, "malformed", field="manifest")
+        raise Refused(400, Refusal.MALFORMED, field="manifest")
     listed = field(parse_json(bytes(raw[:end])), "files", list)
     if len(listed) > p.MAX_BATCH_FILES:
-        raise Refused(400, "malformed", field="files")
+        raise Refused(400, Refusal.MALFORMED, field="files")
     body = memoryview(raw)[end + 1 :]
     files, at = [], 0
     for item in listed:
         if not isinstance(item, dict) or not _int_in(item.get("size"), 0, p.MAX_FILE_CHUNK):
-            raise Refused(400, "malformed", field="files.size")
+            raise Refused(400, Refusal.MALFORMED, field="files.size")
         sha = item.get("sha256")
         if not isinstance(sha, str) or not SHA256.match(sha):
-            raise Refused(400, "malformed", field="files.sha256")
+            raise Refused(400, Refusal.MALFORMED, field="files.sha256")
         size = int(item["size"])
         files.append((sha, body[at : at + size]))
         at += size
     if at != len(body):
-        raise Refused(400, "malformed", field="files.size")
+        raise Refused(400, Refusal.MALFORMED, field="files.size")
     return files
 
 
