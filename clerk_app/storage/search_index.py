@@ -218,12 +218,22 @@ def _as_date(value: Any) -> date | None:
     return date.fromisoformat(str(value))
 
 
+def _converter(kind: str) -> Any:
+    if kind.startswith("datetime"):
+        return _as_datetime
+    if kind.startswith("date"):
+        return _as_date
+    return None
+
+
+# Chosen once from the field types, not per row: a register page reads thousands of rows.
+_CONVERTERS = tuple(_converter(kind) for _name, kind in _SUMMARY_FIELDS)
+
+
 def summary_from_row(row: Sequence[Any]) -> DocumentSummary:
-    values = {}
-    for (name, kind), value in zip(_SUMMARY_FIELDS, row, strict=True):
-        if kind.startswith("datetime"):
-            value = _as_datetime(value)
-        elif kind.startswith("date"):
-            value = _as_date(value)
-        values[name] = value
-    return DocumentSummary(**values)
+    return DocumentSummary(
+        *(
+            value if convert is None else convert(value)
+            for convert, value in zip(_CONVERTERS, row, strict=True)
+        )
+    )
