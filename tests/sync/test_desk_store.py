@@ -48,7 +48,18 @@ def test_own_document_keeps_its_pdf_and_ocr_text_in_search_through_a_sync_round(
 
     with DeskSync(a) as d:
         first = d.sync()
-        again = d.sync()  # the feed brings the desk's own document back
+    # Another desk changes the document: the feed brings it back to A changed, and A's sync
+    # store writes its row again (its own, unchanged, coming back is skipped altogether).
+    b = new_desk("b")
+    connect(sqlite_server, b, "ttbinh1.ubnd")
+    with DeskSync(b) as d:
+        d.sync()
+    with Workspace.open(b, actor="ttbinh1.ubnd") as ws:
+        ws.correct(doc_id, {"notes": "Bản giấy lưu ở Văn phòng"}, "ghi nơi lưu")
+    with DeskSync(b) as d:
+        d.sync()
+    with DeskSync(a) as d:
+        again = d.sync()
     assert first.rejected == [] and again.rejected == []
     with Workspace.open(a) as ws:
         actions = [h.action for h in ws.document(doc_id).history]
@@ -56,3 +67,6 @@ def test_own_document_keeps_its_pdf_and_ocr_text_in_search_through_a_sync_round(
     assert _found(a, "khaosat") == [doc_id]
     assert _found(a, "pheduyet") == [doc_id]
     assert _found(a, "quyet toan") == [doc_id]
+    with Workspace.open(a) as ws:
+        assert ws.document(doc_id).summary.notes == "Bản giấy lưu ở Văn phòng"
+    assert _found(a, "giay luu van phong") == [doc_id]  # and the change is searched too
