@@ -42,8 +42,9 @@ DESK_STOPPING_AFTER = textwrap.dedent(
 
 # Per round, where desk A (the lease holder, registering) and desk B (reading) are killed.
 KILL_STEPS = (
-    (("PUT", "/v1/files/"), ("GET", "/v1/changes")),  # a scan stored, A not told; a page unapplied
-    (("POST", "/v1/upload"), ("GET", "/v1/files/")),  # applied, answers lost; B mid-fetch
+    # Small scans travel several to a request both ways (/v1/files/batch, /v1/files/fetch).
+    (("POST", "/v1/files/batch"), ("GET", "/v1/changes")),  # scans stored, A not told; a page
+    (("POST", "/v1/upload"), ("POST", "/v1/files/fetch")),  # applied, answers lost; B mid-fetch
     (("GET", "/v1/changes"), ("GET", "/v1/changes")),  # both with a page not yet applied
 )
 
