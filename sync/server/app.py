@@ -123,13 +123,19 @@ def create_app(
             return JSONResponse(Refused(500, Refusal.INTERNAL).body(), status_code=500)
         return response
 
-    async def body_json(request: Request) -> dict[str, Any]:
+    async def bounded_body(request: Request, limit: int, said: int | None = None) -> bytearray:
+        """The request's body, refused with 413 as soon as it passes `limit` bytes (`said`: the
+        limit named in the answer, when the protocol names a smaller one)."""
+        # A bytearray: `bytes +=` copies the whole body for every 64 KiB part received.
         raw = bytearray()
-        async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > p.MAX_BODY_BYTES:
-                raise Refused(413, Refusal.REQUEST_TOO_LARGE, max_bytes=p.MAX_BODY_BYTES)
-        return parse_json(bytes(raw))
+        async for part in request.stream():
+            raw += part
+            if len(raw) > limit:
+                raise Refused(413, Refusal.REQUEST_TOO_LARGE, max_bytes=said or limit)
+        return raw
+
+    async def body_json(request: Request) -> dict[str, Any]:
+        return parse_json(bytes(await bounded_body(request, p.MAX_BODY_BYTES)))
 
     def token_of(request: Request) -> str | None:
         auth = request.headers.get("authorization", "")
@@ -364,12 +370,7 @@ def create_app(
     async def put_file(request: Request, sha256: str) -> dict[str, Any]:
         size = query_int(request, "size", None, 0, p.MAX_FILE_BYTES)
         offset = query_int(request, "offset", None, 0, p.MAX_FILE_BYTES)
-        # A bytearray: `bytes +=` copies the whole chunk for every 64 KiB part received.
-        chunk = bytearray()
-        async for part in request.stream():
-            chunk += part
-            if len(chunk) > p.MAX_FILE_CHUNK:
-                raise Refused(413, Refusal.REQUEST_TOO_LARGE, max_bytes=p.MAX_FILE_CHUNK)
+        chunk = await bounded_body(request, p.MAX_FILE_CHUNK)
         token = token_of(request)
 
         def store() -> dict[str, Any]:
@@ -385,11 +386,7 @@ def create_app(
     async def put_files(request: Request) -> dict[str, Any]:
         """Whole small contents in one request: a JSON line naming them (sha256, size), then
         their bytes one after the other (protocol.FILES_BATCH_PATH)."""
-        raw = bytearray()
-        async for part in request.stream():
-            raw += part
-            if len(raw) > p.MAX_FILE_CHUNK + p.MAX_BATCH_MANIFEST:
-                raise Refused(413, Refusal.REQUEST_TOO_LARGE, max_bytes=p.MAX_FILE_CHUNK)
+        raw = await bounded_body(request, p.MAX_FILE_CHUNK + p.MAX_BATCH_MANIFEST, p.MAX_FILE_CHUNK)
         files = split_batch(raw)
         token = token_of(request)
 
@@ -461,11 +458,7 @@ def create_app(
         source = request.query_params.get("document", "")
         if not _name(source, 36):
             raise Refused(400, Refusal.MALFORMED, field="document")
-        raw = bytearray()
-        async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > p.MAX_EDXML_BYTES:
-                raise Refused(413, Refusal.REQUEST_TOO_LARGE, max_bytes=p.MAX_EDXML_BYTES)
+        raw = await bounded_body(request, p.MAX_EDXML_BYTES)
         token = token_of(request)
 
         def deliver() -> dict[str, Any]:
