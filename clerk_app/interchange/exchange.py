@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from clerk_app import errors
+from clerk_app.files.store import fsync_dir
 from clerk_app.interchange.safexml import DEFAULT_LIMITS
 
 MessageKind = Literal["package", "status"]
@@ -57,16 +58,6 @@ class ExchangeAdapter(Protocol):
     def acknowledge(self, item: IncomingFile) -> None: ...
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":  # Windows has no directory handles to flush
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_atomically(path: Path, data: bytes) -> None:
     """`path` holds `data` whole or is left as it was; a reader never sees half of it."""
     tmp = path.with_name(f".{path.name}.part")
@@ -76,7 +67,7 @@ def write_atomically(path: Path, data: bytes) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -179,8 +170,8 @@ class FolderExchange:
                 item.path.unlink(missing_ok=True)
             else:
                 os.replace(item.path, target)
-            _fsync_dir(self.inbox)
-            _fsync_dir(done)
+            fsync_dir(self.inbox)
+            fsync_dir(done)
         except OSError as exc:
             raise errors.StorageFailed(detail=f"{item.path}: {exc}") from exc
 
