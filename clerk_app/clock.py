@@ -30,3 +30,12 @@ def vietnam_date(moment: datetime) -> date:
 def iso(moment: datetime | None) -> str | None:
     """ISO 8601 in Vietnam time (`2026-11-26T09:15:02+07:00`), as documents and JSON show it."""
     return None if moment is None else to_vietnam(moment).isoformat(timespec="seconds")
+
+
+def moment_text(moment: datetime | None) -> str:
+    """`05/02/2024 09:15` in Vietnam time: a moment as a clerk reads it (window and command
+    line alike); "" for none."""
+    if moment is None:
+        return ""
+    local = to_vietnam(moment)
+    return f"{local.day:02d}/{local.month:02d}/{local.year:04d} {local.hour:02d}:{local.minute:02d}"

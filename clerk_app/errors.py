@@ -751,6 +751,22 @@ class ServerUnreachable(ClerkError):
 
 
 @dataclass(eq=False)
+class LeaseNotHandedOver(ServerUnreachable):
+    """A release that never reached the server: this desk still holds the register's lease."""
+
+    kind: str = ""
+    series: str = ""
+    year: int = 0
+    name: str = ""
+
+
+@dataclass(eq=False)
+class LeaseReleaseUnknown(LeaseNotHandedOver):
+    """A release sent whose answer never came: it may have been applied, so this desk numbers
+    nothing offline in that register until the server says who holds it."""
+
+
+@dataclass(eq=False)
 class ServerFailed(ServerUnreachable):
     """The server was reached but failed (HTTP 5xx): an outage all the same, worded apart."""
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from clerk_app import errors as e
+from clerk_app.field_rules import DEFAULT_SERIES
 from clerk_app.refusals import Refusal
 
 # Printed on the separator sheets the clerk puts between documents in the feeder.
@@ -129,6 +130,14 @@ class Message:
 
 def _kind(kind: str) -> str:
     return "văn bản đến" if kind == "incoming" else "văn bản đi"
+
+
+def register_title(kind: str, series: str, year: int, name: str = "") -> str:
+    """`Sổ đăng ký văn bản đến 2026`: a register as a clerk names it, by its own name when known
+    (the window's lease list, the command line and the messages below alike)."""
+    if not name:
+        name = f"Sổ {_kind(kind)}" + ("" if series == DEFAULT_SERIES else f" ({series})")
+    return f"{name} {year}"
 
 
 def _span(seconds: int) -> str:
@@ -734,6 +743,11 @@ SERVER_REASONS: dict[str, Message] = {
         "Bàn làm việc chưa nhận đủ các văn bản đã cấp số trên máy chủ.",
         "Đồng bộ («clerk sync») rồi nhận quyền cấp số lại.",
     ),
+    Refusal.LEASE_MOVED: Message(
+        "Quyền cấp số của sổ này đã đổi chủ từ lần đồng bộ trước nên yêu cầu không còn đúng; "
+        "không có gì thay đổi.",
+        "Làm mới danh sách quyền cấp số (đồng bộ) rồi làm lại nếu vẫn cần.",
+    ),
     Refusal.NO_LEASE: Message(
         "Sổ này không có bàn nào giữ quyền cấp số.", "Không cần làm gì thêm."
     ),
@@ -897,6 +911,19 @@ _RULES.update(
             f"Không kết nối được máy chủ {x.url}; bàn làm việc chuyển sang làm việc ngoại tuyến.",
             "Tiếp tục đăng ký; các thay đổi được giữ lại và gửi khi có mạng. "
             "Nếu mất kết nối quá 4 giờ làm việc, chuyển sang xử lý văn bản giấy và lập biên bản sự cố.",
+        ),
+        e.LeaseNotHandedOver: lambda x: Message(
+            f"Chưa bàn giao quyền cấp số «{register_title(x.kind, x.series, x.year, x.name)}»: "
+            f"không kết nối được máy chủ {x.url}. Bàn này vẫn giữ quyền cấp số và vẫn cấp số "
+            "sổ này khi mất kết nối.",
+            "Bàn giao lại khi có kết nối máy chủ.",
+        ),
+        e.LeaseReleaseUnknown: lambda x: Message(
+            f"Đã gửi yêu cầu bàn giao quyền cấp số «{register_title(x.kind, x.series, x.year, x.name)}» "
+            f"nhưng mất kết nối máy chủ {x.url} trước khi có trả lời: chưa rõ máy chủ đã nhận "
+            "chưa. Bàn này tạm ngừng cấp số sổ này khi mất kết nối (lập dự thảo) cho tới khi "
+            "máy chủ cho biết ai giữ quyền cấp số.",
+            "Đồng bộ lại khi có kết nối; nếu bàn này vẫn giữ quyền, bàn giao lại.",
         ),
         e.ServerFailed: lambda x: Message(
             f"Máy chủ {x.url} gặp lỗi khi xử lý yêu cầu ({x.detail}); bàn làm việc chuyển sang "

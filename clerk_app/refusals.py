@@ -48,6 +48,7 @@ class Refusal(StrEnum):
     # Numbering leases
     LEASE_HELD = "lease_held"
     NO_LEASE = "no_lease"
+    LEASE_MOVED = "lease_moved"  # a release or revocation named a lease (epoch) no longer current
     DESK_BEHIND = "desk_behind"
     ADMIN_ONLY = "admin_only"
     ROLE_CANNOT_NUMBER = "role_cannot_number"

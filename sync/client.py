@@ -147,11 +147,21 @@ class ServerClient:
         )
 
     def release_lease(
-        self, kind: str, series: str, year: int, force: bool = False, last_seq: int | None = None
+        self,
+        kind: str,
+        series: str,
+        year: int,
+        force: bool = False,
+        last_seq: int | None = None,
+        epoch: int | None = None,
     ) -> dict[str, Any]:
+        """Give back (or, `force`, revoke) the one lease named: the register and, when known,
+        the epoch it was given under (a lease taken again since is not released)."""
         body: dict[str, Any] = {"kind": kind, "series": series, "year": year, "force": force}
         if last_seq is not None:
             body["last_seq"] = last_seq
+        if epoch is not None:
+            body["epoch"] = epoch
         return self._json("POST", "/v1/leases/release", json=body)
 
     def adopt(self, registers: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from clerk_app.clock import iso
+from clerk_app.clock import iso, moment_text
 from clerk_app.field_rules import DEFAULT_SERIES
 
 
@@ -149,7 +149,7 @@ def cmd_state(args: argparse.Namespace) -> Any:
     }
     if not st.connected:
         return data, "Chưa kết nối máy chủ trung tâm."
-    where = "trực tuyến" if st.online else f"ngoại tuyến từ {iso(st.offline_since)}"
+    where = "trực tuyến" if st.online else f"ngoại tuyến từ {moment_text(st.offline_since)}"
     text = f"{where}; {st.waiting} thay đổi chờ gửi; {st.drafts_waiting} dự thảo chờ số."
     return data, text + _clock_warning(st.clock_skew_s if st.clock_wrong else None)
 
@@ -169,40 +169,38 @@ def _office_hours(args: argparse.Namespace, data_dir: Path) -> Any:
     return load_office_hours(data_dir)
 
 
-HOLDERS = {"mine": "bàn này", "none": "chưa bàn nào", "unknown": "chưa rõ (chưa đồng bộ)"}
-
-
-def _holder_text(row: Any) -> str:
-    if row.holder != "other":
-        return HOLDERS[row.holder]
-    return f"bàn «{row.holder_station}»" if row.holder_station else "một bàn khác"
-
-
 def cmd_lease(args: argparse.Namespace) -> Any:
     from clerk_app import errors
+    from clerk_app.messages import register_title
+    from sync import lease_words
 
     if args.action != "list" and (args.book is None or args.year is None):
         raise errors.MissingField("--book" if args.book is None else "--year")
     with _desk(args) as desk:
         if args.action == "list":
             rows = desk.leases()
-            lines = [
-                f"{r.kind} {r.series} {r.year}: {_holder_text(r)} giữ quyền cấp số "
-                f"(số cuối trên máy chủ {r.server_last_number}, trên bàn {r.local_last_number})"
-                for r in rows
-            ]
+            lines = [lease_words.line(r) for r in rows]
             return {"leases": [r.as_json() for r in rows]}, "\n".join(lines) or "Chưa có sổ nào."
         if args.action in ("acquire", "take-over"):
             if args.action == "acquire":
                 data = desk.acquire_lease(args.book, args.year, args.series)
             else:
                 data = desk.take_lease(args.book, args.year, args.series, force=True)
-            text = f"Bàn này giữ quyền cấp số sổ {args.book} {args.year} (lượt {data['lease_epoch']}, số cuối {data['last_number']})."
+            name = register_title(args.book, args.series, args.year, data.get("name", ""))
+            text = (
+                f"Máy này đang giữ quyền cấp số «{name}» (số cuối trên máy chủ "
+                f"{data['last_number']})."
+            )
         else:
             data = desk.release_lease(
                 args.book, args.year, args.series, force=args.action == "revoke"
             )
-            text = f"Đã trả quyền cấp số sổ {args.book} {args.year}."
+            name = register_title(args.book, args.series, args.year, data.get("name", ""))
+            text = (
+                f"Đã thu hồi quyền cấp số «{name}»; máy chủ cấp số sổ này."
+                if args.action == "revoke"
+                else f"Đã bàn giao quyền cấp số «{name}»; máy chủ cấp số sổ này."
+            )
     return data, text
 
 

@@ -415,15 +415,27 @@ def _apply_register(
     if lease is None:
         lease = SyncLease(kind=key[0], series=key[1], year=key[2])
         s.add(lease)
+    apply_lease(lease, data)
+
+
+def apply_lease(lease: SyncLease, data: dict[str, Any]) -> None:
+    """A register's lease as the server tells it (feed, answer, standing): who holds it, the
+    words that tell that desk apart, and that any release this desk sent is now settled."""
     holder = data.get("lease_desk_id")
     if "lease_station" in data:
         lease.holder_station = data["lease_station"] if holder else None
     elif holder != lease.holder_desk_id:
         # An older server names no station: the one known belonged to the previous holder.
         lease.holder_station = None
+    if "lease_login" in data or holder != lease.holder_desk_id:
+        lease.holder_login = (data.get("lease_login") or None) if holder else None
+    if "lease_granted_at" in data or holder != lease.holder_desk_id:
+        since = data.get("lease_granted_at") if holder else None
+        lease.held_since = datetime.fromisoformat(since) if since else None
     lease.holder_desk_id = holder
     lease.epoch = int(data.get("lease_epoch") or 0)
     lease.server_last_number = int(data.get("last_number") or 0)
+    lease.release_sent_at = None
 
 
 def _apply_void(

@@ -16,12 +16,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
 from clerk_app import errors
-from clerk_app.clock import Clock, system_clock
+from clerk_app.clock import Clock, iso, system_clock
 from clerk_app.field_rules import DEFAULT_SERIES
 from clerk_app.files.store import ContentStore
 from clerk_app.kernel import DeskContext
@@ -110,12 +111,16 @@ class LeaseRow:
     series: str
     year: int
     name: str
-    holder: str  # mine | other | none | unknown (never heard from the server)
+    # mine | other | none | unknown (never heard from the server) | releasing (this desk sent
+    # a release and never heard back: it numbers nothing offline here meanwhile)
+    holder: str
     holder_desk_id: str | None
     holder_station: str  # "" unless the server named the holder's station
     epoch: int
     server_last_number: int
     local_last_number: int
+    holder_login: str = ""  # the account that connected the holder desk, when the server said
+    held_since: datetime | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -129,6 +134,8 @@ class LeaseRow:
             "epoch": self.epoch,
             "server_last_number": self.server_last_number,
             "local_last_number": self.local_last_number,
+            "holder_login": self.holder_login,
+            "held_since": iso(self.held_since),
         }
 
 
@@ -643,6 +650,8 @@ class DeskSync:
         The sync comes first because the server refuses a lease to a desk that has not yet
         received every number issued, including the drafts a revocation numbers."""
         if force:
+            # Who holds it now, so the revocation names that lease and no later one.
+            self.sync()
             try:
                 self.release_lease(kind, year, series, force=True)
             except errors.ServerRefused as exc:
@@ -655,6 +664,8 @@ class DeskSync:
         """Every register of this desk with its lease as last heard from the server."""
         with self.db.read() as s:
             known = {(x.kind, x.series, x.year): x for x in s.execute(select(SyncLease)).scalars()}
+            link = desk_store.link(s)
+            username = link.username if link else ""
             regs = {
                 (r.kind, r.series, r.year): r
                 for r in s.execute(select(Register).order_by(Register.year.desc())).scalars()
@@ -665,6 +676,8 @@ class DeskSync:
             holder_id = lease.holder_desk_id if lease else None
             if lease is None:
                 holder = "unknown"
+            elif lease.release_sent_at is not None:
+                holder = "releasing"
             elif holder_id is None:
                 holder = "none"
             else:
@@ -672,6 +685,9 @@ class DeskSync:
             station = self.station if holder == "mine" else ""
             if holder == "other" and lease is not None:
                 station = lease.holder_station or ""
+            login = (lease.holder_login or "") if lease and holder in ("mine", "other") else ""
+            if holder == "mine" and not login:
+                login = username
             rows.append(
                 LeaseRow(
                     kind=key[0],
@@ -684,6 +700,8 @@ class DeskSync:
                     epoch=lease.epoch if lease else 0,
                     server_last_number=lease.server_last_number if lease else 0,
                     local_last_number=reg.last_number if reg else 0,
+                    holder_login=login,
+                    held_since=lease.held_since if lease and holder in ("mine", "other") else None,
                 )
             )
         return rows
@@ -705,17 +723,68 @@ class DeskSync:
     def release_lease(
         self, kind: str, year: int, series: str = DEFAULT_SERIES, force: bool = False
     ) -> dict[str, Any]:
-        """Give the lease back once everything queued here is on the server (a sync first);
-        `force` (an admin) revokes another desk's lease instead."""
-        last_seq = None
+        """Give this one register's lease back once everything queued here is on the server (a
+        sync first); `force` (an admin) revokes another desk's lease instead. Either names the
+        lease as this desk last heard of it (its epoch): one taken since is left alone.
+
+        The holder stops numbering offline under the lease before the request leaves
+        (`release_sent_at`): a release applied whose answer is lost would otherwise leave it
+        numbering what the server now gives to others. A refusal, or a request that surely
+        never left, gives the lease back to the desk; a lost answer leaves it stopped until
+        the server says again who holds the lease (the next round's standing or feed)."""
+        key = (kind, series, year)
         if not force:
-            self.sync()
-            with self.db.read() as s:
-                last_seq = s.execute(select(DeskState.last_outbox_seq)).scalar_one()
-        with self._client() as client:
-            answer = client.release_lease(kind, series, year, force, last_seq)
+            try:
+                self.sync()
+            except errors.ServerUnreachable as exc:
+                raise self._not_handed_over(errors.LeaseNotHandedOver, exc, key) from exc
+        with self.db.write() as s:
+            last_seq = s.execute(select(DeskState.last_outbox_seq)).scalar_one()
+            lease = s.get(SyncLease, key)
+            epoch = lease.epoch if lease is not None else None
+            held = lease is not None and lease.holder_desk_id == self.desk_id
+            if held and not force:
+                assert lease is not None
+                lease.holder_desk_id, lease.release_sent_at = None, self.clock()
+        try:
+            with self._client() as client:
+                answer = client.release_lease(
+                    kind, series, year, force, None if force else last_seq, epoch
+                )
+        except errors.ServerUnreachable as exc:
+            never_left = isinstance(exc.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
+            if never_left or not held or force:
+                self._undo_release(key, held and not force)
+                raise self._not_handed_over(errors.LeaseNotHandedOver, exc, key) from exc
+            raise self._not_handed_over(errors.LeaseReleaseUnknown, exc, key) from exc
+        except errors.ClerkError:
+            self._undo_release(key, held and not force)
+            raise
         self._remember_lease(answer)
         return answer
+
+    def _undo_release(self, key: tuple[str, str, int], was_held: bool) -> None:
+        """The release did not happen: the lease is this desk's again, as before it was sent."""
+        if not was_held:
+            return
+        with self.db.write() as s:
+            lease = s.get(SyncLease, key)
+            if lease is not None and lease.release_sent_at is not None:
+                lease.holder_desk_id, lease.release_sent_at = self.desk_id, None
+
+    def _not_handed_over(
+        self,
+        kind_of: type[errors.LeaseNotHandedOver],
+        exc: errors.ServerUnreachable,
+        key: tuple[str, str, int],
+    ) -> errors.LeaseNotHandedOver:
+        with self.db.read() as s:
+            reg = s.execute(
+                select(Register).where(
+                    Register.kind == key[0], Register.series == key[1], Register.year == key[2]
+                )
+            ).scalar_one_or_none()
+        return kind_of(exc.url, exc.detail, key[0], key[1], key[2], reg.name if reg else "")
 
     def _remember_lease(self, data: dict[str, Any]) -> None:
         with self.db.write() as s:

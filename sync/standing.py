@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from clerk_app.storage.journal import append_audit
 from clerk_app.storage.models import DeskState, OutboxEntry, Register
+from clerk_app.storage.sync_models import SyncLease
 from sync import clock_skew, desk_store
 from sync.client import ServerClient
 
@@ -54,6 +55,7 @@ def catch_up(
         if behind:
             _move_past(s, newcomers, server_seq, desk)
         _raise_counters(s, answer["registers"], desk)
+        _learn_leases(s, answer["registers"])
     demand = {
         (r["kind"], r["series"], int(r["year"])): (int(r["waiting"]), int(r["others_recent"]))
         for r in answer["registers"]
@@ -82,6 +84,18 @@ def _move_past(s: Any, newcomers: list[int], server_seq: int, desk: Any) -> int:
         details={"server_seq": server_seq, "desk_seq": last, "moved": len(newcomers)},
     )
     return len(newcomers)
+
+
+def _learn_leases(s: Any, registers: list[dict[str, Any]]) -> None:
+    """Who holds each lease now, as the server says, for the leases this desk knows of: a
+    release whose answer was lost is settled here (given back or still held), and the lease
+    list is as of this round, not of the last change the feed happened to carry. Never an
+    earlier lease than the one known: epochs only go up on the server."""
+    for data in registers:
+        key = (data["kind"], data["series"], int(data["year"]))
+        lease = s.get(SyncLease, key)
+        if lease is not None and int(data.get("lease_epoch") or 0) >= lease.epoch:
+            desk_store.apply_lease(lease, data)
 
 
 def _raise_counters(s: Any, registers: list[dict[str, Any]], desk: Any) -> None:

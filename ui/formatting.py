@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from clerk_app.clock import to_vietnam
+from clerk_app.clock import moment_text, to_vietnam
 from clerk_app.records import DocumentSummary
 from clerk_app.vocabulary import is_urgent as is_urgent  # the rule lives in the core
 
@@ -23,11 +23,8 @@ def day(value: date | datetime | None) -> str:
 
 
 def moment(value: datetime | None) -> str:
-    """`05/02/2024 09:15` in Vietnam time."""
-    if value is None:
-        return ""
-    value = to_vietnam(value)
-    return f"{day(value)} {value.hour:02d}:{value.minute:02d}"
+    """`05/02/2024 09:15` in Vietnam time (the core's rule, shared with the command line)."""
+    return moment_text(value)
 
 
 def count(value: int) -> str:

@@ -43,6 +43,7 @@ from clerk_app.workdays.office_hours import (
     office_hours_from,
     save_office_hours,
 )
+from sync import lease_words
 from sync.conflicts import DESK, SERVER, ConflictRow, list_conflicts, resolve
 from sync.engine import DeskSync, DraftRow, LeaseRow
 from ui.errors import present
@@ -181,19 +182,18 @@ class DraftsDialog(QDialog):
 
 
 def holder_text(row: LeaseRow) -> str:
-    if row.holder == "mine":
-        return f"Bàn này ({row.holder_station})" if row.holder_station else "Bàn này"
-    if row.holder == "other":
-        if row.holder_station:
-            return f"Bàn «{row.holder_station}»"
-        return f"Một bàn khác (mã {(row.holder_desk_id or '')[:8]})"
-    if row.holder == "none":
-        return "Chưa bàn nào — máy chủ cấp số"
-    return "Chưa rõ — chưa đồng bộ"
+    """The holder as the lease list shows it (`sync.lease_words`, shared with `clerk lease`)."""
+    return lease_words.capital(lease_words.holder(row))
 
 
 def held_elsewhere_text(row: LeaseRow) -> str:
     """What the clerk does about a lease another desk holds ("" for any other row)."""
+    if row.holder == "releasing":
+        return (
+            "Máy này đã gửi yêu cầu bàn giao nhưng chưa nhận được trả lời của máy chủ; trong lúc "
+            "chờ, máy này không cấp số sổ này khi mất kết nối. Bấm «Làm mới từ máy chủ» khi có "
+            "kết nối."
+        )
     if row.holder != "other":
         return ""
     return (
@@ -206,7 +206,15 @@ def held_elsewhere_text(row: LeaseRow) -> str:
 class LeaseDialog(QDialog):
     """The "Quyền cấp số" dialog: which desk numbers each register offline; take it or hand it over."""
 
-    HEADERS = ("Sổ", "Loại", "Năm", "Bàn giữ quyền cấp số", "Số cuối (máy chủ)", "Số cuối (bàn)")
+    HEADERS = (
+        "Sổ",
+        "Quyền cấp số",
+        "Bàn giữ quyền cấp số",
+        "Từ lúc",
+        "Số cuối (máy chủ)",
+        "Số cuối (bàn)",
+    )
+    REGISTER, STATE, HOLDER, SINCE = 0, 1, 2, 3
     changed = Signal()
 
     def __init__(
@@ -230,9 +238,10 @@ class LeaseDialog(QDialog):
         intro.setWordWrap(True)
         self.table = _table(self.HEADERS)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in range(1, len(self.HEADERS)):
+        for col in range(len(self.HEADERS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        # The holder's words (station, desk id, login) are the widest and the ones that matter.
+        header.setSectionResizeMode(self.HOLDER, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._enable)
         self.take_button = QPushButton("&Nhận quyền cấp số")
         self.release_button = QPushButton("&Bàn giao quyền cấp số")
@@ -268,12 +277,12 @@ class LeaseDialog(QDialog):
         selected = self.selected()
         self.table.setRowCount(len(self.rows))
         for i, r in enumerate(self.rows):
-            colour = {"mine": "#1b5e20", "other": "#8a6d00"}.get(r.holder)
+            colour = {"mine": "#1b5e20", "other": "#8a6d00", "releasing": "#b00020"}.get(r.holder)
             cells = [
-                _cell(r.name or r.series),
-                _cell(DIRECTIONS.get(r.kind, r.kind)),
-                _cell(str(r.year)),
+                _cell(lease_words.title(r)),
+                _cell(lease_words.capital(lease_words.state(r)), colour),
                 _cell(holder_text(r), colour, bold=r.holder == "mine"),
+                _cell(moment(r.held_since) if r.holder in ("mine", "other") else ""),
                 _cell(str(r.server_last_number)),
                 _cell(str(r.local_last_number)),
             ]
@@ -302,7 +311,10 @@ class LeaseDialog(QDialog):
         # Another desk's lease stays takeable: what is shown may be stale, and taking syncs
         # first, so a lease handed over meanwhile is taken; one still held is refused.
         self.take_button.setEnabled(free and row is not None and row.holder != "mine")
-        self.release_button.setEnabled(free and row is not None and row.holder == "mine")
+        # A release whose answer was lost may be sent again: the server answers what became of it.
+        self.release_button.setEnabled(
+            free and row is not None and row.holder in ("mine", "releasing")
+        )
         self.force_button.setEnabled(free and row is not None and row.holder == "other")
         self.sync_button.setEnabled(not self.busy)
         if not self.busy:
@@ -322,7 +334,7 @@ class LeaseDialog(QDialog):
         row = self.selected()
         if row is None or self.busy:
             return
-        label = f"{row.name or row.series} {row.year}"
+        label = lease_words.title(row)
         if what == "force" and not self.confirm(
             "Thu hồi quyền cấp số",
             f"{holder_text(row)} đang giữ quyền cấp số của «{label}». Thu hồi khi bàn đó "
@@ -344,7 +356,7 @@ class LeaseDialog(QDialog):
             self.status.setText(
                 f"Đã bàn giao quyền cấp số «{label}»."
                 if what == "release"
-                else f"Bàn này đã nhận quyền cấp số «{label}»."
+                else f"Máy này đã nhận quyền cấp số «{label}»."
             )
             self.changed.emit()
 

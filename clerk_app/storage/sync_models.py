@@ -55,6 +55,13 @@ class SyncLease(Base):
     server_last_number: Mapped[int] = mapped_column(Integer, default=0)
     # The holder desk's station as the server named it (feed or `lease_held` refusal).
     holder_station: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The login that connected the holder desk and since when it holds the lease, as the server
+    # named them: two computers may share a station name.
+    holder_login: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    held_since: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # This desk sent a release whose answer never came: it numbers nothing offline here until
+    # the server says again who holds the lease (the release may have been applied).
+    release_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class SyncDraft(Base):

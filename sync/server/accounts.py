@@ -285,6 +285,7 @@ def finish_login(
         return refused
     account.last_login_at = now
     account.failed_logins = 0
+    s.get_one(Desk, desk.desk_id).login = account.username
     token = secrets.token_urlsafe(32)
     expires = now + SESSION_LIFETIME
     s.add(

@@ -304,12 +304,18 @@ def create_app(
         if not isinstance(force, bool):
             raise Refused(400, Refusal.MALFORMED, field="force")
         last_seq = int_field(body, "last_seq", 0, BIG) if "last_seq" in body else None
+        epoch = int_field(body, "epoch", 0, BIG) if "epoch" in body else None
         token = token_of(request)
 
         def give_back() -> dict[str, Any]:
             with db.write() as s:
                 who = accounts.authenticate(s, token, clock())
-                return ledger.release_lease(s, who, *args, force=force, last_seq=last_seq)
+                answer = ledger.release_lease(
+                    s, who, *args, force=force, last_seq=last_seq, epoch=epoch
+                )
+                faults.reached("lease_release_applied")  # applied, not committed
+            faults.reached("lease_released")  # committed, the desk not yet answered
+            return answer
 
         return await in_thread(give_back)
 

@@ -118,8 +118,11 @@ def counter_for(
 def counter_data(c: RegisterCounter) -> dict[str, Any]:
     # The holder's station rides along so every desk can name who numbers offline, not only
     # the one refused with `lease_held`; desks of before the field ignore it.
+    # So do the login that connected it and since when it holds the lease: two computers may
+    # share a station name («Văn thư»).
     session = object_session(c)
     holder = session.get(Desk, c.lease_desk_id) if session and c.lease_desk_id else None
+    since = c.lease_granted_at if holder else None
     return {
         "kind": c.kind,
         "series": c.series,
@@ -129,6 +132,8 @@ def counter_data(c: RegisterCounter) -> dict[str, Any]:
         "last_number": c.last_number,
         "lease_desk_id": c.lease_desk_id,
         "lease_station": holder.station if holder else "",
+        "lease_login": (holder.login or "") if holder else "",
+        "lease_granted_at": since.isoformat() if since else None,
         "lease_epoch": c.lease_epoch,
         "ceded_through": c.ceded_through,
     }
@@ -729,9 +734,15 @@ def release_lease(
     *,
     force: bool,
     last_seq: int | None = None,
+    epoch: int | None = None,
 ) -> dict[str, Any]:
     """Hand the lease back (its holder, online) or revoke it (an admin): the epoch moves on,
     so uploads the old holder makes under it later go to the reconciliation queue.
+
+    A release names one lease: the register (kind, series, year) and, from a desk of now, the
+    epoch it was given under. It moves that register's lease only (next year's register carried
+    with it stays where it is), and a release of an earlier lease, replayed or sent from a
+    stale list, is refused (`lease_moved`) instead of releasing the lease held now.
 
     The holder gives it back only once the server has applied everything up to `last_seq`,
     the last mutation the desk has queued: a number still in its outbox would otherwise be
@@ -740,34 +751,25 @@ def release_lease(
         raise Refused(403, Refusal.ADMIN_ONLY)
     agency = lock_agency(s, caller.agency_id)
     counter = counter_for(s, agency.id, kind, series, year, create=False)
+    holder = s.get(Desk, counter.lease_desk_id) if counter and counter.lease_desk_id else None
+    if epoch is not None and (counter is None or counter.lease_epoch != epoch):
+        raise Refused(409, Refusal.LEASE_MOVED, station=holder.station if holder else "")
     if counter is None or counter.lease_desk_id is None:
         raise Refused(409, Refusal.NO_LEASE)
     if not force and counter.lease_desk_id != caller.desk_id:
-        raise Refused(409, Refusal.LEASE_HELD, station="")
+        raise Refused(409, Refusal.LEASE_HELD, station=holder.station if holder else "")
     if not force:
         applied = s.get_one(Desk, caller.desk_id).last_applied_seq
         if last_seq is None or applied < last_seq:
             waiting = None if last_seq is None else last_seq - applied
             raise Refused(409, Refusal.OUTBOX_NOT_EMPTY, waiting=waiting)
-    holder = counter.lease_desk_id
     counter.lease_desk_id = None
     counter.lease_epoch += 1
     counter.lease_granted_at = None
     counter.ceded_through = 0
     numbered = _number_waiting(s, agency, counter)
     emit(s, agency, "register", counter.id, counter_data(counter))
-    answer = counter_data(counter) | {"drafts_numbered": numbered}
-    # Next year's register carried over with this lease goes back with it while still empty.
-    following = counter_for(s, agency.id, kind, series, year + 1, create=False)
-    if following is not None and following.lease_desk_id == holder and following.last_number == 0:
-        following.lease_desk_id = None
-        following.lease_epoch += 1
-        following.lease_granted_at = None
-        following.ceded_through = 0
-        answer["drafts_numbered"] += _number_waiting(s, agency, following)
-        emit(s, agency, "register", following.id, counter_data(following))
-        answer["next_year"] = counter_data(following)
-    return answer
+    return counter_data(counter) | {"drafts_numbered": numbered}
 
 
 def desk_standing(

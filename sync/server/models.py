@@ -84,6 +84,9 @@ class Desk(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"), index=True)
     station: Mapped[str] = mapped_column(String(200), default="")
+    # The account that last logged in as this desk: with the desk id's short form it tells
+    # apart two computers both named «Văn thư» in the lease list.
+    login: Mapped[str | None] = mapped_column(String(80), nullable=True)
     last_applied_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     protocol: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

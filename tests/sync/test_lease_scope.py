@@ -1,0 +1,374 @@
+"""Register leases through the real server process: a release or hand-over moves exactly the one
+lease it names, the lease list tells desks apart in words a clerk reads, and no refusal, replay,
+outage or lost answer leaves a desk numbering under a lease the server no longer gives it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+
+from clerk_app import errors
+from clerk_app.messages import describe
+from clerk_app.storage.models import DeskState
+from clerk_app.workspace import Workspace
+from sync.engine import DeskSync
+from sync.server.models import Agency, Desk, RegisterCounter
+from tests.sync.conftest import H, RunningServer, check_all, connect, raw_session
+from tests.sync.test_desk_views import clerk as clerk  # `clerk` in this process
+from tests.sync.test_engine import YEAR, register, sync
+from tests.sync.test_online import incoming, online_register
+
+NEXT = YEAR + 1
+
+
+def holders(server: RunningServer, agency: str = "UBND") -> dict[tuple[str, int], str | None]:
+    """Who holds each register's lease on the server, for one agency's common series."""
+    with server.db.read() as s:
+        query = (
+            select(RegisterCounter)
+            .join(Agency, Agency.id == RegisterCounter.agency_id)
+            .where(Agency.code == agency, RegisterCounter.series == "chung")
+        )
+        return {(c.kind, c.year): c.lease_desk_id for c in s.execute(query).scalars()}
+
+
+def code(r: httpx.Response) -> str:
+    return str(r.json()["error"]["code"])
+
+
+def desk_id(desk: Path) -> str:
+    with DeskSync(desk) as d:
+        return d.desk_id
+
+
+def local_holders(desk: Path) -> dict[tuple[str, int], str]:
+    with DeskSync(desk) as d:
+        return {(r.kind, r.year): r.holder for r in d.leases() if r.series == "chung"}
+
+
+def holds_this_year(server: RunningServer, new_desk: Any) -> Path:
+    """Desk a, connected as nvan1.ubnd, holds this year's incoming register's lease."""
+    a = new_desk("a")
+    connect(server, a, "nvan1.ubnd")
+    with DeskSync(a) as d:
+        d.sync()
+        d.acquire_lease("incoming", YEAR)
+    return a
+
+
+def releasing(desk: Path) -> Any:
+    """A release of this year's incoming register by `desk`, to run while the server dies."""
+
+    def release() -> Any:
+        with DeskSync(desk) as d:
+            return d.release_lease("incoming", YEAR)
+
+    return release
+
+
+def holds_this_and_next_year(server: RunningServer, new_desk: Any) -> Path:
+    """Desk a holds this year's incoming register and, carried with it, next year's."""
+    a = new_desk("a")
+    connect(server, a, "nvan1.ubnd")
+    with DeskSync(a) as d:
+        d.sync()
+        taken = d.acquire_lease("incoming", YEAR)
+    assert taken["next_year"]["year"] == NEXT and taken["next_year"]["lease_desk_id"] == desk_id(a)
+    return a
+
+
+# --- one release, one register ---------------------------------------------------------------
+
+
+def test_releasing_this_years_register_keeps_next_years_lease(
+    server: RunningServer, new_desk: Any
+) -> None:
+    a = holds_this_and_next_year(server, new_desk)
+    with DeskSync(a) as d:
+        d.acquire_lease("outgoing", YEAR)
+        released = d.release_lease("incoming", YEAR)
+    assert released["kind"] == "incoming" and released["year"] == YEAR
+    assert "next_year" not in released
+    me = desk_id(a)
+    assert holders(server) == {
+        ("incoming", YEAR): None,
+        ("incoming", NEXT): me,
+        ("outgoing", YEAR): me,
+        ("outgoing", NEXT): me,
+    }
+    assert local_holders(a) == {
+        ("incoming", YEAR): "none",
+        ("incoming", NEXT): "mine",
+        ("outgoing", YEAR): "mine",
+        ("outgoing", NEXT): "mine",
+    }
+    # Next year's register is still this desk's to number offline, and to release by name.
+    with DeskSync(a) as d:
+        again = d.release_lease("incoming", NEXT)
+    assert (again["year"], again["lease_desk_id"]) == (NEXT, None)
+    assert holders(server)[("outgoing", YEAR)] == me
+    check_all(server, a)
+
+
+def test_a_take_over_moves_only_the_register_it_names(server: RunningServer, new_desk: Any) -> None:
+    a = holds_this_and_next_year(server, new_desk)
+    b, admin = new_desk("b"), new_desk("admin")
+    connect(server, b, "ttbinh1.ubnd")
+    connect(server, admin, "qtri1.ubnd", role="admin")
+    with DeskSync(admin) as d:
+        d.sync()
+        taken = d.take_lease("incoming", YEAR, force=True)
+    assert "next_year" not in taken  # next year's is a's: not revoked, not carried
+    assert holders(server)[("incoming", YEAR)] == desk_id(admin)
+    assert holders(server)[("incoming", NEXT)] == desk_id(a)
+    sync(a)
+    assert local_holders(a)[("incoming", NEXT)] == "mine"
+    assert local_holders(a)[("incoming", YEAR)] == "other"
+    # A hand-over (release, then the other desk takes it) moves this year's only as well.
+    with DeskSync(admin) as d:
+        d.release_lease("incoming", YEAR)
+    with DeskSync(b) as d:
+        d.take_lease("incoming", YEAR)
+    assert holders(server)[("incoming", YEAR)] == desk_id(b)
+    assert holders(server)[("incoming", NEXT)] == desk_id(a)
+    check_all(server, a, b, admin)
+
+
+# --- what the clerk reads ---------------------------------------------------------------------
+
+ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+MOMENT = re.compile(r"từ \d{2}/\d{2}/\d{4} \d{2}:\d{2}")
+
+
+def same_station(*desks: Path) -> None:
+    for path in desks:
+        with DeskSync(path) as d, d.db.write() as s:
+            s.execute(update(DeskState).values(station="Văn thư"))
+
+
+def test_lease_list_speaks_vietnamese_and_tells_two_desks_of_one_station_apart(
+    clerk: Any, server: RunningServer, new_desk: Any
+) -> None:
+    a, b = new_desk("a"), new_desk("b")
+    same_station(a, b)
+    connect(server, a, "nvan1.ubnd")
+    connect(server, b, "ttbinh1.ubnd")
+    book = ("--book", "incoming", "--year", str(YEAR))
+    clerk(a, "sync")
+    took = clerk(a, "lease", "acquire", *book).stdout
+    assert f"Sổ đăng ký văn bản đến {YEAR}" in took and "incoming" not in took
+    clerk(b, "sync")
+    id_a, id_b = desk_id(a), desk_id(b)
+
+    seen_by_b = clerk(b, "lease", "list").stdout
+    seen_by_a = clerk(a, "lease", "list").stdout
+    for text in (seen_by_a, seen_by_b):
+        assert "incoming" not in text and "outgoing" not in text and "chung" not in text
+        assert not ISO.search(text), text
+        [line] = [x for x in text.splitlines() if x.startswith(f"Sổ đăng ký văn bản đến {YEAR}:")]
+        # The holder: its station, the short form of its desk id and the login that connected it.
+        assert "đang giữ" in line and "«Văn thư»" in line, line
+        assert id_a[:8] in line and "nvan1.ubnd" in line, line
+        assert MOMENT.search(line), line  # since when, Vietnam time
+        [free] = [x for x in text.splitlines() if x.startswith(f"Sổ đăng ký văn bản đi {YEAR}:")]
+        assert "tự do" in free, free
+    [line_a] = [
+        x for x in seen_by_a.splitlines() if x.startswith(f"Sổ đăng ký văn bản đến {YEAR}:")
+    ]
+    [line_b] = [
+        x for x in seen_by_b.splitlines() if x.startswith(f"Sổ đăng ký văn bản đến {YEAR}:")
+    ]
+    assert "máy này" in line_a and "máy này" not in line_b
+    assert id_b[:8] not in line_b and "ttbinh1.ubnd" not in line_b
+
+    rows = json.loads(clerk(b, "lease", "list", "--json").stdout)["leases"]
+    [row] = [r for r in rows if (r["kind"], r["year"]) == ("incoming", YEAR)]
+    assert (row["holder"], row["holder_desk_id"], row["holder_login"]) == (
+        "other",
+        id_a,
+        "nvan1.ubnd",
+    )
+    assert row["holder_station"] == "Văn thư" and row["held_since"]
+
+    gave = clerk(a, "lease", "release", *book).stdout
+    assert f"Sổ đăng ký văn bản đến {YEAR}" in gave and "incoming" not in gave
+    clerk(b, "sync")
+    [line] = [
+        x
+        for x in clerk(b, "lease", "list").stdout.splitlines()
+        if x.startswith(f"Sổ đăng ký văn bản đến {YEAR}:")
+    ]
+    assert "tự do" in line and "nvan1.ubnd" not in line
+
+
+# --- attacks ------------------------------------------------------------------------------------
+
+
+def test_release_refused_while_the_outbox_waits_keeps_the_lease_and_says_why(
+    server: RunningServer, new_desk: Any
+) -> None:
+    a = holds_this_year(server, new_desk)
+    register(a, 1)  # numbered offline: in the outbox, not yet on the server
+    with DeskSync(a) as d:
+        with d.db.read() as s:
+            last_seq = s.execute(select(DeskState.last_outbox_seq)).scalar_one()
+        with d._client() as client, pytest.raises(errors.ServerRefused) as refused:
+            client.release_lease("incoming", "chung", YEAR, last_seq=last_seq)
+    assert refused.value.reason == "outbox_not_empty"
+    said = describe(refused.value).one_line()
+    assert "chưa gửi lên máy chủ" in said and "chưa bàn giao" in said
+    assert holders(server)[("incoming", YEAR)] == desk_id(a)
+    assert local_holders(a)[("incoming", YEAR)] == "mine"
+    sync(a)
+    check_all(server, a)
+
+
+def test_no_lease_moves_to_another_agency_or_a_role_that_does_not_number(
+    server: RunningServer, new_desk: Any
+) -> None:
+    a = holds_this_year(server, new_desk)
+    me = desk_id(a)
+    body = {"kind": "incoming", "series": "chung", "year": YEAR}
+
+    # A leader of the same agency: may not take a lease, release a's, or revoke it.
+    leader = raw_session(server, "lanhdao1.ubnd", role="leader")
+    r = httpx.post(server.url + "/v1/leases/acquire", headers=leader, json=body | {"local_last": 0})
+    assert (r.status_code, code(r)) == (403, "role_cannot_number")
+    r = httpx.post(server.url + "/v1/leases/release", headers=leader, json=body | {"last_seq": 0})
+    assert (r.status_code, code(r)) == (409, "lease_held")
+    assert r.json()["error"]["fields"]["station"]  # names who holds it, not ""
+    r = httpx.post(server.url + "/v1/leases/release", headers=leader, json=body | {"force": True})
+    assert (r.status_code, code(r)) == (403, "admin_only")
+
+    # A clerk and an admin of another agency: their own agency's registers, never ours.
+    server.agency("STC", "Sở Tài chính tỉnh Phú Yên")
+    other = raw_session(server, "vthu1.stc", agency="STC")
+    other_admin = raw_session(server, "qtri1.stc", role="admin", agency="STC")
+    r = httpx.post(server.url + "/v1/leases/release", headers=other, json=body | {"last_seq": 0})
+    assert (r.status_code, code(r)) == (409, "no_lease")
+    r = httpx.post(
+        server.url + "/v1/leases/release", headers=other_admin, json=body | {"force": True}
+    )
+    assert (r.status_code, code(r)) == (409, "no_lease")
+    r = httpx.post(server.url + "/v1/leases/acquire", headers=other, json=body | {"local_last": 0})
+    assert r.status_code == 200 and r.json()["lease_desk_id"] == "desk-of-vthu1.stc"
+    assert holders(server)[("incoming", YEAR)] == me  # UBND's register: untouched
+    assert holders(server, "STC")[("incoming", YEAR)] == "desk-of-vthu1.stc"
+    sync(a)
+    assert local_holders(a)[("incoming", YEAR)] == "mine"
+
+
+def test_a_replayed_release_never_releases_a_later_lease(
+    server: RunningServer, new_desk: Any
+) -> None:
+    a, b = new_desk("a"), new_desk("b")
+    connect(server, a, "nvan1.ubnd")
+    connect(server, b, "ttbinh1.ubnd")
+    with DeskSync(a) as d:
+        d.sync()
+        held = d.acquire_lease("incoming", YEAR)
+    me = desk_id(a)
+    sent: list[dict[str, Any]] = []
+    with DeskSync(a) as d:
+        real = d._client
+
+        def recording() -> Any:
+            client = real()
+            inner = client._json
+
+            def spy(method: str, path: str, **kw: Any) -> Any:
+                if path == "/v1/leases/release":
+                    sent.append({"token": client.token, **kw})
+                return inner(method, path, **kw)
+
+            client._json = spy  # type: ignore[method-assign]
+            return client
+
+        d._client = recording  # type: ignore[method-assign]
+        d.release_lease("incoming", YEAR)
+    [request] = sent
+    assert request["json"]["epoch"] == held["lease_epoch"]  # names the lease, not only the register
+
+    def replay() -> httpx.Response:
+        return httpx.post(
+            server.url + "/v1/leases/release",
+            headers=H | {"Authorization": f"Bearer {request['token']}"},
+            json=request["json"],
+        )
+
+    assert code(replay()) == "lease_moved"  # the second of two: nothing left to release
+    with DeskSync(a) as d:
+        d.acquire_lease("incoming", YEAR)  # a takes it again: a new lease
+    assert code(replay()) == "lease_moved"
+    assert holders(server)[("incoming", YEAR)] == me
+    with DeskSync(a) as d:
+        d.release_lease("incoming", YEAR)
+    with DeskSync(b) as d:
+        d.take_lease("incoming", YEAR)
+    assert code(replay()) == "lease_moved"
+    assert holders(server)[("incoming", YEAR)] == desk_id(b)
+    check_all(server, a, b)
+
+
+def test_release_during_an_outage_keeps_the_lease_and_says_so(
+    clerk: Any, server: RunningServer, new_desk: Any
+) -> None:
+    a = holds_this_year(server, new_desk)
+    server.kill()
+    refused = clerk(a, "lease", "release", "--book", "incoming", "--year", str(YEAR), check=False)
+    assert refused.returncode != 0
+    assert "Chưa bàn giao quyền cấp số" in refused.stderr, refused.stderr
+    assert "vẫn giữ quyền cấp số" in refused.stderr
+    assert local_holders(a)[("incoming", YEAR)] == "mine"
+    # The holder goes on numbering offline: that is what the lease is for.
+    with Workspace.open(a, actor="nvan1.ubnd") as ws:
+        assert ws.register_incoming(incoming("Trong lúc mất kết nối")).document.summary.number == 1
+    server.start()
+    with DeskSync(a) as d:
+        released = d.release_lease("incoming", YEAR)
+    assert released["lease_desk_id"] is None and released["last_number"] == 1
+    check_all(server, a)
+
+
+def test_a_release_whose_answer_is_lost_stops_offline_numbering_until_the_server_says(
+    server: RunningServer, new_desk: Any, tmp_path: Path
+) -> None:
+    a, b = holds_this_year(server, new_desk), new_desk("b")
+    connect(server, b, "ttbinh1.ubnd")
+
+    # The server commits the release and dies before answering.
+    server.kill_at_fault("lease_released", tmp_path / "released", releasing(a))
+    server.kill()  # and stays unreachable for a while
+    assert local_holders(a)[("incoming", YEAR)] != "mine"
+    with Workspace.open(a, actor="nvan1.ubnd") as ws, pytest.raises(errors.NumberingLeaseNotHeld):
+        ws.register_incoming(incoming("Không được cấp số ngoại tuyến"))
+    server.start()
+    assert online_register(b, "Máy chủ cấp số 1").number == 1
+    sync(a)
+    assert local_holders(a)[("incoming", YEAR)] == "none"
+    check_all(server, a, b)
+
+
+def test_a_release_that_never_reached_the_server_gives_the_lease_back_to_the_desk_next_round(
+    server: RunningServer, new_desk: Any, tmp_path: Path
+) -> None:
+    a = holds_this_year(server, new_desk)
+
+    # The server dies before committing the release: the lease is still a's.
+    server.kill_at_fault("lease_release_applied", tmp_path / "applied", releasing(a))
+    assert holders(server)[("incoming", YEAR)] == desk_id(a)
+    sync(a)  # the round's standing says who holds what
+    assert local_holders(a)[("incoming", YEAR)] == "mine"
+    with Workspace.open(a, actor="nvan1.ubnd") as ws:
+        assert ws.register_incoming(incoming("Vẫn giữ quyền")).document.summary.number == 1
+    sync(a)
+    check_all(server, a)
+    with server.db.read() as s:
+        assert s.get_one(Desk, desk_id(a)).login == "nvan1.ubnd"
