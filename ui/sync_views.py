@@ -211,8 +211,8 @@ class LeaseDialog(QDialog):
         "Quyền cấp số",
         "Bàn giữ quyền cấp số",
         "Từ lúc",
-        "Số cuối (máy chủ)",
-        "Số cuối (bàn)",
+        "Số cuối\nmáy chủ",
+        "Số cuối\ntrên bàn",
     )
     REGISTER, STATE, HOLDER, SINCE = 0, 1, 2, 3
     changed = Signal()
@@ -268,7 +268,8 @@ class LeaseDialog(QDialog):
         layout.addLayout(actions)
         layout.addWidget(self.status)
         layout.addWidget(close)
-        self.resize(980, 420)
+        # Wide enough at 1366×768 for a holder's station, desk id and login on one line.
+        self.resize(1120, 420)
         self.refresh()
 
     def refresh(self) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from clerk_app.storage.models import DeskState, OutboxEntry
 from clerk_app.workdays.office_hours import OfficeHours, load_office_hours
 from clerk_app.workspace import Workspace
+from sync import lease_words
 from sync.conflicts import DESK
 from sync.engine import DeskSync
 from tests.sync.conftest import RunningServer, connect
@@ -43,6 +44,11 @@ def desk(tmp_path: Path, name: str, station: str) -> Path:
     with DeskSync(path) as d, d.db.write() as s:
         s.execute(update(DeskState).values(station=station))
     return path
+
+
+def desk_id_of(path: Path) -> str:
+    with DeskSync(path) as d:
+        return d.desk_id
 
 
 def column(table: Any, col: int) -> list[str]:
@@ -127,15 +133,19 @@ def test_lease_dialog_takes_hands_over_and_an_admin_revokes_with_confirmation(
         return dialog
 
     def at(dialog: LeaseDialog) -> int:
-        # Taking a lease late in the year takes next year's too: find this year's row.
-        rows = list(zip(column(dialog.table, 1), column(dialog.table, 2), strict=True))
-        return rows.index(("Văn bản đến", str(YEAR)))
+        # Taking a lease takes next year's still-empty register too: find this year's row.
+        return column(dialog.table, LeaseDialog.REGISTER).index(f"Sổ đăng ký văn bản đến {YEAR}")
 
     def pick(dialog: LeaseDialog) -> None:
         dialog.table.selectRow(at(dialog))
 
     def holder(dialog: LeaseDialog) -> str:
-        return str(column(dialog.table, 3)[at(dialog)])
+        return str(column(dialog.table, LeaseDialog.HOLDER)[at(dialog)])
+
+    def state(dialog: LeaseDialog) -> str:
+        return str(column(dialog.table, LeaseDialog.STATE)[at(dialog)])
+
+    id_a, id_b, id_admin = (desk_id_of(x)[:8] for x in (a, b, admin))
 
     on_a = open_dialog(a)
     assert not on_a.force_button.isVisible()  # a clerk cannot revoke
@@ -143,37 +153,41 @@ def test_lease_dialog_takes_hands_over_and_an_admin_revokes_with_confirmation(
     assert on_a.take_button.isEnabled() and not on_a.release_button.isEnabled()
     on_a.take_button.click()
     qtbot.waitUntil(lambda: not on_a.busy, timeout=30_000)
-    assert on_a.status.text() == f"Bàn này đã nhận quyền cấp số «Sổ đăng ký văn bản đến {YEAR}»."
-    assert holder(on_a) == "Bàn này (MÁY-VĂN-THƯ-1)"
+    assert on_a.status.text() == f"Máy này đã nhận quyền cấp số «Sổ đăng ký văn bản đến {YEAR}»."
+    assert holder(on_a) == f"Máy này («MÁY-VĂN-THƯ-1» · mã {id_a} · nvan1.ubnd)"
+    assert state(on_a) == "Đang giữ"
+    assert column(on_a.table, LeaseDialog.SINCE)[at(on_a)]  # dd/mm/yyyy HH:MM
     assert on_a.release_button.isEnabled() and not on_a.take_button.isEnabled()
 
     sync(b)
     on_b = open_dialog(b)
     pick(on_b)
-    assert holder(on_b) == "Bàn «MÁY-VĂN-THƯ-1»"  # named by the change feed
+    held_by_a = f"Bàn «MÁY-VĂN-THƯ-1» · mã {id_a} · nvan1.ubnd"
+    assert holder(on_b) == held_by_a  # named by the change feed
     assert on_b.status.text().startswith(
-        "Bàn «MÁY-VĂN-THƯ-1» đang giữ quyền cấp số của sổ này (theo lần đồng bộ gần nhất)."
+        f"{held_by_a} đang giữ quyền cấp số của sổ này (theo lần đồng bộ gần nhất)."
     )
     on_b.take_button.click()
     qtbot.waitUntil(lambda: not on_b.busy, timeout=30_000)
     assert (
         message_boxes.last.text == "Bàn làm việc «MÁY-VĂN-THƯ-1» đang giữ quyền cấp số của sổ này."
     )
-    assert holder(on_b) == "Bàn «MÁY-VĂN-THƯ-1»"  # and by the refusal
+    assert holder(on_b) == held_by_a  # and by the refusal
     shoot(on_b, "sync-leases.png")
 
     pick(on_a)
     on_a.release_button.click()
     qtbot.waitUntil(lambda: not on_a.busy, timeout=30_000)
-    assert holder(on_a) == "Chưa bàn nào — máy chủ cấp số"
-    assert holder(on_b) == "Bàn «MÁY-VĂN-THƯ-1»"  # as of B's last sync
+    assert holder(on_a) == "Không bàn nào giữ — máy chủ cấp số"
+    assert state(on_a) == "Tự do"
+    assert holder(on_b) == held_by_a  # as of B's last sync
     on_b.sync_button.click()
     qtbot.waitUntil(lambda: not on_b.busy, timeout=30_000)
-    assert holder(on_b) == "Chưa bàn nào — máy chủ cấp số"  # the hand-over, seen from B
+    assert holder(on_b) == "Không bàn nào giữ — máy chủ cấp số"  # the hand-over, seen from B
     pick(on_b)
     on_b.take_button.click()
     qtbot.waitUntil(lambda: not on_b.busy, timeout=30_000)
-    assert holder(on_b) == "Bàn này (MÁY-PHÒNG-KT)"
+    assert holder(on_b) == f"Máy này («MÁY-PHÒNG-KT» · mã {id_b} · ttbinh1.ubnd)"
 
     asked: list[str] = []
     answers = [False, True]
@@ -187,14 +201,42 @@ def test_lease_dialog_takes_hands_over_and_an_admin_revokes_with_confirmation(
     assert on_admin.force_button.isVisible()
     pick(on_admin)
     on_admin.force_button.click()  # answered "Không": nothing happens
-    assert not on_admin.busy and holder(on_admin) == "Bàn «MÁY-PHÒNG-KT»"
+    assert not on_admin.busy
+    assert holder(on_admin) == f"Bàn «MÁY-PHÒNG-KT» · mã {id_b} · ttbinh1.ubnd"
     on_admin.force_button.click()
     qtbot.waitUntil(lambda: not on_admin.busy, timeout=30_000)
     assert len(asked) == 2 and "Thu hồi và nhận quyền cấp số về bàn này?" in asked[0]
-    assert holder(on_admin) == "Bàn này (MÁY-QUẢN-TRỊ)"
+    assert holder(on_admin) == f"Máy này («MÁY-QUẢN-TRỊ» · mã {id_admin} · qtri1.ubnd)"
     sync(b)
     on_b.refresh()
-    assert holder(on_b) == "Bàn «MÁY-QUẢN-TRỊ»"
+    assert holder(on_b) == f"Bàn «MÁY-QUẢN-TRỊ» · mã {id_admin} · qtri1.ubnd"
+
+
+def test_lease_list_tells_two_desks_named_van_thu_apart(
+    qtbot: QtBot, app: QApplication, sqlite_server: RunningServer, tmp_path: Path
+) -> None:
+    a, b = desk(tmp_path, "a", "Văn thư"), desk(tmp_path, "b", "Văn thư")
+    holder_and_other(sqlite_server, a, b)  # a (nvan1.ubnd) holds this year's incoming register
+    sync(b)
+    id_a = desk_id_of(a)[:8]
+    row_of = f"Sổ đăng ký văn bản đến {YEAR}"
+    shown = {}
+    for path in (a, b):
+        dialog = LeaseDialog(path)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        i = column(dialog.table, LeaseDialog.REGISTER).index(row_of)
+        shown[path] = [column(dialog.table, c)[i] for c in range(len(LeaseDialog.HEADERS))]
+        shoot(dialog, f"sync-leases-van-thu-{path.name}.png")
+    assert shown[a][LeaseDialog.HOLDER] == f"Máy này («Văn thư» · mã {id_a} · nvan1.ubnd)"
+    assert shown[b][LeaseDialog.HOLDER] == f"Bàn «Văn thư» · mã {id_a} · nvan1.ubnd"
+    assert shown[a][LeaseDialog.STATE] == shown[b][LeaseDialog.STATE] == "Đang giữ"
+    # The same moment on both desks, in Vietnam time, as the command line prints it.
+    since = shown[a][LeaseDialog.SINCE]
+    assert since == shown[b][LeaseDialog.SINCE] and len(since) == len("07/12/2026 09:15")
+    with DeskSync(b) as d:
+        [row] = [r for r in d.leases() if (r.kind, r.year) == ("incoming", YEAR)]
+    assert f"từ {since}" in lease_words.line(row)
 
 
 def test_conflicts_dialog_lets_the_clerk_pick_which_value_stands(
