@@ -162,6 +162,10 @@ class SyncState:
         return self.clock_skew_s is not None and abs(self.clock_skew_s) > p.CLOCK_SKEW_TOLERANCE_S
 
 
+# Refusals of a release that say the lease it named is not this desk's any more.
+LEASE_NOT_OURS = frozenset({Refusal.LEASE_MOVED, Refusal.NO_LEASE, Refusal.LEASE_HELD})
+
+
 class DeskSync:
     """One desk's data directory seen by the sync engine."""
 
@@ -656,8 +660,6 @@ class DeskSync:
         The sync comes first because the server refuses a lease to a desk that has not yet
         received every number issued, including the drafts a revocation numbers."""
         if force:
-            # Who holds it now, so the revocation names that lease and no later one.
-            self.sync()
             try:
                 self.release_lease(kind, year, series, force=True)
             except errors.ServerRefused as exc:
@@ -739,18 +741,34 @@ class DeskSync:
         never left, gives the lease back to the desk; a lost answer leaves it stopped until
         the server says again who holds the lease (the next round's standing or feed)."""
         key = (kind, series, year)
-        if not force:
-            try:
-                self.sync()
-            except errors.ServerUnreachable as exc:
+        with self.db.read() as s:
+            known = s.get(SyncLease, key)
+            # What an outage before the request means for this desk: its own lease stays its
+            # own; a release already sent and unanswered stays unsettled; anyone else's lease
+            # is no concern of this desk's numbering (a plain ServerUnreachable).
+            unsettled = known is not None and known.release_sent_at is not None
+            mine = known is not None and known.holder_desk_id == self.desk_id
+        try:
+            # The holder's outbox goes up first; an admin learns who holds the lease now, so
+            # the revocation names that lease (its epoch) and not one that has moved since.
+            self.sync()
+        except errors.ServerUnreachable as exc:
+            if unsettled:
+                raise self._not_handed_over(errors.LeaseReleaseUnknown, exc, key) from exc
+            if mine:
                 raise self._not_handed_over(errors.LeaseNotHandedOver, exc, key) from exc
+            raise
         with self.db.write() as s:
             last_seq = s.execute(select(DeskState.last_outbox_seq)).scalar_one()
             lease = s.get(SyncLease, key)
             epoch = lease.epoch if lease is not None else None
             held = lease is not None and lease.holder_desk_id == self.desk_id
-            if held and not force:
+            if held:
                 assert lease is not None
+                # This desk's own lease goes back by the holder's rules even when an admin
+                # asks to revoke it: its outbox on the server first, and no offline number
+                # under it from now on (same transaction), whatever becomes of the answer.
+                force = False
                 lease.holder_desk_id, lease.release_sent_at = None, self.clock()
         try:
             with self._client() as client:
@@ -758,21 +776,28 @@ class DeskSync:
                     kind, series, year, force, None if force else last_seq, epoch
                 )
         except errors.ServerUnreachable as exc:
-            never_left = isinstance(exc.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
-            if never_left or not held or force:
-                self._undo_release(key, held and not force)
+            if not held:
+                raise
+            if isinstance(exc.__cause__, httpx.ConnectError | httpx.ConnectTimeout):
+                self._undo_release(key)  # surely never left
                 raise self._not_handed_over(errors.LeaseNotHandedOver, exc, key) from exc
             raise self._not_handed_over(errors.LeaseReleaseUnknown, exc, key) from exc
+        except errors.ServerRefused as exc:
+            # Refused because the lease named is no longer this desk's (revoked since the
+            # sync): giving it back would let this desk number offline beside the new holder.
+            # It stays stopped until the next standing says who holds it.
+            if held and exc.reason not in LEASE_NOT_OURS:
+                self._undo_release(key)
+            raise
         except errors.ClerkError:
-            self._undo_release(key, held and not force)
+            if held:
+                self._undo_release(key)
             raise
         self._remember_lease(answer)
         return answer
 
-    def _undo_release(self, key: tuple[str, str, int], was_held: bool) -> None:
+    def _undo_release(self, key: tuple[str, str, int]) -> None:
         """The release did not happen: the lease is this desk's again, as before it was sent."""
-        if not was_held:
-            return
         with self.db.write() as s:
             lease = s.get(SyncLease, key)
             if lease is not None and lease.release_sent_at is not None:

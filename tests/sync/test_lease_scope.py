@@ -372,3 +372,112 @@ def test_a_release_that_never_reached_the_server_gives_the_lease_back_to_the_des
     check_all(server, a)
     with server.db.read() as s:
         assert s.get_one(Desk, desk_id(a)).login == "nvan1.ubnd"
+
+
+def test_a_release_whose_connection_is_refused_after_the_sync_keeps_the_lease_here(
+    server: RunningServer, new_desk: Any
+) -> None:
+    a = holds_this_year(server, new_desk)
+    with DeskSync(a) as d:
+        real_sync = d.sync
+
+        def sync_then_server_dies() -> Any:
+            report = real_sync()
+            server.kill()  # the release itself meets a refused connection: it never left
+            return report
+
+        d.sync = sync_then_server_dies  # type: ignore[method-assign]
+        with pytest.raises(errors.LeaseNotHandedOver) as kept:
+            d.release_lease("incoming", YEAR)
+    assert not isinstance(kept.value, errors.LeaseReleaseUnknown)
+    assert "vẫn giữ quyền cấp số" in describe(kept.value).one_line()
+    assert local_holders(a)[("incoming", YEAR)] == "mine"
+    with Workspace.open(a, actor="nvan1.ubnd") as ws:
+        assert ws.register_incoming(incoming("Máy chủ không nhận")).document.summary.number == 1
+    server.start()
+    sync(a)
+    assert holders(server)[("incoming", YEAR)] == desk_id(a)
+    check_all(server, a)
+
+
+def test_a_release_refused_because_the_lease_was_revoked_meanwhile_numbers_nothing_offline(
+    server: RunningServer, new_desk: Any
+) -> None:
+    a, admin = holds_this_year(server, new_desk), new_desk("admin")
+    connect(server, admin, "qtri1.ubnd", role="admin")
+    with DeskSync(a) as d:
+        real_sync = d.sync
+
+        def sync_then_revoked() -> Any:
+            report = real_sync()
+            with DeskSync(admin) as x:  # between a's sync and its release
+                x.release_lease("incoming", YEAR, force=True)
+            return report
+
+        d.sync = sync_then_revoked  # type: ignore[method-assign]
+        with pytest.raises(errors.ServerRefused) as refused:
+            d.release_lease("incoming", YEAR)
+    assert refused.value.reason == "lease_moved"
+    # Not given back to a: the server gives these numbers now, and b may take the lease.
+    assert local_holders(a)[("incoming", YEAR)] != "mine"
+    b = new_desk("b")
+    connect(server, b, "ttbinh1.ubnd")
+    with DeskSync(b) as d:
+        d.take_lease("incoming", YEAR)
+    server.kill()
+    with Workspace.open(a, actor="nvan1.ubnd") as ws, pytest.raises(errors.NumberingLeaseNotHeld):
+        ws.register_incoming(incoming("Không được cấp số ngoại tuyến"))
+    server.start()
+    sync(a)
+    assert local_holders(a)[("incoming", YEAR)] == "other"
+    check_all(server, a, b)
+
+
+def test_an_admins_revocation_from_a_stale_list_names_the_lease_held_now(
+    server: RunningServer, new_desk: Any
+) -> None:
+    a, b, admin = holds_this_year(server, new_desk), new_desk("b"), new_desk("admin")
+    connect(server, b, "ttbinh1.ubnd")
+    connect(server, admin, "qtri1.ubnd", role="admin")
+    sync(admin)
+    assert local_holders(admin)[("incoming", YEAR)] == "other"  # a's lease, as the admin saw it
+    with DeskSync(a) as d:
+        d.release_lease("incoming", YEAR)
+    with DeskSync(b) as d:
+        d.take_lease("incoming", YEAR)
+    # `clerk lease revoke` from the admin's list as it was: it revokes b's lease, held now.
+    with DeskSync(admin) as d:
+        revoked = d.release_lease("incoming", YEAR, force=True)
+    assert revoked["lease_desk_id"] is None
+    assert holders(server)[("incoming", YEAR)] is None
+    sync(b)
+    assert local_holders(b)[("incoming", YEAR)] == "none"
+    check_all(server, a, b, admin)
+
+
+def test_an_admin_revoking_its_own_lease_stops_numbering_before_the_request_leaves(
+    server: RunningServer, new_desk: Any, tmp_path: Path
+) -> None:
+    admin = new_desk("admin")
+    connect(server, admin, "qtri1.ubnd", role="admin")
+    with DeskSync(admin) as d:
+        d.sync()
+        d.acquire_lease("incoming", YEAR)
+
+    def revoke() -> Any:
+        with DeskSync(admin) as d:
+            return d.release_lease("incoming", YEAR, force=True)
+
+    # The server commits the revocation and dies before answering.
+    server.kill_at_fault("lease_released", tmp_path / "released", revoke)
+    server.kill()
+    assert local_holders(admin)[("incoming", YEAR)] == "releasing"
+    with (
+        Workspace.open(admin, actor="qtri1.ubnd") as ws,
+        pytest.raises(errors.NumberingLeaseNotHeld),
+    ):
+        ws.register_incoming(incoming("Không được cấp số ngoại tuyến"))
+    server.start()
+    sync(admin)
+    assert local_holders(admin)[("incoming", YEAR)] == "none"
+    check_all(server, admin)
