@@ -60,11 +60,11 @@ TITLE_BAR = 32
 NARROW_SIDE = 190  # «Chưa chuyển giao (12)» still fits
 NARROW_DETAIL = 320
 NARROW_COLUMNS = {
-    "Ngày đến": 88,  # «07/12/2026» whole, not «07/12/20…»
-    "Số đến": 56,
+    "Ngày đến": 82,  # «07/12/2026» whole, not «07/12/20…»
+    "Số đến": 68,  # «1234» beside the urgency dot, and its own header, whole
     "Tác giả": 104,
     "Số và ký hiệu": 100,
-    "Ngày tháng VB": 88,
+    "Ngày tháng VB": 82,
     "Tên loại và trích yếu nội dung": 120,
     "Đơn vị hoặc người nhận": 104,
     "Người ký": 110,
