@@ -45,6 +45,14 @@ OCR = frozenset(
         "scanner/test_scanner_pages.py::test_bilevel_300_dpi_page_is_g4_small_and_searchable",
         "scanner/test_scanner_pages.py::test_clerk_extract_json",
         "scanner/test_scanner_pages.py::test_ocr_progress_counts_pages_across_chunks",
+        # Turning an upside-down page and the compact PDF/A ask Tesseract (orientation, text).
+        "scanner/test_scanner_pages.py::test_upside_down_page_is_turned_and_blank_page_kept",
+        "scanner/test_scanner_pages.py::test_compact_pdf_is_pdfa_2b_and_keeps_its_size",
+        "scanner/test_scanner_separator.py::test_batch_is_split_at_scanned_qr_separators",
+        "scanner/test_scanner_separator.py::test_clerk_separator_sheet_prints_sheets_that_split_a_batch",
+        # The batch screen and the watched folder read each arriving document in the background.
+        "ui/test_scan_batch_screen.py",
+        "ui/test_watch_panel.py::test_dropped_scan_waits_prefilled_and_leaves_the_list_once_registered",
         # The scan window reads each document's first page in the background as it arrives.
         "ui/test_scan_loop.py::test_ten_pages_three_documents_registered_by_keyboard_none_twice",
         "ui/test_scan_loop.py::test_closing_with_pages_left_asks_and_the_batch_comes_back",
@@ -91,6 +99,14 @@ SLOW = frozenset(
         "scanner/test_scanner_pages.py::test_encoding_follows_the_page",
         "scanner/test_scanner_pages.py::test_grey_200_dpi_page_is_jpeg_under_400_kib",
         "scanner/test_scanner_pages.py::test_ocr_progress_counts_pages_across_chunks",
+        # Turning an upside-down page and the compact PDF/A ask Tesseract (orientation, text).
+        "scanner/test_scanner_pages.py::test_upside_down_page_is_turned_and_blank_page_kept",
+        "scanner/test_scanner_pages.py::test_compact_pdf_is_pdfa_2b_and_keeps_its_size",
+        "scanner/test_scanner_separator.py::test_batch_is_split_at_scanned_qr_separators",
+        "scanner/test_scanner_separator.py::test_clerk_separator_sheet_prints_sheets_that_split_a_batch",
+        # The batch screen and the watched folder read each arriving document in the background.
+        "ui/test_scan_batch_screen.py",
+        "ui/test_watch_panel.py::test_dropped_scan_waits_prefilled_and_leaves_the_list_once_registered",
         "scanner/test_scanner_pages.py::test_skew_is_measured_within_a_few_tenths_of_a_degree",
         "scanner/test_scanner_pages.py::test_upside_down_page_is_turned_and_blank_page_kept",
         "scanner/test_scanner_sane.py::test_cancel_keeps_the_pages_already_scanned",
