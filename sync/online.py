@@ -15,9 +15,11 @@ from sqlalchemy import select
 
 from clerk_app import errors
 from clerk_app.clock import vietnam_date
+from clerk_app.document_reads import DocumentReads
 from clerk_app.files.intake import prepare_all
 from clerk_app.kernel import Transaction
 from clerk_app.records import IncomingDraft, OutgoingDraft
+from clerk_app.registration import incoming_fields
 from clerk_app.storage.models import Register
 from clerk_app.storage.sync_models import SyncDraft, SyncLease
 from sync import clock_skew, desk_store, standing
@@ -81,6 +83,9 @@ def register(desk: DeskSync, draft: IncomingDraft | OutgoingDraft) -> Numbered:
         asked = asking.submit(standing.catch_up, desk, client, once=True)
         try:
             prepared = prepare_all(list(draft.files))
+            # The same letter twice is refused here as on a desk on its own (the clerk may
+            # confirm it): the server would give it a second number without asking.
+            _refuse_duplicate(desk, draft, prepared)
         finally:
             wait([asked])
         try:
@@ -123,6 +128,15 @@ def register(desk: DeskSync, draft: IncomingDraft | OutgoingDraft) -> Numbered:
             doc = s.get(Document, draft_id)
             reference = doc.reference or "" if doc else ""
     return Numbered(draft_id, number, online=True, reference=reference)
+
+
+def _refuse_duplicate(desk: DeskSync, draft: IncomingDraft | OutgoingDraft, prepared: Any) -> None:
+    if not isinstance(draft, IncomingDraft) or draft.allow_duplicate:
+        return
+    fields = incoming_fields(draft, desk.clock())
+    existing, reason = DocumentReads(desk.ctx).duplicate_of(fields, prepared)
+    if existing is not None:
+        raise errors.DuplicateDocument(existing.id, existing.number, existing.year, reason)
 
 
 def cede_ahead(desk: DeskSync, key: tuple[str, str, int], demand: standing.Demand) -> int | None:

@@ -620,6 +620,8 @@ class MainWindow(QMainWindow):
         page = self.incoming if summary.direction == "incoming" else self.outgoing
         if page.register is not None and page.register.id == summary.register_id:
             page.select_number(summary.number)
+        if not shiboken6.isValid(self):
+            return  # refreshing let the close go through (it runs queued events)
         self.statusBar().showMessage(f"Đã đăng ký {fmt.document_title(summary)}", 8000)
 
     def closeEvent(self, event: Any) -> None:

@@ -371,6 +371,9 @@ class RegistrationForm(QDialog):
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(self.submit)
         QShortcut(QKeySequence("Ctrl+O"), self).activated.connect(self.choose_files)
+        # The form is modal over the desk, which blocks the desk's own Ctrl+Q: the clerk's quit
+        # key works here too, and the desk's closing keeps this form's typing.
+        QShortcut(QKeySequence("Ctrl+Q"), self).activated.connect(self._quit_desk)
 
         self.build_fields()
         self._chain_tab_order()
@@ -416,6 +419,10 @@ class RegistrationForm(QDialog):
         ]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
+
+    def _quit_desk(self) -> None:
+        desk = self.parentWidget()
+        (desk.window() if desk is not None else self).close()
 
     @property
     def first_editor(self) -> QWidget:

@@ -95,11 +95,16 @@ class ScanWindow(QWidget):
                 ("Ctrl+Return", self.register_next),
                 ("Ctrl+Enter", self.register_next),
                 ("Ctrl+Shift+S", self.batch_screen.start_scan),  # the key that opened it
+                ("Ctrl+Q", self._quit_desk),  # the desk's quit key, here too
             ]
         for key, slot in keys:
             shortcut = QShortcut(QKeySequence(key), widget)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(slot)
+
+    def _quit_desk(self) -> None:
+        """Ctrl+Q: the desk closes, keeping this batch's pages to be offered next time."""
+        (self.desk if self.desk is not None else self).close()
 
     def keyPressEvent(self, event: Any) -> None:
         if event.key() == Qt.Key.Key_Escape and not self.batch_screen.scanning:

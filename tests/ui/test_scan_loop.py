@@ -223,6 +223,11 @@ def test_scan_window_sits_beside_the_register(
     assert scan.geometry().left() > area.left()  # the register's left part stays in view
     assert scan.minimumSizeHint().width() <= 1366 * 62 // 100  # fits beside it at 1366×768
     assert window.open_scanner() is scan  # Ctrl+Shift+S again brings the same window up
+    window.show()
+    with qtbot.waitActive(scan):
+        scan.activateWindow()
+    qtbot.keyClick(scan.batch_screen.pages, Qt.Key.Key_Q, CTRL)  # the desk's quit key, here too
+    qtbot.waitUntil(lambda: not window.isVisible() and not scan.isVisible(), timeout=5_000)
 
 
 SCAN_CHILD = textwrap.dedent(

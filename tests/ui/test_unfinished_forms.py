@@ -114,7 +114,11 @@ def test_ctrl_q_keeps_the_typing_and_esc_with_yes_throws_it_away(
     form.issuer.setText("Sở Nội vụ")
     form.journal_now()
     assert [f.values["issuer"] for f in _all(store)] == ["Sở Nội vụ"]
-    window.close()  # Ctrl+Q: the form closes without asking, its typing kept
+    with qtbot.waitActive(form):
+        form.activateWindow()
+    qtbot.keyClick(form.issuer, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)  # in the form
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5_000)
+    assert not form.isVisible()  # Ctrl+Q: the form closes without asking, its typing kept
     assert [f.values["issuer"] for f in _all(store)] == ["Sở Nội vụ"]
     # Not offered while its window's process is alive (this one): only after it is gone.
     assert store.left() == []
