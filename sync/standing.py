@@ -55,7 +55,7 @@ def catch_up(
         if behind:
             _move_past(tx, newcomers, server_seq, desk.desk_id)
         _raise_counters(tx.session, answer["registers"], desk)
-        _learn_leases(tx.session, answer["registers"])
+        _learn_leases(tx.session, answer["registers"], desk.desk_id)
     demand = {
         (r["kind"], r["series"], int(r["year"])): (int(r["waiting"]), int(r["others_recent"]))
         for r in answer["registers"]
@@ -83,16 +83,23 @@ def _move_past(tx: Transaction, newcomers: list[int], server_seq: int, desk_id: 
     return len(newcomers)
 
 
-def _learn_leases(s: Any, registers: list[dict[str, Any]]) -> None:
+def _learn_leases(s: Any, registers: list[dict[str, Any]], desk_id: str) -> None:
     """Who holds each lease now, as the server says, for the leases this desk knows of: a
     release whose answer was lost is settled here (given back or still held), and the lease
     list is as of this round, not of the last change the feed happened to carry. Never an
-    earlier lease than the one known: epochs only go up on the server."""
+    earlier lease than the one known: epochs only go up on the server.
+
+    A lease this desk holds that the server moved elsewhere (revoked) is left to the feed,
+    after the upload: the numbers it gave offline go up naming the lease they were given
+    under, and the server queues them as `lease_revoked`, not as numbered without a lease."""
     for data in registers:
         key = (data["kind"], data["series"], int(data["year"]))
         lease = s.get(SyncLease, key)
-        if lease is not None and int(data.get("lease_epoch") or 0) >= lease.epoch:
-            desk_store.apply_lease(lease, data)
+        if lease is None or int(data.get("lease_epoch") or 0) < lease.epoch:
+            continue
+        if lease.holder_desk_id == desk_id and data.get("lease_desk_id") != desk_id:
+            continue
+        desk_store.apply_lease(lease, data)
 
 
 def _raise_counters(s: Any, registers: list[dict[str, Any]], desk: Any) -> None:
