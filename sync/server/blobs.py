@@ -173,7 +173,9 @@ class BlobStore:
             part = self._partial(agency_id, sha)
             part.parent.mkdir(parents=True, exist_ok=True)
             have = part.stat().st_size if part.exists() else 0
-            if offset != have or (chunk.path is None and chunk.received):
+            # A chunk read and dropped (not where the server stood when it began) is never
+            # taken, even if the server has since come to stand there.
+            if offset != have or (chunk.path is None and (chunk.received or not part.exists())):
                 chunk.discard()
                 raise Refused(409, Refusal.WRONG_OFFSET, offset=have)
             if have + chunk.received > size:
