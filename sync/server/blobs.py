@@ -55,12 +55,17 @@ class BlobStore:
         self._sweep()
 
     def _sweep(self) -> None:
-        """Remove what requests cut by a killed server left half written (never recorded)."""
+        """Remove what requests cut by a killed server left half written (never recorded): a
+        request's file names the process that wrote it, so one whose process is gone (or is
+        this one, just started) goes at once; another server process's (several may share the
+        folder) only once it is old enough that no request can still be writing it."""
         now = time.time()
         for pattern in ("*/*" + INCOMING, "*/*.whole"):
             for stale in (self.root / "partial").glob(pattern):
                 try:
-                    if now - stale.stat().st_mtime > STALE_INCOMING_S:
+                    if not _writer_alive(stale.name) or now - stale.stat().st_mtime > (
+                        STALE_INCOMING_S
+                    ):
                         stale.unlink()
                 except FileNotFoundError:
                     pass
@@ -75,7 +80,7 @@ class BlobStore:
         """A name of its own for one request's bytes of `sha` (two desks may send the same)."""
         folder = self.root / "partial" / agency_id
         folder.mkdir(parents=True, exist_ok=True)
-        return folder / f"{sha}.{uuid.uuid4().hex[:12]}{INCOMING}"
+        return folder / f"{sha}.{os.getpid()}.{uuid.uuid4().hex[:12]}{INCOMING}"
 
     def _lock(self, agency_id: str, sha: str) -> threading.Lock:
         # One writer per content at a time (two desks may send the same scan): PostgreSQL
@@ -100,9 +105,9 @@ class BlobStore:
         stuck = [x for x in out if int(str(x["offset"])) >= int(str(x["size"])) > 0]
         for item in stuck:
             sha, size = str(item["sha256"]), int(str(item["size"]))
-            with self._lock(agency_id, sha), db.write() as s:
+            with self._lock(agency_id, sha):
                 try:
-                    self._complete(s, agency_id, sha, size)
+                    self._complete(db, agency_id, sha, size)
                 except Refused:
                     item["offset"] = self._received(agency_id, sha)  # dropped: send it again
                     continue
@@ -199,8 +204,7 @@ class BlobStore:
             if have < size:
                 return {"sha256": sha, "received": have, "complete": False}
             faults.reached("last_chunk_synced")
-            with db.write() as s:
-                self._complete(s, agency_id, sha, size)
+            self._complete(db, agency_id, sha, size)
             return {"sha256": sha, "received": size, "complete": True}
 
     def incoming_batch(
@@ -288,9 +292,16 @@ class BlobStore:
         else:
             blob.complete, blob.received, blob.size = True, size, size
 
-    def _complete(self, s: Session, agency_id: str, sha: str, size: int) -> None:
-        """Check the whole content against its hash, move it in place, record it complete
-        (committed with the caller's transaction). A wrong content is dropped and refused."""
+    def _complete(self, db: ServerDatabase, agency_id: str, sha: str, size: int) -> None:
+        """Check the whole content against its hash, move it in place, record it complete. A
+        wrong content is dropped and refused.
+
+        The check, the rename and the directory's fsync come before the database's write lock
+        is taken, as for a batch: on SQLite that lock is the whole server's, and a desk's
+        registrations (sent while its other scans still travel) queue behind every second
+        spent holding it. A content renamed into place whose row was never committed (the
+        server killed in between) is no content of the agency's: it is neither listed nor
+        served, and the desk sends it again, which renames the same bytes over it."""
         # Only this agency's own partial file counts: the content under its hash may be another
         # agency's, and knowing a hash must never be enough to read a file.
         part = self._partial(agency_id, sha)
@@ -303,8 +314,9 @@ class BlobStore:
         directories = self._place(sha)
         os.replace(part, self.path(sha))
         _together(fsync_dir, sorted(directories, key=lambda d: -len(d.parts)))
-        self._record(s, agency_id, sha, size)
-        s.flush()
+        faults.reached("file_placed")
+        with db.write() as s:
+            self._record(s, agency_id, sha, size)
 
     def read_many(
         self, db: ServerDatabase, agency_id: str, shas: list[str]
@@ -462,6 +474,24 @@ def _together(work: Callable[[Any], object], items: Iterable[Any]) -> None:
             _syncers = ThreadPoolExecutor(SYNC_WORKERS, thread_name_prefix="fsync")
     for _ in _syncers.map(work, items):
         pass
+
+
+def _writer_alive(name: str) -> bool:
+    """Whether the process that named a request's file `<sha>.<pid>.<random>.incoming` may
+    still be writing it: not this one (it has just started), and still running."""
+    parts = name.split(".")
+    if len(parts) != 4 or not parts[1].isdigit():
+        return True  # not named by a pid (an older server's): left to the age limit
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _digest(path: Path) -> str:
