@@ -19,6 +19,7 @@ from sync.engine import DeskSync
 from sync.server.models import Agency, Blob
 from tests.sync.conftest import RunningServer, check_all, connect
 from tests.sync.test_engine import YEAR, file_hashes, register, sync
+from tests.sync.test_online import holder_and_other
 
 
 def test_server_killed_after_the_last_chunk_is_synced_completes_the_file_next_round(
@@ -31,12 +32,7 @@ def test_server_killed_after_the_last_chunk_is_synced_completes_the_file_next_ro
     # Small scans now travel whole, several to a request (test_sync_speed): this desk sends
     # them in chunks, the way a large scan goes.
     monkeypatch.setattr(p, "BATCH_FILE_MAX", 0)
-    a, b = new_desk("a"), new_desk("b")
-    connect(server, a, "nvan1.ubnd")
-    connect(server, b, "ttbinh1.ubnd")
-    with DeskSync(a) as d:
-        d.sync()
-        d.acquire_lease("incoming", YEAR)
+    a, b = holder_and_other(server, new_desk)
     register(a, 1, make_pdf, "KILL")
     server.kill_at_fault("last_chunk_synced", tmp_path / "fault-reached", lambda: sync(a))
     stuck = list((server.files_dir / "partial").rglob("*"))
@@ -64,12 +60,7 @@ def test_server_killed_between_placing_a_file_and_recording_it_takes_it_again_ne
     lock is taken (blobs.BlobStore._complete); killed there, the file lies in place without its
     row: never listed or served, sent again by the desk, and then recorded."""
     monkeypatch.setattr(p, "BATCH_FILE_MAX", 0)
-    a, b = new_desk("a"), new_desk("b")
-    connect(server, a, "nvan1.ubnd")
-    connect(server, b, "ttbinh1.ubnd")
-    with DeskSync(a) as d:
-        d.sync()
-        d.acquire_lease("incoming", YEAR)
+    a, b = holder_and_other(server, new_desk)
     register(a, 1, make_pdf, "PLACED")
     server.kill_at_fault("file_placed", tmp_path / "fault-reached", lambda: sync(a))
     placed = [f for f in server.files_dir.rglob("*") if f.is_file() and f.name in file_hashes(a)]
