@@ -44,6 +44,7 @@ SECTIONS = ("rows", "files", "outage")
 
 # A bare app on loopback: what HTTP alone costs for the same bytes (the files baseline).
 SINK_APP = """
+import os
 from pathlib import Path
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, JSONResponse
@@ -60,7 +61,26 @@ async def put(request):
 async def get(request):
     return FileResponse(ROOT / request.path_params["name"])
 
-app = Starlette(routes=[Route("/sink", put, methods=["POST"]), Route("/sink/{name}", get)])
+async def put_durable(request):
+    # The same body written to a file and fsynced, its directory too: what durability alone adds.
+    path = ROOT / "durable" / request.path_params["name"]
+    n = 0
+    with open(path, "wb") as f:
+        async for chunk in request.stream():
+            f.write(chunk)
+            n += len(chunk)
+        f.flush()
+        os.fsync(f.fileno())
+    fd = os.open(path.parent, os.O_RDONLY)
+    os.fsync(fd)
+    os.close(fd)
+    return JSONResponse({"received": n})
+
+app = Starlette(routes=[
+    Route("/sink", put, methods=["POST"]),
+    Route("/sink-durable/{name}", put_durable, methods=["POST"]),
+    Route("/sink/{name}", get),
+])
 """
 
 
@@ -218,12 +238,31 @@ def bench_rows(bench: Bench, n: int, year: int) -> tuple[list[list[str]], str]:
     return [["figure", "per minute", "seconds", "ratio to baseline"], *rows], head
 
 
-def _sink_baseline(root: Path, scans: list[Path]) -> tuple[float, float]:
-    """Seconds to POST, then GET, every scan's bytes to a bare uvicorn app on loopback."""
+def _bare_fsync(root: Path, scans: list[Path]) -> float:
+    """Seconds to write every scan's bytes to a new file and fsync it (and its directory), one
+    after another, no HTTP: the floor durability alone sets."""
+    folder = root / "bare-fsync"
+    folder.mkdir()
+    data = [p.read_bytes() for p in scans]
+    t0 = time.perf_counter()
+    for p, raw in zip(scans, data, strict=True):
+        with open(folder / p.name, "wb") as f:
+            f.write(raw)
+            f.flush()
+            os.fsync(f.fileno())
+        fd = os.open(folder, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+    return time.perf_counter() - t0
+
+
+def _sink_baseline(root: Path, scans: list[Path]) -> tuple[float, float, float]:
+    """Seconds to POST, then GET, every scan's bytes to a bare uvicorn app on loopback, and to
+    POST them to a route that writes and fsyncs each body."""
     import httpx
 
     sink_dir = root / "sink"
-    sink_dir.mkdir()
+    (sink_dir / "durable").mkdir(parents=True)
     for p in scans:
         shutil.copyfile(p, sink_dir / p.name)
     port = _port()
@@ -257,10 +296,15 @@ def _sink_baseline(root: Path, scans: list[Path]) -> tuple[float, float]:
                 # The desk hashes and stores what it downloads; the baseline hashes it too.
                 assert digest.hexdigest() == hashlib.sha256(p.read_bytes()).hexdigest()
             get_s = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            for p in scans:
+                got = client.post(f"/sink-durable/{p.name}", content=p.read_bytes()).json()
+                assert got["received"] == p.stat().st_size
+            durable_s = time.perf_counter() - t0
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
-    return post_s, get_s
+    return post_s, get_s, durable_s
 
 
 def bench_files(bench: Bench, year: int) -> tuple[list[list[str]], str]:
@@ -278,13 +322,22 @@ def bench_files(bench: Bench, year: int) -> tuple[list[list[str]], str]:
     from sync.engine import DeskSync
 
     # The part of the upload that moves the scans (the rest: the registrations, the feed).
+    # Registrations sent while scans still travel (the `on_server` callback) are not counted.
     sending: list[float] = []
     real_send = DeskSync._send_files
 
-    def timed_send(self: Any, client: Any, wanted: Any) -> int:
+    def timed_send(self: Any, client: Any, wanted: Any, on_server: Any = None) -> int:
+        def timed_callback(shas: Any) -> None:
+            t1 = time.perf_counter()
+            try:
+                on_server(shas)
+            finally:
+                sending.append(-(time.perf_counter() - t1))
+
         t0 = time.perf_counter()
         try:
-            return int(real_send(self, client, wanted))
+            extra = () if on_server is None else (timed_callback,)  # older desks: no callback
+            return int(real_send(self, client, wanted, *extra))
         finally:
             sending.append(time.perf_counter() - t0)
 
@@ -299,7 +352,8 @@ def bench_files(bench: Bench, year: int) -> tuple[list[list[str]], str]:
         send_s = sum(sending)
         down, download_s = _timed(db.sync)
     assert up.files_sent >= len(scans) and down.files_received >= len(scans), (up, down)
-    post_s, get_s = _sink_baseline(bench.root, scans)
+    post_s, get_s, durable_s = _sink_baseline(bench.root, scans)
+    fsync_s = _bare_fsync(bench.root, scans)
     rows = [
         ["baseline: raw httpx POST of the same bytes", f"{total / post_s:.1f}", f"{post_s:.2f}",
          "1.00"],
@@ -307,6 +361,12 @@ def bench_files(bench: Bench, year: int) -> tuple[list[list[str]], str]:
          f"{upload_s:.2f}", f"{post_s / upload_s:.2f}"],
         ["  of which sending the scans", f"{total / send_s:.1f}", f"{send_s:.2f}",
          f"{post_s / send_s:.2f}"],
+        ["(for scale) bare write + fsync of the same bytes, no HTTP", f"{total / fsync_s:.1f}",
+         f"{fsync_s:.2f}", f"{post_s / fsync_s:.2f}"],
+        ["baseline that also fsyncs: raw POST, each body written + fsynced",
+         f"{total / durable_s:.1f}", f"{durable_s:.2f}", f"{post_s / durable_s:.2f}"],
+        ["upload against the fsyncing baseline", f"{total / upload_s:.1f}", f"{upload_s:.2f}",
+         f"{durable_s / upload_s:.2f} (of that baseline)"],
         ["baseline: raw httpx GET of the same bytes (hashed)", f"{total / get_s:.1f}",
          f"{get_s:.2f}", "1.00"],
         ["download: fresh desk sync (rows + scans)", f"{total / download_s:.1f}",

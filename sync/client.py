@@ -7,6 +7,7 @@ import ssl
 import time
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -110,7 +111,7 @@ class ServerClient:
         offered = answer.get(p.HELLO_FILE_CHUNK)
         if isinstance(offered, int) and not isinstance(offered, bool):
             # Never below what every server takes, never above what this desk will send.
-            self.file_chunk = max(p.FILE_CHUNK, min(offered, p.MAX_FILE_CHUNK))
+            self.file_chunk = max(p.FILE_CHUNK, min(offered, p.STREAM_FILE_CHUNK))
         self.files_batch = answer.get(p.HELLO_FILES_BATCH) is True
 
     def login(
@@ -181,12 +182,19 @@ class ServerClient:
     def missing_files(self, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return list(self._json("POST", "/v1/files/missing", json={"files": files})["missing"])
 
-    def put_chunk(self, sha256: str, size: int, offset: int, chunk: bytes) -> dict[str, Any]:
+    def put_chunk(
+        self, sha256: str, size: int, offset: int, chunk: bytes | FileSlice
+    ) -> dict[str, Any]:
+        """A chunk of a file from `offset`: bytes, or a slice of a file streamed from disk."""
+        headers = self._headers()
+        if isinstance(chunk, FileSlice):
+            headers["Content-Length"] = str(len(chunk))
         return self._json(
             "PUT",
             f"/v1/files/{sha256}",
             params={"size": size, "offset": offset},
             content=chunk,
+            headers=headers,
         )
 
     # --- electronic exchange ----------------------------------------------------------------
@@ -278,6 +286,31 @@ class ServerClient:
                 yield from response.iter_bytes(p.FILE_CHUNK)
         except httpx.TransportError as exc:
             raise errors.ServerUnreachable(self.base_url, type(exc).__name__) from exc
+
+
+class FileSlice:
+    """`length` bytes of a file from `offset`, read in blocks as the request goes out (a chunk
+    of up to STREAM_FILE_CHUNK is never held in memory). Iterable again, so a request tried a
+    second time sends it again. A file shorter than that is damaged: StoredFileDamaged."""
+
+    BLOCK = 1024 * 1024
+
+    def __init__(self, path: Path, offset: int, length: int, sha256: str) -> None:
+        self.path, self.offset, self.length, self.sha256 = path, offset, length, sha256
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __iter__(self) -> Iterator[bytes]:
+        left = self.length
+        with open(self.path, "rb") as f:
+            f.seek(self.offset)
+            while left:
+                block = f.read(min(self.BLOCK, left))
+                if not block:
+                    raise errors.StoredFileDamaged(sha256=self.sha256, reason="mismatch")
+                left -= len(block)
+                yield block
 
 
 def _refusal(response: httpx.Response) -> errors.ServerRefused:

@@ -9,7 +9,7 @@ import json
 import os
 import secrets
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -42,7 +42,7 @@ from clerk_app.storage.sync_models import (
 )
 from sync import clock_skew, desk_store, side_files
 from sync import protocol as p
-from sync.client import ServerClient
+from sync.client import FileSlice, ServerClient
 
 PAGE = 500
 # The acting person of what the server's feed writes into the desk.
@@ -385,21 +385,29 @@ class DeskSync:
             if self._clock_readings is not None:
                 report.clock_flagged += clock_skew.flag_batch(batch, *self._clock_readings)
             self._leave_out_missing(batch, report)
-            report.files_sent += self._send_files(client, desk_store.wanted_uploads(batch))
-            answer = client.upload(batch)
-            with self.db.write() as s:
-                desk_store.record_answers(s, answer["results"], self.clock())
-            report.sent += len(batch)
-            for a in answer["results"]:
-                if a["status"] == p.OK:
-                    report.accepted += 1
-                elif a["status"] != p.PROVISIONAL:
-                    report.rejected.append(
-                        {
-                            k: a.get(k)
-                            for k in ("seq", "mutation_id", "status", "reason", "document_id")
-                        }
-                    )
+            # The server refuses a mutation whose files it lacks and applies mutations in
+            # sequence: each run of mutations from the front whose files are all up goes while
+            # the other files still travel (the registrations' round overlaps the scans').
+            ready = _ReadyFront(batch, partial(self._upload_mutations, client, report=report))
+            report.files_sent += self._send_files(
+                client, desk_store.wanted_uploads(batch), ready.send
+            )
+            ready.send_rest()
+
+    def _upload_mutations(
+        self, client: ServerClient, mutations: list[dict[str, Any]], *, report: SyncReport
+    ) -> None:
+        answer = client.upload(mutations)
+        with self.db.write() as s:
+            desk_store.record_answers(s, answer["results"], self.clock())
+        report.sent += len(mutations)
+        for a in answer["results"]:
+            if a["status"] == p.OK:
+                report.accepted += 1
+            elif a["status"] != p.PROVISIONAL:
+                report.rejected.append(
+                    {k: a.get(k) for k in ("seq", "mutation_id", "status", "reason", "document_id")}
+                )
 
     def _leave_out_missing(self, batch: list[dict[str, Any]], report: SyncReport) -> None:
         """A file the desk's store has lost goes up without its content, so the registration
@@ -448,8 +456,18 @@ class DeskSync:
                         at=now,
                     )
 
-    def _send_files(self, client: ServerClient, wanted: list[dict[str, Any]]) -> int:
+    def _send_files(
+        self,
+        client: ServerClient,
+        wanted: list[dict[str, Any]],
+        on_server: Callable[[set[str]], None] | None = None,
+    ) -> int:
+        """Send the contents the server lacks among `wanted`, FILE_STREAMS requests at a time.
+        `on_server` is called (in this thread, while the rest still travel) with every content
+        known to be on the server so far, each time that set grows."""
         if not wanted:
+            if on_server is not None:
+                on_server(set())
             return 0
         if client.files_batch and _one_batch(wanted):
             # Sending what fits in one request costs less than asking what is missing first
@@ -458,6 +476,7 @@ class DeskSync:
         else:
             # One stream per content: two documents sharing a scan must not race on one file.
             missing = list({item["sha256"]: item for item in client.missing_files(wanted)}.values())
+        there = {item["sha256"] for item in wanted} - {item["sha256"] for item in missing}
         whole = [
             item
             for item in missing
@@ -466,16 +485,22 @@ class DeskSync:
             and int(item["size"]) <= p.BATCH_FILE_MAX
         ]
         chunked = [item for item in missing if item not in whole]
-        # Largest first: a 50-page dossier's chunks go one after another, so it starts while
-        # the small scans share the other streams instead of starting last.
-        jobs = [(sum(int(i["size"]) for i in b), partial(self._send_batch, client, b))
-                for b in _batches(whole)]  # fmt: skip
+        # Largest first: a 50-page dossier's request goes while the small scans share the
+        # other streams, instead of starting last.
+        jobs = [(sum(int(i["size"]) for i in b), partial(self._send_batch, client, b),
+                 {i["sha256"] for i in b}) for b in _batches(whole)]  # fmt: skip
         jobs += [
-            (int(item["size"]) - int(item["offset"]), partial(self._send_file, client, item))
+            (int(item["size"]) - int(item["offset"]), partial(self._send_file, client, item),
+             {item["sha256"]})
             for item in chunked
-        ]
+        ]  # fmt: skip
         jobs.sort(key=lambda job: -job[0])
-        return sum(_in_parallel(lambda job: job(), [job for _size, job in jobs]))
+        if on_server is not None and there:
+            on_server(set(there))
+        return _in_parallel(
+            [(job, shas) for _size, job, shas in jobs],
+            None if on_server is None else lambda shas: on_server(there.union(*shas)),
+        )
 
     def _send_batch(self, client: ServerClient, items: list[dict[str, Any]]) -> int:
         files = [(item["sha256"], self.store.path(item["sha256"]).read_bytes()) for item in items]
@@ -492,27 +517,26 @@ class DeskSync:
     def _send_file(self, client: ServerClient, item: dict[str, Any]) -> int:
         sha, size, offset = item["sha256"], int(item["size"]), int(item["offset"])
         path = self.store.path(sha)
-        with open(path, "rb") as f:
-            f.seek(offset)
-            # At least one request, even when the server holds every byte already (it was
-            # stopped before recording the file complete): the empty last chunk completes it.
-            while True:
-                chunk = f.read(client.file_chunk)
-                if not chunk and offset < size:
-                    raise errors.StoredFileDamaged(sha256=sha, reason="mismatch")  # cut short
-                try:
-                    got = client.put_chunk(sha, size, offset, chunk)
-                except errors.ServerRefused as exc:
-                    if exc.reason != Refusal.WRONG_OFFSET:
-                        raise
-                    # The server holds a different amount (a chunk landed after we lost
-                    # its answer): resume from what it has.
-                    offset = int(str(exc.details["offset"]))
-                    f.seek(offset)
-                    continue
-                offset = int(got["received"])
-                if got["complete"]:
-                    break
+        if path.stat().st_size != size:
+            raise errors.StoredFileDamaged(sha256=sha, reason="mismatch")
+        # Streamed from the file in chunks as large as the server takes (a whole 50-page
+        # scan on a server that writes chunks as they arrive). At least one request, even
+        # when the server holds every byte already (it was stopped before recording the file
+        # complete): the empty last chunk completes it.
+        while True:
+            chunk = FileSlice(path, offset, min(client.file_chunk, size - offset), sha)
+            try:
+                got = client.put_chunk(sha, size, offset, chunk)
+            except errors.ServerRefused as exc:
+                if exc.reason != Refusal.WRONG_OFFSET:
+                    raise
+                # The server holds a different amount (a chunk landed after we lost its
+                # answer, or a cut one was kept): resume from what it has.
+                offset = int(str(exc.details["offset"]))
+                continue
+            offset = int(got["received"])
+            if got["complete"]:
+                break
         return 1
 
     def _download(self, client: ServerClient, report: SyncReport) -> None:
@@ -562,7 +586,7 @@ class DeskSync:
             for sha in shas
             if sha not in taken
         ]
-        report.files_received += sum(_in_parallel(lambda job: job(), work))
+        report.files_received += _in_parallel([(job, set()) for job in work])
         # Texts of files (a PDF's own, a scan's OCR) come after their rows: search them now.
         arrived = {sha for sha in shas if self.store.contains(sha)}
         if arrived:
@@ -1014,6 +1038,30 @@ def desk_credential(data_dir: Path) -> str:
     return secret
 
 
+class _ReadyFront:
+    """The mutations of a batch from the front whose files are all on the server, sent as soon
+    as they are (`send`, each time more files are up), the rest at the end (`send_rest`)."""
+
+    def __init__(
+        self, batch: list[dict[str, Any]], upload: Callable[[list[dict[str, Any]]], None]
+    ) -> None:
+        self.batch, self.upload, self.sent = batch, upload, 0
+        self.needs = [{f["sha256"] for f in m.get("files") or []} for m in batch]
+
+    def send(self, on_server: set[str]) -> None:
+        ready = self.sent
+        while ready < len(self.batch) and self.needs[ready] <= on_server:
+            ready += 1
+        if ready > self.sent:
+            self.upload(self.batch[self.sent : ready])
+            self.sent = ready
+
+    def send_rest(self) -> None:
+        if self.sent < len(self.batch):
+            self.upload(self.batch[self.sent :])
+            self.sent = len(self.batch)
+
+
 def _one_batch(items: list[dict[str, Any]]) -> bool:
     """Whether every content fits whole in one files batch."""
     return (
@@ -1038,16 +1086,33 @@ def _batches(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return out
 
 
-def _in_parallel(work: Callable[[_T], int], items: list[_T]) -> list[int]:
-    """`work` on each item, FILE_STREAMS at a time. Each file is sent or fetched whole by one
-    thread and resumes on its own, so a failure loses nothing: the first error is raised once
-    every file has finished or failed, never while a thread still writes."""
-    if len(items) <= 1:
-        return [work(item) for item in items]
+def _in_parallel(
+    jobs: list[tuple[Callable[[], int], set[str]]],
+    on_done: Callable[[list[set[str]]], None] | None = None,
+) -> int:
+    """Run each job (sending or fetching some contents, named by the set beside it),
+    FILE_STREAMS at a time; the sum of what they return. `on_done` is called in this thread
+    with the sets of every job finished so far, each time one finishes. Each file is sent or
+    fetched whole by one thread and resumes on its own, so a failure loses nothing: the first
+    error (a job's, or `on_done`'s) is raised once every job has finished or failed, never
+    while a thread still writes."""
+    if len(jobs) <= 1 and on_done is None:
+        return sum(job() for job, _shas in jobs)
+    finished: list[set[str]] = []
+    failure: BaseException | None = None
     with ThreadPoolExecutor(max_workers=FILE_STREAMS) as pool:
-        futures = [pool.submit(work, item) for item in items]
-        wait(futures)
-    return [future.result() for future in futures]
+        futures = {pool.submit(job): shas for job, shas in jobs}
+        for future in as_completed(futures):
+            if future.exception() is not None or failure is not None or on_done is None:
+                continue
+            finished.append(futures[future])
+            try:
+                on_done(finished)
+            except Exception as exc:  # raised below, once every job has finished
+                failure = exc
+    if failure is not None:
+        raise failure
+    return sum(future.result() for future in futures)
 
 
 def _jsonable(value: Any) -> Any:

@@ -19,6 +19,11 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 FILE_CHUNK = 1024 * 1024
 MAX_FILE_CHUNK = 8 * 1024 * 1024
 HELLO_FILE_CHUNK = "file_chunk"
+# A server that writes a chunk to disk as it arrives (hashing it on the way) holds no chunk in
+# memory, so it offers this much in "file_chunk": a 50-page scan goes up in one request. A desk
+# streams such a chunk from its file; a cut one keeps what arrived, and the desk resumes from
+# the server's offset as before. Servers of before offer MAX_FILE_CHUNK and are sent that.
+STREAM_FILE_CHUNK = 64 * 1024 * 1024
 MAX_FILE_BYTES = 512 * 1024 * 1024
 # Whole small contents travel several to a request (a day's 1-page scans after an outage: a
 # dozen requests, not a thousand), each way, on a server that says "files_batch" in its hello

@@ -22,6 +22,7 @@ from clerk_app.refusals import Refusal
 from sync import protocol as p
 from sync.server import mutation_check
 from sync.server.accounts import Caller
+from sync.server.blobs import SHA256
 from sync.server.models import (
     Agency,
     AppliedMutation,
@@ -165,6 +166,7 @@ def upload(
     desk = s.execute(select(Desk).where(Desk.id == caller.desk_id).with_for_update()).scalar_one()
     desk.last_seen_at = now
     answers: list[dict[str, Any]] = []
+    on_server = _complete_blobs(s, agency.id, mutations)
     for m in sorted(mutations, key=lambda m: m["seq"]):
         seq, mutation_id = int(m["seq"]), str(m["mutation_id"])
         if seq <= desk.last_applied_seq:
@@ -187,7 +189,7 @@ def upload(
             continue
         if seq != desk.last_applied_seq + 1:
             raise Refused(409, Refusal.SEQUENCE_GAP, expected=desk.last_applied_seq + 1, got=seq)
-        verdict = mutation_check.check(m, caller.role) or _files_missing(s, agency.id, m)
+        verdict = mutation_check.check(m, caller.role) or _files_missing(on_server, m)
         if verdict is None:
             try:
                 with s.begin_nested():
@@ -224,15 +226,40 @@ def upload(
     return {"results": answers, "last_applied_seq": desk.last_applied_seq}
 
 
-def _files_missing(s: Session, agency_id: str, m: dict[str, Any]) -> mutation_check.Verdict | None:
+def _complete_blobs(s: Session, agency_id: str, mutations: list[dict[str, Any]]) -> dict[str, int]:
+    """The size of each content the batch's file entries name that this agency has completely
+    uploaded, in one query per few hundred (not one lookup per file, each flushing what the
+    mutations before it wrote). Entries not yet checked are only read here, never trusted."""
+    shas = sorted(
+        {
+            f["sha256"]
+            for m in mutations
+            if isinstance(m.get("files"), list)
+            for f in m["files"]
+            if isinstance(f, dict)
+            and isinstance(f.get("sha256"), str)
+            and SHA256.match(f["sha256"])
+        }
+    )
+    found: dict[str, int] = {}
+    for at in range(0, len(shas), 500):
+        rows = s.execute(
+            select(Blob.sha256, Blob.size).where(
+                Blob.agency_id == agency_id, Blob.sha256.in_(shas[at : at + 500]), Blob.complete
+            )
+        )
+        found.update((sha, size) for sha, size in rows)
+    return found
+
+
+def _files_missing(on_server: dict[str, int], m: dict[str, Any]) -> mutation_check.Verdict | None:
     """A file entry naming content this agency has not completely uploaded (or with another
     size) would make every other desk fail to fetch it: the mutation is refused instead."""
     if m.get("op") not in mutation_check.FILE_OPS and m.get("entity") != "document":
         return None
     missing = []
     for f in m.get("files") or []:
-        blob = s.get(Blob, (agency_id, f["sha256"]))
-        if blob is None or not blob.complete or blob.size != f["size"]:
+        if on_server.get(f["sha256"]) != f["size"]:
             missing.append((f"files.{f['sha256']}", "not_on_server"))
     return mutation_check.Verdict(mutation_check.FILE_MISSING, missing) if missing else None
 
