@@ -210,9 +210,7 @@ def extract(
     if source == "ocr" and isinstance(found.subject.value, str):
         # OCR's letters are checked against the Vietnamese words (a text layer's are exact).
         checked = check_subject(found.subject.value)
-        subject = FieldReading(
-            checked.text, round(found.subject.confidence * checked.factor, 3)
-        )
+        subject = FieldReading(checked.text, round(found.subject.confidence * checked.factor, 3))
         found = replace(found, subject=_trust(subject))
     found = replace(found, limits=tuple(sorted(caps.items())), source=source)
     return calibrated_copy(found) if calibrated else found

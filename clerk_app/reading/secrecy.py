@@ -271,10 +271,12 @@ def pdf_texts(path: Path) -> list[str]:
         except Exception as exc:  # PyMuPDF raises its own types for damaged files
             raise errors.FileCorrupt(str(path), str(exc)) from None
         with doc:
-            return [page.get_text() for page in doc]
+            return [page.get_text() for page in doc.pages()]
 
 
-def refuse_secret_pages(pages: Iterable[tuple[Image.Image, int]], texts: Iterable[str] = ()) -> None:
+def refuse_secret_pages(
+    pages: Iterable[tuple[Image.Image, int]], texts: Iterable[str] = ()
+) -> None:
     """SecretDocumentRefused when a page's text layer or image carries a secrecy mark.
 
     The check of pages the desk already holds as images (a file imported into a scan batch),

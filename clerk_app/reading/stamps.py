@@ -37,9 +37,7 @@ def coloured_ink(image: Image.Image) -> Image.Image | None:
     return Image.fromarray(ink, mode="L")
 
 
-def urgency_stamp(
-    image: Image.Image, dpi: int, region: tuple[int, int, int, int]
-) -> str | None:
+def urgency_stamp(image: Image.Image, dpi: int, region: tuple[int, int, int, int]) -> str | None:
     """The urgency mark stamped in coloured ink in `region` of a colour page, or None."""
     ink = coloured_ink(image.crop(region))
     if ink is None:

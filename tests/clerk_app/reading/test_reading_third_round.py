@@ -20,6 +20,8 @@ from clerk_app.reading.photo import page_corners
 from clerk_app.reading.reader import HEADER_FRACTION, read_header
 from scanner.cleanup import deskew
 
+RED = specimens.URGENCY_INKS[0]
+
 
 def _read(spec: specimens.Specimen):
     image = spec.image
@@ -117,7 +119,7 @@ def test_an_urgency_mark_stamped_in_colour_is_read(
     spec = specimens.specimen(7, variant="urgency_stamped")
     assert spec.truth["urgency"] is not None
     image, _ = deskew(spec.image)
-    if ink == specimens.URGENCY_INKS[0]:
+    if ink == RED:
         # Red is washed out with the seal before OCR: the header's own reading misses it.
         header = (0, 0, image.width, int(image.height * HEADER_FRACTION))
         washed = extract(ocr_image(image, dpi=spec.dpi, region=header))
@@ -172,7 +174,9 @@ def _typed_secret_pdf() -> bytes:
     doc = pymupdf.open()
     for text in ("Trang một của văn bản", "TỐI MẬT"):
         page = doc.new_page(width=595, height=842)
-        page.insert_text((72, 100), text, fontsize=14, fontfile=specimens._font(True, False))
+        page.insert_text(
+            (72, 100), text, fontsize=14, fontname="fb", fontfile=specimens._font(True, False)
+        )
     data = bytes(doc.tobytes())
     doc.close()
     return data
