@@ -3,12 +3,12 @@ search, the files' bytes. Reads only; every write goes through the desk kernel e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import literal_column, select
+from sqlalchemy import bindparam, literal_column, select, text
 
 from clerk_app import errors
 from clerk_app.clock import iso, to_vietnam
@@ -140,6 +140,41 @@ class DocumentReads:
                 v.number: RecordedVoid(v.number, v.reason, v.recorded_at)
                 for v in s.execute(query).scalars()
             }
+
+    def duplicate_of(
+        self, fields: dict[str, Any], prepared: Sequence[Any]
+    ) -> tuple[DocumentSummary | None, str]:
+        """The registered incoming document a new registration repeats, and why: the same
+        original file (its sha256), or the same issuer and reference. The one duplicate rule,
+        for a desk numbering alone and for a connected desk numbered by the server."""
+        with self._ctx.read() as s:
+            hashes = [p.sha256 for p in prepared]
+            if hashes:
+                row = s.execute(
+                    text(
+                        f"SELECT {search_index.SUMMARY_COLUMNS} FROM document d "
+                        "JOIN document_file f ON f.document_id = d.id "
+                        "WHERE d.direction = 'incoming' AND d.status = 'registered' "
+                        "AND f.role = 'original' AND f.sha256 IN :hashes "
+                        "ORDER BY d.rowid LIMIT 1"
+                    ).bindparams(bindparam("hashes", expanding=True)),
+                    {"hashes": hashes},
+                ).first()
+                if row is not None:
+                    return search_index.summary_from_row(row), "same_file"
+            if fields["reference_key"] and fields["issuer_key"]:
+                row = s.execute(
+                    text(
+                        f"SELECT {search_index.SUMMARY_COLUMNS} FROM document d "
+                        "WHERE d.issuer_key = :issuer AND d.reference_key = :ref "
+                        "AND d.direction = 'incoming' AND d.status = 'registered' "
+                        "ORDER BY d.rowid LIMIT 1"
+                    ),
+                    {"issuer": fields["issuer_key"], "ref": fields["reference_key"]},
+                ).first()
+                if row is not None:
+                    return search_index.summary_from_row(row), "same_reference"
+        return None, ""
 
     def pending_handover(self, limit: int = 200) -> list[DocumentSummary]:
         with self._ctx.read() as s:

@@ -23,6 +23,12 @@ EXCHANGE_NOTE_TIMED_UNKNOWN = "Hỏa tốc hẹn giờ (gói tin không ghi gi�
 EXCHANGE_ATTACHMENT_MAIN = "Văn bản"
 EXCHANGE_ATTACHMENT_OTHER = "Tài liệu kèm theo"
 # The two reasons an electronic document may be refused (Phú Yên QĐ 11/2018 art. 5.6).
+# An electronic document received while the server cannot number it (another desk holds the lease).
+EXCHANGE_RECEIVED_AS_DRAFT = (
+    "Đã tiếp nhận; chưa có số đến: máy chủ không trả lời, số được cấp khi đồng bộ "
+    "(dự thảo chờ số, xem «clerk drafts»)."
+)
+EXCHANGE_RECEIVED = "Đã tiếp nhận: số đến {}."
 EXCHANGE_REFUSALS = {
     "wrong-recipient": "Gửi nhầm đơn vị nhận",
     "not-valid": "Văn bản điện tử không đủ giá trị pháp lý",

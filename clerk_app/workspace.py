@@ -59,7 +59,7 @@ from clerk_app.registration import (
     outgoing_fields,
 )
 from clerk_app.registration import free_text as registration_text
-from clerk_app.storage import numbering_queries, search_index
+from clerk_app.storage import numbering_queries
 from clerk_app.storage.data_folder import refuse_if_holds_originals
 from clerk_app.storage.database import (
     DB_FILENAME,
@@ -348,7 +348,7 @@ class Workspace:
     def find_duplicate(self, draft: IncomingDraft) -> DocumentSummary | None:
         fields = incoming_fields(draft, self._clock())
         prepared = prepare_all(list(draft.files))
-        return self._duplicate(fields, prepared)[0]
+        return self.reads.duplicate_of(fields, prepared)[0]
 
     def register_incoming(self, draft: IncomingDraft) -> Registered:
         """Give the next arrival number and store the row, files, audit and outbox at once."""
@@ -356,7 +356,7 @@ class Workspace:
         fields = incoming_fields(draft, now)  # refuses secret documents before reading files
         prepared = prepare_all(list(draft.files))
         if not draft.allow_duplicate:
-            existing, reason = self._duplicate(fields, prepared)
+            existing, reason = self.reads.duplicate_of(fields, prepared)
             if existing is not None:
                 raise errors.DuplicateDocument(existing.id, existing.number, existing.year, reason)
         if fields["pages"] is None and prepared:
@@ -538,38 +538,6 @@ class Workspace:
             raise
         change = Change(f"register_{kind}", document_ids=(doc_id,), register_ids=(reg.id,))
         return Registered(self.document(doc_id), change)
-
-    def _duplicate(
-        self, fields: dict[str, Any], prepared: list[PreparedFile]
-    ) -> tuple[DocumentSummary | None, str]:
-        with self._db.read() as s:
-            hashes = [p.sha256 for p in prepared]
-            if hashes:
-                row = s.execute(
-                    text(
-                        f"SELECT {search_index.SUMMARY_COLUMNS} FROM document d "
-                        "JOIN document_file f ON f.document_id = d.id "
-                        "WHERE d.direction = 'incoming' AND d.status = 'registered' "
-                        "AND f.role = 'original' AND f.sha256 IN :hashes "
-                        "ORDER BY d.rowid LIMIT 1"
-                    ).bindparams(_expanding("hashes")),
-                    {"hashes": hashes},
-                ).first()
-                if row is not None:
-                    return search_index.summary_from_row(row), "same_file"
-            if fields["reference_key"] and fields["issuer_key"]:
-                row = s.execute(
-                    text(
-                        f"SELECT {search_index.SUMMARY_COLUMNS} FROM document d "
-                        "WHERE d.issuer_key = :issuer AND d.reference_key = :ref "
-                        "AND d.direction = 'incoming' AND d.status = 'registered' "
-                        "ORDER BY d.rowid LIMIT 1"
-                    ),
-                    {"issuer": fields["issuer_key"], "ref": fields["reference_key"]},
-                ).first()
-                if row is not None:
-                    return search_index.summary_from_row(row), "same_reference"
-        return None, ""
 
     # --- corrections, cancellation, handover, files ----------------------------------------
 
@@ -1103,12 +1071,6 @@ def _stamp_source(files: Sequence[FileInfo]) -> FileInfo | None:
             if f.role == role and f.media_type == "application/pdf":
                 return f
     return None
-
-
-def _expanding(name: str) -> Any:
-    from sqlalchemy import bindparam
-
-    return bindparam(name, expanding=True)
 
 
 __all__ = ["Workspace", "default_data_dir", "document_fields"]

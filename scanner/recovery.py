@@ -19,6 +19,7 @@ from clerk_app.unfinished import process_alive as _alive
 
 MANIFEST = "batch.json"
 STATE = "state.json"  # the clerk's edits and registration marks, rewritten after each change
+FORMS = "forms.json"  # what the clerk typed into the form for each unregistered document
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,40 @@ class RecoveryFolder:
         except (OSError, ValueError):
             return None
         return state if isinstance(state, dict) else None
+
+    # --- the form's typing, per document of the batch -------------------------------------------
+
+    def save_form(self, batch: Path, document: str, values: dict[str, Any]) -> None:
+        """Keep what the clerk typed for one document (named by its pages' ids): a crash in the
+        middle of a batch brings the batch back with the fields, not only the pages."""
+        forms = self.load_forms(batch)
+        forms[document] = values
+        self._write_forms(batch, forms)
+
+    def drop_form(self, batch: Path, document: str) -> None:
+        """The document was registered (or its pages changed): its typing is no longer needed."""
+        forms = self.load_forms(batch)
+        if forms.pop(document, None) is not None:
+            self._write_forms(batch, forms)
+
+    @staticmethod
+    def load_forms(batch: Path) -> dict[str, dict[str, Any]]:
+        try:
+            forms = json.loads((batch / FORMS).read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(forms, dict):
+            return {}
+        return {str(k): v for k, v in forms.items() if isinstance(v, dict)}
+
+    @staticmethod
+    def _write_forms(batch: Path, forms: dict[str, dict[str, Any]]) -> None:
+        part = batch / (FORMS + ".part")
+        with open(part, "w", encoding="utf-8") as out:
+            json.dump(forms, out, ensure_ascii=False)
+            out.flush()
+            os.fsync(out.fileno())  # the typing survives a power cut, not only a crash
+        os.replace(part, batch / FORMS)
 
     def release(self, batch: Path) -> None:
         """The window closed with pages left: the batch is offered back next time."""

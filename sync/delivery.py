@@ -668,17 +668,22 @@ class ExchangeDesk:
         return {"item": item_id, **registered}
 
     def _register(self, draft: Any) -> dict[str, Any]:
+        """Registered as the clerk's own registrations are: on a connected desk numbered by
+        the server inside the registration, whoever holds the lease (sync.online), a draft
+        only when the server cannot be reached and another desk holds the lease."""
         from clerk_app.cli import detail_json
+        from sync import desk_store, online
 
+        with self.db.read() as s:
+            connected = desk_store.link(s) is not None
+        if connected:
+            got = online.register(self.sync, draft)
+            if got.number is None:
+                return {"draft_id": got.document_id, "provisional": True}
+            with Workspace.open(self.data_dir) as ws:
+                return {"document": detail_json(ws.document(got.document_id))}
         with Workspace.open(self.data_dir) as ws:
-            try:
-                done = ws.register_incoming(draft)
-            except errors.NumberingLeaseNotHeld:
-                pass  # another desk numbers this register: the server gives the number
-            else:
-                return {"document": detail_json(done.document)}
-        draft_id = self.sync.draft_incoming(draft)
-        return {"draft_id": draft_id, "provisional": True}
+            return {"document": detail_json(ws.register_incoming(draft).document)}
 
     def _tell(
         self, item_id: str, status: str, at: datetime, reason: str = "", document: str = ""

@@ -176,7 +176,13 @@ class DeskSync:
         self._clock_readings = None
         with self.db.read() as s:
             self.desk_id, self.station, self.agency_id = desk_store.desk_identity(s)
-        side_files.adopt(self.db, data_dir, self.station, clock)
+        side_files.adopt(self._ctx, data_dir)
+
+    @property
+    def ctx(self) -> DeskContext:
+        """The desk as the kernel sees it, writing as the sync engine: sync steps that change
+        the register or the journal write through its transaction."""
+        return self._ctx
 
     def close(self) -> None:
         self.db.close()

@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from clerk_app import messages
 from clerk_app.messages import EXCHANGE_STATUS_LABELS
 
 
@@ -144,8 +145,8 @@ def cmd_receive(args: argparse.Namespace) -> Any:
         data = desk.receive(args.item)
     doc = data.get("document")
     if doc is None:
-        return data, "Đã tiếp nhận; bàn giữ quyền cấp số sẽ cấp số đến (dự thảo chờ số)."
-    return data, f"Đã tiếp nhận: số đến {doc.get('arrival_number')}."
+        return data, messages.EXCHANGE_RECEIVED_AS_DRAFT
+    return data, messages.EXCHANGE_RECEIVED.format(doc.get("arrival_number"))
 
 
 def cmd_refuse(args: argparse.Namespace) -> Any:

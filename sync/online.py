@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from clerk_app import errors
 from clerk_app.clock import vietnam_date
+from clerk_app.document_reads import DocumentReads
 from clerk_app.files.intake import prepare_all
+from clerk_app.kernel import Transaction
 from clerk_app.records import IncomingDraft, OutgoingDraft
-from clerk_app.storage.journal import append_outbox
+from clerk_app.registration import incoming_fields
 from clerk_app.storage.models import Register
 from clerk_app.storage.sync_models import SyncDraft, SyncLease
 from sync import clock_skew, desk_store, standing
@@ -82,6 +83,9 @@ def register(desk: DeskSync, draft: IncomingDraft | OutgoingDraft) -> Numbered:
         asked = asking.submit(standing.catch_up, desk, client, once=True)
         try:
             prepared = prepare_all(list(draft.files))
+            # The same letter twice is refused here as on a desk on its own (the clerk may
+            # confirm it): the server would give it a second number without asking.
+            _refuse_duplicate(desk, draft, prepared)
         finally:
             wait([asked])
         try:
@@ -126,24 +130,34 @@ def register(desk: DeskSync, draft: IncomingDraft | OutgoingDraft) -> Numbered:
     return Numbered(draft_id, number, online=True, reference=reference)
 
 
+def _refuse_duplicate(desk: DeskSync, draft: IncomingDraft | OutgoingDraft, prepared: Any) -> None:
+    if not isinstance(draft, IncomingDraft) or draft.allow_duplicate:
+        return
+    fields = incoming_fields(draft, desk.clock())
+    existing, reason = DocumentReads(desk.ctx).duplicate_of(fields, prepared)
+    if existing is not None:
+        raise errors.DuplicateDocument(existing.id, existing.number, existing.year, reason)
+
+
 def cede_ahead(desk: DeskSync, key: tuple[str, str, int], demand: standing.Demand) -> int | None:
     """On the lease holder, before its own online registration: cede its number too."""
-    with desk.db.write() as s:
-        return _cede(s, desk.desk_id, key, desk.clock(), _need(key, demand) + 1)
+    with desk.ctx.write() as tx:
+        return _cede(tx, desk.desk_id, key, _need(key, demand) + 1)
 
 
 def cede_all(desk: DeskSync, demand: standing.Demand) -> int:
     """On the lease holder, each sync round: cede what other desks are waiting for, and
     CEDE_BLOCK ahead while they have been registering lately; returns how many registers."""
-    with desk.db.write() as s:
+    with desk.ctx.write() as tx:
         held = list(
-            s.execute(select(SyncLease).where(SyncLease.holder_desk_id == desk.desk_id)).scalars()
+            tx.session.execute(
+                select(SyncLease).where(SyncLease.holder_desk_id == desk.desk_id)
+            ).scalars()
         )
-        now = desk.clock()
         ceded = 0
         for lease in held:
             key = (lease.kind, lease.series, lease.year)
-            ceded += _cede(s, desk.desk_id, key, now, _need(key, demand)) is not None
+            ceded += _cede(tx, desk.desk_id, key, _need(key, demand)) is not None
         return ceded
 
 
@@ -154,10 +168,11 @@ def _need(key: tuple[str, str, int], demand: standing.Demand) -> int:
     return waiting + (p.CEDE_BLOCK if recent else 0)
 
 
-def _cede(s: Session, desk_id: str, key: tuple[str, str, int], now: Any, need: int) -> int | None:
+def _cede(tx: Transaction, desk_id: str, key: tuple[str, str, int], need: int) -> int | None:
     """Cede numbers up to the server's last one + `need`: the desk's own counter is raised to
     that bound in the transaction that queues the cede, so it never numbers them offline."""
     kind, series, year = key
+    s = tx.session
     lease = s.get(SyncLease, key)
     if need <= 0 or lease is None or lease.holder_desk_id != desk_id or lease.epoch < 1:
         return None
@@ -172,19 +187,11 @@ def _cede(s: Session, desk_id: str, key: tuple[str, str, int], now: Any, need: i
     if target <= reg.last_number:
         return None
     reg.last_number = target
-    append_outbox(
-        s,
-        at=now,
-        entity="register",
-        entity_id=reg.id,
-        op=p.CEDE_OP,
-        payload={
-            "kind": kind,
-            "series": series,
-            "year": year,
-            "through": target,
-            "epoch": lease.epoch,
-        },
+    tx.outbox(
+        "register",
+        reg.id,
+        p.CEDE_OP,
+        {"kind": kind, "series": series, "year": year, "through": target, "epoch": lease.epoch},
     )
     return target
 

@@ -15,9 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from clerk_app.clock import Clock
-from clerk_app.storage.database import Database
-from clerk_app.storage.journal import append_audit
+from clerk_app.kernel import DeskContext, Transaction
 from clerk_app.storage.sync_models import SyncLease
 from sync import clock_skew, desk_store
 
@@ -25,13 +23,13 @@ LEASE_HOLDERS_FILE = "sync-lease-holders.json"
 MIGRATED = ".migrated"
 
 
-def adopt(db: Database, data_dir: Path, station: str, clock: Clock) -> list[str]:
+def adopt(ctx: DeskContext, data_dir: Path) -> list[str]:
     """Import whichever side files exist; returns the names of the files adopted."""
     adopted = []
     for name, apply in (
-        (LEASE_HOLDERS_FILE, _lease_holders),
-        (clock_skew.FILENAME, _clock),
-        (desk_store.RESOLVED_FILE, lambda s, raw: _resolutions(s, raw, station, clock())),
+        (LEASE_HOLDERS_FILE, lambda tx, raw: _lease_holders(tx.session, raw)),
+        (clock_skew.FILENAME, lambda tx, raw: _clock(tx.session, raw)),
+        (desk_store.RESOLVED_FILE, _resolutions),
     ):
         path = data_dir / name
         if not path.is_file():
@@ -41,8 +39,8 @@ def adopt(db: Database, data_dir: Path, station: str, clock: Clock) -> list[str]
         except (OSError, ValueError):
             raw = None
         if isinstance(raw, dict):
-            with db.write() as s:
-                apply(s, raw)
+            with ctx.write() as tx:
+                apply(tx, raw)
         # Renamed only after the commit: a crash before it imports again, which is harmless
         # because every import below fills only what is still empty.
         path.replace(path.with_name(name + MIGRATED))
@@ -80,7 +78,8 @@ def _clock(s: Session, raw: dict[str, Any]) -> None:
     clock_skew.remember(s, reading)
 
 
-def _resolutions(s: Session, raw: dict[str, Any], station: str, now: datetime) -> None:
+def _resolutions(tx: Transaction, raw: dict[str, Any]) -> None:
+    s = tx.session
     for key, choice in raw.items():
         target = desk_store.conflict_row(s, str(key))
         if target is None or target.resolved_at is not None or not isinstance(choice, dict):
@@ -97,16 +96,12 @@ def _resolutions(s: Session, raw: dict[str, Any], station: str, now: datetime) -
         }
         desk_store.mark_resolved(target, at, by, decision)
         # The decision was made before it was audited; the entry says when, and from where.
-        append_audit(
-            s,
-            at=now,
-            actor=by or "sync",
-            station=station,
-            action=desk_store.RESOLVE_ACTION,
-            entity="document",
-            entity_id=target.entity_id,
-            details={"conflict": str(key), "decided_at": at.isoformat(), "imported": True}
-            | decision,
+        tx.audit(
+            desk_store.RESOLVE_ACTION,
+            "document",
+            target.entity_id,
+            {"conflict": str(key), "decided_at": at.isoformat(), "imported": True} | decision,
+            actor=by or None,
         )
 
 

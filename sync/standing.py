@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from clerk_app.storage.journal import append_audit
+from clerk_app.kernel import Transaction
 from clerk_app.storage.models import DeskState, OutboxEntry, Register
 from sync import clock_skew, desk_store
 from sync.client import ServerClient
@@ -50,10 +50,10 @@ def catch_up(
     # server applied there (an answer lost); any other was made after a restore.
     newcomers = [seq for seq, mid in pending if not (seq <= server_seq and applied.get(seq) == mid)]
     behind = last_outbox < server_seq or any(seq <= server_seq for seq in newcomers)
-    with desk.db.write() as s:
+    with desk.ctx.write() as tx:
         if behind:
-            _move_past(s, newcomers, server_seq, desk)
-        _raise_counters(s, answer["registers"], desk)
+            _move_past(tx, newcomers, server_seq, desk.desk_id)
+        _raise_counters(tx.session, answer["registers"], desk)
     demand = {
         (r["kind"], r["series"], int(r["year"])): (int(r["waiting"]), int(r["others_recent"]))
         for r in answer["registers"]
@@ -62,24 +62,21 @@ def catch_up(
     return demand, reading
 
 
-def _move_past(s: Any, newcomers: list[int], server_seq: int, desk: Any) -> int:
+def _move_past(tx: Transaction, newcomers: list[int], server_seq: int, desk_id: str) -> int:
     """Renumber the desk's new mutations server_seq+1, +2 … in their order (through negative
     numbers, since the sequence is the key); the desk's next mutation follows them."""
+    s = tx.session
     for seq in newcomers:
         s.execute(update(OutboxEntry).where(OutboxEntry.seq == seq).values(seq=-seq))
     for i, seq in enumerate(newcomers, start=1):
         s.execute(update(OutboxEntry).where(OutboxEntry.seq == -seq).values(seq=server_seq + i))
     last = s.execute(select(DeskState.last_outbox_seq)).scalar_one()
     s.execute(update(DeskState).values(last_outbox_seq=server_seq + len(newcomers)))
-    append_audit(
-        s,
-        at=desk.clock(),
-        actor="sync",
-        station=desk.station,
-        action="sync_sequence_caught_up",
-        entity="desk",
-        entity_id=desk.desk_id,
-        details={"server_seq": server_seq, "desk_seq": last, "moved": len(newcomers)},
+    tx.audit(
+        "sync_sequence_caught_up",
+        "desk",
+        desk_id,
+        {"server_seq": server_seq, "desk_seq": last, "moved": len(newcomers)},
     )
     return len(newcomers)
 

@@ -6,7 +6,7 @@ ones. A test is marked
 - server: it uses a clerk-server process (the `server` or `sqlite_server` fixture);
 - ocr: it runs Tesseract: the modules and tests in OCR below. Every run checks this list: a
   `tesseract` on PATH that counts the pages it reads, and a line at the end of the run naming
-  any test that read a page without the marker;
+  any test that read a page without the marker (each pytest-xdist worker counts its own pages);
 - slow: among the slowest by `--durations` (see SLOW for the runs): the modules and tests there.
 tests/test_marking.py checks that every name in OCR and SLOW still matches a test.
 """
@@ -46,10 +46,19 @@ OCR = frozenset(
         "scanner/test_scanner_pages.py::test_bilevel_300_dpi_page_is_g4_small_and_searchable",
         "scanner/test_scanner_pages.py::test_clerk_extract_json",
         "scanner/test_scanner_pages.py::test_ocr_progress_counts_pages_across_chunks",
+        # Turning an upside-down page and the compact PDF/A ask Tesseract (orientation, text).
+        "scanner/test_scanner_pages.py::test_upside_down_page_is_turned_and_blank_page_kept",
+        "scanner/test_scanner_pages.py::test_compact_pdf_is_pdfa_2b_and_keeps_its_size",
+        "scanner/test_scanner_separator.py::test_batch_is_split_at_scanned_qr_separators",
+        "scanner/test_scanner_separator.py::test_clerk_separator_sheet_prints_sheets_that_split_a_batch",
+        # The batch screen and the watched folder read each arriving document in the background.
+        "ui/test_scan_batch_screen.py",
+        "ui/test_watch_panel.py::test_dropped_scan_waits_prefilled_and_leaves_the_list_once_registered",
         # The scan window reads each document's first page in the background as it arrives.
         "ui/test_scan_loop.py::test_ten_pages_three_documents_registered_by_keyboard_none_twice",
         "ui/test_scan_loop.py::test_closing_with_pages_left_asks_and_the_batch_comes_back",
         "ui/test_scan_loop.py::test_esc_on_a_typed_form_asks",
+        "ui/test_scan_loop.py::test_a_batch_killed_mid_typing_comes_back_with_the_typing",
         "ui/test_scan_to_registration.py::test_scanned_letter_opens_a_prefilled_form_and_registers",
     }
 )
@@ -91,6 +100,14 @@ SLOW = frozenset(
         "scanner/test_scanner_pages.py::test_encoding_follows_the_page",
         "scanner/test_scanner_pages.py::test_grey_200_dpi_page_is_jpeg_under_400_kib",
         "scanner/test_scanner_pages.py::test_ocr_progress_counts_pages_across_chunks",
+        # Turning an upside-down page and the compact PDF/A ask Tesseract (orientation, text).
+        "scanner/test_scanner_pages.py::test_upside_down_page_is_turned_and_blank_page_kept",
+        "scanner/test_scanner_pages.py::test_compact_pdf_is_pdfa_2b_and_keeps_its_size",
+        "scanner/test_scanner_separator.py::test_batch_is_split_at_scanned_qr_separators",
+        "scanner/test_scanner_separator.py::test_clerk_separator_sheet_prints_sheets_that_split_a_batch",
+        # The batch screen and the watched folder read each arriving document in the background.
+        "ui/test_scan_batch_screen.py",
+        "ui/test_watch_panel.py::test_dropped_scan_waits_prefilled_and_leaves_the_list_once_registered",
         "scanner/test_scanner_pages.py::test_skew_is_measured_within_a_few_tenths_of_a_degree",
         "scanner/test_scanner_pages.py::test_upside_down_page_is_turned_and_blank_page_kept",
         "scanner/test_scanner_sane.py::test_cancel_keeps_the_pages_already_scanned",
@@ -112,7 +129,11 @@ SLOW = frozenset(
         "sync/test_desk_views.py",
         "sync/test_engine.py",
         "sync/test_enrolment.py",
+        "sync/test_fault_campaign.py",  # kill campaigns: 14 s a test at load 4 (2026-12-07 06:40)
         "sync/test_faults.py",
+        # Seven `clerk` processes in a row: 18 s at load 4 (2026-12-07 06:40); the module's
+        # other tests (the status table, the dates sent) stay in the fast subset.
+        "sync/test_exchange_progress.py::test_a_revoke_from_a_file_takes_the_item_back_unless_registered",
         "sync/test_file_chunks.py",
         "sync/test_outage_report.py::test_report_of_an_outage_over_a_weekend",
         "sync/test_outage_report.py::test_report_without_an_outage_says_what_to_do",
@@ -144,7 +165,9 @@ _PAGE_COUNT = "CLERK_TEST_TESSERACT_COUNT"
 
 def _where(item: pytest.Item) -> tuple[str, str]:
     """The item's module under tests/ and that module with the test's name (no parameters)."""
-    module = item.path.resolve().relative_to(TESTS_DIR).as_posix()
+    path = item.path.resolve()
+    # A module outside tests/ (tests/test_marking.py runs pytest on one) keeps its whole path.
+    module = (path.relative_to(TESTS_DIR) if path.is_relative_to(TESTS_DIR) else path).as_posix()
     name = getattr(item, "originalname", None) or item.name.split("[")[0]
     return module, f"{module}::{name}"
 
@@ -173,13 +196,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 # --- keeping the ocr marker true ------------------------------------------------------------
+#
+# Each process that runs tests (pytest itself, or each pytest-xdist worker under `-n`) counts in
+# a file of its own, so a page read by one worker's test is never put on the other's. What a test
+# read travels on its teardown report (user_properties), which xdist hands back to the process
+# that prints the summary: one code path with or without workers.
+
+_REAL = "CLERK_TEST_TESSERACT_REAL"
+_READ_PAGES = "tesseract pages read without the ocr marker"
+_folder_key = pytest.StashKey[Path]()
+_before_key = pytest.StashKey[int]()
 
 
 def _count_tesseract_pages(config: pytest.Config) -> None:
     """Put a `tesseract` in front of the real one that appends a line to a file per page read
     (not for --list-langs or --version), in this process and the children it starts."""
-    real = shutil.which("tesseract")
-    if real is None or os.environ.get(_PAGE_COUNT):
+    worker = hasattr(
+        config, "workerinput"
+    )  # an xdist worker: the controller's count is not its own
+    if os.environ.get(_PAGE_COUNT) and not worker:
+        return  # a pytest run by a test: the outer run counts
+    real = os.environ.get(_REAL) or shutil.which("tesseract")
+    if real is None:
         return
     folder = Path(tempfile.mkdtemp(prefix="clerk-tesseract-"))
     count = folder / "pages"
@@ -195,33 +233,53 @@ def _count_tesseract_pages(config: pytest.Config) -> None:
     wrapper.chmod(0o755)
     os.environ["PATH"] = f"{folder}{os.pathsep}{os.environ.get('PATH', '')}"
     os.environ[_PAGE_COUNT] = str(count)
-    config.stash[_unmarked_key] = []
+    os.environ[_REAL] = real
     config.stash[_folder_key] = folder
 
 
-_unmarked_key = pytest.StashKey[list[str]]()
-_folder_key = pytest.StashKey[Path]()
+def _pages_counted(config: pytest.Config) -> int | None:
+    """The pages this process's tests have read so far, or None when it does not count."""
+    folder = config.stash.get(_folder_key, None)
+    return None if folder is None else os.path.getsize(folder / "pages")
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
-    count = os.environ.get(_PAGE_COUNT)
-    unmarked = item.config.stash.get(_unmarked_key, None)
-    if not count or unmarked is None:
-        yield
-        return
-    before = os.path.getsize(count)
+    before = _pages_counted(item.config)
+    if before is not None:
+        item.stash[_before_key] = before
     yield
-    if os.path.getsize(count) > before and item.get_closest_marker("ocr") is None:
-        unmarked.append(item.nodeid)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    if call.when != "teardown" or item.get_closest_marker("ocr") is not None:
+        return
+    before = item.stash.get(_before_key, None)
+    after = _pages_counted(item.config)
+    if before is not None and after is not None and after > before:
+        outcome.get_result().user_properties.append((_READ_PAGES, True))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Runs where the summary is printed too (xdist replays its workers' reports there)."""
+    # A worker's report arrives serialised: its (name, value) pairs may come back as lists.
+    read = any(tuple(prop) == (_READ_PAGES, True) for prop in report.user_properties)
+    if report.when == "teardown" and read:
+        _unmarked.append(report.nodeid)
+
+
+# The list lives at module level: pytest_runtest_logreport gets no config. One process runs one
+# session, so this is that session's list.
+_unmarked: list[str] = []
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    unmarked = terminalreporter.config.stash.get(_unmarked_key, [])
-    if unmarked:
+    if _unmarked:
         terminalreporter.section("tests that ran Tesseract without the ocr marker")
         terminalreporter.line("Add them to OCR in tests/marking.py:")
-        for nodeid in unmarked:
+        for nodeid in _unmarked:
             terminalreporter.line(f"  {nodeid}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -87,8 +88,30 @@ def show_not_initialised(error: NotInitialised) -> None:
     box.exec()
 
 
+def options(argv: list[str]) -> list[str]:
+    """`clerk-app [--data-dir DIR]`, as `clerk --data-dir`: the desk's folder for this run
+    (CLERK_DATA_DIR, which every part of the desk reads). Returns the arguments left for Qt."""
+    import argparse
+
+    from clerk_app.cli import version
+
+    parser = argparse.ArgumentParser(prog="clerk-app", description="Bàn làm việc văn thư.")
+    parser.add_argument(
+        "--data-dir",
+        help="thư mục dữ liệu của bàn làm việc (mặc định: CLERK_DATA_DIR hoặc thư mục của "
+        "người dùng)",
+    )
+    parser.add_argument("--version", action="version", version=version())
+    known, rest = parser.parse_known_args(argv[1:])
+    if known.data_dir:
+        os.environ["CLERK_DATA_DIR"] = str(Path(known.data_dir).expanduser().resolve())
+    return argv[:1] + rest
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Open the desk's Workspace (CLERK_DATA_DIR or the platform default) in the main window."""
+    """Open the desk's Workspace (--data-dir, CLERK_DATA_DIR or the platform default) in the
+    main window."""
+    argv = options(list(sys.argv if argv is None else argv))
     log_path = _setup_logging()
     app = make_application(argv)
     from clerk_app.workspace import Workspace

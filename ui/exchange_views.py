@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clerk_app import errors
+from clerk_app import errors, messages
 from clerk_app.messages import EXCHANGE_STATUS_LABELS, describe
 from sync.delivery import ExchangeDesk
 from ui.errors import present
@@ -199,9 +199,9 @@ class InboxDialog(QDialog):
             doc = answer.get("document")
             self.refresh()
             self.status.setText(
-                f"Đã tiếp nhận: số đến {doc['arrival_number']}."
+                messages.EXCHANGE_RECEIVED.format(doc["arrival_number"])
                 if doc
-                else "Đã tiếp nhận; chờ bàn giữ quyền cấp số cấp số đến."
+                else messages.EXCHANGE_RECEIVED_AS_DRAFT
             )
 
         self._run(work, done, "Đang tiếp nhận…")

@@ -60,11 +60,11 @@ TITLE_BAR = 32
 NARROW_SIDE = 190  # «Chưa chuyển giao (12)» still fits
 NARROW_DETAIL = 320
 NARROW_COLUMNS = {
-    "Ngày đến": 88,  # «07/12/2026» whole, not «07/12/20…»
-    "Số đến": 56,
+    "Ngày đến": 82,  # «07/12/2026» whole, not «07/12/20…»
+    "Số đến": 68,  # «1234» beside the urgency dot, and its own header, whole
     "Tác giả": 104,
     "Số và ký hiệu": 100,
-    "Ngày tháng VB": 88,
+    "Ngày tháng VB": 82,
     "Tên loại và trích yếu nội dung": 120,
     "Đơn vị hoặc người nhận": 104,
     "Người ký": 110,
@@ -620,6 +620,8 @@ class MainWindow(QMainWindow):
         page = self.incoming if summary.direction == "incoming" else self.outgoing
         if page.register is not None and page.register.id == summary.register_id:
             page.select_number(summary.number)
+        if not shiboken6.isValid(self):
+            return  # refreshing let the close go through (it runs queued events)
         self.statusBar().showMessage(f"Đã đăng ký {fmt.document_title(summary)}", 8000)
 
     def closeEvent(self, event: Any) -> None:

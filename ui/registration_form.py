@@ -243,6 +243,8 @@ class RegistrationForm(QDialog):
         # Set by a scan batch: «Đăng ký văn bản tiếp» loads its next document (True) instead
         # of a blank form (False: the batch has none left).
         self.next_document: Callable[[], bool] | None = None
+        # Set by a scan batch too: where the typing of the batch's current document is kept.
+        self.keep_in_batch: Callable[[dict[str, object]], None] | None = None
         self._untouched: dict[str, object] = {}
         self.last_result: Registered | None = None
         self.drafts_saved = 0
@@ -369,6 +371,9 @@ class RegistrationForm(QDialog):
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(self.submit)
         QShortcut(QKeySequence("Ctrl+O"), self).activated.connect(self.choose_files)
+        # The form is modal over the desk, which blocks the desk's own Ctrl+Q: the clerk's quit
+        # key works here too, and the desk's closing keeps this form's typing.
+        QShortcut(QKeySequence("Ctrl+Q"), self).activated.connect(self._quit_desk)
 
         self.build_fields()
         self._chain_tab_order()
@@ -415,6 +420,10 @@ class RegistrationForm(QDialog):
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
+    def _quit_desk(self) -> None:
+        desk = self.parentWidget()
+        (desk.window() if desk is not None else self).close()
+
     @property
     def first_editor(self) -> QWidget:
         return next(iter(self.rows.values())).editor
@@ -448,11 +457,21 @@ class RegistrationForm(QDialog):
     def journal_now(self) -> None:
         """Keep the form on disk while it holds the clerk's work; remove it when it does not.
 
-        A form in a scan batch is not kept: its pages are the batch's, and the batch comes
+        A form in a scan batch is not kept here: its pages are the batch's, and the batch comes
         back by itself (ui.scan_window); reopening its document alone could register it twice.
+        Its typing is kept with the batch instead, and comes back with that document.
         """
         self._journal_timer.stop()
-        if self.state == "editing" and self.next_document is None and self.has_typed_content():
+        typed = self.state == "editing" and self.has_typed_content()
+        if self.next_document is not None or self.keep_in_batch is not None:
+            self.unfinished.discard(self.form_id)
+            if typed and self.keep_in_batch is not None:
+                try:
+                    self.keep_in_batch(self._values())
+                except OSError:
+                    log.warning("could not keep the batch form's typing on disk", exc_info=True)
+            return
+        if typed:
             try:
                 self.unfinished.save(self.form_id, self.KIND, self._values(), self.files())
             except OSError:
@@ -463,7 +482,14 @@ class RegistrationForm(QDialog):
     def restore(self, saved: Any) -> None:
         """Refill the form from an `UnfinishedForm`; it counts as typed (Esc asks)."""
         self.form_id = saved.id
-        for name, value in saved.values.items():
+        self.fill(saved.values)
+        self.add_files(list(saved.files))
+        self.status.setText("Phiếu chưa xong từ lần làm việc trước: kiểm tra rồi Ctrl+Enter.")
+        self.journal_now()
+
+    def fill(self, values: dict[str, Any]) -> None:
+        """Set the fields to what the clerk had typed (kept on disk by `journal_now`)."""
+        for name, value in values.items():
             row = self.rows.get(name)
             if row is None:
                 continue
@@ -482,9 +508,6 @@ class RegistrationForm(QDialog):
                 editor.setPlainText(str(value))
             elif isinstance(editor, QLineEdit):
                 editor.setText(str(value))
-        self.add_files(list(saved.files))
-        self.status.setText("Phiếu chưa xong từ lần làm việc trước: kiểm tra rồi Ctrl+Enter.")
-        self.journal_now()
 
     # --- typed content -------------------------------------------------------------------------
 

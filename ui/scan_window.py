@@ -95,11 +95,16 @@ class ScanWindow(QWidget):
                 ("Ctrl+Return", self.register_next),
                 ("Ctrl+Enter", self.register_next),
                 ("Ctrl+Shift+S", self.batch_screen.start_scan),  # the key that opened it
+                ("Ctrl+Q", self._quit_desk),  # the desk's quit key, here too
             ]
         for key, slot in keys:
             shortcut = QShortcut(QKeySequence(key), widget)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(slot)
+
+    def _quit_desk(self) -> None:
+        """Ctrl+Q: the desk closes, keeping this batch's pages to be offered next time."""
+        (self.desk if self.desk is not None else self).close()
 
     def keyPressEvent(self, event: Any) -> None:
         if event.key() == Qt.Key.Key_Escape and not self.batch_screen.scanning:
@@ -171,9 +176,28 @@ class ScanWindow(QWidget):
                 return
             self.form.registered.connect(self._registered)
             self.form.next_document = self._next_for_form
+            self.form.keep_in_batch = self._keep_typing
             self._shortcuts(self.form)
         first = self.batch_screen.batch.pages.index(pages[0]) + 1
+        home = self.batch_screen.home
+        typed = (
+            self.batch_screen.recovery.load_forms(home).get(_typing_key(pages)) if home else None
+        )
+        if typed:
+            # The clerk's typing before a crash wins over page 1's reading.
+            self.form.fill(typed)
+            self.status.setText(
+                f"Phiếu đăng ký: văn bản bắt đầu ở trang {first} của lô; đã lấy lại phần "
+                "đã nhập trước khi chương trình bị tắt: kiểm tra rồi Ctrl+Enter."
+            )
+            return
         self.status.setText(f"Phiếu đăng ký: văn bản bắt đầu ở trang {first} của lô.")
+
+    def _keep_typing(self, values: dict[str, object]) -> None:
+        """The form's typing for the current document, kept in the batch's recovery folder."""
+        home = self.batch_screen.home
+        if home is not None and self.current:
+            self.batch_screen.recovery.save_form(home, _typing_key(self.current), values)
 
     def _next_for_form(self) -> bool:
         """The form's «Đăng ký văn bản tiếp»: True when the batch has another document."""
@@ -184,6 +208,8 @@ class ScanWindow(QWidget):
 
     def _registered(self, result: Any) -> None:
         pages = self.current or []
+        if self.batch_screen.home is not None and pages:
+            self.batch_screen.recovery.drop_form(self.batch_screen.home, _typing_key(pages))
         summary = result.document.summary
         self.batch_screen.batch.mark_registered(
             [p.id for p in pages], summary.id, f"số đến {summary.number}/{summary.year}"
@@ -287,3 +313,8 @@ class ScanWindow(QWidget):
                 screen.recovery.discard(home)
         except OSError as error:
             self.status.setText(describe(error).one_line())
+
+
+def _typing_key(pages: list[BatchPage]) -> str:
+    """A document of the batch by its pages' ids, which survive the batch's restore."""
+    return ",".join(p.id for p in pages)

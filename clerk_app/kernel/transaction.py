@@ -58,12 +58,14 @@ class Transaction:
         details: dict[str, Any],
         *,
         at: datetime | None = None,
+        actor: str | None = None,
     ) -> None:
-        """The audit entry alone: for rows the server made, which must not echo back to it."""
+        """The audit entry alone: for rows the server made, which must not echo back to it.
+        `actor` names who decided when that was someone at another desk (an imported decision)."""
         append_audit(
             self.session,
             at=at or self.now(),
-            actor=self.ctx.actor,
+            actor=actor or self.ctx.actor,
             station=self.ctx.station,
             action=action,
             entity=entity,

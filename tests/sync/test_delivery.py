@@ -163,9 +163,10 @@ def test_recall_and_replace_reach_only_what_is_not_registered(
     items = clerk_json(snv, "inbox")["items"]
     assert [i["fields"]["subject"] for i in items] == ["Văn bản thứ hai (thay thế)"]
     assert clerk_json(ubnd, "delivery", second)["recipients"][0]["status"] == "replaced"
-    # SNV's desk does not hold the incoming lease: the item becomes a draft the server numbers.
+    # SNV's desk does not hold the incoming lease: online, the server numbers it at once, as
+    # any registration of a connected desk.
     got = clerk_json(snv, "receive", items[0]["id"])
-    assert got["provisional"] and got["draft_id"]
+    assert not got.get("provisional") and got["document"]["arrival_number"] == 1
     assert clerk_json(ubnd, "delivery", third)["recipients"][0]["status"] == "registered"
 
 

@@ -190,3 +190,35 @@ def test_a_revoke_from_a_file_takes_the_item_back_unless_registered(
         i["fields"]["reference"]: i["status"] for i in clerk_json(desk, "inbox", "--all")["items"]
     }
     assert statuses == {"12/QĐ-UBND": "registered", "13/QĐ-UBND": "recalled"}
+
+
+def test_an_item_received_offline_as_a_draft_tells_its_sender_once_numbered(
+    server: RunningServer, tmp_path: Path, make_pdf: Callable[..., Path]
+) -> None:
+    set_up_agencies(server, STC)
+    ubnd = agency_desk(server, tmp_path, UBND, "vthu1.ubnd", leases=("outgoing",))
+    stc = agency_desk(server, tmp_path, STC, "vthu1.stc", leases=("incoming",))
+    stc2 = agency_desk(server, tmp_path, STC, "vthu2.stc", leases=())
+    doc_id = issue(ubnd, make_pdf("Công văn về kế hoạch"))
+    clerk_json(ubnd, "send", doc_id, "--to", "STC")
+    (item,) = clerk_json(stc2, "inbox")["items"]  # its files come down with the inbox
+
+    # The second desk holds no lease and the server is down: the item is kept as a draft.
+    server.kill()
+    got = clerk_json(stc2, "receive", item["id"])
+    assert got["provisional"] and got["draft_id"]
+    server.start()
+    clerk_json(stc2, "sync")  # the draft and the queued 03 reach the server
+    clerk_json(stc, "sync")  # the lease holder cedes the number the draft waits for
+    clerk_json(stc2, "sync")
+    (row,) = [d for d in clerk_json(stc2, "drafts")["drafts"] if d["id"] == got["draft_id"]]
+    assert row["number"] == 1
+
+    # Numbered, the document is the item's registered document: its hand-over tells the sender.
+    with Workspace.open(stc2, actor="vthu2.stc") as ws:
+        ws.add_unit("KT", "Phòng Kinh tế")
+        ws.hand_over(got["draft_id"], "KT")  # routed straight to its unit: 04
+        assert [q["status"] for q in _queued(ws)] == ["assigned"]
+    with ExchangeDesk(stc2) as desk:
+        assert desk.refresh() and desk.pending() == 0
+    assert _codes(ubnd, doc_id) == ["01", "03", "04"]

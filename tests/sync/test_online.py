@@ -211,3 +211,38 @@ def test_clock_a_day_off_blocks_numbering(server: RunningServer, new_desk: Any) 
     with DeskSync(a) as d:
         assert d.drafts() == []  # nothing queued to be numbered with the wrong date
     assert httpx.get(server.url + "/v1/hello", headers={"X-Clerk-Protocol": "1"}).status_code == 200
+
+
+def test_a_connected_desk_refuses_the_same_letter_twice_unless_the_clerk_confirms(
+    server: RunningServer, new_desk: Any, make_pdf: Any
+) -> None:
+    a, _b = holder_and_other(server, new_desk)
+    scan = make_pdf("Công văn về dự toán")
+    first = online_register(a, "Dự toán", [scan])
+    assert first.number == 1
+    # the same file again: refused before the server is asked for a number
+    with pytest.raises(errors.DuplicateDocument) as same_file:
+        online_register(a, "Dự toán (lần hai)", [scan])
+    assert (same_file.value.existing_number, same_file.value.reason) == (1, "same_file")
+    # the same issuer and reference on another scan: refused too
+    with DeskSync(a) as d:
+        referenced = online.register(
+            d, IncomingDraft("Sở Tài chính", "12/STC-NS", None, "Công văn", "Dự toán")
+        )
+    assert referenced.number == 2
+    with pytest.raises(errors.DuplicateDocument) as same_ref, DeskSync(a) as d:
+        online.register(
+            d, IncomingDraft("Sở Tài chính", "12/STC-NS", None, "Công văn", "Bản chụp khác")
+        )
+    assert (same_ref.value.existing_number, same_ref.value.reason) == (2, "same_reference")
+    # the clerk confirms: the second copy gets its own number, the next one
+    with DeskSync(a) as d:
+        again = online.register(
+            d,
+            IncomingDraft(
+                "Sở Tài chính", "", None, "Công văn", "Dự toán", files=[scan], allow_duplicate=True
+            ),
+        )
+    assert again.number == 3
+    with Workspace.open(a, actor="clerk") as ws:
+        assert ws.register_for("incoming", YEAR).last_number == 3

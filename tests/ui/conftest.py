@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
+import threading
+import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -125,3 +129,28 @@ def message_boxes(monkeypatch: pytest.MonkeyPatch) -> MessageBoxes:
 
     monkeypatch.setattr(QMessageBox, "exec", fake_exec)
     return boxes
+
+
+def kill_when_ready(code: str, *args: str, stuck_after: float = 90) -> None:
+    """Run a window in a child process until it prints READY, let it go on a moment, then
+    SIGKILL it: no closeEvent, no atexit, as a crash or a power cut leaves the desk."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    watchdog = threading.Timer(stuck_after, child.kill)  # a child stuck in a dialog fails
+    watchdog.start()
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline().strip()
+        assert line == "READY", child.stderr.read() if child.stderr else ""
+        time.sleep(0.6)  # a moment more of "typing" after the first write
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        watchdog.cancel()
+        if child.poll() is None:
+            child.kill()
+        child.communicate()

@@ -205,3 +205,10 @@ def test_the_window_fits_a_1366_by_768_screen_with_the_key_columns_in_view(
         i = headers.index(name)
         right = table.columnViewportPosition(i) + table.columnWidth(i)
         assert right <= table.viewport().width(), name
+    # A four-digit arrival number beside the urgency dot, and the column's header, read whole
+    # (they were «13…» and «Số đế» on this screen).
+    number = headers.index("Số đến")
+    icon = table.style().pixelMetric(table.style().PixelMetric.PM_SmallIconSize)
+    digits = table.fontMetrics().horizontalAdvance("8888")
+    heading = table.horizontalHeader().fontMetrics().horizontalAdvance("Số đến")
+    assert table.columnWidth(number) >= max(digits + icon + 12, heading + 12)

@@ -3,6 +3,7 @@ each document in turn, no page registered twice; leaving with pages left; coming
 
 from __future__ import annotations
 
+import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from clerk_app.clock import vietnam_date
 from clerk_app.workspace import Workspace
 from scanner import preferences
-from tests.ui.conftest import MessageBoxes
+from tests.ui.conftest import MessageBoxes, kill_when_ready
 from ui.main_window import MainWindow
 from ui.registration_form import IncomingForm
 from ui.scan_window import ScanWindow
@@ -222,3 +223,97 @@ def test_scan_window_sits_beside_the_register(
     assert scan.geometry().left() > area.left()  # the register's left part stays in view
     assert scan.minimumSizeHint().width() <= 1366 * 62 // 100  # fits beside it at 1366×768
     assert window.open_scanner() is scan  # Ctrl+Shift+S again brings the same window up
+    window.show()
+    with qtbot.waitActive(scan):
+        scan.activateWindow()
+    qtbot.keyClick(scan.batch_screen.pages, Qt.Key.Key_Q, CTRL)  # the desk's quit key, here too
+    qtbot.waitUntil(lambda: not window.isVisible() and not scan.isVisible(), timeout=5_000)
+
+
+SCAN_CHILD = textwrap.dedent(
+    """
+    import os, sys, time
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from pathlib import Path
+    from ui.app import make_application
+    from clerk_app.workspace import Workspace
+    from ui.main_window import MainWindow
+    app = make_application([])
+    ws = Workspace.open(Path(sys.argv[1]))
+    window = MainWindow(ws)
+    window.show()
+
+    def wait(condition, seconds=120):
+        end = time.monotonic() + seconds
+        while not condition():
+            if time.monotonic() > end:
+                raise SystemExit("timed out")
+            app.processEvents()
+            time.sleep(0.01)
+
+    scan = window.open_scanner(backend_options={"test-picture": "Grid"}, clean=False)
+    screen = scan.batch_screen
+    screen.device.setEditText("test:0")
+    screen.dpi.addItem("75 dpi", 75)
+    screen.dpi.setCurrentIndex(screen.dpi.count() - 1)
+    screen.start_scan()
+    wait(lambda: not screen.scanning and len(screen.batch.pages) == 10)
+    screen.batch.toggle_split(5)
+    screen._refresh()
+    scan.register_next()
+    wait(lambda: bool(window.open_forms) and bool(window.open_forms[0].files()))
+    form = window.open_forms[0]
+    form.issuer.setText("Sở Tài chính")
+    form.reference.setText("215/STC-NS")
+    form.doc_type.setEditText("Công văn")
+    form.subject.setPlainText("V/v quyết toán kinh phí năm 2026")
+    wait(lambda: (screen.home / "forms.json").is_file())
+    print("READY", flush=True)
+    while True:  # the clerk is still typing when the machine is killed
+        app.processEvents()
+        time.sleep(0.01)
+    """
+)
+
+
+def test_a_batch_killed_mid_typing_comes_back_with_the_typing(
+    app: QApplication, qtbot: QtBot, workspace: Workspace, message_boxes: MessageBoxes
+) -> None:
+    data_dir = workspace.data_dir
+    workspace.close()  # the child has the desk now
+    kill_when_ready(SCAN_CHILD, str(data_dir), stuck_after=240)
+
+    ws = Workspace.open(data_dir)
+    try:
+        window = MainWindow(ws)
+        qtbot.addWidget(window)
+        window.show()
+        message_boxes.answers = [QMessageBox.StandardButton.Yes]  # «Mở lại lô này»
+        scan: ScanWindow = window.open_scanner(clean=False)
+        assert message_boxes.last.title == "Lô quét chưa xong"
+        assert [len(d) for d in scan.batch_screen.batch.unregistered_documents()] == [5, 5]
+        scan.register_next()
+        qtbot.waitUntil(lambda: bool(window.open_forms), timeout=120_000)
+        form = _form(window)
+        qtbot.waitUntil(lambda: form.issuer.text() == "Sở Tài chính", timeout=120_000)
+        assert form.reference.text() == "215/STC-NS"
+        assert form.subject.toPlainText() == "V/v quyết toán kinh phí năm 2026"
+        assert "đã lấy lại phần đã nhập" in scan.status.text()
+        home = scan.batch_screen.home
+        assert home is not None
+        form.submit()  # Ctrl+Enter
+        qtbot.waitUntil(lambda: bool(scan.registered_ids), timeout=60_000)
+        assert ws.register_for("incoming", YEAR).last_number == 1
+        summary = ws.document(scan.registered_ids[0]).summary
+        assert (summary.issuer, summary.reference) == ("Sở Tài chính", "215/STC-NS")
+        # Registered: its typing is dropped; the second document opens blank.
+        assert scan.batch_screen.recovery.load_forms(home) == {}
+        qtbot.waitUntil(
+            lambda: form.state == "editing" and form.issuer.text() == "", timeout=120_000
+        )
+        message_boxes.answers = [QMessageBox.StandardButton.Discard] * 3
+        form.discard()
+        scan.close()
+        window.close()
+    finally:
+        ws.close()

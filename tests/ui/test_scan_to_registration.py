@@ -40,6 +40,11 @@ def test_scanned_letter_opens_a_prefilled_form_and_registers(
         lambda: workspace.register_for("incoming", workspace.registers()[0].year).last_number == 1,
         timeout=30_000,
     )
+    # the window shows the number before the test lets it close (a late answer to a closed
+    # window was a teardown error in CI)
+    qtbot.waitUntil(
+        lambda: "Đã đăng ký" in window.statusBar().currentMessage(), timeout=30_000
+    )
     doc = workspace.search(spec.truth["reference"])[0]
     detail = workspace.document(doc.id)
     assert detail.files[0].media_type == "application/pdf"

@@ -4,13 +4,7 @@ form away removes it."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import textwrap
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from clerk_app.unfinished import FOLDER, UnfinishedForms
 from clerk_app.workspace import Workspace
-from tests.ui.conftest import MessageBoxes
+from tests.ui.conftest import MessageBoxes, kill_when_ready
 from ui.main_window import MainWindow
 from ui.registration_form import IncomingForm
 
@@ -73,27 +67,7 @@ def test_a_form_killed_mid_typing_is_offered_back_filled_and_registers(
     app: QApplication, qtbot: QtBot, tmp_path: Path
 ) -> None:
     data_dir = _desk(tmp_path)
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(data_dir)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    watchdog = threading.Timer(90, child.kill)  # a child stuck in a dialog fails, not hangs
-    watchdog.start()
-    try:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "READY", (
-            child.stderr.read() if child.stderr else ""
-        )
-        time.sleep(0.6)  # a moment more of "typing" after the first write
-        os.kill(child.pid, signal.SIGKILL)  # no closeEvent, no atexit: a crash or power cut
-        assert child.wait(timeout=30) == -signal.SIGKILL
-    finally:
-        watchdog.cancel()
-        if child.poll() is None:
-            child.kill()
-        child.communicate()
+    kill_when_ready(CHILD, str(data_dir))
     assert len(list((data_dir / FOLDER).glob("*.json"))) == 1
 
     ws = Workspace.open(data_dir)
@@ -140,7 +114,11 @@ def test_ctrl_q_keeps_the_typing_and_esc_with_yes_throws_it_away(
     form.issuer.setText("Sở Nội vụ")
     form.journal_now()
     assert [f.values["issuer"] for f in _all(store)] == ["Sở Nội vụ"]
-    window.close()  # Ctrl+Q: the form closes without asking, its typing kept
+    with qtbot.waitActive(form):
+        form.activateWindow()
+    qtbot.keyClick(form.issuer, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)  # in the form
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5_000)
+    assert not form.isVisible()  # Ctrl+Q: the form closes without asking, its typing kept
     assert [f.values["issuer"] for f in _all(store)] == ["Sở Nội vụ"]
     # Not offered while its window's process is alive (this one): only after it is gone.
     assert store.left() == []

@@ -3,6 +3,7 @@ reading helpers (PyMuPDF text extraction) for the printing tests."""
 
 from __future__ import annotations
 
+import shutil
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -60,18 +61,48 @@ def _incoming(ws: Workspace, day: date, n: int, **kw: object) -> str:
     return ws.register_incoming(draft).document.summary.id
 
 
+ACTOR = "nvan1.skhcn"
+
+
+@dataclass(frozen=True)
+class _Template:
+    path: Path
+    clock_now: datetime
+    january: list[str]
+    february: list[str]
+    march: list[str]
+    cancelled_id: str
+    cancelled_reference: str
+
+
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+def desk(tmp_path_factory: pytest.TempPathFactory, printing_template: _Template) -> Iterator[Desk]:
     """January and February with 40 entries each (several pages a month), March with a
-    2,000-character subject, an issuer with every diacritic and one cancelled entry."""
+    2,000-character subject, an issuer with every diacritic and one cancelled entry.
+
+    Each module gets its own copy of the desk built once per session (per xdist worker): its
+    89 registrations, each a durable commit, cost more than most modules' tests."""
+    t = printing_template
     path = tmp_path_factory.mktemp("printing") / "desk"
+    shutil.copytree(t.path, path)
+    ws = Workspace.open(path, actor=ACTOR, clock=StepClock(t.clock_now))
+    try:
+        yield Desk(ws, t.january, t.february, t.march, t.cancelled_id, t.cancelled_reference)
+    finally:
+        ws.close()
+
+
+@pytest.fixture(scope="session")
+def printing_template(tmp_path_factory: pytest.TempPathFactory) -> _Template:
+    """The printing desk, built once and closed: `desk` copies it."""
+    path = tmp_path_factory.mktemp("printing-template") / "desk"
     clock = StepClock(datetime(2026, 6, 30, 9, 0, tzinfo=VIETNAM))
     ws = Workspace.init(
         path,
         agency_name="Sở Khoa học và Công nghệ tỉnh Phú Yên",
         agency_code="SKHCN",
         parent_name="Ủy ban nhân dân tỉnh Phú Yên",
-        actor="nvan1.skhcn",
+        actor=ACTOR,
         clock=clock,
     )
     ws.add_unit("VP", "Văn phòng Sở")
@@ -108,10 +139,8 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
                 file_copy_holder="Văn phòng Sở (bản lưu)",
             )
         )
-    try:
-        yield Desk(ws, january, february, march, cancelled_id, cancelled_reference)
-    finally:
-        ws.close()
+    ws.close()
+    return _Template(path, clock.now, january, february, march, cancelled_id, cancelled_reference)
 
 
 def page_texts(path: Path) -> list[str]:

@@ -89,9 +89,9 @@ def test_a_seals_ring_letters_in_the_text_layer_stay_out_of_the_subject(
     seed: int, tmp_path: Path
 ) -> None:
     # A seal drawn over the subject leaves its letters (`N Ê Y … Ú H P`) in the file's text.
-    spec = specimens.specimen(seed, variant="seal_over_body")
+    pdf, truth = specimens.born_digital(seed, variant="seal_over_body")
     path = tmp_path / "sealed.pdf"
-    path.write_bytes(spec.notes["pdf"])
+    path.write_bytes(pdf)
     reading = read_document(path)
     assert reading.source == "text"
-    assert reading.extraction.subject.value == spec.truth["subject"]
+    assert reading.extraction.subject.value == truth["subject"]
