@@ -20,7 +20,10 @@ from clerk_app.reading.photo import page_corners
 from clerk_app.reading.reader import HEADER_FRACTION, read_header
 from scanner.cleanup import deskew
 
-RED = specimens.URGENCY_INKS[0]
+RED, BLUE = specimens.URGENCY_INKS[:2]
+# A violet stamp pad's ink, paler than the corpus's purple (which the colour wash leaves dark
+# enough to be read with the print): the wash takes this one out with the seals.
+VIOLET = (0.55, 0.3, 0.85)
 
 
 def _read(spec: specimens.Specimen):
@@ -133,6 +136,28 @@ def test_an_urgency_mark_stamped_in_colour_is_read(
     assert _read(printed).urgency.value == printed.truth["urgency"]
 
 
+@pytest.mark.parametrize(
+    ("ink", "seed"),
+    [(BLUE, 8), (BLUE, 3), (VIOLET, 2), (VIOLET, 3)],
+    ids=["blue-khan", "blue-thuong-khan", "violet-khan", "violet-thuong-khan"],
+)
+def test_a_blue_or_purple_khan_stamp_hidden_by_the_colour_wash_is_read_as_the_urgency(
+    ink: tuple[float, float, float], seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # «Khẩn» and «Thượng khẩn» pressed in blue or purple: pages on which the colour wash
+    # before OCR really hides the stamp (checked first), so the reading comes from the ink.
+    monkeypatch.setattr(specimens, "URGENCY_INKS", (ink,))
+    spec = specimens.specimen(seed, variant="urgency_stamped")
+    assert spec.truth["urgency"] in ("Khẩn", "Thượng khẩn")
+    image, _ = deskew(spec.image)
+    header = (0, 0, image.width, int(image.height * HEADER_FRACTION))
+    washed = extract(ocr_image(image, dpi=spec.dpi, region=header))
+    assert washed.urgency.value is None
+    found = read_header(image, spec.dpi)
+    assert found.urgency.value == spec.truth["urgency"]
+    assert 0 < found.urgency.confidence < 0.99
+
+
 def _secret_scan(tmp_path: Path) -> tuple[Path, Path]:
     spec = specimens.secret_specimen(300, level="Tối mật", angle=37, red=False, dpi=200)
     png = tmp_path / "mat.png"
@@ -166,6 +191,27 @@ def test_a_file_imported_into_a_scan_batch_is_refused_when_any_page_is_secret(
     ordinary = tmp_path / "ordinary.png"
     specimens.specimen(302, dpi=200).image.save(ordinary, dpi=(200, 200))
     assert len(pages_from_import(ordinary, tmp_path / "pages-ok", clean=False)) == 1
+
+
+@pytest.mark.parametrize("stamped_page", [2, 3])
+def test_an_imported_file_with_mat_stamped_on_a_later_page_is_refused(
+    tmp_path: Path, stamped_page: int
+) -> None:
+    from scanner.batch import pages_from_import
+
+    # Three pages, «MẬT» stamped (black, at an angle) on page 2 or 3 only: a check of page 1
+    # alone would let the file in.
+    secret = specimens.secret_specimen(310, level="Mật", angle=-24, red=False, dpi=200)
+    pages = [specimens.specimen(311 + i, dpi=200, colour=True).image for i in range(3)]
+    pages[stamped_page - 1] = secret.image
+    pdf = tmp_path / "three-pages.pdf"
+    rgb = [p.convert("RGB") for p in pages]
+    rgb[0].save(pdf, save_all=True, append_images=rgb[1:], resolution=200)
+    folder = tmp_path / "pages"
+    with pytest.raises(errors.SecretDocumentRefused) as refused:
+        pages_from_import(pdf, folder, clean=False)
+    assert refused.value.secrecy == "Mật"
+    assert not folder.exists() or not any(folder.iterdir())
 
 
 def _typed_secret_pdf() -> bytes:
