@@ -102,19 +102,15 @@ SLOW = frozenset(
         "scanner/test_scanner_pages.py::test_ocr_progress_counts_pages_across_chunks",
         # Turning an upside-down page and the compact PDF/A ask Tesseract (orientation, text).
         "scanner/test_scanner_pages.py::test_upside_down_page_is_turned_and_blank_page_kept",
-        "scanner/test_scanner_pages.py::test_compact_pdf_is_pdfa_2b_and_keeps_its_size",
         "scanner/test_scanner_separator.py::test_batch_is_split_at_scanned_qr_separators",
         "scanner/test_scanner_separator.py::test_clerk_separator_sheet_prints_sheets_that_split_a_batch",
         # The batch screen and the watched folder read each arriving document in the background.
         "ui/test_scan_batch_screen.py",
         "ui/test_watch_panel.py::test_dropped_scan_waits_prefilled_and_leaves_the_list_once_registered",
         "scanner/test_scanner_pages.py::test_skew_is_measured_within_a_few_tenths_of_a_degree",
-        "scanner/test_scanner_pages.py::test_upside_down_page_is_turned_and_blank_page_kept",
         "scanner/test_scanner_sane.py::test_cancel_keeps_the_pages_already_scanned",
         "scanner/test_scanner_sane.py::test_discovery_lists_the_test_device",
         "scanner/test_scanner_separator.py::test_a_page_with_another_qr_code_is_not_a_separator",
-        "scanner/test_scanner_separator.py::test_batch_is_split_at_scanned_qr_separators",
-        "scanner/test_scanner_separator.py::test_clerk_separator_sheet_prints_sheets_that_split_a_batch",
         "scanner/test_scanner_watch.py::test_corrupt_and_unsupported_files_are_refused_with_a_reason",
         "scanner/test_scanner_watch.py::test_finished_files_are_read_and_moved_to_done",
         "sync/server/test_accounts.py",
@@ -155,7 +151,6 @@ SLOW = frozenset(
         "ui/test_signing_screens.py::test_verification_dialog_shows_the_b_t_timestamp_and_a_document_timestamp",
         "ui/test_sync_status.py",
         "ui/test_sync_views.py",
-        "ui/test_watch_panel.py::test_dropped_scan_waits_prefilled_and_leaves_the_list_once_registered",
     }
 )
 
