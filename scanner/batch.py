@@ -404,11 +404,25 @@ def read_first_page(pages: Sequence[BatchPage], known_issuers: Iterable[str] = (
     return read_header(first.image(), first.dpi, known_issuers=known_issuers)
 
 
-def pages_from_import(path: Path, folder: Path, *, clean: bool = True) -> list[BatchPage]:
-    """An imported PDF or image file as batch pages (the same clean-up as a scan)."""
+def pages_from_import(
+    path: Path, folder: Path, *, clean: bool = True, secrecy: bool = True
+) -> list[BatchPage]:
+    """An imported PDF or image file as batch pages (the same clean-up as a scan).
+
+    With `secrecy` (the default) every page is first looked at for a secrecy mark (the stamp
+    on its image, a typed mark in its text layer) and a secret file is refused before any of
+    its pages is kept; a caller that has just run the core's intake on the file passes False.
+    """
+    images = page_images(path)
+    if secrecy:
+        from clerk_app.reading.secrecy import pdf_texts, refuse_secret_pages
+
+        refuse_secret_pages(
+            ((p.image, p.dpi) for p in images), pdf_texts(path) if is_pdf(path) else ()
+        )
     folder.mkdir(parents=True, exist_ok=True)
     items = []
-    for i, page in enumerate(page_images(path), start=1):
+    for i, page in enumerate(images, start=1):
         target = folder / f"import-{uuid.uuid4().hex[:8]}-{i:04d}.png"
         page.image.save(target, dpi=(page.dpi, page.dpi))
         items.append((target, page.dpi))

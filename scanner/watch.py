@@ -203,7 +203,8 @@ class WatchedFolder:
         target = self.pages_root / path.stem
         waiting: WaitingFile | None = None
         try:
-            pages = tuple(pages_from_import(path, target, clean=self.clean))
+            # The secrecy check is the intake's below (once per file, not twice).
+            pages = tuple(pages_from_import(path, target, clean=self.clean, secrecy=False))
             if not pages:
                 raise errors.FileEmpty(str(path))
             # A state secret is refused before anything of it is kept for the clerk: the

@@ -20,6 +20,7 @@ from typing import Any
 from clerk_app.reading.calibration import Bin, calibrate
 from clerk_app.reading.issuers import IssuerMatcher
 from clerk_app.reading.issuers import matcher as issuer_matcher
+from clerk_app.reading.lexicon import check_subject
 from clerk_app.reading.ocr import OcrPage, Word
 from clerk_app.text import fold, nfc
 from clerk_app.vocabulary import DOC_TYPE_ABBREVIATIONS, DOC_TYPES
@@ -206,6 +207,11 @@ def extract(
     which the benchmark fits the calibration on.
     """
     found, caps = _extract(page, known_issuers, agencies_dir, region_bottom, today)
+    if source == "ocr" and isinstance(found.subject.value, str):
+        # OCR's letters are checked against the Vietnamese words (a text layer's are exact).
+        checked = check_subject(found.subject.value)
+        subject = FieldReading(checked.text, round(found.subject.confidence * checked.factor, 3))
+        found = replace(found, subject=_trust(subject))
     found = replace(found, limits=tuple(sorted(caps.items())), source=source)
     return calibrated_copy(found) if calibrated else found
 
@@ -328,7 +334,7 @@ def _read_reference(line: Line | None, top_zone: Sequence[Line] = ()) -> FieldRe
     return FieldReading(value, round(line.confidence * shape, 3))
 
 
-_SYMBOL_TAIL = re.compile(r"^[A-ZĐ][A-Za-zĐđ0-9]*(?:-[A-ZĐ][A-Za-zĐđ0-9]*)*$")
+SYMBOL_TAIL = re.compile(r"^[A-ZĐ][A-Za-zĐđ0-9]*(?:-[A-ZĐ][A-Za-zĐđ0-9]*)*$")
 
 
 def _continuation(line: Line, top_zone: Sequence[Line]) -> Line | None:
@@ -340,7 +346,7 @@ def _continuation(line: Line, top_zone: Sequence[Line]) -> Line | None:
             continue
         if other.top - line.bottom > 1.2 * line.height:
             return None
-        return other if _SYMBOL_TAIL.match(other.text.strip()) else None
+        return other if SYMBOL_TAIL.match(other.text.strip()) else None
     return None
 
 
@@ -563,8 +569,7 @@ def _read_urgency(
     """The urgency mark, its line, and the appointed time of a «Hỏa tốc hẹn giờ» (a second
     line of the mark used for it goes into `extra`)."""
     for i, line in enumerate(top_zone):
-        letters = re.sub(r"[^a-z ]", " ", line.folded)
-        key = " ".join(letters.split())
+        key = _letters(line.folded)
         if key.startswith("hoa toc hen gio"):
             # «HỎA TỐC HẸN GIỜ 14:00 NGÀY 05/12/2026», sometimes broken over two lines.
             after = line.folded.split("hen gio", 1)[1]
@@ -578,6 +583,18 @@ def _read_urgency(
             return FieldReading(_URGENCY[key], round(line.confidence, 3)), line, _EMPTY
     # No mark: as sure as the page was legible.
     return FieldReading(None, round(region_conf / 100, 3)), None, _EMPTY
+
+
+def _letters(folded: str) -> str:
+    return " ".join(re.sub(r"[^a-z ]", " ", folded).split())
+
+
+def urgency_named(text: str) -> str | None:
+    """The urgency a mark's text names (`HỎA TỐC`, `THƯỢNG KHẨN`, `KHẨN`), or None."""
+    key = _letters(fold(text))
+    if key.startswith("hoa toc hen gio"):
+        return "Hỏa tốc"
+    return _URGENCY.get(key)
 
 
 def _due(text: str, line: Line) -> FieldReading:

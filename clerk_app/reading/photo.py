@@ -51,12 +51,40 @@ def page_corners(image: Image.Image) -> tuple[tuple[float, float], ...] | None:
     if float(np.median(rim)) > 0.75 * paper:
         return None  # paper at the edges: a scan or an already cropped picture
     threshold = (float(np.median(rim)) + paper) / 2
-    ys, xs = np.nonzero(arr > threshold)
+    # A heavy shadow across the page can take part of it under any one threshold (a hand's
+    # shadow over a corner: that corner was found far inside the page and the header warped
+    # away). The page's edge is a sharp step up from the desk whatever the light; a shadow's
+    # edge is soft. So the page is also what lies between the first sharp rise and the last
+    # sharp fall along each row and each column.
+    mask = (arr > threshold) | _between_edges(arr) | _between_edges(arr.T).T
+    ys, xs = np.nonzero(mask)
     if len(xs) < 0.2 * h * w:
         return None
     s, d = xs + ys, xs - ys
     picks = (np.argmin(s), np.argmax(d), np.argmax(s), np.argmin(d))
     return tuple((float(xs[i]) / scale, float(ys[i]) / scale) for i in picks)
+
+
+# Across a page's edge the brightness rises this many times within STEP work pixels (paper is
+# two to four times as bright as a desk, in the light or in a shadow); a shadow's soft edge
+# changes it by a few per cent over the same distance.
+EDGE_RATIO = 1.6
+STEP = 3
+
+
+def _between_edges(arr: np.ndarray) -> np.ndarray:
+    """For each row, True from its first sharp rise to its last sharp fall (a span at least
+    a tenth of the row wide: a corner's rows cross little of the page), else False."""
+    w = arr.shape[1]
+    a = np.maximum(arr, 1.0)
+    ratio = a[:, STEP:] / a[:, :-STEP]
+    rising, falling = ratio > EDGE_RATIO, ratio < 1 / EDGE_RATIO
+    has_rise, has_fall = rising.any(axis=1), falling.any(axis=1)
+    first = rising.argmax(axis=1) + STEP
+    last = falling.shape[1] - 1 - falling[:, ::-1].argmax(axis=1)
+    ok = has_rise & has_fall & (last - first > w / 10)
+    cols = np.arange(w)[None, :]
+    return ok[:, None] & (cols >= first[:, None]) & (cols <= last[:, None])
 
 
 def _coefficients(

@@ -8,16 +8,24 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image
 
 from clerk_app import errors
 from clerk_app.files.mupdf import exclusive
-from clerk_app.reading.extraction import FIELDS, Extraction, extract
+from clerk_app.reading.extraction import (
+    FIELDS,
+    SYMBOL_TAIL,
+    Extraction,
+    FieldReading,
+    calibrated_copy,
+    extract,
+)
 from clerk_app.reading.ocr import OcrPage, Word, ocr_image, ocr_images
 from clerk_app.reading.photo import straighten
+from clerk_app.reading.stamps import urgency_stamp
 from clerk_app.text import nfc
 
 # NĐ 30 puts every field the form needs in the top ~40% of page 1; reading only that first
@@ -57,13 +65,37 @@ def read_header(
     flattened); a scan passes through unchanged unless its light is uneven.
     """
     straight = straighten(image, dpi)
-    image, dpi = straight.image, straight.dpi
-    bottom = int(image.height * HEADER_FRACTION)
-    region = (0, 0, image.width, bottom)
+    bottom = int(straight.image.height * HEADER_FRACTION)
+    region = (0, 0, straight.image.width, bottom)
+    found = _read_straight(straight.image, straight.dpi, region, known_issuers, agencies_dir)
+    if found.urgency.value is None and straight.corners is None:
+        # An urgency mark stamped in coloured ink is washed out with the seals before OCR:
+        # the header's coloured ink is looked at on its own (a scan: same pixels as read).
+        stamped = urgency_stamp(image, dpi, region) if image.mode == "RGB" else None
+        if stamped is not None:
+            found = replace(found, urgency=FieldReading(stamped, STAMPED_URGENCY_SCORE))
+    return calibrated_copy(found) if calibrated else found
+
+
+# The raw score of an urgency read from a coloured stamp: a reading of its own, under the
+# scores of a printed mark (so the calibration never shows it as sure without its own bin).
+STAMPED_URGENCY_SCORE = 0.9
+
+
+def _read_straight(
+    image: Image.Image,
+    dpi: int,
+    region: tuple[int, int, int, int],
+    known_issuers: Iterable[str],
+    agencies_dir: Path | None,
+) -> Extraction:
+    """The raw (uncalibrated) fields of the straightened page's header."""
+    calibrated = False
     page = ocr_image(image, dpi=dpi, region=region)
     found = extract(
         page, known_issuers=known_issuers, agencies_dir=agencies_dir, calibrated=calibrated
     )
+    found = _symbol_tail(image, dpi, page, found)
     if found.reference.value is not None and found.issued_on.value is not None:
         return found
     # Every NĐ 30 letter has its number and its date. When the layout analysis lost one (a
@@ -80,6 +112,35 @@ def read_header(
 
 
 SPARSE_PSM = 11  # Tesseract's "sparse text": no columns or blocks assumed
+LINE_PSM = 7  # one line of text
+
+
+def _symbol_tail(image: Image.Image, dpi: int, page: OcrPage, found: Extraction) -> Extraction:
+    """A symbol broken after its hyphen (`1821/TTr-SNV-` / `QLCL`) whose second line the
+    page's reading did not give as a symbol's end (`QLCL` read `(8Ú GP` among the page's
+    blocks): that line alone, read again as one line under the number."""
+    value = found.reference.value
+    if not isinstance(value, str) or not value.endswith("-"):
+        return found
+    number = [w for w in page.words if w.text and value.rstrip("-") in w.text.rstrip("-")]
+    if not number:
+        return found
+    box = number[0]
+    h = box.height
+    region = (
+        max(box.left - 3 * h, 0),
+        box.bottom + h // 4,
+        min(box.right + 3 * h, image.width),
+        min(box.bottom + 2 * h, image.height),
+    )
+    if region[3] <= region[1]:
+        return found
+    tail = ocr_image(image, dpi=dpi, region=region, psm=LINE_PSM)
+    text = "".join(w.text for w in tail.words)
+    if not text or not SYMBOL_TAIL.match(text):
+        return found
+    conf = min(found.reference.confidence, tail.mean_confidence / 100)
+    return replace(found, reference=FieldReading(value + text, round(conf, 3)))
 
 
 def _fields_read(found: Extraction) -> int:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -179,6 +180,20 @@ def _rectangle(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, pixels: i
 
 def read_frame(image: Image.Image, dpi: int, frame: Frame) -> str | None:
     """The secrecy level written inside `frame`, read level and upside down."""
+    for text in frame_texts(image, dpi, frame, turns=(0, 180)):
+        found = level_in(text)
+        if found is not None:
+            return found
+    return None
+
+
+def frame_texts(
+    image: Image.Image, dpi: int, frame: Frame, *, turns: tuple[int, ...] = (0,)
+) -> Iterator[str]:
+    """The OCR text inside `frame` (its lines left out), once for each turn asked for.
+
+    Any stamp in a frame is read this way: a secrecy mark, an urgency mark in coloured ink.
+    """
     scale = dpi / WORK_DPI
     half = (frame.length + frame.width) / 2 * scale + 4
     cx, cy = frame.cx * scale, frame.cy * scale
@@ -200,16 +215,13 @@ def read_frame(image: Image.Image, dpi: int, frame: Frame) -> str | None:
     )
     padded = Image.new("L", (inside.width + 40, inside.height + 40), 255)
     padded.paste(inside, (20, 20))
-    for turn in (0, 180):
+    for turn in turns:
         try:
             page = ocr_image(padded.rotate(turn) if turn else padded, dpi=dpi, psm=7)
         except (errors.OcrUnavailable, errors.OcrFailed):
             # Without OCR a frame cannot be read; the clerk's own check of the page remains.
-            return None
-        found = level_in(page.text)
-        if found is not None:
-            return found
-    return None
+            return
+        yield page.text
 
 
 def image_level(image: Image.Image, dpi: int) -> str | None:
@@ -245,3 +257,36 @@ def refuse_secret_pdf(data: bytes) -> None:
     found = pdf_level(data)
     if found is not None:
         raise errors.SecretDocumentRefused(found)
+
+
+def pdf_texts(path: Path) -> list[str]:
+    """The text layer of every page of a PDF file (empty strings for scanned pages)."""
+    import pymupdf
+
+    from clerk_app.files.mupdf import LOCK
+
+    with LOCK:
+        try:
+            doc = pymupdf.open(path)
+        except Exception as exc:  # PyMuPDF raises its own types for damaged files
+            raise errors.FileCorrupt(str(path), str(exc)) from None
+        with doc:
+            return [page.get_text() for page in doc.pages()]
+
+
+def refuse_secret_pages(
+    pages: Iterable[tuple[Image.Image, int]], texts: Iterable[str] = ()
+) -> None:
+    """SecretDocumentRefused when a page's text layer or image carries a secrecy mark.
+
+    The check of pages the desk already holds as images (a file imported into a scan batch),
+    as `refuse_secret_pdf` is for a file's bytes: every page, before anything of it is kept.
+    """
+    for text in texts:
+        found = text_level(text)
+        if found is not None:
+            raise errors.SecretDocumentRefused(found)
+    for image, dpi in pages:
+        found = image_level(image, dpi)
+        if found is not None:
+            raise errors.SecretDocumentRefused(found)

@@ -83,6 +83,11 @@ READING_VARIANTS = (
 )
 # The second round: a seal and the «ĐẾN» stamp pressed over the text under the header.
 BODY_STAMP_VARIANTS = ("seal_over_body",)
+# The third round, in the tuned part only: a phone photo with a heavy shadow across its
+# header, the urgency mark stamped in coloured ink (red, blue or purple) instead of printed,
+# and a seal over the header of a typed page (the second round's misses were of these kinds).
+THIRD_ROUND_VARIANTS = ("shadow_photo", "urgency_stamped", "seal_over_typed_header")
+URGENCY_INKS = ((0.85, 0.1, 0.12), (0.1, 0.2, 0.75), (0.45, 0.12, 0.6))
 # What a degraded scan makes of a header's letters (seen on scans from outside the project). The
 # slip is printed, so that the reading of the page cannot undo it by luck.
 SLIPS = (
@@ -263,6 +268,7 @@ def render_letter(
     faint_date: bool = False,
     hanging_seal: bool = False,
     body_seal: bool = False,
+    urgency_ink: tuple[float, float, float] | None = None,
 ) -> bytes:
     """One A4 page laid out as NĐ 30 appendix I prescribes, as PDF bytes."""
     import pymupdf
@@ -310,8 +316,13 @@ def render_letter(
         size = 13 if urgency_mark is None else 11
         width = p.font(True, False).text_length(mark, fontsize=size)
         x0 = 95.0 if urgency_mark is None else 70.0
-        page.draw_rect((x0 - 6, y + 2, x0 + width + 6, y + 22), width=1.0)
-        p.text(x0, y + 17, mark, size, bold=True)
+        if urgency_ink is None:
+            page.draw_rect((x0 - 6, y + 2, x0 + width + 6, y + 22), width=1.0)
+            p.text(x0, y + 17, mark, size, bold=True)
+        else:
+            # Stamped by hand in coloured ink (red, blue, purple), not printed with the text.
+            page.draw_rect((x0 - 6, y + 2, x0 + width + 6, y + 22), color=urgency_ink, width=1.4)
+            p.text(x0, y + 17, mark, size, bold=True, colour=urgency_ink)
         y += 26
     y = max(y + 22, 170.0)
     if marks is not None:
@@ -532,7 +543,7 @@ def specimen(
     image = rasterise(letter.pdf, dpi, colour=letter.colour)
     angle = rng.uniform(-2.0, 2.0) if skew is None else skew
     noise = rng.uniform(18, 24) if variant == "noisy_200" else rng.uniform(4, 10)
-    if variant == "phone_photo":
+    if variant in ("phone_photo", "shadow_photo"):
         image = phone_photo(image, rng, notes)
         angle = 0.0
     else:
@@ -547,7 +558,8 @@ def specimen(
     if variant == "upside_down":
         image = image.rotate(180)
     name = f"{letter.layout}-{seed}-{dpi}" + (f"-{variant}" if variant else "")
-    if variant == "phone_photo":
+    if variant in ("phone_photo", "shadow_photo"):
+        notes["variant"] = "phone_photo"  # read as any photo is
         dpi = 72  # what a phone writes in its JPEG: the reader works the page's size out itself
     return Specimen(name, image, dpi, letter.truth, letter.layout, notes)
 
@@ -571,7 +583,9 @@ def _letter(
     secret: tuple[str, float, bool] | None,
 ) -> _Letter:
     """Everything of a specimen that comes before its scan, drawn from the seed's generator."""
-    if variant and variant not in VARIANTS + READING_VARIANTS + BODY_STAMP_VARIANTS:
+    if variant and variant not in (
+        VARIANTS + READING_VARIANTS + BODY_STAMP_VARIANTS + THIRD_ROUND_VARIANTS
+    ):
         raise ValueError(variant)
     rng = random.Random(seed)
     header, issuer, code = rng.choice(ISSUERS)
@@ -638,6 +652,19 @@ def _letter(
     elif variant == "seal_over_body":
         colour = True
         extra["body_seal"] = True
+    elif variant == "shadow_photo":
+        dpi, colour = 200, True
+        notes["heavy_shadow"] = True
+    elif variant == "urgency_stamped":
+        colour = True
+        urgency = rng.choice(["Hỏa tốc", "Thượng khẩn", "Khẩn"])
+        extra["urgency_ink"] = rng.choice(URGENCY_INKS)
+    elif variant == "seal_over_typed_header":
+        dpi, colour, layout = 200, True, "typed"
+        doc_type = rng.choice(TYPED)
+        reference = f"{number:02d}/{DOC_TYPE_ABBREVIATIONS[doc_type]}-{code}"
+        subject = f"Về việc {rng.choice(ACTIONS)} {rng.choice(OBJECTS)}"
+        extra["hanging_seal"] = True
     marks: dict[str, float] = {}
     pdf = render_letter(
         rng,
@@ -714,7 +741,14 @@ def phone_photo(
     theta = rng.uniform(0, 2 * math.pi)
     along = (xx - cw / 2) * math.cos(theta) + (yy - ch / 2) * math.sin(theta)
     edge = rng.uniform(0.1, 0.35) * min(cw, ch)
-    shade = 1 - rng.uniform(0.3, 0.45) / (1 + np.exp(-(along - edge) / (0.04 * cw)))
+    depth = rng.uniform(0.3, 0.45)
+    if notes is not None and notes.get("heavy_shadow"):
+        # A hand's or the phone's shadow from above, deep and across the header.
+        theta = rng.uniform(1.2 * math.pi, 1.8 * math.pi)
+        along = (xx - cw / 2) * math.cos(theta) + (yy - ch / 2) * math.sin(theta)
+        edge = rng.uniform(0.05, 0.25) * min(cw, ch)
+        depth = rng.uniform(0.45, 0.6)
+    shade = 1 - depth / (1 + np.exp(-(along - edge) / (0.04 * cw)))
     light = 1 - 0.15 * (xx / cw) * rng.uniform(0.5, 1.0)
     arr = arr * (shade * light)[:, :, None]
     arr += np_rng.normal(0, 5, arr.shape).astype(np.float32)
@@ -814,8 +848,16 @@ def secret_specimen(
 # (a seal and the «ĐẾN» stamp over the text under the header) in its mix as in the tuned part's.
 READING_MIX = ("", *READING_VARIANTS, *(v for v in VARIANTS if v != "upside_down"), "upside_down")
 READING_MIX_2 = (*READING_MIX, *BODY_STAMP_VARIANTS)
-PARTS = {"tuned": 20000, "held_out": 60000, "held_out_2": 90000}
-MIXES = {"tuned": READING_MIX_2, "held_out": READING_MIX, "held_out_2": READING_MIX_2}
+READING_MIX_3 = (*READING_MIX_2, *THIRD_ROUND_VARIANTS)
+# The third round: held_out_2 was looked at and tuned on; "held_out_3" (new seeds, the same mix
+# as held_out_2's) is the fresh part, measured without being looked at first.
+PARTS = {"tuned": 20000, "held_out": 60000, "held_out_2": 90000, "held_out_3": 150000}
+MIXES = {
+    "tuned": READING_MIX_3,
+    "held_out": READING_MIX,
+    "held_out_2": READING_MIX_2,
+    "held_out_3": READING_MIX_2,
+}
 
 
 def reading_corpus(count: int, *, part: str = "tuned") -> list[Specimen]:
