@@ -248,6 +248,11 @@ class RegisterPage(QWidget):
                 self.model.update_register(register)
             self.summary_label.setText(self.describe(register))
             if first_time:
+                # The newest entry is where the clerk's day goes on: select it too, so the
+                # detail beside the list shows a row the clerk can see (it showed số 1).
+                rows = self.model.rowCount()
+                if rows:
+                    self.table.setCurrentIndex(self.model.index(rows - 1, 0))
                 self.table.scrollToBottom()
         self.counts_changed.emit()
 

@@ -198,3 +198,19 @@ def test_database_upkeep_waits_for_a_quiet_tick(
     assert workspace.writes_since_maintenance() > 0
     window.maintain_when_quiet()  # a whole tick without writes: upkeep runs in the background
     qtbot.waitUntil(lambda: workspace.writes_since_maintenance() == 0, timeout=5000)
+
+
+def test_the_register_opens_on_its_newest_entry_selected_and_shown(
+    qtbot: QtBot, app: QApplication, workspace: Workspace
+) -> None:
+    for subject in ("Về việc một", "Về việc hai", "Về việc ba"):
+        workspace.register_incoming(draft(subject))
+    win = MainWindow(workspace)
+    qtbot.addWidget(win)
+    with qtbot.waitActive(win):
+        win.show()
+        win.activateWindow()
+    # the list opens scrolled to its end; the row the detail shows is that end, not số 1
+    summary = win.incoming.table.current_summary()
+    assert summary is not None and summary.number == 3
+    qtbot.waitUntil(lambda: win.detail.title.text().startswith("Văn bản đến số 3/"), timeout=5_000)
