@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from clerk_app.files.store import fsync_dir
 from clerk_app.refusals import Refusal
+from clerk_app.unfinished import process_alive
 from sync.protocol import MAX_FILE_BYTES
 from sync.server import faults
 from sync.server.database import ServerDatabase
@@ -483,15 +484,7 @@ def _writer_alive(name: str) -> bool:
     if len(parts) != 4 or not parts[1].isdigit():
         return True  # not named by a pid (an older server's): left to the age limit
     pid = int(parts[1])
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid != os.getpid() and process_alive(pid)
 
 
 def _digest(path: Path) -> str:
