@@ -41,6 +41,9 @@ class ServerClient:
         # files a request; learnt from its hello or its desk standing.
         self.file_chunk = p.FILE_CHUNK
         self.files_batch = False
+        # A client kept by its desk for its whole session (`DeskSync._client`) is not closed
+        # by a `with` block: its connection stays open for the next round or registration.
+        self.kept = False
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=timeout,
@@ -55,7 +58,8 @@ class ServerClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        if not self.kept:
+            self.close()
 
     # --- plumbing --------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import secrets
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -185,6 +186,9 @@ class DeskSync:
         self.actor = actor or current_user()
         self._clock_readings: tuple[clock_skew.ClockReading, clock_skew.ClockReading | None] | None
         self._clock_readings = None
+        # One client to the server for as long as this DeskSync is open (see `_client`).
+        self._kept_client: ServerClient | None = None
+        self._client_lock = threading.Lock()
         with self.db.read() as s:
             self.desk_id, self.station, self.agency_id = desk_store.desk_identity(s)
         side_files.adopt(self._ctx, data_dir)
@@ -196,6 +200,10 @@ class DeskSync:
         return self._ctx
 
     def close(self) -> None:
+        with self._client_lock:
+            if self._kept_client is not None:
+                self._kept_client.close()
+                self._kept_client = None
         self.db.close()
 
     def __enter__(self) -> DeskSync:
@@ -335,9 +343,22 @@ class DeskSync:
             raise errors.DeskNotConnected(str(self.data_dir))
         return row
 
-    def _client(self) -> ServerClient:
-        row = self._link()
-        return ServerClient(row.server_url, row.token)
+    def _client(self, row: SyncLink | None = None) -> ServerClient:
+        """This desk's client to its server, kept while the DeskSync is open: every sync round
+        and online registration of the session goes over the same kept-alive connection, with
+        what the server said it takes (its chunk size, small-file batches) still known. The
+        link row (`row`, or read here) gives the token each time, so a login made meanwhile is
+        used at once; a server moved to another address gets a new client."""
+        row = row or self._link()
+        with self._client_lock:
+            kept = self._kept_client
+            if kept is None or kept.base_url != row.server_url.rstrip("/"):
+                if kept is not None:
+                    kept.close()
+                kept = self._kept_client = ServerClient(row.server_url, row.token)
+                kept.kept = True
+            kept.token = row.token or ""
+            return kept
 
     # --- sync ------------------------------------------------------------------------------
 
@@ -541,7 +562,10 @@ class DeskSync:
 
     def _download(self, client: ServerClient, report: SyncReport) -> None:
         with self.db.read() as s:
-            since = self._link().checkpoint
+            link = desk_store.link(s)
+            if link is None:
+                raise errors.DeskNotConnected(str(self.data_dir))
+            since = link.checkpoint
             conflicts_before = s.execute(
                 select(func.count()).select_from(SyncConflict)
             ).scalar_one()

@@ -6,6 +6,9 @@ See DESIGN.md, «Numbering online and offline», for why no interleaving issues 
 
 from __future__ import annotations
 
+import atexit
+import os
+import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +21,10 @@ from clerk_app.clock import vietnam_date
 from clerk_app.document_reads import DocumentReads
 from clerk_app.files.intake import prepare_all
 from clerk_app.kernel import Transaction
+from clerk_app.kernel.context import current_user
 from clerk_app.records import IncomingDraft, OutgoingDraft
 from clerk_app.registration import incoming_fields
+from clerk_app.storage.database import DB_FILENAME
 from clerk_app.storage.models import Register
 from clerk_app.storage.sync_models import SyncDraft, SyncLease
 from sync import clock_skew, desk_store, standing
@@ -59,14 +64,56 @@ class SavedAsDraft(Exception):
         self.draft_id = draft_id
 
 
+# The desks this process registers on, one DeskSync (and so one kept-alive client) per data
+# folder for the whole session of the window or command: opening one checks the migrations,
+# reads the desk's identity and starts a new connection, which a clerk would otherwise wait for
+# at every registration. Keyed by the folder and its database file's identity, so a database
+# replaced under the same name (restored, re-created) is opened afresh.
+_sessions: dict[Path, tuple[tuple[int, int], DeskSync, threading.Lock]] = {}
+_sessions_lock = threading.Lock()
+
+
 def register_connected(data_dir: Path, draft: IncomingDraft | OutgoingDraft) -> Numbered | None:
     """`register` on the desk in `data_dir` when it is connected to a server; None when it is
     a desk on its own (it numbers locally, as before)."""
-    with DeskSync(data_dir) as desk:
+    desk, one_at_a_time = _session(data_dir)
+    with one_at_a_time:
+        desk.actor = current_user()  # as a DeskSync opened now would write the draft
         with desk.db.read() as s:
             if desk_store.link(s) is None:
                 return None
         return register(desk, draft)
+
+
+def _session(data_dir: Path) -> tuple[DeskSync, threading.Lock]:
+    key = data_dir.resolve()
+    try:
+        st = os.stat(key / DB_FILENAME)
+        identity = (st.st_dev, st.st_ino)
+    except FileNotFoundError:
+        identity = (0, 0)  # DeskSync says NotInitialised
+    with _sessions_lock:
+        kept = _sessions.get(key)
+        if kept is not None and kept[0] == identity:
+            return kept[1], kept[2]
+        if kept is not None:
+            del _sessions[key]
+            kept[1].close()
+        desk = DeskSync(data_dir)
+        _sessions[key] = (identity, desk, threading.Lock())
+        return desk, _sessions[key][2]
+
+
+def close_sessions() -> None:
+    """Close the desks kept by `register_connected` (the window when it closes; at exit)."""
+    with _sessions_lock:
+        kept = list(_sessions.values())
+        _sessions.clear()
+    for _identity, desk, _lock in kept:
+        desk.close()
+
+
+atexit.register(close_sessions)
 
 
 def register(desk: DeskSync, draft: IncomingDraft | OutgoingDraft) -> Numbered:
@@ -74,7 +121,10 @@ def register(desk: DeskSync, draft: IncomingDraft | OutgoingDraft) -> Numbered:
     lease; when it does not, numbered here by the lease holder or kept as a draft elsewhere."""
     kind = "incoming" if isinstance(draft, IncomingDraft) else "outgoing"
     key = _register_key(desk, kind, draft)
-    with desk._client() as client, ThreadPoolExecutor(max_workers=1) as asking:
+    link = desk._link()
+    # The desk's kept client: the same connection as its last registration or round.
+    client = desk._client(link)
+    with ThreadPoolExecutor(max_workers=1) as asking:
         # One question, one try (a clerk is waiting, and offline the holder numbers at once):
         # where this desk stands (a desk restored from a backup learns it here, before
         # numbering) and the server's time, to read the desk's clock against. It travels
@@ -117,8 +167,7 @@ def register(desk: DeskSync, draft: IncomingDraft | OutgoingDraft) -> Numbered:
     with desk.db.read() as s:
         row = s.get_one(SyncDraft, draft_id)
         number = row.number if row.status == "numbered" else None
-        was_offline = desk._link().offline_since is not None
-    if was_offline:
+    if link.offline_since is not None:  # offline when this registration began: back now
         desk._came_back()
     reference = ""
     if number is not None and kind == "outgoing":
