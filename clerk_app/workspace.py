@@ -456,7 +456,7 @@ class Workspace:
                 s = tx.session
                 numbering_queries.refuse_closed_year(s, self._agency_id, kind, year)
                 reg = pick_register(tx, kind, year, series, fields["doc_type"], now, qppl=qppl)
-                _require_numbering_right(s, self.desk_id, reg)
+                lease_epoch = _require_numbering_right(s, self.desk_id, reg)
                 late = False
                 if kind == "incoming":
                     last = numbering_queries.last_arrival(s, reg.id)
@@ -513,7 +513,9 @@ class Workspace:
                 details = document_fields(doc) | {"register": reg.series, "files": files}
                 if late:
                     details["late_reason"] = late_reason
-                tx.record(f"register_{kind}", "document", doc.id, details, at=now)
+                tx.record(
+                    f"register_{kind}", "document", doc.id, details, at=now, lease_epoch=lease_epoch
+                )
                 # The text already inside attached PDFs (typed, or a scan's OCR layer) is kept
                 # and indexed in the same transaction: one commit, one index row.
                 for (p, body), blob in zip(texts, text_blobs, strict=True):
@@ -1051,17 +1053,22 @@ def _checked_login(value: str) -> str:
     return login
 
 
-def _require_numbering_right(s: Session, desk_id: str, reg: Register) -> None:
+def _require_numbering_right(s: Session, desk_id: str, reg: Register) -> int | None:
     """A desk connected to a central server numbers a register only while it holds that
     register's lease; the others make provisional drafts the server numbers. Two desks
-    numbering the same register locally would print the same number twice."""
+    numbering the same register locally would print the same number twice.
+
+    Returns the epoch of the lease the number is given under, kept on its outbox row: the
+    server judges the number by it, however the lease moves before the upload (None on a
+    desk on its own)."""
     from clerk_app.storage.sync_models import SyncLease
 
     if s.get(SyncLink, 1) is None:
-        return  # a desk on its own is the numbering authority for its registers
+        return None  # a desk on its own is the numbering authority for its registers
     lease = s.get(SyncLease, (reg.kind, reg.series, reg.year))
     if lease is None or lease.holder_desk_id != desk_id:
         raise errors.NumberingLeaseNotHeld(reg.kind, reg.year, reg.series)
+    return lease.epoch
 
 
 def _stamp_source(files: Sequence[FileInfo]) -> FileInfo | None:

@@ -125,7 +125,14 @@ def as_mutations(s: Session, desk_id: str, rows: Sequence[OutboxEntry]) -> list[
         }
         if row.entity == "document":
             m["files"] = files.get(row.entity_id, [])
-            if row.op in p.REGISTER_OPS:
+            if row.op in p.REGISTER_OPS and row.lease_epoch is not None:
+                # The lease the number was given under, whatever the desk holds now: a lease
+                # revoked and taken again since must not pass an old number as a new one.
+                m["lease_epoch"] = row.lease_epoch
+            elif row.op in p.REGISTER_OPS:
+                # A row queued before its epoch was kept (migration 0010), or a number of the
+                # desk on its own before it connected (taken up by adoption): as before, the
+                # lease this desk holds for that register now.
                 key = keys.get(row.entity_id)
                 m["lease_epoch"] = epochs.get(key) if key is not None else None
         elif row.op == p.DRAFT_OP:

@@ -44,11 +44,13 @@ class Transaction:
         details: dict[str, Any],
         *,
         at: datetime | None = None,
+        lease_epoch: int | None = None,
     ) -> None:
-        """A change of this desk: its audit entry and its outbox entry (sent to the server)."""
+        """A change of this desk: its audit entry and its outbox entry (sent to the server);
+        `lease_epoch`: the lease a number given here was given under."""
         moment = at or self.now()
         self.audit(action, entity, entity_id, details, at=moment)
-        self.outbox(entity, entity_id, action, details, at=moment)
+        self.outbox(entity, entity_id, action, details, at=moment, lease_epoch=lease_epoch)
 
     def audit(
         self,
@@ -81,6 +83,7 @@ class Transaction:
         payload: dict[str, Any],
         *,
         at: datetime | None = None,
+        lease_epoch: int | None = None,
     ) -> None:
         append_outbox(
             self.session,
@@ -89,6 +92,7 @@ class Transaction:
             entity_id=entity_id,
             op=op,
             payload=payload,
+            lease_epoch=lease_epoch,
         )
 
     # --- documents -------------------------------------------------------------------------

@@ -125,8 +125,10 @@ def append_outbox(
     entity_id: str,
     op: str,
     payload: dict[str, Any],
+    lease_epoch: int | None = None,
 ) -> OutboxEntry:
-    """Queue a mutation for upload with the next per-desk sequence number."""
+    """Queue a mutation for upload with the next per-desk sequence number; `lease_epoch`: the
+    lease a number given offline was given under."""
     seq = session.execute(
         update(DeskState)
         .values(last_outbox_seq=DeskState.last_outbox_seq + 1)
@@ -140,6 +142,7 @@ def append_outbox(
         entity_id=entity_id,
         op=op,
         payload=canonical_json(payload),
+        lease_epoch=lease_epoch,
     )
     session.add(entry)
     return entry

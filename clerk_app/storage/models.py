@@ -279,6 +279,11 @@ class OutboxEntry(Base):
     op: Mapped[str] = mapped_column(String(60))
     payload: Mapped[str] = mapped_column(Text)
     acked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # A number given here offline: the epoch of the lease it was given under, written in the
+    # transaction that gives it, and sent with it (the server judges it by that epoch, not by
+    # the one the desk holds when it uploads). None for every other mutation, for numbers of
+    # a desk on its own (no lease), and for rows queued before migration 0010.
+    lease_epoch: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 # Raw-SQL objects the migrations create and autogenerate must ignore.

@@ -405,6 +405,11 @@ def _register(
         return Answer(p.REJECTED, Refusal.DOCUMENT_EXISTS, {"document_id": doc_id})
     counter = counter_for(s, agency.id, kind, series, year)
     assert counter is not None
+    # The epoch of the lease the desk gave the number under (kept on its outbox row since it
+    # was given). Epochs only go up, and each is given to one desk at most: the lease history
+    # of a register is its epochs in order, and the counter holds its head. So a number is
+    # taken only under the epoch the caller holds now; under one it held before (revoked,
+    # handed over, released, even if taken again since) or never held, it is `lease_revoked`.
     epoch = m.get("lease_epoch")
     reason = ""
     if epoch is None:
@@ -422,7 +427,8 @@ def _register(
         return Answer(
             p.RECONCILE,
             reason,
-            {"document_id": doc_id, "number": number, "server_last_number": counter.last_number},
+            {"document_id": doc_id, "number": number, "server_last_number": counter.last_number}
+            | _epochs(epoch, counter),
         )
     counter.last_number = number
     flag = clock_flag(m, now)
@@ -445,6 +451,11 @@ def _register(
     _emit_document(s, agency, doc)
     emit(s, agency, "register", counter.id, counter_data(counter))
     return Answer(p.OK, "", {"document_id": doc_id, "number": number} | flag)
+
+
+def _epochs(epoch: Any, counter: RegisterCounter) -> dict[str, Any]:
+    """In a stale-lease refusal: the epoch the number was given under and the current one."""
+    return {} if epoch is None else {"lease_epoch": epoch, "current_epoch": counter.lease_epoch}
 
 
 def _pick_series(s: Session, agency_id: str, kind: str, year: int, doc_type: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,12 @@ from sqlalchemy import select, update
 
 from clerk_app import errors
 from clerk_app.messages import describe
-from clerk_app.storage.models import DeskState
+from clerk_app.storage.models import DeskState, OutboxEntry
+from clerk_app.storage.sync_models import SyncAnswer
 from clerk_app.workspace import Workspace
+from sync import desk_store
 from sync.engine import DeskSync
-from sync.server.models import Agency, Desk, RegisterCounter
+from sync.server.models import Agency, Desk, Reconciliation, RegisterCounter, ServerDocument
 from tests.sync.conftest import H, RunningServer, check_all, connect, raw_session
 from tests.sync.test_desk_views import clerk as clerk  # `clerk` in this process
 from tests.sync.test_engine import YEAR, register, sync
@@ -277,21 +280,15 @@ def test_a_replayed_release_never_releases_a_later_lease(
     me = desk_id(a)
     sent: list[dict[str, Any]] = []
     with DeskSync(a) as d:
-        real = d._client
+        client = d._client()  # kept by the desk: the release goes through this one
+        inner = client._json
 
-        def recording() -> Any:
-            client = real()
-            inner = client._json
+        def spy(method: str, path: str, **kw: Any) -> Any:
+            if path == "/v1/leases/release":
+                sent.append({"token": client.token, **kw})
+            return inner(method, path, **kw)
 
-            def spy(method: str, path: str, **kw: Any) -> Any:
-                if path == "/v1/leases/release":
-                    sent.append({"token": client.token, **kw})
-                return inner(method, path, **kw)
-
-            client._json = spy  # type: ignore[method-assign]
-            return client
-
-        d._client = recording  # type: ignore[method-assign]
+        client._json = spy  # type: ignore[method-assign]
         d.release_lease("incoming", YEAR)
     [request] = sent
     assert request["json"]["epoch"] == held["lease_epoch"]  # names the lease, not only the register
@@ -481,3 +478,140 @@ def test_an_admin_revoking_its_own_lease_stops_numbering_before_the_request_leav
     sync(admin)
     assert local_holders(admin)[("incoming", YEAR)] == "none"
     check_all(server, admin)
+
+
+# --- a number is judged by the lease it was given under ---------------------------------------
+
+
+def this_years_epoch(d: DeskSync) -> int:
+    return next(
+        r.epoch for r in d.leases() if (r.kind, r.series, r.year) == ("incoming", "chung", YEAR)
+    )
+
+
+def test_an_offline_number_uploaded_after_its_lease_moved_away_and_back_is_judged_by_its_own(
+    server: RunningServer, new_desk: Any
+) -> None:
+    """Desk a numbers offline under epoch N; the lease is revoked, goes to b, comes back to a
+    (epoch N+4) before a uploads. The number is a stale-lease number: to reconciliation, never
+    merged as if given under the lease a holds now (it would be: it is the server's next)."""
+    a, b, admin = holds_this_year(server, new_desk), new_desk("b"), new_desk("admin")
+    connect(server, b, "ttbinh1.ubnd")
+    connect(server, admin, "qtri1.ubnd", role="admin")
+    with DeskSync(a) as d:
+        given_under = this_years_epoch(d)
+    server.kill()
+    with Workspace.open(a, actor="nvan1.ubnd") as ws:
+        number = ws.register_incoming(incoming("Số cấp khi mất kết nối")).document.summary.number
+    server.start()
+    with DeskSync(a) as d, d.db.read() as s:
+        row = s.execute(select(OutboxEntry).where(OutboxEntry.acked_at.is_(None))).scalar_one()
+        assert row.lease_epoch == given_under  # kept in the transaction that gave the number
+    with DeskSync(admin) as d:
+        d.release_lease("incoming", YEAR, force=True)  # revoked: N+1
+    with DeskSync(b) as d:
+        d.take_lease("incoming", YEAR)  # N+2
+        d.release_lease("incoming", YEAR)  # N+3
+    with DeskSync(a) as d:
+        back = d.acquire_lease("incoming", YEAR)  # N+4, no round of a's in between
+    assert back["lease_epoch"] == given_under + 4 and back["last_number"] == number - 1
+
+    report = sync(a)
+
+    assert [(r["status"], r["reason"]) for r in report.rejected] == [("reconcile", "lease_revoked")]
+    with server.db.read() as s:
+        queued = s.execute(select(Reconciliation)).scalars().all()
+        counter = s.execute(
+            select(RegisterCounter).where(
+                RegisterCounter.kind == "incoming", RegisterCounter.year == YEAR
+            )
+        ).scalar_one()
+        assert [q.reason for q in queued] == ["lease_revoked"]
+        assert counter.last_number == number - 1  # not issued to a's offline document
+    with DeskSync(a) as d, d.db.read() as s:
+        assert s.execute(select(SyncAnswer.reason)).scalars().all() == ["lease_revoked"]
+
+
+def test_a_new_years_number_given_offline_is_not_merged_under_the_lease_carried_again(
+    server: RunningServer, new_desk: Any
+) -> None:
+    """Desk a numbers 1/next year offline under the carried lease of epoch M; an admin revokes
+    that lease (M+1), and a's next take of this year's lease carries next year's to it again
+    (M+2, nothing ceded). Judged by the lease a holds when it uploads, 1 is the server's next
+    number and would be merged silently; judged by M, it goes to reconciliation."""
+    a, admin = holds_this_and_next_year(server, new_desk), new_desk("admin")
+    connect(server, admin, "qtri1.ubnd", role="admin")
+    with DeskSync(a) as d:
+        given_under = next(
+            r.epoch for r in d.leases() if (r.kind, r.series, r.year) == ("incoming", "chung", NEXT)
+        )
+    server.kill()
+    new_year = datetime(NEXT, 1, 2, 1, 0, tzinfo=UTC)  # 08:00 on 2 January, Vietnam time
+    with Workspace.open(a, actor="nvan1.ubnd", clock=lambda: new_year) as ws:
+        doc = ws.register_incoming(incoming("Văn bản đầu năm")).document.summary
+    assert (doc.number, doc.year) == (1, NEXT)
+    server.start()
+    with DeskSync(admin) as d:
+        d.release_lease("incoming", NEXT, force=True)  # M+1
+    with DeskSync(a) as d:
+        taken = d.acquire_lease("incoming", YEAR)  # a holds it still: next year's comes along
+    assert taken["next_year"]["lease_epoch"] == given_under + 2
+
+    report = sync(a)
+
+    assert [(r["status"], r["reason"]) for r in report.rejected] == [("reconcile", "lease_revoked")]
+    with server.db.read() as s:
+        assert s.get(ServerDocument, doc.id) is None  # no number 1 issued to it
+        assert s.execute(select(Reconciliation.reason)).scalars().all() == ["lease_revoked"]
+
+
+def test_a_number_under_an_epoch_the_desk_never_held_is_a_stale_lease_number(
+    server: RunningServer, new_desk: Any
+) -> None:
+    """A hostile or broken desk naming the current epoch of another desk's lease, or a future
+    one: refused as stale, like a revoked lease, never merged."""
+    a, b = holds_this_year(server, new_desk), new_desk("b")
+    connect(server, b, "ttbinh1.ubnd")
+    with DeskSync(a) as d:
+        current = this_years_epoch(d)
+    server.kill()
+    with Workspace.open(a, actor="nvan1.ubnd") as ws:
+        doc = ws.register_incoming(incoming("Số của bàn a")).document.summary
+    server.start()
+    with DeskSync(a) as d, d.db.read() as s:
+        rows = s.execute(select(OutboxEntry).where(OutboxEntry.acked_at.is_(None))).scalars()
+        [mutation] = desk_store.as_mutations(s, d.desk_id, list(rows))
+    # b sends a's registration as its own, under a's epoch and under one nobody has yet.
+    with DeskSync(b) as d, d._client() as client:
+        d.sync()
+        with d.db.read() as s:
+            last = s.execute(select(DeskState.last_outbox_seq)).scalar_one()
+        for seq, epoch in ((last + 1, current), (last + 2, current + 7)):
+            forged = mutation | {
+                "seq": seq,
+                "mutation_id": f"forged-{epoch}",
+                "lease_epoch": epoch,
+            }
+            [result] = client.upload([forged])["results"]
+            assert (result["status"], result["reason"]) == ("reconcile", "lease_revoked")
+            assert result["lease_epoch"] == epoch and result["current_epoch"] == current
+    sync(a)  # a's own upload, under the lease it holds: taken
+    with server.db.read() as s:
+        assert s.get_one(ServerDocument, doc.id).number == doc.number
+
+
+def test_a_row_queued_before_its_epoch_was_kept_goes_up_under_the_lease_held_at_upload(
+    server: RunningServer, new_desk: Any
+) -> None:
+    """Rows of before migration 0010 have no epoch: as before, the lease held when uploading."""
+    a = holds_this_year(server, new_desk)
+    server.kill()
+    with Workspace.open(a, actor="nvan1.ubnd") as ws:
+        doc = ws.register_incoming(incoming("Số của hàng cũ")).document.summary
+    server.start()
+    with DeskSync(a) as d, d.db.write() as s:
+        s.execute(update(OutboxEntry).values(lease_epoch=None))
+    report = sync(a)
+    assert report.rejected == []
+    with server.db.read() as s:
+        assert s.get_one(ServerDocument, doc.id).number == doc.number
