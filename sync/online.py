@@ -80,9 +80,11 @@ def register_connected(data_dir: Path, draft: IncomingDraft | OutgoingDraft) -> 
     with one_at_a_time:
         desk.actor = current_user()  # as a DeskSync opened now would write the draft
         with desk.db.read() as s:
-            if desk_store.link(s) is None:
-                return None
-        return register(desk, draft)
+            connected = desk_store.link(s) is not None
+        if connected:
+            return register(desk, draft)
+    close_session(data_dir)  # a desk on its own numbers locally: nothing to keep open for it
+    return None
 
 
 def _session(data_dir: Path) -> tuple[DeskSync, threading.Lock]:
@@ -104,13 +106,32 @@ def _session(data_dir: Path) -> tuple[DeskSync, threading.Lock]:
         return desk, _sessions[key][2]
 
 
+def close_session(data_dir: Path) -> None:
+    """Close the desk of `data_dir` kept by `register_connected` (its window closes)."""
+    with _sessions_lock:
+        kept = _sessions.pop(data_dir.resolve(), None)
+    if kept is not None:
+        _close(kept[1], kept[2])
+
+
+def _close(desk: DeskSync, one_at_a_time: threading.Lock) -> None:
+    # Not under a registration still running; one that never ends (a thread stuck at exit)
+    # does not hold the process.
+    got = one_at_a_time.acquire(timeout=10)
+    try:
+        desk.close()
+    finally:
+        if got:
+            one_at_a_time.release()
+
+
 def close_sessions() -> None:
-    """Close the desks kept by `register_connected` (the window when it closes; at exit)."""
+    """Close every desk kept by `register_connected` (at exit)."""
     with _sessions_lock:
         kept = list(_sessions.values())
         _sessions.clear()
-    for _identity, desk, _lock in kept:
-        desk.close()
+    for _identity, desk, one_at_a_time in kept:
+        _close(desk, one_at_a_time)
 
 
 atexit.register(close_sessions)

@@ -638,6 +638,9 @@ class MainWindow(QMainWindow):
                 self.scan_window.close_keeping()  # its pages stay to be offered next time
         if self.sync_runner is not None:
             self.sync_runner.stop(timeout=5.0)
+        from sync.online import close_session
+
+        close_session(self.workspace.data_dir)  # the connected desk kept for registrations
         self.watched_folder.stop()
         super().closeEvent(event)
 

@@ -4,6 +4,8 @@ the holder's ceded numbers, outages in between, and no number given twice under 
 from __future__ import annotations
 
 import random
+import sqlite3
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -246,3 +248,37 @@ def test_a_connected_desk_refuses_the_same_letter_twice_unless_the_clerk_confirm
     assert again.number == 3
     with Workspace.open(a, actor="clerk") as ws:
         assert ws.register_for("incoming", YEAR).last_number == 3
+
+
+def test_a_sessions_registrations_share_one_desk_and_one_kept_alive_connection(
+    server: RunningServer, new_desk: Any, tmp_path: Path
+) -> None:
+    """The window and `clerk register-*` register through one DeskSync per connected folder and
+    one HTTP connection kept alive, not a new desk, client and connection each time; a
+    database replaced under the same name is opened afresh, a desk on its own keeps nothing."""
+    a = new_desk("a")
+    connect(server, a, "nvan1.ubnd")
+    sync(a)
+    first = online.register_connected(a, incoming("Thứ nhất"))
+    desk, _lock = online._session(a)
+    client = desk._client()
+    pool = client._http._transport._pool  # type: ignore[attr-defined]
+    opened = list(pool.connections)
+    second = online.register_connected(a, incoming("Thứ hai"))
+    assert online._session(a)[0] is desk and desk._client() is client
+    assert list(pool.connections) == opened and len(opened) == 1  # the same connection
+    assert first is not None and second is not None
+    assert first.number is not None and second.number == first.number + 1
+    # Restored from a copy under the same name: a new file, so a new desk is opened for it.
+    backup = tmp_path / "copy.sqlite3"
+    with (
+        closing(sqlite3.connect(a / "clerk.sqlite3")) as src,
+        closing(sqlite3.connect(backup)) as dst,
+    ):
+        src.backup(dst)
+    backup.replace(a / "clerk.sqlite3")
+    assert online._session(a)[0] is not desk
+    online.close_session(a)
+    alone = new_desk("alone")
+    assert online.register_connected(alone, incoming("Bàn độc lập")) is None
+    assert alone.resolve() not in online._sessions
