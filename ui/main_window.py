@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -638,9 +639,11 @@ class MainWindow(QMainWindow):
                 self.scan_window.close_keeping()  # its pages stay to be offered next time
         if self.sync_runner is not None:
             self.sync_runner.stop(timeout=5.0)
-        from sync.online import close_session
-
-        close_session(self.workspace.data_dir)  # the connected desk kept for registrations
+        # The connected desk kept for this folder's registrations; a window that registered
+        # nothing has not imported the module, and need not import it to close.
+        online = sys.modules.get("sync.online")
+        if online is not None:
+            online.close_session(self.workspace.data_dir)
         self.watched_folder.stop()
         super().closeEvent(event)
 
