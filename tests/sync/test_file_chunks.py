@@ -36,8 +36,10 @@ def _scan(path: Path, size: int) -> bytes:
 
 
 def _client_of(desk: Path) -> ServerClient:
+    """A client of the desk's own, outliving the DeskSync (whose kept client closes with it)."""
     with DeskSync(desk) as d:
-        return d._client()
+        row = d._link()
+    return ServerClient(row.server_url, row.token)
 
 
 def _desks_and_a_scan(
