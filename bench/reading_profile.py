@@ -14,20 +14,16 @@ import argparse
 import cProfile
 import os
 import pstats
-import sys
 import time
 import traceback
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 from _common import table, write_json
+from reading import KNOWN, same
 
 from clerk_app.reading import ocr, reader, secrecy, specimens
 from scanner.cleanup import check_page
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reading import KNOWN, same  # noqa: E402  (the bench's own scoring, one rule)
 
 PASSES = (
     "_symbol_tail",
@@ -82,8 +78,8 @@ def main() -> int:
     args = parser.parse_args()
     first, last = (int(x) for x in args.pages.split("-"))
     original = ocr.ocr_image
-    reader.ocr_image = _wrap(original)  # type: ignore[assignment]
-    secrecy.ocr_image = _wrap(original)  # type: ignore[assignment]
+    reader.ocr_image = _wrap(original)
+    secrecy.ocr_image = _wrap(original)
     prof = cProfile.Profile() if args.cprofile else None
     rows, pages = [], []
     for i in range(first, last + 1):
