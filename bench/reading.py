@@ -1,9 +1,14 @@
 """Benchmark of issue 14's reading: per-field accuracy on the tuned and held-out parts of the
-corpus, wrong among sure, seconds per page on one core, the calibration table, and main's
-reader on the same pages as the baseline measured in the same run.
+corpus, wrong among sure, seconds per page on one core, the calibration table, and a baseline
+reader (main's by default) on the same pages, page by page in the same worker, in the same run.
 
-    nice .venv/bin/python bench/reading.py [--tuned 72 --held-out 28 --held-out-2 45
-        --held-out-3 45] [--workers 1] [--fit] [--no-baseline]
+    nice .venv/bin/python bench/reading.py [--tuned 60 --held-out 42 --held-out-2 45
+        --held-out-3 45 --held-out-4 45] [--workers 2] [--fit] [--no-baseline]
+        [--baseline-ref main] [--baseline-parts held_out_4,tuned]
+
+The shipped `clerk_app/reading/data/calibration.json` is this script's `--fit` on 60 tuned pages
+(the command in bench/RESULTS.md); `--refit-from <run JSON> --fit` rebuilds it from a run's
+recorded bins without reading again.
 
 The corpus is `specimens.reading_corpus` (issue 14's difficulties in turn: cited dates, slipped
 two-line issuers, secrecy stamps at angles, Hỏa tốc hẹn giờ, 200 dpi colour with a seal over the
@@ -11,9 +16,10 @@ header, phone photos, a seal and the «ĐẾN» stamp over the text under the he
 earlier ones). `--fit` refits `clerk_app/reading/data/calibration.json` on the tuned part only;
 the held-out parts are read only for the figures. "held_out" is the first held-out part, whose
 misses were looked at once (page images) to find what the reader got wrong; "held_out_2" was
-the second round's fresh part, looked at and tuned on in the third; "held_out_3" (new seeds,
-held_out_2's mix) is the third round's fresh part, and main's reader (the baseline) reads its
-pages in the same run. A field
+the second round's fresh part, looked at and tuned on in the third; "held_out_3" the third
+round's fresh part, looked at since; "held_out_4" (new seeds, the tuned part's whole mix) is the
+fourth round's fresh part, read first so a run cut short still has it. A field
+counts whenA field
 counts when it equals the truth exactly (issuer case-insensitively: headers print capitals).
 The desk is taken to know the issuers it registered before, all but one of the corpus's (the
 project-management board stays unknown, to show an unknown issuer is never sure). Pages go
