@@ -749,6 +749,12 @@ SERVER_REASONS: dict[str, Message] = {
         "Bàn làm việc chưa nhận đủ các văn bản đã cấp số trên máy chủ.",
         "Đồng bộ («clerk sync») rồi nhận quyền cấp số lại.",
     ),
+    Refusal.DESK_AHEAD: Message(
+        "Bàn làm việc này đã cấp số khi mất kết nối mà máy chủ chưa nhận (quyền cấp số đã bị "
+        "thu hồi trước khi các số đó được gửi lên), nên chưa thể nhận lại quyền cấp số.",
+        "Đồng bộ («clerk sync») để gửi các văn bản đó lên; quản trị viên xử lý chúng trong danh "
+        "sách đối chiếu, rồi nhận quyền cấp số lại.",
+    ),
     Refusal.LEASE_MOVED: Message(
         "Quyền cấp số của sổ này đã đổi chủ từ lần đồng bộ trước nên yêu cầu không còn đúng; "
         "không có gì thay đổi.",

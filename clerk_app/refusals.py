@@ -50,6 +50,9 @@ class Refusal(StrEnum):
     NO_LEASE = "no_lease"
     LEASE_MOVED = "lease_moved"  # a release or revocation named a lease (epoch) no longer current
     DESK_BEHIND = "desk_behind"
+    # The desk gave numbers the server never accepted (offline, under a lease since revoked):
+    # a new lease would cede them and the server would give them again.
+    DESK_AHEAD = "desk_ahead"
     ADMIN_ONLY = "admin_only"
     ROLE_CANNOT_NUMBER = "role_cannot_number"
     OUTBOX_NOT_EMPTY = "outbox_not_empty"

@@ -144,11 +144,19 @@ class ServerClient:
     def changes(self, since: int, limit: int = 500) -> dict[str, Any]:
         return self._json("GET", "/v1/changes", params={"since": since, "limit": limit})
 
-    def acquire_lease(self, kind: str, series: str, year: int, local_last: int) -> dict[str, Any]:
+    def acquire_lease(
+        self, kind: str, series: str, year: int, local_last: int, used_through: int
+    ) -> dict[str, Any]:
         return self._json(
             "POST",
             "/v1/leases/acquire",
-            json={"kind": kind, "series": series, "year": year, "local_last": local_last},
+            json={
+                "kind": kind,
+                "series": series,
+                "year": year,
+                "local_last": local_last,
+                "used_through": used_through,
+            },
         )
 
     def release_lease(

@@ -32,7 +32,7 @@ from clerk_app.kernel.indexing import reindex_for_contents
 from clerk_app.refusals import Refusal
 from clerk_app.storage.database import DB_FILENAME, Database
 from clerk_app.storage.journal import canonical_json
-from clerk_app.storage.models import Agency, DeskState, Register
+from clerk_app.storage.models import Agency, DeskState, Document, Register
 from clerk_app.storage.sync_models import (
     Outage,
     SyncAnswer,
@@ -690,9 +690,18 @@ class DeskSync:
                 )
             ).scalar_one_or_none()
             local_last = reg.last_number if reg else 0
+            # The highest number given here to a document (a cancelled one included): the
+            # server cedes nothing at or below it that it has not accepted.
+            used_through = (
+                s.execute(
+                    select(func.max(Document.number)).where(Document.register_id == reg.id)
+                ).scalar_one_or_none()
+                if reg
+                else None
+            ) or 0
         with self._client() as client:
             try:
-                answer = client.acquire_lease(kind, series, year, local_last)
+                answer = client.acquire_lease(kind, series, year, local_last, used_through)
             except errors.ServerRefused as exc:
                 if exc.reason == Refusal.LEASE_HELD:
                     self._remember_holder(kind, series, year, str(exc.details.get("station", "")))

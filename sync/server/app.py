@@ -300,12 +300,20 @@ def create_app(
         body = await body_json(request)
         args = register_args(body)
         local_last = int_field(body, "local_last", 0, 10_000_000)
+        # The highest number the desk gave a document; a desk that does not say is taken to
+        # have used every number up to its counter (the safe side: nothing is ceded twice).
+        if "used_through" in body:
+            used_through = int_field(body, "used_through", 0, 10_000_000)
+        else:
+            used_through = local_last
         token = token_of(request)
 
         def take() -> dict[str, Any]:
             with db.write() as s:
                 who = accounts.authenticate(s, token, clock())
-                return ledger.acquire_lease(s, who, *args, local_last, clock())
+                return ledger.acquire_lease(
+                    s, who, *args, local_last, clock(), used_through=used_through
+                )
 
         return await in_thread(take)
 

@@ -708,7 +708,15 @@ def _unit(s: Session, agency: Agency, payload: dict[str, Any]) -> Answer:
 
 
 def acquire_lease(
-    s: Session, caller: Caller, kind: str, series: str, year: int, local_last: int, now: datetime
+    s: Session,
+    caller: Caller,
+    kind: str,
+    series: str,
+    year: int,
+    local_last: int,
+    now: datetime,
+    *,
+    used_through: int | None = None,
 ) -> dict[str, Any]:
     if caller.role not in p.NUMBERING_ROLES:
         raise Refused(403, Refusal.ROLE_CANNOT_NUMBER, role=caller.role)
@@ -728,11 +736,20 @@ def acquire_lease(
             raise Refused(
                 409, Refusal.DESK_BEHIND, server_last=counter.last_number, desk_last=local_last
             )
+        used = local_last if used_through is None else min(used_through, local_last)
+        if used > counter.last_number:
+            # Numbers the desk gave (offline, under a lease revoked before they went up) that
+            # the server never accepted: ceding up to the desk's counter would let the server
+            # give them again, online, to another desk. They go to reconciliation first.
+            raise Refused(
+                409, Refusal.DESK_AHEAD, server_last=counter.last_number, desk_used=used
+            )
         counter.lease_desk_id = caller.desk_id
         counter.lease_epoch += 1
         counter.lease_granted_at = now
-        # A desk whose counter is ahead of the server's raised it past numbers it ceded under
-        # an earlier lease (its own numbers all went up before this): those stay ceded.
+        # A desk whose counter is ahead of the server's (and whose own numbers are all on the
+        # server, checked above) raised it past numbers it ceded under an earlier lease: those
+        # stay ceded.
         counter.ceded_through = local_last
         emit(s, agency, "register", counter.id, counter_data(counter))
     following = _carry_into_next_year(s, agency, caller, counter, now)

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 
 from clerk_app import errors
 from clerk_app.messages import describe
+from clerk_app.refusals import Refusal
 from clerk_app.storage.models import DeskState, OutboxEntry
 from clerk_app.storage.sync_models import SyncAnswer
 from clerk_app.workspace import Workspace
@@ -615,3 +616,46 @@ def test_a_row_queued_before_its_epoch_was_kept_goes_up_under_the_lease_held_at_
     assert report.rejected == []
     with server.db.read() as s:
         assert s.get_one(ServerDocument, doc.id).number == doc.number
+
+
+def test_a_desk_cannot_take_a_lease_back_over_a_number_the_server_never_accepted(
+    server: RunningServer, new_desk: Any
+) -> None:
+    """Desk a numbers offline; its lease is revoked before the number goes up, b holds and
+    releases the lease, and a asks for it again. The number is on a's paper but not on the
+    server, so a's counter being ahead is not numbers it ceded: the lease used to be granted
+    «ceding» up to a's counter, and the server then gave a's number online to b. Now it is
+    refused (`desk_ahead`, saying what to do) until the number is settled, and a lease a
+    holds with its numbers all on the server still cedes its unused ones."""
+    a, b, admin = holds_this_year(server, new_desk), new_desk("b"), new_desk("admin")
+    connect(server, b, "ttbinh1.ubnd")
+    connect(server, admin, "qtri1.ubnd", role="admin")
+    server.kill()
+    with Workspace.open(a, actor="nvan1.ubnd") as ws:
+        number = ws.register_incoming(incoming("Số cấp khi mất kết nối")).document.summary.number
+    server.start()
+    with DeskSync(admin) as d:
+        d.release_lease("incoming", YEAR, force=True)
+    with DeskSync(b) as d:
+        d.take_lease("incoming", YEAR)
+        d.release_lease("incoming", YEAR)
+    with DeskSync(a) as d, pytest.raises(errors.ServerRefused) as refused:
+        d.acquire_lease("incoming", YEAR)
+    assert refused.value.reason == Refusal.DESK_AHEAD
+    assert refused.value.details["desk_used"] == number
+    assert "đối chiếu" in describe(refused.value).one_line()
+    with server.db.read() as s:
+        counter = s.execute(
+            select(RegisterCounter).where(
+                RegisterCounter.kind == "incoming", RegisterCounter.year == YEAR
+            )
+        ).scalar_one()
+        assert counter.lease_desk_id is None and counter.ceded_through == 0
+    # A desk that does not say what it used is taken to have used its whole counter.
+    body = {"kind": "incoming", "series": "chung", "year": YEAR, "local_last": number}
+    with DeskSync(a) as d, d.db.read() as s:
+        link = desk_store.link(s)
+        assert link is not None
+        own = H | {"Authorization": f"Bearer {link.token}"}  # a's own credential, by hand
+    answer = httpx.post(server.url + "/v1/leases/acquire", headers=own, json=body)
+    assert answer.status_code == 409 and code(answer) == Refusal.DESK_AHEAD
