@@ -187,7 +187,17 @@ class _Batch:
     the counters, whose row locks PostgreSQL releases with the savepoint)."""
 
     def __init__(self, s: Session, agency_id: str, mutations: list[dict[str, Any]]) -> None:
-        ids = sorted({str(m.get("entity_id")) for m in mutations if m.get("entity_id")})
+        # Read before the mutations are checked: only ids the check could let through (an id
+        # with a NUL, say, is refused by PostgreSQL; it never reaches a lookup here).
+        ids = sorted(
+            {
+                m["entity_id"]
+                for m in mutations
+                if isinstance(m.get("entity_id"), str)
+                and 0 < len(m["entity_id"]) <= mutation_check.ID_MAX
+                and "\x00" not in m["entity_id"]
+            }
+        )
         self.documents: dict[str, ServerDocument] = {}
         for at in range(0, len(ids), 500):
             rows = s.execute(
@@ -225,7 +235,6 @@ def _created(s: Session, doc: ServerDocument) -> None:
         held.created(doc)
 
 
-
 def upload(
     s: Session, caller: Caller, mutations: list[dict[str, Any]], now: datetime
 ) -> dict[str, Any]:
@@ -261,11 +270,14 @@ def _upload(
         seq, mutation_id = int(m["seq"]), str(m["mutation_id"])
         if seq <= last:
             # Delivered before (the desk lost our answer): the same answer again, nothing redone.
-            old = recorded.get(seq) or s.execute(
-                select(AppliedMutation).where(
-                    AppliedMutation.desk_id == desk.id, AppliedMutation.seq == seq
-                )
-            ).scalar_one_or_none()
+            old = (
+                recorded.get(seq)
+                or s.execute(
+                    select(AppliedMutation).where(
+                        AppliedMutation.desk_id == desk.id, AppliedMutation.seq == seq
+                    )
+                ).scalar_one_or_none()
+            )
             if old is None or old.mutation_id != mutation_id:
                 answers.append(
                     Answer(p.REJECTED, Refusal.SEQUENCE_REUSED).as_dict(seq, mutation_id)
