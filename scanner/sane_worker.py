@@ -187,8 +187,9 @@ def scan(channel: Channel, request: dict[str, Any], cancel: threading.Event) -> 
     try:
         while True:
             if cancel.is_set():
-                session.scan.cancel()
+                # Told first: a backend whose cancel never returns must not hold the news back.
                 channel.send(event="cancelled")
+                session.scan.cancel()
                 return
             try:
                 session.scan.read()
@@ -206,9 +207,12 @@ def scan(channel: Channel, request: dict[str, Any], cancel: threading.Event) -> 
     except StopIteration:
         channel.send(event="end", reason="end_of_feed")
     except SaneException as exc:
+        # The stop is reported before the session is cancelled: a backend's cancel can wait
+        # forever on its reader thread (SANE's own test backend does, now and then, under load),
+        # and the clerk should hear «kẹt giấy» at once, not after the driver gives up on it.
+        _stop(channel, _status(exc))
         with contextlib.suppress(Exception):
             session.scan.cancel()
-        _stop(channel, _status(exc))
 
 
 class SaneBackend:

@@ -42,6 +42,9 @@ STOPS: dict[str, type[errors.ScanStopped]] = {
     "failed": errors.ScannerFailed,
 }
 CANCEL_GRACE = 10.0
+# A worker that has said its last word (end, cancelled, a stop) only tidies up: a backend stuck
+# there (a cancel waiting on its own reader thread) is ended after this, its pages are on disk.
+FINISH_GRACE = 3.0
 POLL = 0.1
 
 
@@ -148,6 +151,7 @@ class WorkerDriver:
 
         last_news = time.monotonic()
         cancel_sent_at: float | None = None
+        grace = CANCEL_GRACE
         try:
             while True:
                 if cancel and cancel_sent_at is None:
@@ -176,6 +180,8 @@ class WorkerDriver:
                         return stopped(errors.ScanCancelled)
                     return stopped(errors.ScannerCrashed, exit_code=code)
                 kind = event.get("event")
+                if kind in ("end", "cancelled", "error"):
+                    grace = FINISH_GRACE
                 if kind == "opened":
                     device = outcome.device = str(event["device"])
                 elif kind == "page":
@@ -201,7 +207,7 @@ class WorkerDriver:
             with contextlib.suppress(OSError):
                 proc.stdin.close()
             try:
-                proc.wait(timeout=CANCEL_GRACE)
+                proc.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 self._stop(proc)
             self.process = None

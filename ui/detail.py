@@ -239,6 +239,8 @@ class DetailPane(QWidget):
         self.subtitle.setWordWrap(True)
         self.subtitle.setStyleSheet("color: #495057;")
         self.badge = QLabel()
+        # «THƯỢNG KHẨN — cần chuyển giao ngay» is wider than the narrow detail pane: wrap it.
+        self.badge.setWordWrap(True)
         self.badge.hide()
         # Where the document is in its life cycle (clerk_app.lifecycle), read from the record.
         self.state_label = QLabel()

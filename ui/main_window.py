@@ -62,15 +62,15 @@ NARROW_DETAIL = 320
 NARROW_COLUMNS = {
     "Ngày đến": 82,  # «07/12/2026» whole, not «07/12/20…»
     "Số đến": 68,  # «1234» beside the urgency dot, and its own header, whole
-    "Tác giả": 104,
-    "Số và ký hiệu": 100,
+    "Tác giả": 90,
+    "Số và ký hiệu": 86,
     "Ngày tháng VB": 82,
     "Tên loại và trích yếu nội dung": 120,
     "Đơn vị hoặc người nhận": 104,
     "Người ký": 110,
     "Nơi nhận": 120,
-    "Ngày chuyển": 84,
-    "Độ khẩn": 72,
+    "Ngày chuyển": 80,
+    "Độ khẩn": 104,  # «Thượng khẩn» whole, not «Thượn…»
 }
 
 NAV_STYLE = """

@@ -129,6 +129,42 @@ def test_a_hung_driver_is_ended_and_reported(tmp_path: Path) -> None:
     assert outcome.stopped.seconds == 2.0 and outcome.pages == []
 
 
+STUCK_CANCEL_WORKER = """
+import time
+from scanner.sane_worker import main  # first: it keeps pyinsane2 in this process
+from pyinsane2.sane import rawapi
+rawapi.sane_cancel = lambda handle: time.sleep(3600)  # a backend whose cancel never returns
+raise SystemExit(main())
+"""
+
+
+def test_a_jam_is_reported_even_when_the_backend_cannot_cancel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SANE's test backend sometimes never returns from sane_cancel after a jam (its reader
+    # thread deadlocks on exit under load). The clerk must still hear «kẹt» with the pages kept,
+    # not «không phản hồi» after the page timeout, and the stuck worker must be ended.
+    (tmp_path / "stuck_cancel_worker.py").write_text(STUCK_CANCEL_WORKER, encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    driver = SaneDriver()
+    driver.module = "stuck_cancel_worker"
+    started: list[int] = []
+
+    def remember(page: ScannedPage) -> None:
+        if driver.process is not None and not started:
+            started.append(driver.process.pid)
+
+    settings = _settings(
+        options_after_page={2: {"read-return-value": "SANE_STATUS_JAMMED"}}, page_timeout=30.0
+    )
+    outcome = driver.scan(settings, tmp_path / "b", on_page=remember)
+    assert isinstance(outcome.stopped, errors.ScannerJammed)
+    assert outcome.stopped.pages_kept == 2 and len(outcome.pages) == 2
+    assert started and driver.process is None
+    with pytest.raises(ProcessLookupError):
+        os.kill(started[0], 0)
+
+
 def test_unknown_device_is_a_typed_error(tmp_path: Path) -> None:
     with pytest.raises(errors.ScannerNotFound) as caught:
         SaneDriver().scan(_settings(device="nosuch:7"), tmp_path / "b")

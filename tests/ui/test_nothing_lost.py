@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QDropEvent, QFontMetrics
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 from pytestqt.qtbot import QtBot
 
@@ -212,3 +212,9 @@ def test_the_window_fits_a_1366_by_768_screen_with_the_key_columns_in_view(
     digits = table.fontMetrics().horizontalAdvance("8888")
     heading = table.horizontalHeader().fontMetrics().horizontalAdvance("Số đến")
     assert table.columnWidth(number) >= max(digits + icon + 12, heading + 12)
+    # The highest urgency reads whole in its column, in the bold the register marks it with
+    # (it was «Thượn…»).
+    bold = table.font()
+    bold.setBold(True)
+    urgency = QFontMetrics(bold).horizontalAdvance("Thượng khẩn")
+    assert table.columnWidth(headers.index("Độ khẩn")) >= urgency + 8  # the cell's own margins
