@@ -43,10 +43,20 @@ def _wait_window(display: str, proc: subprocess.Popen[bytes], timeout: float) ->
 
 
 def one(command: list[str], display: str, data_dir: Path) -> float | None:
-    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "CLERK_DATA_DIR": str(data_dir)}
+    env = {
+        **os.environ,
+        "DISPLAY": display,
+        "QT_QPA_PLATFORM": "xcb",
+        "CLERK_DATA_DIR": str(data_dir),
+    }
     started = time.monotonic()
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         waited = _wait_window(display, proc, 180)
         return None if waited is None else time.monotonic() - started
@@ -62,7 +72,9 @@ def one(command: list[str], display: str, data_dir: Path) -> float | None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--frozen", type=Path, default=ROOT / "build" / "linux" / "dist" / "clerk-desk")
+    parser.add_argument(
+        "--frozen", type=Path, default=ROOT / "build" / "linux" / "dist" / "clerk-desk"
+    )
     args = parser.parse_args()
     if shutil.which("xdotool") is None:
         raise SystemExit("xdotool is needed (apt-get install xdotool)")
@@ -74,11 +86,24 @@ def main() -> int:
         ".venv/bin/clerk-app": [str(ROOT / ".venv" / "bin" / "clerk-app")],
     }
     data_dir = Path(tempfile.mkdtemp(prefix="clerk-cold-")) / "desk"
-    subprocess.run([str(ROOT / ".venv" / "bin" / "clerk"), "--data-dir", str(data_dir), "demo",
-                    "--documents", "300"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "clerk"),
+            "--data-dir",
+            str(data_dir),
+            "demo",
+            "--documents",
+            "300",
+        ],
+        check=True,
+        capture_output=True,
+    )
     display = f":{500 + os.getpid() % 100}"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    xvfb = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(1)
     samples: dict[str, list[float]] = {name: [] for name in ways}
     failures: dict[str, int] = dict.fromkeys(ways, 0)
@@ -98,10 +123,22 @@ def main() -> int:
     rows = []
     for name, values in samples.items():
         ordered = sorted(values)
-        rows.append([name, len(values), f"{percentile(ordered, 50):.2f}" if values else "—",
-                     f"{max(values):.2f}" if values else "—", failures[name]])
-    payload = {"when": datetime.now().isoformat(), "machine": machine_info(data_dir),
-               "runs": args.runs, "samples_s": samples, "failures": failures}
+        rows.append(
+            [
+                name,
+                len(values),
+                f"{percentile(ordered, 50):.2f}" if values else "—",
+                f"{max(values):.2f}" if values else "—",
+                failures[name],
+            ]
+        )
+    payload = {
+        "when": datetime.now().isoformat(),
+        "machine": machine_info(data_dir),
+        "runs": args.runs,
+        "samples_s": samples,
+        "failures": failures,
+    }
     write_json("cold_start", payload)
     print(table(["way in", "runs", "median s", "max s", "no window"], rows))
     return 0

@@ -35,8 +35,14 @@ def _same(name: str, got: object, want: object) -> bool:
 
 def run(pages: int, full_pages: int) -> dict[str, object]:
     results: dict[str, dict[str, object]] = {
-        e: {"header_s": [], "fields": dict.fromkeys(FIELDS, 0), "full_s": [], "osd_s": [],
-            "osd_right": 0, "misses": []}
+        e: {
+            "header_s": [],
+            "fields": dict.fromkeys(FIELDS, 0),
+            "full_s": [],
+            "osd_s": [],
+            "osd_right": 0,
+            "misses": [],
+        }
         for e in ENGINES
     }
     for spec in specimens.corpus(pages):
@@ -92,15 +98,27 @@ def main() -> int:
     rows = []
     for engine in ENGINES:
         r = payload["engines"][engine]  # type: ignore[index]
-        rows.append([
-            engine,
-            f"{sum(r['fields'].values())}/{total}",
-            f"{_mean(r['header_s']):.2f} / {max(r['header_s']):.2f}",
-            f"{_mean(r['full_s']):.2f}",
-            f"{_mean(r['osd_s']):.2f} ({r['osd_right']}/{args.pages} right)",
-        ])
-    print(table(["engine", "fields exact", "header s/page mean / max", "full page + layer s",
-                 "orientation s (found)"], rows))
+        rows.append(
+            [
+                engine,
+                f"{sum(r['fields'].values())}/{total}",
+                f"{_mean(r['header_s']):.2f} / {max(r['header_s']):.2f}",
+                f"{_mean(r['full_s']):.2f}",
+                f"{_mean(r['osd_s']):.2f} ({r['osd_right']}/{args.pages} right)",
+            ]
+        )
+    print(
+        table(
+            [
+                "engine",
+                "fields exact",
+                "header s/page mean / max",
+                "full page + layer s",
+                "orientation s (found)",
+            ],
+            rows,
+        )
+    )
     for engine in ENGINES:
         for miss in payload["engines"][engine]["misses"]:  # type: ignore[index]
             print(f"{engine} miss:", miss)

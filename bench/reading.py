@@ -1,9 +1,14 @@
 """Benchmark of issue 14's reading: per-field accuracy on the tuned and held-out parts of the
-corpus, wrong among sure, seconds per page on one core, the calibration table, and main's
-reader on the same pages as the baseline measured in the same run.
+corpus, wrong among sure, seconds per page on one core, the calibration table, and a baseline
+reader (main's by default) on the same pages, page by page in the same worker, in the same run.
 
-    nice .venv/bin/python bench/reading.py [--tuned 72 --held-out 28 --held-out-2 45
-        --held-out-3 45] [--workers 1] [--fit] [--no-baseline]
+    nice .venv/bin/python bench/reading.py [--tuned 60 --held-out 42 --held-out-2 45
+        --held-out-3 45 --held-out-4 45] [--workers 2] [--fit] [--no-baseline]
+        [--baseline-ref main] [--baseline-parts held_out_4,tuned]
+
+The shipped `clerk_app/reading/data/calibration.json` is this script's `--fit` on 60 tuned pages
+(the command in bench/RESULTS.md); `--refit-from <run JSON> --fit` rebuilds it from a run's
+recorded bins without reading again.
 
 The corpus is `specimens.reading_corpus` (issue 14's difficulties in turn: cited dates, slipped
 two-line issuers, secrecy stamps at angles, Hỏa tốc hẹn giờ, 200 dpi colour with a seal over the
@@ -11,9 +16,10 @@ header, phone photos, a seal and the «ĐẾN» stamp over the text under the he
 earlier ones). `--fit` refits `clerk_app/reading/data/calibration.json` on the tuned part only;
 the held-out parts are read only for the figures. "held_out" is the first held-out part, whose
 misses were looked at once (page images) to find what the reader got wrong; "held_out_2" was
-the second round's fresh part, looked at and tuned on in the third; "held_out_3" (new seeds,
-held_out_2's mix) is the third round's fresh part, and main's reader (the baseline) reads its
-pages in the same run. A field
+the second round's fresh part, looked at and tuned on in the third; "held_out_3" the third
+round's fresh part, looked at since; "held_out_4" (new seeds, the tuned part's whole mix) is the
+fourth round's fresh part, read first so a run cut short still has it. A field
+counts whenA field
 counts when it equals the truth exactly (issuer case-insensitively: headers print capitals).
 The desk is taken to know the issuers it registered before, all but one of the corpus's (the
 project-management board stays unknown, to show an unknown issuer is never sure). Pages go
@@ -48,9 +54,10 @@ from scanner.cleanup import check_page
 UNKNOWN = "Ban Quản lý dự án đầu tư xây dựng các công trình"
 KNOWN = tuple(name for _, name, _ in specimens.ISSUERS + specimens.LONG_ISSUERS if name != UNKNOWN)
 
-MAIN_SURE = 0.8  # the form's CHECK_BELOW on main: fields from here up were not tinted
 
-# main's reader on the same page files, in a subprocess with main's code first on the path.
+# The baseline reader (main's, or `--baseline-ref`) on the same pages, page by page beside this
+# branch's reading in the same worker (so both see the same load): a process per worker with
+# the baseline's code first on the path, fed one page file per line, answering one JSON line.
 BASELINE = r"""
 import json, os, sys, time
 from PIL import Image
@@ -59,18 +66,61 @@ from scanner.cleanup import check_page
 def cpu():
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
-out = []
-for item in json.load(open(sys.argv[1])):
+known = json.loads(sys.argv[1])
+for line in sys.stdin:
+    item = json.loads(line)
     image = Image.open(item["path"]); image.load()
     w0, c0 = time.perf_counter(), cpu()
     if item["variant"] != "phone_photo":
         image, _ = check_page(image, item["dpi"], turn=item["variant"] == "upside_down")
     w1, c1 = time.perf_counter(), cpu()
-    data = read_header(image, item["dpi"]).to_json()
+    try:
+        found = read_header(image, item["dpi"], known_issuers=known, calibrated=False)
+    except TypeError:  # a reader from before calibration
+        found = read_header(image, item["dpi"], known_issuers=known)
     w2, c2 = time.perf_counter(), cpu()
-    out.append({"read_wall": w2 - w1, "read_cpu": c2 - c1, "data": data})
-json.dump(out, open(sys.argv[2], "w"))
+    print(json.dumps({"cleanup_cpu": c1 - c0, "read_wall": w2 - w1, "read_cpu": c2 - c1,
+                      "data": found.to_json(), "limits": dict(getattr(found, "limits", ()))}),
+          flush=True)
 """
+_BASELINE: subprocess.Popen[str] | None = None
+
+
+def _start_baseline(code: str | None) -> None:
+    """Pool initializer: this worker's baseline process (none without `code`)."""
+    global _BASELINE
+    if code is None:
+        return
+    env = {**os.environ, "PYTHONPATH": code}
+    _BASELINE = subprocess.Popen(
+        [sys.executable, "-c", BASELINE, json.dumps(KNOWN)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=code,
+    )
+
+
+def _baseline_read(item: dict[str, Any]) -> dict[str, Any]:
+    assert _BASELINE is not None and _BASELINE.stdin is not None and _BASELINE.stdout is not None
+    _BASELINE.stdin.write(json.dumps(item) + "\n")
+    _BASELINE.stdin.flush()
+    answer: dict[str, Any] = json.loads(_BASELINE.stdout.readline())
+    return answer
+
+
+def unpack_baseline(ref: str, folder: Path) -> str:
+    """The baseline's `clerk_app` and `scanner` unpacked from `git archive <ref>`."""
+    code = folder / "baseline"
+    code.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref, "clerk_app", "scanner"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(code)], input=archive, check=True)
+    return str(code)
 
 
 def same(name: str, got: object, want: object) -> bool:
@@ -120,7 +170,7 @@ def samples_of(extraction: Extraction, spec: specimens.Specimen) -> list[Sample]
 
 
 def score(
-    readings: Sequence[tuple[specimens.Specimen, dict[str, Any]]], sure_from: float = SURE
+    readings: Sequence[tuple[Any, dict[str, Any]]], sure_from: float = SURE
 ) -> dict[str, Any]:
     """Per-field exact counts, and how many shown fields were sure and wrong."""
     per_field = dict.fromkeys(FIELDS, 0)
@@ -150,28 +200,6 @@ def score(
     }
 
 
-def baseline(items: list[dict[str, Any]], folder: Path) -> list[dict[str, Any]]:
-    """main's `read_header` on the same page files (its code unpacked from `git archive main`)."""
-    code = folder / "main"
-    code.mkdir()
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "main", "clerk_app", "scanner"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(code)], input=archive, check=True)
-    (folder / "in.json").write_text(json.dumps(items))
-    env = {**os.environ, "PYTHONPATH": str(code)}
-    subprocess.run(
-        [sys.executable, "-c", BASELINE, str(folder / "in.json"), str(folder / "out.json")],
-        check=True,
-        env=env,
-        cwd=folder,
-    )
-    result: list[dict[str, Any]] = json.loads((folder / "out.json").read_text())
-    return result
-
-
 @dataclass
 class Page:
     """What one page of the corpus gave, computed in a worker (the images never leave it)."""
@@ -186,7 +214,7 @@ class Page:
     secrecy_want: str | None
     secrecy_got: str | None
     due_want: str | None
-    baseline_item: dict[str, Any] | None
+    baseline: dict[str, Any] | None  # the baseline reader on the same page, same worker
 
 
 def one(job: tuple[str, int, str | None]) -> Page:
@@ -199,11 +227,14 @@ def one(job: tuple[str, int, str | None]) -> Page:
     start = time.perf_counter()
     level = secrecy.image_level(spec.image, spec.dpi if spec.dpi > 72 else 150)
     took = time.perf_counter() - start
-    item = None
-    if folder is not None:
+    base = None
+    if folder is not None and _BASELINE is not None:
         path = Path(folder) / f"{part}-{i}.png"
         spec.image.save(path, dpi=(spec.dpi, spec.dpi), compress_level=1)
-        item = {"path": str(path), "dpi": spec.dpi, "variant": spec.notes.get("variant")}
+        base = _baseline_read(
+            {"path": str(path), "dpi": spec.dpi, "variant": spec.notes.get("variant")}
+        )
+        path.unlink()
     print(f"{part} {spec.name}: {timing}", flush=True)
     return Page(
         part,
@@ -216,7 +247,7 @@ def one(job: tuple[str, int, str | None]) -> Page:
         spec.notes.get("secrecy"),
         level,
         spec.notes.get("urgency_due"),
-        item,
+        base,
     )
 
 
@@ -261,6 +292,47 @@ def refit(path: Path, *, save: bool) -> int:
     return 0
 
 
+def baseline_figures(pages: Sequence[Page], fitted: dict[str, Any]) -> dict[str, Any]:
+    """The baseline's fields per part (scored through this run's calibration, as this branch's
+    are), both readers' CPU seconds on the same pages, and how many pages read identically
+    (every field and its raw score)."""
+    from dataclasses import replace
+
+    out: dict[str, Any] = {"parts": {}, "seconds": {}}
+    by_part: dict[str, list[Page]] = {}
+    for pg in pages:
+        if pg.baseline is not None:
+            by_part.setdefault(pg.part, []).append(pg)
+    every = [pg for pg in pages if pg.baseline is not None]
+    for part, group in [*by_part.items(), ("all", every)]:
+        if part != "all":
+            pairs = []
+            for pg in group:
+                assert pg.baseline is not None
+                found = replace(
+                    Extraction.from_json(pg.baseline["data"]),
+                    limits=tuple(sorted(pg.baseline["limits"].items())),
+                )
+                pairs.append((Truth(pg.name, pg.truth), calibrated_copy(found, fitted).to_json()))
+            out["parts"][part] = score(pairs)
+        n = len(group)
+        mine = [pg.timing for pg in group]
+        theirs = [pg.baseline for pg in group if pg.baseline is not None]
+        out["seconds"][part] = {
+            "pages": n,
+            "read_cpu": sum(t["read_cpu"] for t in mine) / n,
+            "read_cpu_max": max(t["read_cpu"] for t in mine),
+            "cleanup_cpu": sum(t["cleanup_cpu"] for t in mine) / n,
+            "base_read_cpu": sum(t["read_cpu"] for t in theirs) / n,
+            "base_read_cpu_max": max(t["read_cpu"] for t in theirs),
+            "base_cleanup_cpu": sum(t["cleanup_cpu"] for t in theirs) / n,
+            "identical": sum(
+                pg.baseline is not None and pg.baseline["data"] == pg.ocr.to_json() for pg in group
+            ),
+        }
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tuned", type=int, default=120, help="pages of the tuned part")
@@ -271,7 +343,18 @@ def main() -> int:
     parser.add_argument(
         "--held-out-3", type=int, default=45, help="pages of the fresh (third) held-out part"
     )
+    parser.add_argument(
+        "--held-out-4", type=int, default=45, help="pages of the fresh (fourth) held-out part"
+    )
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--baseline-ref", default="main", help="git ref whose reader is the baseline"
+    )
+    parser.add_argument(
+        "--baseline-parts",
+        default=",".join(specimens.PARTS),
+        help="the parts whose pages the baseline reads too (comma-separated; it doubles their cost)",
+    )
     parser.add_argument("--fit", action="store_true", help="refit the shipped calibration")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument(
@@ -286,11 +369,23 @@ def main() -> int:
     machine = machine_info(Path(tempfile.gettempdir()))
     tmp = tempfile.TemporaryDirectory(prefix="clerk-bench-reading-")
     folder = None if args.no_baseline else tmp.name
-    jobs: list[tuple[str, int, str | None]] = [("tuned", i, None) for i in range(args.tuned)]
-    jobs += [("held_out", i, None) for i in range(args.held_out)]
-    jobs += [("held_out_2", i, None) for i in range(args.held_out_2)]
-    jobs += [("held_out_3", i, folder) for i in range(args.held_out_3)]
-    with multiprocessing.Pool(args.workers) as pool:
+    code = None if args.no_baseline else unpack_baseline(args.baseline_ref, Path(tmp.name))
+    counts = {
+        "tuned": args.tuned,
+        "held_out": args.held_out,
+        "held_out_2": args.held_out_2,
+        "held_out_3": args.held_out_3,
+        "held_out_4": args.held_out_4,
+    }
+    with_base = set(args.baseline_parts.split(","))
+    # The fresh part first: on a shared machine a run cut short still has it.
+    order = sorted(counts, key=lambda part: part != "held_out_4")
+    jobs = [
+        (part, i, folder if part in with_base else None)
+        for part in order
+        for i in range(counts[part])
+    ]
+    with multiprocessing.Pool(args.workers, initializer=_start_baseline, initargs=(code,)) as pool:
         pages = pool.map(one, jobs, chunksize=1)
     ocr: dict[str, list[tuple[Any, Extraction]]] = {p: [] for p in specimens.PARTS}
     text: dict[str, list[tuple[Any, Extraction]]] = {p: [] for p in specimens.PARTS}
@@ -347,20 +442,7 @@ def main() -> int:
             )
     base: dict[str, Any] = {}
     if not args.no_baseline:
-        items = [pg.baseline_item for pg in pages if pg.baseline_item is not None]
-        out = baseline(items, Path(tmp.name))
-        # main's form showed a field as sure from 0.8 (CHECK_BELOW) on.
-        pairs = list(zip(parts["held_out_3"], (o["data"] for o in out), strict=True))
-        base["held_out_3"] = score(pairs, MAIN_SURE)
-        mine = [pg.timing for pg in pages if pg.part == "held_out_3"]
-        base["this_branch_same_pages"] = {
-            k: {"mean": sum(t[k] for t in mine) / len(mine), "max": max(t[k] for t in mine)}
-            for k in ("read_wall", "read_cpu")
-        }
-        base["seconds"] = {
-            k: {"mean": sum(o[k] for o in out) / len(out), "max": max(o[k] for o in out)}
-            for k in ("read_wall", "read_cpu")
-        }
+        base = baseline_figures(pages, fitted)
     load_after = os.getloadavg()
     payload = {
         "when": datetime.now().isoformat(),
@@ -368,12 +450,8 @@ def main() -> int:
         "cpu_affinity": sorted(os.sched_getaffinity(0)),
         "load_before": load_before,
         "load_after": load_after,
-        "pages": {
-            "tuned": args.tuned,
-            "held_out": args.held_out,
-            "held_out_2": args.held_out_2,
-            "held_out_3": args.held_out_3,
-        },
+        "pages": counts,
+        "baseline_ref": None if args.no_baseline else args.baseline_ref,
         **results,
         "seconds": {
             k: {
@@ -391,7 +469,7 @@ def main() -> int:
             "tuned": [[x.field, x.raw, x.right] for x in tuned],
             "held_out": [[x.field, x.raw, x.right] for x in held],
         },
-        "baseline_main": base,
+        "baseline": base,
     }
     write_json("reading", payload)
     rows = []
@@ -405,25 +483,25 @@ def main() -> int:
                 f"{r['wrong_among_sure']}/{r['sure']}",
             ]
         )
-    for part in base if not args.no_baseline else ():
-        if part.startswith("seconds") or part == "this_branch_same_pages":
-            continue
-        r = base[part]
+    for part, r in base.get("parts", {}).items():
         rows.append(
             [
-                f"main, ocr_{part}",
+                f"{args.baseline_ref}, ocr_{part}",
                 f"{r['fields_exact']}/{r['fields_total']} ({r['share']:.1%})",
                 *(f"{r['per_field'][n]}/{r['pages']}" for n in FIELDS),
-                f"{r['wrong_among_sure']}/{r['sure']} (≥{MAIN_SURE})",
+                f"{r['wrong_among_sure']}/{r['sure']}",
             ]
         )
     print(table(["part", "fields exact", *FIELDS, "wrong among sure"], rows))
     for k, v in payload["seconds"].items():
         print(f"seconds/page on one core, {k}: mean {v['mean']:.2f}, max {v['max']:.2f}")
-    for k, v in base.get("seconds", {}).items():
-        print(f"main, seconds/page on one core, {k}: mean {v['mean']:.2f}, max {v['max']:.2f}")
-    for k, v in base.get("this_branch_same_pages", {}).items():
-        print(f"this branch, the same pages, {k}: mean {v['mean']:.2f}, max {v['max']:.2f}")
+    for part, t in base.get("seconds", {}).items():
+        print(
+            f"{part}, CPU s/page on one core, header read: this branch {t['read_cpu']:.2f} "
+            f"(max {t['read_cpu_max']:.2f}), {args.baseline_ref} {t['base_read_cpu']:.2f} "
+            f"(max {t['base_read_cpu_max']:.2f}); clean-up {t['cleanup_cpu']:.2f} / "
+            f"{t['base_cleanup_cpu']:.2f}; pages read identically {t['identical']}/{t['pages']}"
+        )
     print(
         f"secrecy check s/page: {payload['secrecy_seconds_mean']:.2f}; found "
         f"{found_marks}/{stamped}; false alarms {false_alarms}/{len(secrecy_s) - stamped}"

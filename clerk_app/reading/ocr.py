@@ -138,23 +138,29 @@ def drop_colour(image: Image.Image) -> Image.Image:
     """
     import numpy as np
 
-    rgb = np.asarray(image, dtype=np.int16)
-    bright = rgb.max(axis=2)
-    chroma = bright - rgb.min(axis=2)
+    # Channel by channel on whole uint8 planes (max - min of uint8 never wraps); the blend
+    # below only where the pixel is coloured: everywhere else it gives `bright` unchanged, and
+    # computing it for the whole page (float64 over 9 megapixels) took a second a colour page.
+    r, g, b = (np.asarray(band) for band in image.split())
+    bright = np.maximum(np.maximum(r, g), b)
+    chroma = bright - np.minimum(np.minimum(r, g), b)
     ink = chroma > _INK_CHROMA
-    if int(ink.sum()) < 200:
-        return Image.fromarray(bright.astype(np.uint8), mode="L")
+    if int(np.count_nonzero(ink)) < 200:
+        return Image.fromarray(bright, mode="L")
     # Under a stamp's stroke the print shows through only a little: where the seal's ring
     # crosses `68` the `6` is just a little darker than the ring on bare paper, and washed
     # out as it is it reads `08`. Within the ink, the ring on paper is the common brightness
     # (its upper quartile); what is darker than that is print under the ink, stretched back
     # to ink. Blended in by how coloured the pixel is, so the ink's soft edges stay smooth.
-    over_paper = float(np.percentile(bright[ink], 75))
-    under = np.maximum(over_paper - bright - _UNDER_INK_MARGIN, 0)
+    lit = bright[ink].astype(np.int16)
+    over_paper = float(np.percentile(lit, 75))
+    under = np.maximum(over_paper - lit - _UNDER_INK_MARGIN, 0)
     restored = 255.0 - under * _UNDER_INK_GAIN
-    weight = np.clip((chroma - _INK_CHROMA) / _INK_CHROMA, 0.0, 1.0)
-    out = bright * (1 - weight) + np.clip(restored, 0, 255) * weight
-    return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8), mode="L")
+    weight = np.clip((chroma[ink].astype(np.int16) - _INK_CHROMA) / _INK_CHROMA, 0.0, 1.0)
+    blended = lit * (1 - weight) + np.clip(restored, 0, 255) * weight
+    out = bright.copy()
+    out[ink] = np.clip(blended, 0, 255).astype(np.uint8)
+    return Image.fromarray(out, mode="L")
 
 
 # Channels this far apart (0–255) are coloured ink (toner and paper stay far under it).
@@ -208,7 +214,9 @@ def _recognise_with_program(
     binary = tesseract_binary()
     with tempfile.TemporaryDirectory(prefix="clerk-ocr-") as tmp:
         src = Path(tmp) / "page.png"
-        page.save(src, dpi=(dpi, dpi))
+        # Stored, not deflated: the same pixels and resolution for Tesseract, and compressing
+        # a 4-megapixel header took a third of a second of the read.
+        page.save(src, dpi=(dpi, dpi), compress_level=0)
         base = Path(tmp) / "out"
         outputs = ["txt", "tsv"] + (["pdf"] if text_pdf else [])
         _run(

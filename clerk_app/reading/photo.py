@@ -36,7 +36,11 @@ def _grey(image: Image.Image) -> Image.Image:
 def page_corners(image: Image.Image) -> tuple[tuple[float, float], ...] | None:
     """Top-left, top-right, bottom-right, bottom-left of a page lying on a darker ground, or None
     when the picture is the page itself (a scan: paper right to the edges)."""
-    grey = _grey(image)
+    return _corners(_grey(image))
+
+
+def _corners(grey: Image.Image) -> tuple[tuple[float, float], ...] | None:
+    """`page_corners` of the grey image OCR reads."""
     scale = _WORK / grey.width
     small = grey.resize((_WORK, max(round(grey.height * scale), 1)), Image.Resampling.BOX)
     # Text and shadows inside the page must not break it up: the brightest in a neighbourhood.
@@ -115,8 +119,8 @@ def flatten(grey: Image.Image) -> Image.Image:
 def straighten(image: Image.Image, dpi: int) -> Straightened:
     """The page of a photo upright on A4 and flattened; a scan comes back only flattened when
     its light is uneven, else as it was."""
-    corners = page_corners(image)
-    grey = _grey(image)
+    grey = _grey(image)  # once: washing a colour page's ink out is the costly part
+    corners = _corners(grey)
     if corners is None:
         arr = np.asarray(grey.resize((max(grey.width // 16, 1), max(grey.height // 16, 1))))
         tone = np.percentile(arr, 90, axis=None)

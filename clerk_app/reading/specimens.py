@@ -851,12 +851,22 @@ READING_MIX_2 = (*READING_MIX, *BODY_STAMP_VARIANTS)
 READING_MIX_3 = (*READING_MIX_2, *THIRD_ROUND_VARIANTS)
 # The third round: held_out_2 was looked at and tuned on; "held_out_3" (new seeds, the same mix
 # as held_out_2's) is the fresh part, measured without being looked at first.
-PARTS = {"tuned": 20000, "held_out": 60000, "held_out_2": 90000, "held_out_3": 150000}
+# The fourth round (speed only, no reader change for accuracy): held_out_3 was looked at;
+# "held_out_4" (new seeds) is the fresh part, with the tuned part's whole mix: every kind the
+# issue names, the phone photo with a heavy shadow and the coloured urgency stamp included.
+PARTS = {
+    "tuned": 20000,
+    "held_out": 60000,
+    "held_out_2": 90000,
+    "held_out_3": 150000,
+    "held_out_4": 210000,
+}
 MIXES = {
     "tuned": READING_MIX_3,
     "held_out": READING_MIX,
     "held_out_2": READING_MIX_2,
     "held_out_3": READING_MIX_2,
+    "held_out_4": READING_MIX_3,
 }
 
 

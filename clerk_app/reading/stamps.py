@@ -28,13 +28,18 @@ def coloured_ink(image: Image.Image) -> Image.Image | None:
     """Grey image of the coloured ink alone (dark where the ink is), or None without colour."""
     if image.mode != "RGB":
         return None
-    rgb = np.asarray(image, dtype=np.int16)
-    chroma = rgb.max(axis=2) - rgb.min(axis=2)
-    if int((chroma > CHROMA).sum()) < 200:
+    r, g, b = (np.asarray(band) for band in image.split())
+    # uint8 planes: max - min never wraps, and the darkness is looked up per chroma value.
+    chroma = np.maximum(np.maximum(r, g), b) - np.minimum(np.minimum(r, g), b)
+    if int(np.count_nonzero(chroma > CHROMA)) < 200:
         return None
-    # Ink as dark as it is coloured; black text and paper both come out white.
-    ink = np.clip(255 - 2 * np.maximum(chroma - CHROMA // 2, 0), 0, 255).astype(np.uint8)
-    return Image.fromarray(ink, mode="L")
+    return Image.fromarray(_INK_DARKNESS[chroma], mode="L")
+
+
+# Ink as dark as it is coloured; black text and paper both come out white.
+_INK_DARKNESS = np.clip(255 - 2 * np.maximum(np.arange(256) - CHROMA // 2, 0), 0, 255).astype(
+    np.uint8
+)
 
 
 def urgency_stamp(image: Image.Image, dpi: int, region: tuple[int, int, int, int]) -> str | None:

@@ -76,3 +76,16 @@ def test_the_held_out_parts_are_other_pages_than_the_tuned_one() -> None:
         specimens.reading_specimen(i, part="held_out_2").notes["variant"] for i in range(15)
     }
     assert fresh_mix == mix
+
+
+def test_the_fourth_held_out_part_is_new_pages_with_the_tuned_parts_whole_mix() -> None:
+    # held_out_4 is measured once, never tuned on: other seeds than every other part, and
+    # every kind the tuned part has (the heavy shadow and coloured urgency stamps included).
+    seeds = {part: set(range(start, start + 200)) for part, start in specimens.PARTS.items()}
+    others = set().union(*(s for part, s in seeds.items() if part != "held_out_4"))
+    assert not seeds["held_out_4"] & others
+    assert specimens.MIXES["held_out_4"] == specimens.MIXES["tuned"]
+    assert {*specimens.READING_VARIANTS, *specimens.THIRD_ROUND_VARIANTS} <= set(
+        specimens.MIXES["held_out_4"]
+    )
+    assert specimens.reading_specimen(0, part="held_out_4").name.split("-")[1] == "210000"

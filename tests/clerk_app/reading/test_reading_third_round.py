@@ -76,6 +76,25 @@ def test_washing_colour_out_keeps_black_print_black_and_leaves_red_ink_pale() ->
     assert grey.getpixel((50, 5)) > 200
 
 
+def test_the_colour_wash_of_a_real_colour_page_is_the_whole_page_blend() -> None:
+    # The wash blends only the coloured pixels (the costly part of a colour page's read was
+    # blending all nine megapixels): it must give the very grey the whole-page blend gives,
+    # pixel for pixel, on a page with a seal over the header's print.
+    import numpy as np
+
+    spec = specimens.reading_specimen(5, part="tuned")
+    assert spec.notes["variant"] == "seal_over_header" and spec.image.mode == "RGB"
+    rgb = np.asarray(spec.image, dtype=np.int16)
+    bright, chroma = rgb.max(axis=2), rgb.max(axis=2) - rgb.min(axis=2)
+    ink = chroma > 60
+    assert ink.sum() > 10_000  # the seal is there
+    over_paper = float(np.percentile(bright[ink], 75))
+    restored = np.clip(255.0 - np.maximum(over_paper - bright - 14, 0) * 8.0, 0, 255)
+    weight = np.clip((chroma - 60) / 60, 0.0, 1.0)
+    whole = np.clip(bright * (1 - weight) + restored * weight, 0, 255).astype(np.uint8)
+    assert np.array_equal(np.asarray(drop_colour(spec.image)), whole)
+
+
 def test_a_symbol_broken_over_two_lines_is_joined_when_its_end_was_misread() -> None:
     spec = specimens.reading_specimen(38, part="held_out_2")
     assert spec.truth["reference"] == "1821/TTr-SNV-QLCL"
