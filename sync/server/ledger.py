@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
@@ -81,14 +81,18 @@ def lock_agency(s: Session, agency_id: str) -> Agency:
 
 def emit(s: Session, agency: Agency, entity: str, entity_id: str, data: dict[str, Any]) -> int:
     agency.last_version += 1
-    s.add(
-        Change(
-            agency_id=agency.id,
-            version=agency.last_version,
-            entity=entity,
-            entity_id=entity_id,
-            data=data,
-        )
+    # Written at once, in the transaction (and savepoint) of the caller, without the ORM: a
+    # feed row is never read back or changed in the transaction that writes it, and tracking
+    # it for the next flush cost more than the rest of a registration's rows.
+    s.connection().execute(
+        insert(Change),
+        {
+            "agency_id": agency.id,
+            "version": agency.last_version,
+            "entity": entity,
+            "entity_id": entity_id,
+            "data": data,
+        },
     )
     return agency.last_version
 
@@ -96,6 +100,12 @@ def emit(s: Session, agency: Agency, entity: str, entity_id: str, data: dict[str
 def counter_for(
     s: Session, agency_id: str, kind: str, series: str, year: int, *, create: bool = True
 ) -> RegisterCounter | None:
+    held = _held(s)
+    key = (agency_id, kind, series, year)
+    if held is not None:
+        known = held.counters.get(key)
+        if known is not None and inspect(known).persistent:
+            return known  # locked earlier in this transaction (the agency row is locked too)
     query = (
         select(RegisterCounter)
         .where(
@@ -113,6 +123,8 @@ def counter_for(
         )
         s.add(counter)
         s.flush()
+    if held is not None and counter is not None:
+        held.counters[key] = counter
     return counter
 
 
@@ -152,10 +164,75 @@ def document_data(doc: ServerDocument, counter: RegisterCounter) -> dict[str, An
 
 def _emit_document(s: Session, agency: Agency, doc: ServerDocument) -> None:
     counter = s.get_one(RegisterCounter, doc.counter_id)
+    held = _held(s)
+    if held is not None:
+        held.kept.add(counter)  # read, not locked: kept only so it is not read again
     emit(s, agency, "document", doc.id, document_data(doc, counter))
 
 
 # --- upload --------------------------------------------------------------------------------
+
+_HELD = "clerk.ledger.batch"
+
+
+class _Batch:
+    """What applying one batch keeps between its mutations, so the ORM does not load again
+    what it just wrote (a session's identity map holds rows weakly: a document registered by
+    one mutation and given its OCR text by the next was read back from the database).
+
+    `documents`: every document the batch names, read in one query, held until the batch is
+    committed; `absent`: the ids none of them has (until a mutation of the batch creates it);
+    `counters`: the register counters locked in this transaction. Only a cache: a row written
+    in a savepoint rolled back is no longer persistent and is read again (`forget` drops
+    the counters, whose row locks PostgreSQL releases with the savepoint)."""
+
+    def __init__(self, s: Session, agency_id: str, mutations: list[dict[str, Any]]) -> None:
+        # Read before the mutations are checked: only ids the check could let through (an id
+        # with a NUL, say, is refused by PostgreSQL; it never reaches a lookup here).
+        ids = sorted(
+            {
+                m["entity_id"]
+                for m in mutations
+                if isinstance(m.get("entity_id"), str)
+                and 0 < len(m["entity_id"]) <= mutation_check.ID_MAX
+                and "\x00" not in m["entity_id"]
+            }
+        )
+        self.documents: dict[str, ServerDocument] = {}
+        for at in range(0, len(ids), 500):
+            rows = s.execute(
+                select(ServerDocument).where(ServerDocument.id.in_(ids[at : at + 500]))
+            ).scalars()
+            self.documents.update((d.id, d) for d in rows)
+        self.absent = set(ids) - set(self.documents)
+        self.counters: dict[tuple[str, str, str, int], RegisterCounter] = {}
+        self.kept: set[RegisterCounter] = set()
+
+    def created(self, doc: ServerDocument) -> None:
+        self.documents[doc.id] = doc
+        self.absent.discard(doc.id)
+
+    def forget(self) -> None:
+        self.counters.clear()
+
+
+def _held(s: Session) -> _Batch | None:
+    held = s.info.get(_HELD)
+    return held if isinstance(held, _Batch) else None
+
+
+def _document(s: Session, doc_id: str) -> ServerDocument | None:
+    """The document with this id, or None; from the batch's read when one is being applied."""
+    held = _held(s)
+    if held is not None and doc_id in held.absent:
+        return None
+    return s.get(ServerDocument, doc_id)
+
+
+def _created(s: Session, doc: ServerDocument) -> None:
+    held = _held(s)
+    if held is not None:
+        held.created(doc)
 
 
 def upload(
@@ -167,15 +244,40 @@ def upload(
     desk.last_seen_at = now
     answers: list[dict[str, Any]] = []
     on_server = _complete_blobs(s, agency.id, mutations)
+    s.info[_HELD] = _Batch(s, agency.id, mutations)
+    try:
+        return _upload(s, caller, agency, desk, mutations, on_server, answers, now)
+    finally:
+        s.info.pop(_HELD, None)
+
+
+def _upload(
+    s: Session,
+    caller: Caller,
+    agency: Agency,
+    desk: Desk,
+    mutations: list[dict[str, Any]],
+    on_server: dict[str, int],
+    answers: list[dict[str, Any]],
+    now: datetime,
+) -> dict[str, Any]:
+    # The answers are written together after the loop (one INSERT for the batch, the desk's
+    # row updated once), not flushed by each mutation's savepoint; `last` stands for the
+    # desk's last applied sequence meanwhile.
+    last = desk.last_applied_seq
+    recorded: dict[int, AppliedMutation] = {}
     for m in sorted(mutations, key=lambda m: m["seq"]):
         seq, mutation_id = int(m["seq"]), str(m["mutation_id"])
-        if seq <= desk.last_applied_seq:
+        if seq <= last:
             # Delivered before (the desk lost our answer): the same answer again, nothing redone.
-            old = s.execute(
-                select(AppliedMutation).where(
-                    AppliedMutation.desk_id == desk.id, AppliedMutation.seq == seq
-                )
-            ).scalar_one_or_none()
+            old = (
+                recorded.get(seq)
+                or s.execute(
+                    select(AppliedMutation).where(
+                        AppliedMutation.desk_id == desk.id, AppliedMutation.seq == seq
+                    )
+                ).scalar_one_or_none()
+            )
             if old is None or old.mutation_id != mutation_id:
                 answers.append(
                     Answer(p.REJECTED, Refusal.SEQUENCE_REUSED).as_dict(seq, mutation_id)
@@ -187,43 +289,52 @@ def upload(
                     )
                 )
             continue
-        if seq != desk.last_applied_seq + 1:
-            raise Refused(409, Refusal.SEQUENCE_GAP, expected=desk.last_applied_seq + 1, got=seq)
+        if seq != last + 1:
+            raise Refused(409, Refusal.SEQUENCE_GAP, expected=last + 1, got=seq)
         verdict = mutation_check.check(m, caller.role) or _files_missing(on_server, m)
         if verdict is None:
             try:
                 with s.begin_nested():
                     answer = _apply(s, agency, caller, m, now)
             except Malformed as exc:
+                _forget(s)
                 verdict = mutation_check.Verdict(mutation_check.INVALID, exc.problems)
             except (KeyError, ValueError, TypeError) as exc:
+                _forget(s)
                 # A shape the checks above let through: still refused alone, and recorded.
                 verdict = mutation_check.Verdict(
                     mutation_check.INVALID, [("payload", type(exc).__name__)]
                 )
             except IntegrityError:
+                _forget(s)
                 # The unique constraint caught what the counter should have prevented.
                 answer = Answer(p.RECONCILE, Refusal.NUMBER_TAKEN)
                 _queue(s, caller, m, Refusal.NUMBER_TAKEN, now)
         if verdict is not None:
             answer = Answer(p.REJECTED, verdict.reason, verdict.as_result())
             _record_refusal(s, caller, m, verdict, now)
-        s.add(
-            AppliedMutation(
-                mutation_id=mutation_id,
-                desk_id=desk.id,
-                agency_id=agency.id,
-                seq=seq,
-                op=str(m.get("op", ""))[:60],
-                status=answer.status,
-                reason=answer.reason,
-                result=answer.result or {},
-                applied_at=now,
-            )
+        recorded[seq] = AppliedMutation(
+            mutation_id=mutation_id,
+            desk_id=desk.id,
+            agency_id=agency.id,
+            seq=seq,
+            op=str(m.get("op", ""))[:60],
+            status=answer.status,
+            reason=answer.reason,
+            result=answer.result or {},
+            applied_at=now,
         )
-        desk.last_applied_seq = seq
+        last = seq
         answers.append(answer.as_dict(seq, mutation_id))
+    s.add_all(recorded.values())
+    desk.last_applied_seq = last
     return {"results": answers, "last_applied_seq": desk.last_applied_seq}
+
+
+def _forget(s: Session) -> None:
+    held = _held(s)
+    if held is not None:
+        held.forget()
 
 
 def _complete_blobs(s: Session, agency_id: str, mutations: list[dict[str, Any]]) -> dict[str, int]:
@@ -401,7 +512,7 @@ def _register(
     year, number = int(payload["year"]), int(payload["number"])
     series = str(payload.get("register") or DEFAULT_SERIES)
     doc_id = str(m["entity_id"])
-    if s.get(ServerDocument, doc_id) is not None:
+    if _document(s, doc_id) is not None:
         return Answer(p.REJECTED, Refusal.DOCUMENT_EXISTS, {"document_id": doc_id})
     counter = counter_for(s, agency.id, kind, series, year)
     assert counter is not None
@@ -441,13 +552,14 @@ def _register(
         status=str(payload.get("status") or "registered"),
         origin_desk_id=caller.desk_id,
         data=data | {"files": _files(m)},
-        version=0,
+        # The version of the change emitted just below. No flush here: the savepoint's
+        # release writes the row, and a number already taken fails there, inside it.
+        version=agency.last_version + 1,
         received_seq=agency.last_version + 1,
         created_at=now,
     )
     s.add(doc)
-    s.flush()
-    doc.version = agency.last_version + 1
+    _created(s, doc)
     _emit_document(s, agency, doc)
     emit(s, agency, "register", counter.id, counter_data(counter))
     return Answer(p.OK, "", {"document_id": doc_id, "number": number} | flag)
@@ -495,7 +607,7 @@ def _draft(
         payload.get("series") or _pick_series(s, agency.id, kind, year, fields["doc_type"])
     )
     doc_id = str(m["entity_id"])
-    if s.get(ServerDocument, doc_id) is not None:
+    if _document(s, doc_id) is not None:
         return Answer(p.REJECTED, Refusal.DOCUMENT_EXISTS, {"document_id": doc_id})
     counter = counter_for(s, agency.id, kind, series, year)
     assert counter is not None
@@ -515,6 +627,7 @@ def _draft(
     )
     s.add(doc)
     s.flush()
+    _created(s, doc)
     if not _may_number_online(counter):
         _emit_document(s, agency, doc)
         return Answer(p.PROVISIONAL, Refusal.REGISTER_LEASED, {"document_id": doc_id} | flag)
@@ -637,7 +750,7 @@ def _document_op(
     payload: dict[str, Any],
     now: datetime,
 ) -> Answer:
-    doc = s.get(ServerDocument, str(m["entity_id"]))
+    doc = _document(s, str(m["entity_id"]))
     if doc is None or doc.agency_id != agency.id:
         return Answer(p.REJECTED, Refusal.UNKNOWN_DOCUMENT, {"document_id": str(m["entity_id"])})
     data = dict(doc.data)
@@ -679,8 +792,7 @@ def _document_op(
             data["recipients"] = payload["to"]
     data["files"] = _merge_files(list(data.get("files") or []), _files(m))
     data["updated_at"] = m.get("at")
-    doc.data = data
-    s.flush()
+    doc.data = data  # written by the savepoint's release
     # The document's state goes out even when the op was refused, so the desk that sent it
     # gets the server's version back instead of keeping its own.
     _emit_document(s, agency, doc)
