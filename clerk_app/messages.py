@@ -785,6 +785,11 @@ SERVER_REASONS: dict[str, Message] = {
         "phục từ bản sao), nên không nhận thay đổi này.",
         "Đồng bộ lại để bàn tự xếp lại thứ tự gửi; nếu vẫn bị từ chối, báo quản trị hệ thống.",
     ),
+    Refusal.MUTATION_ID_REUSED: Message(
+        "Máy chủ đã nhận một thay đổi mang cùng mã này trước đây, nên không nhận lô thay đổi "
+        "đang gửi (bàn làm việc có thể được chép từ một bàn khác hoặc từ bản sao).",
+        "Không đăng ký thêm trên bàn này; báo quản trị hệ thống để đối chiếu.",
+    ),
     Refusal.EXCHANGE_NOT_SET_UP: Message(
         "Cơ quan này chưa có mã định danh liên thông trên máy chủ.",
         "Báo quản trị máy chủ: «clerk-server add-organ --agency MÃ --organ-id … --name …».",

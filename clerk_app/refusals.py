@@ -64,6 +64,7 @@ class Refusal(StrEnum):
     # One mutation of an upload (the answer's reason)
     SEQUENCE_GAP = "sequence_gap"
     SEQUENCE_REUSED = "sequence_reused"
+    MUTATION_ID_REUSED = "mutation_id_reused"  # a new sequence number naming an applied id
     INVALID_MUTATION = "invalid_mutation"
     ROLE_NOT_ALLOWED = "role_not_allowed"
     FILE_MISSING = "file_missing"

@@ -242,6 +242,7 @@ def upload(
     agency = lock_agency(s, caller.agency_id)
     desk = s.execute(select(Desk).where(Desk.id == caller.desk_id).with_for_update()).scalar_one()
     desk.last_seen_at = now
+    _refuse_reused_ids(s, desk, mutations)
     answers: list[dict[str, Any]] = []
     on_server = _complete_blobs(s, agency.id, mutations)
     s.info[_HELD] = _Batch(s, agency.id, mutations)
@@ -249,6 +250,21 @@ def upload(
         return _upload(s, caller, agency, desk, mutations, on_server, answers, now)
     finally:
         s.info.pop(_HELD, None)
+
+
+def _refuse_reused_ids(s: Session, desk: Desk, mutations: list[dict[str, Any]]) -> None:
+    """Refuse the batch when a mutation new to the server names an id already applied (by any
+    desk) or twice in the batch: the id is what the server keys its answers by, so it cannot
+    be recorded twice (that was an integrity error at commit, a 500 for the whole batch)."""
+    fresh = [str(m["mutation_id"]) for m in mutations if int(m["seq"]) > desk.last_applied_seq]
+    reused = {i for i in fresh if fresh.count(i) > 1}
+    if fresh:
+        applied = select(AppliedMutation.mutation_id).where(
+            AppliedMutation.mutation_id.in_(set(fresh))
+        )
+        reused.update(s.execute(applied).scalars())
+    if reused:
+        raise Refused(409, Refusal.MUTATION_ID_REUSED, mutation_id=min(reused))
 
 
 def _upload(
@@ -853,9 +869,7 @@ def acquire_lease(
             # Numbers the desk gave (offline, under a lease revoked before they went up) that
             # the server never accepted: ceding up to the desk's counter would let the server
             # give them again, online, to another desk. They go to reconciliation first.
-            raise Refused(
-                409, Refusal.DESK_AHEAD, server_last=counter.last_number, desk_used=used
-            )
+            raise Refused(409, Refusal.DESK_AHEAD, server_last=counter.last_number, desk_used=used)
         counter.lease_desk_id = caller.desk_id
         counter.lease_epoch += 1
         counter.lease_granted_at = now

@@ -248,3 +248,33 @@ def test_malformed_requests_get_a_4xx_with_a_code_never_a_500(server: RunningSer
     assert code(login) == (400, "malformed")
     assert httpx.get(url + "/v1/changes", headers=auth).status_code == 200  # still serving
     assert "Traceback" not in server.log.read_text()
+
+
+def test_a_mutation_id_used_before_is_refused_with_a_code_not_a_500(
+    server: RunningServer,
+) -> None:
+    """A mutation id is the server's key of what it applied. Sent again under a new sequence
+    number, by the desk that used it or by another account that read it, the batch is refused
+    409 `mutation_id_reused` (it was an integrity error: HTTP 500, and the sender's sync stuck
+    on it), and nothing of the batch is applied."""
+    url = server.url
+    first = H | {"Authorization": f"Bearer {_token(server, 'nvan1.ubnd', 'd1')}"}
+    other = H | {"Authorization": f"Bearer {_token(server, 'nvan2.ubnd', 'd2')}"}
+
+    def cancel(seq: int, mutation_id: str) -> dict[str, Any]:
+        return {"seq": seq, "mutation_id": mutation_id, "op": "cancel", "payload": {}}
+
+    ok = httpx.post(url + "/v1/upload", headers=first, json={"mutations": [cancel(1, "m-a")]})
+    assert ok.status_code == 200
+    for headers, batch in (
+        (first, [cancel(2, "m-a")]),  # the same desk, a new sequence number
+        (other, [cancel(1, "m-a")]),  # another desk's account, the id read from the feed
+        (other, [cancel(1, "m-b"), cancel(2, "m-b")]),  # twice in one batch
+    ):
+        r = httpx.post(url + "/v1/upload", headers=headers, json={"mutations": batch})
+        assert r.status_code == 409, r.text
+        assert r.json()["error"]["code"] == "mutation_id_reused"
+    # Nothing of the refused batches was applied: the next sequence numbers are still free.
+    again = httpx.post(url + "/v1/upload", headers=other, json={"mutations": [cancel(1, "m-c")]})
+    assert again.status_code == 200 and again.json()["last_applied_seq"] == 1
+    assert httpx.get(url + "/v1/changes", headers=first).status_code == 200
