@@ -21,6 +21,7 @@ import httpx
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from clerk_app import errors
 from clerk_app.clock import Clock, iso, system_clock
@@ -30,9 +31,10 @@ from clerk_app.kernel import DeskContext
 from clerk_app.kernel.context import current_user
 from clerk_app.kernel.indexing import reindex_for_contents
 from clerk_app.refusals import Refusal
+from clerk_app.storage import numbering_queries
 from clerk_app.storage.database import DB_FILENAME, Database
 from clerk_app.storage.journal import canonical_json
-from clerk_app.storage.models import Agency, DeskState, Document, Register
+from clerk_app.storage.models import Agency, DeskState, Register
 from clerk_app.storage.sync_models import (
     Outage,
     SyncAnswer,
@@ -336,9 +338,12 @@ class DeskSync:
             raise errors.OfflineLoginRefused(username, "wrong_password") from None
         return {"online": False, "username": row.username}
 
-    def _link(self) -> SyncLink:
-        with self.db.read() as s:
-            row = desk_store.link(s)
+    def _link(self, s: Session | None = None) -> SyncLink:
+        """The desk's link to its server (read in `s`, or in a read of its own)."""
+        if s is None:
+            with self.db.read() as own:
+                return self._link(own)
+        row = desk_store.link(s)
         if row is None:
             raise errors.DeskNotConnected(str(self.data_dir))
         return row
@@ -562,10 +567,7 @@ class DeskSync:
 
     def _download(self, client: ServerClient, report: SyncReport) -> None:
         with self.db.read() as s:
-            link = desk_store.link(s)
-            if link is None:
-                raise errors.DeskNotConnected(str(self.data_dir))
-            since = link.checkpoint
+            since = self._link(s).checkpoint
             conflicts_before = s.execute(
                 select(func.count()).select_from(SyncConflict)
             ).scalar_one()
@@ -692,13 +694,8 @@ class DeskSync:
             local_last = reg.last_number if reg else 0
             # The highest number given here to a document (a cancelled one included): the
             # server cedes nothing at or below it that it has not accepted.
-            used_through = (
-                s.execute(
-                    select(func.max(Document.number)).where(Document.register_id == reg.id)
-                ).scalar_one_or_none()
-                if reg
-                else None
-            ) or 0
+            top = numbering_queries.last_arrival(s, reg.id) if reg else None
+            used_through = top[0] if top else 0
         with self._client() as client:
             try:
                 answer = client.acquire_lease(kind, series, year, local_last, used_through)

@@ -35,6 +35,7 @@ from sync import protocol as p
 from sync.server import accounts, exchange, faults, ledger
 from sync.server.blobs import SHA256, BlobStore, Incoming, IncomingBatch
 from sync.server.database import ServerDatabase
+from sync.server.mutation_check import is_id
 from sync.server.refusals import Refused
 from sync.server.throttle import PER_ADDRESS, LoginThrottle
 
@@ -271,8 +272,8 @@ def create_app(
             if (
                 not isinstance(m, dict)
                 or not _int_in(m.get("seq"), 1, BIG)
-                or not _name(m.get("mutation_id"), 36)
-                or not _name(m.get("op"), 60)
+                or not is_id(m.get("mutation_id"), 36)
+                or not is_id(m.get("op"), 60)
             ):
                 raise Refused(400, Refusal.MALFORMED, field="mutations")
         token = token_of(request)
@@ -515,7 +516,7 @@ def create_app(
     @app.post(p.EXCHANGE_SEND_PATH)
     async def send(request: Request) -> dict[str, Any]:
         source = request.query_params.get("document", "")
-        if not _name(source, 36):
+        if not is_id(source, 36):
             raise Refused(400, Refusal.MALFORMED, field="document")
         raw = await bounded_body(request, p.MAX_EDXML_BYTES)
         token = token_of(request)
@@ -856,8 +857,3 @@ def register_args(body: dict[str, Any]) -> tuple[str, str, int]:
 
 def _int_in(value: object, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
-def _name(value: object, longest: int) -> bool:
-    """An id or op name: text of 1..longest characters, no NUL (PostgreSQL text refuses it)."""
-    return isinstance(value, str) and 0 < len(value) <= longest and "\x00" not in value

@@ -285,9 +285,6 @@ class BlobStore:
         final.parent.mkdir(parents=True, exist_ok=True)
         return {final.parent, self.root}
 
-    def _record(self, s: Session, agency_id: str, sha: str, size: int) -> None:
-        self._record_many(s, agency_id, [(sha, size)])
-
     def _record_many(self, s: Session, agency_id: str, contents: list[tuple[str, int]]) -> None:
         """Record contents complete: the rows already there (a chunked try) read in one query,
         the others inserted together (the write lock is held meanwhile: a batch of 16 scans
@@ -334,7 +331,7 @@ class BlobStore:
         _together(fsync_dir, sorted(directories, key=lambda d: -len(d.parts)))
         faults.reached("file_placed")
         with db.write() as s:
-            self._record(s, agency_id, sha, size)
+            self._record_many(s, agency_id, [(sha, size)])
 
     def read_many(
         self, db: ServerDatabase, agency_id: str, shas: list[str]

@@ -190,13 +190,7 @@ class _Batch:
         # Read before the mutations are checked: only ids the check could let through (an id
         # with a NUL, say, is refused by PostgreSQL; it never reaches a lookup here).
         ids = sorted(
-            {
-                m["entity_id"]
-                for m in mutations
-                if isinstance(m.get("entity_id"), str)
-                and 0 < len(m["entity_id"]) <= mutation_check.ID_MAX
-                and "\x00" not in m["entity_id"]
-            }
+            {m["entity_id"] for m in mutations if mutation_check.is_id(m.get("entity_id"))}
         )
         self.documents: dict[str, ServerDocument] = {}
         for at in range(0, len(ids), 500):
@@ -844,7 +838,7 @@ def acquire_lease(
     local_last: int,
     now: datetime,
     *,
-    used_through: int | None = None,
+    used_through: int,
 ) -> dict[str, Any]:
     if caller.role not in p.NUMBERING_ROLES:
         raise Refused(403, Refusal.ROLE_CANNOT_NUMBER, role=caller.role)
@@ -864,7 +858,7 @@ def acquire_lease(
             raise Refused(
                 409, Refusal.DESK_BEHIND, server_last=counter.last_number, desk_last=local_last
             )
-        used = local_last if used_through is None else min(used_through, local_last)
+        used = min(used_through, local_last)
         if used > counter.last_number:
             # Numbers the desk gave (offline, under a lease revoked before they went up) that
             # the server never accepted: ceding up to the desk's counter would let the server

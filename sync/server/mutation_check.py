@@ -96,6 +96,11 @@ def correction_problems(direction: str, changes: object) -> list[Problem]:
     ]
 
 
+def is_id(value: object, longest: int = ID_MAX) -> bool:
+    """An id or op name: text of 1..longest characters, no NUL (PostgreSQL text refuses it)."""
+    return isinstance(value, str) and 0 < len(value) <= longest and "\x00" not in value
+
+
 def _envelope(m: Mapping[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     if not isinstance(m.get("payload"), Mapping):
@@ -106,7 +111,7 @@ def _envelope(m: Mapping[str, Any]) -> list[Problem]:
         value = m.get(name)
         if value is None and not required:
             continue
-        if not isinstance(value, str) or not value or len(value) > limit or "\x00" in value:
+        if not is_id(value, limit):
             problems.append((name, "not_an_id"))
     files = m.get("files")
     if files is not None:

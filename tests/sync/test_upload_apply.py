@@ -19,8 +19,9 @@ from sync import protocol as p
 from sync.engine import DeskSync
 from sync.server import accounts, ledger
 from sync.server.database import ServerDatabase
-from tests.sync.conftest import RunningServer, check_all, connect
-from tests.sync.test_engine import YEAR, register, sync
+from tests.sync.conftest import RunningServer, check_all
+from tests.sync.test_engine import register, sync
+from tests.sync.test_online import holder_and_other
 
 
 def _outbox_with_files_up(desk: Path) -> tuple[list[dict[str, Any]], str]:
@@ -59,11 +60,7 @@ def _apply_counting_reads(
 def test_a_batch_reads_no_row_per_mutation_and_answers_as_before(
     server: RunningServer, new_desk: Any, make_pdf: Any
 ) -> None:
-    a, b = new_desk("a"), new_desk("b")
-    connect(server, a, "nvan1.ubnd")
-    connect(server, b, "ttbinh1.ubnd")
-    with DeskSync(a) as d:
-        d.acquire_lease("incoming", YEAR)
+    a, b = holder_and_other(server, new_desk)
     register(a, 1, make_pdf, "W")
     sync(a)  # the register exists on the server from here on
 
