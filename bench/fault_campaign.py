@@ -78,9 +78,9 @@ from _common import OUT_DIR, ROOT, machine_info, refuse_tmpfs, table
 
 STEPS = (
     "online", "online", "online", "offline", "sync", "sync", "kill_desk", "kill_srv",
-    "lost", "replay", "lease", "backup", "restore", "skew",
+    "lost", "replay", "lease", "backup", "restore", "skew", "revoke",
 )  # fmt: skip
-FAULTS = ("kill_desk", "kill_srv", "lost", "replay", "lease", "restore", "skew")
+FAULTS = ("kill_desk", "kill_srv", "lost", "replay", "lease", "restore", "skew", "revoke")
 PASSWORD, NEW_PASSWORD = "mat-khau-ban-dau", "mat-khau-moi-2026"
 
 
@@ -247,6 +247,10 @@ class Run:
         self.holder = 0
         self.unverified: set[int] = set()  # restored, no round has reached the server since
         self.backups: dict[int, Path] = {}
+        # A desk whose lease an admin revoked is lost (broken, away): nobody works at it until
+        # it comes back with a sync round, which sends what it numbered offline.
+        self.lost: set[int] = set()
+        self.admin: Path | None = None
 
     # --- steps -----------------------------------------------------------------------------
 
@@ -287,6 +291,9 @@ class Run:
 
         self.counts[name] += 1
         i = self.rng.randrange(len(self.desks))
+        if i in self.lost and name != "sync":
+            self.counts["lost_desk:idle"] += 1
+            return
         try:
             getattr(self, "do_" + name)(i)
         except errors.ClerkError as exc:  # unreachable, refused, clock: what a desk is told
@@ -324,6 +331,9 @@ class Run:
             d.sync()
         self.round_s = 0.8 * self.round_s + 0.2 * (time.monotonic() - began)
         self.unverified.discard(i)
+        if i in self.lost:
+            self.lost.discard(i)
+            self.faults["revoke:desk_back"] += 1
 
     def do_kill_desk(self, i: int) -> None:
         """A sync round in a forked child, killed -9 at a random instant of it."""
@@ -451,7 +461,9 @@ class Run:
 
         if self.holder in self.unverified:
             return
-        to = self.rng.choice([k for k in range(len(self.desks)) if k != self.holder])
+        to = self.rng.choice(
+            [k for k in range(len(self.desks)) if k != self.holder and k not in self.lost]
+        )
         if self.holder >= 0:
             with DeskSync(self.desks[self.holder]) as d:
                 d.release_lease("incoming", self.year)
@@ -460,6 +472,63 @@ class Run:
             d.take_lease("incoming", self.year)
         self.holder = to
         self.faults["lease:moved"] += 1
+
+    def do_revoke(self, _i: int) -> None:
+        """An admin revokes the holder's lease (the desk is lost, maybe with offline numbers
+        not yet sent), naming the last number on that desk's paper register."""
+        from sync.engine import DeskSync
+
+        if self.holder < 0 or self.holder in self.unverified:
+            return
+        lost = self.holder
+        on_paper = [n for n, d in self.paper.items() if self.made_on.get(d) == lost]
+        admin = self.admin_desk()
+        before = self._held()
+        with DeskSync(admin) as d:
+            d.release_lease("incoming", self.year, force=True, lost_through=max(on_paper or [0]))
+        self.holder = -1
+        self.lost.add(lost)
+        self.faults["revoke:lost_desk"] += 1
+        self.faults["revoke:numbers_held"] += self._held() - before
+
+    def _held(self) -> int:
+        """Numbers held for revoked desks in this agency now (filled ones are gone)."""
+        from sqlalchemy import func, select
+
+        from sync.server.models import Agency, NumberVoid
+
+        with self.server.db.read() as s:
+            return int(
+                s.execute(
+                    select(func.count())
+                    .select_from(NumberVoid)
+                    .join(Agency, Agency.id == NumberVoid.agency_id)
+                    .where(Agency.code == self.code, NumberVoid.held_for_desk_id.is_not(None))
+                ).scalar_one()
+            )
+
+    def admin_desk(self) -> Path:
+        """The agency admin's own desk, made the first time a revocation needs it."""
+        from clerk_app.workspace import Workspace
+        from sync.engine import DeskSync
+        from sync.server import accounts
+        from sync.server.models import Account
+
+        if self.admin is None:
+            user = f"qtri9.{accounts.agency_suffix(self.code)}"
+            with self.server.db.write() as s:
+                accounts.create_account(s, self.code, user, "admin", PASSWORD, datetime.now(UTC))
+                s.query(Account).filter(Account.username == user).update(
+                    {Account.must_change_password: False}
+                )
+            path = self.root / f"{self.code}-admin"
+            Workspace.init(
+                path, agency_name=f"Cơ quan {self.code}", agency_code=self.code, year=self.year
+            ).close()
+            with DeskSync(path) as d:
+                d.connect(self.server.url, user, PASSWORD)
+            self.admin = path
+        return self.admin
 
     def do_backup(self, i: int) -> None:
         target = self.root / f"backup-{self.desks[i].name}"
@@ -475,6 +544,8 @@ class Run:
         if not self.backups:
             return
         i = self.rng.choice(sorted(self.backups))  # a desk that has a copy to put back
+        if i in self.lost:
+            return
         behind = _last_outbox(self.backups[i]) < _last_outbox(self.desks[i])
         # What this desk made after the copy and never sent is gone with the restore: on the
         # clerk's paper only. Put aside (and counted), not held against the design.
@@ -557,6 +628,12 @@ class Run:
 
     def check(self) -> None:
         check_run(self.server, self.code, self.desks, self.paper, self.made, self.year)
+        if self.faults["revoke:numbers_held"]:
+            # A held number on the lost desk's paper is filled by it (check_run: every paper
+            # number is the server's); one a restore wiped from the desk stays a held void.
+            unfilled = self._held()
+            self.faults["revoke:numbers_filled"] += self.faults["revoke:numbers_held"] - unfilled
+            self.faults["revoke:held_unfilled"] += unfilled
 
 
 def _mutations(s: Any, desk_id: str, seqs: list[int]) -> list[dict[str, Any]]:

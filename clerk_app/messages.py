@@ -43,6 +43,7 @@ LATE_REGISTRATION_NOTE = "Đăng ký muộn: {}"
 VOID_LABEL = "Số bỏ trống"
 VOID_REASONS = {
     "ceded_unused": "số đã dành cho máy chủ cấp nhưng không dùng đến",
+    "held_for_revoked": "giữ cho bàn bị thu hồi quyền cấp số (có thể đã cấp khi mất kết nối)",
 }
 UNRECORDED_VOID = "không có văn bản đăng ký"
 
@@ -763,6 +764,17 @@ SERVER_REASONS: dict[str, Message] = {
     Refusal.NO_LEASE: Message(
         "Sổ này không có bàn nào giữ quyền cấp số.", "Không cần làm gì thêm."
     ),
+    Refusal.LOST_THROUGH_REQUIRED: Message(
+        "Thu hồi quyền cấp số của bàn khác cần biết số cuối cùng bàn đó có thể đã cấp khi mất "
+        "kết nối (số cuối trên máy chủ: {server_last}); không có gì thay đổi.",
+        "Xem sổ đăng ký giấy của bàn đó rồi nhập số cuối cùng đã ghi (nếu bàn đó không cấp số "
+        "nào khi mất kết nối, nhập {server_last}).",
+    ),
+    Refusal.LOST_THROUGH_TOO_FAR: Message(
+        "Số cuối cùng đã nhập vượt quá số cuối trên máy chủ ({server_last}) hơn {most} số; "
+        "không có gì thay đổi.",
+        "Kiểm tra lại số đã nhập theo sổ đăng ký giấy của bàn bị thu hồi.",
+    ),
     Refusal.ADMIN_ONLY: Message(
         "Chỉ quản trị hệ thống được thu hồi quyền cấp số.", "Đề nghị quản trị hệ thống thực hiện."
     ),
@@ -909,6 +921,15 @@ def _server_refused(x: e.ServerRefused) -> Message:
             "Bàn làm việc này đã được gắn mã xác thực trên máy chủ, nhưng phần mềm trên máy này "
             "là phiên bản cũ, không gửi được mã đó.",
             SERVER_REASONS[Refusal.PROTOCOL_TOO_OLD].todo,
+        )
+    if x.reason in (Refusal.LOST_THROUGH_REQUIRED, Refusal.LOST_THROUGH_TOO_FAR):
+        worded = SERVER_REASONS[x.reason]
+        # The numbers the server named, in the words (a message shown whole, never a template).
+        return Message(
+            worded.what.format(
+                server_last=x.details.get("server_last", "?"), most=x.details.get("most", "?")
+            ),
+            worded.todo.format(server_last=x.details.get("server_last", "?")),
         )
     station = x.details.get("station") if x.reason == Refusal.LEASE_HELD else None
     if station:

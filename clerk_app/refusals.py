@@ -54,6 +54,9 @@ class Refusal(StrEnum):
     # a new lease would cede them and the server would give them again.
     DESK_AHEAD = "desk_ahead"
     ADMIN_ONLY = "admin_only"
+    # A forced revocation names the last number the revoked desk may have written on paper.
+    LOST_THROUGH_REQUIRED = "lost_through_required"
+    LOST_THROUGH_TOO_FAR = "lost_through_too_far"
     ROLE_CANNOT_NUMBER = "role_cannot_number"
     OUTBOX_NOT_EMPTY = "outbox_not_empty"
 

@@ -167,14 +167,18 @@ class ServerClient:
         force: bool = False,
         last_seq: int | None = None,
         epoch: int | None = None,
+        lost_through: int | None = None,
     ) -> dict[str, Any]:
         """Give back (or, `force`, revoke) the one lease named: the register and, when known,
-        the epoch it was given under (a lease taken again since is not released)."""
+        the epoch it was given under (a lease taken again since is not released). A revocation
+        names `lost_through`, the last number the revoked desk may have written on paper."""
         body: dict[str, Any] = {"kind": kind, "series": series, "year": year, "force": force}
         if last_seq is not None:
             body["last_seq"] = last_seq
         if epoch is not None:
             body["epoch"] = epoch
+        if lost_through is not None:
+            body["lost_through"] = lost_through
         return self._json("POST", "/v1/leases/release", json=body)
 
     def adopt(self, registers: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -45,6 +45,13 @@ def add_commands(command: Any) -> None:
     c.add_argument("--book", choices=("incoming", "outgoing"))
     c.add_argument("--year", type=int)
     c.add_argument("--series", default=DEFAULT_SERIES)
+    c.add_argument(
+        "--lost-through",
+        type=int,
+        metavar="SỐ",
+        help="revoke, take-over: số cuối cùng bàn bị thu hồi có thể đã ghi trên giấy (xem sổ giấy "
+        "của bàn đó); máy chủ giữ các số đến số này cho bàn đó, không cấp cho ai khác",
+    )
 
     command("drafts", cmd_drafts, "Văn bản dự thảo chờ máy chủ cấp số")
     command("conflicts", cmd_conflicts, "Xung đột đồng bộ chờ người quyết định")
@@ -185,15 +192,22 @@ def cmd_lease(args: argparse.Namespace) -> Any:
             if args.action == "acquire":
                 data = desk.acquire_lease(args.book, args.year, args.series)
             else:
-                data = desk.take_lease(args.book, args.year, args.series, force=True)
+                data = desk.take_lease(
+                    args.book, args.year, args.series, force=True, lost_through=args.lost_through
+                )
             name = register_title(args.book, args.series, args.year, data.get("name", ""))
             text = (
                 f"Máy này đang giữ quyền cấp số «{name}» (số cuối trên máy chủ "
                 f"{data['last_number']})."
             )
         else:
+            revoke = args.action == "revoke"
             data = desk.release_lease(
-                args.book, args.year, args.series, force=args.action == "revoke"
+                args.book,
+                args.year,
+                args.series,
+                force=revoke,
+                lost_through=args.lost_through if revoke else None,
             )
             name = register_title(args.book, args.series, args.year, data.get("name", ""))
             text = (

@@ -449,9 +449,15 @@ def _apply_void(
     s: Session, data: dict[str, Any], ident: tuple[str, str, str], now: datetime
 ) -> None:
     """A number the server recorded as never used: kept so the register shows it as a void.
-    The server's counter is past it, so the desk's register is too."""
+    The server's counter is past it, so the desk's register is too. A void held for a revoked
+    desk is `lifted` once that desk's registration of the number comes up: it goes."""
     reg = _local_register(s, ident[2], data, now)
     number = int(data["number"])
+    if data.get("lifted"):
+        held = s.get(NumberVoid, (reg.id, number))
+        if held is not None:
+            s.delete(held)
+        return
     if s.get(NumberVoid, (reg.id, number)) is None:
         at = data.get("recorded_at")
         s.add(

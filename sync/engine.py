@@ -707,15 +707,21 @@ class DeskSync:
         return answer
 
     def take_lease(
-        self, kind: str, year: int, series: str = DEFAULT_SERIES, force: bool = False
+        self,
+        kind: str,
+        year: int,
+        series: str = DEFAULT_SERIES,
+        force: bool = False,
+        lost_through: int | None = None,
     ) -> dict[str, Any]:
-        """Sync, then take the lease; `force` (an admin) first revokes another desk's lease.
+        """Sync, then take the lease; `force` (an admin) first revokes another desk's lease,
+        naming the last number that desk may have written on paper (`lost_through`).
 
         The sync comes first because the server refuses a lease to a desk that has not yet
         received every number issued, including the drafts a revocation numbers."""
         if force:
             try:
-                self.release_lease(kind, year, series, force=True)
+                self.release_lease(kind, year, series, force=True, lost_through=lost_through)
             except errors.ServerRefused as exc:
                 if exc.reason != Refusal.NO_LEASE:
                     raise
@@ -783,11 +789,18 @@ class DeskSync:
                 lease.holder_station = station
 
     def release_lease(
-        self, kind: str, year: int, series: str = DEFAULT_SERIES, force: bool = False
+        self,
+        kind: str,
+        year: int,
+        series: str = DEFAULT_SERIES,
+        force: bool = False,
+        lost_through: int | None = None,
     ) -> dict[str, Any]:
         """Give this one register's lease back once everything queued here is on the server (a
-        sync first); `force` (an admin) revokes another desk's lease instead. Either names the
-        lease as this desk last heard of it (its epoch): one taken since is left alone.
+        sync first); `force` (an admin) revokes another desk's lease instead, naming the last
+        number that desk may have written on paper (`lost_through`: the server holds the
+        numbers up to it for that desk). Either names the lease as this desk last heard of it
+        (its epoch): one taken since is left alone.
 
         The holder stops numbering offline under the lease before the request leaves
         (`release_sent_at`): a release applied whose answer is lost would otherwise leave it
@@ -827,7 +840,13 @@ class DeskSync:
         try:
             with self._client() as client:
                 answer = client.release_lease(
-                    kind, series, year, force, None if force else last_seq, epoch
+                    kind,
+                    series,
+                    year,
+                    force,
+                    None if force else last_seq,
+                    epoch,
+                    lost_through if force else None,
                 )
         except errors.ServerUnreachable as exc:
             if not held:

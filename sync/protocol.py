@@ -46,6 +46,10 @@ CLOCK_SKEW_FIELD = "clock_skew_s"  # on a mutation: the desk's clock minus the s
 ROLES = ("clerk", "secretary", "leader", "admin")
 # Roles allowed to number documents and hold a numbering lease.
 NUMBERING_ROLES = ("clerk", "admin")
+# A forced revocation holds at most this many numbers after the server's last for the revoked
+# desk (a week offline at a busy desk is a few hundred): a slip of the keyboard must not write
+# a million voids.
+MAX_HELD_NUMBERS = 5000
 
 # Operations a desk's outbox may carry; anything else is rejected as unknown, never guessed at.
 REGISTER_OPS = ("register_incoming", "register_outgoing")

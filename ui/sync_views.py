@@ -23,11 +23,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
+    QSpinBox,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -46,6 +47,7 @@ from clerk_app.workdays.office_hours import (
 from sync import lease_words
 from sync.conflicts import DESK, SERVER, ConflictRow, list_conflicts, resolve
 from sync.engine import DeskSync, DraftRow, LeaseRow
+from sync.protocol import MAX_HELD_NUMBERS
 from ui.errors import present
 from ui.formatting import moment
 from ui.workers import run_in_background
@@ -221,7 +223,7 @@ class LeaseDialog(QDialog):
         self,
         data_dir: Path,
         parent: QWidget | None = None,
-        confirm: Callable[[str, str], bool] | None = None,
+        confirm: Callable[[str, str, int], int | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.data_dir = data_dir
@@ -321,12 +323,34 @@ class LeaseDialog(QDialog):
         if not self.busy:
             self.status.setText(held_elsewhere_text(row) if row is not None else "")
 
-    def _ask(self, title: str, text: str) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=self)
-        yes = box.addButton("Thu hồi và nhận", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Không", QMessageBox.ButtonRole.RejectRole)
-        box.exec()
-        return box.clickedButton() is yes
+    def _ask(self, title: str, text: str, server_last: int) -> int | None:
+        """The last number the revoked desk may have written on paper, or None (not revoked)."""
+        box = QDialog(self)
+        box.setWindowTitle(title)
+        words = QLabel(text)
+        words.setWordWrap(True)
+        # A wrapped label's height follows its width only once the width is fixed: without
+        # this the dialog opens two lines tall and cuts the words the admin must read.
+        words.setMinimumWidth(600)
+        number = QSpinBox()
+        number.setRange(server_last, server_last + MAX_HELD_NUMBERS)
+        number.setValue(server_last)
+        number.setAccessibleName("Số cuối cùng bàn bị thu hồi đã ghi trên sổ giấy")
+        form = QFormLayout()
+        form.addRow("Số cuối cùng bàn đó đã ghi trên sổ giấy:", number)
+        buttons = QDialogButtonBox()
+        yes = buttons.addButton("Thu hồi và nhận", QDialogButtonBox.ButtonRole.AcceptRole)
+        no = buttons.addButton("Không", QDialogButtonBox.ButtonRole.RejectRole)
+        no.setDefault(True)  # Enter alone never revokes
+        yes.setAutoDefault(False)
+        buttons.accepted.connect(box.accept)
+        buttons.rejected.connect(box.reject)
+        layout = QVBoxLayout(box)
+        layout.addWidget(words)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        return number.value() if box.exec() == QDialog.DialogCode.Accepted else None
 
     def _act(self, what: str) -> None:
         if what == "sync":
@@ -336,20 +360,29 @@ class LeaseDialog(QDialog):
         if row is None or self.busy:
             return
         label = lease_words.title(row)
-        if what == "force" and not self.confirm(
-            "Thu hồi quyền cấp số",
-            f"{holder_text(row)} đang giữ quyền cấp số của «{label}». Thu hồi khi bàn đó "
-            "không bàn giao được (hỏng máy, mất kết nối lâu). Các số bàn đó cấp ngoại tuyến "
-            "sau lúc này sẽ phải đối chiếu. Thu hồi và nhận quyền cấp số về bàn này?",
-        ):
-            return
+        lost_through = None
+        if what == "force":
+            lost_through = self.confirm(
+                "Thu hồi quyền cấp số",
+                f"{holder_text(row)} đang giữ quyền cấp số của «{label}». Thu hồi khi bàn đó "
+                "không bàn giao được (hỏng máy, mất kết nối lâu). Bàn đó có thể đã cấp số khi "
+                "mất kết nối mà máy chủ chưa biết: xem sổ đăng ký giấy của bàn đó và nhập số "
+                f"cuối cùng đã ghi (số cuối trên máy chủ: {row.server_last_number}). Máy chủ giữ "
+                "các số đến số đó cho bàn bị thu hồi và không cấp cho ai khác; số bàn đó cấp "
+                "sau số này sẽ phải đối chiếu. Thu hồi và nhận quyền cấp số về bàn này?",
+                row.server_last_number,
+            )
+            if lost_through is None:
+                return
         data_dir, kind, year, series = self.data_dir, row.kind, row.year, row.series
 
         def work() -> dict[str, Any]:
             with DeskSync(data_dir) as desk:
                 if what == "release":
                     return desk.release_lease(kind, year, series)
-                return desk.take_lease(kind, year, series, force=what == "force")
+                return desk.take_lease(
+                    kind, year, series, force=what == "force", lost_through=lost_through
+                )
 
         def done(_answer: object) -> None:
             self.busy = False

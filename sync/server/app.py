@@ -327,13 +327,25 @@ def create_app(
             raise Refused(400, Refusal.MALFORMED, field="force")
         last_seq = int_field(body, "last_seq", 0, BIG) if "last_seq" in body else None
         epoch = int_field(body, "epoch", 0, BIG) if "epoch" in body else None
+        lost_through = (
+            int_field(body, "lost_through", 0, BIG)
+            if body.get("lost_through") is not None
+            else None
+        )
         token = token_of(request)
 
         def give_back() -> dict[str, Any]:
             with db.write() as s:
                 who = accounts.authenticate(s, token, clock())
                 answer = ledger.release_lease(
-                    s, who, *args, force=force, last_seq=last_seq, epoch=epoch
+                    s,
+                    who,
+                    *args,
+                    force=force,
+                    now=clock(),
+                    last_seq=last_seq,
+                    epoch=epoch,
+                    lost_through=lost_through,
                 )
                 faults.reached("lease_release_applied")  # applied, not committed
             faults.reached("lease_released")  # committed, the desk not yet answered

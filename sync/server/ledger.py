@@ -42,6 +42,8 @@ from sync.server.refusals import Refused
 # busy, so its holder keeps numbers ceded ahead for them (DESIGN.md, «Numbering online and offline»).
 RECENT_DEMAND = timedelta(minutes=15)
 RECENT_NUMBERS = 50
+# The void reason of a number a forced revocation held for the revoked desk.
+HELD_FOR_REVOKED = "held_for_revoked"
 EXCERPT_CHARS = 4000
 
 
@@ -533,10 +535,14 @@ def _register(
     # handed over, released, even if taken again since) or never held, it is `lease_revoked`.
     epoch = m.get("lease_epoch")
     reason = ""
+    filled = False
     if epoch is None:
         reason = Refusal.NO_LEASE
     elif counter.lease_desk_id != caller.desk_id or int(epoch) != counter.lease_epoch:
-        reason = Refusal.LEASE_REVOKED
+        # A number the revocation held for this desk (it named it as maybe on paper here) is
+        # this desk's to fill; any other is stale.
+        filled = _fill_held(s, caller, counter, number, epoch)
+        reason = "" if filled else Refusal.LEASE_REVOKED
     elif counter.last_number < counter.ceded_through and number == counter.ceded_through + 1:
         # The holder numbered offline past the numbers it had ceded: the ones nobody used
         # were never given, and never will be (the holder is already past them).
@@ -551,7 +557,9 @@ def _register(
             {"document_id": doc_id, "number": number, "server_last_number": counter.last_number}
             | _epochs(epoch, counter),
         )
-    counter.last_number = number
+    if filled:
+        _emit_void(s, agency, counter, number, {"lifted": True})
+    counter.last_number = max(counter.last_number, number)
     flag = clock_flag(m, now)
     data = kept_fields(payload) | flag
     doc = ServerDocument(
@@ -722,31 +730,70 @@ def _cede(
 
 def _void_unused_ceded(s: Session, agency: Agency, counter: RegisterCounter, now: datetime) -> None:
     """Record the ceded numbers nobody used as voids and move the counter past them."""
-    for number in range(counter.last_number + 1, counter.ceded_through + 1):
+    _record_voids(s, agency, counter, counter.ceded_through, "ceded_unused", now)
+
+
+def _record_voids(
+    s: Session,
+    agency: Agency,
+    counter: RegisterCounter,
+    through: int,
+    reason: str,
+    now: datetime,
+    held: tuple[str, int] | None = None,
+) -> None:
+    """Record the numbers after the register's last up to `through` as voids (`held`: for the
+    desk and lease epoch they may already be on paper at) and move the counter past them."""
+    for number in range(counter.last_number + 1, through + 1):
         s.add(
             NumberVoid(
                 agency_id=agency.id,
                 counter_id=counter.id,
                 number=number,
-                reason="ceded_unused",
+                reason=reason,
                 created_at=now,
+                held_for_desk_id=held[0] if held else None,
+                held_epoch=held[1] if held else None,
             )
         )
-        emit(
-            s,
-            agency,
-            "void",
-            f"{counter.id[:24]}-{number}",
-            {
-                "kind": counter.kind,
-                "series": counter.series,
-                "year": counter.year,
-                "number": number,
-                "reason": "ceded_unused",
-                "recorded_at": now.isoformat(),
-            },
+        _emit_void(s, agency, counter, number, {"reason": reason, "recorded_at": now.isoformat()})
+    counter.last_number = max(counter.last_number, through)
+
+
+def _emit_void(
+    s: Session, agency: Agency, counter: RegisterCounter, number: int, data: dict[str, Any]
+) -> None:
+    """A void recorded (or, `lifted`, filled by the desk it was held for) on the feed."""
+    emit(
+        s,
+        agency,
+        "void",
+        f"{counter.id[:24]}-{number}",
+        {"kind": counter.kind, "series": counter.series, "year": counter.year, "number": number}
+        | data,
+    )
+
+
+def _fill_held(
+    s: Session, caller: Caller, counter: RegisterCounter, number: int, epoch: Any
+) -> bool:
+    """Whether `number`, given offline under a lease since revoked, is one the revocation held
+    for this desk and epoch: then it is this desk's to fill, and the void goes."""
+    if epoch is None:
+        return False
+    held = s.execute(
+        select(NumberVoid).where(
+            NumberVoid.counter_id == counter.id,
+            NumberVoid.number == number,
+            NumberVoid.held_for_desk_id == caller.desk_id,
+            NumberVoid.held_epoch == int(epoch),
         )
-    counter.last_number = counter.ceded_through
+    ).scalar_one_or_none()
+    if held is None:
+        return False
+    s.delete(held)
+    s.flush()
+    return True
 
 
 _CORRECTABLE_LEGAL = ("reference", "issuer", "issued_on", "doc_type", "subject", "signer")
@@ -908,8 +955,10 @@ def release_lease(
     year: int,
     *,
     force: bool,
+    now: datetime,
     last_seq: int | None = None,
     epoch: int | None = None,
+    lost_through: int | None = None,
 ) -> dict[str, Any]:
     """Hand the lease back (its holder, online) or revoke it (an admin): the epoch moves on,
     so uploads the old holder makes under it later go to the reconciliation queue.
@@ -921,7 +970,12 @@ def release_lease(
 
     The holder gives it back only once the server has applied everything up to `last_seq`,
     the last mutation the desk has queued: a number still in its outbox would otherwise be
-    issued again by the server to someone else."""
+    issued again by the server to someone else.
+
+    An admin revoking another desk's lease cannot know that desk's outbox, so it names
+    `lost_through`: the last number that desk may have written on paper (its paper register
+    tells). The numbers after the server's last up to it are held for that desk and epoch
+    (voids it alone may fill), and the server goes on after them: none of them is given twice."""
     if force and caller.role != "admin":
         raise Refused(403, Refusal.ADMIN_ONLY)
     agency = lock_agency(s, caller.agency_id)
@@ -938,6 +992,8 @@ def release_lease(
         if last_seq is None or applied < last_seq:
             waiting = None if last_seq is None else last_seq - applied
             raise Refused(409, Refusal.OUTBOX_NOT_EMPTY, waiting=waiting)
+    elif counter.lease_desk_id != caller.desk_id:
+        _hold_for_revoked(s, agency, counter, lost_through, now)
     counter.lease_desk_id = None
     counter.lease_epoch += 1
     counter.lease_granted_at = None
@@ -945,6 +1001,40 @@ def release_lease(
     numbered = _number_waiting(s, agency, counter)
     emit(s, agency, "register", counter.id, counter_data(counter))
     return counter_data(counter) | {"drafts_numbered": numbered}
+
+
+def _hold_for_revoked(
+    s: Session,
+    agency: Agency,
+    counter: RegisterCounter,
+    lost_through: int | None,
+    now: datetime,
+) -> None:
+    """Before a forced revocation: number the drafts the holder's cedes make room for, void the
+    rest of that room (the holder cannot use it), then hold the numbers up to `lost_through`
+    for the holder and its epoch."""
+    if lost_through is None:
+        raise Refused(400, Refusal.LOST_THROUGH_REQUIRED, server_last=counter.last_number)
+    _number_waiting(s, agency, counter)  # within the ceded room only: the lease is still set
+    if counter.last_number < counter.ceded_through:
+        _void_unused_ceded(s, agency, counter, now)
+    if lost_through - counter.last_number > p.MAX_HELD_NUMBERS:
+        raise Refused(
+            400,
+            Refusal.LOST_THROUGH_TOO_FAR,
+            server_last=counter.last_number,
+            most=p.MAX_HELD_NUMBERS,
+        )
+    assert counter.lease_desk_id is not None
+    _record_voids(
+        s,
+        agency,
+        counter,
+        lost_through,
+        HELD_FOR_REVOKED,
+        now,
+        held=(counter.lease_desk_id, counter.lease_epoch),
+    )
 
 
 def desk_standing(

@@ -165,7 +165,9 @@ class ServerDocument(Base):
 
 class NumberVoid(Base):
     """A number of a register that names no document, and why: the holder ceded it to the
-    server, then numbered offline past it before any desk used it. Recorded, never reused."""
+    server, then numbered offline past it before any desk used it; or an admin revoked a
+    desk's lease and the number is held for that desk (`held_for_desk_id`, `held_epoch`): it
+    may be on paper there already. Recorded, never given to anyone else."""
 
     __tablename__ = "number_void"
     __table_args__ = (UniqueConstraint("counter_id", "number"),)
@@ -176,6 +178,8 @@ class NumberVoid(Base):
     number: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    held_for_desk_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    held_epoch: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class Change(Base):

@@ -177,7 +177,7 @@ def test_lease_revoked_while_holder_offline_goes_to_reconciliation(
     sync(a)
     register(a, 2, prefix="ngoai-tuyen")  # A is cut off: these wait in its outbox
     with DeskSync(admin) as d:
-        revoked = d.release_lease("incoming", YEAR, force=True)
+        revoked = d.release_lease("incoming", YEAR, force=True, lost_through=0)
     assert revoked["lease_desk_id"] is None and revoked["lease_epoch"] == 2
     with DeskSync(b) as d:
         d.draft_incoming(

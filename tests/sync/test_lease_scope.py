@@ -19,14 +19,23 @@ from clerk_app import errors
 from clerk_app.messages import describe
 from clerk_app.refusals import Refusal
 from clerk_app.storage.models import DeskState, OutboxEntry
+from clerk_app.storage.models import NumberVoid as DeskVoid
 from clerk_app.storage.sync_models import SyncAnswer
 from clerk_app.workspace import Workspace
 from sync import desk_store
 from sync.engine import DeskSync
-from sync.server.models import Agency, Desk, Reconciliation, RegisterCounter, ServerDocument
+from sync.protocol import MAX_HELD_NUMBERS
+from sync.server.models import (
+    Agency,
+    Desk,
+    NumberVoid,
+    Reconciliation,
+    RegisterCounter,
+    ServerDocument,
+)
 from tests.sync.conftest import H, RunningServer, check_all, connect, raw_session
 from tests.sync.test_desk_views import clerk as clerk  # `clerk` in this process
-from tests.sync.test_engine import YEAR, register, sync
+from tests.sync.test_engine import YEAR, check_all_but, register, sync
 from tests.sync.test_online import incoming, online_register
 
 NEXT = YEAR + 1
@@ -128,7 +137,7 @@ def test_a_take_over_moves_only_the_register_it_names(server: RunningServer, new
     connect(server, admin, "qtri1.ubnd", role="admin")
     with DeskSync(admin) as d:
         d.sync()
-        taken = d.take_lease("incoming", YEAR, force=True)
+        taken = d.take_lease("incoming", YEAR, force=True, lost_through=0)
     assert "next_year" not in taken  # next year's is a's: not revoked, not carried
     assert holders(server)[("incoming", YEAR)] == desk_id(admin)
     assert holders(server)[("incoming", NEXT)] == desk_id(a)
@@ -409,7 +418,7 @@ def test_a_release_refused_because_the_lease_was_revoked_meanwhile_numbers_nothi
         def sync_then_revoked() -> Any:
             report = real_sync()
             with DeskSync(admin) as x:  # between a's sync and its release
-                x.release_lease("incoming", YEAR, force=True)
+                x.release_lease("incoming", YEAR, force=True, lost_through=0)
             return report
 
         d.sync = sync_then_revoked  # type: ignore[method-assign]
@@ -445,7 +454,7 @@ def test_an_admins_revocation_from_a_stale_list_names_the_lease_held_now(
         d.take_lease("incoming", YEAR)
     # `clerk lease revoke` from the admin's list as it was: it revokes b's lease, held now.
     with DeskSync(admin) as d:
-        revoked = d.release_lease("incoming", YEAR, force=True)
+        revoked = d.release_lease("incoming", YEAR, force=True, lost_through=0)
     assert revoked["lease_desk_id"] is None
     assert holders(server)[("incoming", YEAR)] is None
     sync(b)
@@ -464,7 +473,7 @@ def test_an_admin_revoking_its_own_lease_stops_numbering_before_the_request_leav
 
     def revoke() -> Any:
         with DeskSync(admin) as d:
-            return d.release_lease("incoming", YEAR, force=True)
+            return d.release_lease("incoming", YEAR, force=True, lost_through=0)
 
     # The server commits the revocation and dies before answering.
     server.kill_at_fault("lease_released", tmp_path / "released", revoke)
@@ -509,7 +518,7 @@ def test_an_offline_number_uploaded_after_its_lease_moved_away_and_back_is_judge
         row = s.execute(select(OutboxEntry).where(OutboxEntry.acked_at.is_(None))).scalar_one()
         assert row.lease_epoch == given_under  # kept in the transaction that gave the number
     with DeskSync(admin) as d:
-        d.release_lease("incoming", YEAR, force=True)  # revoked: N+1
+        d.release_lease("incoming", YEAR, force=True, lost_through=0)  # revoked: N+1
     with DeskSync(b) as d:
         d.take_lease("incoming", YEAR)  # N+2
         d.release_lease("incoming", YEAR)  # N+3
@@ -555,7 +564,7 @@ def test_a_new_years_number_given_offline_is_not_merged_under_the_lease_carried_
     assert (doc.number, doc.year) == (1, NEXT)
     server.start()
     with DeskSync(admin) as d:
-        d.release_lease("incoming", NEXT, force=True)  # M+1
+        d.release_lease("incoming", NEXT, force=True, lost_through=0)  # M+1
     with DeskSync(a) as d:
         taken = d.acquire_lease("incoming", YEAR)  # a holds it still: next year's comes along
     assert taken["next_year"]["lease_epoch"] == given_under + 2
@@ -637,7 +646,7 @@ def test_a_desk_cannot_take_a_lease_back_over_a_number_the_server_never_accepted
         number = ws.register_incoming(incoming("Số cấp khi mất kết nối")).document.summary.number
     server.start()
     with DeskSync(admin) as d:
-        d.release_lease("incoming", YEAR, force=True)
+        d.release_lease("incoming", YEAR, force=True, lost_through=0)
     with DeskSync(b) as d:
         d.take_lease("incoming", YEAR)
         d.release_lease("incoming", YEAR)
@@ -661,3 +670,101 @@ def test_a_desk_cannot_take_a_lease_back_over_a_number_the_server_never_accepted
         own = H | {"Authorization": f"Bearer {link.token}"}  # a's own credential, by hand
     answer = httpx.post(server.url + "/v1/leases/acquire", headers=own, json=body)
     assert answer.status_code == 409 and code(answer) == Refusal.DESK_AHEAD
+
+
+def revoked_while_offline(
+    server: RunningServer, new_desk: Any, lost_through: int
+) -> tuple[Path, Path, Path, dict[int, str]]:
+    """a holds the lease, numbers two documents offline (on its paper, not on the server), and
+    an admin revokes its lease naming `lost_through`; returns the desks and a's offline
+    documents by number."""
+    a, b, admin = holds_this_year(server, new_desk), new_desk("b"), new_desk("admin")
+    connect(server, b, "ttbinh1.ubnd")
+    connect(server, admin, "qtri1.ubnd", role="admin")
+    register(a, 2)
+    sync(a)
+    server.kill()
+    with Workspace.open(a, actor="nvan1.ubnd") as ws:
+        offline = {
+            doc.number: doc.id
+            for doc in (
+                ws.register_incoming(incoming(f"Cấp khi mất kết nối {i}")).document.summary
+                for i in (1, 2)
+            )
+        }
+    assert sorted(offline) == [3, 4]
+    server.start()
+    with DeskSync(admin) as d:
+        d.release_lease("incoming", YEAR, force=True, lost_through=lost_through)
+    return a, b, admin, offline
+
+
+def test_a_revocation_holds_the_numbers_the_revoked_desk_wrote_on_paper(
+    server: RunningServer, new_desk: Any
+) -> None:
+    """The admin revokes a lost desk's lease naming the last number on its paper register (4):
+    the server gives b the next one (5), never a's 3 or 4, and a's own registrations of them,
+    when a comes back, fill them: one document a number, no conflict, no void left. Before
+    held numbers, b got 3 online: the same number on two papers, «a person decides»."""
+    a, b, admin, offline = revoked_while_offline(server, new_desk, lost_through=4)
+    assert online_register(b, "Sau thu hồi").number == 5
+    with server.db.read() as s:
+        held = s.execute(select(NumberVoid.number, NumberVoid.reason)).all()
+    assert sorted(held) == [(3, "held_for_revoked"), (4, "held_for_revoked")]
+    sync(b)
+    with DeskSync(b) as d, d.db.read() as s:  # b's register shows them as held, with why
+        voids = s.execute(select(DeskVoid.number, DeskVoid.reason)).all()
+    assert sorted(voids) == [(3, "held_for_revoked"), (4, "held_for_revoked")]
+    report = sync(a)
+    assert report.rejected == [] and report.conflicts == 0
+    for desk in (admin, b, a):
+        sync(desk)
+    registers = check_all_but(server, a, b, admin)
+    register_now = registers[("incoming", "chung", YEAR)]
+    assert sorted(register_now) == [1, 2, 3, 4, 5]
+    assert {n: register_now[n] for n in offline} == offline  # a's paper numbers, a's documents
+    with server.db.read() as s:
+        assert s.execute(select(NumberVoid.number)).all() == []
+    for desk in (a, b):
+        with DeskSync(desk) as d, d.db.read() as s:
+            assert s.execute(select(DeskVoid.number)).all() == []  # lifted on every desk
+
+
+def test_numbers_past_the_ones_held_still_go_to_reconciliation(
+    server: RunningServer, new_desk: Any
+) -> None:
+    """The admin names 3 where a wrote 4: 3 is a's, 4 is not held, so b's online registration
+    takes 4 and a's 4 goes to reconciliation: the admin's word bounds what is held, and
+    nothing past it is merged silently."""
+    a, b, _admin, offline = revoked_while_offline(server, new_desk, lost_through=3)
+    assert online_register(b, "Sau thu hồi").number == 4
+    report = sync(a)
+    assert [(r["status"], r["reason"]) for r in report.rejected] == [
+        ("reconcile", Refusal.LEASE_REVOKED)
+    ]
+    sync(b)
+    registers = check_all_but(server, b)[("incoming", "chung", YEAR)]
+    assert registers[3] == offline[3] and registers[4] != offline[4]
+    with server.db.read() as s:
+        assert s.execute(select(NumberVoid.number)).all() == []
+
+
+def test_a_revocation_without_the_last_paper_number_is_refused(
+    server: RunningServer, new_desk: Any
+) -> None:
+    """An admin revoking another desk's lease must name the last number that desk may have on
+    paper; without it (or more than MAX_HELD_NUMBERS past the server's last) nothing changes."""
+    a, admin = holds_this_year(server, new_desk), new_desk("admin")
+    connect(server, admin, "qtri1.ubnd", role="admin")
+    with DeskSync(admin) as d:
+        with pytest.raises(errors.ServerRefused) as refused:
+            d.release_lease("incoming", YEAR, force=True)
+        assert refused.value.reason == Refusal.LOST_THROUGH_REQUIRED
+        assert "sổ đăng ký giấy của bàn đó" in describe(refused.value).one_line()
+        with pytest.raises(errors.ServerRefused) as too_far:
+            d.release_lease("incoming", YEAR, force=True, lost_through=MAX_HELD_NUMBERS + 1)
+        assert too_far.value.reason == Refusal.LOST_THROUGH_TOO_FAR
+        assert str(MAX_HELD_NUMBERS) in describe(too_far.value).one_line()
+    assert holders(server)[("incoming", YEAR)] == desk_id(a)
+    with server.db.read() as s:
+        assert s.execute(select(NumberVoid.number)).all() == []

@@ -189,11 +189,11 @@ def test_lease_dialog_takes_hands_over_and_an_admin_revokes_with_confirmation(
     qtbot.waitUntil(lambda: not on_b.busy, timeout=30_000)
     assert holder(on_b) == f"Máy này («MÁY-PHÒNG-KT» · mã {id_b} · ttbinh1.ubnd)"
 
-    asked: list[str] = []
-    answers = [False, True]
+    asked: list[tuple[str, int]] = []
+    answers: list[int | None] = [None, 0]  # "Không", then: b wrote nothing offline
 
-    def confirm(title: str, text: str) -> bool:
-        asked.append(text)
+    def confirm(title: str, text: str, server_last: int) -> int | None:
+        asked.append((text, server_last))
         return answers.pop(0)
 
     sync(admin)
@@ -205,7 +205,8 @@ def test_lease_dialog_takes_hands_over_and_an_admin_revokes_with_confirmation(
     assert holder(on_admin) == f"Bàn «MÁY-PHÒNG-KT» · mã {id_b} · ttbinh1.ubnd"
     on_admin.force_button.click()
     qtbot.waitUntil(lambda: not on_admin.busy, timeout=30_000)
-    assert len(asked) == 2 and "Thu hồi và nhận quyền cấp số về bàn này?" in asked[0]
+    assert len(asked) == 2 and "Thu hồi và nhận quyền cấp số về bàn này?" in asked[0][0]
+    assert "xem sổ đăng ký giấy của bàn đó" in asked[0][0] and asked[0][1] == 0
     assert holder(on_admin) == f"Máy này («MÁY-QUẢN-TRỊ» · mã {id_admin} · qtri1.ubnd)"
     sync(b)
     on_b.refresh()

@@ -12,7 +12,7 @@ from sync.server.models import Base
 def test_server_migrations_build_exactly_the_models(server_db_url: str) -> None:
     db = ServerDatabase(server_db_url)
     db.migrate()
-    assert db.current_revision() == "0005"
+    assert db.current_revision() == "0006"
     with db.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     db.close()
