@@ -26,6 +26,7 @@ from clerk_app.reading import ocr, reader, secrecy, specimens
 from scanner.cleanup import check_page
 
 PASSES = (
+    "image_level",
     "_symbol_tail",
     "frame_texts",
     "_read_straight",
@@ -97,6 +98,12 @@ def main() -> int:
         if prof is not None:
             prof.disable()
         c2 = cpu()
+        if prof is not None:
+            prof.enable()
+        level = secrecy.image_level(spec.image, spec.dpi if spec.dpi > 72 else 150)
+        if prof is not None:
+            prof.disable()
+        c3 = cpu()
         data = found.to_json()
         right = sum(same(n, data[n], spec.truth[n]) for n in spec.truth if n in data)
         tess = sum(c["cpu"] for c in CALLS)
@@ -108,6 +115,9 @@ def main() -> int:
             "mode": spec.image.mode,
             "cleanup_cpu": c1 - c0,
             "read_cpu": c2 - c1,
+            "secrecy_cpu": c3 - c2,
+            "secrecy": [spec.notes.get("secrecy"), level],
+            "total_cpu": c3 - c0,
             "tesseract_cpu": tess,
             "calls": list(CALLS),
             "right": right,
@@ -119,6 +129,8 @@ def main() -> int:
                 spec.image.mode,
                 f"{c1 - c0:.2f}",
                 f"{c2 - c1:.2f}",
+                f"{c3 - c2:.2f}",
+                f"{c3 - c0:.2f}",
                 f"{tess:.2f}",
                 " ".join(
                     f"{c['pass'].strip('_')[:8]}/p{c['psm']}/{c['pixels'] / 1e6:.2f}MP/{c['cpu']:.2f}s"
@@ -128,14 +140,20 @@ def main() -> int:
             ]
         )
         print(rows[-1], flush=True)
-    print(table(["page", "mode", "clean-up", "read", "tess", "calls", "right"], rows))
+    print(table(["page", "mode", "clean-up", "read", "secrecy", "total", "tess", "calls", "right"], rows))
     n = len(pages)
     mean = sum(p["read_cpu"] for p in pages) / n
     tess = sum(p["tesseract_cpu"] for p in pages) / n
     print(
         f"read CPU s/page mean {mean:.2f} (Tesseract {tess:.2f}, Python {mean - tess:.2f}); "
         f"clean-up {sum(p['cleanup_cpu'] for p in pages) / n:.2f}; "
+        f"secrecy {sum(p['secrecy_cpu'] for p in pages) / n:.2f}; "
         f"fields right {sum(p['right'] for p in pages)}"
+    )
+    print(
+        f"clean-up + read + secrecy CPU s/page: mean {sum(p['total_cpu'] for p in pages) / n:.2f}, "
+        f"max {max(p['total_cpu'] for p in pages):.2f}; secrecy marks (want, got): "
+        f"{[p['secrecy'] for p in pages if any(p['secrecy'])]}"
     )
     per_pass: dict[str, list[float]] = defaultdict(list)
     for p in pages:

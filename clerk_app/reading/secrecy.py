@@ -179,12 +179,29 @@ def _rectangle(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, pixels: i
 
 
 def read_frame(image: Image.Image, dpi: int, frame: Frame) -> str | None:
-    """The secrecy level written inside `frame`, read level and upside down."""
-    for text in frame_texts(image, dpi, frame, turns=(0, 180)):
+    """The secrecy level written inside `frame`, read level and upside down.
+
+    The way up that keeps the frame's turn under a quarter is read first: a stamp pressed
+    about straight reads at once, and a frame that reads as an urgency stamp («KHẨN» printed
+    in its frame in the header, the usual frame on a page) is not read the other way up.
+    """
+    turns = (180, 0) if abs(frame.angle) > 90 else (0, 180)
+    for text in frame_texts(image, dpi, frame, turns=turns):
         found = level_in(text)
         if found is not None:
             return found
+        if _urgency_mark(text):
+            return None
     return None
+
+
+def _urgency_mark(text: str) -> bool:
+    """Whether a frame's text is exactly an urgency mark («HỎA TỐC», «THƯỢNG KHẨN», «KHẨN»)."""
+    words = " ".join(re.sub(r"[^a-z]", " ", fold(text)).split())
+    return words in _URGENCY_MARKS or words.startswith("hoa toc hen gio")
+
+
+_URGENCY_MARKS = frozenset({"khan", "thuong khan", "hoa toc"})
 
 
 def frame_texts(
