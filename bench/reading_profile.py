@@ -145,7 +145,15 @@ def main() -> int:
     parser.add_argument("--parts", help="part:first-last,… (instead of --part and --pages)")
     parser.add_argument("--baseline-ref", help="git ref whose code reads each page after this")
     parser.add_argument("--cprofile", action="store_true", help="also print the top functions")
+    parser.add_argument("--pages-to", type=Path, help="also append each page's JSON line here")
+    parser.add_argument("--summary", type=Path, nargs="*", help="only sum up --pages-to files")
     args = parser.parse_args()
+    if args.summary:
+        done = [
+            json.loads(line) for f in args.summary for line in f.read_text("utf-8").splitlines()
+        ]
+        _compare(done, args.baseline_ref or "baseline")
+        return 0
     wanted = []
     for item in (args.parts or f"{args.part}:{args.pages}").split(","):
         part, span = item.split(":")
@@ -203,6 +211,9 @@ def main() -> int:
         if base is not None:
             page["baseline"] = _baseline_page(base, spec, Path(tmp.name))
         pages.append(page)
+        if args.pages_to is not None:
+            with args.pages_to.open("a", encoding="utf-8") as out:
+                out.write(json.dumps({**page, "load": os.getloadavg()}, default=str) + "\n")
         rows.append(
             [
                 spec.name[-34:],

@@ -100,30 +100,8 @@ def _read_straight(
         return found
     # Every NĐ 30 letter has its number and its date. When the layout analysis lost one (a
     # note scribbled beside the number pulled into its line, an italic digit misread into an
-    # impossible date), the header is read again as sparse text, each word on its own. Only
-    # such pages pay for the second pass, and only for the part of the header that holds
-    # what is missing: the number sits under the issuer on the left, the date under the motto
-    # on the right, both in the header's upper part (a third of the pixels: ~0.3 s, not 1 s).
-    missing = [n for n in ("reference", "issued_on") if found.field(n).value is None]
-    if len(missing) == 1:
-        left, top, right, bottom = region
-        width, upper = right - left, top + int((bottom - top) * SPARSE_HEIGHT)
-        if missing[0] == "reference":
-            part = (left, top, left + int(width * SPARSE_WIDTH), upper)
-        else:
-            part = (right - int(width * SPARSE_WIDTH), top, right, upper)
-        again = extract(
-            ocr_image(image, dpi=dpi, region=part, psm=SPARSE_PSM),
-            known_issuers=known_issuers,
-            agencies_dir=agencies_dir,
-            calibrated=calibrated,
-        )
-        field = again.field(missing[0])
-        if field.value is None:
-            return found
-        if missing[0] == "reference":
-            return replace(found, reference=field)
-        return replace(found, issued_on=field)
+    # impossible date), the header is read again as sparse text, each word on its own, and
+    # the reading with more fields wins. Only such pages pay for the second pass.
     again = extract(
         ocr_image(image, dpi=dpi, region=region, psm=SPARSE_PSM),
         known_issuers=known_issuers,
@@ -131,12 +109,6 @@ def _read_straight(
         calibrated=calibrated,
     )
     return again if _fields_read(again) > _fields_read(found) else found
-
-
-# The part of the header read again for a lost number or date: its upper share, and the
-# share of its width on the number's (left) or the date's (right) side.
-SPARSE_HEIGHT = 0.6
-SPARSE_WIDTH = 0.6
 
 
 SPARSE_PSM = 11  # Tesseract's "sparse text": no columns or blocks assumed

@@ -1,5 +1,5 @@
 """The read's shortcuts give what the long way gave: the stamp finder's components, the clean-up's
-fill, an urgency frame read once, a lost date read again from the header's date side only."""
+fill, an urgency frame read once."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from clerk_app.reading import reader, secrecy, specimens
-from scanner.cleanup import _percentile_90, check_page
+from clerk_app.reading import secrecy, specimens
+from scanner.cleanup import _percentile_90
 
 
 def _flood_components(mask: np.ndarray) -> set[frozenset[tuple[int, int]]]:
@@ -80,29 +80,3 @@ def test_an_urgency_frame_is_read_once_and_a_stamp_still_both_ways(
     calls.clear()
     stamp = specimens.secret_specimen(4, level="Mật", angle=180.0, red=True, dpi=200)
     assert secrecy.image_level(stamp.image, stamp.dpi) == "Mật"
-
-
-def test_a_lost_date_is_read_again_on_the_date_side_of_the_header_only(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # A page whose first read has its number but not its (faint) date (held_out_3 was looked
-    # at in round 4; no tuned page loses one of the two).
-    spec = specimens.reading_specimen(8, part="held_out_3")
-    image, _ = check_page(spec.image, spec.dpi, turn=False)
-    regions: list[tuple[int, tuple[int, int, int, int] | None]] = []
-    original = reader.ocr_image
-
-    def counted(image: Image.Image, **kw: Any) -> Any:
-        regions.append((kw.get("psm", 3), kw.get("region")))
-        return original(image, **kw)
-
-    monkeypatch.setattr(reader, "ocr_image", counted)
-    found = reader.read_header(image, spec.dpi, calibrated=False)
-    assert found.reference.value is not None
-    sparse = [region for psm, region in regions if psm == reader.SPARSE_PSM]
-    assert len(sparse) == 1 and sparse[0] is not None
-    left, top, right, bottom = sparse[0]
-    header = int(image.height * reader.HEADER_FRACTION)
-    # The right (date) side, the header's upper part: a third of the header's pixels.
-    assert right == image.width and left > image.width / 3
-    assert top == 0 and bottom < header * 0.7
