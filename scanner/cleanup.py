@@ -28,11 +28,14 @@ class PageCheck:
     upside_down: bool = False
 
 
-def _small_grey(image: Image.Image) -> tuple[np.ndarray, float]:
-    grey = image.convert("L") if image.mode != "L" else image
+def _as_grey(image: Image.Image) -> Image.Image:
+    return image.convert("L") if image.mode != "L" else image
+
+
+def _small(grey: Image.Image) -> Image.Image:
+    """The small grey copy every measurement runs on (made once per page by check_page)."""
     scale = WORK_WIDTH / grey.width
-    small = grey.resize((WORK_WIDTH, max(int(grey.height * scale), 1)), Image.Resampling.BOX)
-    return np.asarray(small, dtype=np.uint8), scale
+    return grey.resize((WORK_WIDTH, max(int(grey.height * scale), 1)), Image.Resampling.BOX)
 
 
 def _ink_mask(arr: np.ndarray) -> np.ndarray:
@@ -43,12 +46,12 @@ def _ink_mask(arr: np.ndarray) -> np.ndarray:
 
 def ink_share(image: Image.Image) -> float:
     """Share of inked pixels, with specks and the outer 4% (shadows at the edges) ignored."""
-    grey = image.convert("L") if image.mode != "L" else image
-    scale = WORK_WIDTH / grey.width
-    small = grey.resize((WORK_WIDTH, max(int(grey.height * scale), 1)), Image.Resampling.BOX)
+    return _ink_share(_small(_as_grey(image)))
+
+
+def _ink_share(small: Image.Image) -> float:
     # A 3×3 median removes dust and noise but keeps strokes of text.
-    small = small.filter(ImageFilter.MedianFilter(3))
-    arr = np.asarray(small, dtype=np.uint8)
+    arr = np.asarray(small.filter(ImageFilter.MedianFilter(3)), dtype=np.uint8)
     h, w = arr.shape
     my, mx = int(h * 0.04), int(w * 0.04)
     core = arr[my : h - my, mx : w - mx]
@@ -61,7 +64,11 @@ def looks_blank(image: Image.Image) -> bool:
 
 def skew_angle(image: Image.Image) -> float:
     """Skew in degrees, found where the rows of ink line up best (projection profile)."""
-    arr, _ = _small_grey(image)
+    return _skew_angle(_small(_as_grey(image)))
+
+
+def _skew_angle(small: Image.Image) -> float:
+    arr = np.asarray(small, dtype=np.uint8)
     mask = Image.fromarray((_ink_mask(arr) * 255).astype(np.uint8))
     if np.asarray(mask).mean() < 255 * 0.002:
         return 0.0
@@ -80,26 +87,49 @@ def skew_angle(image: Image.Image) -> float:
 
 def deskew(image: Image.Image, angle: float | None = None) -> tuple[Image.Image, float]:
     """The page turned straight, with the angle used; small angles (< 0.15°) are left alone."""
-    angle = skew_angle(image) if angle is None else angle
+    return _deskew(image, _as_grey(image), angle)
+
+
+def _deskew(
+    image: Image.Image, grey: Image.Image, angle: float | None
+) -> tuple[Image.Image, float]:
+    angle = _skew_angle(_small(grey)) if angle is None else angle
     if abs(angle) < 0.15:
         return image, 0.0
-    arr = np.asarray(image.convert("L"))
-    paper = int(np.percentile(arr, 90))
+    paper = int(_percentile_90(grey))
     fill: int | tuple[int, ...] = paper if image.mode == "L" else (paper,) * len(image.getbands())
     turned = image.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=fill)
     return turned, angle
+
+
+def _percentile_90(grey: Image.Image) -> float:
+    """`np.percentile(grey, 90)` from the image's histogram: the same value, without sorting
+    nine megapixels (a tenth of a second a page)."""
+    counts = np.cumsum(np.asarray(grey.histogram(), dtype=np.int64))
+    n = int(counts[-1])
+    index = 0.9 * (n - 1)
+    low = int(np.floor(index))
+    a = int(np.searchsorted(counts, low, side="right"))  # the value at sorted position low
+    b = int(np.searchsorted(counts, min(low + 1, n - 1), side="right"))
+    value = a + (b - a) * (index - low)
+    if b != a and abs(value - round(value)) < 1e-6:  # numpy's own rounding decides there
+        return float(np.percentile(np.asarray(grey), 90))
+    return value
 
 
 def check_page(
     image: Image.Image, dpi: int, *, straighten: bool = True, turn: bool = True
 ) -> tuple[Image.Image, PageCheck]:
     """Clean one page: straighten it, flag it when blank, turn it upright when OSD is sure."""
-    ink = ink_share(image)
+    # The grey page and its small copy made once, for the blank check, the skew and the fill.
+    grey = _as_grey(image)
+    small = _small(grey)
+    ink = _ink_share(small)
     if ink < BLANK_INK:
         return image, PageCheck(0.0, True, ink)
     angle = 0.0
     if straighten:
-        image, angle = deskew(image)
+        image, angle = _deskew(image, grey, _skew_angle(small))
     upside_down = False
     if turn:
         rotate, confidence = orientation(image, dpi=dpi)

@@ -76,39 +76,59 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return rs, starts, ends  # row, first column, one past the last column
 
 
-def _components(mask: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """The 8-connected ink components as their runs (row, start, end), by union-find on runs."""
+def _components(
+    mask: np.ndarray, min_side: float = 0.0
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The 8-connected ink components as their runs (row, start, end), top-most first; only
+    those whose box is at least `min_side` pixels on its long side.
+
+    Whole-array work (a page at 100 dpi has tens of thousands of runs, thousands of letters):
+    the touching runs of neighbouring rows found by searching, the components by hooking each
+    run to the smallest label it touches and following labels to their end, the boxes by
+    reductions over the groups; only components of a stamp's size come back to Python.
+    """
     rows, starts, ends = _runs(mask)
     n = len(rows)
     if n == 0:  # a blank page
         return
-    parent = list(range(n))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    row_first = np.searchsorted(rows, np.arange(mask.shape[0] + 1))
-    sl, el = starts.tolist(), ends.tolist()
-    for r in range(1, mask.shape[0]):
-        a, a_end = int(row_first[r - 1]), int(row_first[r])
-        b, b_end = a_end, int(row_first[r + 1])
-        while a < a_end and b < b_end:
-            if sl[a] <= el[b] and sl[b] <= el[a]:  # touching, diagonals included
-                ra, rb = root(a), root(b)
-                if ra != rb:
-                    parent[ra] = rb
-            if el[a] < el[b]:
-                a += 1
-            else:
-                b += 1
-    roots = np.array([root(i) for i in range(n)], dtype=np.int64)
-    order = np.argsort(roots, kind="stable")
-    bounds = np.flatnonzero(np.diff(roots[order])) + 1
-    for group in np.split(order, bounds):
-        yield rows[group], starts[group], ends[group]
+    stride = mask.shape[1] + 2  # wider than any run's end: a row's runs sort before the next's
+    start_key = rows.astype(np.int64) * stride + starts
+    end_key = rows.astype(np.int64) * stride + ends
+    # For each run, the runs of the row above that touch it (diagonals included).
+    above = (rows.astype(np.int64) - 1) * stride
+    lo = np.searchsorted(end_key, above + starts, side="left")
+    hi = np.searchsorted(start_key, above + ends, side="right")
+    count = np.maximum(hi - lo, 0)
+    b = np.repeat(np.arange(n), count)
+    a = np.repeat(lo, count) + (
+        np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    )
+    label = np.arange(n)
+    while True:
+        la, lb = label[a], label[b]
+        moved = la != lb
+        if not moved.any():
+            break
+        la, lb = la[moved], lb[moved]
+        np.minimum.at(label, np.maximum(la, lb), np.minimum(la, lb))
+        while True:  # every run straight to its label's label, to the end
+            jumped = label[label]
+            if (jumped == label).all():
+                break
+            label = jumped
+        a, b = a[moved], b[moved]
+    order = np.argsort(label, kind="stable")
+    first = np.flatnonzero(np.diff(label[order], prepend=-1))
+    r, s0, e0 = rows[order], starts[order], ends[order]
+    top = np.minimum.reduceat(r, first)
+    bottom = np.maximum.reduceat(r, first) + 1
+    left = np.minimum.reduceat(s0, first)
+    right = np.maximum.reduceat(e0, first)
+    big = np.flatnonzero(np.maximum(bottom - top, right - left) >= min_side)
+    last = np.append(first[1:], n)
+    for g in big.tolist():
+        i, j = int(first[g]), int(last[g])
+        yield r[i:j], s0[i:j], e0[i:j]
 
 
 def find_frames(image: Image.Image, dpi: int) -> list[Frame]:
@@ -124,7 +144,7 @@ def find_frames(image: Image.Image, dpi: int) -> list[Frame]:
     paper = float(np.percentile(arr, 90))
     mask = arr < paper * 0.62
     frames = []
-    for rows, starts, ends in _components(mask):
+    for rows, starts, ends in _components(mask, 12 * MM):
         top, bottom = int(rows.min()), int(rows.max()) + 1
         left, right = int(starts.min()), int(ends.max())
         h, w = bottom - top, right - left
@@ -179,12 +199,29 @@ def _rectangle(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, pixels: i
 
 
 def read_frame(image: Image.Image, dpi: int, frame: Frame) -> str | None:
-    """The secrecy level written inside `frame`, read level and upside down."""
-    for text in frame_texts(image, dpi, frame, turns=(0, 180)):
+    """The secrecy level written inside `frame`, read level and upside down.
+
+    The way up that keeps the frame's turn under a quarter is read first: a stamp pressed
+    about straight reads at once, and a frame that reads as an urgency stamp («KHẨN» printed
+    in its frame in the header, the usual frame on a page) is not read the other way up.
+    """
+    turns = (180, 0) if abs(frame.angle) > 90 else (0, 180)
+    for text in frame_texts(image, dpi, frame, turns=turns):
         found = level_in(text)
         if found is not None:
             return found
+        if _urgency_mark(text):
+            return None
     return None
+
+
+def _urgency_mark(text: str) -> bool:
+    """Whether a frame's text is exactly an urgency mark («HỎA TỐC», «THƯỢNG KHẨN», «KHẨN»)."""
+    words = " ".join(re.sub(r"[^a-z]", " ", fold(text)).split())
+    return words in _URGENCY_MARKS or words.startswith("hoa toc hen gio")
+
+
+_URGENCY_MARKS = frozenset({"khan", "thuong khan", "hoa toc"})
 
 
 def frame_texts(
