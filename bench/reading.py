@@ -3,7 +3,7 @@ corpus, wrong among sure, seconds per page on one core, the calibration table, a
 reader (main's by default) on the same pages, page by page in the same worker, in the same run.
 
     nice .venv/bin/python bench/reading.py [--tuned 60 --held-out 42 --held-out-2 45
-        --held-out-3 45 --held-out-4 45] [--workers 2] [--fit] [--no-baseline]
+        --held-out-3 45 --held-out-4 45 --held-out-5 0] [--workers 2] [--fit] [--no-baseline]
         [--baseline-ref main] [--baseline-parts held_out_4,tuned]
 
 The shipped `clerk_app/reading/data/calibration.json` is this script's `--fit` on 60 tuned pages
@@ -18,9 +18,10 @@ the held-out parts are read only for the figures. "held_out" is the first held-o
 misses were looked at once (page images) to find what the reader got wrong; "held_out_2" was
 the second round's fresh part, looked at and tuned on in the third; "held_out_3" the third
 round's fresh part, looked at since; "held_out_4" (new seeds, the tuned part's whole mix) is the
-fourth round's fresh part, read first so a run cut short still has it. A field
-counts whenA field
-counts when it equals the truth exactly (issuer case-insensitively: headers print capitals).
+fourth round's fresh part, looked at and tuned on in the fifth; "held_out_5" (new seeds, the
+tuned part's whole mix) is the fifth round's fresh part, defined before any reading of it and
+read only when asked for (`--held-out-5 45`; default 0), first, so a run cut short still has it.
+A field counts when it equals the truth exactly (issuer case-insensitively: headers print capitals).
 The desk is taken to know the issuers it registered before, all but one of the corpus's (the
 project-management board stays unknown, to show an unknown issuer is never sure). Pages go
 through the desk's scan clean-up (deskew, OSD turn) as a scan does; phone photos straight to
@@ -344,7 +345,13 @@ def main() -> int:
         "--held-out-3", type=int, default=45, help="pages of the fresh (third) held-out part"
     )
     parser.add_argument(
-        "--held-out-4", type=int, default=45, help="pages of the fresh (fourth) held-out part"
+        "--held-out-4", type=int, default=45, help="pages of the fourth held-out part"
+    )
+    parser.add_argument(
+        "--held-out-5",
+        type=int,
+        default=0,
+        help="pages of the fresh (fifth) held-out part: 45, read once to measure, never to tune",
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
@@ -376,10 +383,11 @@ def main() -> int:
         "held_out_2": args.held_out_2,
         "held_out_3": args.held_out_3,
         "held_out_4": args.held_out_4,
+        "held_out_5": args.held_out_5,
     }
     with_base = set(args.baseline_parts.split(","))
-    # The fresh part first: on a shared machine a run cut short still has it.
-    order = sorted(counts, key=lambda part: part != "held_out_4")
+    # The fresh parts first: on a shared machine a run cut short still has them.
+    order = sorted(counts, key=lambda part: {"held_out_5": 0, "held_out_4": 1}.get(part, 2))
     jobs = [
         (part, i, folder if part in with_base else None)
         for part in order
