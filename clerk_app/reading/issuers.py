@@ -122,8 +122,15 @@ class IssuerMatcher:
         if not scored or scored[0][0] > limit:
             return None
         best, name = scored[0]
-        if len(scored) > 1 and scored[1][0] < best + MIN_MARGIN:
-            return None
+        close = [n for d, n in scored if d < best + MIN_MARGIN]
+        if len(close) > 1:
+            # `Sở Kho^ học và Công nghệ` is one edit from the Sở, two from the Bộ of the same
+            # name: the head word (`sở`, `bộ`, `ubnd`), printed first and read whole, decides
+            # between names that differ in it, when it leaves one of them.
+            head = key.split()[0]
+            same_head = [n for n in close if n.split()[0] == head]
+            if same_head != [name]:
+                return None
         spelled, known = self._names[name]
         return IssuerMatch(spelled, best, known)
 
