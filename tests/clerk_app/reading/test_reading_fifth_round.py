@@ -141,3 +141,12 @@ def test_no_urgency_is_never_sure_beside_a_coloured_stamp_that_could_not_be_read
     # The words a smudged mark leaves, against those of the arrival stamp.
     assert urgency_traced("~ ;: ., ' 7") and urgency_traced("TỐC HẸ") and urgency_traced("09:30")
     assert not urgency_traced("ĐẾN Số: 125 Ngày: 05/3")
+
+
+def test_a_seal_over_the_middle_of_a_name_still_finds_it_by_its_head_word() -> None:
+    # Three edits in 22 letters (more than one in ten) with `Sở` read whole: that Sở, not the Bộ.
+    matcher = IssuerMatcher(["Bộ Kế hoạch và Đầu tư", "Sở Kế hoạch và Đầu tư", "Sở Tài chính"])
+    found = matcher.match("Sở Ï š hoạch và Đầu tư")
+    assert found is not None and found.name == "Sở Kế hoạch và Đầu tư"
+    # The head word misread too: nothing says which of the two it is.
+    assert matcher.match("Xở Ï š hoạch và Đầu tư") is None
