@@ -10,6 +10,8 @@ The shipped `clerk_app/reading/data/calibration.json` is this script's `--fit` o
 (the command in bench/RESULTS.md); `--refit-from <run JSON> --fit` rebuilds it from a run's
 recorded bins without reading again. `--fit-parts` names the parts fitted on (default the tuned
 part; the fifth round fits on the tuned part and held_out_4, both tuned on; never held_out_5).
+A run that reads no page of the fit parts (`--tuned 0 … --held-out-5 45`) scores its fields with
+the shipped calibration: how the fresh part is measured.
 
 The corpus is `specimens.reading_corpus` (issue 14's difficulties in turn: cited dates, slipped
 two-line issuers, secrecy stamps at angles, Hỏa tốc hẹn giờ, 200 dpi colour with a seal over the
@@ -424,7 +426,13 @@ def main() -> int:
     tuned = [
         s for part in fit_parts for spec, e in ocr[part] + text[part] for s in samples_of(e, spec)
     ]
-    fitted = calibration.fit(tuned)
+    if not tuned:
+        # Nothing read to fit on (a fresh part measured alone): scored with the shipped table.
+        if args.fit:
+            parser.error("--fit needs pages of the --fit-parts")
+        fitted = calibration.shipped()
+    else:
+        fitted = calibration.fit(tuned)
     if args.fit:
         calibration.save(fitted)
 
