@@ -1,6 +1,6 @@
 """The fifth round's misses on laid-out words: an urgency mark whose first letter was split off,
-no urgency shown as sure where the header shows a trace of one, `V/v` read `V/`, a seal's
-edit in the head word's neighbour of an issuer, and a speck or a slipped mark in the subject."""
+no urgency shown as sure where the header shows a trace of one, `V/v` read `V/`, an issuer
+under a seal found by its head word, and a speck or a slipped mark in the subject."""
 
 from __future__ import annotations
 
@@ -15,26 +15,11 @@ from clerk_app.reading.calibration import SURE
 from clerk_app.reading.extraction import extract, urgency_traced
 from clerk_app.reading.issuers import IssuerMatcher
 from clerk_app.reading.lexicon import check_subject
-from clerk_app.reading.ocr import OcrPage, Word
 from clerk_app.reading.reader import read_header
 from scanner.cleanup import deskew
+from tests.clerk_app.reading.test_header_fields import LEFT, RIGHT, _page
 
-WIDTH, HEIGHT = 2480, 3508  # A4 at 300 dpi
-LEFT, RIGHT = 700, 1750
 TODAY = date(2024, 9, 20)
-
-
-def _page(*lines: tuple[str, int, int], conf: float = 95.0) -> OcrPage:
-    """Lines as (text, centre x, top); each word 30 px per letter, 40 px high."""
-    words = []
-    for n, (text, centre, top) in enumerate(lines, 1):
-        tokens = text.split()
-        width = sum(30 * len(t) for t in tokens) + 20 * (len(tokens) - 1)
-        x = centre - width // 2
-        for token in tokens:
-            words.append(Word(token, conf, x, top, 30 * len(token), 40, n, 1, 1))
-            x += 30 * len(token) + 20
-    return OcrPage(WIDTH, HEIGHT, 300, tuple(words), "\n".join(t for t, _, _ in lines))
 
 
 CONG_VAN = [
