@@ -20,7 +20,7 @@ from typing import Any
 from clerk_app.reading.calibration import Bin, calibrate
 from clerk_app.reading.issuers import IssuerMatcher
 from clerk_app.reading.issuers import matcher as issuer_matcher
-from clerk_app.reading.lexicon import check_subject
+from clerk_app.reading.lexicon import check_subject, one_letter_apart
 from clerk_app.reading.ocr import OcrPage, Word
 from clerk_app.text import fold, nfc
 from clerk_app.vocabulary import DOC_TYPE_ABBREVIATIONS, DOC_TYPES
@@ -645,20 +645,8 @@ def _near_urgency(key: str) -> str | None:
     """A mark one letter off (`HOA TÓC` read `HÓA TÓC`, `THUỌNG KHAN`); `khan` stays exact."""
     if len(key) < 6:
         return None
-    near = [name for k, name in _URGENCY.items() if len(k) >= 6 and _one_edit(key, k)]
+    near = [name for k, name in _URGENCY.items() if len(k) >= 6 and one_letter_apart(key, k)]
     return near[0] if len(set(near)) == 1 else None
-
-
-def _one_edit(a: str, b: str) -> bool:
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    i = 0
-    while i < len(short) and short[i] == long_[i]:
-        i += 1
-    return short[i:] == long_[i + 1 :]
 
 
 def _slipped(line: Line, whole: bool) -> float:

@@ -75,12 +75,13 @@ def _one_away(word: str) -> list[str]:
     for s in syllables():
         if abs(len(s) - len(word)) > 1:
             continue
-        if _distance_one(word, s):
+        if one_letter_apart(word, s):
             out.append(s)
     return out
 
 
-def _distance_one(a: str, b: str) -> bool:
+def one_letter_apart(a: str, b: str) -> bool:
+    """`a` and `b` differ by one letter changed, added or dropped."""
     if len(a) == len(b):
         return sum(x != y for x, y in zip(a, b, strict=True)) == 1
     if len(a) > len(b):

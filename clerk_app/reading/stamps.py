@@ -42,11 +42,6 @@ _INK_DARKNESS = np.clip(255 - 2 * np.maximum(np.arange(256) - CHROMA // 2, 0), 0
 )
 
 
-def urgency_stamp(image: Image.Image, dpi: int, region: tuple[int, int, int, int]) -> str | None:
-    """The urgency mark stamped in coloured ink in `region` of a colour page, or None."""
-    return stamp_in_header(image, dpi, region).value
-
-
 @dataclass(frozen=True)
 class HeaderStamp:
     value: str | None  # the urgency mark a coloured frame says
