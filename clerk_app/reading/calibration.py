@@ -112,6 +112,11 @@ def _load(path: Path) -> dict[str, list[Bin]]:
     return {name: [Bin(*row) for row in rows] for name, rows in data.items()}
 
 
+def shipped() -> dict[str, list[Bin]]:
+    """The calibration table the desk ships (`data/calibration.json`)."""
+    return _load(TABLE)
+
+
 def calibrate(field: str, raw: float, table: dict[str, list[Bin]] | None = None) -> float:
     """The confidence shown for a raw score of `field`; a field the table lacks stays unsure."""
     bins = (table if table is not None else _load(TABLE)).get(field)

@@ -20,7 +20,7 @@ from typing import Any
 from clerk_app.reading.calibration import Bin, calibrate
 from clerk_app.reading.issuers import IssuerMatcher
 from clerk_app.reading.issuers import matcher as issuer_matcher
-from clerk_app.reading.lexicon import check_subject
+from clerk_app.reading.lexicon import check_subject, one_letter_apart
 from clerk_app.reading.ocr import OcrPage, Word
 from clerk_app.text import fold, nfc
 from clerk_app.vocabulary import DOC_TYPE_ABBREVIATIONS, DOC_TYPES
@@ -279,6 +279,14 @@ def _extract(
         caps["issuer"] = UNKNOWN_ISSUER_CONFIDENCE
     mark_lines: list[Line] = []
     urgency, urgency_line, urgency_due = _read_urgency(top_zone, region_conf, mark_lines)
+    header = itertools.takewhile(
+        lambda ln: not any(ln.folded.startswith(b) for b in _BODY_STARTS), top_zone
+    )
+    if urgency.value is None and any(_urgency_hint(ln) for ln in header):
+        # Something in the header looks like an urgency mark or its appointed time, but no
+        # mark was read: «Thường» must not be shown as sure on such a page.
+        urgency = FieldReading(None, HINTED_NO_URGENCY)
+        caps["urgency"] = HINTED_NO_URGENCY
     secrecy, secrecy_line = _read_secrecy(top_zone)
     doc_type, type_line = _read_doc_type(top_zone, number_line, width)
     issued_on, in_header = _read_date(
@@ -570,19 +578,80 @@ def _read_urgency(
     line of the mark used for it goes into `extra`)."""
     for i, line in enumerate(top_zone):
         key = _letters(line.folded)
-        if key.startswith("hoa toc hen gio"):
-            # «HỎA TỐC HẸN GIỜ 14:00 NGÀY 05/12/2026», sometimes broken over two lines.
+        if _HEN_GIO.match(key):
+            # «HỎA TỐC HẸN GIỜ 14:00 NGÀY 05/12/2026», sometimes broken over two lines, its
+            # first letter sometimes split off by the layout analysis (`H` / `ỎA TỐC HẸN GIỜ`).
             after = line.folded.split("hen gio", 1)[1]
             due = _due(after, line)
             nxt = top_zone[i + 1] if i + 1 < len(top_zone) else None
             if due.value is None and nxt is not None and nxt.folded.startswith("ngay"):
                 due = _due(after + " " + nxt.folded, line)
                 extra.append(nxt)
-            return FieldReading("Hỏa tốc", round(line.confidence, 3)), line, due
-        if key in _URGENCY:
-            return FieldReading(_URGENCY[key], round(line.confidence, 3)), line, _EMPTY
+            whole = key.startswith("hoa toc hen gio")
+            return FieldReading("Hỏa tốc", _slipped(line, whole)), line, due
+        named = _URGENCY.get(key) or _near_urgency(key)
+        if named is not None:
+            return FieldReading(named, _slipped(line, key in _URGENCY)), line, _EMPTY
     # No mark: as sure as the page was legible.
     return FieldReading(None, round(region_conf / 100, 3)), None, _EMPTY
+
+
+# The raw score of "no urgency" on a page whose header shows a trace of one (a clock time, a
+# word of a mark): under every bin of a clean reading, capped there (see `_extract`).
+HINTED_NO_URGENCY = 0.5
+_HEN_GIO = re.compile(r"^(?:h?oa )?toc hen gio\b|^h?oa toc hen\b")
+# Words of an urgency mark a header prints nowhere else (`tốc` alone is also `dân tộc`).
+_HINTS = re.compile(r"\b(?:h?oa toc|toc hen|hen gio|thuong kh[a-z]*|khan)\b")
+_CLOCK = re.compile(r"(?<![\d/])\d{1,2}\s*[:h]\s*[0-5]\d(?![\d/])")
+
+
+def _urgency_hint(line: Line) -> bool:
+    """A header line with a word of an urgency mark in capitals, or a clock time (`09:30`)."""
+    letters = [ch for ch in line.text if ch.isalpha()]
+    capitals = sum(ch.isupper() for ch in letters) >= 0.6 * len(letters) if letters else False
+    return bool(_CLOCK.search(line.folded)) or (
+        capitals and bool(_HINTS.search(_letters(line.folded)))
+    )
+
+
+def urgency_traced(stamp_text: str) -> bool:
+    """A coloured stamp's text that names no mark but may be one: a word of a mark, a clock
+    time, or anything not legible as another stamp (a smudged «HỎA TỐC» reads as specks)."""
+    folded = fold(stamp_text)
+    if _CLOCK.search(folded) or _HINTS.search(_letters(folded)):
+        return True
+    return not _OTHER_STAMP.search(_letters(folded))
+
+
+# Words of the other framed stamps a header may carry: the arrival stamp («ĐẾN», «Số», «Ngày»,
+# «Chuyển») and a secrecy mark (a page refused anyway).
+_OTHER_STAMP = re.compile(r"\b(?:den|so|ngay|chuyen|mat)\b")
+
+
+def without_sure_urgency(found: Extraction) -> Extraction:
+    """The reading with its empty urgency capped under sure (a trace of a mark was seen)."""
+    if found.urgency.value is not None:
+        return found
+    limits = dict(found.limits)
+    limits["urgency"] = min(limits.get("urgency", 1.0), HINTED_NO_URGENCY)
+    return replace(
+        found,
+        urgency=FieldReading(None, min(found.urgency.confidence, HINTED_NO_URGENCY)),
+        limits=tuple(sorted(limits.items())),
+    )
+
+
+def _near_urgency(key: str) -> str | None:
+    """A mark one letter off (`HOA TÓC` read `HÓA TÓC`, `THUỌNG KHAN`); `khan` stays exact."""
+    if len(key) < 6:
+        return None
+    near = [name for k, name in _URGENCY.items() if len(k) >= 6 and one_letter_apart(key, k)]
+    return near[0] if len(set(near)) == 1 else None
+
+
+def _slipped(line: Line, whole: bool) -> float:
+    """A mark's score: its line's, lower when the mark was read with a letter off."""
+    return round(line.confidence * (1.0 if whole else 0.9), 3)
 
 
 def _letters(folded: str) -> str:
@@ -662,7 +731,7 @@ def _read_subject(
     for line in lines:
         if line.top <= number_line.top or line.centre_x >= mid or line.top > height * 0.45:
             continue
-        if re.match(r"^v\s*/\s*v\b", line.folded):
+        if _VV.match(line.folded):
             picked = [
                 line,
                 *_follow(lines, line, lambda ln: ln.centre_x < mid and id(ln) not in marks),
@@ -699,4 +768,12 @@ def _joined(picked: Sequence[Line]) -> FieldReading:
     # NĐ 30 writes `V/v`; a scan's small v reads as a capital as often as not.
     text = re.sub(r"^V\s*/\s*[vV]\b", "V/v", text)
     conf = sum(ln.confidence for ln in picked) / len(picked)
+    if not text.startswith("V/v") and _VV.match(text):
+        # `V/ quyết toán …`, `V/y …`: the small v lost or misread; a repair costs some trust.
+        text = _VV.sub("V/v", text, count=1)
+        conf *= 0.95
     return FieldReading(text, round(conf, 3))
+
+
+# `V/v` as OCR gives it: `V/v`, `V/V`, `v/v`, and with its small v lost or read `y` (`V/ quyết`).
+_VV = re.compile(r"^[Vv]\s*/\s*[vVyY]?(?![^\W\d_])")

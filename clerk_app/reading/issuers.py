@@ -24,6 +24,9 @@ OVERRIDE_FOLDER = "reading"
 _SHIPPED = Path(__file__).with_name("data") / AGENCIES_FILE
 # One edit in ten letters is what a degraded scan does to a header; more is another name.
 MAX_EDIT_SHARE = 0.1
+# A seal over the middle of a name (`Sở Ï š hoạch và Đầu tư`) costs more letters: with its head
+# word read as printed, a name this far off is still that name when nothing else is as near.
+SAME_HEAD_EDIT_SHARE = 0.15
 # The runner-up must be clearly worse, or the slip could as well be the other agency.
 MIN_MARGIN = 2
 
@@ -118,12 +121,22 @@ class IssuerMatcher:
         if exact is not None:
             return IssuerMatch(exact[0], 0, exact[1])
         limit = max(1, int(len(key) * MAX_EDIT_SHARE))
-        scored = sorted((distance(key, name, limit + MIN_MARGIN), name) for name in self._names)
-        if not scored or scored[0][0] > limit:
+        wide = max(limit, int(len(key) * SAME_HEAD_EDIT_SHARE))
+        scored = sorted((distance(key, name, wide + MIN_MARGIN), name) for name in self._names)
+        if not scored:
             return None
         best, name = scored[0]
-        if len(scored) > 1 and scored[1][0] < best + MIN_MARGIN:
+        head = key.split()[0]
+        if best > wide or (best > limit and name.split()[0] != head):
             return None
+        close = [n for d, n in scored if d < best + MIN_MARGIN]
+        if len(close) > 1:
+            # `Sở Kho^ học và Công nghệ` is one edit from the Sở, two from the Bộ of the same
+            # name: the head word (`sở`, `bộ`, `ubnd`), printed first and read whole, decides
+            # between names that differ in it, when it leaves one of them.
+            same_head = [n for n in close if n.split()[0] == head]
+            if same_head != [name]:
+                return None
         spelled, known = self._names[name]
         return IssuerMatch(spelled, best, known)
 

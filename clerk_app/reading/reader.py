@@ -22,10 +22,11 @@ from clerk_app.reading.extraction import (
     FieldReading,
     calibrated_copy,
     extract,
+    without_sure_urgency,
 )
 from clerk_app.reading.ocr import OcrPage, Word, ocr_image, ocr_images
 from clerk_app.reading.photo import straighten
-from clerk_app.reading.stamps import urgency_stamp
+from clerk_app.reading.stamps import stamp_in_header
 from clerk_app.text import nfc
 
 # NĐ 30 puts every field the form needs in the top ~40% of page 1; reading only that first
@@ -71,9 +72,11 @@ def read_header(
     if found.urgency.value is None and straight.corners is None:
         # An urgency mark stamped in coloured ink is washed out with the seals before OCR:
         # the header's coloured ink is looked at on its own (a scan: same pixels as read).
-        stamped = urgency_stamp(image, dpi, region) if image.mode == "RGB" else None
-        if stamped is not None:
-            found = replace(found, urgency=FieldReading(stamped, STAMPED_URGENCY_SCORE))
+        stamp = stamp_in_header(image, dpi, region) if image.mode == "RGB" else None
+        if stamp is not None and stamp.value is not None:
+            found = replace(found, urgency=FieldReading(stamp.value, STAMPED_URGENCY_SCORE))
+        elif stamp is not None and stamp.traced:
+            found = without_sure_urgency(found)
     return calibrated_copy(found) if calibrated else found
 
 

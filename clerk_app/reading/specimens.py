@@ -854,12 +854,15 @@ READING_MIX_3 = (*READING_MIX_2, *THIRD_ROUND_VARIANTS)
 # The fourth round (speed only, no reader change for accuracy): held_out_3 was looked at;
 # "held_out_4" (new seeds) is the fresh part, with the tuned part's whole mix: every kind the
 # issue names, the phone photo with a heavy shadow and the coloured urgency stamp included.
+# The fifth round tunes on held_out_4; "held_out_5" (new seeds, the tuned part's whole mix) is
+# the fresh part, defined before any reading of it and measured once, by the lead, at the end.
 PARTS = {
     "tuned": 20000,
     "held_out": 60000,
     "held_out_2": 90000,
     "held_out_3": 150000,
     "held_out_4": 210000,
+    "held_out_5": 270000,
 }
 MIXES = {
     "tuned": READING_MIX_3,
@@ -867,6 +870,7 @@ MIXES = {
     "held_out_2": READING_MIX_2,
     "held_out_3": READING_MIX_2,
     "held_out_4": READING_MIX_3,
+    "held_out_5": READING_MIX_3,
 }
 
 

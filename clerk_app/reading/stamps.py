@@ -11,12 +11,12 @@ Only pages with a coloured frame in the header pay for an OCR call.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
 
-from clerk_app.reading.extraction import urgency_named
+from clerk_app.reading.extraction import urgency_named, urgency_traced
 from clerk_app.reading.secrecy import find_frames, frame_texts
 
 # How far apart a pixel's channels must be for it to count as coloured ink (0–255): black
@@ -42,16 +42,26 @@ _INK_DARKNESS = np.clip(255 - 2 * np.maximum(np.arange(256) - CHROMA // 2, 0), 0
 )
 
 
-def urgency_stamp(image: Image.Image, dpi: int, region: tuple[int, int, int, int]) -> str | None:
-    """The urgency mark stamped in coloured ink in `region` of a colour page, or None."""
+@dataclass(frozen=True)
+class HeaderStamp:
+    value: str | None  # the urgency mark a coloured frame says
+    # A coloured frame was there that named nothing legible (a smudged «HỎA TỐC», a word of a
+    # mark): no urgency must not be shown as sure on such a page.
+    traced: bool = False
+
+
+def stamp_in_header(image: Image.Image, dpi: int, region: tuple[int, int, int, int]) -> HeaderStamp:
+    """What the coloured frames in `region` of a colour page say about its urgency."""
     ink = coloured_ink(image.crop(region))
     if ink is None:
-        return None
+        return HeaderStamp(None)
+    traced = False
     for frame in find_frames(ink, dpi):
         # The page is upright: the frame's long side turned level the short way round.
         angle = (frame.angle + 90) % 180 - 90
         for text in frame_texts(ink, dpi, replace(frame, angle=angle), turns=(0,)):
             value = urgency_named(text)
             if value is not None:
-                return value
-    return None
+                return HeaderStamp(value)
+            traced = traced or urgency_traced(text)
+    return HeaderStamp(None, traced)

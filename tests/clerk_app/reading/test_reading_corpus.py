@@ -89,3 +89,12 @@ def test_the_fourth_held_out_part_is_new_pages_with_the_tuned_parts_whole_mix() 
         specimens.MIXES["held_out_4"]
     )
     assert specimens.reading_specimen(0, part="held_out_4").name.split("-")[1] == "210000"
+
+
+def test_the_fifth_held_out_part_is_new_seeds_with_the_tuned_parts_whole_mix() -> None:
+    # held_out_5 is measured once, at the end, never read while tuning: so this test only
+    # checks its seeds and mix and renders none of its pages.
+    seeds = {part: set(range(start, start + 200)) for part, start in specimens.PARTS.items()}
+    others = set().union(*(s for part, s in seeds.items() if part != "held_out_5"))
+    assert not seeds["held_out_5"] & others
+    assert specimens.MIXES["held_out_5"] == specimens.MIXES["tuned"]
