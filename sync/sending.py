@@ -64,7 +64,7 @@ class Sending:
         self._reports: queue.SimpleQueue[set[str] | None] = queue.SimpleQueue()
         self._error: BaseException | None = None
         self._sent = 0
-        self._stop = threading.Event()
+        self.stopped = threading.Event()  # the round failed: no further request starts
         self.planned: set[str] = set()  # the contents asked about (read once `deliver` returned)
         self.known: set[str] = set()  # those known on the server when `deliver` returned
         self._thread = threading.Thread(
@@ -85,7 +85,7 @@ class Sending:
             # The requests wait for what the server takes (its chunk size, its batches), which
             # the round's thread learns from the server's first answer.
             while ready is not None and not ready.wait(0.05):
-                if self._stop.is_set():
+                if self.stopped.is_set():
                     return
             self._sent = in_parallel(
                 [(self._unless_stopped(job), shas) for job, shas in jobs(missing)],
@@ -100,7 +100,7 @@ class Sending:
         def run() -> int:
             # A round that failed (the server unreachable) starts no further request; the
             # contents not sent are never reported as on the server.
-            if self._stop.is_set():
+            if self.stopped.is_set():
                 raise Stopped
             return job()
 
@@ -134,7 +134,7 @@ class Sending:
                     on_server(set(known))
                 except Exception as exc:  # raised below, once every stream has ended
                     failure = exc
-                    self._stop.set()
+                    self.stopped.set()
         self._thread.join()
         self.known = known
         if failure is not None:
@@ -145,5 +145,5 @@ class Sending:
 
     def abandon(self) -> None:
         """Stop starting requests and wait for the ones under way; reports and errors dropped."""
-        self._stop.set()
+        self.stopped.set()
         self._thread.join()

@@ -1,0 +1,172 @@
+"""A round's scans start with it (issue 12, uploads ≥ 0.5× a raw POST), against the real server on
+SQLite and PostgreSQL: they are asked about and sent while the desk asks where it stands, a
+registration still goes only once its scans are on the server, a round that fails leaves no
+stream running, and a desk killed between its scans and its registrations loses nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clerk_app import errors
+from sync import protocol as p
+from sync.client import ServerClient
+from sync.engine import DeskSync
+from tests.sync.conftest import ROOT, RunningServer, check_all, wait_for_marker
+from tests.sync.test_engine import file_hashes, register, sync
+from tests.sync.test_faults import DESK_STOPPING_AFTER
+from tests.sync.test_online import holder_and_other
+
+
+def test_the_scans_are_asked_about_while_the_desk_asks_where_it_stands(
+    server: RunningServer, new_desk: Any, make_pdf: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = holder_and_other(server, new_desk)
+    register(a, 3, make_pdf, "ST")
+    asked = threading.Event()
+    overlapped: list[bool] = []
+    missing, standing = ServerClient.missing_files, ServerClient.desk_standing
+
+    def asking(self: ServerClient, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        asked.set()
+        return missing(self, files)
+
+    def held(self: ServerClient, since: int, *, once: bool = False) -> dict[str, Any]:
+        # The standing goes only once the scans were asked about: a round that asks about them
+        # after its standing waits here in vain.
+        overlapped.append(asked.wait(10))
+        return standing(self, since, once=once)
+
+    monkeypatch.setattr(ServerClient, "missing_files", asking)
+    monkeypatch.setattr(ServerClient, "desk_standing", held)
+    report = sync(a)
+    assert overlapped == [True]
+    assert report.rejected == [] and report.files_sent == len(file_hashes(a)) >= 3
+    sync(b)
+    check_all(server, a, b)
+
+
+def test_a_registration_goes_only_once_its_scans_are_on_the_server(
+    server: RunningServer, new_desk: Any, make_pdf: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(p, "BATCH_FILE_MAX", 0)  # each scan a request of its own
+    a, b = holder_and_other(server, new_desk)
+    register(a, 4, make_pdf, "REG")
+    with DeskSync(a) as d, d.db.read() as s:
+        from sync import desk_store
+
+        batch = desk_store.pending_mutations(s, d.desk_id, p.MAX_BATCH)
+    # The last registration's scan is held until an earlier registration went up: that one
+    # travels while a scan is still on its way.
+    last = batch[-1]["files"][0]["sha256"]
+    up: set[str] = set()  # scans the server has answered for
+    lock = threading.Lock()
+    some_went = threading.Event()
+    early: list[bool] = []
+    premature: list[str] = []
+    put_chunk, upload = ServerClient.put_chunk, ServerClient.upload
+
+    def chunk(self: ServerClient, sha: str, size: int, offset: int, data: Any) -> dict[str, Any]:
+        if sha == last:
+            early.append(some_went.wait(10))
+        answer = put_chunk(self, sha, size, offset, data)
+        if answer["complete"]:
+            with lock:
+                up.add(sha)
+        return answer
+
+    def uploading(self: ServerClient, mutations: list[dict[str, Any]]) -> dict[str, Any]:
+        with lock:
+            premature.extend(
+                f["sha256"]
+                for m in mutations
+                for f in m.get("files") or []
+                if f["sha256"] not in up
+            )
+        answer = upload(self, mutations)
+        some_went.set()
+        return answer
+
+    monkeypatch.setattr(ServerClient, "put_chunk", chunk)
+    monkeypatch.setattr(ServerClient, "upload", uploading)
+    report = sync(a)
+    assert early == [True]  # registrations went while the last scan was held
+    assert premature == []  # none named a scan the server had not answered for
+    assert report.rejected == [] and report.accepted == len(batch)
+    sync(b)
+    check_all(server, a, b)
+
+
+def test_a_round_whose_standing_fails_while_its_scans_travel_leaves_nothing_running(
+    server: RunningServer, new_desk: Any, make_pdf: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = holder_and_other(server, new_desk)
+    register(a, 3, make_pdf, "DOWN")
+    sending = threading.Event()
+    put_files = ServerClient.put_files
+    uploads: list[int] = []
+
+    def sent(self: ServerClient, files: list[tuple[str, bytes]]) -> dict[str, Any]:
+        sending.set()
+        return put_files(self, files)
+
+    def unreachable(self: ServerClient, since: int, *, once: bool = False) -> dict[str, Any]:
+        self._learn({p.HELLO_FILES_BATCH: True})  # the scans may go: they travel now
+        assert sending.wait(10)
+        raise errors.ServerUnreachable(self.base_url, "ReadTimeout")
+
+    monkeypatch.setattr(ServerClient, "put_files", sent)
+    monkeypatch.setattr(ServerClient, "desk_standing", unreachable)
+    monkeypatch.setattr(ServerClient, "upload", lambda _self, m: uploads.append(len(m)))
+    with pytest.raises(errors.ServerUnreachable):
+        sync(a)
+    assert not [t for t in threading.enumerate() if t.name == "sync-files"]
+    assert uploads == []  # no registration went without its round's standing
+    monkeypatch.undo()
+
+    report = sync(a)  # the scans are on the server already, or go again: nothing lost
+    assert report.rejected == [] and report.accepted >= 3
+    sync(b)
+    check_all(server, a, b)
+    with DeskSync(a) as d:
+        assert d.state().waiting == 0 and d.state().online
+
+
+# Where a desk is killed, its scans on their way: after the standing's answer (not yet applied),
+# after the server said which scans it lacks, after the scans were stored (registrations unsent).
+KILLED_AFTER = (("GET", "/v1/desk"), ("POST", "/v1/files/missing"), ("POST", "/v1/files/batch"))
+
+
+def test_a_desk_killed_between_its_scans_and_its_registrations_loses_nothing(
+    server: RunningServer, new_desk: Any, make_pdf: Any, tmp_path: Path
+) -> None:
+    a, b = holder_and_other(server, new_desk)
+    env = os.environ | {"PYTHONPATH": str(ROOT), "CLERK_DATA_DIR": str(a)}
+    for n, (method, path) in enumerate(KILLED_AFTER):
+        register(a, 4, make_pdf, f"K{n}")
+        marker = tmp_path / f"stopped-{n}"
+        proc = subprocess.Popen(
+            [sys.executable, "-c", DESK_STOPPING_AFTER, method, path, str(marker)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_marker(marker, proc, f"desk a ({method} {path})")
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+    report = sync(a)
+    assert report.rejected == []
+    got = sync(b)  # every scan of the 12 documents reached the server, and the other desk
+    assert got.received == 12 and got.files_received == len(file_hashes(a)) >= 12
+    check_all(server, a, b)
+    with DeskSync(a) as d:
+        assert d.state().waiting == 0
