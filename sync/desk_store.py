@@ -180,6 +180,33 @@ def record_answers(s: Session, answers: list[dict[str, Any]], now: datetime) -> 
             )
 
 
+def pending_uploads(s: Session, limit: int) -> list[dict[str, Any]]:
+    """The contents the outbox's next `limit` mutations name (those `wanted_uploads` gives for
+    `pending_mutations(s, …, limit)`, in another order), read without building the mutations:
+    what a round starts sending while it asks the server where the desk stands."""
+    rows = s.execute(
+        select(OutboxEntry.entity, OutboxEntry.entity_id, OutboxEntry.op)
+        .where(OutboxEntry.acked_at.is_(None))
+        .order_by(OutboxEntry.seq)
+        .limit(limit)
+    ).all()
+    doc_ids = sorted({entity_id for entity, entity_id, _op in rows if entity == "document"})
+    draft_ids = sorted(
+        {entity_id for entity, entity_id, op in rows if entity != "document" and op == p.DRAFT_OP}
+    )
+    seen: dict[str, int] = {}
+    for part in (doc_ids[i : i + 500] for i in range(0, len(doc_ids), 500)):
+        for sha, size in s.execute(
+            select(DocumentFile.sha256, DocumentFile.size).where(DocumentFile.document_id.in_(part))
+        ):
+            seen[sha] = int(size)
+    for part in (draft_ids[i : i + 500] for i in range(0, len(draft_ids), 500)):
+        for files in s.execute(select(SyncDraft.files).where(SyncDraft.id.in_(part))).scalars():
+            for f in json.loads(files):
+                seen[f["sha256"]] = int(f["size"])
+    return [{"sha256": sha, "size": size} for sha, size in seen.items()]
+
+
 def wanted_uploads(mutations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen: dict[str, int] = {}
     for m in mutations:

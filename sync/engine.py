@@ -507,6 +507,10 @@ class DeskSync:
         `on_server` is called (in this thread, while the rest still travel) with every content
         known to be on the server so far, each time that set grows. `started`: contents already
         on their way; those of `wanted` it did not name are sent after it."""
+        if not wanted and started is None:
+            if on_server is not None:
+                on_server(set())  # mutations without files go at once
+            return 0
         sending = started or self._start_sending(client, wanted)
         sent = sending.deliver(on_server)
         later = [item for item in wanted if item["sha256"] not in sending.planned]
@@ -529,13 +533,9 @@ class DeskSync:
             items = wanted
             if items is None:
                 with self.db.read() as s:
-                    batch = desk_store.pending_mutations(s, self.desk_id, p.MAX_BATCH)
+                    named = desk_store.pending_uploads(s, p.MAX_BATCH)
                 # A content the store lost goes up as missing (`_leave_out_missing`).
-                items = [
-                    item
-                    for item in desk_store.wanted_uploads(batch)
-                    if self.store.contains(item["sha256"])
-                ]
+                items = [item for item in named if self.store.contains(item["sha256"])]
             if not items:
                 return set(), []
             if wanted is not None and client.files_batch and _one_batch(items):

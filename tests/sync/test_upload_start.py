@@ -1,7 +1,8 @@
 """A round's scans start with it (issue 12, uploads ≥ 0.5× a raw POST), against the real server on
 SQLite and PostgreSQL: they are asked about and sent while the desk asks where it stands, a
 registration still goes only once its scans are on the server, a round that fails leaves no
-stream running, and a desk killed between its scans and its registrations loses nothing."""
+stream running, and a desk killed between its scans and its registrations loses nothing. The
+feed that brings the desk's registrations back is checked with a few reads, not a few each."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from clerk_app import errors
+from clerk_app.records import IncomingDraft
+from sync import desk_store
 from sync import protocol as p
 from sync.client import ServerClient
 from sync.engine import DeskSync
@@ -60,8 +64,6 @@ def test_a_registration_goes_only_once_its_scans_are_on_the_server(
     a, b = holder_and_other(server, new_desk)
     register(a, 4, make_pdf, "REG")
     with DeskSync(a) as d, d.db.read() as s:
-        from sync import desk_store
-
         batch = desk_store.pending_mutations(s, d.desk_id, p.MAX_BATCH)
     # The last registration's scan is held until an earlier registration went up: that one
     # travels while a scan is still on its way.
@@ -170,3 +172,71 @@ def test_a_desk_killed_between_its_scans_and_its_registrations_loses_nothing(
     check_all(server, a, b)
     with DeskSync(a) as d:
         assert d.state().waiting == 0
+
+
+def test_the_contents_a_round_starts_sending_are_those_its_batches_name(
+    server: RunningServer, new_desk: Any, make_pdf: Any
+) -> None:
+    a, b = holder_and_other(server, new_desk)
+    register(a, 3, make_pdf, "PU")
+    with DeskSync(b) as d:  # not the holder: drafts, their scans named by the draft
+        d.draft_incoming(
+            IncomingDraft(
+                issuer="Sở Xây dựng",
+                reference="1/SXD",
+                issued_on=None,
+                doc_type="Công văn",
+                subject="Về việc cấp phép",
+                files=[make_pdf("Nhap 1")],
+            )
+        )
+    for desk in (a, b):
+        with DeskSync(desk) as d, d.db.read() as s:
+            for limit in (1, 2, 5, p.MAX_BATCH):
+                batch = desk_store.pending_mutations(s, d.desk_id, limit)
+                named = sorted(desk_store.wanted_uploads(batch), key=lambda f: f["sha256"])
+                got = sorted(desk_store.pending_uploads(s, limit), key=lambda f: f["sha256"])
+                assert got == named
+            assert named  # every batch names its scans
+    for desk in (a, b, a, b):
+        sync(desk)
+    check_all(server, a, b)
+
+
+def _page_reads(desk: Path) -> tuple[int, int]:
+    """The feed from its start applied again on the desk (nothing in it is new there): how many
+    documents it holds, and the SELECTs applying it issued."""
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            reads.append(statement)
+
+    with DeskSync(desk) as d:
+        with d._client() as client:
+            page = client.changes(0, p.MAX_BATCH)
+        assert not page["more"]
+        event.listen(d.db.engine, "before_cursor_execute", count)
+        try:
+            with d.ctx.write() as tx:
+                applied = desk_store.apply_page(tx, page["changes"], int(page["next"]), d.clock())
+        finally:
+            event.remove(d.db.engine, "before_cursor_execute", count)
+    assert applied == set()  # the desk's own registrations: unchanged, not rewritten
+    documents = {c["entity_id"] for c in page["changes"] if c["entity"] == "document"}
+    return len(documents), len(reads)
+
+
+def test_the_desks_own_registrations_coming_back_are_checked_without_a_read_each(
+    server: RunningServer, new_desk: Any, make_pdf: Any
+) -> None:
+    a, _b = holder_and_other(server, new_desk)
+    register(a, 2, make_pdf, "FS")
+    sync(a)
+    short = _page_reads(a)
+    register(a, 8, make_pdf, "FL")
+    sync(a)
+    long = _page_reads(a)
+    assert long[0] == 5 * short[0] > 0
+    # Five times the documents, the same reads: the page's rows are read together.
+    assert long[1] == short[1], (short, long)
