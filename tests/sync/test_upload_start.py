@@ -240,3 +240,24 @@ def test_the_desks_own_registrations_coming_back_are_checked_without_a_read_each
     assert long[0] == 5 * short[0] > 0
     # Five times the documents, the same reads: the page's rows are read together.
     assert long[1] == short[1], (short, long)
+
+
+def test_the_server_leaves_its_startup_objects_out_of_full_collections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    import uvicorn
+
+    from sync.server import cli
+
+    hooks: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_kw: hooks.extend(app.router.on_startup))
+    db = f"sqlite:///{tmp_path / 'server.sqlite3'}"
+    assert cli.main(["serve", "--db", db, "--files-dir", str(tmp_path / "files")]) == 0
+    assert cli.freeze_startup_objects in hooks  # run once the server has started
+    try:
+        cli.freeze_startup_objects()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
