@@ -261,3 +261,28 @@ def test_the_server_leaves_its_startup_objects_out_of_full_collections(
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_scans_write_out_starts_as_it_arrives_and_it_is_still_fsynced_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    from sync.server import blobs
+
+    started: list[tuple[int, int]] = []
+    synced: list[int] = []
+    fsync = os.fsync
+    monkeypatch.setattr(blobs, "_WRITE_OUT", lambda _fd, offset, n: started.append((offset, n)))
+    monkeypatch.setattr(blobs.os, "fsync", lambda fd: (synced.append(fd), fsync(fd))[1])
+    step = blobs.WRITEBACK_STEP
+    block = os.urandom(step // 2)
+    content = blobs.Incoming(tmp_path / "scan", hashlib.sha256(), None)
+    for _ in range(5):
+        content.write(block)
+    # Written out a step at a time while the bytes arrive, not left to the fsync.
+    assert started == [(0, step), (step, step)]
+    content.sync()
+    assert synced  # durable by the fsync, as before, whatever was written out
+    assert (tmp_path / "scan").read_bytes() == block * 5
+    assert content.hexdigest() == hashlib.sha256(block * 5).hexdigest()
