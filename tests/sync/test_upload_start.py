@@ -7,9 +7,6 @@ feed that brings the desk's registrations back is checked with a few reads, not 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -23,9 +20,9 @@ from sync import desk_store
 from sync import protocol as p
 from sync.client import ServerClient
 from sync.engine import DeskSync
-from tests.sync.conftest import ROOT, RunningServer, check_all, wait_for_marker
+from tests.sync.conftest import RunningServer, check_all
 from tests.sync.test_engine import file_hashes, register, sync
-from tests.sync.test_faults import DESK_STOPPING_AFTER
+from tests.sync.test_faults import kill_desk_after
 from tests.sync.test_online import holder_and_other
 
 
@@ -150,21 +147,9 @@ def test_a_desk_killed_between_its_scans_and_its_registrations_loses_nothing(
     server: RunningServer, new_desk: Any, make_pdf: Any, tmp_path: Path
 ) -> None:
     a, b = holder_and_other(server, new_desk)
-    env = os.environ | {"PYTHONPATH": str(ROOT), "CLERK_DATA_DIR": str(a)}
     for n, (method, path) in enumerate(KILLED_AFTER):
         register(a, 4, make_pdf, f"K{n}")
-        marker = tmp_path / f"stopped-{n}"
-        proc = subprocess.Popen(
-            [sys.executable, "-c", DESK_STOPPING_AFTER, method, path, str(marker)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_for_marker(marker, proc, f"desk a ({method} {path})")
-        finally:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
+        kill_desk_after(a, method, path, tmp_path / f"stopped-{n}")
     report = sync(a)
     assert report.rejected == []
     got = sync(b)  # every scan of the 12 documents reached the server, and the other desk
