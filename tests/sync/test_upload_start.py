@@ -26,6 +26,16 @@ from tests.sync.test_faults import kill_desk_after
 from tests.sync.test_online import holder_and_other
 
 
+def _telling(call: Any, event: threading.Event) -> Any:
+    """A client call that sets `event` as it starts (from whichever thread makes it)."""
+
+    def run(self: ServerClient, *args: Any, **kwargs: Any) -> Any:
+        event.set()
+        return call(self, *args, **kwargs)
+
+    return run
+
+
 def test_the_scans_are_asked_about_while_the_desk_asks_where_it_stands(
     server: RunningServer, new_desk: Any, make_pdf: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -33,11 +43,7 @@ def test_the_scans_are_asked_about_while_the_desk_asks_where_it_stands(
     register(a, 3, make_pdf, "ST")
     asked = threading.Event()
     overlapped: list[bool] = []
-    missing, standing = ServerClient.missing_files, ServerClient.desk_standing
-
-    def asking(self: ServerClient, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        asked.set()
-        return missing(self, files)
+    standing = ServerClient.desk_standing
 
     def held(self: ServerClient, since: int, *, once: bool = False) -> dict[str, Any]:
         # The standing goes only once the scans were asked about: a round that asks about them
@@ -45,7 +51,7 @@ def test_the_scans_are_asked_about_while_the_desk_asks_where_it_stands(
         overlapped.append(asked.wait(10))
         return standing(self, since, once=once)
 
-    monkeypatch.setattr(ServerClient, "missing_files", asking)
+    monkeypatch.setattr(ServerClient, "missing_files", _telling(ServerClient.missing_files, asked))
     monkeypatch.setattr(ServerClient, "desk_standing", held)
     report = sync(a)
     assert overlapped == [True]
@@ -109,19 +115,14 @@ def test_a_round_whose_standing_fails_while_its_scans_travel_leaves_nothing_runn
     a, b = holder_and_other(server, new_desk)
     register(a, 3, make_pdf, "DOWN")
     sending = threading.Event()
-    put_files = ServerClient.put_files
     uploads: list[int] = []
-
-    def sent(self: ServerClient, files: list[tuple[str, bytes]]) -> dict[str, Any]:
-        sending.set()
-        return put_files(self, files)
 
     def unreachable(self: ServerClient, since: int, *, once: bool = False) -> dict[str, Any]:
         self._learn({p.HELLO_FILES_BATCH: True})  # the scans may go: they travel now
         assert sending.wait(10)
         raise errors.ServerUnreachable(self.base_url, "ReadTimeout")
 
-    monkeypatch.setattr(ServerClient, "put_files", sent)
+    monkeypatch.setattr(ServerClient, "put_files", _telling(ServerClient.put_files, sending))
     monkeypatch.setattr(ServerClient, "desk_standing", unreachable)
     monkeypatch.setattr(ServerClient, "upload", lambda _self, m: uploads.append(len(m)))
     with pytest.raises(errors.ServerUnreachable):
