@@ -107,13 +107,13 @@ class Sending:
         return run
 
     def deliver(self, on_server: Callable[[set[str]], None] | None = None) -> int:
-        """Call `on_server` with every content known to be on the server so far: once when the
-        server has said what it already has, then each time that set grows (reports that came
-        together make one call). How many contents were sent; the first error (the sending's,
+        """Call `on_server` with every content known to be on the server so far, each time that
+        set grows: first with what the server already had, if anything, then as contents go up
+        (reports that came together make one call). How many contents were sent; the first error (the sending's,
         or `on_server`'s) is raised once every stream has ended."""
         known: set[str] = set()
         failure: BaseException | None = None
-        heard, ended = False, False
+        ended = False
         while not ended:
             reports = [self._reports.get()]
             while reports[-1] is not None:  # every report already there: one call for them
@@ -122,12 +122,10 @@ class Sending:
                 except queue.Empty:
                     break
             ended = reports[-1] is None
-            got = [r for r in reports if r is not None]  # None alone: the plan itself failed
-            fresh = set[str]().union(*got)
-            # The first report (what the server had already, perhaps nothing) is always passed
-            # on: mutations that need no file go at once.
-            grown = bool(got) and (not heard or not fresh <= known)
-            heard = heard or bool(got)
+            fresh = set[str]().union(*(r for r in reports if r is not None))
+            # Nothing known yet is not passed on: mutations that need no file wait for the
+            # first content up, or the end, and go with the others (one request, not two).
+            grown = not fresh <= known
             known |= fresh
             if grown and on_server is not None and failure is None:
                 try:

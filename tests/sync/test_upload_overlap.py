@@ -96,8 +96,8 @@ def test_a_sending_reports_what_the_server_has_first_then_each_content_as_it_is_
             release.set()
 
     assert sending.deliver(on_server) == 2
-    # What the server had already came first, before any request went (mutations that need
-    # no new file are sent at once); then each content as its request was answered.
+    # What the server had already came first, before any request went; then each content as
+    # its request was answered.
     assert seen[0] == {"old"} and seen[-1] == {"old", "small", "big"}
     assert {"small"} <= seen[1] and asked and sending.planned == {"old", "big", "small"}
 
@@ -131,7 +131,7 @@ def test_a_sending_whose_round_failed_starts_nothing_more_and_reports_nothing_un
     # one at least: every stream was busy) were never started, nor reported, and every stream
     # had ended when `deliver` raised.
     assert started[0] == "c0" and f"c{len(jobs) - 1}" not in started
-    assert reported == [set(), {"c0"}]
+    assert reported == [{"c0"}]
     assert not [t for t in threading.enumerate() if t.name == "sync-files"]
 
 
