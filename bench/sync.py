@@ -189,6 +189,14 @@ def make_scan(path: Path, size: int) -> Path:
     return path
 
 
+def _cpu_s(pid: int | None = None) -> float:
+    """CPU seconds (user + system, every thread) of this process, or of process `pid`."""
+    if pid is None:
+        return time.process_time()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     t0 = time.perf_counter()
     out = fn()
@@ -256,9 +264,12 @@ def _bare_fsync(root: Path, scans: list[Path]) -> float:
     return time.perf_counter() - t0
 
 
-def _sink_baseline(root: Path, scans: list[Path]) -> tuple[float, float, float]:
+def _sink_baseline(
+    root: Path, scans: list[Path]
+) -> tuple[float, float, float, tuple[float, float]]:
     """Seconds to POST, then GET, every scan's bytes to a bare uvicorn app on loopback, and to
-    POST them to a route that writes and fsyncs each body."""
+    POST them to a route that writes and fsyncs each body; the CPU seconds of the POST (the
+    client's, the app's)."""
     import httpx
 
     sink_dir = root / "sink"
@@ -282,11 +293,13 @@ def _sink_baseline(root: Path, scans: list[Path]) -> tuple[float, float, float]:
             except httpx.TransportError:
                 time.sleep(0.05)
         with httpx.Client(base_url=url, timeout=60) as client:
+            cpu0 = _cpu_s(), _cpu_s(proc.pid)
             t0 = time.perf_counter()
             for p in scans:
                 got = client.post("/sink", content=p.read_bytes()).json()["received"]
                 assert got == p.stat().st_size
             post_s = time.perf_counter() - t0
+            post_cpu = _cpu_s() - cpu0[0], _cpu_s(proc.pid) - cpu0[1]
             t0 = time.perf_counter()
             for p in scans:
                 digest = hashlib.sha256()
@@ -304,7 +317,7 @@ def _sink_baseline(root: Path, scans: list[Path]) -> tuple[float, float, float]:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
-    return post_s, get_s, durable_s
+    return post_s, get_s, durable_s, post_cpu
 
 
 def bench_files(bench: Bench, year: int) -> tuple[list[list[str]], str]:
@@ -319,40 +332,42 @@ def bench_files(bench: Bench, year: int) -> tuple[list[list[str]], str]:
     with Workspace.open(a, actor="nvan1.stc") as ws:
         for i, p in enumerate(scans):
             ws.register_incoming(_incoming(i, [p]))
+    from sync.client import ServerClient
     from sync.engine import DeskSync
 
-    # The part of the upload that moves the scans (the rest: the registrations, the feed).
-    # Registrations sent while scans still travel (the `on_server` callback) are not counted.
-    sending: list[float] = []
-    real_send = DeskSync._send_files
+    # The part of the upload that moves the scans: from the first request about them (what the
+    # server lacks, or their bytes) to the last one's answer, whatever runs beside them (the
+    # registrations, the standing, the feed: the rest of the upload).
+    spans: list[tuple[float, float]] = []
+    real = {n: getattr(ServerClient, n) for n in ("missing_files", "put_files", "put_chunk")}
 
-    def timed_send(self: Any, client: Any, wanted: Any, on_server: Any = None) -> int:
-        def timed_callback(shas: Any) -> None:
-            t1 = time.perf_counter()
+    def timed(call: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
             try:
-                on_server(shas)
+                return call(*args, **kwargs)
             finally:
-                sending.append(-(time.perf_counter() - t1))
+                spans.append((t0, time.perf_counter()))
 
-        t0 = time.perf_counter()
-        try:
-            extra = () if on_server is None else (timed_callback,)  # older desks: no callback
-            return int(real_send(self, client, wanted, *extra))
-        finally:
-            sending.append(time.perf_counter() - t0)
+        return run
 
-    DeskSync._send_files = timed_send  # type: ignore[method-assign]
+    for name, call in real.items():
+        setattr(ServerClient, name, timed(call))
     # Opened before the clock starts, as the desk's sync runner keeps them open (opening
     # checks the migrations: not part of moving the bytes).
     with DeskSync(a) as da, DeskSync(b) as db:
+        assert bench.server.proc is not None
+        cpu0 = _cpu_s(), _cpu_s(bench.server.proc.pid)
         try:
             up, upload_s = _timed(da.sync)
+            cpu = _cpu_s() - cpu0[0], _cpu_s(bench.server.proc.pid) - cpu0[1]
         finally:
-            DeskSync._send_files = real_send  # type: ignore[method-assign]
-        send_s = sum(sending)
+            for name, call in real.items():
+                setattr(ServerClient, name, call)
+        send_s = max(end for _s, end in spans) - min(start for start, _e in spans)
         down, download_s = _timed(db.sync)
     assert up.files_sent >= len(scans) and down.files_received >= len(scans), (up, down)
-    post_s, get_s, durable_s = _sink_baseline(bench.root, scans)
+    post_s, get_s, durable_s, post_cpu = _sink_baseline(bench.root, scans)
     fsync_s = _bare_fsync(bench.root, scans)
     rows = [
         ["baseline: raw httpx POST of the same bytes", f"{total / post_s:.1f}", f"{post_s:.2f}",
@@ -367,6 +382,10 @@ def bench_files(bench: Bench, year: int) -> tuple[list[list[str]], str]:
          f"{total / durable_s:.1f}", f"{durable_s:.2f}", f"{post_s / durable_s:.2f}"],
         ["upload against the fsyncing baseline", f"{total / upload_s:.1f}", f"{upload_s:.2f}",
          f"{durable_s / upload_s:.2f} (of that baseline)"],
+        ["(for scale) CPU s during the raw POST: client + app",
+         "", f"{post_cpu[0]:.2f} + {post_cpu[1]:.2f}", ""],
+        ["(for scale) CPU s during the upload: desk + server",
+         "", f"{cpu[0]:.2f} + {cpu[1]:.2f}", ""],
         ["baseline: raw httpx GET of the same bytes (hashed)", f"{total / get_s:.1f}",
          f"{get_s:.2f}", "1.00"],
         ["download: fresh desk sync (rows + scans)", f"{total / download_s:.1f}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import ssl
+import threading
 import time
 from collections.abc import Iterator
 from functools import cache
@@ -41,6 +42,9 @@ class ServerClient:
         # files a request; learnt from its hello or its desk standing.
         self.file_chunk = p.FILE_CHUNK
         self.files_batch = False
+        # Set once this server's limits are known (or known not to be told): a round's files,
+        # started before its first answer, wait for it.
+        self.limits_known = threading.Event()
         # A client kept by its desk for its whole session (`DeskSync._client`) is not closed
         # by a `with` block: its connection stays open for the next round or registration.
         self.kept = False
@@ -117,6 +121,7 @@ class ServerClient:
             # Never below what every server takes, never above what this desk will send.
             self.file_chunk = max(p.FILE_CHUNK, min(offered, p.STREAM_FILE_CHUNK))
         self.files_batch = answer.get(p.HELLO_FILES_BATCH) is True
+        self.limits_known.set()
 
     def login(
         self, username: str, password: str, desk_id: str, station: str, desk_credential: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -179,6 +180,33 @@ def record_answers(s: Session, answers: list[dict[str, Any]], now: datetime) -> 
             )
 
 
+def pending_uploads(s: Session, limit: int) -> list[dict[str, Any]]:
+    """The contents the outbox's next `limit` mutations name (those `wanted_uploads` gives for
+    `pending_mutations(s, …, limit)`, in another order), read without building the mutations:
+    what a round starts sending while it asks the server where the desk stands."""
+    rows = s.execute(
+        select(OutboxEntry.entity, OutboxEntry.entity_id, OutboxEntry.op)
+        .where(OutboxEntry.acked_at.is_(None))
+        .order_by(OutboxEntry.seq)
+        .limit(limit)
+    ).all()
+    doc_ids = sorted({entity_id for entity, entity_id, _op in rows if entity == "document"})
+    draft_ids = sorted(
+        {entity_id for entity, entity_id, op in rows if entity != "document" and op == p.DRAFT_OP}
+    )
+    seen: dict[str, int] = {}
+    for part in (doc_ids[i : i + 500] for i in range(0, len(doc_ids), 500)):
+        for sha, size in s.execute(
+            select(DocumentFile.sha256, DocumentFile.size).where(DocumentFile.document_id.in_(part))
+        ):
+            seen[sha] = int(size)
+    for part in (draft_ids[i : i + 500] for i in range(0, len(draft_ids), 500)):
+        for files in s.execute(select(SyncDraft.files).where(SyncDraft.id.in_(part))).scalars():
+            for f in json.loads(files):
+                seen[f["sha256"]] = int(f["size"])
+    return [{"sha256": sha, "size": size} for sha, size in seen.items()]
+
+
 def wanted_uploads(mutations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen: dict[str, int] = {}
     for m in mutations:
@@ -306,7 +334,9 @@ def _same(mine: Any, theirs: Any) -> bool:
     return bool(mine == theirs)
 
 
-def _unchanged(s: Session, doc: Document, data: dict[str, Any]) -> bool:
+def _unchanged(
+    s: Session, doc: Document, data: dict[str, Any], page: PageRows | None = None
+) -> bool:
     """The server's row says nothing the desk's row does not already say (the desk's own
     registration coming back in the feed): applying it would only rewrite the same values."""
     if doc.revision != int(data.get("revision") or doc.revision or 1):
@@ -318,9 +348,14 @@ def _unchanged(s: Session, doc: Document, data: dict[str, Any]) -> bool:
             return False
     ids = {f["id"] for f in data.get("files") or []}
     if ids:
-        have = set(
-            s.execute(select(DocumentFile.id).where(DocumentFile.document_id == doc.id)).scalars()
-        )
+        if page is not None:
+            have = page.file_ids.get(doc.id, set())
+        else:
+            have = set(
+                s.execute(
+                    select(DocumentFile.id).where(DocumentFile.document_id == doc.id)
+                ).scalars()
+            )
         if not ids <= have:
             return False
     return True
@@ -335,9 +370,11 @@ def _apply_document(
     now: datetime,
     seen: dict[tuple[str, str, int], Register] | None = None,
     tops: dict[str, int] | None = None,
+    page: PageRows | None = None,
 ) -> bool:
     """Write one server document into the desk; True when the desk's row changed. `tops`
-    collects each register's highest number, raised once per page by the caller."""
+    collects each register's highest number, raised once per page by the caller; `page`: the
+    page's rows read beforehand."""
     s, agency_id = tx.session, ident[2]
     if data.get("number") is None:
         return False  # a draft still waiting for its number: nothing to show as registered
@@ -345,13 +382,13 @@ def _apply_document(
         return False  # local changes not yet acknowledged win until the server has them
     reg = _local_register(s, agency_id, data, now, seen)
     number = int(data["number"])
-    doc = s.get(Document, entity_id)
+    doc = page.docs.get(entity_id) if page is not None else s.get(Document, entity_id)
     if doc is not None and (doc.register_id != reg.id or doc.number != number):
         _conflict(s, entity_id, "number_differs", data, now)
         return False
-    if doc is not None and _unchanged(s, doc, data):
+    if doc is not None and _unchanged(s, doc, data, page):
         _raise_top(s, reg, number, tops)
-        draft = s.get(SyncDraft, entity_id)
+        draft = page.drafts.get(entity_id) if page is not None else s.get(SyncDraft, entity_id)
         if draft is not None and (draft.status, draft.number) != ("numbered", number):
             draft.status, draft.number = "numbered", number
         return False
@@ -394,10 +431,44 @@ def _apply_document(
         {"number": number, "register": reg.series, "status": doc.status},
         at=now,
     )
-    draft = s.get(SyncDraft, entity_id)
+    draft = page.drafts.get(entity_id) if page is not None else s.get(SyncDraft, entity_id)
     if draft is not None:
         draft.status, draft.number = "numbered", number
     return True
+
+
+@dataclass
+class PageRows:
+    """A feed page's documents, their file ids and drafts, read in a few queries before it is
+    applied, not per change: a desk's own registrations coming back are mostly unchanged, and
+    are checked without another read. `docs` holds the rows, so the session's identity map
+    (which holds them weakly) keeps them for `Session.get`."""
+
+    docs: dict[str, Document]
+    file_ids: dict[str, set[str]]
+    drafts: dict[str, SyncDraft]
+
+    @classmethod
+    def read(cls, s: Session, doc_ids: list[str]) -> PageRows:
+        docs: dict[str, Document] = {}
+        file_ids: dict[str, set[str]] = {}
+        drafts: dict[str, SyncDraft] = {}
+        ids = sorted(set(doc_ids))
+        for part in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+            docs |= {
+                d.id: d for d in s.execute(select(Document).where(Document.id.in_(part))).scalars()
+            }
+            for doc_id, file_id in s.execute(
+                select(DocumentFile.document_id, DocumentFile.id).where(
+                    DocumentFile.document_id.in_(part)
+                )
+            ):
+                file_ids.setdefault(doc_id, set()).add(file_id)
+            drafts |= {
+                d.id: d
+                for d in s.execute(select(SyncDraft).where(SyncDraft.id.in_(part))).scalars()
+            }
+        return cls(docs, file_ids, drafts)
 
 
 def _raise_top(s: Session, reg: Register, number: int, tops: dict[str, int] | None) -> None:
@@ -505,11 +576,14 @@ def apply_page(
     }
     seen: dict[tuple[str, str, int], Register] = {}
     tops: dict[str, int] = {}
+    page = PageRows.read(s, [c["entity_id"] for c in changes if c["entity"] == "document"])
     for i, c in enumerate(changes):
         if last.get((c["entity"], c["entity_id"]), i) != i:
             continue
         if c["entity"] == "document":
-            if _apply_document(tx, c["data"], c["entity_id"], ident, pending, now, seen, tops):
+            if _apply_document(
+                tx, c["data"], c["entity_id"], ident, pending, now, seen, tops, page
+            ):
                 applied.add(c["entity_id"])
         elif c["entity"] == "register":
             _apply_register(s, c["data"], ident, now, seen)

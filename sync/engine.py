@@ -10,7 +10,6 @@ import os
 import secrets
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -46,13 +45,12 @@ from clerk_app.storage.sync_models import (
 from sync import clock_skew, desk_store, side_files
 from sync import protocol as p
 from sync.client import FileSlice, ServerClient
+from sync.sending import Job, Sending
+from sync.sending import in_parallel as _in_parallel
 
 PAGE = 500
 # The acting person of what the server's feed writes into the desk.
 SYNC_ACTOR = "sync"
-# Files in flight at once: one file's request waits on the server's fsync and commit while the
-# next one's bytes travel; more than a few only queue on a 2-core server.
-FILE_STREAMS = 3
 _T = TypeVar("_T")
 
 
@@ -372,37 +370,52 @@ class DeskSync:
         report = SyncReport()
         try:
             with self._client() as client:
-                # Imported here: sync.online builds on this module.
-                from sync import online, standing
-
-                # Where the desk stands, and the server's time in the same answer.
-                demand, reading = standing.catch_up(self, client)
-                if reading is None:  # a server that tells its time only in its hello
-                    reading = clock_skew.measure(client, self.clock)
-                if reading is not None:
-                    report.clock_skew_s = reading.skew_s
-                    with self.db.read() as s:
-                        self._clock_readings = (reading, clock_skew.last_reading(s))
-                online.cede_all(self, demand)
-                self._upload(client, report)
-                if reading is not None:
-                    # Kept only once everything it flags went up, so a crash loses no flag.
-                    with self.db.write() as s:
-                        clock_skew.remember(s, reading)
-                self._download(client, report)
-                # The drafts that were waiting got their numbers from the first cede.
-                if online.cede_all(self, {k: (0, busy) for k, (_w, busy) in demand.items()}):
-                    # What the feed brought moved the server's counter: the holder tops up
-                    # its ceded numbers now, not a round later, so others keep numbering.
-                    self._upload(client, report)
-                self._fetch_files(client, report)
+                # The outbox's scans start up at once, on connections of their own: asking the
+                # server where the desk stands, and reading the batch, happen while they travel.
+                sending = self._start_sending(client)
+                try:
+                    self._round(client, report, sending)
+                finally:
+                    sending.abandon()  # a round that failed leaves no stream running
         except errors.ServerUnreachable as exc:
             self._went_offline(str(exc.detail))
             raise
         self._came_back()
         return report
 
-    def _upload(self, client: ServerClient, report: SyncReport) -> None:
+    def _round(self, client: ServerClient, report: SyncReport, sending: Sending) -> None:
+        """A sync round's steps, `sending` the outbox's contents already on their way."""
+        # Imported here: sync.online builds on this module.
+        from sync import online, standing
+
+        # Where the desk stands, and the server's time in the same answer.
+        demand, reading = standing.catch_up(self, client)
+        if reading is None:  # a server that tells its time only in its hello
+            reading = clock_skew.measure(client, self.clock)
+        client.limits_known.set()  # said in the standing or the hello, or never by this server
+        if reading is not None:
+            report.clock_skew_s = reading.skew_s
+            with self.db.read() as s:
+                self._clock_readings = (reading, clock_skew.last_reading(s))
+        online.cede_all(self, demand)
+        self._upload(client, report, sending)
+        if reading is not None:
+            # Kept only once everything it flags went up, so a crash loses no flag.
+            with self.db.write() as s:
+                clock_skew.remember(s, reading)
+        self._download(client, report)
+        # The drafts that were waiting got their numbers from the first cede.
+        if online.cede_all(self, {k: (0, busy) for k, (_w, busy) in demand.items()}):
+            # What the feed brought moved the server's counter: the holder tops up
+            # its ceded numbers now, not a round later, so others keep numbering.
+            self._upload(client, report)
+        self._fetch_files(client, report)
+
+    def _upload(
+        self, client: ServerClient, report: SyncReport, started: Sending | None = None
+    ) -> None:
+        """Send the outbox, batch after batch; `started`: the first batch's contents, already
+        on their way (`_start_sending`)."""
         while True:
             with self.db.read() as s:
                 batch = desk_store.pending_mutations(s, self.desk_id, p.MAX_BATCH)
@@ -416,8 +429,9 @@ class DeskSync:
             # the other files still travel (the registrations' round overlaps the scans').
             ready = _ReadyFront(batch, partial(self._upload_mutations, client, report=report))
             report.files_sent += self._send_files(
-                client, desk_store.wanted_uploads(batch), ready.send
+                client, desk_store.wanted_uploads(batch), ready.send, started
             )
+            started = None
             ready.send_rest()
 
     def _upload_mutations(
@@ -487,22 +501,62 @@ class DeskSync:
         client: ServerClient,
         wanted: list[dict[str, Any]],
         on_server: Callable[[set[str]], None] | None = None,
+        started: Sending | None = None,
     ) -> int:
         """Send the contents the server lacks among `wanted`, FILE_STREAMS requests at a time.
         `on_server` is called (in this thread, while the rest still travel) with every content
-        known to be on the server so far, each time that set grows."""
-        if not wanted:
+        known to be on the server so far, each time that set grows. `started`: contents already
+        on their way; those of `wanted` it did not name are sent after it."""
+        if not wanted and started is None:
             if on_server is not None:
-                on_server(set())
+                on_server(set())  # mutations without files go at once
             return 0
-        if client.files_batch and _one_batch(wanted):
-            # Sending what fits in one request costs less than asking what is missing first
-            # (a registration online, its scan): the server skips what it already has.
-            missing = [item | {"offset": 0} for item in wanted]
-        else:
-            # One stream per content: two documents sharing a scan must not race on one file.
-            missing = list({item["sha256"]: item for item in client.missing_files(wanted)}.values())
-        there = {item["sha256"] for item in wanted} - {item["sha256"] for item in missing}
+        sending = started or self._start_sending(client, wanted)
+        sent = sending.deliver(on_server)
+        later = [item for item in wanted if item["sha256"] not in sending.planned]
+        if later:  # named by the batch, not yet by the outbox when the sending started
+            there = sending.known
+            sent += self._start_sending(client, later).deliver(
+                None if on_server is None else lambda shas: on_server(there | shas)
+            )
+        return sent
+
+    def _start_sending(
+        self, client: ServerClient, wanted: list[dict[str, Any]] | None = None
+    ) -> Sending:
+        """Start sending `wanted`, or (None) the contents the outbox's next batch names: read
+        in the sending's own thread, asked about while the round asks for the desk's standing,
+        their requests sent once the client knows what the server takes (the round sets
+        `ServerClient.limits_known`)."""
+
+        def ask() -> tuple[set[str], list[dict[str, Any]]]:
+            items = wanted
+            if items is None:
+                with self.db.read() as s:
+                    named = desk_store.pending_uploads(s, p.MAX_BATCH)
+                # A content the store lost goes up as missing (`_leave_out_missing`).
+                items = [item for item in named if self.store.contains(item["sha256"])]
+            if not items:
+                return set(), []
+            if wanted is not None and client.files_batch and _one_batch(items):
+                # Sending what fits in one request costs less than asking what is missing first
+                # (a registration online, its scan): the server skips what it already has.
+                missing = [item | {"offset": 0} for item in items]
+            else:
+                # One stream per content: two documents sharing a scan must not race on one file.
+                missing = list(
+                    {item["sha256"]: item for item in client.missing_files(items)}.values()
+                )
+            there = {item["sha256"] for item in items} - {item["sha256"] for item in missing}
+            return there, missing
+
+        # Contents named by the caller go at once (it has heard from the server this round).
+        ready = client.limits_known if wanted is None else None
+        return Sending(ask, partial(self._file_jobs, client), ready)
+
+    def _file_jobs(self, client: ServerClient, missing: list[dict[str, Any]]) -> list[Job]:
+        """The requests that send `missing`: small whole contents several to a request, larger
+        ones (or one half sent) in resumable chunks; largest first."""
         whole = [
             item
             for item in missing
@@ -521,12 +575,7 @@ class DeskSync:
             for item in chunked
         ]  # fmt: skip
         jobs.sort(key=lambda job: -job[0])
-        if on_server is not None and there:
-            on_server(set(there))
-        return _in_parallel(
-            [(job, shas) for _size, job, shas in jobs],
-            None if on_server is None else lambda shas: on_server(there.union(*shas)),
-        )
+        return [(job, shas) for _size, job, shas in jobs]
 
     def _send_batch(self, client: ServerClient, items: list[dict[str, Any]]) -> int:
         files = [(item["sha256"], self.store.path(item["sha256"]).read_bytes()) for item in items]
@@ -1133,35 +1182,6 @@ def _batches(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         out[-1].append(item)
         size += n
     return out
-
-
-def _in_parallel(
-    jobs: list[tuple[Callable[[], int], set[str]]],
-    on_done: Callable[[list[set[str]]], None] | None = None,
-) -> int:
-    """Run each job (sending or fetching some contents, named by the set beside it),
-    FILE_STREAMS at a time; the sum of what they return. `on_done` is called in this thread
-    with the sets of every job finished so far, each time one finishes. Each file is sent or
-    fetched whole by one thread and resumes on its own, so a failure loses nothing: the first
-    error (a job's, or `on_done`'s) is raised once every job has finished or failed, never
-    while a thread still writes."""
-    if len(jobs) <= 1 and on_done is None:
-        return sum(job() for job, _shas in jobs)
-    finished: list[set[str]] = []
-    failure: BaseException | None = None
-    with ThreadPoolExecutor(max_workers=FILE_STREAMS) as pool:
-        futures = {pool.submit(job): shas for job, shas in jobs}
-        for future in as_completed(futures):
-            if future.exception() is not None or failure is not None or on_done is None:
-                continue
-            finished.append(futures[future])
-            try:
-                on_done(finished)
-            except Exception as exc:  # raised below, once every job has finished
-                failure = exc
-    if failure is not None:
-        raise failure
-    return sum(future.result() for future in futures)
 
 
 def _jsonable(value: Any) -> Any:

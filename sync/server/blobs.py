@@ -8,10 +8,12 @@ place and its directory fsynced first.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import re
 import shutil
+import sys
 import threading
 import time
 import uuid
@@ -37,6 +39,8 @@ MAX_RUNNING_HASHES = 256
 INCOMING = ".incoming"  # a request's bytes on their way in, under partial/<agency>/
 STALE_INCOMING_S = 3600  # left by a server that was killed mid-request: removed at start
 SYNC_WORKERS = 8  # fsyncs issued at once for a batch (the file system commits them together)
+# Bytes of a content arrived before their write-out to the disk is started (`Incoming.write`).
+WRITEBACK_STEP = 1024 * 1024
 
 
 class BlobStore:
@@ -94,15 +98,15 @@ class BlobStore:
     ) -> list[dict[str, object]]:
         """For each (sha256, size) the agency lacks: how many bytes the server already has.
         Contents whose bytes all arrived but were never recorded complete are finished here."""
-        out = []
-        with db.read() as s:
-            for item in wanted:
-                sha = _check_sha(str(item.get("sha256", "")))
-                size = int(str(item.get("size", 0)))
-                blob = s.get(Blob, (agency_id, sha))
-                if blob is not None and blob.complete:
-                    continue
-                out.append({"sha256": sha, "size": size, "offset": self._received(agency_id, sha)})
+        asked = [(_check_sha(str(item.get("sha256", ""))), int(str(item.get("size", 0))))
+                 for item in wanted]  # fmt: skip
+        with db.read() as s:  # one query for all, not one per content
+            complete = self._complete_among(s, agency_id, sorted({sha for sha, _ in asked}))
+        out: list[dict[str, object]] = [
+            {"sha256": sha, "size": size, "offset": self._received(agency_id, sha)}
+            for sha, size in asked
+            if sha not in complete
+        ]
         stuck = [x for x in out if int(str(x["offset"])) >= int(str(x["size"])) > 0]
         for item in stuck:
             sha, size = str(item["sha256"]), int(str(item["size"]))
@@ -382,6 +386,7 @@ class Incoming:
         self.origin = origin  # the running hash this chunk continues, if any
         self.received = 0
         self._file = open(path, "wb") if path is not None else None  # noqa: SIM115
+        self._written_back = 0  # bytes whose write-out to the disk was started
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if self._file is not None:
@@ -389,6 +394,20 @@ class Incoming:
             if self.digest is not None:
                 self.digest.update(data)
         self.received += len(data)
+        if self.received - self._written_back >= WRITEBACK_STEP:
+            self.write_back()
+
+    def write_back(self) -> None:
+        """Start writing what arrived so far to the disk, without waiting: the fsync before the
+        rename then has only the last bytes left to wait for, not the whole content (a 20 MB
+        scan's fsync: ~20 ms, ~3 ms). Durability is the fsync's, as before."""
+        if self._file is None or self._file.closed or self.received <= self._written_back:
+            return
+        self._file.flush()
+        _start_write_out(
+            self._file.fileno(), self._written_back, self.received - self._written_back
+        )
+        self._written_back = self.received
 
     def hexdigest(self) -> str | None:
         return None if self.digest is None else str(self.digest.hexdigest())
@@ -452,6 +471,8 @@ class IncomingBatch:
             current.write(view[:take])
             view = view[take:]
             self._left -= take
+            if self._left == 0:
+                current.write_back()  # the batch's fsyncs, together at its end, wait less
             self._open_next()
 
     def discard(self) -> None:
@@ -470,6 +491,29 @@ def _append(source: Path, target: Path) -> None:
         os.fsync(dst.fileno())
     source.unlink()
 
+
+def _write_out_call() -> Callable[[int, int, int], object] | None:
+    """Linux's sync_file_range(…, SYNC_FILE_RANGE_WRITE), which starts writing a file's dirty
+    pages and returns; None where it is not available (the fsync then does all the work)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        call = libc.sync_file_range
+    except (OSError, AttributeError):
+        return None
+    call.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    call.restype = ctypes.c_int
+    return lambda fd, offset, length: call(fd, offset, length, SYNC_FILE_RANGE_WRITE)
+
+
+def _start_write_out(fd: int, offset: int, length: int) -> None:
+    if _WRITE_OUT is not None:
+        _WRITE_OUT(fd, offset, length)  # a failure only leaves the work to the fsync
+
+
+SYNC_FILE_RANGE_WRITE = 2
+_WRITE_OUT = _write_out_call()
 
 _syncers: ThreadPoolExecutor | None = None
 _syncers_guard = threading.Lock()

@@ -8,6 +8,7 @@ SQLite database, or in --files-dir.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -38,6 +39,15 @@ def _open(url: str) -> ServerDatabase:
     return db
 
 
+def freeze_startup_objects() -> None:
+    """Leave what the server holds from its start (modules, the app, its tables: ~150,000
+    objects) out of the garbage collector's full passes: each of them walked it all, 0.1–0.3 s
+    with the GIL held on a busy 2-core machine, stalling whatever request was running (a
+    desk's sync round: 0.24 s inside one `/v1/files/missing`)."""
+    gc.collect()
+    gc.freeze()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -50,6 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         failed_logins_per_minute=args.failed_logins_per_minute,
         exchange_dir=Path(args.exchange_dir) if args.exchange_dir else None,
     )
+    app.router.on_startup.append(freeze_startup_objects)
     tls = {}
     if args.tls_cert:
         tls = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key}

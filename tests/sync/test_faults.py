@@ -40,6 +40,23 @@ DESK_STOPPING_AFTER = textwrap.dedent(
     """
 )
 
+
+def kill_desk_after(desk: Path, method: str, path: str, marker: Path) -> None:
+    """`clerk sync` on `desk` in a child, killed (kill -9) once the server answered one
+    request (METHOD and path prefix), before the desk acted on the answer."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DESK_STOPPING_AFTER, method, path, str(marker)],
+        env=os.environ | {"PYTHONPATH": str(ROOT), "CLERK_DATA_DIR": str(desk)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_marker(marker, proc, f"desk {desk.name} ({method} {path})")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+
 # Per round, where desk A (the lease holder, registering) and desk B (reading) are killed.
 KILL_STEPS = (
     # Small scans travel several to a request both ways (/v1/files/batch, /v1/files/fetch).
@@ -58,22 +75,10 @@ def test_desk_killed_at_any_step_of_a_sync_loses_and_duplicates_nothing(
     with DeskSync(a) as d:
         d.sync()
         d.acquire_lease("incoming", YEAR)
-    env = os.environ | {"PYTHONPATH": str(ROOT)}
     for round_no, steps in enumerate(KILL_STEPS):
         register(a, 30, make_pdf if round_no == 0 else None, prefix=f"R{round_no}")
         for desk, (method, path) in zip((a, b), steps, strict=True):
-            marker = tmp_path / f"stopped-{round_no}-{desk.name}"
-            proc = subprocess.Popen(
-                [sys.executable, "-c", DESK_STOPPING_AFTER, method, path, str(marker)],
-                env=env | {"CLERK_DATA_DIR": str(desk)},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            try:
-                wait_for_marker(marker, proc, f"desk {desk.name} ({method} {path})")
-            finally:
-                proc.send_signal(signal.SIGKILL)
-                proc.wait()
+            kill_desk_after(desk, method, path, tmp_path / f"stopped-{round_no}-{desk.name}")
     for desk in (a, b, a, b):
         sync(desk)
     check_all(server, a, b)
