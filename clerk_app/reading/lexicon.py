@@ -142,7 +142,35 @@ def check_subject(text: str) -> Checked:
         if word != "năm" and word.islower() and fold(word) == "nam" and _YEAR.match(out[i + 1]):
             out[i] = "năm"
             factor *= PAIR_PENALTY
+    if out and _bare(out[-1]) in DANGLING:
+        # A subject does not end on a word that needs what follows it («… ngân sách năm»): the
+        # rest (a year, a name) was lost, a line cut or left under a seal. Never sure then.
+        factor *= UNKNOWN_PENALTY
     return Checked(" ".join(out), factor)
+
+
+# Words that take a complement after them: a subject read ending on one was cut short.
+DANGLING = frozenset(
+    [
+        "năm",
+        "tháng",
+        "ngày",
+        "của",
+        "và",
+        "về",
+        "cho",
+        "tại",
+        "với",
+        "các",
+        "những",
+        "theo",
+        "từ",
+        "đến",
+        "trong",
+        "số",
+        "giữa",
+    ]
+)
 
 
 _YEAR = re.compile(r"^(?:19|20)\d\d\b")

@@ -856,6 +856,8 @@ READING_MIX_3 = (*READING_MIX_2, *THIRD_ROUND_VARIANTS)
 # issue names, the phone photo with a heavy shadow and the coloured urgency stamp included.
 # The fifth round tunes on held_out_4; "held_out_5" (new seeds, the tuned part's whole mix) is
 # the fresh part, defined before any reading of it and measured once, by the lead, at the end.
+# It gave one sure-wrong subject (a year lost: «… ngân sách năm» at 0.99), so the reader changed
+# after it was read: "held_out_6" (new seeds, the same mix) is the part measured after that.
 PARTS = {
     "tuned": 20000,
     "held_out": 60000,
@@ -863,6 +865,7 @@ PARTS = {
     "held_out_3": 150000,
     "held_out_4": 210000,
     "held_out_5": 270000,
+    "held_out_6": 330000,
 }
 MIXES = {
     "tuned": READING_MIX_3,
@@ -871,6 +874,7 @@ MIXES = {
     "held_out_3": READING_MIX_2,
     "held_out_4": READING_MIX_3,
     "held_out_5": READING_MIX_3,
+    "held_out_6": READING_MIX_3,
 }
 
 
