@@ -39,6 +39,7 @@ OCR = frozenset(
         "clerk_app/reading/test_reading_extraction.py",
         "clerk_app/reading/test_reading_third_round.py",
         "clerk_app/reading/test_reading_fifth_round.py::test_no_urgency_is_never_sure_beside_a_coloured_stamp_that_could_not_be_read",
+        "clerk_app/reading/test_reading_speed.py::test_an_urgency_frame_is_read_once_and_a_stamp_still_both_ways",
         "clerk_app/reading/test_secrecy.py::test_a_stamp_at_any_angle_red_or_black_is_read",
         "clerk_app/reading/test_secrecy.py::test_a_stamped_scan_is_refused_and_nothing_is_stored",
         "clerk_app/reading/test_secrecy.py::test_urgency_box_seal_and_note_are_not_secrecy_marks",
