@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -922,25 +923,21 @@ def _server_refused(x: e.ServerRefused) -> Message:
             "là phiên bản cũ, không gửi được mã đó.",
             SERVER_REASONS[Refusal.PROTOCOL_TOO_OLD].todo,
         )
-    if x.reason in (Refusal.LOST_THROUGH_REQUIRED, Refusal.LOST_THROUGH_TOO_FAR):
-        worded = SERVER_REASONS[x.reason]
-        # The numbers the server named, in the words (a message shown whole, never a template).
-        return Message(
-            worded.what.format(
-                server_last=x.details.get("server_last", "?"), most=x.details.get("most", "?")
-            ),
-            worded.todo.format(server_last=x.details.get("server_last", "?")),
-        )
     station = x.details.get("station") if x.reason == Refusal.LEASE_HELD else None
     if station:
         return Message(
             f"Bàn làm việc «{station}» đang giữ quyền cấp số của sổ này.",
             SERVER_REASONS[Refusal.LEASE_HELD].todo,
         )
-    return SERVER_REASONS.get(
-        x.reason,
-        Message(f"Máy chủ từ chối yêu cầu ({x.reason}).", "Báo bộ phận hỗ trợ kèm mã lỗi này."),
-    )
+    worded = SERVER_REASONS.get(x.reason)
+    if worded is None:
+        return Message(
+            f"Máy chủ từ chối yêu cầu ({x.reason}).", "Báo bộ phận hỗ trợ kèm mã lỗi này."
+        )
+    # The fields the server named, in the words where they name one (`{server_last}`); one it
+    # did not send reads «?», so a message is always shown whole, never as a template.
+    fields = defaultdict(lambda: "?", x.details)
+    return Message(worded.what.format_map(fields), worded.todo.format_map(fields))
 
 
 _RULES.update(

@@ -503,7 +503,7 @@ class DeskSync:
         on_server: Callable[[set[str]], None] | None = None,
         started: Sending | None = None,
     ) -> int:
-        """Send the contents the server lacks among `wanted`, FILE_STREAMS requests at a time.
+        """Send the contents the server lacks among `wanted`, `sending.FILE_STREAMS` requests at a time.
         `on_server` is called (in this thread, while the rest still travel) with every content
         known to be on the server so far, each time that set grows. `started`: contents already
         on their way; those of `wanted` it did not name are sent after it."""

@@ -792,7 +792,6 @@ def _fill_held(
     if held is None:
         return False
     s.delete(held)
-    s.flush()
     return True
 
 
