@@ -201,7 +201,13 @@ class ServerClient:
         return list(self._json("GET", "/v1/reconciliation")["items"])
 
     def missing_files(self, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return list(self._json("POST", "/v1/files/missing", json={"files": files})["missing"])
+        """Which of `files` the server lacks (and from which offset). A server that says what
+        it takes in this answer too is known from it: a round's scans, asked about while it
+        asks its standing, go without waiting for that (a server of before says it there)."""
+        answer = self._json("POST", "/v1/files/missing", json={"files": files})
+        if p.HELLO_FILE_CHUNK in answer:
+            self._learn(answer)
+        return list(answer["missing"])
 
     def put_chunk(
         self, sha256: str, size: int, offset: int, chunk: bytes | FileSlice

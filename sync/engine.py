@@ -398,12 +398,16 @@ class DeskSync:
             with self.db.read() as s:
                 self._clock_readings = (reading, clock_skew.last_reading(s))
         online.cede_all(self, demand)
-        self._upload(client, report, sending)
-        if reading is not None:
-            # Kept only once everything it flags went up, so a crash loses no flag.
-            with self.db.write() as s:
-                clock_skew.remember(s, reading)
-        self._download(client, report)
+        feed = FeedAhead(self, client)
+        try:
+            self._upload(client, report, sending, feed)
+            if reading is not None:
+                # Kept only once everything it flags went up, so a crash loses no flag.
+                with self.db.write() as s:
+                    clock_skew.remember(s, reading)
+            self._download(client, report, feed)
+        finally:
+            feed.drop()  # a round that failed leaves no request running
         # The drafts that were waiting got their numbers from the first cede.
         if online.cede_all(self, {k: (0, busy) for k, (_w, busy) in demand.items()}):
             # What the feed brought moved the server's counter: the holder tops up
@@ -412,22 +416,37 @@ class DeskSync:
         self._fetch_files(client, report)
 
     def _upload(
-        self, client: ServerClient, report: SyncReport, started: Sending | None = None
+        self,
+        client: ServerClient,
+        report: SyncReport,
+        started: Sending | None = None,
+        feed: FeedAhead | None = None,
     ) -> None:
         """Send the outbox, batch after batch; `started`: the first batch's contents, already
-        on their way (`_start_sending`)."""
+        on their way (`_start_sending`); `feed`: asked for its first page once the server has
+        answered for the outbox's last mutations."""
         while True:
             with self.db.read() as s:
                 batch = desk_store.pending_mutations(s, self.desk_id, p.MAX_BATCH)
             if not batch:
                 return
+            if feed is not None:
+                feed.drop()  # asked before this batch (queued meanwhile) went: it would miss it
             if self._clock_readings is not None:
                 report.clock_flagged += clock_skew.flag_batch(batch, *self._clock_readings)
             self._leave_out_missing(batch, report)
             # The server refuses a mutation whose files it lacks and applies mutations in
             # sequence: each run of mutations from the front whose files are all up goes while
             # the other files still travel (the registrations' round overlaps the scans').
-            ready = _ReadyFront(batch, partial(self._upload_mutations, client, report=report))
+            last = batch[-1] if feed is not None and len(batch) < p.MAX_BATCH else None
+
+            def upload(mutations: list[dict[str, Any]], last: dict[str, Any] | None = last) -> None:
+                # The outbox's last mutations answered: the feed's first page is asked while
+                # their answers are written here (it is applied after them, as before).
+                answered = feed.ask if feed is not None and mutations[-1] is last else None
+                self._upload_mutations(client, mutations, report=report, answered=answered)
+
+            ready = _ReadyFront(batch, upload)
             report.files_sent += self._send_files(
                 client, desk_store.wanted_uploads(batch), ready.send, started
             )
@@ -435,9 +454,16 @@ class DeskSync:
             ready.send_rest()
 
     def _upload_mutations(
-        self, client: ServerClient, mutations: list[dict[str, Any]], *, report: SyncReport
+        self,
+        client: ServerClient,
+        mutations: list[dict[str, Any]],
+        *,
+        report: SyncReport,
+        answered: Callable[[], None] | None = None,
     ) -> None:
         answer = client.upload(mutations)
+        if answered is not None:
+            answered()
         with self.db.write() as s:
             desk_store.record_answers(s, answer["results"], self.clock())
         report.sent += len(mutations)
@@ -614,15 +640,20 @@ class DeskSync:
                 break
         return 1
 
-    def _download(self, client: ServerClient, report: SyncReport) -> None:
+    def _download(
+        self, client: ServerClient, report: SyncReport, feed: FeedAhead | None = None
+    ) -> None:
+        """Apply the feed, page after page; `feed`: its first page, if asked already."""
         with self.db.read() as s:
             since = self._link(s).checkpoint
             conflicts_before = s.execute(
                 select(func.count()).select_from(SyncConflict)
             ).scalar_one()
         received: set[str] = set()
+        ahead = feed.take(since) if feed is not None else None
         while True:
-            page = client.changes(since, PAGE)
+            page = ahead if ahead is not None else client.changes(since, PAGE)
+            ahead = None
             with self._ctx.write() as tx:
                 received |= desk_store.apply_page(
                     tx, page["changes"], int(page["next"]), self.clock()
@@ -1134,6 +1165,51 @@ def desk_credential(data_dir: Path) -> str:
         os.fsync(f.fileno())
     os.replace(fresh, path)
     return secret
+
+
+class FeedAhead:
+    """A round's first feed page, asked in a thread of its own the moment the server has
+    answered for the outbox's last mutations (`ask`), while the desk writes those answers
+    and what follows; `take` hands it to the download, which applies it after them as
+    before. A page asked before another batch went, or from another checkpoint, is dropped
+    (`drop`, `take` giving None): the download asks afresh."""
+
+    def __init__(self, desk: DeskSync, client: ServerClient) -> None:
+        self._desk, self._client = desk, client
+        self._thread: threading.Thread | None = None
+        self._since: int | None = None
+        self._page: dict[str, Any] | None = None
+        self._error: BaseException | None = None
+
+    def ask(self) -> None:
+        self.drop()
+        self._thread = threading.Thread(target=self._fetch, name="sync-feed", daemon=True)
+        self._thread.start()
+
+    def _fetch(self) -> None:
+        try:
+            with self._desk.db.read() as s:
+                self._since = self._desk._link(s).checkpoint
+            self._page = self._client.changes(self._since, PAGE)
+        except BaseException as exc:  # raised by `take`, in the round's thread
+            self._error = exc
+
+    def take(self, since: int) -> dict[str, Any] | None:
+        """The page asked, if it was asked from `since`; its request's error is raised here."""
+        if self._thread is None:
+            return None
+        self._thread.join()
+        page, error, asked = self._page, self._error, self._since
+        self.drop()
+        if error is not None:
+            raise error
+        return page if asked == since else None
+
+    def drop(self) -> None:
+        """Forget the page asked, once its request has ended."""
+        if self._thread is not None:
+            self._thread.join()
+        self._thread, self._since, self._page, self._error = None, None, None, None
 
 
 class _ReadyFront:

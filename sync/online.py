@@ -29,7 +29,7 @@ from clerk_app.storage.models import Register
 from clerk_app.storage.sync_models import SyncDraft, SyncLease
 from sync import clock_skew, desk_store, standing
 from sync import protocol as p
-from sync.engine import DeskSync, SyncReport
+from sync.engine import DeskSync, FeedAhead, SyncReport
 
 # A desk clock further than this from the server's numbers nothing: a wrong year or day would be
 # written on the paper with the number.
@@ -178,13 +178,16 @@ def register(desk: DeskSync, draft: IncomingDraft | OutgoingDraft) -> Numbered:
         else:
             draft_id = desk.draft_outgoing(draft, prepared)
         report = SyncReport()
+        feed = FeedAhead(desk, client)
         try:
-            desk._upload(client, report)
-            desk._download(client, report)
+            desk._upload(client, report, feed=feed)
+            desk._download(client, report, feed)
         except errors.ServerUnreachable as exc:
             # The draft is in the outbox and goes up at the next round: never numbered twice.
             desk._went_offline(str(exc.detail))
             return Numbered(draft_id, None, online=False)
+        finally:
+            feed.drop()  # no request left running
     with desk.db.read() as s:
         row = s.get_one(SyncDraft, draft_id)
         number = row.number if row.status == "numbered" else None

@@ -402,7 +402,13 @@ def create_app(
         def look() -> dict[str, Any]:
             with db.read() as s:
                 who = accounts.authenticate(s, token, clock())
-            return {"missing": blobs.missing(db, who.agency_id, wanted)}
+            # What the hello says too: the desk's scans, asked about before its standing
+            # returns, go as soon as this answer does (`ServerClient.missing_files`).
+            return {
+                "missing": blobs.missing(db, who.agency_id, wanted),
+                p.HELLO_FILE_CHUNK: p.STREAM_FILE_CHUNK,
+                p.HELLO_FILES_BATCH: True,
+            }
 
         return await in_thread(look)
 

@@ -36,6 +36,17 @@ def _telling(call: Any, event: threading.Event) -> Any:
     return run
 
 
+def _standing_after(event: threading.Event, came: list[bool]) -> Any:
+    """The desk's standing, answered only once `event` is set (whether it came: `came`)."""
+    standing = ServerClient.desk_standing
+
+    def held(self: ServerClient, since: int, *, once: bool = False) -> dict[str, Any]:
+        came.append(event.wait(10))
+        return standing(self, since, once=once)
+
+    return held
+
+
 def test_the_scans_are_asked_about_while_the_desk_asks_where_it_stands(
     server: RunningServer, new_desk: Any, make_pdf: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -43,19 +54,66 @@ def test_the_scans_are_asked_about_while_the_desk_asks_where_it_stands(
     register(a, 3, make_pdf, "ST")
     asked = threading.Event()
     overlapped: list[bool] = []
-    standing = ServerClient.desk_standing
-
-    def held(self: ServerClient, since: int, *, once: bool = False) -> dict[str, Any]:
-        # The standing goes only once the scans were asked about: a round that asks about them
-        # after its standing waits here in vain.
-        overlapped.append(asked.wait(10))
-        return standing(self, since, once=once)
-
+    # The standing goes only once the scans were asked about: a round that asks about them
+    # after its standing waits in vain.
     monkeypatch.setattr(ServerClient, "missing_files", _telling(ServerClient.missing_files, asked))
-    monkeypatch.setattr(ServerClient, "desk_standing", held)
+    monkeypatch.setattr(ServerClient, "desk_standing", _standing_after(asked, overlapped))
     report = sync(a)
     assert overlapped == [True]
     assert report.rejected == [] and report.files_sent == len(file_hashes(a)) >= 3
+    sync(b)
+    check_all(server, a, b)
+
+
+def test_the_scans_go_on_the_servers_word_about_them_before_its_standing(
+    server: RunningServer, new_desk: Any, make_pdf: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = holder_and_other(server, new_desk)
+    register(a, 3, make_pdf, "LM")
+    sending = threading.Event()
+    went_first: list[bool] = []
+    # The standing answers only once a scan's bytes are on their way: scans that wait for it
+    # to learn what the server takes wait in vain.
+    monkeypatch.setattr(ServerClient, "put_files", _telling(ServerClient.put_files, sending))
+    monkeypatch.setattr(ServerClient, "put_chunk", _telling(ServerClient.put_chunk, sending))
+    monkeypatch.setattr(ServerClient, "desk_standing", _standing_after(sending, went_first))
+    report = sync(a)
+    assert went_first == [True]
+    assert report.rejected == [] and report.files_sent == len(file_hashes(a)) >= 3
+    sync(b)
+    check_all(server, a, b)
+
+
+def test_the_feed_is_asked_while_the_desk_writes_the_last_answers_and_applied_after(
+    server: RunningServer, new_desk: Any, make_pdf: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = holder_and_other(server, new_desk)
+    register(a, 3, make_pdf, "FA")
+    asked = threading.Event()
+    order: list[str] = []
+    overlapped: list[bool] = []
+    record, apply_page = desk_store.record_answers, desk_store.apply_page
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        # The last answers are written only once the feed was asked: a round that asks it
+        # after them waits here in vain.
+        overlapped.append(asked.wait(10))
+        order.append("answers")
+        return record(*args, **kwargs)
+
+    def applying(*args: Any, **kwargs: Any) -> Any:
+        order.append("feed")
+        return apply_page(*args, **kwargs)
+
+    monkeypatch.setattr(ServerClient, "changes", _telling(ServerClient.changes, asked))
+    monkeypatch.setattr(desk_store, "record_answers", recording)
+    monkeypatch.setattr(desk_store, "apply_page", applying)
+    report = sync(a)
+    assert overlapped[-1] is True
+    assert order[-2:] == ["answers", "feed"]  # applied after the answers, as before
+    assert report.rejected == [] and report.accepted >= 3
+    with DeskSync(a) as d:
+        assert d.state().waiting == 0
     sync(b)
     check_all(server, a, b)
 
