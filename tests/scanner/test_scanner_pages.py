@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pymupdf
@@ -64,9 +65,9 @@ def test_a_scanned_page_is_measured_not_turned_when_it_joins_the_batch(
     turned_sizes: list[tuple[int, int]] = []
     rotate = Image.Image.rotate
 
-    def counted(self: Image.Image, *args: object, **kw: object) -> Image.Image:
+    def counted(self: Image.Image, *args: Any, **kw: Any) -> Image.Image:
         turned_sizes.append(self.size)
-        return rotate(self, *args, **kw)  # type: ignore[arg-type]
+        return rotate(self, *args, **kw)
 
     monkeypatch.setattr(Image.Image, "rotate", counted)
     page = page_from_file(path, 200)
