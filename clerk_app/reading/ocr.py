@@ -302,8 +302,8 @@ def ocr_images(
 
 
 # Letters OSD classifies before it may stop (Tesseract's `min_characters_to_try`, 50 by
-# default). It costs ~25 ms of CPU a letter, whatever the page's size: 50 took 1.2 s a page
-# on this desk's scans; 20 still tells upright from upside down on every corpus page, its
+# default). It costs ~20 ms of CPU a letter, whatever the page's size: 50 took 1.2 s a page
+# on this desk's scans; 20 still told upright from upside down on all 93 corpus pages tried, its
 # confidence well over the clean-up's threshold (bench/RESULTS.md, `readfast`).
 OSD_CHARACTERS = 20
 
