@@ -117,23 +117,59 @@ def _percentile_90(grey: Image.Image) -> float:
     return value
 
 
+def measure_page(
+    image: Image.Image, dpi: int, *, straighten: bool = True, turn: bool = True
+) -> PageCheck:
+    """What the clean-up finds on a page (skew, blank, upside down) without turning the page
+    itself: the scanning desk keeps the page as scanned and turns it when it writes it."""
+    return _measure(image, dpi, _as_grey(image), straighten=straighten, turn=turn)
+
+
+def _measure(
+    image: Image.Image, dpi: int, grey: Image.Image, *, straighten: bool, turn: bool
+) -> PageCheck:
+    # The grey page and its small copy made once, for the blank check, the skew and the fill.
+    small = _small(grey)
+    ink = _ink_share(small)
+    if ink < BLANK_INK:
+        return PageCheck(0.0, True, ink)
+    angle = _skew_angle(small) if straighten else 0.0
+    if abs(angle) < 0.15:
+        angle = 0.0
+    upside_down = False
+    if turn:
+        rotate, confidence = orientation(_osd_copy(grey, dpi, angle), dpi=min(dpi, OSD_DPI))
+        upside_down = rotate == 180 and confidence >= OSD_MIN_CONFIDENCE
+    return PageCheck(angle, False, ink, upside_down)
+
+
+# OSD is as sure at 150 dpi as at 200 (ocr.orientation reads at most this resolution).
+OSD_DPI = 150
+
+
+def _osd_copy(grey: Image.Image, dpi: int, angle: float) -> Image.Image:
+    """The page straightened at OSD's resolution, for the orientation check alone: turning
+    the small grey copy instead of the whole page (a colour page at 300 dpi cost half a
+    second to turn, then its grey and its downscaling again inside `orientation`)."""
+    copy = grey
+    if dpi > OSD_DPI:
+        scale = OSD_DPI / dpi
+        size = (max(int(grey.width * scale), 1), max(int(grey.height * scale), 1))
+        copy = grey.resize(size, Image.Resampling.BOX)
+    if angle:
+        paper = int(_percentile_90(copy))
+        copy = copy.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=paper)
+    return copy
+
+
 def check_page(
     image: Image.Image, dpi: int, *, straighten: bool = True, turn: bool = True
 ) -> tuple[Image.Image, PageCheck]:
     """Clean one page: straighten it, flag it when blank, turn it upright when OSD is sure."""
-    # The grey page and its small copy made once, for the blank check, the skew and the fill.
     grey = _as_grey(image)
-    small = _small(grey)
-    ink = _ink_share(small)
-    if ink < BLANK_INK:
-        return image, PageCheck(0.0, True, ink)
-    angle = 0.0
-    if straighten:
-        image, angle = _deskew(image, grey, _skew_angle(small))
-    upside_down = False
-    if turn:
-        rotate, confidence = orientation(image, dpi=dpi)
-        if rotate == 180 and confidence >= OSD_MIN_CONFIDENCE:
-            image = image.rotate(180)
-            upside_down = True
-    return image, PageCheck(angle, False, ink, upside_down)
+    check = _measure(image, dpi, grey, straighten=straighten, turn=turn)
+    if check.skew:
+        image, _ = _deskew(image, grey, check.skew)
+    if check.upside_down:
+        image = image.rotate(180)
+    return image, check

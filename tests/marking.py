@@ -50,6 +50,8 @@ OCR = frozenset(
         "scanner/test_scanner_pages.py::test_ocr_progress_counts_pages_across_chunks",
         # Turning an upside-down page and the compact PDF/A ask Tesseract (orientation, text).
         "scanner/test_scanner_pages.py::test_upside_down_page_is_turned_and_blank_page_kept",
+        "scanner/test_scanner_pages.py::test_a_scanned_page_is_measured_not_turned_when_it_joins_the_batch",
+        "scanner/test_scanner_pages.py::test_measuring_a_page_finds_what_cleaning_it_does",
         "scanner/test_scanner_pages.py::test_compact_pdf_is_pdfa_2b_and_keeps_its_size",
         "scanner/test_scanner_separator.py::test_batch_is_split_at_scanned_qr_separators",
         "scanner/test_scanner_separator.py::test_clerk_separator_sheet_prints_sheets_that_split_a_batch",

@@ -116,12 +116,13 @@ def recognise(
         raise errors.OcrFailed("trang ảnh", str(exc)) from None
 
 
-def orientation(image: Image.Image, *, dpi: int) -> tuple[int, float]:
+def orientation(image: Image.Image, *, dpi: int, characters: int = 50) -> tuple[int, float]:
     """Clockwise degrees that make the page upright and the OSD confidence; (0, 0.0) when unsure."""
     try:
         api = _api("osd", 0)  # PSM.OSD_ONLY
     except errors.OcrUnavailable:
         return 0, 0.0
+    api.SetVariable("min_characters_to_try", str(characters))  # as the program's `-c`
     api.SetImage(image)
     api.SetSourceResolution(dpi)
     try:
