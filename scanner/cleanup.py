@@ -1,7 +1,8 @@
 """Page clean-up after the scanner: deskew, blank-page flags, upside-down turn; never drops a page.
 
 Works on grey or colour PIL images; decisions are made on a small grey copy so a 300 dpi page
-costs tens of milliseconds (the orientation check, which runs Tesseract OSD, costs ~0.5 s).
+costs tens of milliseconds. The orientation check, which runs Tesseract OSD (~0.5 s), is asked
+only when the page does not look surely upright by its text lines (~20 ms to tell).
 """
 
 from __future__ import annotations
@@ -18,6 +19,17 @@ MAX_SKEW = 5.0  # degrees; beyond that the clerk rotates by hand
 # Share of inked pixels (after despeckling, margins ignored) below which a page looks blank.
 BLANK_INK = 0.0015
 OSD_MIN_CONFIDENCE = 2.0
+# A page is surely upright, and OSD is not asked, when its text lines carry clearly more ink
+# above their x-height band than below it (`upright_score`) over enough lines. On 600 corpus
+# pages (bench/orientation.py) upside-down ones scored -0.07 and less, upright ones 0.30 and more
+# but for a few phone photos (0.07 the lowest, left to OSD): 0.15 keeps 0.22 from every
+# upside-down page and spares 295 of the 300 upright pages OSD.
+UPRIGHT_SCORE = 0.15
+UPRIGHT_LINES = 8
+# Text lines are looked for in vertical strips, so that side-by-side header blocks with their
+# own baselines are not mixed in one row profile.
+LINE_STRIPS = 5
+LINE_HEIGHT = (5, 40)  # pixels on the small copy: shorter is a speck, taller a seal or a photo
 
 
 @dataclass(frozen=True)
@@ -137,10 +149,52 @@ def _measure(
     if abs(angle) < 0.15:
         angle = 0.0
     upside_down = False
-    if turn:
+    if turn and not _surely_upright(small, angle):
         rotate, confidence = orientation(_osd_copy(grey, dpi, angle), dpi=min(dpi, OSD_DPI))
         upside_down = rotate == 180 and confidence >= OSD_MIN_CONFIDENCE
     return PageCheck(angle, False, ink, upside_down)
+
+
+def upright_score(image: Image.Image, angle: float | None = None) -> tuple[float, int]:
+    """How upright the page's text looks, from -1 (upside down) to 1, with the number of text
+    lines it was measured on; `angle` is the page's skew (measured when not given)."""
+    small = _small(_as_grey(image))
+    return _upright_score(small, _skew_angle(small) if angle is None else angle)
+
+
+def _surely_upright(small: Image.Image, angle: float) -> bool:
+    score, lines = _upright_score(small, angle)
+    return score >= UPRIGHT_SCORE and lines >= UPRIGHT_LINES
+
+
+def _upright_score(small: Image.Image, angle: float) -> tuple[float, int]:
+    # Printed Latin and Vietnamese lines carry capitals, ascenders and the diacritics above
+    # their x-height band, and only a few descenders and dots (dấu nặng) below it: upside
+    # down, the two sides swap. Each line's band is its densest rows.
+    if angle:
+        paper = int(_percentile_90(small))
+        small = small.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=paper)
+    ink = _ink_mask(np.asarray(small, dtype=np.uint8))
+    width = ink.shape[1]
+    above = below = 0.0
+    lines = 0
+    for strip in range(LINE_STRIPS):
+        part = ink[:, strip * width // LINE_STRIPS : (strip + 1) * width // LINE_STRIPS]
+        profile = part.sum(axis=1).astype(np.float64)
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], (profile > 0).astype(np.int8), [0]))))
+        for top, bottom in zip(edges[::2], edges[1::2], strict=True):
+            if not LINE_HEIGHT[0] <= bottom - top <= LINE_HEIGHT[1]:
+                continue
+            line = profile[top:bottom]
+            band = np.flatnonzero(line >= 0.5 * line.max())
+            # Two bands in one run are two lines touching: which side is which is unclear.
+            if len(band) < 2 or band[-1] - band[0] + 1 != len(band):
+                continue
+            above += float(line[: band[0]].sum())
+            below += float(line[band[-1] + 1 :].sum())
+            lines += 1
+    total = above + below
+    return ((above - below) / total if total else 0.0), lines
 
 
 # OSD is as sure at 150 dpi as at 200 (ocr.orientation reads at most this resolution).
