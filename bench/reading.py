@@ -76,7 +76,7 @@ for line in sys.stdin:
     image = Image.open(item["path"]); image.load()
     w0, c0 = time.perf_counter(), cpu()
     if item["variant"] != "phone_photo":
-        image, _ = check_page(image, item["dpi"], turn=item["variant"] == "upside_down")
+        image, _ = check_page(image, item["dpi"], turn=True)  # as the desk: every page
     w1, c1 = time.perf_counter(), cpu()
     try:
         found = read_header(image, item["dpi"], known_issuers=known, calibrated=False)
@@ -149,9 +149,9 @@ def read_new(spec: specimens.Specimen) -> tuple[Extraction, dict[str, float]]:
     image = spec.image
     variant = spec.notes.get("variant")
     if variant != "phone_photo":
-        # Deskewed as every scan is; turned by OSD only where a page was fed upside down (OSD
-        # on every page would double the run on this loaded machine and changes no field).
-        image, _ = check_page(image, spec.dpi, turn=variant == "upside_down")
+        # Deskewed and checked for upside down as the scanning desk does every page (a page
+        # whose text lines are surely upright skips OSD: scanner.cleanup.UPRIGHT_SCORE).
+        image, _ = check_page(image, spec.dpi, turn=True)
     wall1, cpu1 = time.perf_counter(), cpu()
     found = read_header(image, spec.dpi, known_issuers=KNOWN, calibrated=False)
     wall2, cpu2 = time.perf_counter(), cpu()

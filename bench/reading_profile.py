@@ -97,7 +97,7 @@ for line in sys.stdin:
     c0 = cpu()
     image = original
     if item["variant"] != "phone_photo":
-        image, _ = check_page(image, item["dpi"], turn=item["variant"] == "upside_down")
+        image, _ = check_page(image, item["dpi"], turn=True)  # as the desk: every page
     c1 = cpu()
     found = read_header(image, item["dpi"], known_issuers=known, calibrated=False)
     c2 = cpu()
@@ -169,11 +169,10 @@ def main() -> int:
     rows, pages = [], []
     for part, i in wanted:
         spec = specimens.reading_specimen(i, part=part)
-        variant = spec.notes.get("variant") or ""
         image = spec.image
         c0 = cpu()
         if spec.notes.get("variant") != "phone_photo":
-            image, _ = check_page(image, spec.dpi, turn=variant == "upside_down")
+            image, _ = check_page(image, spec.dpi, turn=True)  # as the desk: every page
         c1 = cpu()
         CALLS.clear()
         if prof is not None:
