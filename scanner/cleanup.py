@@ -16,6 +16,7 @@ from clerk_app.reading.ocr import orientation
 
 WORK_WIDTH = 800  # pixels across the small copy the measurements run on
 MAX_SKEW = 5.0  # degrees; beyond that the clerk rotates by hand
+MIN_SKEW = 0.15  # degrees; a page turned less than this is left as scanned
 # Share of inked pixels (after despeckling, margins ignored) below which a page looks blank.
 BLANK_INK = 0.0015
 OSD_MIN_CONFIDENCE = 2.0
@@ -98,7 +99,7 @@ def _skew_angle(small: Image.Image) -> float:
 
 
 def deskew(image: Image.Image, angle: float | None = None) -> tuple[Image.Image, float]:
-    """The page turned straight, with the angle used; small angles (< 0.15°) are left alone."""
+    """The page turned straight, with the angle used; small angles (< MIN_SKEW) are left alone."""
     return _deskew(image, _as_grey(image), angle)
 
 
@@ -106,7 +107,7 @@ def _deskew(
     image: Image.Image, grey: Image.Image, angle: float | None
 ) -> tuple[Image.Image, float]:
     angle = _skew_angle(_small(grey)) if angle is None else angle
-    if abs(angle) < 0.15:
+    if abs(angle) < MIN_SKEW:
         return image, 0.0
     paper = int(_percentile_90(grey))
     fill: int | tuple[int, ...] = paper if image.mode == "L" else (paper,) * len(image.getbands())
@@ -146,7 +147,7 @@ def _measure(
     if ink < BLANK_INK:
         return PageCheck(0.0, True, ink)
     angle = _skew_angle(small) if straighten else 0.0
-    if abs(angle) < 0.15:
+    if abs(angle) < MIN_SKEW:
         angle = 0.0
     upside_down = False
     if turn and not _surely_upright(small, angle):
@@ -171,9 +172,7 @@ def _upright_score(small: Image.Image, angle: float) -> tuple[float, int]:
     # Printed Latin and Vietnamese lines carry capitals, ascenders and the diacritics above
     # their x-height band, and only a few descenders and dots (dấu nặng) below it: upside
     # down, the two sides swap. Each line's band is its densest rows.
-    if angle:
-        paper = int(_percentile_90(small))
-        small = small.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=paper)
+    small = _straight_grey(small, angle, Image.Resampling.BILINEAR)
     ink = _ink_mask(np.asarray(small, dtype=np.uint8))
     width = ink.shape[1]
     above = below = 0.0
@@ -210,10 +209,15 @@ def _osd_copy(grey: Image.Image, dpi: int, angle: float) -> Image.Image:
         scale = OSD_DPI / dpi
         size = (max(int(grey.width * scale), 1), max(int(grey.height * scale), 1))
         copy = grey.resize(size, Image.Resampling.BOX)
-    if angle:
-        paper = int(_percentile_90(copy))
-        copy = copy.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=paper)
-    return copy
+    return _straight_grey(copy, angle, Image.Resampling.BICUBIC)
+
+
+def _straight_grey(grey: Image.Image, angle: float, resample: Image.Resampling) -> Image.Image:
+    """A grey copy turned back by `angle`, its new corners filled with the paper's shade."""
+    if not angle:
+        return grey
+    paper = int(_percentile_90(grey))
+    return grey.rotate(angle, resample=resample, fillcolor=paper)
 
 
 def check_page(
